@@ -105,20 +105,30 @@ SERVER_PID=$!
 for _ in $(seq 50); do grep -q "serving" "$T/serve.log" && break; sleep 0.1; done
 PORT=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$T/serve.log")
 [ -n "$PORT" ] || fail "server did not start: $(cat "$T/serve.log")"
-URL=http://127.0.0.1:$PORT
-out=$(curl -s "$URL/health") || fail "health"
-[ "$(echo "$out" | jget '["status"]')" = ok ] || fail "health: $out"
-out=$(curl -s -X POST "$URL/predict" -d '{"state": {"intent": "order_status", "request": "Where is order F1207?"}, "k": 1}')
-[ "$(echo "$out" | jget '["action"]')" = search_orders ] || fail "/predict: $out"
-[ "$(echo "$out" | jget '["examples"].__len__()')" = 1 ] || fail "/predict examples: $out"
-code=$(curl -s -o "$T/bad.out" -w '%{http_code}' -X POST "$URL/predict" -d '{"state": ')
-[ "$code" = 400 ] || fail "malformed JSON: $code"
-grep -q "malformed JSON" "$T/bad.out" || fail "400 message: $(cat "$T/bad.out")"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/correct" \
-       -d '{"state": {"intent": "complaint", "request": "broken"}, "action": "escalate_to_human"}')
-[ "$code" = 201 ] || fail "/correct: $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/nowhere")
-[ "$code" = 404 ] || fail "404: $code"
+# One request over bash's /dev/tcp (a bare machine has no curl): sets CODE and BODY.
+http() {
+  local LC_ALL=C body=${3-} reply
+  exec 3<> "/dev/tcp/127.0.0.1/$PORT" || return 1
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+    "$1" "$2" "${#body}" "$body" >&3
+  reply=$(cat <&3)
+  exec 3<&-
+  CODE=$(printf '%s' "$reply" | sed -n '1s/^HTTP\/1\.[01] \([0-9]*\).*/\1/p')
+  BODY=${reply#*$'\r\n\r\n'}
+  [ -n "$CODE" ]
+}
+http GET /health || fail "health"
+[ "$(echo "$BODY" | jget '["status"]')" = ok ] || fail "health: $BODY"
+http POST /predict '{"state": {"intent": "order_status", "request": "Where is order F1207?"}, "k": 1}'
+[ "$(echo "$BODY" | jget '["action"]')" = search_orders ] || fail "/predict: $BODY"
+[ "$(echo "$BODY" | jget '["examples"].__len__()')" = 1 ] || fail "/predict examples: $BODY"
+http POST /predict '{"state": '
+[ "$CODE" = 400 ] || fail "malformed JSON: $CODE"
+echo "$BODY" | grep -q "malformed JSON" || fail "400 message: $BODY"
+http POST /correct '{"state": {"intent": "complaint", "request": "broken"}, "action": "escalate_to_human"}'
+[ "$CODE" = 201 ] || fail "/correct: $CODE"
+http GET /nowhere
+[ "$CODE" = 404 ] || fail "404: $CODE"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 grep -q "1 corrections" "$T/serve.log" || fail "server summary: $(cat "$T/serve.log")"
 "$MIMIC" agent fit --corrections "$T/served.db" --policy frequency -o "$T/c.mimic" --json | grep -q '"corrections":1' \
