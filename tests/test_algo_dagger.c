@@ -77,7 +77,7 @@ typedef struct toy {
   int label[100];
   double lo, hi; /* learner's bracket of the threshold */
   long queries;
-  int quit_after;   /* a "person" quits after this many answers (-1 = never) */
+  int quit_after;    /* a "person" quits after this many answers (-1 = never) */
   int durable_round; /* last round made durable */
   size_t cand[100];
   bool cand_labeled[100];
@@ -162,10 +162,16 @@ static size_t toy_size(void *ctx) {
 static long toy_queries(void *ctx) { return ((toy *)ctx)->queries; }
 
 static mimic_dagger_ops toy_ops(toy *t) {
-  return (mimic_dagger_ops){.ctx = t, .resume = toy_resume, .gather = toy_gather,
-                            .uncertainty = toy_uncertainty, .label = toy_label, .fit = toy_fit,
-                            .evaluate = toy_evaluate, .end_round = toy_end_round,
-                            .dataset_size = toy_size, .expert_queries = toy_queries};
+  return (mimic_dagger_ops){.ctx = t,
+                            .resume = toy_resume,
+                            .gather = toy_gather,
+                            .uncertainty = toy_uncertainty,
+                            .label = toy_label,
+                            .fit = toy_fit,
+                            .evaluate = toy_evaluate,
+                            .end_round = toy_end_round,
+                            .dataset_size = toy_size,
+                            .expert_queries = toy_queries};
 }
 
 static void test_uncertainty_sampling_learns_threshold(void **state) {

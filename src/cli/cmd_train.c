@@ -243,7 +243,8 @@ static int train_dagger(int argc, char **argv) {
   cfg.epochs = epochs;
   cfg.min_steps = min_steps;
   cfg.cap = cap;
-  cfg.progress = !json && !quiet && strcmp(cfg.expert, "human") != 0; /* a bar would garble the questions */
+  cfg.progress =
+      !json && !quiet && strcmp(cfg.expert, "human") != 0; /* a bar would garble the questions */
   bc.normalize_obs = !no_normalize;
   bc.seed = cfg.seed;
   char *work_default = NULL;
@@ -279,7 +280,9 @@ static int train_dagger(int argc, char **argv) {
     st = plot_rounds(plot, cfg.env_id, rows, n_rows, expert_return);
   }
   if (st == MIMIC_ERR_INTERRUPTED) { /* a person quit: every answer is saved */
-    fprintf(stderr, "mimic train dagger: stopped (%s); the answers are saved in %s: run the same command to go on\n",
+    fprintf(stderr,
+            "mimic train dagger: stopped (%s); the answers are saved in %s: run the same command "
+            "to go on\n",
             mimic_errmsg(), work);
     free(work_default);
     return CLI_EXIT_OK;

@@ -24,12 +24,12 @@ struct mimic_env_class {
   const char *id;
   const char *summary;
   const char *options_help;
-  size_t impl_size;        /* bytes of the class's state struct (zeroed before init) */
-  int max_episode_steps;   /* Gymnasium's registered TimeLimit; 0 = none */
-  double reward_threshold; /* NAN when Gymnasium registers none */
-  const void *params;      /* per-id constants for classes shared by several ids */
-  mimic_success_rule success; /* how evaluation counts a success */
-  double success_threshold;   /* for MIMIC_SUCCESS_THRESHOLD */
+  size_t impl_size;                /* bytes of the class's state struct (zeroed before init) */
+  int max_episode_steps;           /* Gymnasium's registered TimeLimit; 0 = none */
+  double reward_threshold;         /* NAN when Gymnasium registers none */
+  const void *params;              /* per-id constants for classes shared by several ids */
+  mimic_success_rule success;      /* how evaluation counts a success */
+  double success_threshold;        /* for MIMIC_SUCCESS_THRESHOLD */
   const char *const *action_names; /* Discrete: n names for people ("left", ...); may be NULL */
 
   /* Reads the class's options (mark them used) and fills env->obs_space and
