@@ -78,12 +78,15 @@ static void test_errors(void **state) {
   assert_non_null(strstr(mimic_errmsg(), "did not answer request 1 within 1 s"));
   assert_int_equal(one_request("read -r line; exit 3", "crash.sh"), MIMIC_ERR_EXTERNAL);
   assert_non_null(strstr(mimic_errmsg(), "exited with status 3"));
-  assert_int_equal(one_request("read -r line; echo 'this is not json'", "garbage.sh"), MIMIC_ERR_FORMAT);
+  assert_int_equal(one_request("read -r line; echo 'this is not json'", "garbage.sh"),
+                   MIMIC_ERR_FORMAT);
   assert_non_null(strstr(mimic_errmsg(), "not a JSON object"));
-  assert_int_equal(one_request("read -r line; echo '{\"id\": 99, \"action\": 1}'", "wrongid.sh"), MIMIC_ERR_FORMAT);
+  assert_int_equal(one_request("read -r line; echo '{\"id\": 99, \"action\": 1}'", "wrongid.sh"),
+                   MIMIC_ERR_FORMAT);
   assert_non_null(strstr(mimic_errmsg(), "another id"));
-  assert_int_equal(one_request("read -r line; echo '{\"id\": 1, \"error\": \"no idea\"}'", "err.sh"),
-                   MIMIC_ERR_EXTERNAL);
+  assert_int_equal(
+      one_request("read -r line; echo '{\"id\": 1, \"error\": \"no idea\"}'", "err.sh"),
+      MIMIC_ERR_EXTERNAL);
   assert_non_null(strstr(mimic_errmsg(), "no idea"));
   assert_int_equal(one_request("exit 0", "early.sh"), MIMIC_ERR_EXTERNAL);
   mimic_proc *p;
