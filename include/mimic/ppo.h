@@ -162,7 +162,9 @@ typedef struct mimic_ppo_config {
  * 100000 steps. */
 mimic_ppo_config mimic_ppo_defaults(void);
 /* Applies tuned hyperparameters for env_id (from rl-zoo, adapted; see
- * docs/rl.md); returns false (cfg unchanged) when there are none. */
+ * docs/rl.md): sets the rollout, optimisation, schedule, normalisation and
+ * step-budget fields, leaving the rest; returns false (cfg unchanged) when
+ * there are none. */
 bool mimic_ppo_preset(const char *env_id, mimic_ppo_config *cfg);
 /* Checks a configuration; fails with a sentence naming the bad field. */
 mimic_status mimic_ppo_check(const mimic_ppo_config *cfg);

@@ -306,6 +306,17 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int code, char *te
   return ret;
 }
 
+/* 413, counted, closing the connection (the rest of the body is not read). */
+static enum MHD_Result send_too_large(mimic_agent_server *s, struct MHD_Connection *conn) {
+  COUNT(s, requests);
+  COUNT(s, too_large);
+  char msg[160];
+  snprintf(msg, sizeof msg, "{\"error\":\"the request body is larger than %zu bytes\"}",
+           s->cfg.max_body);
+  char *t = strdup(msg);
+  return t ? send_body(conn, 413, t, true) : MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls) {
@@ -317,13 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *con_cls = rq;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) {
-      COUNT(s, requests);
-      COUNT(s, too_large);
-      char msg[160];
-      snprintf(msg, sizeof msg, "{\"error\":\"the request body is larger than %zu bytes\"}",
-               s->cfg.max_body);
-      char *t = strdup(msg);
-      return t ? send_body(conn, 413, t, true) : MHD_NO;
+      return send_too_large(s, conn);
     }
     return MHD_YES;
   }
@@ -350,13 +355,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
   }
   if (rq->too_large) {
-    COUNT(s, requests);
-    COUNT(s, too_large);
-    char msg[160];
-    snprintf(msg, sizeof msg, "{\"error\":\"the request body is larger than %zu bytes\"}",
-             s->cfg.max_body);
-    char *t = strdup(msg);
-    return t ? send_body(conn, 413, t, true) : MHD_NO;
+    return send_too_large(s, conn);
   }
   char *out = NULL;
   mimic_agent_scratch *sc = thread_scratch(s);

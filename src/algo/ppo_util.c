@@ -47,63 +47,45 @@ mimic_ppo_config mimic_ppo_defaults(void) {
   return c;
 }
 
+/* One tuned setting; the fields it names replace the defaults. */
+typedef struct ppo_preset {
+  const char *env_id;
+  int n_envs, n_steps, batch_size, n_epochs;
+  double gae_lambda, gamma, ent_coef, learning_rate, clip_range;
+  bool lr_linear, clip_linear, norm_obs, norm_reward;
+  long total_steps;
+} ppo_preset;
+
+/* CartPole, Acrobot and MountainCar are rl-zoo's ppo.yml; Pendulum is
+ * rl-zoo's retuned without gSDE (docs/rl.md). Columns: envs, steps, batch,
+ * epochs, lambda, gamma, ent_coef, lr, clip, linear lr, linear clip,
+ * normalise observations, normalise rewards, total steps. */
+static const ppo_preset ppo_presets[] = {
+    {"CartPole-v1", 8, 32, 256, 20, 0.8, 0.98, 0.0, 1e-3, 0.2, true, true, false, false, 100000},
+    {"Pendulum-v1", 8, 256, 64, 10, 0.95, 0.95, 0.0, 1e-3, 0.2, true, false, true, true, 200000},
+    {"Acrobot-v1", 16, 256, 64, 4, 0.94, 0.99, 0.0, 3e-4, 0.2, false, false, true, true, 1000000},
+    {"MountainCar-v0", 16, 16, 64, 4, 0.98, 0.99, 0.0, 3e-4, 0.2, false, false, true, true,
+     1000000},
+};
+
 bool mimic_ppo_preset(const char *env_id, mimic_ppo_config *c) {
-  if (strcmp(env_id, "CartPole-v1") == 0) { /* rl-zoo ppo.yml */
-    c->n_envs = 8;
-    c->n_steps = 32;
-    c->batch_size = 256;
-    c->gae_lambda = 0.8;
-    c->gamma = 0.98;
-    c->n_epochs = 20;
-    c->ent_coef = 0.0;
-    c->learning_rate = 1e-3;
-    c->lr_linear = true;
-    c->clip_range = 0.2;
-    c->clip_linear = true;
-    c->norm_obs = false;
-    c->total_steps = 100000;
-    return true;
-  }
-  if (strcmp(env_id, "Pendulum-v1") == 0) { /* rl-zoo's, retuned without gSDE: see docs/rl.md */
-    c->n_envs = 8;
-    c->n_steps = 256;
-    c->batch_size = 64;
-    c->gae_lambda = 0.95;
-    c->gamma = 0.95;
-    c->n_epochs = 10;
-    c->ent_coef = 0.0;
-    c->learning_rate = 1e-3;
-    c->lr_linear = true;
-    c->clip_range = 0.2;
-    c->norm_obs = true;
-    c->norm_reward = true;
-    c->total_steps = 200000;
-    return true;
-  }
-  if (strcmp(env_id, "Acrobot-v1") == 0) { /* rl-zoo ppo.yml */
-    c->n_envs = 16;
-    c->n_steps = 256;
-    c->batch_size = 64;
-    c->gae_lambda = 0.94;
-    c->gamma = 0.99;
-    c->n_epochs = 4;
-    c->ent_coef = 0.0;
-    c->norm_obs = true;
-    c->norm_reward = true;
-    c->total_steps = 1000000;
-    return true;
-  }
-  if (strcmp(env_id, "MountainCar-v0") == 0) { /* rl-zoo ppo.yml */
-    c->n_envs = 16;
-    c->n_steps = 16;
-    c->batch_size = 64;
-    c->gae_lambda = 0.98;
-    c->gamma = 0.99;
-    c->n_epochs = 4;
-    c->ent_coef = 0.0;
-    c->norm_obs = true;
-    c->norm_reward = true;
-    c->total_steps = 1000000;
+  for (size_t i = 0; i < sizeof ppo_presets / sizeof *ppo_presets; i++) {
+    const ppo_preset *p = &ppo_presets[i];
+    if (strcmp(env_id, p->env_id) != 0) continue;
+    c->n_envs = p->n_envs;
+    c->n_steps = p->n_steps;
+    c->batch_size = p->batch_size;
+    c->n_epochs = p->n_epochs;
+    c->gae_lambda = p->gae_lambda;
+    c->gamma = p->gamma;
+    c->ent_coef = p->ent_coef;
+    c->learning_rate = p->learning_rate;
+    c->lr_linear = p->lr_linear;
+    c->clip_range = p->clip_range;
+    c->clip_linear = p->clip_linear;
+    c->norm_obs = p->norm_obs;
+    c->norm_reward = p->norm_reward;
+    c->total_steps = p->total_steps;
     return true;
   }
   return false;

@@ -90,11 +90,10 @@ static mimic_status mcc_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float 
   return MIMIC_OK;
 }
 
-/* NumPy 1: every operation in double; the state is rounded when stored. */
-static int step_numpy1(mcc *m, float a) {
-  double p = m->f32 ? m->pf : m->p, v = m->f32 ? m->vf : m->v;
-  const double f = ENV_CLIP((double)a, -1.0, 1.0);
-  v += (f * POWER - 0.0025 * cos(3 * p));
+/* The rest of a step in double precision, from the updated velocity: the
+ * clips, the wall, the state stored as float32; returns whether the car is
+ * at the goal. */
+static int finish_f64(mcc *m, double p, double v) {
   if (v > MAX_SPEED) v = MAX_SPEED;
   if (v < -MAX_SPEED) v = -MAX_SPEED;
   p += v;
@@ -105,6 +104,14 @@ static int step_numpy1(mcc *m, float a) {
   m->vf = (float)v;
   m->f32 = 1;
   return p >= GOAL_POSITION && v >= 0;
+}
+
+/* NumPy 1: every operation in double; the state is rounded when stored. */
+static int step_numpy1(mcc *m, float a) {
+  double p = m->f32 ? m->pf : m->p, v = m->f32 ? m->vf : m->v;
+  const double f = ENV_CLIP((double)a, -1.0, 1.0);
+  v += (f * POWER - 0.0025 * cos(3 * p));
+  return finish_f64(m, p, v);
 }
 
 /* NEP 50, first step after reset: p and v are float64, the force may be
@@ -119,16 +126,7 @@ static int step_nep50_f64(mcc *m, float a, int a_in_range) {
     const double f = a < -1.0f ? -1.0 : 1.0;
     v = v + (f * POWER - c);
   }
-  if (v > MAX_SPEED) v = MAX_SPEED;
-  if (v < -MAX_SPEED) v = -MAX_SPEED;
-  p = p + v;
-  if (p > MAX_POSITION) p = MAX_POSITION;
-  if (p < MIN_POSITION) p = MIN_POSITION;
-  if (p == MIN_POSITION && v < 0) v = 0;
-  m->pf = (float)p;
-  m->vf = (float)v;
-  m->f32 = 1;
-  return p >= GOAL_POSITION && v >= 0;
+  return finish_f64(m, p, v);
 }
 
 /* NEP 50, later steps: p and v are float32 scalars; a value that a clip
