@@ -149,5 +149,8 @@ void dsrc_close(dsrc *s);
  * *file_out is the file to close (or -1), *fname the file's path for messages. */
 mimic_status dsrc_episode(dsrc *s, int64_t k, hid_t *loc, hid_t *file_out, const char **fname,
                           char *name, size_t cap);
+/* Steps and bytes of the journaled (not yet folded-in) episodes; checks
+ * each one's arrays on the way. bytes may be NULL. */
+mimic_status dsrc_journal_totals(dsrc *s, size_t *steps, uint64_t *bytes);
 
 #endif

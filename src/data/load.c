@@ -74,21 +74,12 @@ mimic_status mimic_dataset_summarize(const char *path, mimic_dataset_summary *su
   memset(sum, 0, sizeof *sum);
   dsrc s;
   MIMIC_TRY(dsrc_open(path, &s));
-  mimic_status st = MIMIC_OK;
   sum->n_episodes = (size_t)s.n_main + s.n_journal;
   sum->n_pending = s.n_journal;
-  sum->n_steps = (size_t)s.meta.total_steps;
   sum->main_bytes = dstore_file_size(s.paths.main_path);
-  char name[48];
-  for (size_t i = 0; !st && i < s.n_journal; i++) {
-    hid_t loc, f;
-    const char *fname;
-    size_t T = 0;
-    st = dsrc_episode(&s, s.n_main + (int64_t)i, &loc, &f, &fname, name, sizeof name);
-    if (!st) st = dh5_episode_steps(loc, fname, name, &s.meta.obs_space, &s.meta.act_space, &T);
-    dh5_close(f);
-    sum->n_steps += T;
-  }
+  size_t journal_steps = 0;
+  mimic_status st = dsrc_journal_totals(&s, &journal_steps, NULL);
+  sum->n_steps = (size_t)s.meta.total_steps + journal_steps;
   if (!st && meta) st = mimic_dataset_meta_copy(meta, &s.meta.meta);
   if (!st && obs_space) st = mimic_data_space_copy(obs_space, &s.meta.obs_space);
   if (!st && act_space) st = mimic_data_space_copy(act_space, &s.meta.act_space);

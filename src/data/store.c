@@ -494,3 +494,21 @@ mimic_status dsrc_episode(dsrc *s, int64_t k, hid_t *loc, hid_t *file_out, const
   *loc = *file_out;
   return MIMIC_OK;
 }
+
+mimic_status dsrc_journal_totals(dsrc *s, size_t *steps, uint64_t *bytes) {
+  *steps = 0;
+  if (bytes) *bytes = 0;
+  char name[48];
+  mimic_status st = MIMIC_OK;
+  for (size_t i = 0; !st && i < s->n_journal; i++) {
+    hid_t loc, f;
+    const char *fname;
+    size_t T = 0;
+    st = dsrc_episode(s, s->n_main + (int64_t)i, &loc, &f, &fname, name, sizeof name);
+    if (!st) st = dh5_episode_steps(loc, fname, name, &s->meta.obs_space, &s->meta.act_space, &T);
+    if (!st && bytes) *bytes += dstore_file_size(fname);
+    dh5_close(f);
+    *steps += T;
+  }
+  return st;
+}

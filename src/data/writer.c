@@ -321,17 +321,9 @@ static mimic_status writer_open(const char *path, const mimic_data_space *os,
     w->n_committed = s.n_main;
     w->n_total = s.n_main + (int64_t)s.n_journal;
     w->committed_steps = s.meta.total_steps;
-    char name[48];
-    for (size_t i = 0; !st && i < s.n_journal; i++) {
-      hid_t loc, f;
-      const char *fname;
-      size_t T = 0;
-      st = dsrc_episode(&s, s.n_main + (int64_t)i, &loc, &f, &fname, name, sizeof name);
-      if (!st) st = dh5_episode_steps(loc, fname, name, &s.meta.obs_space, &s.meta.act_space, &T);
-      if (!st) w->journal_bytes += dstore_file_size(fname);
-      dh5_close(f);
-      w->journal_steps += (int64_t)T;
-    }
+    size_t journal_steps = 0;
+    if (!st) st = dsrc_journal_totals(&s, &journal_steps, &w->journal_bytes);
+    w->journal_steps = (int64_t)journal_steps;
     dsrc_close(&s);
     if (st) goto fail;
     merge_meta(&w->meta, meta);
