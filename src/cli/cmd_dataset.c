@@ -83,21 +83,32 @@ static ep_stats episode_stats(const mimic_dataset *ds) {
   return s;
 }
 
-static int cmd_info(int argc, char **argv) {
-  bool json = false;
-  const char *from = "auto";
+/* The arguments of info and validate: one dataset path, --from, --json.
+ * Returns -1 to go on, else the exit code. */
+static int one_dataset_args(const char *cmd, const char *summary, int argc, char **argv,
+                            const char **path, const char **from, bool *json) {
+  *from = "auto";
+  *json = false;
   cli_opt opts[] = {
-      {"from", CLI_STR, &from, "FORMAT", "auto, minari, d4rl or robomimic (default auto)", false,
+      {"from", CLI_STR, from, "FORMAT", "auto, minari, d4rl or robomimic (default auto)", false,
        false},
-      {"json", CLI_FLAG, &json, NULL, "print one JSON object", false, false},
+      {"json", CLI_FLAG, json, NULL, "print one JSON object", false, false},
       {NULL, 0, NULL, NULL, NULL, false, false},
   };
-  cli_parsed r = cli_parse("dataset info", "Describe a dataset: spaces, episodes, steps, returns.",
-                           "PATH [options]", opts, 1, argc, argv);
+  cli_parsed r = cli_parse(cmd, summary, "PATH [options]", opts, 1, argc, argv);
   if (r.exit_now) return r.exit_code;
-  if (r.npos != 1) return cli_usage_error("dataset info", "give one dataset path");
-  cli_set_output(json, false);
-  const char *path = r.pos[0];
+  if (r.npos != 1) return cli_usage_error(cmd, "give one dataset path");
+  cli_set_output(*json, false);
+  *path = r.pos[0];
+  return -1;
+}
+
+static int cmd_info(int argc, char **argv) {
+  const char *path, *from;
+  bool json;
+  int rc = one_dataset_args("dataset info", "Describe a dataset: spaces, episodes, steps, returns.",
+                            argc, argv, &path, &from, &json);
+  if (rc >= 0) return rc;
   mimic_dataset ds;
   const char *fmt;
   if (load_any(path, from, NULL, &ds, &fmt)) return cli_fail("dataset info");
@@ -163,27 +174,19 @@ static int cmd_info(int argc, char **argv) {
 }
 
 static int cmd_validate(int argc, char **argv) {
-  bool json = false;
-  const char *from = "auto";
-  cli_opt opts[] = {
-      {"from", CLI_STR, &from, "FORMAT", "auto, minari, d4rl or robomimic (default auto)", false,
-       false},
-      {"json", CLI_FLAG, &json, NULL, "print one JSON object", false, false},
-      {NULL, 0, NULL, NULL, NULL, false, false},
-  };
-  cli_parsed r = cli_parse(
+  const char *path, *from;
+  bool json;
+  int rc = one_dataset_args(
       "dataset validate",
-      "Check every key, shape, dtype and value of a dataset; exit 1 on the first problem.",
-      "PATH [options]", opts, 1, argc, argv);
-  if (r.exit_now) return r.exit_code;
-  if (r.npos != 1) return cli_usage_error("dataset validate", "give one dataset path");
-  cli_set_output(json, false);
+      "Check every key, shape, dtype and value of a dataset; exit 1 on the first problem.", argc,
+      argv, &path, &from, &json);
+  if (rc >= 0) return rc;
   mimic_dataset ds;
   const char *fmt = NULL;
-  mimic_status st = load_any(r.pos[0], from, NULL, &ds, &fmt);
+  mimic_status st = load_any(path, from, NULL, &ds, &fmt);
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(r.pos[0]));
+    json_object_set_new(o, "path", json_string(path));
     json_object_set_new(o, "valid", json_boolean(st == MIMIC_OK));
     if (st)
       json_object_set_new(o, "error", json_string(mimic_errmsg()));
@@ -199,8 +202,7 @@ static int cmd_validate(int argc, char **argv) {
     }
   } else {
     if (st) return cli_fail("dataset validate");
-    printf("%s: valid %s dataset: %zu episodes, %zu steps\n", r.pos[0], fmt, ds.n_episodes,
-           ds.n_steps);
+    printf("%s: valid %s dataset: %zu episodes, %zu steps\n", path, fmt, ds.n_episodes, ds.n_steps);
   }
   mimic_dataset_free(&ds);
   return CLI_EXIT_OK;
