@@ -18,9 +18,6 @@
 
 #define MAX_OPTS 64
 
-/* Appends the {NULL} terminator after n entries. */
-static void end_opts(cli_opt *o, int n) { memset(&o[n], 0, sizeof o[n]); }
-
 int cli_train_ppo(int argc, char **argv) {
   const char *cmd = "train ppo", *env = NULL, *env_opts = NULL, *out = NULL, *reward = NULL;
   rl_ppo_flags f = {0};
@@ -32,14 +29,10 @@ int cli_train_ppo(int argc, char **argv) {
   o[n++] = (cli_opt){"reward", CLI_STR, &reward, "FILE",
                      "train on a learned reward network instead of the env's"};
   o[n++] = (cli_opt){"o", CLI_STR, &out, "FILE", "where to write the policy", true};
-  n += rl_ppo_opts(o + n, &f);
-  n += rl_monitor_opts(o + n, &m);
-  end_opts(o, n);
-  cli_parsed a = cli_parse(
+  int parsed = rl_parse(
       cmd, "Proximal policy optimisation (SB3's PPO) on an environment's reward or a learned one.",
-      "--env ID -o FILE [options]", o, 0, argc, argv);
-  if (a.exit_now) return a.exit_code;
-  cli_set_output(m.json, m.quiet);
+      "--env ID -o FILE [options]", o, n, &f, &m, argc, argv);
+  if (parsed >= 0) return parsed;
   mimic_ppo_config cfg;
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &cfg);
   if (rc >= 0) return rc;
@@ -142,17 +135,13 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   o[n++] = (cli_opt){"no-absorbing", CLI_FLAG, &no_absorbing, NULL, "no absorbing states"};
   if (!airl)
     o[n++] = (cli_opt){"logit-reward", CLI_FLAG, &logit_reward, NULL, "reward log D - log(1-D)"};
-  n += rl_ppo_opts(o + n, &f);
-  n += rl_monitor_opts(o + n, &m);
-  end_opts(o, n);
-  cli_parsed a = cli_parse(
+  int parsed = rl_parse(
       cmd,
       airl
           ? "Adversarial inverse RL (Fu et al.): learn a reward g(s) + shaping from demonstrations."
           : "Generative adversarial imitation (Ho & Ermon): PPO against a discriminator.",
-      "--env ID --data DIR -o FILE [options]", o, 0, argc, argv);
-  if (a.exit_now) return a.exit_code;
-  cli_set_output(m.json, m.quiet);
+      "--env ID --data DIR -o FILE [options]", o, n, &f, &m, argc, argv);
+  if (parsed >= 0) return parsed;
   mimic_adv_config c = mimic_adv_defaults(kind, env);
   mimic_ppo_config pc;
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &pc);
@@ -248,14 +237,10 @@ int cli_refine(int argc, char **argv) {
                      "the anchor's starting coefficient (default 1)"};
   o[n++] = (cli_opt){"anchor-decay", CLI_LONG, &decay, "N",
                      "env steps over which it falls to 0 (default steps/2)"};
-  n += rl_ppo_opts(o + n, &f);
-  n += rl_monitor_opts(o + n, &m);
-  end_opts(o, n);
-  cli_parsed a = cli_parse(
-      cmd, "Clone, then refine: PPO starting from a cloned policy, held near it at first.",
-      "--policy FILE --env ID --steps N -o FILE [options]", o, 0, argc, argv);
-  if (a.exit_now) return a.exit_code;
-  cli_set_output(m.json, m.quiet);
+  int parsed =
+      rl_parse(cmd, "Clone, then refine: PPO starting from a cloned policy, held near it at first.",
+               "--policy FILE --env ID --steps N -o FILE [options]", o, n, &f, &m, argc, argv);
+  if (parsed >= 0) return parsed;
   mimic_ppo_config c;
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &c);
   if (rc >= 0) return rc;

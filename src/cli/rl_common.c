@@ -52,6 +52,17 @@ int rl_ppo_opts(cli_opt *o, rl_ppo_flags *f) {
   return n;
 }
 
+int rl_parse(const char *cmd, const char *summary, const char *usage, cli_opt *opts, int n,
+             rl_ppo_flags *f, rl_monitor *m, int argc, char **argv) {
+  n += rl_ppo_opts(opts + n, f);
+  n += rl_monitor_opts(opts + n, m);
+  memset(&opts[n], 0, sizeof opts[n]);
+  cli_parsed a = cli_parse(cmd, summary, usage, opts, 0, argc, argv);
+  if (a.exit_now) return a.exit_code;
+  cli_set_output(m->json, m->quiet);
+  return -1;
+}
+
 int rl_ppo_config(const char *cmd, const cli_opt *o, const rl_ppo_flags *f, const char *env,
                   const char *env_opts, mimic_ppo_config *c) {
   /* RL's matrices are small (a few hundred rows): one BLAS thread is the

@@ -60,6 +60,12 @@ mimic_status rl_monitor_finish(rl_monitor *m);
 /* Frees the rows. */
 void rl_monitor_free(rl_monitor *m);
 
+/* Parses an RL command's argv: its own n entries in opts (room for
+ * RL_PPO_OPTS + RL_MONITOR_OPTS + 1 more), then PPO's and the monitor's
+ * flags; sets the output mode. Returns an exit code, or -1 to go on. */
+int rl_parse(const char *cmd, const char *summary, const char *usage, cli_opt *opts, int n,
+             rl_ppo_flags *f, rl_monitor *m, int argc, char **argv);
+
 /* Evaluates the trained policy (100 episodes from seed 1000, normalised
  * when the environment has an expert) and prints the summary: text, or one
  * JSON object with extra_json's members (an object's inside, may be ""). */
