@@ -37,15 +37,8 @@
 #include "../tests/agent_http.h"
 #include "mimic/agent.h"
 
-static void die(const char *what) {
-  fprintf(stderr, "bench/agent: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#define BENCH_NAME "agent"
+#include "bench_util.h"
 
 typedef struct shared {
   const mimic_agent_model *m;
@@ -293,7 +286,7 @@ int main(int argc, char **argv) {
     if (mimic_agent_fit(tr.ex, tr.n, &cfg, &m)) die("fit");
     fit_s[r] = mimic_now() - t0;
   }
-  qsort(fit_s, (size_t)runs, sizeof *fit_s, cmp_d);
+  qsort(fit_s, (size_t)runs, sizeof *fit_s, cmp_double);
   mimic_agent_eval ev;
   if (mimic_agent_evaluate(m, te.ex, te.n, &ev)) die("evaluate");
   /* the held-out states, as structs and as request bodies */
@@ -354,7 +347,7 @@ int main(int argc, char **argv) {
       requests_per_s(&s, client_threads);
       s.seconds = keep;
       for (int r = 0; r < runs; r++) rate[r] = requests_per_s(&s, client_threads);
-      qsort(rate, (size_t)runs, sizeof *rate, cmp_d);
+      qsort(rate, (size_t)runs, sizeof *rate, cmp_double);
       http[lock][v] = rate[runs / 2]; /* the median: loopback on a shared VM is noisy */
     }
     mimic_agent_server_stop(srv);

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,20 +25,8 @@
 #include "mimic/collect.h"
 #include "mimic/evaluate.h"
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/bc: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
+#define BENCH_NAME "bc"
+#include "bench_util.h"
 
 static double train_rate(const mimic_dataset *ds, int batch) {
   double runs[5];
@@ -126,9 +113,7 @@ static void memory_child(int fd) {
   mimic_bc_report rep;
   if (mimic_bc_model_create(&cfg, &ds, NULL, 0, &m) || mimic_bc_fit(&cfg, &ds, &m, &rep))
     die("train");
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  double out[3] = {(double)ds.n_steps, arrays, (double)(ru.ru_maxrss - base) * 1024.0};
+  double out[3] = {(double)ds.n_steps, arrays, (double)(peak_rss_kb() - base) * 1024.0};
   if (write(fd, out, sizeof out) != sizeof out) exit(1);
   exit(0);
 }

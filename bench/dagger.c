@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,15 +21,8 @@
 #include "mimic/dagger.h"
 #include "mimic/evaluate.h"
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/dagger: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
+#define BENCH_NAME "dagger"
+#include "bench_util.h"
 
 static double run_cartpole(const char *work, long *queries, double *ret) {
   mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
@@ -71,8 +63,7 @@ static double rss_for(int rounds, long cap) {
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    struct rusage before;
-    getrusage(RUSAGE_SELF, &before);
+    long before = peak_rss_kb();
     mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
     cfg.env_id = "CartPole-v1";
     cfg.rounds = rounds;
@@ -85,9 +76,7 @@ static double rss_for(int rounds, long cap) {
     bc.progress = false;
     mimic_model best;
     if (mimic_dagger_env_run(&cfg, &bc, &best, NULL, 0, NULL)) die("dagger");
-    struct rusage after;
-    getrusage(RUSAGE_SELF, &after);
-    double mb = (double)(after.ru_maxrss - before.ru_maxrss) / 1024.0;
+    double mb = (double)(peak_rss_kb() - before) / 1024.0;
     if (write(fds[1], &mb, sizeof mb) != sizeof mb) _exit(1);
     _exit(0);
   }
@@ -105,7 +94,6 @@ int main(void) {
   double t[5], ret = 0;
   long queries = 0;
   for (int i = 0; i < 5; i++) t[i] = run_cartpole(NULL, &queries, &ret);
-  qsort(t, 5, sizeof *t, cmp_double);
   char dir[] = "/tmp/mimic-dagger-XXXXXX";
   if (!mkdtemp(dir)) die("mkdtemp");
   long q2;
@@ -120,6 +108,6 @@ int main(void) {
          "\"cartpole_durable_s\": %.4f, \"rss_mb_by_rounds\": {\"10\": %.2f, \"20\": %.2f, \"40\": "
          "%.2f}, "
          "\"rss_mb_uncapped_40\": %.2f}\n",
-         t[2], queries, ret, durable, m10, m20, m40, u40);
+         median(t, 5), queries, ret, durable, m10, m20, m40, u40);
   return 0;
 }

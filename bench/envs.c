@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mimic/env.h"
+
+#define BENCH_NAME "envs"
+#include "bench_util.h"
 
 enum { RUNS = 5, N_ACTIONS = 1 << 12 };
 
@@ -39,31 +41,10 @@ static const char *const single_ids[] = {
 
 static const int vec_sizes[] = {1, 16, 256};
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Medians of one measurement on both clocks. */
 typedef struct rate {
   double wall, cpu;
 } rate;
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/envs: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
 
 /* Steps per second of one environment, the median of RUNS runs. */
 static rate bench_single(const char *id, double seconds) {

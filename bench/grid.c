@@ -17,33 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mimic/env.h"
 #include "mimic/grid.h"
 
+#define BENCH_NAME "grid"
+#include "bench_util.h"
+
 enum { RUNS = 7, N_ACTIONS = 1 << 14 };
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double cpu_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/grid: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
 
 typedef enum mode { GENERIC, NATIVE, EXPERT } mode;
 

@@ -24,17 +24,10 @@
 #include "mimic/nn.h"
 #include "mimic/rng.h"
 
+#define BENCH_NAME "nn"
+#include "bench_util.h"
+
 #define RUNS 7
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* A square single-thread sgemm of size n, for the machine's peak. */
 typedef struct peak_gemm {

@@ -32,20 +32,8 @@
 #include "mimic/collect.h"
 #include "mimic/ppo.h"
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/rl: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
+#define BENCH_NAME "rl"
+#include "bench_util.h"
 
 static mimic_ppo_config cartpole(uint64_t seed) {
   mimic_ppo_config c = mimic_ppo_defaults();

@@ -16,36 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mimic/text.h"
+
+#define BENCH_NAME "text"
+#include "bench_util.h"
 
 typedef struct result {
   double vec, fit, pred, total, cpu, acc, f1;
   int iters;
 } result;
-
-/* CPU seconds used by the whole process (all threads). */
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "bench/text: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
 
 static result run(const mimic_text_data *tr, const mimic_text_data *te, mimic_linear_kind kind,
                   int threads, int runs, int64_t *n_features) {
@@ -66,7 +46,7 @@ static result run(const mimic_text_data *tr, const mimic_text_data *te, mimic_li
     mimic_labelset ls;
     int32_t *ytr = malloc(tr->n * sizeof *ytr), *yte = malloc(te->n * sizeof *yte),
             *yp = malloc(te->n * sizeof *yp);
-    double c0 = cpu_now(), t0 = mimic_now();
+    double c0 = process_cpu_now(), t0 = mimic_now();
     if (mimic_tfidf_fit_transform(&v, (const char *const *)tr->text, tr->n, &tc, &Xtr))
       die("tf-idf");
     if (mimic_tfidf_transform(&v, (const char *const *)te->text, te->n, &Xte)) die("tf-idf");
@@ -76,7 +56,7 @@ static result run(const mimic_text_data *tr, const mimic_text_data *te, mimic_li
     if (mimic_linear_fit(&m, &Xtr, ytr, ls.n, &lc)) die("fit");
     double t2 = mimic_now();
     if (mimic_linear_predict(&m, &Xte, yp, NULL)) die("predict");
-    double t3 = mimic_now(), c3 = cpu_now();
+    double t3 = mimic_now(), c3 = process_cpu_now();
     if (mimic_labelset_ids(&ls, (const char *const *)te->label, te->n, yte, 1)) die("test labels");
     mimic_class_metrics cm;
     if (mimic_metrics_compute(yte, yp, te->n, ls.n, &cm)) die("metrics");
@@ -122,12 +102,8 @@ static void print_result(const char *name, const result *r, bool comma) {
 
 int main(int argc, char **argv) {
   int runs = 5, threads = 0;
-  const char *dir = getenv("MIMIC_DATA");
   char dbuf[4096];
-  if (!dir) {
-    snprintf(dbuf, sizeof dbuf, "%s/../shared/data", MIMIC_SOURCE_DIR);
-    dir = dbuf;
-  }
+  const char *dir = bench_data_dir(dbuf, sizeof dbuf);
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--runs") && i + 1 < argc)
       runs = atoi(argv[++i]);

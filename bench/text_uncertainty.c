@@ -25,19 +25,12 @@
 
 #include "mimic/text.h"
 
-static void die(const char *what) {
-  fprintf(stderr, "bench/text_uncertainty: %s: %s\n", what, mimic_errmsg());
-  exit(1);
-}
+#define BENCH_NAME "text_uncertainty"
+#include "bench_util.h"
 
 typedef struct calib {
   double acc, nll, brier, ece, auc_conf, auc_margin, auc_entropy, acc_top10, acc_bottom10;
 } calib;
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* proba [n x K] over model classes; y[i] = model class of item i, or -1 if unseen. */
 static calib measure(const double *proba, const int32_t *y, size_t n, int K) {
@@ -84,7 +77,7 @@ static calib measure(const double *proba, const int32_t *y, size_t n, int K) {
   /* accuracy of the most and least confident tenth */
   double *sorted = malloc(n * sizeof *sorted);
   memcpy(sorted, conf, n * sizeof *sorted);
-  qsort(sorted, n, sizeof *sorted, cmp_d);
+  qsort(sorted, n, sizeof *sorted, cmp_double);
   double lo = sorted[n / 10], hi = sorted[n - 1 - n / 10];
   double top = 0, bot = 0;
   int nt = 0, nb = 0;
@@ -166,12 +159,8 @@ static void add_calib(calib *a, const calib *b, double w) {
 
 int main(int argc, char **argv) {
   int seeds = 3;
-  const char *dir = getenv("MIMIC_DATA");
   char dbuf[4096];
-  if (!dir) {
-    snprintf(dbuf, sizeof dbuf, "%s/../shared/data", MIMIC_SOURCE_DIR);
-    dir = dbuf;
-  }
+  const char *dir = bench_data_dir(dbuf, sizeof dbuf);
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
       seeds = atoi(argv[++i]);
