@@ -126,45 +126,47 @@ void mg_view(const mg_world *w, uint8_t codes[MG_VIEW_CELLS], uint8_t vis[7]) {
     for (int i = 0; i < 7; i++) codes[i * 7 + j] = (uint8_t)(rows[j] >> (8 * i));
 }
 
-/* The agent's view in observation order (cell i * 7 + j), unseen cells as
- * MG_UNSEEN: what every egocentric observation encodes. */
-static void visible_codes(const mg_world *w, uint8_t codes[MG_VIEW_CELLS]) {
+/* Each observer below walks the view rows itself: a shared pass that first
+ * wrote the visible codes to a buffer cost 20-25% of the steps per second
+ * (bench/grid, one-hot DoorKey-8x8 8.5 M -> 6.4 M). */
+void mg_observe_image(const mg_world *w, uint8_t *image) {
   uint64_t rows[7];
   uint8_t vis[7];
   view_rows(w, rows, vis);
   for (int i = 0; i < 7; i++)
-    for (int j = 0; j < 7; j++)
-      codes[i * 7 + j] = (vis[j] >> i) & 1 ? (uint8_t)(rows[j] >> (8 * i)) : MG_UNSEEN;
-}
-
-void mg_observe_image(const mg_world *w, uint8_t *image) {
-  uint8_t codes[MG_VIEW_CELLS];
-  visible_codes(w, codes);
-  for (int c = 0; c < MG_VIEW_CELLS; c++) {
-    const uint8_t *e = mg_tab.enc[codes[c]];
-    image[3 * c] = e[0], image[3 * c + 1] = e[1], image[3 * c + 2] = e[2];
-  }
+    for (int j = 0; j < 7; j++) {
+      const uint8_t *e = mg_tab.enc[(vis[j] >> i) & 1 ? (uint8_t)(rows[j] >> (8 * i)) : MG_UNSEEN];
+      uint8_t *o = image + 3 * (i * 7 + j);
+      o[0] = e[0], o[1] = e[1], o[2] = e[2];
+    }
 }
 
 void mg_observe_onehot(const mg_world *w, float *out) {
-  uint8_t codes[MG_VIEW_CELLS];
-  visible_codes(w, codes);
-  /* each cell its 20-float pattern (code & 63 is unique) */
-  for (int c = 0; c < MG_VIEW_CELLS; c++)
-    memcpy(out + c * MG_ONEHOT_BITS, mg_tab.onehot_pattern[codes[c] & 63],
-           sizeof(float) * MG_ONEHOT_BITS);
+  uint64_t rows[7];
+  uint8_t vis[7];
+  view_rows(w, rows, vis);
+  /* cells in memory order, each its 20-float pattern (code & 63 is unique) */
+  for (int i = 0; i < 7; i++)
+    for (int j = 0; j < 7; j++) {
+      uint8_t code = (vis[j] >> i) & 1 ? (uint8_t)(rows[j] >> (8 * i)) : MG_UNSEEN;
+      memcpy(out + (i * 7 + j) * MG_ONEHOT_BITS, mg_tab.onehot_pattern[code & 63],
+             sizeof(float) * MG_ONEHOT_BITS);
+    }
   float *d = out + MG_VIEW_CELLS * MG_ONEHOT_BITS;
   d[0] = d[1] = d[2] = d[3] = 0.0f;
   d[w->dir] = 1.0f;
 }
 
 void mg_observe_image_f(const mg_world *w, float *out) {
-  uint8_t codes[MG_VIEW_CELLS];
-  visible_codes(w, codes);
-  for (int c = 0; c < MG_VIEW_CELLS; c++) {
-    const uint8_t *e = mg_tab.enc[codes[c]];
-    out[3 * c] = e[0], out[3 * c + 1] = e[1], out[3 * c + 2] = e[2];
-  }
+  uint64_t rows[7];
+  uint8_t vis[7];
+  view_rows(w, rows, vis);
+  for (int i = 0; i < 7; i++)
+    for (int j = 0; j < 7; j++) {
+      const uint8_t *e = mg_tab.enc[(vis[j] >> i) & 1 ? (uint8_t)(rows[j] >> (8 * i)) : MG_UNSEEN];
+      float *o = out + 3 * (i * 7 + j);
+      o[0] = e[0], o[1] = e[1], o[2] = e[2];
+    }
   out[MIMIC_GRID_IMAGE] = (float)w->dir;
 }
 
