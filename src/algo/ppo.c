@@ -44,7 +44,7 @@ static void *alloc_buffers(mimic_ppo *p) {
       6 * n * f,
       2 * n * sizeof(double),
       2 * n * sizeof(bool),
-      3 * n,
+      n,
       N * f,
       N,
       N * K * f,
@@ -89,8 +89,7 @@ static void *alloc_buffers(mimic_ppo *p) {
   p->b_env_rew = two, p->b_train_rew = two + n;
   bool *tb = take(&c, 2 * n * sizeof(bool));
   p->b_term = tb, p->b_trunc = tb + n;
-  uint8_t *three = take(&c, 3 * n);
-  p->b_starts = three, p->b_term8 = three + n, p->b_trunc8 = three + 2 * n;
+  p->b_starts = take(&c, n);
   p->last_values = take(&c, N * f);
   p->last_dones = take(&c, N);
   p->s_actions = take(&c, N * K * f);
@@ -391,8 +390,6 @@ mimic_status mimic_ppo_collect(mimic_ppo *p) {
       p->b_env_rew[r] = p->s_rew[i];
       p->b_term[r] = p->s_term[i];
       p->b_trunc[r] = p->s_trunc[i];
-      p->b_term8[r] = p->s_term[i];
-      p->b_trunc8[r] = p->s_trunc[i];
       p->ep_env[i] += p->s_rew[i];
       p->ep_len[i]++;
       if (done) {

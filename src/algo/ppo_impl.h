@@ -43,7 +43,7 @@ struct mimic_ppo {
   float *b_values, *b_logp, *b_rew, *b_tv, *b_adv, *b_ret; /* (n) */
   double *b_env_rew, *b_train_rew;                         /* (n) */
   bool *b_term, *b_trunc;                                  /* (n) */
-  uint8_t *b_starts, *b_term8, *b_trunc8;                  /* (n) */
+  uint8_t *b_starts;                                       /* (n) */
   float *last_values;                                      /* (N) */
   uint8_t *last_dones;                                     /* (N) */
   bool rollout_ready;

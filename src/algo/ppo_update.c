@@ -19,6 +19,8 @@
 
 #include "algo/ppo_impl.h"
 
+_Static_assert(sizeof(bool) == 1, "the terminal flags double as uint8_t masks");
+
 /* Fills the training rewards (b_train_rew) and the float rewards (b_rew). */
 static mimic_status rewards(mimic_ppo *p) {
   const int N = p->N, n = p->n;
@@ -108,7 +110,10 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
     return mimic_fail(MIMIC_ERR_INVALID, "ppo: update before a rollout was collected");
   const mimic_ppo_config *c = &p->cfg;
   MIMIC_TRY(rewards(p));
-  mimic_gae_bootstrap(p->b_rew, p->b_tv, p->b_term8, p->b_trunc8, (size_t)p->n, c->gamma);
+  /* bool is one byte holding 0 or 1, and a byte may alias anything, so the
+   * flags serve as the uint8_t masks without a second copy per step */
+  mimic_gae_bootstrap(p->b_rew, p->b_tv, (const uint8_t *)p->b_term, (const uint8_t *)p->b_trunc,
+                      (size_t)p->n, c->gamma);
   mimic_gae(p->b_rew, p->b_values, p->b_starts, p->last_values, p->last_dones, p->T, p->N, c->gamma,
             c->gae_lambda, p->b_adv, p->b_ret);
   double total = c->total_steps > 0 ? (double)c->total_steps : 1.0;
