@@ -57,7 +57,6 @@ static void *alloc_buffers(mimic_ppo *p) {
       B * D * f,
       B * K * f,
       4 * B * f,
-      B * K * f,
       B * sizeof(int32_t),
       n * sizeof(uint32_t), /* minibatch */
       2 * N * sizeof(double),
@@ -105,7 +104,6 @@ static void *alloc_buffers(mimic_ppo *p) {
   p->m_actions = take(&c, B * K * f);
   float *four = take(&c, 4 * B * f);
   p->m_olp = four, p->m_ov = four + B, p->m_adv = four + 2 * B, p->m_ret = four + 3 * B;
-  p->m_anchor = take(&c, B * K * f);
   p->m_acts = take(&c, B * sizeof(int32_t));
   p->perm = take(&c, n * sizeof(uint32_t));
   double *ep = take(&c, 2 * N * sizeof(double));

@@ -55,7 +55,7 @@ struct mimic_ppo {
   int *s_rows; /* (N) */
   /* minibatch scratch (batch_size rows) */
   int mb;
-  float *m_obs, *m_actions, *m_olp, *m_ov, *m_adv, *m_ret, *m_anchor; /* */
+  float *m_obs, *m_actions, *m_olp, *m_ov, *m_adv, *m_ret;
   int32_t *m_acts;
   uint32_t *perm; /* (n) */
   /* episodes */

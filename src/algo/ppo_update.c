@@ -153,9 +153,9 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
                            .advantages = p->m_adv,
                            .returns = p->m_ret};
       if (anchor > 0) {
+        /* the clone's own output buffer: the loss runs only the model's networks */
         MIMIC_TRY(mimic_mlp_forward(&p->anchor, p->m_obs, B));
-        memcpy(p->m_anchor, p->anchor.out, (size_t)B * (size_t)p->K * sizeof(float));
-        b.anchor_out = p->m_anchor;
+        b.anchor_out = p->anchor.out;
         b.anchor_log_std = p->anchor_log_std;
         b.anchor_kind = c->anchor;
         b.anchor_coef = anchor;
