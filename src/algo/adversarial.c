@@ -33,7 +33,6 @@
 
 struct mimic_adv {
   mimic_adv_config cfg;
-  char *env_id, *env_opts;
   mimic_ppo *gen;
   int D, aw, B, n_roll;
   mimic_space act_space; /* kind, n and dim (no bounds) */
@@ -120,11 +119,12 @@ static mimic_status copy_demos(mimic_adv *a, const mimic_dataset *ds) {
   if (ds->obs_dim != a->D)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "adversarial: demonstrations have observations of %d values, %s gives %d",
-                      ds->obs_dim, a->env_id, a->D);
+                      ds->obs_dim, a->cfg.ppo.env_id, a->D);
   if (das->kind != a->act_space.kind || ds->act_dim != a->aw ||
       (das->kind == MIMIC_SPACE_DISCRETE && das->n != a->act_space.n))
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "adversarial: the demonstrations' action space is not %s's", a->env_id);
+                      "adversarial: the demonstrations' action space is not %s's",
+                      a->cfg.ppo.env_id);
   size_t M = ds->n_steps, D = (size_t)a->D, aw = (size_t)a->aw;
   a->M = M;
   a->d_obs = mimic_malloc(M * (2 * D + aw) * sizeof(float) + M * sizeof(bool), "demonstrations");
@@ -181,7 +181,6 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
   if (st == MIMIC_OK) {
     const mimic_ppo_config *pc = mimic_ppo_get_config(a->gen);
     a->cfg.ppo = *pc; /* strings owned by the generator */
-    a->env_id = (char *)pc->env_id;
     mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
     a->D = r.obs_dim;
     a->aw = r.act_width;
@@ -252,10 +251,7 @@ mimic_reward_net *mimic_adv_reward(mimic_adv *a) { return &a->g; }
 static mimic_status renorm(mimic_adv *a, mimic_reward_net *r, rl_running *st, int rows) {
   if (!a->cfg.disc_normalize) return MIMIC_OK;
   rl_running_update(st, r->in_buf, (size_t)rows, (size_t)r->in_dim);
-  for (int k = 0; k < r->in_dim; k++) {
-    r->model.obs_mean[k] = (float)st->mean[k];
-    r->model.obs_var[k] = (float)st->var[k];
-  }
+  rl_running_get(st, r->model.obs_mean, r->model.obs_var);
   return mimic_model_set_obs_norm(&r->model, r->model.obs_mean, r->model.obs_var, 1e-5f, 0.0f);
 }
 
