@@ -53,6 +53,7 @@ struct mimic_adv {
   bool one[1];  /* {true} */
   /* rollout reward scratch (n_roll rows) */
   float *r_g, *r_hs;
+  size_t gen_term; /* terminated transitions of the last rollout */
   long round;
 };
 
@@ -270,9 +271,6 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   const size_t D = (size_t)a->D, aw = (size_t)a->aw;
   mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
   const bool absorbing = a->cfg.absorbing;
-  size_t gen_term = 0;
-  if (absorbing)
-    for (int j = 0; j < r.n; j++) gen_term += r.terminated[j];
   bool *abs_s = a->s_abs, *abs_n = a->s_abs + B2;
   for (int k = 0; k < B2; k++) {
     const float *o, *nx, *ac;
@@ -283,7 +281,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
       if (j < a->M)
         o = a->d_obs + j * D, nx = a->d_next + j * D, ac = a->d_act + j * aw, term = a->d_term[j];
     } else {
-      j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)((size_t)r.n + gen_term));
+      j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)((size_t)r.n + a->gen_term));
       if (j < (size_t)r.n)
         o = r.obs + j * D, nx = r.next_obs + j * D, ac = r.actions + j * aw, term = r.terminated[j];
     }
@@ -402,6 +400,12 @@ static mimic_status gen_reward(void *user, const float *obs, const float *act,
 mimic_status mimic_adv_round_run(mimic_adv *a, mimic_adv_round *out) {
   memset(out, 0, sizeof *out);
   MIMIC_TRY(mimic_ppo_collect(a->gen));
+  /* counted once here: every discriminator step of the round samples this rollout */
+  a->gen_term = 0;
+  if (a->cfg.absorbing) {
+    mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
+    for (int j = 0; j < r.n; j++) a->gen_term += r.terminated[j];
+  }
   double loss = 0;
   int steps = a->cfg.n_disc_updates + (a->round == 0 ? a->cfg.disc_warmup : 0);
   for (int u = 0; u < steps; u++) MIMIC_TRY(disc_step(a, out, &loss));
