@@ -42,6 +42,11 @@ mimic_eval_config mimic_eval_defaults(void);
 /* Evaluates policy on env id (with options) and fills out. */
 mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char *env_opts,
                             const mimic_eval_config *cfg, mimic_eval_result *out);
+/* The built-in expert's and the random policy's mean returns on cfg's
+ * episodes: the references of the normalised score, without a policy to score. */
+mimic_status mimic_eval_references(const char *env_id, const char *env_opts,
+                                   const mimic_eval_config *cfg, double *expert_return,
+                                   double *random_return);
 /* Frees the per-episode arrays of a result. */
 void mimic_eval_result_free(mimic_eval_result *r);
 

@@ -769,13 +769,8 @@ static mimic_status reference_returns(ctx *c) {
   ec.episodes = c->cfg->eval_episodes > 0 ? c->cfg->eval_episodes : 10;
   ec.seed = c->cfg->eval_seed;
   ec.progress = false;
-  ec.normalize = true;
-  mimic_eval_result res;
-  MIMIC_TRY(mimic_evaluate(c->random, c->cfg->env_id, c->cfg->env_opts, &ec, &res));
-  c->expert_return = res.expert_return;
-  c->random_return = res.random_return;
-  mimic_eval_result_free(&res);
-  return MIMIC_OK;
+  return mimic_eval_references(c->cfg->env_id, c->cfg->env_opts, &ec, &c->expert_return,
+                               &c->random_return);
 }
 
 mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimic_bc_config *bc,

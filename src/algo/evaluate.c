@@ -167,6 +167,15 @@ static mimic_status reference_return(const char *kind, const char *env_id, const
   return st;
 }
 
+mimic_status mimic_eval_references(const char *env_id, const char *env_opts,
+                                   const mimic_eval_config *cfg, double *expert_return,
+                                   double *random_return) {
+  if (cfg->episodes < 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "evaluation needs at least 1 episode");
+  MIMIC_TRY(reference_return("expert", env_id, env_opts, cfg, expert_return));
+  return reference_return("random", env_id, env_opts, cfg, random_return);
+}
+
 mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char *env_opts,
                             const mimic_eval_config *cfg, mimic_eval_result *out) {
   memset(out, 0, sizeof *out);
@@ -192,8 +201,7 @@ mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char
   }
   free(success);
   if (st == MIMIC_OK && cfg->normalize) {
-    st = reference_return("expert", env_id, env_opts, cfg, &out->expert_return);
-    if (st == MIMIC_OK) st = reference_return("random", env_id, env_opts, cfg, &out->random_return);
+    st = mimic_eval_references(env_id, env_opts, cfg, &out->expert_return, &out->random_return);
     if (st == MIMIC_OK) {
       double span = out->expert_return - out->random_return;
       out->normalized_score =
