@@ -326,6 +326,19 @@ typedef struct bufs {
   float *best;
 } bufs;
 
+/* The curve row of epoch from the partial sums in ls (val_loss left NAN). */
+static mimic_bc_epoch epoch_row(const loop_state *ls, long epoch, double l2_norm, double seconds) {
+  return (mimic_bc_epoch){.epoch = epoch,
+                          .batches = ls->batches_done,
+                          .train_loss = ls->epoch_loss / (double)ls->epoch_batches,
+                          .neglogp = ls->epoch_neglogp / (double)ls->epoch_batches,
+                          .entropy = ls->epoch_entropy / (double)ls->epoch_batches,
+                          .prob_true_act = ls->epoch_prob / (double)ls->epoch_batches,
+                          .l2_norm = l2_norm,
+                          .val_loss = NAN,
+                          .seconds = seconds};
+}
+
 /* Runs the BC loss (and its gradient into model->grads) on one batch. */
 static mimic_status batch_loss(const mimic_bc_config *cfg, mimic_model *model, bool discrete,
                                const float *obs, const float *act, int32_t *acts, int n,
@@ -458,17 +471,9 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
     ls.epoch_prob += stats.prob_true_act;
     ls.epoch_l2 = stats.l2_norm; /* NAN without an L2 weight: filled in at the epoch's end */
     if (ls.batches_done % (long)per_epoch == 0) {
-      mimic_bc_epoch row = {
-          .epoch = ++ls.epochs_done,
-          .batches = ls.batches_done,
-          .train_loss = ls.epoch_loss / (double)ls.epoch_batches,
-          .neglogp = ls.epoch_neglogp / (double)ls.epoch_batches,
-          .entropy = ls.epoch_entropy / (double)ls.epoch_batches,
-          .prob_true_act = ls.epoch_prob / (double)ls.epoch_batches,
-          .l2_norm = isnan(ls.epoch_l2) ? mimic_l2_penalty(model->params, NULL, model->n_params, 0)
-                                        : ls.epoch_l2,
-          .val_loss = NAN,
-          .seconds = mimic_now() - t0};
+      double l2 = isnan(ls.epoch_l2) ? mimic_l2_penalty(model->params, NULL, model->n_params, 0)
+                                     : ls.epoch_l2;
+      mimic_bc_epoch row = epoch_row(&ls, (long)++ls.epochs_done, l2, mimic_now() - t0);
       ls.epoch_loss = ls.epoch_neglogp = ls.epoch_entropy = ls.epoch_prob = 0;
       ls.epoch_batches = 0;
       if (n_val) {
@@ -509,15 +514,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
   if (st == MIMIC_OK && ls.epoch_batches > 0 && curve_n < curve_cap) {
     /* a run cut by --batches ends mid-epoch: report that partial epoch too
      * (after the checkpoint, which keeps the sums for a resumed run) */
-    curve[curve_n++] = (mimic_bc_epoch){.epoch = ls.epochs_done + 1,
-                                        .batches = ls.batches_done,
-                                        .train_loss = ls.epoch_loss / (double)ls.epoch_batches,
-                                        .neglogp = ls.epoch_neglogp / (double)ls.epoch_batches,
-                                        .entropy = ls.epoch_entropy / (double)ls.epoch_batches,
-                                        .prob_true_act = ls.epoch_prob / (double)ls.epoch_batches,
-                                        .l2_norm = ls.epoch_l2,
-                                        .val_loss = NAN,
-                                        .seconds = mimic_now() - t0};
+    curve[curve_n++] = epoch_row(&ls, (long)ls.epochs_done + 1, ls.epoch_l2, mimic_now() - t0);
     if (cfg->log_path) st = log_rows(cfg->log_path, curve, curve_n);
   }
   if (st == MIMIC_OK && cfg->plot_path && curve_n > 0)
