@@ -80,8 +80,7 @@ typedef struct ctx {
   mimic_vecenv *venv;
   mimic_env **envs; /* the copies, for built-in experts */
   int n, od, aw;
-  bool discrete;
-  int n_actions;
+  int n_actions; /* 0 for continuous actions */
   mimic_policy *expert;
   bool expert_builtin;
   mimic_policy *learner; /* wraps model once it exists */
@@ -370,9 +369,6 @@ static mimic_status gather(void *vc, int round, double beta, size_t *n_out, cons
 
 static mimic_status uncertainty(void *vc, mimic_query_kind kind, double *scores, size_t n) {
   ctx *c = vc;
-  if (!c->discrete)
-    return mimic_fail(MIMIC_ERR_INVALID,
-                      "confidence-based queries need discrete actions; use 'all' or 'random'");
   if (!c->model) { /* before the first fit every state is equally unknown */
     for (size_t i = 0; i < n; i++) scores[i] = 1.0;
     return MIMIC_OK;
@@ -805,8 +801,7 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
     const mimic_space *os = mimic_env_obs_space(c.envs[0]), *as = mimic_env_action_space(c.envs[0]);
     c.od = os->dim;
     c.aw = mimic_space_width(as);
-    c.discrete = as->kind == MIMIC_SPACE_DISCRETE;
-    c.n_actions = c.discrete ? as->n : 0;
+    c.n_actions = as->kind == MIMIC_SPACE_DISCRETE ? as->n : 0;
     st = mimic_data_space_from_env(&c.os, os);
     if (st == MIMIC_OK) st = mimic_data_space_from_env(&c.as, as);
     if (st == MIMIC_OK)
@@ -820,7 +815,7 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
     st = mimic_fail(MIMIC_ERR_INVALID,
                     "a person answers in the moment: use --query all or uncertain:T");
   if (st == MIMIC_OK && cfg->query.kind != MIMIC_QUERY_ALL &&
-      cfg->query.kind != MIMIC_QUERY_RANDOM && !c.discrete)
+      cfg->query.kind != MIMIC_QUERY_RANDOM && !c.n_actions)
     st = mimic_fail(MIMIC_ERR_INVALID,
                     "confidence-based queries need discrete actions; use 'all' or 'random'");
   if (st == MIMIC_OK && cfg->work_dir && !c.expert_builtin && c.aw > 8)
