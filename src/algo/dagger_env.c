@@ -502,6 +502,12 @@ static mimic_status evaluate(void *vc, int round, mimic_dagger_round *r) {
   return MIMIC_OK;
 }
 
+/* Writes one run of consecutive labeled steps as a dataset episode. */
+static mimic_status append_run(ctx *c, mimic_episode_buf *ep) {
+  mimic_episode v = mimic_episode_buf_view(ep);
+  return mimic_dataset_writer_append(c->writer, &v);
+}
+
 /* Appends the round's runs of consecutive labeled steps as dataset episodes. */
 static mimic_status store_round(ctx *c) {
   mimic_episode_buf ep;
@@ -513,11 +519,8 @@ static mimic_status store_round(ctx *c) {
     for (size_t t = 0; t < ticks && st == MIMIC_OK; t++) {
       size_t r = t * (size_t)c->n + (size_t)i;
       if (!c->log.labeled[r]) {
-        if (open) {
-          mimic_episode v = mimic_episode_buf_view(&ep);
-          st = mimic_dataset_writer_append(c->writer, &v);
-          open = false;
-        }
+        if (open) st = append_run(c, &ep);
+        open = false;
         continue;
       }
       if (!open) {
@@ -528,15 +531,11 @@ static mimic_status store_round(ctx *c) {
         st = mimic_episode_buf_step(&ep, row(c->log.label, r, c->aw), c->log.rew[r], c->log.term[r],
                                     c->log.trunc[r], row(c->log.next_obs, r, c->od));
       if (st == MIMIC_OK && (c->log.term[r] || c->log.trunc[r])) {
-        mimic_episode v = mimic_episode_buf_view(&ep);
-        st = mimic_dataset_writer_append(c->writer, &v);
+        st = append_run(c, &ep);
         open = false;
       }
     }
-    if (open && st == MIMIC_OK) {
-      mimic_episode v = mimic_episode_buf_view(&ep);
-      st = mimic_dataset_writer_append(c->writer, &v);
-    }
+    if (open && st == MIMIC_OK) st = append_run(c, &ep);
   }
   mimic_episode_buf_free(&ep);
   return st;
