@@ -31,7 +31,7 @@ void mimic_eval_result_free(mimic_eval_result *r) {
 typedef struct slot {
   mimic_env *env;
   int episode; /* index of the episode it runs, -1 = idle */
-  double ret, last_reward;
+  double ret;
   int len;
 } slot;
 
@@ -107,7 +107,6 @@ static mimic_status run_episodes(mimic_policy *policy, const char *env_id, const
       st = mimic_env_step(s->env, actions + (size_t)k * (size_t)aw, o, &r, &term, &trunc);
       if (st) break;
       s->ret += r;
-      s->last_reward = r;
       s->len++;
       if (!term && !trunc) continue;
       returns[s->episode] = s->ret;
