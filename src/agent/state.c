@@ -81,11 +81,6 @@ mimic_status mimic_agent_state_from_json(const json_t *obj, mimic_agent_state_bu
     mimic_agent_state_buf_free(out);
     return mimic_fail_nomem("a state");
   }
-  intent = json_object_get(obj, "intent");
-  req = json_object_get(obj, "request");
-  prev = json_object_get(obj, "previous_actions");
-  last = json_object_get(obj, "last_observation");
-  obs = json_object_get(obj, "observations");
   mimic_agent_state *s = &out->s;
   s->intent =
       json_is_string(intent) && json_string_length(intent) ? json_string_value(intent) : NULL;
