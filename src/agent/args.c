@@ -346,7 +346,8 @@ static bool used_before(const mimic_agent_state *s, const char *tool, const char
   for (size_t i = 0; i < s->n_previous; i++) {
     const char *c = s->previous_content[i];
     if (!c || strcmp(s->previous[i], tool)) continue;
-    for (const char *h = c; (h = memmem(h, strlen(h), v, n)); h++) {
+    const char *end = c + strlen(c);
+    for (const char *h = c; (h = memmem(h, (size_t)(end - h), v, n)); h++) {
       /* a whole value: bounded by quotes or JSON punctuation */
       char before = h > c ? h[-1] : 0, after = h[n];
       bool lb = before == '"' || before == ':' || before == ' ' || before == '[' || before == ',';
