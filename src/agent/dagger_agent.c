@@ -58,17 +58,20 @@ typedef struct actx {
   bool *labeled; /* [hi - lo] */
   size_t n_cand;
   long queries;
-  int answered_in_round; /* answers the resumed round already holds */
 } actx;
 
 static char *item_key(const mimic_agent_example *e) {
   return mimic_asprintf("%s#%zu", e->trace_id ? e->trace_id : "", e->step);
 }
 
-static bool was_answered(const actx *c, const char *key) {
-  for (size_t i = 0; i < c->n_answered; i++)
-    if (!strcmp(c->answered[i], key)) return true;
-  return false;
+/* Whether pool state i was answered already (in this run or a resumed one). */
+static mimic_status was_answered(const actx *c, size_t i, bool *answered) {
+  char *key = item_key(&c->cfg->pool->ex[i]);
+  if (!key) return MIMIC_ERR_NOMEM;
+  *answered = false;
+  for (size_t j = 0; j < c->n_answered && !*answered; j++) *answered = !strcmp(c->answered[j], key);
+  free(key);
+  return MIMIC_OK;
 }
 
 static mimic_status note_answered(actx *c, const char *key) {
@@ -132,10 +135,9 @@ static mimic_status a_resume(void *vc, int *first, size_t *answered) {
   if (*first < c->cfg->rounds) {
     slice(c, *first, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
-      char *key = item_key(&c->cfg->pool->ex[i]);
-      if (!key) return MIMIC_ERR_NOMEM;
-      k += was_answered(c, key);
-      free(key);
+      bool done;
+      MIMIC_TRY(was_answered(c, i, &done));
+      k += done;
     }
   }
   *answered = k;
@@ -151,12 +153,7 @@ static mimic_status a_gather(void *vc, int round, double beta, size_t *n, const 
   free(c->labeled);
   c->labeled = mimic_calloc(c->n_cand ? c->n_cand : 1, sizeof *c->labeled, "candidates");
   if (!c->labeled) return MIMIC_ERR_NOMEM;
-  for (size_t i = 0; i < c->n_cand; i++) {
-    char *key = item_key(&c->cfg->pool->ex[c->lo + i]);
-    if (!key) return MIMIC_ERR_NOMEM;
-    c->labeled[i] = was_answered(c, key);
-    free(key);
-  }
+  for (size_t i = 0; i < c->n_cand; i++) MIMIC_TRY(was_answered(c, c->lo + i, &c->labeled[i]));
   *n = c->n_cand;
   *labeled = c->labeled;
   return MIMIC_OK;
