@@ -166,25 +166,19 @@ static mimic_status a_uncertainty(void *vc, mimic_query_kind kind, double *score
     return MIMIC_OK;
   }
   int K = mimic_agent_n_actions(c->model);
-  double *p = mimic_malloc(((size_t)K + 1) * sizeof *p, "probabilities");
-  if (!p) return MIMIC_ERR_NOMEM;
-  mimic_status st = MIMIC_OK;
-  for (size_t i = 0; i < n && !st; i++) {
+  for (size_t i = 0; i < n; i++) {
     mimic_agent_prediction pr;
-    st = mimic_agent_predict(c->model, &c->cfg->pool->ex[c->lo + i].state, c->scratch, &pr);
-    if (st) break;
+    MIMIC_TRY(mimic_agent_predict(c->model, &c->cfg->pool->ex[c->lo + i].state, c->scratch, &pr));
     if (pr.action < 0) { /* the policy knows nothing here */
       scores[i] = kind == MIMIC_QUERY_ENTROPY ? log((double)K + 1) : 1;
       continue;
     }
-    memcpy(p, pr.proba, (size_t)K * sizeof *p);
     if (kind == MIMIC_QUERY_UNCERTAIN)
       scores[i] = 1 - pr.confidence;
     else
-      st = mimic_text_uncertainty(kind, p, 1, K, &scores[i]);
+      MIMIC_TRY(mimic_text_uncertainty(kind, pr.proba, 1, K, &scores[i]));
   }
-  free(p);
-  return st;
+  return MIMIC_OK;
 }
 
 /* ---- experts ------------------------------------------------------------ */
