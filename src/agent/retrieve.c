@@ -124,7 +124,6 @@ mimic_status agent_demos_index(mimic_agent_model *m) {
   mimic_csr_free(&m->demo_t);
   if (n == 0) return MIMIC_OK;
   char **texts = mimic_calloc(n, sizeof *texts, "retrieval texts");
-  const char **prev = NULL;
   mimic_agent_scratch sc = {0};
   mimic_csr X = {0};
   mimic_status st = texts ? MIMIC_OK : MIMIC_ERR_NOMEM;
@@ -166,7 +165,6 @@ mimic_status agent_demos_index(mimic_agent_model *m) {
   if (texts)
     for (size_t i = 0; i < n; i++) free(texts[i]);
   free(texts);
-  free(prev);
   return st;
 }
 
