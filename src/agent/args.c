@@ -180,7 +180,8 @@ mimic_status agent_args_fit(mimic_agent_model *m, const mimic_agent_example *ex,
               where = s->observations[o];
             }
         }
-        if (where && looks_json(where)) { /* remember the JSON key it sat under */
+        bool json = where && looks_json(where);
+        if (json) { /* remember the JSON key it sat under */
           char key[64];
           key_before(where, (size_t)(strstr(where, text) - where), key, sizeof key);
           if (key[0] && add_ctx(a, key)) {
@@ -188,8 +189,7 @@ mimic_status agent_args_fit(mimic_agent_model *m, const mimic_agent_example *ex,
             json_decref(args);
             return MIMIC_ERR_NOMEM;
           }
-        }
-        if (where && !looks_json(where)) {
+        } else if (where) {
           char shape[SHAPE_CAP];
           size_t len = strlen(text);
           shape_of(text, len, shape);
