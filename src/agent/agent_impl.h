@@ -145,7 +145,7 @@ void agent_count_table_free(agent_count_table *t);
 const agent_count_row *agent_count_find(const agent_count_table *t, const char *key, size_t len);
 mimic_status agent_count_add(agent_count_table *t, const char *key, size_t len, int K, int action,
                              double w);
-mimic_status agent_count_finish(agent_count_table *t, int K);
+void agent_count_finish(agent_count_table *t, int K);
 
 /* Computes the column offsets of the feature blocks from the vocabularies. */
 void agent_layout(mimic_agent_model *m);

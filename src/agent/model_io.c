@@ -129,7 +129,8 @@ static mimic_status load_counts(mimic_agent_model *m, const mimic_mfile *f, cons
     if (!agent_count_find(&m->table, key, len))
       return mimic_fail(MIMIC_ERR_FORMAT, "%s: meta.counts[%zu] has no counts", path, r);
   }
-  return agent_count_finish(&m->table, K);
+  agent_count_finish(&m->table, K);
+  return MIMIC_OK;
 }
 
 /* Rebuilds an optional vectorizer (null = none). */

@@ -234,7 +234,7 @@ mimic_status agent_count_add(agent_count_table *t, const char *key, size_t len, 
   return MIMIC_OK;
 }
 
-mimic_status agent_count_finish(agent_count_table *t, int K) {
+void agent_count_finish(agent_count_table *t, int K) {
   for (size_t r = 0; r < t->n; r++) {
     agent_count_row *row = &t->rows[r];
     int best = 0;
@@ -242,7 +242,6 @@ mimic_status agent_count_finish(agent_count_table *t, int K) {
       if (row->counts[k] > row->counts[best]) best = k;
     row->best = best;
   }
-  return MIMIC_OK;
 }
 
 /* Key parts are separated by the unit separator 0x1F, which text never holds
@@ -582,7 +581,7 @@ static mimic_status fit_counts(mimic_agent_model *m, const mimic_agent_example *
     }
   }
   free(kb.p);
-  if (!st) st = agent_count_finish(&m->table, K);
+  if (!st) agent_count_finish(&m->table, K);
   return st;
 }
 
