@@ -50,7 +50,7 @@ static void shape_of(const char *s, size_t n, char *out) {
 
 static bool looks_json(const char *t);
 static void key_before(const char *text, size_t p, char *key, size_t cap);
-static mimic_status add_ctx(agent_arg_info *a, const char *key);
+static mimic_status add_ctx(agent_arg_info *a, const char *key, double count);
 
 /* Characters of a value token: letters, digits and _ - . @ + : / (a table: this runs
  * over every byte of free text for every tool on the prediction path). */
@@ -184,7 +184,7 @@ mimic_status agent_args_fit(mimic_agent_model *m, const mimic_agent_example *ex,
         if (json) { /* remember the JSON key it sat under */
           char key[64];
           key_before(where, (size_t)(strstr(where, text) - where), key, sizeof key);
-          if (key[0] && add_ctx(a, key)) {
+          if (key[0] && add_ctx(a, key, 1)) {
             free(text);
             json_decref(args);
             return MIMIC_ERR_NOMEM;
@@ -256,10 +256,12 @@ static void key_before(const char *text, size_t p, char *key, size_t cap) {
   }
 }
 
-static mimic_status add_ctx(agent_arg_info *a, const char *key) {
+/* Adds count to key's tally (at most 8 keys are kept; later new ones are
+ * dropped). A model file naming a key twice gets the sum. */
+static mimic_status add_ctx(agent_arg_info *a, const char *key, double count) {
   for (size_t i = 0; i < a->n_ctx; i++)
     if (!strcmp(a->ctx[i].key, key)) {
-      a->ctx[i].count++;
+      a->ctx[i].count += count;
       return MIMIC_OK;
     }
   if (a->n_ctx >= 8) return MIMIC_OK;
@@ -267,7 +269,7 @@ static mimic_status add_ctx(agent_arg_info *a, const char *key) {
   if (!p) return MIMIC_ERR_NOMEM;
   a->ctx = p;
   if (!(a->ctx[a->n_ctx].key = mimic_strdup(key))) return MIMIC_ERR_NOMEM;
-  a->ctx[a->n_ctx].count = 1;
+  a->ctx[a->n_ctx].count = count;
   a->n_ctx++;
   return MIMIC_OK;
 }
@@ -588,8 +590,7 @@ mimic_status agent_args_import(mimic_agent_model *m, const json_t *j, const char
                             "%s: meta.arguments.%s.args[%zu].contexts[%zu] is "
                             "malformed",
                             path, tool, i, c);
-        MIMIC_TRY(add_ctx(a, json_string_value(k)));
-        a->ctx[a->n_ctx - 1].count = json_number_value(n);
+        MIMIC_TRY(add_ctx(a, json_string_value(k), json_number_value(n)));
       }
     }
   }
