@@ -111,6 +111,22 @@ static void test_round_trip(void **state) {
   }
 }
 
+/* A copy is the same model and owns its own parameters. */
+static void test_copy(void **state) {
+  (void)state;
+  mimic_model m, c;
+  make_model(&m, MIMIC_HEAD_GAUSSIAN, true, true);
+  assert_int_equal(mimic_model_copy(&m, 8, &c), MIMIC_OK);
+  assert_same_model(&m, &c);
+  assert_int_equal(c.max_batch, 8);
+  assert_ptr_not_equal(c.params, m.params);
+  float before = m.params[0];
+  c.params[0] += 1.0f;
+  assert_true(m.params[0] == before);
+  mimic_model_free(&m);
+  mimic_model_free(&c);
+}
+
 static void test_truncated_and_flipped(void **state) {
   (void)state;
   mimic_model m, l;
@@ -281,6 +297,7 @@ static void test_wrong_architecture(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_copy),
       cmocka_unit_test(test_truncated_and_flipped),
       cmocka_unit_test(test_hostile_fields),
       cmocka_unit_test(test_wrong_architecture),

@@ -377,6 +377,9 @@ mimic_status mimic_model_load(const char *path, const mimic_model_config *expect
 /* Decodes a model from bytes (name is used in messages). */
 mimic_status mimic_model_decode(const void *buf, size_t len, const char *name,
                                 const mimic_model_config *expect, int max_batch, mimic_model *m);
+/* A deep copy of src into dst (its parameters, normalisation and metadata;
+ * caches for max_batch rows), as saving and loading it would give. */
+mimic_status mimic_model_copy(const mimic_model *src, int max_batch, mimic_model *dst);
 /* Fails with a sentence naming the first difference between the
  * architectures a (what was found) and b (what was expected). */
 mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic_model_config *b);

@@ -706,16 +706,10 @@ static mimic_status adopt_initial_learner(ctx *c, const mimic_model *init) {
     return mimic_fail(MIMIC_ERR_INVALID,
                       "the initial learner takes %d observation values, %s gives %d",
                       init->cfg.obs_dim, c->cfg->env_id, c->od);
-  uint8_t *bytes;
-  size_t len;
-  MIMIC_TRY(mimic_model_encode(init, &bytes, &len));
   mimic_model m;
-  mimic_status st =
-      mimic_model_decode(bytes, len, "the initial learner", NULL, c->bc.batch_size, &m);
-  free(bytes);
-  if (st) return st;
-  st = mimic_policy_describe_model(&m, c->cfg->env_id, &c->os.space, &c->as.space,
-                                   "{\"algorithm\": \"dagger\"}");
+  MIMIC_TRY(mimic_model_copy(init, c->bc.batch_size, &m));
+  mimic_status st = mimic_policy_describe_model(&m, c->cfg->env_id, &c->os.space, &c->as.space,
+                                                "{\"algorithm\": \"dagger\"}");
   if (st == MIMIC_OK) st = mimic_policy_from_model(&m, &c->as.space, &c->learner);
   if (st) {
     mimic_model_free(&m);

@@ -83,15 +83,9 @@ static mimic_status cost_of(const mimic_model *model, const char *env_id, int T,
   snprintf(opts, sizeof opts, "horizon=%d", T);
   mimic_env *env;
   MIMIC_TRY(mimic_env_make(env_id, opts, &env));
-  uint8_t *bytes;
-  size_t len;
   mimic_model copy;
   mimic_policy *p = NULL;
-  mimic_status st = mimic_model_encode(model, &bytes, &len);
-  if (st == MIMIC_OK) {
-    st = mimic_model_decode(bytes, len, "learner", NULL, 1, &copy);
-    free(bytes);
-  }
+  mimic_status st = mimic_model_copy(model, 1, &copy);
   if (st == MIMIC_OK) {
     st = mimic_policy_from_model(&copy, mimic_env_action_space(env), &p);
     if (st) mimic_model_free(&copy);

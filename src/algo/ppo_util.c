@@ -158,12 +158,7 @@ mimic_status mimic_ppo_log_prob(mimic_ppo *p, const float *obs, const float *act
 mimic_model *mimic_ppo_model(mimic_ppo *p) { return &p->model; }
 
 mimic_status mimic_ppo_copy_model(mimic_ppo *p, mimic_model *out) {
-  uint8_t *buf;
-  size_t len;
-  MIMIC_TRY(mimic_model_encode(&p->model, &buf, &len));
-  mimic_status st = mimic_model_decode(buf, len, "ppo policy", NULL, 64, out);
-  free(buf);
-  return st;
+  return mimic_model_copy(&p->model, 64, out);
 }
 
 const mimic_ppo_config *mimic_ppo_get_config(const mimic_ppo *p) { return &p->cfg; }

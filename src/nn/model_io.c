@@ -421,3 +421,12 @@ mimic_status mimic_model_load(const char *path, const mimic_model_config *expect
   free(buf);
   return st;
 }
+
+mimic_status mimic_model_copy(const mimic_model *src, int max_batch, mimic_model *dst) {
+  uint8_t *buf;
+  size_t len;
+  MIMIC_TRY(mimic_model_encode(src, &buf, &len));
+  mimic_status st = mimic_model_decode(buf, len, "a model copy", NULL, max_batch, dst);
+  free(buf);
+  return st;
+}
