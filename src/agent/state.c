@@ -12,6 +12,7 @@
  * not generalisation. Groups are numbered in order of first appearance and
  * permuted with mimic_rng (NumPy's PCG64), so a seed gives the same split
  * everywhere. */
+#define _GNU_SOURCE /* qsort_r */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,25 +223,47 @@ static mimic_status reserve(mimic_agent_examples *e, size_t more) {
   return MIMIC_OK;
 }
 
+static const char *trace_task(const mimic_agent_trace *tr) { return tr->task ? tr->task : tr->id; }
+
+static int by_task_then_index(const void *a, const void *b, void *traces) {
+  const mimic_agent_traces *t = traces;
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  int c = strcmp(trace_task(&t->t[i]), trace_task(&t->t[j]));
+  return c ? c : (i < j ? -1 : i > j);
+}
+
+/* first[i] = the index of the first trace with trace i's task (a trace with
+ * no task is its own); sorting keeps this O(n log n) for large trace files. */
+static mimic_status task_firsts(const mimic_agent_traces *t, size_t *first) {
+  size_t n = t->n;
+  size_t *order = mimic_malloc((n ? n : 1) * sizeof *order, "a task grouping");
+  if (!order) return MIMIC_ERR_NOMEM;
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  qsort_r(order, n, sizeof *order, by_task_then_index, (void *)t);
+  for (size_t a = 0; a < n;) {
+    size_t b = a + 1;
+    while (b < n && !strcmp(trace_task(&t->t[order[a]]), trace_task(&t->t[order[b]]))) b++;
+    for (size_t k = a; k < b; k++) first[order[k]] = order[a];
+    a = b;
+  }
+  free(order);
+  return MIMIC_OK;
+}
+
 mimic_status mimic_agent_examples_add_traces(mimic_agent_examples *e, const mimic_agent_traces *t,
                                              const bool *take) {
   /* group numbers: the index of the first trace with the same task */
-  for (size_t i = 0; i < t->n; i++) {
+  size_t *first = mimic_malloc((t->n ? t->n : 1) * sizeof *first, "a task grouping");
+  if (!first) return MIMIC_ERR_NOMEM;
+  mimic_status st = task_firsts(t, first);
+  for (size_t i = 0; i < t->n && !st; i++) {
     if (take && !take[i]) continue;
     const mimic_agent_trace *tr = &t->t[i];
     if (tr->n_steps == 0) continue;
-    int64_t group = (int64_t)i;
-    const char *task = tr->task ? tr->task : tr->id;
-    for (size_t j = 0; j < i; j++) {
-      const char *tj = t->t[j].task ? t->t[j].task : t->t[j].id;
-      if (!strcmp(tj, task)) {
-        group = (int64_t)j;
-        break;
-      }
-    }
-    MIMIC_TRY(reserve(e, tr->n_steps));
+    int64_t group = (int64_t)first[i];
+    if ((st = reserve(e, tr->n_steps))) break;
     const char **arr = mimic_malloc(3 * tr->n_steps * sizeof *arr, "a trace's history");
-    MIMIC_TRY(keep(e, (void *)arr));
+    if ((st = keep(e, (void *)arr))) break;
     for (size_t k = 0; k < tr->n_steps; k++) {
       const mimic_agent_step *st = &tr->steps[k];
       arr[k] = st->action;
@@ -265,7 +288,8 @@ mimic_status mimic_agent_examples_add_traces(mimic_agent_examples *e, const mimi
       x->group = group;
     }
   }
-  return MIMIC_OK;
+  free(first);
+  return st;
 }
 
 static const char *own(mimic_agent_examples *e, const char *s, mimic_status *st) {
@@ -341,20 +365,15 @@ mimic_status mimic_agent_split(const mimic_agent_traces *t, mimic_agent_split_by
     free(is_test);
     return MIMIC_ERR_NOMEM;
   }
+  mimic_status st = by == MIMIC_AGENT_SPLIT_TASK ? task_firsts(t, group) : MIMIC_OK;
   size_t n_groups = 0;
-  for (size_t i = 0; i < n; i++) {
-    group[i] = n_groups;
-    if (by == MIMIC_AGENT_SPLIT_TASK) {
-      const char *task = t->t[i].task ? t->t[i].task : t->t[i].id;
-      for (size_t j = 0; j < i; j++) {
-        const char *tj = t->t[j].task ? t->t[j].task : t->t[j].id;
-        if (!strcmp(tj, task)) {
-          group[i] = group[j];
-          break;
-        }
-      }
-    }
-    if (group[i] == n_groups) n_groups++;
+  for (size_t i = 0; i < n && !st; i++) /* numbered in order of first appearance */
+    group[i] = by == MIMIC_AGENT_SPLIT_TASK && group[i] != i ? group[group[i]] : n_groups++;
+  if (st) {
+    free(group);
+    free(perm);
+    free(is_test);
+    return st;
   }
   size_t n_test = (size_t)floor(test_fraction * (double)n_groups + 0.5);
   mimic_rng rng;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "algo/rl_running.h"
+#include "algo/softplus.h"
 #include "mimic/adversarial.h"
 
 struct mimic_adv {
@@ -263,8 +264,6 @@ static const float *forward(mimic_reward_net *r, int rows, mimic_status *st) {
   return r->model.obs_norm ? r->model.obs_buf : r->in_buf;
 }
 
-static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
-
 /* One discriminator step; adds the loss to *loss and the last step's accuracies to out. */
 static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) {
   const int B = a->B, B2 = 2 * B;
@@ -322,7 +321,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   double l = 0, acc_e = 0, acc_g = 0, mean_e = 0, mean_g = 0;
   for (int k = 0; k < B2; k++) {
     double z = a->s_logit[k], y = k < B ? 1.0 : 0.0;
-    l += y > 0 ? softplus(-z) : softplus(z);
+    l += y > 0 ? mimic_softplus(-z) : mimic_softplus(z);
     a->s_dl[k] = (float)((1.0 / (1.0 + exp(-z)) - y) / B2);
     if (k < B)
       acc_e += z > 0, mean_e += z;
@@ -357,7 +356,7 @@ static mimic_status absorbing_reward(mimic_adv *a, double *r_abs, double *h_abs)
   double gv = a->g.model.actor.out[0];
   *h_abs = 0;
   if (a->cfg.kind == MIMIC_ADV_GAIL) {
-    *r_abs = a->g.output == MIMIC_REWARD_SOFTPLUS ? softplus(gv) : gv;
+    *r_abs = a->g.output == MIMIC_REWARD_SOFTPLUS ? mimic_softplus(gv) : gv;
     return MIMIC_OK;
   }
   MIMIC_TRY(mimic_reward_net_inputs_abs(&a->h, a->zeros, NULL, NULL, a->one, NULL, 1));

@@ -6,6 +6,7 @@
  * in what order, and keeps the books. Selection is deterministic: ties in
  * uncertainty break by candidate index, and RANDOM draws from a generator
  * seeded per round, so a resumed run asks the same questions. */
+#define _GNU_SOURCE /* qsort_r */
 #include "mimic/dagger.h"
 
 #include <math.h>
@@ -138,15 +139,18 @@ void mimic_query_format(const mimic_query_rule *q, char *buf, size_t cap) {
     snprintf(buf, cap, "%s:%ld", name, q->k);
 }
 
-typedef struct scored {
-  double score;
-  size_t index;
-} scored;
+/* An unknown (NaN) confidence counts as the most uncertain. */
+static double query_score(const double *scores, size_t i) {
+  double v = scores[i];
+  return v != v ? INFINITY : v;
+}
 
-static int by_score_desc(const void *a, const void *b) {
-  const scored *x = a, *y = b;
-  if (x->score != y->score) return x->score > y->score ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
+/* Candidate indices by score, highest first, ties by index. */
+static int by_score_desc(const void *a, const void *b, void *scores) {
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  double x = query_score(scores, i), y = query_score(scores, j);
+  if (x != y) return x > y ? -1 : 1;
+  return i < j ? -1 : i > j;
 }
 
 size_t mimic_query_select(const mimic_query_rule *q, const double *scores,
@@ -169,22 +173,15 @@ size_t mimic_query_select(const mimic_query_rule *q, const double *scores,
     }
     return k;
   }
-  scored *s = malloc((n ? n : 1) * sizeof *s);
-  if (!s) return 0;
   for (size_t i = 0; i < n; i++) {
     if (already_labeled && already_labeled[i]) continue;
-    double v = scores[i];
-    if (v != v) v = INFINITY; /* an unknown confidence is the most uncertain */
-    if (q->kind == MIMIC_QUERY_UNCERTAIN && !(v > 1.0 - q->threshold)) continue;
-    s[m].score = v;
-    s[m].index = i;
-    m++;
+    if (q->kind == MIMIC_QUERY_UNCERTAIN && !(query_score(scores, i) > 1.0 - q->threshold))
+      continue;
+    out[m++] = i;
   }
-  qsort(s, m, sizeof *s, by_score_desc);
-  size_t k = q->k > 0 && m > (size_t)q->k ? (size_t)q->k : m;
-  for (size_t i = 0; i < k; i++) out[i] = s[i].index;
-  free(s);
-  return k;
+  /* sorted in out itself: selection needs no memory, so it cannot fail */
+  qsort_r(out, m, sizeof *out, by_score_desc, (void *)scores);
+  return q->k > 0 && m > (size_t)q->k ? (size_t)q->k : m;
 }
 
 mimic_status mimic_dagger_run(const mimic_dagger_config *cfg, const mimic_dagger_ops *ops,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo/softplus.h"
 #include "mimic/data.h"
 #include "mimic/reward.h"
 
@@ -167,16 +168,13 @@ mimic_status mimic_reward_net_forward(mimic_reward_net *r, const float *obs, con
   return MIMIC_OK;
 }
 
-/* softplus(x) = log(1 + e^x), stable for large |x| */
-static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
-
 mimic_status mimic_reward_net_predict(mimic_reward_net *r, const float *obs, const float *act,
                                       const float *next_obs, int n, double *rewards) {
   MIMIC_TRY(mimic_reward_net_inputs(r, obs, act, next_obs, n));
   MIMIC_TRY(mimic_model_forward(&r->model, r->in_buf, n));
   const float *o = r->model.actor.out;
   for (int i = 0; i < n; i++)
-    rewards[i] = r->output == MIMIC_REWARD_SOFTPLUS ? softplus(o[i]) : (double)o[i];
+    rewards[i] = r->output == MIMIC_REWARD_SOFTPLUS ? mimic_softplus(o[i]) : (double)o[i];
   return MIMIC_OK;
 }
 
