@@ -232,7 +232,7 @@ static double requests_per_s(shared *s, int client_threads) {
 
 int main(int argc, char **argv) {
   double seconds = 1.5;
-  int runs = 3, threads = 2, server_threads = 2, client_threads = 1, clients = 8;
+  int runs = 3, threads = 2, server_threads = 2, client_threads = 1, clients = 8, trees = 0;
   char data[1024];
   snprintf(data, sizeof data, "%s/../shared/data/text-agents/tau-bench/gpt-4o-airline.json",
            MIMIC_SOURCE_DIR);
@@ -250,16 +250,20 @@ int main(int argc, char **argv) {
       client_threads = atoi(argv[++i]);
     else if (!strcmp(a, "--clients") && v)
       clients = atoi(argv[++i]);
+    else if (!strcmp(a, "--trees") && v)
+      trees = atoi(argv[++i]);
     else if (!strcmp(a, "--data") && v)
       snprintf(data, sizeof data, "%s", argv[++i]);
     else {
-      fprintf(stderr, "usage: bench/agent [--seconds S] [--runs N] [--threads N] "
-                      "[--server-threads N] [--client-threads N] [--clients N] [--data FILE]\n");
+      fprintf(
+          stderr,
+          "usage: bench/agent [--seconds S] [--runs N] [--threads N] "
+          "[--server-threads N] [--client-threads N] [--clients N] [--trees N] [--data FILE]\n");
       return 2;
     }
   }
   if (runs < 1 || runs > 64 || threads < 1 || threads > 64 || client_threads < 1 ||
-      client_threads > 64 || clients < 1 || server_threads < 1 || !(seconds > 0)) {
+      client_threads > 64 || clients < 1 || server_threads < 1 || trees < 0 || !(seconds > 0)) {
     fprintf(stderr, "bench/agent: bad option value\n");
     return 2;
   }
@@ -278,6 +282,7 @@ int main(int argc, char **argv) {
   /* fit */
   mimic_agent_config cfg;
   mimic_agent_config_default(&cfg);
+  cfg.forest.n_trees = trees;
   double *fit_s = calloc((size_t)runs, sizeof *fit_s);
   mimic_agent_model *m = NULL;
   for (int r = 0; r < runs; r++) {
@@ -355,7 +360,7 @@ int main(int argc, char **argv) {
   failures = atomic_load(&s.failures);
   json_t *o = json_pack(
       "{s:s,s:I,s:I,s:i,s:f,s:f,s:f,s:i,s:{s:f,s:f,s:f,s:f},"
-      "s:{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I},s:i,s:i,s:i,s:i,s:f,s:I}",
+      "s:{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I},s:i,s:i,s:i,s:i,s:f,s:I,s:i}",
       "data", "tau-bench airline (split by task, seed 0)", "train_moves", (json_int_t)tr.n,
       "test_moves", (json_int_t)te.n, "features", (int)cfg.features, "fit_seconds", fit_s[runs / 2],
       "fit_seconds_min", fit_s[0], "test_accuracy", ev.accuracy, "threads", threads, "in_process",
@@ -368,7 +373,7 @@ int main(int argc, char **argv) {
       (json_int_t)(body_bytes[2] / (te.n ? te.n : 1)), "server_threads", server_threads,
       "client_threads", client_threads, "connections", clients, "http_failures", failures,
       "seconds_per_measurement", seconds, "mean_observation_bytes",
-      (json_int_t)(obs_bytes / (te.n ? te.n : 1)));
+      (json_int_t)(obs_bytes / (te.n ? te.n : 1)), "forest_trees", trees);
   char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
   puts(text);
   free(text);

@@ -143,4 +143,13 @@ grep -q "1 corrections" "$T/serve.log" || fail "server summary: $(cat "$T/serve.
 [ $? = 2 ] || fail "bad --test-fraction: exit 2"
 "$MIMIC" agent bogus > /dev/null 2>&1
 [ $? = 2 ] || fail "unknown subcommand: exit 2"
+"$MIMIC" agent fit --traces "$MISSION/demos.jsonl" -o "$T/x.mimic" --trees -1 > /dev/null 2>&1
+[ $? = 2 ] || fail "--trees -1: exit 2"
+
+# --- logreg averaged with a random forest ------------------------------------------
+"$MIMIC" agent fit --traces "$DATA/text-agents/tau-bench/gpt-4o-airline.json" --trees 20 \
+  -o "$T/forest.mimic" --quiet || fail "fit --trees 20"
+out=$("$MIMIC" agent predict --model "$T/forest.mimic" --state '{"request": "cancel my trip", "previous": []}' --json) \
+  || fail "predict with a forest"
+[ "$(echo "$out" | jget '["action"]')" = reply ] || fail "first move with a forest: $out"
 echo "cli_agent: all passed"

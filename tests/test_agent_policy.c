@@ -36,10 +36,12 @@ static int teardown(void **state) {
   return 0;
 }
 
+/* kind 3: logreg averaged with a forest of 10 trees */
 static mimic_agent_model *fit(mimic_agent_policy_kind kind, const mimic_agent_examples *e) {
   mimic_agent_config cfg;
   mimic_agent_config_default(&cfg);
-  cfg.policy = kind;
+  cfg.policy = kind < 3 ? kind : MIMIC_AGENT_LOGREG;
+  cfg.forest.n_trees = kind < 3 ? 0 : 10;
   cfg.n_threads = 1;
   mimic_agent_model *m = NULL;
   assert_int_equal(mimic_agent_fit(e->ex, e->n, &cfg, &m), MIMIC_OK);
@@ -175,11 +177,11 @@ static void test_logreg_and_files(void **state) {
   p = predict(m, &s);
   assert_string_equal(mimic_agent_action(m, p.action), "reply");
   char *path = tu_tmp_path("agent.mimic");
-  for (int kind = 0; kind < 3; kind++) {
+  for (int kind = 0; kind < 4; kind++) {
     mimic_agent_model *a = fit((mimic_agent_policy_kind)kind, &demo_ex), *b;
     assert_int_equal(mimic_agent_save(a, path), MIMIC_OK);
     assert_int_equal(mimic_agent_load(path, &b), MIMIC_OK);
-    assert_int_equal(mimic_agent_kind(b), kind);
+    assert_int_equal(mimic_agent_kind(b), kind < 3 ? kind : MIMIC_AGENT_LOGREG);
     assert_int_equal(mimic_agent_n_actions(a), mimic_agent_n_actions(b));
     assert_int_equal(mimic_agent_n_demos(a), mimic_agent_n_demos(b));
     for (size_t i = 0; i < demo_ex.n; i++) {

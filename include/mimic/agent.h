@@ -40,6 +40,7 @@
 
 #include "mimic/core.h"
 #include "mimic/dagger.h"
+#include "mimic/forest.h"
 #include "mimic/labelstore.h"
 #include "mimic/text.h"
 
@@ -258,6 +259,8 @@ typedef struct mimic_agent_config {
   mimic_tfidf_config tfidf;   /* for every text block (default: TfidfVectorizer() with
                                  sublinear tf) */
   mimic_linear_config linear; /* default OvR, C = 3 (docs/agents.md) */
+  mimic_forest_config forest; /* n_trees > 0: a random forest on the same features too, and
+                                 the policy averages both (default 0 trees: off) */
   /* retrieval */
   bool keep_demos; /* keep the demonstration steps for few-shot retrieval (true) */
   int n_threads;   /* threads for fitting, 0 = all cores (results do not depend on it) */

@@ -115,6 +115,7 @@ struct mimic_agent_model {
   mimic_tfidf vec_request, vec_obs, vec_reply, vec_shape;
   agent_features feat;
   mimic_linear clf;
+  mimic_forest forest; /* n_trees 0: none */
   /* arguments per action */
   agent_tool_args *args; /* [K] */
   /* retrieval */
@@ -130,9 +131,11 @@ struct mimic_agent_scratch {
   int32_t *idx;
   double *val;
   size_t cap;
-  double *proba;  /* [K] */
-  int32_t *count; /* [K] zeroed counts */
-  int32_t *ids;   /* action ids of a history */
+  double *proba;        /* [K] */
+  double *proba_forest; /* [K] */
+  double *dense;        /* [n_cols] all zero between predictions (forest input) */
+  int32_t *count;       /* [K] zeroed counts */
+  int32_t *ids;         /* action ids of a history */
   size_t ids_cap;
   float *score;     /* [n_demos] retrieval accumulator */
   int32_t *touched; /* [n_demos] */

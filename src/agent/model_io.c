@@ -76,6 +76,8 @@ mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
     else if (!st)
       json_object_set_new(meta, "reply_vectorizer", json_null());
     if (!st) st = mimic_linear_export(&m->clf, "classifier", meta, arrays, &na, MAX_ARRAYS);
+    if (!st && m->forest.n_trees > 0)
+      st = mimic_forest_export(&m->forest, "forest", meta, arrays, &na, MAX_ARRAYS);
   }
   if (!st) {
     json_t *args = agent_args_export(m);
@@ -199,6 +201,16 @@ mimic_status mimic_agent_load(const char *path, mimic_agent_model **out) {
       else if (m->clf.n_classes != K)
         st = mimic_fail(MIMIC_ERR_FORMAT, "%s: the classifier has %d classes, the file names %d",
                         path, m->clf.n_classes, K);
+    }
+    json_t *forest = json_object_get(meta, "forest");
+    if (!st && forest && !json_is_null(forest)) { /* a forest averaged with the classifier */
+      st = mimic_forest_import(&m->forest, &f, "forest");
+      if (!st && (m->forest.n_features != m->feat.n_cols || m->forest.n_classes != m->actions.n))
+        st = mimic_fail(MIMIC_ERR_FORMAT,
+                        "%s: the forest has %lld features and %d classes, the model %lld and %d",
+                        path, (long long)m->forest.n_features, m->forest.n_classes,
+                        (long long)m->feat.n_cols, m->actions.n);
+      if (!st) m->cfg.forest.n_trees = m->forest.n_trees;
     }
   }
   if (!st) st = agent_args_import(m, json_object_get(meta, "arguments"), path);

@@ -90,7 +90,7 @@ static mimic_status read_traces(const char *path, const char *format, bool quiet
 typedef struct policy_opts {
   const char *policy, *features;
   double threshold, C;
-  int markov_k, prev_k, threads;
+  int markov_k, prev_k, threads, trees;
   long long max_obs;
   bool no_demos;
   const char *model_kind;
@@ -115,6 +115,12 @@ typedef struct policy_opts {
       {"prev-k", CLI_INT, &(po).prev_k, "K", "logreg: previous actions by position (2)", false},    \
       {"C", CLI_DOUBLE, &(po).C, "X", "logreg: inverse regularisation strength (3)", false},        \
       {"classifier", CLI_STR, &(po).model_kind, "KIND", "logreg: ovr (default) or softmax", false}, \
+      {"trees",                                                                                     \
+       CLI_INT,                                                                                     \
+       &(po).trees,                                                                                 \
+       "N",                                                                                         \
+       "logreg: average with a random forest of N trees (0: none)",                                 \
+       false},                                                                                      \
       {"max-observation",                                                                           \
        CLI_LONG,                                                                                    \
        &(po).max_obs,                                                                               \
@@ -135,6 +141,7 @@ static void policy_opts_init(policy_opts *po) {
   po->C = c.linear.C;
   po->markov_k = c.markov_k;
   po->prev_k = c.prev_k;
+  po->trees = c.forest.n_trees;
   po->max_obs = (long long)c.max_observation;
 }
 
@@ -147,6 +154,8 @@ static mimic_status policy_config(const policy_opts *po, mimic_agent_config *c) 
   c->markov_k = po->markov_k;
   c->prev_k = po->prev_k;
   c->linear.C = po->C;
+  if (po->trees < 0) return mimic_fail(MIMIC_ERR_INVALID, "--trees must be >= 0");
+  c->forest.n_trees = po->trees;
   if (po->max_obs < 16) return mimic_fail(MIMIC_ERR_INVALID, "--max-observation must be >= 16");
   c->max_observation = (size_t)po->max_obs;
   c->keep_demos = !po->no_demos;

@@ -282,9 +282,8 @@ mimic_status mimic_mfile_get(const mimic_mfile *f, const char *name, uint64_t n,
 
 /* ---- components -------------------------------------------------------- */
 
-/* Appends array "<key>.<suffix>" to the list being written. */
-static mimic_status add_named(mimic_mfile_array *arrays, int *n, int max, const char *key,
-                              const char *suffix, const double *data, uint64_t len) {
+mimic_status mfile_add_named(mimic_mfile_array *arrays, int *n, int max, const char *key,
+                             const char *suffix, const double *data, uint64_t len) {
   if (*n >= max) return mimic_fail(MIMIC_ERR_RANGE, "model file: too many arrays");
   int w = snprintf(arrays[*n].name, sizeof arrays[*n].name, "%s.%s", key, suffix);
   if (w < 0 || (size_t)w >= sizeof arrays[*n].name)
@@ -332,10 +331,10 @@ mimic_status mimic_tfidf_export(const mimic_tfidf *v, const char *key, json_t *m
   json_object_set_new(o, "terms", terms);
   json_object_set_new(o, "df", df);
   json_object_set_new(meta, key, o);
-  return add_named(arrays, n_arrays, max_arrays, key, "idf", v->idf, (uint64_t)v->n_features);
+  return mfile_add_named(arrays, n_arrays, max_arrays, key, "idf", v->idf, (uint64_t)v->n_features);
 }
 
-static mimic_status bad(const mimic_mfile *f, const char *key, const char *what) {
+mimic_status mfile_bad(const mimic_mfile *f, const char *key, const char *what) {
   return mimic_fail(MIMIC_ERR_FORMAT, "%s: meta.%s: %s", f->path, key, what);
 }
 
@@ -355,34 +354,34 @@ static mimic_status bound_from(const json_t *j, mimic_df_bound *b) {
 mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_mfile *f, const char *key) {
   memset(v, 0, sizeof *v);
   const json_t *o = json_object_get(f->meta, key);
-  if (!json_is_object(o)) return bad(f, key, "missing");
+  if (!json_is_object(o)) return mfile_bad(f, key, "missing");
   const json_t *type = json_object_get(o, "type");
   if (!json_is_string(type) || strcmp(json_string_value(type), "tfidf"))
-    return bad(f, key, "type is not 'tfidf'");
+    return mfile_bad(f, key, "type is not 'tfidf'");
   mimic_tfidf_config c;
   mimic_tfidf_config_default(&c);
   const json_t *ng = json_object_get(o, "ngram_range");
   if (!json_is_array(ng) || json_array_size(ng) != 2 || !json_is_integer(json_array_get(ng, 0)) ||
       !json_is_integer(json_array_get(ng, 1)))
-    return bad(f, key, "ngram_range must be two integers");
+    return mfile_bad(f, key, "ngram_range must be two integers");
   json_int_t lo = json_integer_value(json_array_get(ng, 0)),
              hi = json_integer_value(json_array_get(ng, 1));
-  if (lo < 1 || hi < lo || hi > 16) return bad(f, key, "ngram_range out of range");
+  if (lo < 1 || hi < lo || hi > 16) return mfile_bad(f, key, "ngram_range out of range");
   c.ngram_min = (int)lo;
   c.ngram_max = (int)hi;
   if (bound_from(json_object_get(o, "min_df"), &c.min_df) ||
       bound_from(json_object_get(o, "max_df"), &c.max_df))
-    return bad(f, key, "min_df/max_df must be numbers");
+    return mfile_bad(f, key, "min_df/max_df must be numbers");
   const json_t *mf = json_object_get(o, "max_features");
   if (json_is_integer(mf) && json_integer_value(mf) > 0)
     c.max_features = json_integer_value(mf);
   else if (!json_is_null(mf))
-    return bad(f, key, "max_features must be null or a positive integer");
+    return mfile_bad(f, key, "max_features must be null or a positive integer");
   const char *flags[] = {"lowercase", "sublinear_tf", "use_idf", "smooth_idf"};
   bool *dst[] = {&c.lowercase, &c.sublinear_tf, &c.use_idf, &c.smooth_idf};
   for (int i = 0; i < 4; i++) {
     const json_t *j = json_object_get(o, flags[i]);
-    if (!json_is_boolean(j)) return bad(f, key, "a flag is not true/false");
+    if (!json_is_boolean(j)) return mfile_bad(f, key, "a flag is not true/false");
     *dst[i] = json_is_true(j);
   }
   const json_t *norm = json_object_get(o, "norm");
@@ -391,16 +390,16 @@ mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_mfile *f, const char
   else if (json_is_string(norm) && !strcmp(json_string_value(norm), "l2"))
     c.norm_l2 = true;
   else
-    return bad(f, key, "norm must be 'l2' or null");
+    return mfile_bad(f, key, "norm must be 'l2' or null");
   if (mimic_tfidf_config_check(&c)) return mimic_errctx("%s: meta.%s", f->path, key);
   const json_t *nd = json_object_get(o, "n_docs"), *terms = json_object_get(o, "terms"),
                *df = json_object_get(o, "df");
   if (!json_is_integer(nd) || json_integer_value(nd) < 1)
-    return bad(f, key, "n_docs must be a positive integer");
+    return mfile_bad(f, key, "n_docs must be a positive integer");
   if (!json_is_array(terms) || !json_is_array(df) ||
       json_array_size(terms) != json_array_size(df) || json_array_size(terms) < 1 ||
       json_array_size(terms) > INT32_MAX)
-    return bad(f, key, "terms and df must be arrays of the same, non-zero length");
+    return mfile_bad(f, key, "terms and df must be arrays of the same, non-zero length");
   int64_t V = (int64_t)json_array_size(terms), n_docs = json_integer_value(nd);
   const double *idf;
   char nm[256];
@@ -411,7 +410,7 @@ mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_mfile *f, const char
     const json_t *s = json_array_get(terms, (size_t)t);
     if (!json_is_string(s) || json_string_length(s) == 0 ||
         strlen(json_string_value(s)) != json_string_length(s))
-      return bad(f, key, "every term must be a non-empty string without NUL");
+      return mfile_bad(f, key, "every term must be a non-empty string without NUL");
     bytes += json_string_length(s) + 1;
   }
   char *buf = mimic_malloc(bytes, "vocabulary");
@@ -436,15 +435,15 @@ mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_mfile *f, const char
       const char *prev = buf + off[t - 1];
       size_t pn = (size_t)(off[t] - off[t - 1] - 1);
       int c = memcmp(prev, buf + q, pn < n ? pn : n);
-      if (c > 0 || (c == 0 && pn >= n)) st = bad(f, key, "terms are not sorted and unique");
+      if (c > 0 || (c == 0 && pn >= n)) st = mfile_bad(f, key, "terms are not sorted and unique");
     }
     q += (int64_t)n + 1;
     const json_t *d = json_array_get(df, (size_t)t);
     if (st == MIMIC_OK &&
         (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > n_docs))
-      st = bad(f, key, "df values must be integers in 1..n_docs");
+      st = mfile_bad(f, key, "df values must be integers in 1..n_docs");
     if (st == MIMIC_OK) dfv[t] = json_integer_value(d);
-    if (st == MIMIC_OK && !(idf[t] > 0)) st = bad(f, key, "idf values must be positive");
+    if (st == MIMIC_OK && !(idf[t] > 0)) st = mfile_bad(f, key, "idf values must be positive");
     idfv[t] = idf[t];
   }
   off[V] = q;
@@ -471,30 +470,30 @@ mimic_status mimic_linear_export(const mimic_linear *m, const char *key, json_t 
   json_object_set_new(o, "objective", json_real(m->objective));
   json_object_set_new(o, "layout", json_string("w[feature * n_classes + class]"));
   json_object_set_new(meta, key, o);
-  MIMIC_TRY(add_named(arrays, n_arrays, max_arrays, key, "w", m->w,
-                      (uint64_t)(m->n_features * m->n_classes)));
-  return add_named(arrays, n_arrays, max_arrays, key, "intercept", m->intercept,
-                   (uint64_t)m->n_classes);
+  MIMIC_TRY(mfile_add_named(arrays, n_arrays, max_arrays, key, "w", m->w,
+                            (uint64_t)(m->n_features * m->n_classes)));
+  return mfile_add_named(arrays, n_arrays, max_arrays, key, "intercept", m->intercept,
+                         (uint64_t)m->n_classes);
 }
 
 mimic_status mimic_linear_import(mimic_linear *m, const mimic_mfile *f, const char *key) {
   memset(m, 0, sizeof *m);
   const json_t *o = json_object_get(f->meta, key);
-  if (!json_is_object(o)) return bad(f, key, "missing");
+  if (!json_is_object(o)) return mfile_bad(f, key, "missing");
   const json_t *type = json_object_get(o, "type"), *K = json_object_get(o, "n_classes"),
                *V = json_object_get(o, "n_features"), *C = json_object_get(o, "C"),
                *B = json_object_get(o, "bias"), *it = json_object_get(o, "n_iter"),
                *obj = json_object_get(o, "objective");
   mimic_linear_kind kind;
   if (!json_is_string(type) || mimic_linear_kind_parse(json_string_value(type), &kind))
-    return bad(f, key, "type must be 'ovr' or 'softmax'");
+    return mfile_bad(f, key, "type must be 'ovr' or 'softmax'");
   if (!json_is_integer(K) || json_integer_value(K) < 1 || json_integer_value(K) > 1000000 ||
       !json_is_integer(V) || json_integer_value(V) < 0 || json_integer_value(V) > INT32_MAX ||
       !json_is_number(C) || !(json_number_value(C) > 0) || !json_is_number(B) ||
       !isfinite(json_number_value(B)))
-    return bad(f, key, "n_classes, n_features, C or bias missing or out of range");
+    return mfile_bad(f, key, "n_classes, n_features, C or bias missing or out of range");
   int64_t nk = json_integer_value(K), nv = json_integer_value(V);
-  if ((uint64_t)nk * (uint64_t)nv > (uint64_t)1 << 40) return bad(f, key, "model too large");
+  if ((uint64_t)nk * (uint64_t)nv > (uint64_t)1 << 40) return mfile_bad(f, key, "model too large");
   char nm[256];
   const double *w, *b;
   snprintf(nm, sizeof nm, "%s.w", key);
@@ -523,7 +522,7 @@ mimic_status mimic_labelset_import(mimic_labelset *ls, const mimic_mfile *f, con
   memset(ls, 0, sizeof *ls);
   const json_t *a = json_object_get(f->meta, key);
   if (!json_is_array(a) || json_array_size(a) < 1 || json_array_size(a) > 1000000)
-    return bad(f, key, "must be a non-empty array of class names");
+    return mfile_bad(f, key, "must be a non-empty array of class names");
   size_t n = json_array_size(a);
   const char **names = mimic_malloc(n * sizeof *names, "class names");
   if (!names) return MIMIC_ERR_NOMEM;
@@ -533,7 +532,7 @@ mimic_status mimic_labelset_import(mimic_labelset *ls, const mimic_mfile *f, con
         strlen(json_string_value(s)) != json_string_length(s) ||
         (i > 0 && strcmp(names[i - 1], json_string_value(s)) >= 0)) {
       free(names);
-      return bad(f, key, "class names must be non-empty strings, sorted and unique");
+      return mfile_bad(f, key, "class names must be non-empty strings, sorted and unique");
     }
     names[i] = json_string_value(s);
   }

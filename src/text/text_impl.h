@@ -11,4 +11,10 @@ mimic_status mimic_tfidf_assemble(mimic_tfidf *v, const mimic_tfidf_config *cfg,
                                   char *term_buf, int64_t *term_off, int64_t *df, double *idf,
                                   int64_t n_features);
 
+/* Appends array "<key>.<suffix>" to the arrays of a model file being written. */
+mimic_status mfile_add_named(mimic_mfile_array *arrays, int *n, int max, const char *key,
+                             const char *suffix, const double *data, uint64_t len);
+/* Fails with "<path>: meta.<key>: <what>". */
+mimic_status mfile_bad(const mimic_mfile *f, const char *key, const char *what);
+
 #endif
