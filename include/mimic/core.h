@@ -75,6 +75,10 @@ void *mimic_malloc(size_t n, const char *what);
 void *mimic_calloc(size_t count, size_t size, const char *what);
 /* realloc with overflow check of count*size; on failure p stays valid. */
 void *mimic_realloc(void *p, size_t count, size_t size, const char *what);
+/* Makes *buf (an array of *cap items of size bytes) hold at least need
+ * items, doubling from `first`; on failure *buf and *cap are unchanged. */
+mimic_status mimic_grow(void *buf, size_t *cap, size_t need, size_t size, size_t first,
+                        const char *what);
 /* strdup that records an error on failure. */
 char *mimic_strdup(const char *s);
 /* Allocates and formats a string like asprintf; NULL (error set) on failure. */

@@ -259,19 +259,8 @@ typedef struct keybuf {
   size_t n, cap;
 } keybuf;
 
-static mimic_status kb_reserve(keybuf *k, size_t more) {
-  if (k->n + more + 1 <= k->cap) return MIMIC_OK;
-  size_t cap = k->cap ? k->cap : 256;
-  while (cap < k->n + more + 1) cap *= 2;
-  char *p = realloc(k->p, cap);
-  if (!p) return mimic_fail_nomem("a key");
-  k->p = p;
-  k->cap = cap;
-  return MIMIC_OK;
-}
-
 static mimic_status kb_add(keybuf *k, const char *s, size_t n) {
-  MIMIC_TRY(kb_reserve(k, n + 1));
+  MIMIC_TRY(mimic_grow(&k->p, &k->cap, k->n + n + 2, 1, 256, "a key"));
   memcpy(k->p + k->n, s, n);
   k->n += n;
   k->p[k->n] = 0;
@@ -369,17 +358,12 @@ size_t agent_obs_len(const char *obs, size_t max) {
   return n;
 }
 
+/* idx and val grow together (both to the same capacity). */
 static mimic_status sc_reserve(mimic_agent_scratch *sc, size_t need) {
-  if (need <= sc->cap) return MIMIC_OK;
-  size_t cap = sc->cap ? sc->cap : 256;
-  while (cap < need) cap *= 2;
-  int32_t *idx = realloc(sc->idx, cap * sizeof *idx);
-  if (!idx) return mimic_fail_nomem("features");
-  sc->idx = idx;
-  double *val = realloc(sc->val, cap * sizeof *val);
-  if (!val) return mimic_fail_nomem("features");
-  sc->val = val;
-  sc->cap = cap;
+  size_t cap_idx = sc->cap, cap_val = sc->cap;
+  MIMIC_TRY(mimic_grow(&sc->idx, &cap_idx, need, sizeof *sc->idx, 256, "features"));
+  MIMIC_TRY(mimic_grow(&sc->val, &cap_val, need, sizeof *sc->val, 256, "features"));
+  sc->cap = cap_val;
   return MIMIC_OK;
 }
 
@@ -434,13 +418,7 @@ mimic_status agent_featurize(const mimic_agent_model *m, const mimic_agent_state
                        &nnz));
   }
   MIMIC_TRY(sc_reserve(sc, (size_t)nnz + (size_t)f->prev_k + 4 * (size_t)K + 16));
-  if (s->n_previous > sc->ids_cap) {
-    size_t cap = s->n_previous * 2;
-    int32_t *p = realloc(sc->ids, cap * sizeof *p);
-    if (!p) return mimic_fail_nomem("a history");
-    sc->ids = p;
-    sc->ids_cap = cap;
-  }
+  MIMIC_TRY(mimic_grow(&sc->ids, &sc->ids_cap, s->n_previous, sizeof *sc->ids, 64, "a history"));
   for (size_t i = 0; i < s->n_previous; i++) /* -1: an action the model never saw */
     sc->ids[i] = mimic_labelset_find(&m->actions, s->previous[i]);
   int last = s->n_previous ? sc->ids[s->n_previous - 1] : K; /* K: at the start */

@@ -80,17 +80,6 @@ mimic_status agent_demos_build(mimic_agent_model *m, const mimic_agent_example *
   return st;
 }
 
-static mimic_status text_reserve(mimic_agent_scratch *sc, size_t need) {
-  if (need <= sc->text_cap) return MIMIC_OK;
-  size_t cap = sc->text_cap ? sc->text_cap : 1024;
-  while (cap < need) cap *= 2;
-  char *p = realloc(sc->text, cap);
-  if (!p) return mimic_fail_nomem("a retrieval text");
-  sc->text = p;
-  sc->text_cap = cap;
-  return MIMIC_OK;
-}
-
 const char *agent_demo_text(const mimic_agent_state *s, size_t max_obs, mimic_agent_scratch *sc,
                             size_t *len) {
   const char *intent = s->intent ? s->intent : "";
@@ -99,7 +88,7 @@ const char *agent_demo_text(const mimic_agent_state *s, size_t max_obs, mimic_ag
   size_t lo = agent_obs_len(obs, max_obs < RETRIEVAL_OBS ? max_obs : RETRIEVAL_OBS);
   size_t need = strlen(intent) + strlen(req) + lo + 8;
   for (size_t i = 0; i < s->n_previous; i++) need += strlen(s->previous[i]) + 1;
-  if (text_reserve(sc, need)) return NULL;
+  if (mimic_grow(&sc->text, &sc->text_cap, need, 1, 1024, "a retrieval text")) return NULL;
   char *p = sc->text;
   size_t k = 0;
 #define PUT(str, n)                                                                                \

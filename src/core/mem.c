@@ -39,6 +39,22 @@ void *mimic_realloc(void *p, size_t count, size_t size, const char *what) {
   return q;
 }
 
+mimic_status mimic_grow(void *buf, size_t *cap, size_t need, size_t size, size_t first,
+                        const char *what) {
+  if (need <= *cap) return MIMIC_OK;
+  size_t c = *cap ? *cap : (first ? first : 1);
+  while (c < need) {
+    if (c > SIZE_MAX / 2) return mimic_fail(MIMIC_ERR_NOMEM, "%s: %zu items overflow", what, need);
+    c *= 2;
+  }
+  void **p = buf; /* buf is the address of the caller's pointer */
+  void *q = mimic_realloc(*p, c, size, what);
+  if (!q) return MIMIC_ERR_NOMEM;
+  *p = q;
+  *cap = c;
+  return MIMIC_OK;
+}
+
 char *mimic_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = mimic_malloc(n, "a string");

@@ -47,7 +47,8 @@ mimic_status mimic_forest_config_check(const mimic_forest_config *cfg) {
 typedef struct tree_nodes { /* a tree under construction; leaves index its own leaf array */
   int32_t *feature, *left, *right;
   double *threshold, *leaf;
-  int64_t n, cap, n_leaves, leaf_cap;
+  int64_t n, cap, n_leaves;
+  size_t leaf_cap;
   mimic_status st;
 } tree_nodes;
 
@@ -94,13 +95,8 @@ static mimic_status node_reserve(tree_nodes *t) {
 }
 
 static mimic_status leaf_reserve(tree_nodes *t, int K) {
-  if (t->n_leaves < t->leaf_cap) return MIMIC_OK;
-  int64_t cap = t->leaf_cap ? 2 * t->leaf_cap : 32;
-  double *lf = realloc(t->leaf, (size_t)(cap * K) * sizeof *lf);
-  if (!lf) return mimic_fail_nomem("a tree");
-  t->leaf = lf;
-  t->leaf_cap = cap;
-  return MIMIC_OK;
+  return mimic_grow(&t->leaf, &t->leaf_cap, (size_t)t->n_leaves + 1, (size_t)K * sizeof *t->leaf,
+                    32, "a tree");
 }
 
 static void tree_nodes_free(tree_nodes *t) {
