@@ -1,6 +1,7 @@
 /* Allocation helpers: mimic_grow doubles from its first capacity, keeps the
  * contents, leaves buffer and capacity untouched when the size overflows,
- * and mimic_realloc / mimic_calloc refuse overflowing products. */
+ * mimic_realloc / mimic_calloc refuse overflowing products, and
+ * mimic_ends_with compares suffixes byte for byte. */
 #include "testutil.h"
 
 #include <stdint.h>
@@ -43,8 +44,19 @@ static void test_overflowing_sizes(void **state) {
   free(p); /* still ours after a failed realloc */
 }
 
+static void test_ends_with(void **state) {
+  (void)state;
+  assert_true(mimic_ends_with("log.jsonl", ".jsonl"));
+  assert_true(mimic_ends_with(".png", ".png"));
+  assert_true(mimic_ends_with("x", ""));
+  assert_false(mimic_ends_with("png", ".png"));
+  assert_false(mimic_ends_with("chart.PNG", ".png")); /* byte for byte */
+  assert_false(mimic_ends_with("a.jsonl.tmp", ".jsonl"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ends_with),
       cmocka_unit_test(test_grow_doubles_and_keeps),
       cmocka_unit_test(test_overflowing_sizes),
   };

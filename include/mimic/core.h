@@ -79,6 +79,8 @@ void *mimic_realloc(void *p, size_t count, size_t size, const char *what);
  * items, doubling from `first`; on failure *buf and *cap are unchanged. */
 mimic_status mimic_grow(void *buf, size_t *cap, size_t need, size_t size, size_t first,
                         const char *what);
+/* Does s end with suffix (byte for byte)? */
+bool mimic_ends_with(const char *s, const char *suffix);
 /* strdup that records an error on failure. */
 char *mimic_strdup(const char *s);
 /* Allocates and formats a string like asprintf; NULL (error set) on failure. */

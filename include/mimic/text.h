@@ -176,6 +176,8 @@ typedef enum mimic_text_format {
 
 /* Parses "auto", "csv", "jsonl" or "txt"/"text". */
 mimic_status mimic_text_format_parse(const char *name, mimic_text_format *out);
+/* The format MIMIC_TEXT_AUTO picks for path: by its extension, in any case. */
+mimic_text_format mimic_text_format_guess(const char *path);
 
 typedef struct mimic_text_read_opts {
   mimic_text_format format;

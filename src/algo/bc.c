@@ -263,16 +263,11 @@ done:
 
 /* ---- the learning-curve log and chart -------------------------------------- */
 
-static bool is_jsonl(const char *path) {
-  size_t n = strlen(path);
-  return n >= 6 && strcmp(path + n - 6, ".jsonl") == 0;
-}
-
 static mimic_status log_rows(const char *path, const mimic_bc_epoch *rows, long n) {
   /* rewritten whole each epoch: small, and never torn */
   mimic_atomic_file f;
   MIMIC_TRY(mimic_atomic_open(&f, path));
-  bool jsonl = is_jsonl(path);
+  bool jsonl = mimic_ends_with(path, ".jsonl");
   if (!jsonl)
     fprintf(f.fp,
             "epoch,batches,train_loss,neglogp,entropy,prob_true_act,l2_norm,val_loss,seconds\n");

@@ -233,8 +233,7 @@ static const char *num(char *buf, double v) {
 }
 
 mimic_status mimic_ppo_write_log(const char *path, const mimic_ppo_iter *rows, int n) {
-  size_t len = strlen(path);
-  bool jsonl = len >= 6 && strcmp(path + len - 6, ".jsonl") == 0;
+  bool jsonl = mimic_ends_with(path, ".jsonl");
   mimic_atomic_file f;
   MIMIC_TRY(mimic_atomic_open(&f, path));
   static const char *cols[] = {"iteration",

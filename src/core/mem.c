@@ -55,6 +55,11 @@ mimic_status mimic_grow(void *buf, size_t *cap, size_t need, size_t size, size_t
   return MIMIC_OK;
 }
 
+bool mimic_ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
 char *mimic_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = mimic_malloc(n, "a string");

@@ -15,16 +15,11 @@ static cairo_status_t write_stream(void *closure, const unsigned char *data, uns
   return fwrite(data, 1, len, fp) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 mimic_status plot_canvas_open(plot_canvas *c, const char *path, int w, int h) {
   memset(c, 0, sizeof *c);
   c->path = path;
-  c->svg = ends_with(path, ".svg");
-  if (!c->svg && !ends_with(path, ".png"))
+  c->svg = mimic_ends_with(path, ".svg");
+  if (!c->svg && !mimic_ends_with(path, ".png"))
     return mimic_fail(MIMIC_ERR_INVALID, "%s: charts are written as .png or .svg", path);
   MIMIC_TRY(mimic_atomic_open(&c->file, path));
   if (c->svg)

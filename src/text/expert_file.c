@@ -181,12 +181,7 @@ mimic_status mimic_text_expert_file(const char *path, const mimic_text_read_opts
 /* ---- extra columns -------------------------------------------------------- */
 
 static mimic_text_format format_of(const char *path, mimic_text_format f) {
-  if (f != MIMIC_TEXT_AUTO) return f;
-  const char *dot = strrchr(path, '.');
-  if (dot && strcmp(dot, ".csv") == 0) return MIMIC_TEXT_CSV;
-  if (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson") || !strcmp(dot, ".json")))
-    return MIMIC_TEXT_JSONL;
-  return MIMIC_TEXT_PLAIN;
+  return f != MIMIC_TEXT_AUTO ? f : mimic_text_format_guess(path);
 }
 
 static mimic_status column_csv(const char *path, const char *column, const mimic_text_data *d,

@@ -282,12 +282,12 @@ mimic_status mimic_text_format_parse(const char *name, mimic_text_format *out) {
   return MIMIC_OK;
 }
 
-static bool ends_with(const char *s, const char *suf) {
+static bool ends_with(const char *s, const char *suf) { /* in any case: DATA.CSV too */
   size_t a = strlen(s), b = strlen(suf);
   return a >= b && strcasecmp(s + a - b, suf) == 0;
 }
 
-static mimic_text_format guess_format(const char *path) {
+mimic_text_format mimic_text_format_guess(const char *path) {
   if (ends_with(path, ".csv")) return MIMIC_TEXT_CSV;
   if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json"))
     return MIMIC_TEXT_JSONL;
@@ -573,7 +573,7 @@ mimic_status mimic_text_read(const char *path, const mimic_text_read_opts *opts,
     o = *opts;
   else
     memset(&o, 0, sizeof o);
-  mimic_text_format fmt = o.format == MIMIC_TEXT_AUTO ? guess_format(path) : o.format;
+  mimic_text_format fmt = o.format == MIMIC_TEXT_AUTO ? mimic_text_format_guess(path) : o.format;
   mimic_status st;
   switch (fmt) {
   case MIMIC_TEXT_CSV: st = read_csv(path, &o, out); break;
