@@ -2,7 +2,7 @@
  * the midpoint with negative values, zeros (absent entries) and positive
  * values in one column, bit-identical results for a seed whatever the
  * thread count, model-file round trips, files whose nodes do not form
- * trees, and configuration errors. */
+ * trees, and configuration and input errors. */
 #include "testutil.h"
 
 #include <math.h>
@@ -156,6 +156,7 @@ static void test_file_round_trip_and_bad_trees(void **state) {
       proba(&g, x, 3, q);
       assert_memory_equal(p, q, sizeof p);
     }
+  mimic_forest_free(&g);
   /* tampered nodes: a child pointing back to the root, then a feature out of range */
   size_t np = (size_t)(f.n_trees + 4 * f.n_nodes);
   double *bad = malloc(np * sizeof *bad);
@@ -198,6 +199,10 @@ static void test_bad_config_and_labels(void **state) {
   cfg.min_samples_leaf = 0;
   assert_int_equal(mimic_forest_fit(&f, &X, y, 2, &cfg), MIMIC_ERR_INVALID);
   mimic_forest_config_default(&cfg);
+  X.data[3] = NAN; /* a value that cannot be ordered */
+  assert_int_not_equal(mimic_forest_fit(&f, &X, y, 2, &cfg), MIMIC_OK);
+  assert_non_null(strstr(mimic_errmsg(), "training features"));
+  X.data[3] = 1;
   y[7] = 2; /* a label outside 0..1 */
   assert_int_equal(mimic_forest_fit(&f, &X, y, 2, &cfg), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "row 7"));

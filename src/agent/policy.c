@@ -133,7 +133,7 @@ void mimic_agent_config_default(mimic_agent_config *cfg) {
   cfg->keep_demos = true;
   mimic_forest_config_default(&cfg->forest);
   cfg->forest.n_trees = 0;
-  cfg->forest.max_features = 0.1; /* sqrt(n_features) fits twice as fast, 0.001 less accurate */
+  cfg->forest.max_features = 0.1; /* 0.1, 0.3 and 0.5 score alike on tau-bench; 0.1 fits fastest */
 }
 
 mimic_status mimic_agent_config_check(const mimic_agent_config *cfg) {

@@ -58,7 +58,6 @@ typedef struct fit_ctx {
   int K;
   int64_t n, d;
   int mtry, min_leaf, max_depth;
-  int64_t row_nnz; /* mean non-zeros per row, at least 1 */
   mimic_rng *rngs; /* [n_trees] */
   tree_nodes *trees;
 } fit_ctx;
@@ -69,8 +68,7 @@ typedef struct worker { /* per-thread scratch, reused across trees */
   uint32_t *mark;       /* [n] stamp of the node a row is in */
   double *value;        /* [n] the split feature's value per row */
   int32_t *feats;       /* [d] feature permutation */
-  int32_t *cand;        /* [d] features present in a small node's rows */
-  uint32_t *colmark;    /* [d] stamp of the node that listed a feature */
+  uint32_t *colmark;    /* [d] stamp of the last node whose rows have the feature */
   double *hist;         /* [4 * K]: node, non-zero, left, best-left */
   int32_t *nz_row;      /* [n] non-zero entries of the node on one feature */
   double *nz_val;       /* [n] */
@@ -280,30 +278,20 @@ static void grow_tree(fit_ctx *c, worker *w, int tree) {
     bool may_split = classes > 1 && b - a >= 2 * (int64_t)c->min_leaf &&
                      (c->max_depth == 0 || depth < c->max_depth) && depth < MAX_DEPTH_CAP;
     if (may_split) {
-      /* features in random order until mtry of them vary in the node (as
-       * scikit-learn skips constant ones); a small node draws only from the
-       * columns its rows have, the others are all zero there */
-      int32_t *pool = w->feats;
-      int64_t n_pool = d;
-      if ((b - a) * c->row_nnz < 8 * d) {
-        pool = w->cand;
-        n_pool = 0;
-        for (int64_t i = a; i < b; i++)
-          for (int64_t e = c->X->indptr[w->rows[i]]; e < c->X->indptr[w->rows[i] + 1]; e++) {
-            int32_t j = c->X->indices[e];
-            if (w->colmark[j] != stamp) {
-              w->colmark[j] = stamp;
-              pool[n_pool++] = j;
-            }
-          }
-      }
-      int tried = 0;
-      for (int64_t q = 0; q < n_pool && tried < c->mtry; q++) {
-        int64_t s = q + mimic_rng_integers(rng, 0, n_pool - q);
-        int32_t tmp = pool[q];
-        pool[q] = pool[s];
-        pool[s] = tmp;
-        tried += try_feature(c, w, pool[q], a, b, stamp, wsum, &best);
+      /* as scikit-learn: features drawn without replacement, mtry of them,
+       * constant ones included, and more only while every one drawn was
+       * constant; a feature none of the node's rows has is all zero there */
+      for (int64_t i = a; i < b; i++)
+        for (int64_t e = c->X->indptr[w->rows[i]]; e < c->X->indptr[w->rows[i] + 1]; e++)
+          w->colmark[c->X->indices[e]] = stamp;
+      int visited = 0, varied = 0;
+      for (int64_t q = 0; q < d && (visited < c->mtry || varied == 0); q++) {
+        visited++;
+        int64_t s = q + mimic_rng_integers(rng, 0, d - q);
+        int32_t j = w->feats[s];
+        w->feats[s] = w->feats[q];
+        w->feats[q] = j;
+        if (w->colmark[j] == stamp) varied += try_feature(c, w, j, a, b, stamp, wsum, &best);
       }
     }
     if (best.feature < 0) {
@@ -352,7 +340,6 @@ static void worker_free(worker *w) {
   free(w->mark);
   free(w->value);
   free(w->feats);
-  free(w->cand);
   free(w->colmark);
   free(w->hist);
   free(w->nz_row);
@@ -369,15 +356,14 @@ static mimic_status worker_init(worker *w, int64_t n, int64_t d, int K) {
   w->mark = malloc(un * sizeof *w->mark);
   w->value = malloc(un * sizeof *w->value);
   w->feats = malloc(ud * sizeof *w->feats);
-  w->cand = malloc(ud * sizeof *w->cand);
   w->colmark = malloc(ud * sizeof *w->colmark);
   w->hist = malloc(4 * (size_t)K * sizeof *w->hist);
   w->nz_row = malloc(un * sizeof *w->nz_row);
   w->nz_val = malloc(un * sizeof *w->nz_val);
   w->order = malloc(un * sizeof *w->order);
   w->stack = malloc(3 * (MAX_DEPTH_CAP + 2) * sizeof *w->stack);
-  if (!w->rows || !w->weight || !w->mark || !w->value || !w->feats || !w->cand || !w->colmark ||
-      !w->hist || !w->nz_row || !w->nz_val || !w->order || !w->stack) {
+  if (!w->rows || !w->weight || !w->mark || !w->value || !w->feats || !w->colmark || !w->hist ||
+      !w->nz_row || !w->nz_val || !w->order || !w->stack) {
     worker_free(w);
     return mimic_fail_nomem("forest workspace");
   }
@@ -430,6 +416,7 @@ mimic_status mimic_forest_fit(mimic_forest *f, const mimic_csr *X, const int32_t
   memset(f, 0, sizeof *f);
   MIMIC_TRY(mimic_forest_config_check(cfg));
   if (X->n_rows < 1) return mimic_fail(MIMIC_ERR_INVALID, "a forest needs at least one row");
+  MIMIC_TRY(mimic_csr_check(X, "training features")); /* sorted unique columns, finite values */
   if (X->n_rows > INT32_MAX || X->n_cols > INT32_MAX)
     return mimic_fail(MIMIC_ERR_RANGE, "a forest takes at most 2^31 rows and columns");
   if (n_classes < 1) return mimic_fail(MIMIC_ERR_INVALID, "a forest needs at least one class");
@@ -443,11 +430,10 @@ mimic_status mimic_forest_fit(mimic_forest *f, const mimic_csr *X, const int32_t
   if (c.mtry < 1) c.mtry = 1;
   c.min_leaf = cfg->min_samples_leaf;
   c.max_depth = cfg->max_depth;
-  c.row_nnz = X->indptr[X->n_rows] / X->n_rows;
-  if (c.row_nnz < 1) c.row_nnz = 1;
   mimic_csr Xt = {0};
   int threads = cfg->n_threads > 0 ? cfg->n_threads : mimic_default_threads();
   if (threads > cfg->n_trees) threads = cfg->n_trees;
+  if (threads > 64) threads = 64;
   worker *workers = calloc((size_t)threads, sizeof *workers);
   c.rngs = malloc((size_t)cfg->n_trees * sizeof *c.rngs);
   c.trees = calloc((size_t)cfg->n_trees, sizeof *c.trees);
@@ -456,7 +442,8 @@ mimic_status mimic_forest_fit(mimic_forest *f, const mimic_csr *X, const int32_t
   if (!st) st = mimic_csr_transpose(X, &Xt);
   c.Xt = &Xt;
   int ready = 0;
-  for (; ready < threads && !st; ready++) st = worker_init(&workers[ready], c.n, c.d, c.K);
+  while (ready < threads && !st) /* worker_init frees a worker it could not finish */
+    if (!(st = worker_init(&workers[ready], c.n, c.d, c.K))) ready++;
   if (!st) st = tpool_create(threads, &pool);
   if (!st) {
     mimic_rng parent;
@@ -465,7 +452,8 @@ mimic_status mimic_forest_fit(mimic_forest *f, const mimic_csr *X, const int32_t
     job j = {&c, workers};
     tpool_for(pool, cfg->n_trees, 1, grow_some, &j);
     for (int t = 0; t < cfg->n_trees && !st; t++) {
-      st = c.trees[t].st;
+      /* the message was set on a worker thread; set it again on this one */
+      if (c.trees[t].st) st = mimic_fail_nomem("a tree");
       f->n_nodes += c.trees[t].n;
       f->n_leaves += c.trees[t].n_leaves;
     }
