@@ -133,7 +133,7 @@ struct mimic_agent_scratch {
   size_t cap;
   double *proba;        /* [K] */
   double *proba_forest; /* [K] */
-  double *dense;        /* [n_cols] all zero between predictions (forest input) */
+  double *dense;        /* [n_cols] with a forest (else [1]), all zero between predictions */
   int32_t *count;       /* [K] zeroed counts */
   int32_t *ids;         /* action ids of a history */
   size_t ids_cap;

@@ -514,7 +514,8 @@ mimic_status mimic_agent_scratch_new(const mimic_agent_model *m, mimic_agent_scr
   s->proba = mimic_calloc((size_t)K, sizeof *s->proba, "prediction buffers");
   s->count = mimic_calloc((size_t)K, sizeof *s->count, "prediction buffers");
   s->proba_forest = mimic_calloc((size_t)K, sizeof *s->proba_forest, "prediction buffers");
-  s->dense = mimic_calloc((size_t)m->feat.n_cols + 1, sizeof *s->dense, "prediction buffers");
+  size_t n_dense = m->forest.n_trees > 0 ? (size_t)m->feat.n_cols + 1 : 1; /* forest input */
+  s->dense = mimic_calloc(n_dense, sizeof *s->dense, "prediction buffers");
   size_t nd = m->n_demos ? m->n_demos : 1;
   s->score = mimic_calloc(nd, sizeof *s->score, "retrieval buffers");
   s->touched = mimic_calloc(nd, sizeof *s->touched, "retrieval buffers");

@@ -44,11 +44,11 @@ mimic_status mimic_forest_config_check(const mimic_forest_config *cfg) {
 
 /* ---- one tree ------------------------------------------------------------ */
 
-typedef struct tree_nodes { /* a tree under construction; leaves index its own leaf array */
-  int32_t *feature, *left, *right;
-  double *threshold, *leaf;
-  int64_t n, cap, n_leaves;
-  size_t leaf_cap;
+typedef struct tree_nodes { /* a tree under construction: node and leaf numbers are its own */
+  mimic_forest_node *node;
+  double *leaf;
+  int64_t n, n_leaves;
+  size_t cap, leaf_cap;
   mimic_status st;
 } tree_nodes;
 
@@ -69,27 +69,16 @@ typedef struct worker { /* per-thread scratch, reused across trees */
   double *value;        /* [n] the split feature's value per row */
   int32_t *feats;       /* [d] feature permutation */
   uint32_t *colmark;    /* [d] stamp of the last node whose rows have the feature */
-  double *hist;         /* [4 * K]: node, non-zero, left, best-left */
+  double *hist;         /* [3 * K]: node, non-zero, left */
   int32_t *nz_row;      /* [n] non-zero entries of the node on one feature */
   double *nz_val;       /* [n] */
   int32_t *order;       /* [n] */
   int64_t *stack;       /* [3 * (n + 1)] pending (begin, end, parent slot | depth) */
 } worker;
 
-static mimic_status node_reserve(tree_nodes *t) {
-  if (t->n < t->cap) return MIMIC_OK;
-  int64_t cap = t->cap ? 2 * t->cap : 64;
-  int32_t *f = realloc(t->feature, (size_t)cap * sizeof *f);
-  if (f) t->feature = f;
-  int32_t *l = realloc(t->left, (size_t)cap * sizeof *l);
-  if (l) t->left = l;
-  int32_t *r = realloc(t->right, (size_t)cap * sizeof *r);
-  if (r) t->right = r;
-  double *th = realloc(t->threshold, (size_t)cap * sizeof *th);
-  if (th) t->threshold = th;
-  if (!f || !l || !r || !th) return mimic_fail_nomem("a tree");
-  t->cap = cap;
-  return MIMIC_OK;
+/* Room for `more` further nodes. */
+static mimic_status node_reserve(tree_nodes *t, int64_t more) {
+  return mimic_grow(&t->node, &t->cap, (size_t)(t->n + more), sizeof *t->node, 64, "a tree");
 }
 
 static mimic_status leaf_reserve(tree_nodes *t, int K) {
@@ -98,10 +87,7 @@ static mimic_status leaf_reserve(tree_nodes *t, int K) {
 }
 
 static void tree_nodes_free(tree_nodes *t) {
-  free(t->feature);
-  free(t->left);
-  free(t->right);
-  free(t->threshold);
+  free(t->node);
   free(t->leaf);
 }
 
@@ -230,10 +216,7 @@ static bool try_feature(const fit_ctx *c, worker *w, int32_t j, int64_t a, int64
 }
 
 static void add_leaf(tree_nodes *t, int32_t node, const double *h, double wsum, int K) {
-  t->feature[node] = -1;
-  t->threshold[node] = 0;
-  t->left[node] = (int32_t)t->n_leaves;
-  t->right[node] = -1;
+  t->node[node] = (mimic_forest_node){0, -1, (int32_t)t->n_leaves, -1};
   double *p = t->leaf + t->n_leaves * K;
   for (int k = 0; k < K; k++) p[k] = h[k] / wsum;
   t->n_leaves++;
@@ -254,7 +237,7 @@ static void grow_tree(fit_ctx *c, worker *w, int tree) {
   memset(w->colmark, 0, (size_t)d * sizeof *w->colmark);
   uint32_t stamp = 0;
   int64_t sp = 0; /* stack entries: begin, end, node << 16 | depth */
-  if ((t->st = node_reserve(t))) return;
+  if ((t->st = node_reserve(t, 1))) return;
   t->n = 1;
   w->stack[sp++] = 0;
   w->stack[sp++] = nb;
@@ -313,15 +296,10 @@ static void grow_tree(fit_ctx *c, worker *w, int tree) {
         w->rows[hi] = tmp;
       }
     }
-    for (int s = 0; s < 2; s++) {
-      if ((t->st = node_reserve(t))) return;
-      t->n++;
-    }
-    int32_t l = (int32_t)(t->n - 2), r = (int32_t)(t->n - 1);
-    t->feature[node] = best.feature;
-    t->threshold[node] = best.threshold;
-    t->left[node] = l;
-    t->right[node] = r;
+    if ((t->st = node_reserve(t, 2))) return;
+    int32_t l = (int32_t)t->n, r = (int32_t)t->n + 1;
+    t->n += 2;
+    t->node[node] = (mimic_forest_node){best.threshold, best.feature, l, r};
     /* right first so the left subtree is numbered next (depth-first order) */
     w->stack[sp++] = lo;
     w->stack[sp++] = b;
@@ -357,7 +335,7 @@ static mimic_status worker_init(worker *w, int64_t n, int64_t d, int K) {
   w->value = malloc(un * sizeof *w->value);
   w->feats = malloc(ud * sizeof *w->feats);
   w->colmark = malloc(ud * sizeof *w->colmark);
-  w->hist = malloc(4 * (size_t)K * sizeof *w->hist);
+  w->hist = malloc(3 * (size_t)K * sizeof *w->hist);
   w->nz_row = malloc(un * sizeof *w->nz_row);
   w->nz_val = malloc(un * sizeof *w->nz_val);
   w->order = malloc(un * sizeof *w->order);
@@ -472,11 +450,9 @@ mimic_status mimic_forest_fit(mimic_forest *f, const mimic_csr *X, const int32_t
       f->root[t] = (int32_t)node0;
       for (int64_t i = 0; i < tn->n; i++) {
         mimic_forest_node *o = &f->nodes[node0 + i];
-        bool leaf = tn->feature[i] < 0;
-        o->feature = tn->feature[i];
-        o->threshold = tn->threshold[i];
-        o->left = (int32_t)(leaf ? leaf0 + tn->left[i] : node0 + tn->left[i]);
-        o->right = leaf ? -1 : (int32_t)(node0 + tn->right[i]);
+        *o = tn->node[i];
+        o->left += (int32_t)(o->feature < 0 ? leaf0 : node0);
+        if (o->feature >= 0) o->right += (int32_t)node0;
       }
       memcpy(f->leaf + leaf0 * n_classes, tn->leaf,
              (size_t)(tn->n_leaves * n_classes) * sizeof *f->leaf);
