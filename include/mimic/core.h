@@ -208,6 +208,13 @@ const char *mimic_kv_str(mimic_kv *kv, const char *key, const char *def);
 /* Fails naming the first key no reader asked for ("unknown option 'x' for <what>"). */
 mimic_status mimic_kv_check_used(const mimic_kv *kv, const char *what);
 
+/* ---- text ------------------------------------------------------------- */
+
+/* Checks that len bytes are valid UTF-8; on failure *bad_offset = first bad byte. */
+bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);
+/* Writes one CSV field, quoting when needed (",", quote, CR, LF, leading/trailing space). */
+void mimic_csv_write_field(FILE *fp, const char *s);
+
 /* ---- checksums --------------------------------------------------------- */
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of len bytes, continuing from crc (start with 0). */

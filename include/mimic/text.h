@@ -56,8 +56,6 @@ mimic_status mimic_text_tokenize(const char *text, size_t len, bool lowercase, m
 void mimic_tokens_clear(mimic_tokens *t);
 /* Frees a token list. */
 void mimic_tokens_free(mimic_tokens *t);
-/* Checks that len bytes are valid UTF-8; on failure *bad_offset = first bad byte. */
-bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
 /* ---- TF-IDF ------------------------------------------------------------ */
 
@@ -164,8 +162,6 @@ mimic_status mimic_csv_read(const char *path, mimic_csv *out);
 int mimic_csv_column(const mimic_csv *c, const char *name);
 /* Frees a parsed CSV. */
 void mimic_csv_free(mimic_csv *c);
-/* Writes one CSV field, quoting when needed (",", quote, CR, LF, leading/trailing space). */
-void mimic_csv_write_field(FILE *fp, const char *s);
 
 typedef enum mimic_text_format {
   MIMIC_TEXT_AUTO = 0, /* by extension: .csv, .jsonl/.ndjson/.json, anything else: text */

@@ -185,67 +185,6 @@ mimic_status mimic_text_dagger_run(const mimic_text_dagger_config *cfg,
 /* Frees a result (safe on a zeroed one). */
 void mimic_text_dagger_result_free(mimic_text_dagger_result *r);
 
-/* ---- the experiment (mimic experiment text-dagger) ----------------------- */
-
-#define MIMIC_TEXT_EXP_MAX_POINTS 64
-#define MIMIC_TEXT_EXP_MAX_RULES 4
-
-/* Mean and spread over seeds of a learning curve: accuracy against labels. */
-typedef struct mimic_text_curve {
-  char rule[32];
-  int n;
-  double labels[MIMIC_TEXT_EXP_MAX_POINTS];
-  double acc[MIMIC_TEXT_EXP_MAX_POINTS], acc_std[MIMIC_TEXT_EXP_MAX_POINTS];
-  double acc_min[MIMIC_TEXT_EXP_MAX_POINTS], acc_max[MIMIC_TEXT_EXP_MAX_POINTS];
-  double f1[MIMIC_TEXT_EXP_MAX_POINTS];
-} mimic_text_curve;
-
-typedef struct mimic_text_experiment_config {
-  const char *data_dir;     /* train.csv and test.csv (default: BANKING77 in ../shared/data) */
-  const char *label_column; /* NULL: label/category/intent */
-  bool small, scale;        /* which parts run (default both) */
-  /* part 1, the mission's exercise */
-  int small_seeds;   /* default 10 */
-  int small_labeled; /* seed labels (default 20) */
-  int small_pool;    /* pool size (default 50) */
-  int small_batch;   /* asked per round (default 10) */
-  int small_rounds;  /* default 3 (run on until the pool is used up, to answer the question) */
-  /* part 2, at scale */
-  int scale_seeds;                         /* default 5 */
-  long scale_start, scale_end, scale_step; /* labels: 200 to 2000 by 100 */
-  uint64_t seed;
-  int n_threads; /* LIBLINEAR threads (0 = all cores) */
-  bool progress;
-} mimic_text_experiment_config;
-
-typedef struct mimic_text_experiment_result {
-  /* part 1 */
-  int small_rounds_run;      /* rounds until the pool was used up */
-  mimic_text_curve small[3]; /* least-confident (the exercise), margin, random */
-  int n_small;
-  double seed_acc, seed_acc_std, seed_f1;          /* the seed-only model */
-  double start50_acc, start50_acc_std, start50_f1; /* labels-from-the-start baseline */
-  int start_labels;              /* its label count (= the loop's after its rounds) */
-  double pool_acc, pool_acc_std; /* the whole pool labeled */
-  int match_round;               /* first round whose mean reaches start50 (-1: none) */
-  int match_per_seed[MIMIC_TEXT_EXP_MAX_POINTS]; /* seeds first matching at round r (r = 1..) */
-  int never_match;                               /* seeds that never matched */
-  /* part 2 */
-  mimic_text_curve scale[MIMIC_TEXT_EXP_MAX_RULES];
-  int n_scale;
-  double seconds_small, seconds_scale;
-  int n_train, n_test, n_classes;
-} mimic_text_experiment_result;
-
-/* The defaults above. */
-mimic_text_experiment_config mimic_text_experiment_defaults(void);
-/* Runs the experiment (all expert labels through mimic_text_dagger_run with a label-file expert).
- */
-mimic_status mimic_experiment_text_dagger(const mimic_text_experiment_config *cfg,
-                                          mimic_text_experiment_result *out);
-/* Draws the learning curves (mean with a band of min..max over seeds) to path (.png or .svg). */
-mimic_status mimic_text_experiment_plot(const mimic_text_experiment_result *r, const char *path);
-
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "mimic/experiment.h"
+#include "experiments/experiments.h"
 
 static int experiment_compounding(int argc, char **argv) {
   mimic_compounding_config cfg = mimic_compounding_defaults();

@@ -10,7 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "mimic/textloop.h"
+#include "experiments/experiments.h"
 
 /* The first point of c whose mean accuracy reaches goal, or -1. */
 static int reach(const mimic_text_curve *c, double goal) {

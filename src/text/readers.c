@@ -1,5 +1,5 @@
 /* Readers for labelled and unlabelled text: CSV (RFC 4180), JSON Lines and
- * plain text, plus mimic_csv_write_field for writers.
+ * plain text.
  *
  * CSV: one pass over the buffer with a small state machine. Quoted fields
  * may hold commas, doubled quotes and line breaks; the unquoted text is
@@ -232,23 +232,6 @@ mimic_status mimic_csv_read(const char *path, mimic_csv *out) {
   mimic_status st = mimic_csv_parse(data, len, path, out);
   free(data);
   return st;
-}
-
-void mimic_csv_write_field(FILE *fp, const char *s) {
-  if (!s) s = "";
-  size_t n = strlen(s);
-  bool quote = n > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
-  if (!quote) quote = strpbrk(s, ",\"\r\n") != NULL;
-  if (!quote) {
-    fputs(s, fp);
-    return;
-  }
-  fputc('"', fp);
-  for (const char *p = s; *p; p++) {
-    if (*p == '"') fputc('"', fp);
-    fputc(*p, fp);
-  }
-  fputc('"', fp);
 }
 
 /* ---- text data --------------------------------------------------------- */

@@ -75,25 +75,6 @@ static int decode(const unsigned char *s, size_t len, int32_t *cp) {
   return (int)k;
 }
 
-bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < len) {
-    if (u[i] < 0x80) {
-      i++;
-      continue;
-    }
-    int32_t cp;
-    int k = decode(u + i, len - i, &cp);
-    if (k < 0) {
-      if (bad_offset) *bad_offset = i;
-      return false;
-    }
-    i += (size_t)k;
-  }
-  return true;
-}
-
 /* ---- character properties ---------------------------------------------- */
 
 /* ASCII classes: 1 = word char, 2 = cased letter, 4 = case-ignorable. */

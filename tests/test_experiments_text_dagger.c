@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mimic/textloop.h"
+#include "experiments/experiments.h"
 
 static void test_small_experiment(void **state) {
   (void)state;

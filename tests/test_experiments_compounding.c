@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-#include "mimic/experiment.h"
+#include "experiments/experiments.h"
 
 static void test_dagger_keeps_the_road_where_bc_fails(void **state) {
   (void)state;

@@ -1,4 +1,4 @@
-/* The compounding-error experiment (see mimic/experiment.h).
+/* The compounding-error experiment (see experiments/experiments.h).
  *
  * For each horizon T and seed:
  *   BC      the expert drives episodes of horizon T until it has given
@@ -10,7 +10,7 @@
  * Both learners then drive eval_episodes fresh episodes of horizon T; in
  * every state they reach the built-in expert is consulted (for the cost
  * only, never as a label). */
-#include "mimic/experiment.h"
+#include "experiments/experiments.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "mimic/plot.h"
-#include "mimic/textloop.h"
+#include "experiments/experiments.h"
 
 mimic_text_experiment_config mimic_text_experiment_defaults(void) {
   mimic_text_experiment_config c = {0};
