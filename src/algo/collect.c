@@ -9,23 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mimic/rollout.h"
+
 mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy, mimic_dataset *ds,
                            mimic_dataset_writer *writer, mimic_collect_result *result) {
   memset(result, 0, sizeof *result);
   if (cfg->episodes < 1) return mimic_fail(MIMIC_ERR_INVALID, "collect at least 1 episode");
   if (!(cfg->epsilon >= 0 && cfg->epsilon <= 1))
     return mimic_fail(MIMIC_ERR_INVALID, "epsilon must be in [0, 1], got %g", cfg->epsilon);
-  mimic_env *env;
-  MIMIC_TRY(mimic_env_make(cfg->env_id, cfg->env_opts, &env));
+  mimic_rollout r;
+  mimic_rollout_config rc = {.n = 1, .seed = cfg->seed, .episodes = cfg->episodes};
+  MIMIC_TRY(mimic_rollout_open(&r, cfg->env_id, cfg->env_opts, &rc));
   mimic_policy *random = NULL;
   mimic_episode_buf ep = {0};
-  const mimic_space *os = mimic_env_obs_space(env), *as = mimic_env_action_space(env);
-  int od = os->dim, aw = mimic_space_width(as);
-  float *obs = mimic_malloc((size_t)od * sizeof *obs, "an observation");
-  float *act = mimic_malloc((size_t)aw * sizeof *act, "an action");
-  mimic_status st = obs && act ? MIMIC_OK : MIMIC_ERR_NOMEM;
-  if (st == MIMIC_OK) st = mimic_policy_random(as, &random);
-  if (st == MIMIC_OK) st = mimic_episode_buf_init(&ep, od, aw);
+  const mimic_space *os = mimic_env_obs_space(r.envs[0]), *as = mimic_env_action_space(r.envs[0]);
+  mimic_status st = mimic_policy_random(as, &random);
+  if (st == MIMIC_OK) st = mimic_episode_buf_init(&ep, r.obs_dim, r.act_width);
   if (st == MIMIC_OK && ds && ds->n_episodes == 0 && ds->obs_dim == 0) {
     mimic_data_space dos = {0}, das = {0};
     st = mimic_data_space_from_env(&dos, os);
@@ -40,55 +39,41 @@ mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy
   mimic_progress bar;
   mimic_progress_begin(&bar, "collect", "episode", (uint64_t)cfg->episodes);
   if (!cfg->progress) bar.active = false;
-  double sum_return = 0;
-  for (int k = 0; k < cfg->episodes && st == MIMIC_OK; k++) {
-    int64_t seed = (int64_t)(cfg->seed + (uint64_t)k);
-    st = mimic_env_reset(env, seed, obs);
-    if (st == MIMIC_OK) st = mimic_episode_buf_reset(&ep, obs, seed);
-    double ret = 0;
-    while (st == MIMIC_OK) {
-      mimic_act_batch b = {.n = 1,
-                           .obs = obs,
-                           .envs = &env,
-                           .actions = act,
-                           .deterministic = !cfg->sample,
-                           .rng = &rng};
-      st = mimic_policy_act(policy, &b);
-      if (st == MIMIC_OK && cfg->epsilon > 0 && mimic_rng_double(&rng) < cfg->epsilon) {
-        b.deterministic = false;
-        st = mimic_policy_act(random, &b);
-      }
-      double r;
-      bool term = false, trunc = false;
-      if (st == MIMIC_OK) st = mimic_env_step(env, act, obs, &r, &term, &trunc);
-      if (st == MIMIC_OK) st = mimic_episode_buf_step(&ep, act, r, term, trunc, obs);
-      if (st != MIMIC_OK) break;
-      ret += r;
-      if (term || trunc) break;
+  if (st == MIMIC_OK) st = mimic_episode_buf_reset(&ep, r.obs, (int64_t)cfg->seed);
+  while (st == MIMIC_OK && !mimic_rollout_done(&r)) {
+    st = mimic_rollout_act(&r, policy, !cfg->sample, &rng);
+    if (st == MIMIC_OK && cfg->epsilon > 0 && mimic_rng_double(&rng) < cfg->epsilon) {
+      mimic_act_batch b = {.n = 1, .obs = r.obs, .actions = r.actions, .rng = &rng};
+      st = mimic_policy_act(random, &b);
     }
+    if (st == MIMIC_OK) st = mimic_rollout_step(&r);
+    if (st == MIMIC_OK)
+      st = mimic_episode_buf_step(&ep, r.actions, r.reward[0], r.terminated[0], r.truncated[0],
+                                  r.n_end ? r.final_obs : r.obs);
     if (st != MIMIC_OK) {
-      mimic_errctx("episode %d (seed %lld)", k, (long long)seed);
+      mimic_errctx("episode %ld (seed %lld)", r.ep_index[0],
+                   (long long)(cfg->seed + (uint64_t)r.ep_index[0]));
       break;
     }
+    if (!r.n_end) continue;
     mimic_episode view = mimic_episode_buf_view(&ep);
     if (ds) st = mimic_dataset_add_episode(ds, &view);
     if (st == MIMIC_OK && writer) st = mimic_dataset_writer_append(writer, &view);
-    sum_return += ret;
     result->episodes++;
     result->steps += view.T;
-    mimic_progress_note(&bar, "return %.1f", ret);
-    mimic_progress_update(&bar, (uint64_t)k + 1);
+    mimic_progress_note(&bar, "return %.1f", r.end[0].ret);
+    mimic_progress_update(&bar, (uint64_t)result->episodes);
+    if (st == MIMIC_OK && r.running[0])
+      st = mimic_episode_buf_reset(&ep, r.obs, (int64_t)(cfg->seed + (uint64_t)r.ep_index[0]));
   }
   mimic_progress_end(&bar);
   if (result->episodes) {
-    result->return_mean = sum_return / result->episodes;
+    result->return_mean = mimic_episode_log_mean_return(&r.log);
     result->length_mean = (double)result->steps / result->episodes;
   }
   mimic_episode_buf_free(&ep);
   mimic_policy_free(random);
-  free(obs);
-  free(act);
-  mimic_env_free(env);
+  mimic_rollout_close(&r);
   return st;
 }
 

@@ -38,6 +38,7 @@
 #include "mimic/data.h"
 #include "mimic/evaluate.h"
 #include "mimic/policy.h"
+#include "mimic/rollout.h"
 
 mimic_dagger_env_config mimic_dagger_env_defaults(void) {
   mimic_dagger_env_config c = {0};
@@ -77,8 +78,7 @@ typedef struct answer {
 typedef struct ctx {
   const mimic_dagger_env_config *cfg;
   mimic_bc_config bc;
-  mimic_vecenv *venv;
-  mimic_env **envs; /* the copies, for built-in experts */
+  mimic_rollout roll; /* the copies, stepped side by side */
   int n, od, aw;
   int n_actions; /* 0 for continuous actions */
   mimic_policy *expert;
@@ -94,10 +94,6 @@ typedef struct ctx {
   uint64_t pool_seen;
   mimic_rng pool_rng, roll_rng;
   long expert_queries;
-  /* rollout state carried across rounds */
-  float *obs, *next, *final_obs, *actions, *learner_act, *conf;
-  double *rewards;
-  bool *term, *trunc;
   /* the answer journal of the round in progress (non-built-in experts) */
   FILE *journal;
   struct answer *replay; /* journaled answers of the round being resumed */
@@ -207,24 +203,6 @@ static mimic_status ask_expert(ctx *c, const float *obs, mimic_env **env, const 
   return MIMIC_OK;
 }
 
-static mimic_status ensure_rollout_buffers(ctx *c) {
-  if (c->obs) return MIMIC_OK;
-  size_t n = (size_t)c->n;
-  c->obs = mimic_malloc(n * (size_t)c->od * sizeof(float), "observations");
-  c->next = mimic_malloc(n * (size_t)c->od * sizeof(float), "observations");
-  c->final_obs = mimic_malloc(n * (size_t)c->od * sizeof(float), "observations");
-  c->actions = mimic_malloc(n * (size_t)c->aw * sizeof(float), "actions");
-  c->learner_act = mimic_malloc(n * (size_t)c->aw * sizeof(float), "actions");
-  c->conf = mimic_malloc(n * sizeof(float), "confidences");
-  c->rewards = mimic_malloc(n * sizeof(double), "rewards");
-  c->term = mimic_malloc(n * sizeof(bool), "flags");
-  c->trunc = mimic_malloc(n * sizeof(bool), "flags");
-  if (!c->obs || !c->next || !c->final_obs || !c->actions || !c->learner_act || !c->conf ||
-      !c->rewards || !c->term || !c->trunc)
-    return MIMIC_ERR_NOMEM;
-  return MIMIC_OK;
-}
-
 static char *work_path(const ctx *c, const char *name) {
   return mimic_path_join(c->cfg->work_dir, name);
 }
@@ -295,9 +273,9 @@ static mimic_status load_journal(ctx *c, int round) {
 static mimic_status gather(void *vc, int round, double beta, size_t *n_out, const bool **labeled) {
   ctx *c = vc;
   const mimic_dagger_env_config *cfg = c->cfg;
-  MIMIC_TRY(ensure_rollout_buffers(c));
   /* every round from fresh resets seeded by the round: rounds replay exactly */
-  MIMIC_TRY(mimic_vecenv_reset(c->venv, (int64_t)(cfg->seed + 100003u * (uint64_t)round), c->obs));
+  mimic_rollout *ro = &c->roll;
+  MIMIC_TRY(mimic_rollout_reset(ro, cfg->seed + 100003u * (uint64_t)round));
   mimic_rng_seed(&c->roll_rng, cfg->seed * 7919u + (uint64_t)round);
   MIMIC_TRY(begin_journal(c, round));
   c->log.n = 0;
@@ -313,52 +291,40 @@ static mimic_status gather(void *vc, int round, double beta, size_t *n_out, cons
   if (!cfg->progress) bar.active = false;
   while (steps < cfg->min_steps || episodes < cfg->min_episodes) {
     MIMIC_TRY(log_reserve(c, c->log.n + (size_t)c->n));
-    mimic_act_batch lb = {.n = c->n,
-                          .obs = c->obs,
-                          .envs = c->envs,
-                          .actions = c->learner_act,
-                          .confidence = c->conf,
-                          .deterministic = true,
-                          .rng = &c->roll_rng};
-    MIMIC_TRY(mimic_policy_act(learner, &lb));
+    MIMIC_TRY(mimic_rollout_act(ro, learner, true, &c->roll_rng));
     for (int i = 0; i < c->n; i++) {
       size_t r = c->log.n + (size_t)i;
-      const float *o = row(c->obs, (size_t)i, c->od);
+      const float *o = row(ro->obs, (size_t)i, c->od);
       float *lab = row(c->log.label, r, c->aw), *snap = row(c->log.snapshot, r, c->aw);
-      float *act = row(c->actions, (size_t)i, c->aw);
+      float *act = row(ro->actions, (size_t)i, c->aw); /* the learner's, until the expert acts */
       memcpy(row(c->log.obs, r, c->od), o, (size_t)c->od * sizeof(float));
-      memcpy(act, row(c->learner_act, (size_t)i, c->aw), (size_t)c->aw * sizeof(float));
       c->log.labeled[r] = false;
       snap[0] = NAN;
       bool expert_acts = beta > 0 && mimic_rng_double(&c->roll_rng) < beta;
-      bool unsure = online_uncertain && c->conf[i] < cfg->query.threshold;
+      bool unsure = online_uncertain && ro->confidence[i] < cfg->query.threshold;
       if (expert_acts || online_all || unsure) {
-        MIMIC_TRY(
-            ask_expert(c, o, &c->envs[i], row(c->learner_act, (size_t)i, c->aw), &c->conf[i], lab));
+        MIMIC_TRY(ask_expert(c, o, &ro->envs[i], act, &ro->confidence[i], lab));
         c->log.labeled[r] = true;
         if (expert_acts || (unsure && cfg->defer)) memcpy(act, lab, (size_t)c->aw * sizeof(float));
       } else if (c->expert_builtin) {
         mimic_act_batch sb = {
-            .n = 1, .obs = o, .envs = &c->envs[i], .actions = snap, .deterministic = true};
+            .n = 1, .obs = o, .envs = &ro->envs[i], .actions = snap, .deterministic = true};
         MIMIC_TRY(mimic_policy_act(c->expert, &sb)); /* a snapshot, counted only if asked */
       }
     }
-    MIMIC_TRY(mimic_vecenv_step(c->venv, c->actions, c->next, c->rewards, c->term, c->trunc,
-                                c->final_obs));
+    MIMIC_TRY(mimic_rollout_step(ro));
     for (int i = 0; i < c->n; i++) {
       size_t r = c->log.n + (size_t)i;
-      bool done = c->term[i] || c->trunc[i];
-      memcpy(row(c->log.next_obs, r, c->od),
-             done ? row(c->final_obs, (size_t)i, c->od) : row(c->next, (size_t)i, c->od),
+      bool done = ro->terminated[i] || ro->truncated[i];
+      memcpy(row(c->log.next_obs, r, c->od), row(done ? ro->final_obs : ro->obs, (size_t)i, c->od),
              (size_t)c->od * sizeof(float));
-      c->log.rew[r] = c->rewards[i];
-      c->log.term[r] = c->term[i];
-      c->log.trunc[r] = c->trunc[i];
-      episodes += done;
+      c->log.rew[r] = ro->reward[i];
+      c->log.term[r] = ro->terminated[i];
+      c->log.trunc[r] = ro->truncated[i];
     }
+    episodes += ro->n_end;
     c->log.n += (size_t)c->n;
     steps += c->n;
-    memcpy(c->obs, c->next, (size_t)c->n * (size_t)c->od * sizeof(float));
     mimic_progress_update(&bar, (uint64_t)steps);
   }
   mimic_progress_end(&bar);
@@ -726,8 +692,7 @@ static void ctx_free(ctx *c) {
   mimic_policy_free(c->learner);
   mimic_policy_free(c->random);
   mimic_policy_free(c->expert);
-  mimic_vecenv_free(c->venv);
-  free(c->envs);
+  mimic_rollout_close(&c->roll);
   mimic_data_space_free(&c->os);
   mimic_data_space_free(&c->as);
   round_log *l = &c->log;
@@ -741,15 +706,6 @@ static void ctx_free(ctx *c) {
   free(l->labeled);
   free(c->pool_obs);
   free(c->pool_act);
-  free(c->obs);
-  free(c->next);
-  free(c->final_obs);
-  free(c->actions);
-  free(c->learner_act);
-  free(c->conf);
-  free(c->rewards);
-  free(c->term);
-  free(c->trunc);
   free(c->best_bytes);
 }
 
@@ -784,21 +740,17 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   c.bc.progress = false;
   c.bc.log_path = c.bc.plot_path = c.bc.checkpoint_path = NULL;
   mimic_rng_seed(&c.pool_rng, cfg->seed ^ 0xda66e7ULL);
-  mimic_status st = mimic_vecenv_make(cfg->env_id, cfg->env_opts, cfg->n_envs, &c.venv);
+  mimic_rollout_config rc = {.n = cfg->n_envs, .seed = cfg->seed};
+  mimic_status st = mimic_rollout_open(&c.roll, cfg->env_id, cfg->env_opts, &rc);
   if (st == MIMIC_OK) {
-    c.envs = mimic_calloc((size_t)c.n, sizeof *c.envs, "environments");
-    if (!c.envs) st = MIMIC_ERR_NOMEM;
-  }
-  if (st == MIMIC_OK) {
-    for (int i = 0; i < c.n; i++) c.envs[i] = mimic_vecenv_env(c.venv, i);
-    const mimic_space *os = mimic_env_obs_space(c.envs[0]), *as = mimic_env_action_space(c.envs[0]);
+    mimic_env *env = c.roll.envs[0];
+    const mimic_space *os = mimic_env_obs_space(env), *as = mimic_env_action_space(env);
     c.od = os->dim;
     c.aw = mimic_space_width(as);
     c.n_actions = as->kind == MIMIC_SPACE_DISCRETE ? as->n : 0;
     st = mimic_data_space_from_env(&c.os, os);
     if (st == MIMIC_OK) st = mimic_data_space_from_env(&c.as, as);
-    if (st == MIMIC_OK)
-      st = mimic_policy_open(cfg->expert, c.envs[0], cfg->expert_timeout, &c.expert);
+    if (st == MIMIC_OK) st = mimic_policy_open(cfg->expert, env, cfg->expert_timeout, &c.expert);
     if (st == MIMIC_OK) st = mimic_policy_random(as, &c.random);
     c.expert_builtin = st == MIMIC_OK && strncmp(mimic_policy_describe(c.expert), "expert", 6) == 0;
   }
@@ -816,7 +768,6 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
                     "the answer journal holds actions of up to 8 values, %s has %d", cfg->env_id,
                     c.aw);
   if (st == MIMIC_OK && cfg->work_dir) st = mimic_mkdirs(cfg->work_dir);
-  if (st == MIMIC_OK) st = ensure_rollout_buffers(&c);
   if (st == MIMIC_OK) st = reference_returns(&c);
   if (st == MIMIC_OK && cfg->init) st = adopt_initial_learner(&c, cfg->init);
   if (st == MIMIC_OK) {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mimic/rollout.h"
+
 mimic_eval_config mimic_eval_defaults(void) {
   return (mimic_eval_config){.episodes = 100,
                              .seed = 0,
@@ -28,111 +30,38 @@ void mimic_eval_result_free(mimic_eval_result *r) {
   r->lengths = NULL;
 }
 
-typedef struct slot {
-  mimic_env *env;
-  int episode; /* index of the episode it runs, -1 = idle */
-  double ret;
-  int len;
-} slot;
-
 /* Runs cfg->episodes episodes of policy; fills returns, lengths, success. */
 static mimic_status run_episodes(mimic_policy *policy, const char *env_id, const char *env_opts,
                                  const mimic_eval_config *cfg, const char *label, double *returns,
                                  int *lengths, double *success) {
   int n = cfg->parallel > 0 ? cfg->parallel : (cfg->episodes < 32 ? cfg->episodes : 32);
   if (n > cfg->episodes) n = cfg->episodes;
-  slot *slots = mimic_calloc((size_t)n, sizeof *slots, "evaluation slots");
-  mimic_env **active = mimic_calloc((size_t)n, sizeof *active, "evaluation slots");
-  int *which = mimic_calloc((size_t)n, sizeof *which, "evaluation slots");
-  if (!slots || !active || !which) {
-    free(slots);
-    free(active);
-    free(which);
-    return MIMIC_ERR_NOMEM;
-  }
+  mimic_rollout r;
+  mimic_rollout_config rc = {.n = n, .seed = cfg->seed, .episodes = cfg->episodes};
+  MIMIC_TRY(mimic_rollout_open(&r, env_id, env_opts, &rc));
   mimic_status st = MIMIC_OK;
-  for (int i = 0; i < n && st == MIMIC_OK; i++)
-    st = mimic_env_make(env_id, env_opts, &slots[i].env);
-  float *obs = NULL, *packed = NULL, *actions = NULL, *conf = NULL;
-  int od = 0, aw = 0;
-  if (st == MIMIC_OK) {
-    od = mimic_env_obs_space(slots[0].env)->dim;
-    aw = mimic_space_width(mimic_env_action_space(slots[0].env));
-    if (mimic_policy_obs_dim(policy) && mimic_policy_obs_dim(policy) != od)
-      st = mimic_fail(MIMIC_ERR_INVALID, "%s expects observations of %d values, but %s gives %d",
-                      mimic_policy_describe(policy), mimic_policy_obs_dim(policy), env_id, od);
-  }
-  if (st == MIMIC_OK) {
-    obs = mimic_malloc((size_t)n * (size_t)od * sizeof *obs, "observations");
-    packed = mimic_malloc((size_t)n * (size_t)od * sizeof *packed, "observations");
-    actions = mimic_malloc((size_t)n * (size_t)aw * sizeof *actions, "actions");
-    conf = mimic_malloc((size_t)n * sizeof *conf, "confidences");
-    if (!obs || !packed || !actions || !conf) st = MIMIC_ERR_NOMEM;
-  }
+  int od = r.obs_dim;
+  if (mimic_policy_obs_dim(policy) && mimic_policy_obs_dim(policy) != od)
+    st = mimic_fail(MIMIC_ERR_INVALID, "%s expects observations of %d values, but %s gives %d",
+                    mimic_policy_describe(policy), mimic_policy_obs_dim(policy), env_id, od);
   mimic_rng rng;
   mimic_rng_seed(&rng, cfg->seed ^ 0x5eedULL);
-  int started = 0, finished = 0;
-  for (int i = 0; i < n && st == MIMIC_OK; i++) {
-    slots[i].episode = started++;
-    st = mimic_env_reset(slots[i].env, (int64_t)(cfg->seed + (uint64_t)slots[i].episode),
-                         obs + (size_t)i * (size_t)od);
-  }
   mimic_progress bar;
   mimic_progress_begin(&bar, label, "episode", (uint64_t)cfg->episodes);
   if (!cfg->progress) bar.active = false;
-  while (st == MIMIC_OK && finished < cfg->episodes) {
-    /* pack the running slots' observations into one batch */
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-      if (slots[i].episode < 0) continue;
-      memcpy(packed + (size_t)m * (size_t)od, obs + (size_t)i * (size_t)od,
-             (size_t)od * sizeof *obs);
-      active[m] = slots[i].env;
-      which[m++] = i;
+  while (st == MIMIC_OK && !mimic_rollout_done(&r)) {
+    st = mimic_rollout_act(&r, policy, !cfg->sample, &rng);
+    if (st == MIMIC_OK) st = mimic_rollout_step(&r);
+    for (int k = 0; st == MIMIC_OK && k < r.n_end; k++) {
+      const mimic_episode_end *e = &r.end[k];
+      returns[e->episode] = e->ret;
+      lengths[e->episode] = e->length;
+      if (success) success[e->episode] = e->success;
     }
-    mimic_act_batch b = {.n = m,
-                         .obs = packed,
-                         .envs = active,
-                         .actions = actions,
-                         .confidence = conf,
-                         .deterministic = !cfg->sample,
-                         .rng = &rng};
-    st = mimic_policy_act(policy, &b);
-    if (st) break;
-    for (int k = 0; k < m && st == MIMIC_OK; k++) {
-      slot *s = &slots[which[k]];
-      double r;
-      bool term, trunc;
-      float *o = obs + (size_t)which[k] * (size_t)od;
-      st = mimic_env_step(s->env, actions + (size_t)k * (size_t)aw, o, &r, &term, &trunc);
-      if (st) break;
-      s->ret += r;
-      s->len++;
-      if (!term && !trunc) continue;
-      returns[s->episode] = s->ret;
-      lengths[s->episode] = s->len;
-      if (success) success[s->episode] = mimic_env_success(s->env, s->ret, term, r);
-      finished++;
-      mimic_progress_update(&bar, (uint64_t)finished);
-      s->ret = 0;
-      s->len = 0;
-      if (started < cfg->episodes) {
-        s->episode = started++;
-        st = mimic_env_reset(s->env, (int64_t)(cfg->seed + (uint64_t)s->episode), o);
-      } else {
-        s->episode = -1;
-      }
-    }
+    mimic_progress_update(&bar, (uint64_t)r.log.episodes);
   }
   mimic_progress_end(&bar);
-  for (int i = 0; i < n; i++) mimic_env_free(slots[i].env);
-  free(slots);
-  free(active);
-  free(which);
-  free(obs);
-  free(packed);
-  free(actions);
-  free(conf);
+  mimic_rollout_close(&r);
   return st;
 }
 

@@ -48,10 +48,7 @@ static void *alloc_buffers(mimic_ppo *p) {
       N * f,
       N,
       N * K * f,
-      N * aw * f,
-      3 * N * D * f,
-      N * sizeof(double),
-      2 * N * sizeof(bool), /* step */
+      N * D * f, /* step */
       N * sizeof(int32_t),
       N * sizeof(int),
       B * D * f,
@@ -59,8 +56,7 @@ static void *alloc_buffers(mimic_ppo *p) {
       4 * B * f,
       B * sizeof(int32_t),
       n * sizeof(uint32_t), /* minibatch */
-      2 * N * sizeof(double),
-      N * sizeof(int),
+      N * sizeof(double),
       K * f,
   };
   size_t total = 0;
@@ -92,12 +88,9 @@ static void *alloc_buffers(mimic_ppo *p) {
   p->last_values = take(&c, N * f);
   p->last_dones = take(&c, N);
   p->s_actions = take(&c, N * K * f);
-  p->s_env_act = take(&c, N * aw * f);
-  float *sd = take(&c, 3 * N * D * f);
-  p->s_next = sd, p->s_final = sd + N * D, p->s_tmp = sd + 2 * N * D;
-  p->s_rew = take(&c, N * sizeof(double));
-  bool *sb = take(&c, 2 * N * sizeof(bool));
-  p->s_term = sb, p->s_trunc = sb + N;
+  p->s_tmp = take(&c, N * D * f);
+  p->s_env_act = p->roll.actions, p->s_next = p->roll.obs, p->s_final = p->roll.final_obs;
+  p->s_rew = p->roll.reward, p->s_term = p->roll.terminated, p->s_trunc = p->roll.truncated;
   p->s_acts = take(&c, N * sizeof(int32_t));
   p->s_rows = take(&c, N * sizeof(int));
   p->m_obs = take(&c, B * D * f);
@@ -106,9 +99,7 @@ static void *alloc_buffers(mimic_ppo *p) {
   p->m_olp = four, p->m_ov = four + B, p->m_adv = four + 2 * B, p->m_ret = four + 3 * B;
   p->m_acts = take(&c, B * sizeof(int32_t));
   p->perm = take(&c, n * sizeof(uint32_t));
-  double *ep = take(&c, 2 * N * sizeof(double));
-  p->ep_env = ep, p->ep_train = ep + N;
-  p->ep_len = take(&c, N * sizeof(int));
+  p->ep_train = take(&c, N * sizeof(double));
   p->anchor_log_std = take(&c, K * f);
   return mem;
 }
@@ -201,9 +192,10 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
   p->T = cfg->n_steps;
   p->n = p->N * p->T;
   p->mb = cfg->batch_size < p->n ? cfg->batch_size : p->n;
-  if (st == MIMIC_OK) st = mimic_vecenv_make(cfg->env_id, cfg->env_opts, p->N, &p->venv);
+  mimic_rollout_config rc = {.n = p->N, .seed = cfg->seed};
+  if (st == MIMIC_OK) st = mimic_rollout_open(&p->roll, cfg->env_id, cfg->env_opts, &rc);
   if (st == MIMIC_OK) {
-    mimic_env *e = mimic_vecenv_env(p->venv, 0);
+    mimic_env *e = p->roll.envs[0];
     const mimic_space *as = mimic_env_action_space(e), *os = mimic_env_obs_space(e);
     p->discrete = as->kind == MIMIC_SPACE_DISCRETE;
     p->D = os->dim;
@@ -238,7 +230,7 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
 
 void mimic_ppo_free(mimic_ppo *p) {
   if (!p) return;
-  mimic_vecenv_free(p->venv);
+  mimic_rollout_close(&p->roll);
   mimic_model_free(&p->model);
   mimic_optim_free(&p->opt);
   mimic_ppo_work_free(&p->work);
@@ -297,7 +289,8 @@ mimic_status ppo_normalize(mimic_ppo *p, const float *raw, int n, float *dst) {
 
 /* Resets every environment (seed + i) and the observation statistics' first batch. */
 static mimic_status start(mimic_ppo *p) {
-  MIMIC_TRY(mimic_vecenv_reset(p->venv, (int64_t)p->cfg.seed, p->cur_raw));
+  MIMIC_TRY(mimic_rollout_reset(&p->roll, p->cfg.seed));
+  memcpy(p->cur_raw, p->roll.obs, (size_t)p->N * (size_t)p->D * sizeof(float));
   if (p->cfg.norm_obs && !p->obs_frozen)
     rl_running_update(&p->obs_rms, p->cur_raw, (size_t)p->N, (size_t)p->D);
   MIMIC_TRY(ppo_sync_norm(p));
@@ -345,14 +338,6 @@ static mimic_status act(mimic_ppo *p, int t) {
   return MIMIC_OK;
 }
 
-static void push_episode(mimic_ppo *p, double ret, int len) {
-  p->ring_env[p->ring_pos] = ret;
-  p->ring_len[p->ring_pos] = len;
-  p->ring_pos = (p->ring_pos + 1) % PPO_RING;
-  if (p->ring_n < PPO_RING) p->ring_n++;
-  p->episodes++;
-}
-
 /* Values of the final observations of episodes cut by the time limit. */
 static mimic_status terminal_values(mimic_ppo *p, size_t row) {
   int m = 0;
@@ -378,8 +363,7 @@ mimic_status mimic_ppo_collect(mimic_ppo *p) {
   for (int t = 0; t < p->T; t++) {
     const size_t row = (size_t)t * (size_t)N;
     MIMIC_TRY(act(p, t));
-    MIMIC_TRY(mimic_vecenv_step(p->venv, p->s_env_act, p->s_next, p->s_rew, p->s_term, p->s_trunc,
-                                p->s_final));
+    MIMIC_TRY(mimic_rollout_step(&p->roll)); /* s_next .. s_trunc are its rows */
     for (int i = 0; i < N; i++) {
       size_t r = row + (size_t)i;
       bool done = p->s_term[i] || p->s_trunc[i];
@@ -388,13 +372,6 @@ mimic_status mimic_ppo_collect(mimic_ppo *p) {
       p->b_env_rew[r] = p->s_rew[i];
       p->b_term[r] = p->s_term[i];
       p->b_trunc[r] = p->s_trunc[i];
-      p->ep_env[i] += p->s_rew[i];
-      p->ep_len[i]++;
-      if (done) {
-        push_episode(p, p->ep_env[i], p->ep_len[i]);
-        p->ep_env[i] = 0;
-        p->ep_len[i] = 0;
-      }
       p->last_starts[i] = done;
     }
     if (p->cfg.norm_obs && !p->obs_frozen) rl_running_update(&p->obs_rms, p->s_next, (size_t)N, D);

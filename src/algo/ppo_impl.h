@@ -9,14 +9,15 @@
 
 #include "algo/rl_running.h"
 #include "mimic/ppo.h"
+#include "mimic/rollout.h"
 
-#define PPO_RING 100 /* SB3's ep_info_buffer */
+#define PPO_RING MIMIC_EPISODE_RECENT /* SB3's ep_info_buffer */
 
 struct mimic_ppo {
   mimic_ppo_config cfg;
   char *env_id, *env_opts; /* owned copies (cfg points at them) */
-  mimic_vecenv *venv;
-  int N, T, D, K, aw; /* envs, steps, obs dim, actor outputs, env action width */
+  mimic_rollout roll;      /* the N environments and their episode log */
+  int N, T, D, K, aw;      /* envs, steps, obs dim, actor outputs, env action width */
   bool discrete;
   mimic_space act_space; /* bounds point into act_bounds */
   mimic_space obs_space; /* bounds point into obs_bounds */
@@ -47,10 +48,11 @@ struct mimic_ppo {
   float *last_values;                                      /* (N) */
   uint8_t *last_dones;                                     /* (N) */
   bool rollout_ready;
-  /* step scratch */
-  float *s_actions, *s_env_act, *s_next, *s_final, *s_tmp; /* (N,K) (N,aw) (N,D) (N,D) (N,D) */
-  double *s_rew;
-  bool *s_term, *s_trunc;
+  /* step scratch; s_env_act .. s_trunc are the rollout's own rows */
+  float *s_actions, *s_tmp;            /* (N,K) (N,D) */
+  float *s_env_act, *s_next, *s_final; /* (N,aw) (N,D) (N,D) */
+  double *s_rew;                       /* (N) */
+  bool *s_term, *s_trunc;              /* (N) */
   int32_t *s_acts;
   int *s_rows; /* (N) */
   /* minibatch scratch (batch_size rows) */
@@ -58,12 +60,11 @@ struct mimic_ppo {
   float *m_obs, *m_actions, *m_olp, *m_ov, *m_adv, *m_ret;
   int32_t *m_acts;
   uint32_t *perm; /* (n) */
-  /* episodes */
-  double *ep_env, *ep_train; /* (N) running returns */
-  int *ep_len;               /* (N) */
-  double ring_env[PPO_RING], ring_train[PPO_RING], ring_len[PPO_RING];
-  int ring_n, ring_pos, ring_train_n, ring_train_pos;
-  long episodes, timesteps, iteration;
+  /* episodes: the environment's in roll.log; the trained-on reward's here */
+  double *ep_train; /* (N) running returns of the training reward */
+  double ring_train[PPO_RING];
+  int ring_train_n, ring_train_pos;
+  long timesteps, iteration;
   double t0;
   /* reward replacement */
   mimic_reward_fn reward_fn;

@@ -192,9 +192,9 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
     double nb = batches ? (double)batches : 1.0;
     it->iteration = p->iteration;
     it->timesteps = p->timesteps;
-    it->episodes = p->episodes;
-    it->ep_return_mean = ring_mean(p->ring_env, p->ring_n);
-    it->ep_len_mean = ring_mean(p->ring_len, p->ring_n);
+    it->episodes = p->roll.log.episodes;
+    it->ep_return_mean = mimic_episode_log_recent_return(&p->roll.log);
+    it->ep_len_mean = mimic_episode_log_recent_length(&p->roll.log);
     it->ep_reward_mean = ring_mean(p->ring_train, p->ring_train_n);
     it->policy_loss = s_pl / nb;
     it->value_loss = s_vl / nb;

@@ -22,6 +22,7 @@
 #include "mimic/dagger.h"
 #include "mimic/plot.h"
 #include "mimic/policy.h"
+#include "mimic/rollout.h"
 
 mimic_compounding_config mimic_compounding_defaults(void) {
   mimic_compounding_config c = {.env_id = "LaneKeep-v0",
@@ -81,47 +82,47 @@ static mimic_status cost_of(const mimic_model *model, const char *env_id, int T,
                             uint64_t seed, double *cost, double *lost, double *success) {
   char opts[64];
   snprintf(opts, sizeof opts, "horizon=%d", T);
-  mimic_env *env;
-  MIMIC_TRY(mimic_env_make(env_id, opts, &env));
+  mimic_rollout r;
+  mimic_rollout_config rc = {
+      .n = episodes < 16 ? episodes : 16, .seed = seed, .episodes = episodes};
+  MIMIC_TRY(mimic_rollout_open(&r, env_id, opts, &rc));
   mimic_model copy;
   mimic_policy *p = NULL;
-  mimic_status st = mimic_model_copy(model, 1, &copy);
+  mimic_status st = mimic_model_copy(model, r.n, &copy);
   if (st == MIMIC_OK) {
-    st = mimic_policy_from_model(&copy, mimic_env_action_space(env), &p);
+    st = mimic_policy_from_model(&copy, mimic_env_action_space(r.envs[0]), &p);
     if (st) mimic_model_free(&copy);
   }
-  int od = mimic_env_obs_space(env)->dim, aw = mimic_space_width(mimic_env_action_space(env));
-  float *obs = mimic_malloc((size_t)od * sizeof *obs, "obs"),
-        *a = mimic_malloc((size_t)aw * sizeof *a, "act"),
-        *e = mimic_malloc((size_t)aw * sizeof *e, "act");
-  if (st == MIMIC_OK && (!obs || !a || !e)) st = MIMIC_ERR_NOMEM;
-  double total = 0, ok = 0, gone = 0;
-  for (int k = 0; k < episodes && st == MIMIC_OK; k++) {
-    st = mimic_env_reset(env, (int64_t)(seed + (uint64_t)k), obs);
-    int t = 0, mistakes = 0;
-    bool term = false, trunc = false;
-    while (st == MIMIC_OK && !term && !trunc) {
-      mimic_act_batch b = {.n = 1, .obs = obs, .envs = &env, .actions = a, .deterministic = true};
-      st = mimic_policy_act(p, &b);
-      if (st == MIMIC_OK) st = mimic_env_expert_act(env, e);
-      if (st) break;
-      mistakes += memcmp(a, e, (size_t)aw * sizeof *a) != 0;
-      double r;
-      st = mimic_env_step(env, a, obs, &r, &term, &trunc);
-      t++;
+  int aw = r.act_width;
+  float *expert = mimic_malloc((size_t)aw * sizeof *expert, "an action");
+  int *mistakes = mimic_calloc((size_t)r.n, sizeof *mistakes, "mistake counts");
+  if (st == MIMIC_OK && (!expert || !mistakes)) st = MIMIC_ERR_NOMEM;
+  double total = 0, ok = 0, gone = 0; /* sums of integers: exact in any order */
+  while (st == MIMIC_OK && !mimic_rollout_done(&r)) {
+    st = mimic_rollout_act(&r, p, true, NULL);
+    for (int i = 0; st == MIMIC_OK && i < r.n; i++) {
+      if (!r.running[i]) continue;
+      st = mimic_env_expert_act(r.envs[i], expert);
+      mistakes[i] += st == MIMIC_OK &&
+                     memcmp(r.actions + (size_t)i * (size_t)aw, expert, (size_t)aw * sizeof(float));
     }
-    total += mistakes + (term ? T - t : 0);
-    gone += term ? T - t : 0;
-    ok += !term;
+    if (st == MIMIC_OK) st = mimic_rollout_step(&r);
+    for (int k = 0; st == MIMIC_OK && k < r.n_end; k++) {
+      const mimic_episode_end *e = &r.end[k];
+      int left = e->terminated ? T - e->length : 0; /* steps lost after leaving the road */
+      total += mistakes[e->copy] + left;
+      gone += left;
+      ok += !e->terminated;
+      mistakes[e->copy] = 0;
+    }
   }
   *cost = total / episodes;
   *lost = gone / episodes;
   *success = ok / episodes;
-  free(obs);
-  free(a);
-  free(e);
+  free(expert);
+  free(mistakes);
   mimic_policy_free(p);
-  mimic_env_free(env);
+  mimic_rollout_close(&r);
   return st;
 }
 

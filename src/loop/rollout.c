@@ -1,0 +1,254 @@
+/* Rollouts: N copies of an environment stepped by one policy (see
+ * mimic/rollout.h).
+ *
+ * The copies are plain environments stepped one after the other through
+ * the public env API: at mimic's sizes a step costs tens of nanoseconds to
+ * a few microseconds, so what matters is that the policy sees one batch
+ * per step and that nothing allocates after open. When some copies are idle
+ * (the seeded episodes ran out) the running ones are packed into the front
+ * of private buffers for the policy and unpacked after; when all run, the
+ * policy reads and writes the rollout's own rows directly.
+ *
+ * Episode k of a seeded rollout always starts from reset(seed + k), and
+ * episodes are handed out in index order, so which copy runs an episode
+ * never changes what happens in it. */
+#include "mimic/rollout.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *row(float *base, int i, int width) { return base + (size_t)i * (size_t)width; }
+
+void mimic_episode_log_clear(mimic_episode_log *log) { memset(log, 0, sizeof *log); }
+
+void mimic_episode_log_add(mimic_episode_log *log, const mimic_episode_end *e) {
+  log->episodes++;
+  log->return_sum += e->ret;
+  log->return_sq_sum += e->ret * e->ret;
+  log->length_sum += e->length;
+  if (!isnan(e->success)) {
+    log->judged++;
+    log->successes += e->success > 0;
+  }
+  log->terminated += e->terminated;
+  log->truncated += !e->terminated;
+  log->recent_return[log->recent_pos] = e->ret;
+  log->recent_length[log->recent_pos] = e->length;
+  log->recent_pos = (log->recent_pos + 1) % MIMIC_EPISODE_RECENT;
+  if (log->recent_n < MIMIC_EPISODE_RECENT) log->recent_n++;
+}
+
+double mimic_episode_log_mean_return(const mimic_episode_log *log) {
+  return log->episodes ? log->return_sum / (double)log->episodes : NAN;
+}
+
+double mimic_episode_log_std_return(const mimic_episode_log *log) {
+  if (!log->episodes) return NAN;
+  double m = log->return_sum / (double)log->episodes;
+  double v = log->return_sq_sum / (double)log->episodes - m * m;
+  return v > 0 ? sqrt(v) : 0;
+}
+
+double mimic_episode_log_mean_length(const mimic_episode_log *log) {
+  return log->episodes ? log->length_sum / (double)log->episodes : NAN;
+}
+
+double mimic_episode_log_success_rate(const mimic_episode_log *log) {
+  return log->judged ? (double)log->successes / (double)log->judged : NAN;
+}
+
+/* The ring is summed in storage order: the mean is the same set of
+ * episodes as SB3's deque, and the order never depends on a wrap. */
+static double ring_mean(const double *v, const int *iv, int n) {
+  if (!n) return NAN;
+  double s = 0;
+  for (int k = 0; k < n; k++) s += v ? v[k] : iv[k];
+  return s / n;
+}
+
+double mimic_episode_log_recent_return(const mimic_episode_log *log) {
+  return ring_mean(log->recent_return, NULL, log->recent_n);
+}
+
+double mimic_episode_log_recent_length(const mimic_episode_log *log) {
+  return ring_mean(NULL, log->recent_length, log->recent_n);
+}
+
+/* Starts the next episode on copy i, or idles it when the seeded ones ran out. */
+static mimic_status start_episode(mimic_rollout *r, int i, bool first) {
+  r->ep_return[i] = 0;
+  r->ep_length[i] = 0;
+  float *o = row(r->obs, i, r->obs_dim);
+  mimic_status st;
+  if (r->cfg.episodes > 0) {
+    if (r->started >= r->cfg.episodes) {
+      if (r->running[i]) r->n_running--;
+      r->running[i] = false;
+      return MIMIC_OK;
+    }
+    r->ep_index[i] = r->started++;
+    st = mimic_env_reset(r->envs[i], (int64_t)(r->cfg.seed + (uint64_t)r->ep_index[i]), o);
+  } else {
+    /* training: the copy's generator carries on from one episode to the next */
+    r->ep_index[i] = r->started++;
+    st = mimic_env_reset(r->envs[i], first ? (int64_t)(r->cfg.seed + (uint64_t)i) : MIMIC_SEED_NONE,
+                         o);
+  }
+  if (st) return mimic_errctx("copy %d", i);
+  if (!r->running[i]) r->n_running++;
+  r->running[i] = true;
+  return MIMIC_OK;
+}
+
+mimic_status mimic_rollout_reset(mimic_rollout *r, uint64_t seed) {
+  r->cfg.seed = seed;
+  r->started = 0;
+  r->n_end = 0;
+  for (int i = 0; i < r->n; i++) MIMIC_TRY(start_episode(r, i, true));
+  return MIMIC_OK;
+}
+
+mimic_status mimic_rollout_open(mimic_rollout *r, const char *env_id, const char *env_opts,
+                                const mimic_rollout_config *cfg) {
+  memset(r, 0, sizeof *r);
+  if (cfg->n < 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "a rollout needs at least 1 copy, got %d", cfg->n);
+  if (cfg->episodes < 0)
+    return mimic_fail(MIMIC_ERR_INVALID, "a rollout cannot run %ld episodes", cfg->episodes);
+  r->cfg = *cfg;
+  r->n = cfg->n;
+  r->envs = mimic_calloc((size_t)r->n, sizeof *r->envs, "environments");
+  if (!r->envs) return MIMIC_ERR_NOMEM;
+  for (int i = 0; i < r->n; i++) {
+    mimic_status st = mimic_env_make(env_id, env_opts, &r->envs[i]);
+    if (st) {
+      mimic_rollout_close(r);
+      return st;
+    }
+  }
+  r->obs_dim = mimic_env_obs_space(r->envs[0])->dim;
+  r->act_width = mimic_space_width(mimic_env_action_space(r->envs[0]));
+  size_t n = (size_t)r->n, od = n * (size_t)r->obs_dim, aw = n * (size_t)r->act_width;
+  r->obs = mimic_calloc(od, sizeof(float), "observations");
+  r->final_obs = mimic_calloc(od, sizeof(float), "observations");
+  r->pack_obs = mimic_calloc(od, sizeof(float), "observations");
+  r->actions = mimic_calloc(aw, sizeof(float), "actions");
+  r->pack_act = mimic_calloc(aw, sizeof(float), "actions");
+  r->confidence = mimic_calloc(n, sizeof(float), "confidences");
+  r->pack_conf = mimic_calloc(n, sizeof(float), "confidences");
+  r->reward = mimic_calloc(n, sizeof(double), "rewards");
+  r->ep_return = mimic_calloc(n, sizeof(double), "returns");
+  r->terminated = mimic_calloc(n, sizeof(bool), "flags");
+  r->truncated = mimic_calloc(n, sizeof(bool), "flags");
+  r->running = mimic_calloc(n, sizeof(bool), "flags");
+  r->ep_length = mimic_calloc(n, sizeof(int), "lengths");
+  r->ep_index = mimic_calloc(n, sizeof(long), "episodes");
+  r->end = mimic_calloc(n, sizeof(mimic_episode_end), "episodes");
+  r->pack_envs = mimic_calloc(n, sizeof(mimic_env *), "environments");
+  r->pack_copy = mimic_calloc(n, sizeof(int), "environments");
+  mimic_status st = MIMIC_OK;
+  if (!r->obs || !r->final_obs || !r->pack_obs || !r->actions || !r->pack_act || !r->confidence ||
+      !r->pack_conf || !r->reward || !r->ep_return || !r->terminated || !r->truncated ||
+      !r->running || !r->ep_length || !r->ep_index || !r->end || !r->pack_envs || !r->pack_copy)
+    st = MIMIC_ERR_NOMEM;
+  if (st == MIMIC_OK) st = mimic_rollout_reset(r, cfg->seed);
+  if (st) mimic_rollout_close(r);
+  return st;
+}
+
+void mimic_rollout_close(mimic_rollout *r) {
+  if (!r) return;
+  for (int i = 0; r->envs && i < r->n; i++) mimic_env_free(r->envs[i]);
+  free(r->envs);
+  free(r->obs);
+  free(r->final_obs);
+  free(r->pack_obs);
+  free(r->actions);
+  free(r->pack_act);
+  free(r->confidence);
+  free(r->pack_conf);
+  free(r->reward);
+  free(r->ep_return);
+  free(r->terminated);
+  free(r->truncated);
+  free(r->running);
+  free(r->ep_length);
+  free(r->ep_index);
+  free(r->end);
+  free(r->pack_envs);
+  free(r->pack_copy);
+  memset(r, 0, sizeof *r);
+}
+
+bool mimic_rollout_done(const mimic_rollout *r) { return r->cfg.episodes > 0 && r->n_running == 0; }
+
+mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool deterministic,
+                               mimic_rng *rng) {
+  if (r->n_running == r->n) {
+    mimic_act_batch b = {.n = r->n,
+                         .obs = r->obs,
+                         .envs = r->envs,
+                         .actions = r->actions,
+                         .confidence = r->confidence,
+                         .deterministic = deterministic,
+                         .rng = rng};
+    return mimic_policy_act(policy, &b);
+  }
+  int m = 0;
+  for (int i = 0; i < r->n; i++) {
+    if (!r->running[i]) continue;
+    memcpy(row(r->pack_obs, m, r->obs_dim), row(r->obs, i, r->obs_dim),
+           (size_t)r->obs_dim * sizeof(float));
+    r->pack_envs[m] = r->envs[i];
+    r->pack_copy[m++] = i;
+  }
+  mimic_act_batch b = {.n = m,
+                       .obs = r->pack_obs,
+                       .envs = r->pack_envs,
+                       .actions = r->pack_act,
+                       .confidence = r->pack_conf,
+                       .deterministic = deterministic,
+                       .rng = rng};
+  MIMIC_TRY(mimic_policy_act(policy, &b));
+  for (int k = 0; k < m; k++) {
+    int i = r->pack_copy[k];
+    memcpy(row(r->actions, i, r->act_width), row(r->pack_act, k, r->act_width),
+           (size_t)r->act_width * sizeof(float));
+    r->confidence[i] = r->pack_conf[k];
+  }
+  return MIMIC_OK;
+}
+
+mimic_status mimic_rollout_step(mimic_rollout *r) {
+  r->n_end = 0;
+  const mimic_space *as = mimic_env_action_space(r->envs[0]);
+  for (int i = 0; i < r->n; i++) /* a bad action must leave every copy where it was */
+    if (r->running[i] && mimic_space_check(as, row(r->actions, i, r->act_width), r->act_width))
+      return mimic_errctx("%s copy %d", mimic_env_id(r->envs[i]), i);
+  for (int i = 0; i < r->n; i++) {
+    if (!r->running[i]) {
+      r->reward[i] = 0;
+      r->terminated[i] = r->truncated[i] = false;
+      continue;
+    }
+    float *o = row(r->obs, i, r->obs_dim);
+    MIMIC_TRY(mimic_env_step(r->envs[i], row(r->actions, i, r->act_width), o, &r->reward[i],
+                             &r->terminated[i], &r->truncated[i]));
+    r->ep_return[i] += r->reward[i];
+    r->ep_length[i]++;
+    if (!r->terminated[i] && !r->truncated[i]) continue;
+    memcpy(row(r->final_obs, i, r->obs_dim), o, (size_t)r->obs_dim * sizeof(float));
+    mimic_episode_end *e = &r->end[r->n_end++];
+    *e = (mimic_episode_end){
+        .copy = i,
+        .episode = r->ep_index[i],
+        .ret = r->ep_return[i],
+        .length = r->ep_length[i],
+        .success = mimic_env_success(r->envs[i], r->ep_return[i], r->terminated[i], r->reward[i]),
+        .terminated = r->terminated[i]};
+    mimic_episode_log_add(&r->log, e);
+    MIMIC_TRY(start_episode(r, i, false));
+  }
+  return MIMIC_OK;
+}
