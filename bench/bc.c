@@ -37,9 +37,10 @@ static double train_rate(const mimic_dataset *ds, int batch) {
     cfg.progress = false;
     mimic_model m;
     mimic_bc_report rep;
-    if (mimic_bc_model_create(&cfg, ds, NULL, 0, &m)) die("model");
+    mimic_transitions t = mimic_dataset_transitions(ds);
+    if (mimic_bc_model_create(&cfg, &t, &m)) die("model");
     double t0 = mimic_now();
-    if (mimic_bc_fit(&cfg, ds, &m, &rep)) die("fit");
+    if (mimic_bc_fit(&cfg, &t, &m, &rep)) die("fit");
     runs[r] = (double)rep.samples / (mimic_now() - t0);
     mimic_bc_report_free(&rep);
     mimic_model_free(&m);
@@ -55,8 +56,8 @@ static double cartpole_case(void) {
   cfg.progress = false;
   mimic_model m;
   mimic_bc_report rep;
-  if (mimic_bc_model_create(&cfg, &ds, NULL, 0, &m) || mimic_bc_fit(&cfg, &ds, &m, &rep))
-    die("train");
+  mimic_transitions tr = mimic_dataset_transitions(&ds);
+  if (mimic_bc_model_create(&cfg, &tr, &m) || mimic_bc_fit(&cfg, &tr, &m, &rep)) die("train");
   mimic_policy *p;
   if (mimic_policy_from_model(&m, &ds.act_space.space, &p)) die("policy");
   mimic_eval_config ec = mimic_eval_defaults();
@@ -111,8 +112,8 @@ static void memory_child(int fd) {
   cfg.progress = false;
   mimic_model m;
   mimic_bc_report rep;
-  if (mimic_bc_model_create(&cfg, &ds, NULL, 0, &m) || mimic_bc_fit(&cfg, &ds, &m, &rep))
-    die("train");
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  if (mimic_bc_model_create(&cfg, &t, &m) || mimic_bc_fit(&cfg, &t, &m, &rep)) die("train");
   double out[3] = {(double)ds.n_steps, arrays, (double)(peak_rss_kb() - base) * 1024.0};
   if (write(fd, out, sizeof out) != sizeof out) exit(1);
   exit(0);

@@ -119,7 +119,8 @@ static int child_main(const char *path, int fd) {
   if (mimic_dataset_load(path, &d)) return 2;
   r[0] = mimic_now() - t1;
   mimic_sampler s;
-  mimic_sampler_init(&s, &d, NULL, 0, 32, true, 0);
+  mimic_transitions t = mimic_dataset_transitions(&d);
+  mimic_sampler_init(&s, &t, NULL, 0, 32, true, 0);
   float obs[32 * 4], act[32];
   mimic_batch b = {obs, act, NULL, NULL, NULL, NULL};
   size_t nb = mimic_sampler_batches_per_epoch(&s);

@@ -75,7 +75,8 @@ static int train_step(mimic_mlp *m, mimic_optim *o, const float *x, const int32_
   mimic_bc_stats st;
   mimic_mlp_zero_grad(m);
   if (mimic_mlp_forward(m, x, B) != MIMIC_OK) return -1;
-  if (mimic_bc_categorical(m->out, acts, B, m->sizes[m->n_layers], 1e-3f, dlogits, &st) != MIMIC_OK)
+  if (mimic_bc_categorical(m->out, acts, NULL, B, m->sizes[m->n_layers], 1e-3f, dlogits, &st) !=
+      MIMIC_OK)
     return -1;
   if (mimic_mlp_backward(m, x, dlogits, B, NULL) != MIMIC_OK) return -1;
   mimic_optim_step(o, m->params, m->grads);

@@ -15,12 +15,13 @@
 static void clone_and_eval(const char *env_id, int episodes, mimic_eval_result *res) {
   mimic_dataset ds;
   assert_int_equal(mimic_collect_expert(env_id, NULL, episodes, 0, &ds), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   mimic_bc_config cfg = mimic_bc_defaults();
   cfg.progress = false;
   mimic_model model;
-  assert_int_equal(mimic_bc_model_create(&cfg, &ds, NULL, 0, &model), MIMIC_OK);
+  assert_int_equal(mimic_bc_model_create(&cfg, &t, &model), MIMIC_OK);
   mimic_bc_report rep;
-  assert_int_equal(mimic_bc_fit(&cfg, &ds, &model, &rep), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&cfg, &t, &model, &rep), MIMIC_OK);
   assert_int_equal(rep.epochs, 30);
   mimic_policy *p;
   assert_int_equal(mimic_policy_from_model(&model, &ds.act_space.space, &p), MIMIC_OK);
@@ -66,11 +67,11 @@ static void test_doorkey_from_200_episodes(void **state) {
 }
 
 /* Trains on a small CartPole set and returns the parameters (malloc'd). */
-static float *train_params(mimic_bc_config *cfg, const mimic_dataset *ds, size_t *n,
+static float *train_params(mimic_bc_config *cfg, const mimic_transitions *t, size_t *n,
                            mimic_bc_report *rep) {
   mimic_model m;
-  assert_int_equal(mimic_bc_model_create(cfg, ds, NULL, 0, &m), MIMIC_OK);
-  assert_int_equal(mimic_bc_fit(cfg, ds, &m, rep), MIMIC_OK);
+  assert_int_equal(mimic_bc_model_create(cfg, t, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(cfg, t, &m, rep), MIMIC_OK);
   float *p = malloc(m.n_params * sizeof *p);
   memcpy(p, m.params, m.n_params * sizeof *p);
   *n = m.n_params;
@@ -82,14 +83,15 @@ static void test_deterministic_and_exact_resume(void **state) {
   (void)state;
   mimic_dataset ds;
   assert_int_equal(mimic_collect_expert("CartPole-v1", NULL, 3, 7, &ds), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   mimic_bc_config cfg = mimic_bc_defaults();
   cfg.progress = false;
   cfg.batches = 700;
   cfg.seed = 3;
   size_t n1, n2, n3;
   mimic_bc_report r1, r2, r3;
-  float *a = train_params(&cfg, &ds, &n1, &r1);
-  float *b = train_params(&cfg, &ds, &n2, &r2);
+  float *a = train_params(&cfg, &t, &n1, &r1);
+  float *b = train_params(&cfg, &t, &n2, &r2);
   assert_int_equal(n1, n2);
   assert_memory_equal(a, b, n1 * sizeof *a); /* same seed, same bits */
   mimic_bc_report_free(&r2);
@@ -100,14 +102,14 @@ static void test_deterministic_and_exact_resume(void **state) {
   first.batches = 300;
   first.checkpoint_path = ckpt;
   mimic_model m;
-  assert_int_equal(mimic_bc_model_create(&first, &ds, NULL, 0, &m), MIMIC_OK);
-  assert_int_equal(mimic_bc_fit(&first, &ds, &m, &r3), MIMIC_OK);
+  assert_int_equal(mimic_bc_model_create(&first, &t, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&first, &t, &m, &r3), MIMIC_OK);
   mimic_bc_report_free(&r3);
   mimic_model_free(&m);
   mimic_bc_config second = cfg;
   second.checkpoint_path = ckpt;
   second.resume = true;
-  float *c = train_params(&second, &ds, &n3, &r3);
+  float *c = train_params(&second, &t, &n3, &r3);
   assert_int_equal(r3.batches, 700);
   assert_memory_equal(a, c, n1 * sizeof *a);
   assert_int_equal(r3.epochs, r1.epochs); /* the curve survives the restart */
@@ -119,8 +121,8 @@ static void test_deterministic_and_exact_resume(void **state) {
   fseek(fp, 40, SEEK_SET);
   fputc(0x5a, fp);
   fclose(fp);
-  assert_int_equal(mimic_bc_model_create(&second, &ds, NULL, 0, &m), MIMIC_OK);
-  assert_int_equal(mimic_bc_fit(&second, &ds, &m, &r2), MIMIC_ERR_FORMAT);
+  assert_int_equal(mimic_bc_model_create(&second, &t, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&second, &t, &m, &r2), MIMIC_ERR_FORMAT);
   assert_non_null(strstr(mimic_errmsg(), "checksum"));
   mimic_model_free(&m);
   mimic_bc_report_free(&r1);
@@ -136,6 +138,7 @@ static void test_early_stopping_and_curve_files(void **state) {
   (void)state;
   mimic_dataset ds;
   assert_int_equal(mimic_collect_expert("CartPole-v1", NULL, 6, 11, &ds), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   mimic_bc_config cfg = mimic_bc_defaults();
   cfg.progress = false;
   cfg.epochs = 400;
@@ -147,8 +150,8 @@ static void test_early_stopping_and_curve_files(void **state) {
   cfg.plot_path = plot;
   mimic_model m;
   mimic_bc_report rep;
-  assert_int_equal(mimic_bc_model_create(&cfg, &ds, NULL, 0, &m), MIMIC_OK);
-  assert_int_equal(mimic_bc_fit(&cfg, &ds, &m, &rep), MIMIC_OK);
+  assert_int_equal(mimic_bc_model_create(&cfg, &t, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&cfg, &t, &m, &rep), MIMIC_OK);
   assert_true(rep.stopped_early);
   assert_true(rep.epochs < 400);
   assert_int_equal(rep.epochs, rep.best_epoch + 3);
@@ -169,34 +172,98 @@ static void test_early_stopping_and_curve_files(void **state) {
   mimic_dataset_free(&ds);
 }
 
+/* Returns of a clone trained on the expert's transitions plus the same
+ * states with the other action, the wrong copies weighted by wrong_weight. */
+static double clone_with_wrong_copies(float wrong_weight) {
+  mimic_dataset ds;
+  assert_int_equal(mimic_collect_expert("CartPole-v1", NULL, 10, 0, &ds), MIMIC_OK);
+  size_t n = ds.n_steps, od = (size_t)ds.obs_dim;
+  float *obs = malloc(2 * n * od * sizeof(float)), *act = malloc(2 * n * sizeof(float));
+  float *w = malloc(2 * n * sizeof(float));
+  for (size_t j = 0; j < n; j++)
+    for (int copy = 0; copy < 2; copy++) {
+      size_t r = 2 * j + (size_t)copy;
+      memcpy(obs + r * od, mimic_dataset_step_obs(&ds, j), od * sizeof(float));
+      act[r] = copy ? 1 - ds.act[j] : ds.act[j];
+      w[r] = copy ? wrong_weight : 1;
+    }
+  mimic_transitions t = {.n = 2 * n,
+                         .obs_dim = ds.obs_dim,
+                         .act_dim = 1,
+                         .act_space = &ds.act_space.space,
+                         .obs = obs,
+                         .act = act,
+                         .weight = w};
+  mimic_bc_config cfg = mimic_bc_defaults();
+  cfg.progress = false;
+  mimic_model model;
+  mimic_bc_report rep;
+  assert_int_equal(mimic_bc_model_create(&cfg, &t, &model), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&cfg, &t, &model, &rep), MIMIC_OK);
+  mimic_policy *p;
+  assert_int_equal(mimic_policy_from_model(&model, &ds.act_space.space, &p), MIMIC_OK);
+  mimic_eval_config ec = mimic_eval_defaults();
+  ec.progress = false;
+  ec.normalize = false;
+  ec.seed = 1000;
+  mimic_eval_result res;
+  assert_int_equal(mimic_evaluate(p, "CartPole-v1", NULL, &ec, &res), MIMIC_OK);
+  double ret = res.return_mean;
+  mimic_eval_result_free(&res);
+  mimic_policy_free(p);
+  mimic_bc_report_free(&rep);
+  mimic_dataset_free(&ds);
+  free(obs);
+  free(act);
+  free(w);
+  return ret;
+}
+
+static void test_weights_scale_each_transition(void **state) {
+  (void)state;
+  double ignored = clone_with_wrong_copies(0), heeded = clone_with_wrong_copies(3);
+  print_message("wrong copies weighted 0: return %.1f; weighted 3: %.1f\n", ignored, heeded);
+  assert_true(ignored >= 475); /* weight 0 takes them out of the loss */
+  assert_true(heeded < 100);   /* weight 3: the wrong action outweighs the right one */
+  /* a negative or non-finite weight is refused before training */
+  float w = -1, o[4] = {0}, a = 0;
+  mimic_space two = {.kind = MIMIC_SPACE_DISCRETE, .n = 2, .dim = 1};
+  mimic_transitions t = {
+      .n = 1, .obs_dim = 4, .act_dim = 1, .act_space = &two, .obs = o, .act = &a, .weight = &w};
+  mimic_bc_config cfg = mimic_bc_defaults();
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
+  assert_non_null(strstr(mimic_errmsg(), "weight"));
+}
+
 static void test_bad_configs(void **state) {
   (void)state;
   mimic_dataset ds;
   assert_int_equal(mimic_collect_expert("CartPole-v1", NULL, 1, 0, &ds), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   mimic_bc_config cfg = mimic_bc_defaults();
   cfg.batch_size = 0;
-  assert_int_equal(mimic_bc_check(&cfg, &ds), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
   cfg = mimic_bc_defaults();
   cfg.lr = -1;
-  assert_int_equal(mimic_bc_check(&cfg, &ds), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
   cfg = mimic_bc_defaults();
   cfg.epochs = 3;
   cfg.batches = 3;
-  assert_int_equal(mimic_bc_check(&cfg, &ds), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
   cfg = mimic_bc_defaults();
   cfg.patience = 2;
-  assert_int_equal(mimic_bc_check(&cfg, &ds), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "validation"));
   cfg = mimic_bc_defaults();
   cfg.head = MIMIC_HEAD_GAUSSIAN;
-  assert_int_equal(mimic_bc_check(&cfg, &ds), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_check(&cfg, &t), MIMIC_ERR_INVALID);
   cfg = mimic_bc_defaults();
   cfg.batch_size = 100000; /* more than the data */
   cfg.progress = false;
   mimic_model m;
   mimic_bc_report rep;
-  assert_int_equal(mimic_bc_model_create(&cfg, &ds, NULL, 0, &m), MIMIC_OK);
-  assert_int_equal(mimic_bc_fit(&cfg, &ds, &m, &rep), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_bc_model_create(&cfg, &t, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&cfg, &t, &m, &rep), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "no full batch"));
   mimic_model_free(&m);
   mimic_dataset_free(&ds);
@@ -209,6 +276,7 @@ int main(void) {
       cmocka_unit_test(test_doorkey_from_200_episodes),
       cmocka_unit_test(test_deterministic_and_exact_resume),
       cmocka_unit_test(test_early_stopping_and_curve_files),
+      cmocka_unit_test(test_weights_scale_each_transition),
       cmocka_unit_test(test_bad_configs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,9 +74,10 @@ static void test_refine_beats_weakened_expert(void **state) {
   mimic_bc_config bc = mimic_bc_defaults();
   bc.progress = false;
   mimic_model clone;
-  assert_int_equal(mimic_bc_model_create(&bc, &ds, NULL, 0, &clone), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  assert_int_equal(mimic_bc_model_create(&bc, &t, &clone), MIMIC_OK);
   mimic_bc_report br;
-  assert_int_equal(mimic_bc_fit(&bc, &ds, &clone, &br), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&bc, &t, &clone, &br), MIMIC_OK);
   mimic_bc_report_free(&br);
   double clone_ret = eval_model(&clone, env);
   /* refine */

@@ -43,8 +43,9 @@ static void test_sampler_covers_each_transition_once(void **state) {
   size_t n = ds.n_steps;
   size_t B = 7; /* does not divide n */
   assert_true(n % B != 0);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   mimic_sampler s;
-  assert_int_equal(mimic_sampler_init(&s, &ds, NULL, 0, B, false, 123), MIMIC_OK);
+  assert_int_equal(mimic_sampler_init(&s, &t, NULL, 0, B, false, 123), MIMIC_OK);
   assert_int_equal(mimic_sampler_batches_per_epoch(&s), (n + B - 1) / B);
   float obs[7 * 4], next[7 * 4], act[7];
   double rew[7];
@@ -80,8 +81,8 @@ static void test_sampler_covers_each_transition_once(void **state) {
   assert_true(in_order < n / 4);
   /* same seed, same batches; seek resumes exactly */
   mimic_sampler s2, s3;
-  assert_int_equal(mimic_sampler_init(&s2, &ds, NULL, 0, B, false, 123), MIMIC_OK);
-  assert_int_equal(mimic_sampler_init(&s3, &ds, NULL, 0, B, false, 123), MIMIC_OK);
+  assert_int_equal(mimic_sampler_init(&s2, &t, NULL, 0, B, false, 123), MIMIC_OK);
+  assert_int_equal(mimic_sampler_init(&s3, &t, NULL, 0, B, false, 123), MIMIC_OK);
   uint32_t i2[7], i3[7];
   mimic_batch b2 = {0}, b3 = {0};
   b2.index = i2;
@@ -95,7 +96,7 @@ static void test_sampler_covers_each_transition_once(void **state) {
   }
   /* a different seed gives a different order */
   mimic_sampler s4;
-  assert_int_equal(mimic_sampler_init(&s4, &ds, NULL, 0, n, false, 124), MIMIC_OK);
+  assert_int_equal(mimic_sampler_init(&s4, &t, NULL, 0, n, false, 124), MIMIC_OK);
   uint32_t *all = calloc(n, sizeof(uint32_t));
   mimic_batch b4 = {0};
   b4.index = all;
@@ -107,7 +108,7 @@ static void test_sampler_covers_each_transition_once(void **state) {
   mimic_sampler_free(&s2);
   mimic_sampler_free(&s);
   /* drop_last: only full batches, n - n % B distinct transitions per epoch */
-  assert_int_equal(mimic_sampler_init(&s, &ds, NULL, 0, B, true, 5), MIMIC_OK);
+  assert_int_equal(mimic_sampler_init(&s, &t, NULL, 0, B, true, 5), MIMIC_OK);
   assert_int_equal(mimic_sampler_batches_per_epoch(&s), n / B);
   memset(count, 0, n * sizeof(int));
   for (size_t k = 0; k < n / B; k++) {
@@ -128,64 +129,93 @@ static void test_sampler_covers_each_transition_once(void **state) {
   mimic_dataset_free(&ds);
 }
 
+/* The episode of transition row j (rows of one episode are contiguous). */
+static size_t episode_of(const mimic_dataset *ds, uint32_t j) {
+  return mimic_dataset_step_episode(ds, j);
+}
+
 static void test_split_and_sampler_subset(void **state) {
   (void)state;
   mimic_dataset ds;
   fx_dataset(&ds, 30);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
   uint32_t *tr, *va;
   size_t nt, nv;
-  assert_int_equal(mimic_dataset_split_episodes(&ds, 0.2, 9, &tr, &nt, &va, &nv), MIMIC_OK);
-  assert_int_equal(nv, 6); /* ceil(0.2 * 30) */
-  assert_int_equal(nt, 24);
-  int seen[30] = {0};
-  for (size_t i = 0; i < nt; i++) seen[tr[i]]++;
-  for (size_t i = 0; i < nv; i++) seen[va[i]]++;
-  for (int e = 0; e < 30; e++) assert_int_equal(seen[e], 1);
-  for (size_t i = 1; i < nt; i++) assert_true(tr[i - 1] < tr[i]);
+  assert_int_equal(mimic_transitions_split(&t, 0.2, 9, &tr, &nt, &va, &nv), MIMIC_OK);
+  /* whole episodes on each side: ceil(0.2 * 30) = 6 held out, 24 kept */
+  int side[30];
+  for (int e = 0; e < 30; e++) side[e] = -1;
+  size_t seen = 0;
+  for (size_t i = 0; i < nt; i++) {
+    size_t e = episode_of(&ds, tr[i]);
+    assert_true(side[e] == -1 || side[e] == 0);
+    side[e] = 0;
+    if (i) assert_true(tr[i - 1] < tr[i]);
+  }
+  for (size_t i = 0; i < nv; i++) {
+    size_t e = episode_of(&ds, va[i]);
+    assert_true(side[e] == -1 || side[e] == 1);
+    side[e] = 1;
+    if (i) assert_true(va[i - 1] < va[i]);
+  }
+  int n_val_eps = 0;
+  for (int e = 0; e < 30; e++) {
+    if (fx_len((size_t)e) == 0) continue; /* an empty episode has no rows to place */
+    assert_true(side[e] >= 0);            /* every other episode lands on one side */
+    n_val_eps += side[e];
+    seen += fx_len((size_t)e);
+  }
+  assert_true(n_val_eps >= 4 && n_val_eps <= 6); /* 6 held out, empty ones included */
+  assert_int_equal(nt + nv, seen);               /* and every transition once */
+  assert_int_equal(nt + nv, ds.n_steps);
   /* deterministic, seed-dependent */
   uint32_t *tr2, *va2, *tr3, *va3;
   size_t nt2, nv2, nt3, nv3;
-  mimic_dataset_split_episodes(&ds, 0.2, 9, &tr2, &nt2, &va2, &nv2);
-  mimic_dataset_split_episodes(&ds, 0.2, 10, &tr3, &nt3, &va3, &nv3);
+  mimic_transitions_split(&t, 0.2, 9, &tr2, &nt2, &va2, &nv2);
+  mimic_transitions_split(&t, 0.2, 10, &tr3, &nt3, &va3, &nv3);
+  assert_int_equal(nv, nv2);
   assert_memory_equal(va, va2, nv * sizeof(uint32_t));
-  assert_true(memcmp(va, va3, nv * sizeof(uint32_t)) != 0);
+  assert_true(nv != nv3 || memcmp(va, va3, nv * sizeof(uint32_t)) != 0);
   free(tr3);
   free(va3);
-  /* the sampler over the train episodes only ever returns their steps */
+  /* the sampler over the train rows only ever returns them */
   mimic_sampler s;
-  assert_int_equal(mimic_sampler_init(&s, &ds, tr, nt, 16, false, 1), MIMIC_OK);
-  size_t want = 0;
-  for (size_t i = 0; i < nt; i++) want += fx_len(tr[i]);
-  assert_int_equal(s.n, want);
+  assert_int_equal(mimic_sampler_init(&s, &t, tr, nt, 16, false, 1), MIMIC_OK);
+  assert_int_equal(s.n, nt);
   uint32_t idx[16];
   mimic_batch b = {0};
   b.index = idx;
   size_t got = 0;
-  while (got < want) {
+  while (got < nt) {
     size_t m = mimic_sampler_next(&s, &b);
-    for (size_t i = 0; i < m; i++)
-      assert_int_equal(seen[mimic_dataset_step_episode(&ds, idx[i])], 1);
-    for (size_t i = 0; i < m; i++) {
-      size_t e = mimic_dataset_step_episode(&ds, idx[i]);
-      bool in_train = false;
-      for (size_t k = 0; k < nt; k++) in_train |= tr[k] == e;
-      assert_true(in_train);
-    }
+    for (size_t i = 0; i < m; i++) assert_int_equal(side[episode_of(&ds, idx[i])], 0);
     got += m;
   }
   mimic_sampler_free(&s);
-  /* edge cases: no validation, one episode */
+  /* a row outside the view is refused */
+  uint32_t bad = (uint32_t)t.n;
+  assert_int_equal(mimic_sampler_init(&s, &t, &bad, 1, 4, false, 1), MIMIC_ERR_INVALID);
+  /* edge cases: no validation; everything held out is refused */
   free(tr2);
   free(va2);
-  assert_int_equal(mimic_dataset_split_episodes(&ds, 0, 9, &tr2, &nt2, &va2, &nv2), MIMIC_OK);
+  assert_int_equal(mimic_transitions_split(&t, 0, 9, &tr2, &nt2, &va2, &nv2), MIMIC_OK);
   assert_int_equal(nv2, 0);
-  assert_int_equal(nt2, 30);
-  assert_int_equal(mimic_dataset_split_episodes(&ds, 1.0, 9, &tr3, &nt3, &va3, &nv3),
-                   MIMIC_ERR_INVALID);
+  assert_int_equal(nt2, ds.n_steps);
+  assert_int_equal(mimic_transitions_split(&t, 1.0, 9, &tr3, &nt3, &va3, &nv3), MIMIC_ERR_INVALID);
+  /* a view without episodes splits by transition */
+  mimic_transitions flat = t;
+  flat.ep_start = NULL;
+  free(tr3);
+  free(va3);
+  assert_int_equal(mimic_transitions_split(&flat, 0.25, 9, &tr3, &nt3, &va3, &nv3), MIMIC_OK);
+  assert_int_equal(nv3, (size_t)ceil(0.25 * (double)ds.n_steps - 1e-9));
+  assert_int_equal(nt3 + nv3, ds.n_steps);
   free(tr);
   free(va);
   free(tr2);
   free(va2);
+  free(tr3);
+  free(va3);
   mimic_dataset_free(&ds);
 }
 
@@ -238,19 +268,34 @@ static void test_obs_stats_match_two_pass(void **state) {
   mimic_obs_stats_free(&b);
   mimic_obs_stats_free(&st);
   free(x);
-  /* over a dataset: transition observations (T rows per episode) */
+  /* over a dataset's transitions: T observation rows per episode */
   mimic_dataset ds;
   fx_dataset(&ds, 15);
-  assert_int_equal(mimic_obs_stats_of_dataset(&st, &ds, NULL, 0, false), MIMIC_OK);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  assert_int_equal(mimic_obs_stats_of_transitions(&st, &t, NULL, 0), MIMIC_OK);
   assert_int_equal(st.count, ds.n_steps);
   double m0 = 0;
   for (size_t j = 0; j < ds.n_steps; j++) m0 += mimic_dataset_step_obs(&ds, j)[1];
   m0 /= (double)ds.n_steps;
   assert_true(fabs(st.mean[1] - m0) < 1e-12);
+  /* merged episode by episode, bit for bit as adding each episode's rows */
+  mimic_obs_stats by_episode;
+  assert_int_equal(mimic_obs_stats_init(&by_episode, ds.obs_dim), MIMIC_OK);
+  for (size_t e = 0; e < ds.n_episodes; e++) {
+    mimic_episode ep = mimic_dataset_episode(&ds, e);
+    mimic_obs_stats_add(&by_episode, ep.obs, ep.T);
+  }
+  assert_memory_equal(st.mean, by_episode.mean, sizeof(double) * (size_t)ds.obs_dim);
+  assert_memory_equal(st.m2, by_episode.m2, sizeof(double) * (size_t)ds.obs_dim);
+  mimic_obs_stats_free(&by_episode);
   mimic_obs_stats_free(&st);
-  assert_int_equal(mimic_obs_stats_of_dataset(&st, &ds, NULL, 0, true), MIMIC_OK);
-  assert_int_equal(st.count, ds.n_steps + ds.n_episodes);
+  /* a subset of rows counts only those */
+  uint32_t some[3] = {0, 2, (uint32_t)ds.n_steps - 1};
+  assert_int_equal(mimic_obs_stats_of_transitions(&st, &t, some, 3), MIMIC_OK);
+  assert_int_equal(st.count, 3);
   mimic_obs_stats_free(&st);
+  some[2] = (uint32_t)ds.n_steps;
+  assert_int_equal(mimic_obs_stats_of_transitions(&st, &t, some, 3), MIMIC_ERR_INVALID);
   mimic_dataset_free(&ds);
 }
 

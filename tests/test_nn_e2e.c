@@ -46,7 +46,7 @@ static void run(const json_t *c, bool check, float *final_params) {
   for (int k = 0; k <= steps; k++) {
     mimic_bc_stats st;
     mimic_model_zero_grad(&m);
-    assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, B, ent_w, l2_w, &st), MIMIC_OK);
+    assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, NULL, B, ent_w, l2_w, &st), MIMIC_OK);
     if (check && k % every == 0) {
       const json_t *r = json_array_get(trace, k / every);
       assert_int_equal((int)tu_num(r, "step"), k);

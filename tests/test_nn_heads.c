@@ -50,7 +50,7 @@ static void run_bc_case(const json_t *c) {
   assert_int_equal(nobs, (size_t)B * D);
   mimic_bc_stats st;
   mimic_model_zero_grad(&m);
-  assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, B, ent_w, l2_w, &st), MIMIC_OK);
+  assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, NULL, B, ent_w, l2_w, &st), MIMIC_OK);
   CHKS("loss", st.loss);
   CHKS("neglogp", st.neglogp);
   CHKS("entropy", st.entropy);
@@ -86,13 +86,15 @@ static void run_bc_case(const json_t *c) {
   /* grad_obs through the plain MLP */
   float *dx = malloc(nobs * sizeof *dx);
   assert_int_equal(mimic_mlp_forward(&m.actor, obs, B), MIMIC_OK);
-  assert_int_equal(mimic_bc_categorical(m.actor.out, acts, B, K, ent_w, m.dout, &st), MIMIC_OK);
+  assert_int_equal(mimic_bc_categorical(m.actor.out, acts, NULL, B, K, ent_w, m.dout, &st),
+                   MIMIC_OK);
   assert_int_equal(mimic_mlp_backward(&m.actor, obs, m.dout, B, dx), MIMIC_OK);
   CHK("grad_obs", dx, nobs);
 
   /* an action outside 0..K-1 is an error naming the row */
   acts[B - 1] = K;
-  assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, B, ent_w, l2_w, &st), MIMIC_ERR_RANGE);
+  assert_int_equal(mimic_model_bc_discrete(&m, obs, acts, NULL, B, ent_w, l2_w, &st),
+                   MIMIC_ERR_RANGE);
   assert_non_null(strstr(mimic_errmsg(), "row"));
 #undef CHK
 #undef CHKS
@@ -177,7 +179,7 @@ static void run_gauss_case(const json_t *c) {
   /* bc: the model's BC loss (L2 over the mean net and log_std) */
   mimic_bc_stats st;
   mimic_model_zero_grad(&m);
-  assert_int_equal(mimic_model_bc_continuous(&m, obs, act, B, ent_w, l2_w, &st), MIMIC_OK);
+  assert_int_equal(mimic_model_bc_continuous(&m, obs, act, NULL, B, ent_w, l2_w, &st), MIMIC_OK);
   check_objective(name, "bc", ref, st.loss, m.dout, na, m.grads, &m.actor, m.grad_log_std, A);
   snprintf(what, sizeof what, "%s bc_l2_norm", name);
   nt_check_scalar(st.l2_norm, nt_get(ref, "bc_l2_norm"), NT_ATOL, NT_RTOL, what);
@@ -237,7 +239,8 @@ static double bc_cat_fn(void *p) {
   cat_ctx *c = p;
   mimic_bc_stats st;
   float d[FB * FK];
-  assert_int_equal(mimic_bc_categorical(c->logits, c->acts, FB, FK, c->ent_w, d, &st), MIMIC_OK);
+  assert_int_equal(mimic_bc_categorical(c->logits, c->acts, NULL, FB, FK, c->ent_w, d, &st),
+                   MIMIC_OK);
   return st.neglogp + st.ent_loss;
 }
 
@@ -263,7 +266,7 @@ static void test_categorical_fd(void **state) {
   nt_fd_check(cat_fn, &c, c.logits, d, FB * FK, 1e-3f, 1e-4, 1e-3, "categorical entropy backward");
   memcpy(c.w1, w1, sizeof w1);
   mimic_bc_stats st;
-  assert_int_equal(mimic_bc_categorical(c.logits, c.acts, FB, FK, c.ent_w, d, &st), MIMIC_OK);
+  assert_int_equal(mimic_bc_categorical(c.logits, c.acts, NULL, FB, FK, c.ent_w, d, &st), MIMIC_OK);
   nt_fd_check(bc_cat_fn, &c, c.logits, d, FB * FK, 1e-3f, 1e-4, 1e-3, "bc categorical");
 }
 
@@ -286,7 +289,7 @@ static double bc_gauss_fn(void *p) {
   gauss_ctx *c = p;
   float dm[GB * GA], dls[GA] = {0};
   mimic_bc_stats st;
-  mimic_bc_gaussian(c->mean, c->log_std, c->act, GB, GA, c->ent_w, dm, dls, &st);
+  mimic_bc_gaussian(c->mean, c->log_std, c->act, NULL, GB, GA, c->ent_w, dm, dls, &st);
   return st.neglogp + st.ent_loss;
 }
 
@@ -312,7 +315,7 @@ static void test_gaussian_fd(void **state) {
   nt_fd_check(gauss_fn, &c, c.log_std, dls, GA, 1e-3f, 1e-4, 1e-3, "gaussian dlog_std");
   mimic_bc_stats st;
   memset(dls, 0, sizeof dls);
-  mimic_bc_gaussian(c.mean, c.log_std, c.act, GB, GA, c.ent_w, dm, dls, &st);
+  mimic_bc_gaussian(c.mean, c.log_std, c.act, NULL, GB, GA, c.ent_w, dm, dls, &st);
   nt_fd_check(bc_gauss_fn, &c, c.mean, dm, GB * GA, 1e-3f, 1e-4, 1e-3, "bc gaussian dmean");
   nt_fd_check(bc_gauss_fn, &c, c.log_std, dls, GA, 1e-3f, 1e-4, 1e-3, "bc gaussian dlog_std");
   double mse = mimic_mse(c.mean, c.act, GB * GA, dm);
@@ -334,11 +337,13 @@ static double model_fn(void *p) {
   model_ctx *c = p;
   mimic_bc_stats st;
   if (c->m->cfg.head == MIMIC_HEAD_CATEGORICAL)
-    assert_int_equal(mimic_model_bc_discrete(c->m, c->obs, c->acts, c->B, c->ent_w, c->l2_w, &st),
-                     MIMIC_OK);
+    assert_int_equal(
+        mimic_model_bc_discrete(c->m, c->obs, c->acts, NULL, c->B, c->ent_w, c->l2_w, &st),
+        MIMIC_OK);
   else
-    assert_int_equal(mimic_model_bc_continuous(c->m, c->obs, c->act, c->B, c->ent_w, c->l2_w, &st),
-                     MIMIC_OK);
+    assert_int_equal(
+        mimic_model_bc_continuous(c->m, c->obs, c->act, NULL, c->B, c->ent_w, c->l2_w, &st),
+        MIMIC_OK);
   return st.loss;
 }
 

@@ -69,17 +69,19 @@ typedef struct mimic_bc_report {
 
 /* imitation's defaults (see above). */
 mimic_bc_config mimic_bc_defaults(void);
-/* Checks a configuration against a dataset; fails with a sentence. */
-mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_dataset *ds);
-/* Creates and initialises a model for the dataset's spaces (seeded), with
- * observation statistics from episodes (NULL = all) when normalize_obs. */
-mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_dataset *ds,
-                                   const uint32_t *episodes, size_t n_episodes, mimic_model *model);
-/* Trains model on ds. A fresh model comes from mimic_bc_model_create; a
- * trained one is warm-started (DAgger). Validation episodes are held out
- * when cfg->val_fraction > 0. */
-mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, mimic_model *model,
-                          mimic_bc_report *report);
+/* Checks a configuration against a training set; fails with a sentence. */
+mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions *t);
+/* Creates and initialises a model for the training set's shapes (seeded),
+ * with observation statistics of all its rows when normalize_obs. */
+mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_transitions *t,
+                                   mimic_model *model);
+/* Trains model on the transitions t (a dataset's: mimic_dataset_transitions).
+ * A fresh model comes from mimic_bc_model_create; a trained one is
+ * warm-started (DAgger). Validation episodes (transitions, when t has no
+ * episodes) are held out when cfg->val_fraction > 0; weights scale each
+ * transition's loss. */
+mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t,
+                          mimic_model *model, mimic_bc_report *report);
 /* Frees the learning curve of a report. */
 void mimic_bc_report_free(mimic_bc_report *r);
 

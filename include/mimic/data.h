@@ -9,9 +9,10 @@
  * and the step rows ep_start[e] .. ep_start[e+1]-1 of actions, rewards and
  * the terminated/truncated flags. Observations and actions are float32 rows
  * (a Discrete value is one float holding 0..n-1, as in mimic/env.h);
- * rewards are doubles. The transitions view (obs, act, next_obs, done,
- * reward) indexes into those arrays through obs_row[], so nothing is
- * duplicated: a million CartPole transitions take ~36 bytes each.
+ * rewards are doubles. The transitions view trainers read (mimic_transitions:
+ * obs, act, next_obs, done, reward) indexes into those arrays through
+ * obs_row[], so nothing is duplicated: a million CartPole transitions take
+ * ~36 bytes each.
  *
  * On disk a dataset is a folder in Minari's layout:
  *     <dir>/data/main_data.hdf5   episode_0 .. episode_{N-1}
@@ -192,47 +193,73 @@ mimic_episode mimic_episode_buf_view(const mimic_episode_buf *b);
 /* Frees a buffer. */
 void mimic_episode_buf_free(mimic_episode_buf *b);
 
-/* ---- train/validation split, minibatches, statistics ------------------ */
+/* ---- the flat transitions view ---------------------------------------- */
 
-/* Splits episodes into train and validation sets (seeded; as scikit-learn's
- * ShuffleSplit: ceil(val_fraction*n) validation episodes, but at least one
- * train episode when n >= 2). Lists are malloc'd and sorted ascending. */
-mimic_status mimic_dataset_split_episodes(const mimic_dataset *ds, double val_fraction,
-                                          uint64_t seed, uint32_t **train, size_t *n_train,
-                                          uint32_t **val, size_t *n_val);
+/* Labeled transitions as trainers read them (imitation's `Transitions`):
+ * n rows of observation and action, optional loss weights, and optionally
+ * the episodes they form (for a validation split by episode). A view only
+ * points at arrays that live elsewhere: a dataset lends its own
+ * (mimic_dataset_transitions), DAgger its pool of labeled states. */
+typedef struct mimic_transitions {
+  size_t n;
+  int obs_dim, act_dim;
+  const mimic_space *act_space; /* Discrete(k): act holds ids; Box: act_dim values */
+  const float *obs;             /* observation rows */
+  const uint32_t *obs_row;      /* [n] the row of transition j in obs (NULL: row j); with a
+                                   row index the next observation is the row after it */
+  const float *act;             /* [n x act_dim] */
+  const float *weight;          /* [n] loss weights, finite and >= 0 (NULL: all 1) */
+  const double *rew;            /* [n] rewards (may be NULL) */
+  const uint8_t *done;          /* [n] imitation's dones: the step terminated (may be NULL) */
+  const uint64_t *ep_start;     /* [n_episodes + 1] first transition of each episode (NULL:
+                                   no episodes; splits then go by transition) */
+  size_t n_episodes;
+} mimic_transitions;
+
+/* The view of every transition of a dataset (nothing is copied). */
+mimic_transitions mimic_dataset_transitions(const mimic_dataset *ds);
+/* Checks a view before training: rows, arrays, episode bounds and weights. */
+mimic_status mimic_transitions_check(const mimic_transitions *t);
+/* Splits into train and validation rows by episode (by transition when the
+ * view has no episodes), as scikit-learn's ShuffleSplit after a seeded
+ * permutation: ceil(val_fraction * groups) held out, but at least one
+ * training group when there are 2 or more. Row lists are malloc'd, ascending. */
+mimic_status mimic_transitions_split(const mimic_transitions *t, double val_fraction, uint64_t seed,
+                                     uint32_t **train, size_t *n_train, uint32_t **val,
+                                     size_t *n_val);
 
 /* Where a minibatch goes: caller-owned buffers of batch_size rows; any NULL
- * field is skipped. done is imitation's (terminated), index the step ids. */
+ * field is skipped (and next_obs, rew and done when the view lacks them). */
 typedef struct mimic_batch {
   float *obs;      /* [B][obs_dim] */
   float *act;      /* [B][act_dim] */
   float *next_obs; /* [B][obs_dim] */
   double *rew;     /* [B] */
   uint8_t *done;   /* [B] */
-  uint32_t *index; /* [B] step ids into the dataset */
+  uint32_t *index; /* [B] transition ids into the view */
+  float *weight;   /* [B] (1 where the view has no weights) */
 } mimic_batch;
 
-/* Copies transitions steps[0..n) into a batch's buffers. */
-void mimic_dataset_gather(const mimic_dataset *ds, const uint32_t *steps, size_t n,
-                          const mimic_batch *out);
+/* Copies transitions rows[0..n) into a batch's buffers. */
+void mimic_transitions_gather(const mimic_transitions *t, const uint32_t *rows, size_t n,
+                              const mimic_batch *out);
 
 /* Minibatches without replacement: every epoch is a fresh permutation of the
- * chosen episodes' transitions, a pure function of (seed, epoch), so a
- * trainer resumes exactly with mimic_sampler_seek. */
+ * chosen rows, a pure function of (seed, epoch), so a trainer resumes
+ * exactly with mimic_sampler_seek. */
 typedef struct mimic_sampler {
-  const mimic_dataset *ds;
-  uint32_t *items; /* [n] step ids in this epoch's order */
+  const mimic_transitions *t;
+  uint32_t *rows;  /* the rows sampled from (owned copy, ascending as given) */
+  uint32_t *items; /* [n] rows in this epoch's order */
   size_t n, pos, batch_size;
   bool drop_last;       /* imitation's DataLoader drops the short last batch */
   uint64_t seed, epoch; /* epoch: epochs begun so far (the current one is epoch-1) */
-  uint32_t *episodes;   /* the episodes sampled from (owned copy) */
-  size_t n_episodes;
 } mimic_sampler;
 
-/* Samples from the given episodes (NULL = all), batch_size rows at a time. */
-mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_dataset *ds, const uint32_t *episodes,
-                                size_t n_episodes, size_t batch_size, bool drop_last,
-                                uint64_t seed);
+/* Samples from rows[0..n_rows) of t (rows NULL = every row), batch_size at a
+ * time; t must outlive the sampler. */
+mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_transitions *t, const uint32_t *rows,
+                                size_t n_rows, size_t batch_size, bool drop_last, uint64_t seed);
 /* Fills the next minibatch and returns its row count (> 0; short only for
  * the last batch of an epoch without drop_last). A finished epoch rolls
  * over to a new permutation. Returns 0 only when there is nothing to sample. */
@@ -259,11 +286,10 @@ mimic_status mimic_obs_stats_init(mimic_obs_stats *st, int dim);
 void mimic_obs_stats_add(mimic_obs_stats *st, const float *rows, size_t n);
 /* Merges other into st (same dim). */
 void mimic_obs_stats_merge(mimic_obs_stats *st, const mimic_obs_stats *other);
-/* Statistics of the transition observations of the given episodes (NULL =
- * all); include_final adds each episode's last observation row too. */
-mimic_status mimic_obs_stats_of_dataset(mimic_obs_stats *st, const mimic_dataset *ds,
-                                        const uint32_t *episodes, size_t n_episodes,
-                                        bool include_final);
+/* Statistics of the observations of rows[0..n_rows) of a view (rows NULL:
+ * every row), merged run by run of rows consecutive in memory. */
+mimic_status mimic_obs_stats_of_transitions(mimic_obs_stats *st, const mimic_transitions *t,
+                                            const uint32_t *rows, size_t n_rows);
 /* Writes mean and population std (ddof 0) as doubles (either may be NULL). */
 void mimic_obs_stats_get(const mimic_obs_stats *st, double *mean, double *std);
 /* Writes float32 mean and std for normalising inputs; a std below eps

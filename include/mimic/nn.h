@@ -202,13 +202,18 @@ typedef struct mimic_bc_stats {
 
 /* Categorical BC data term over logits (B,K): sets neglogp, entropy,
  * ent_loss, prob_true_act, and writes dlogits (B,K) = d(neglogp -
- * ent_weight*entropy)/dlogits. Fails if an action is outside 0..K-1. */
-mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, int B, int K,
-                                  float ent_weight, float *dlogits, mimic_bc_stats *st);
+ * ent_weight*entropy)/dlogits. Row i's terms are scaled by weight[i]
+ * (weight NULL: all 1), each still divided by B. Fails if an action is
+ * outside 0..K-1. */
+mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, const float *weight,
+                                  int B, int K, float ent_weight, float *dlogits,
+                                  mimic_bc_stats *st);
 /* Gaussian BC data term: sets neglogp, entropy, ent_loss, prob_true_act,
- * mse; writes dmean (B,A) and adds d/dlog_std to dlog_std (A). */
-void mimic_bc_gaussian(const float *mean, const float *log_std, const float *actions, int B, int A,
-                       float ent_weight, float *dmean, float *dlog_std, mimic_bc_stats *st);
+ * mse; writes dmean (B,A) and adds d/dlog_std to dlog_std (A). Row i's
+ * likelihood terms are scaled by weight[i] (NULL: all 1). */
+void mimic_bc_gaussian(const float *mean, const float *log_std, const float *actions,
+                       const float *weight, int B, int A, float ent_weight, float *dmean,
+                       float *dlog_std, mimic_bc_stats *st);
 /* Returns 0.5 * sum(params^2) (double accumulation) and, if grads and
  * l2_weight != 0, adds l2_weight * params to grads. */
 double mimic_l2_penalty(const float *params, float *grads, size_t n, float l2_weight);
@@ -356,14 +361,17 @@ mimic_status mimic_model_forward(mimic_model *m, const float *obs, int B);
 mimic_status mimic_model_value(mimic_model *m, const float *obs, int B);
 /* Categorical BC on a batch (imitation's BehaviorCloningLossCalculator):
  * forward, loss, and the gradient ADDED to m->grads (L2 over ALL params).
- * With l2_weight == 0 the L2 term is skipped and st->l2_norm is NAN. */
-mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int32_t *acts, int B,
-                                     float ent_weight, float l2_weight, mimic_bc_stats *st);
+ * weight (B, may be NULL) scales each row's data term. With l2_weight == 0
+ * the L2 term is skipped and st->l2_norm is NAN. */
+mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int32_t *acts,
+                                     const float *weight, int B, float ent_weight, float l2_weight,
+                                     mimic_bc_stats *st);
 /* Gaussian BC (nll - ent_weight*entropy + L2 incl. log_std), or MSE + L2 for
- * a regression head, on actions (B, act_dim); gradient added to m->grads. */
+ * a regression head, on actions (B, act_dim), rows scaled by weight (may be
+ * NULL); gradient added to m->grads. */
 mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const float *actions,
-                                       int B, float ent_weight, float l2_weight,
-                                       mimic_bc_stats *st);
+                                       const float *weight, int B, float ent_weight,
+                                       float l2_weight, mimic_bc_stats *st);
 
 /* Writes the model to path atomically (format: docs/model-format.md). */
 mimic_status mimic_model_save(const mimic_model *m, const char *path);

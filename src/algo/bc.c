@@ -39,12 +39,12 @@ static long default_epochs(const mimic_bc_config *cfg) {
   return cfg->epochs > 0 ? cfg->epochs : 30;
 }
 
-static mimic_head_kind head_for(const mimic_bc_config *cfg, const mimic_dataset *ds) {
-  if (ds->act_space.space.kind == MIMIC_SPACE_DISCRETE) return MIMIC_HEAD_CATEGORICAL;
+static mimic_head_kind head_for(const mimic_bc_config *cfg, const mimic_transitions *t) {
+  if (t->act_space->kind == MIMIC_SPACE_DISCRETE) return MIMIC_HEAD_CATEGORICAL;
   return cfg->head ? cfg->head : MIMIC_HEAD_GAUSSIAN;
 }
 
-mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_dataset *ds) {
+mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions *t) {
   if (cfg->batch_size < 1)
     return mimic_fail(MIMIC_ERR_INVALID, "batch size must be at least 1, got %d", cfg->batch_size);
   if (!(cfg->lr > 0 && isfinite(cfg->lr)))
@@ -66,23 +66,24 @@ mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_dataset *ds)
   if (cfg->n_hidden < 0 || cfg->n_hidden > MIMIC_MLP_MAX_LAYERS - 1)
     return mimic_fail(MIMIC_ERR_INVALID, "between 0 and %d hidden layers, got %d",
                       MIMIC_MLP_MAX_LAYERS - 1, cfg->n_hidden);
-  if (ds->n_steps == 0) return mimic_fail(MIMIC_ERR_INVALID, "the dataset holds no transitions");
-  if (ds->act_space.space.kind == MIMIC_SPACE_DISCRETE && cfg->head &&
-      cfg->head != MIMIC_HEAD_CATEGORICAL)
+  MIMIC_TRY(mimic_transitions_check(t));
+  bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
+  if (discrete && cfg->head && cfg->head != MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "discrete actions need the categorical head");
-  if (ds->act_space.space.kind == MIMIC_SPACE_BOX && cfg->head == MIMIC_HEAD_CATEGORICAL)
+  if (discrete && t->act_dim != 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "discrete actions are one value each, not %d", t->act_dim);
+  if (!discrete && cfg->head == MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "continuous actions need a gaussian or regression head");
   return MIMIC_OK;
 }
 
-mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_dataset *ds,
-                                   const uint32_t *episodes, size_t n_episodes,
+mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_transitions *t,
                                    mimic_model *model) {
-  MIMIC_TRY(mimic_bc_check(cfg, ds));
-  mimic_head_kind head = head_for(cfg, ds);
-  int act_dim = head == MIMIC_HEAD_CATEGORICAL ? ds->act_space.space.n : ds->act_dim;
+  MIMIC_TRY(mimic_bc_check(cfg, t));
+  mimic_head_kind head = head_for(cfg, t);
+  int act_dim = head == MIMIC_HEAD_CATEGORICAL ? t->act_space->n : t->act_dim;
   mimic_model_config mc;
-  mimic_model_config_init(&mc, ds->obs_dim, act_dim, head);
+  mimic_model_config_init(&mc, t->obs_dim, act_dim, head);
   mc.n_hidden = cfg->n_hidden;
   for (int i = 0; i < cfg->n_hidden; i++) mc.hidden[i] = cfg->hidden[i];
   mc.activation = cfg->activation;
@@ -95,14 +96,13 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_datas
   mimic_status st = mimic_model_init_params(model, cfg->init, &rng);
   if (st == MIMIC_OK && cfg->normalize_obs) {
     mimic_obs_stats stats = {0};
-    st = mimic_obs_stats_of_dataset(&stats, ds, episodes, episodes ? n_episodes : 0, false);
-    float *mean = mimic_malloc((size_t)ds->obs_dim * 2 * sizeof(float), "normalisation");
+    st = mimic_obs_stats_of_transitions(&stats, t, NULL, 0);
+    float *mean = mimic_malloc((size_t)t->obs_dim * 2 * sizeof(float), "normalisation");
     if (st == MIMIC_OK && !mean) st = MIMIC_ERR_NOMEM;
     if (st == MIMIC_OK) {
-      float *std = mean + ds->obs_dim;
+      float *std = mean + t->obs_dim;
       mimic_obs_stats_normalizer(&stats, 1e-6, mean, std);
-      for (int i = 0; i < ds->obs_dim; i++)
-        std[i] = std[i] * std[i]; /* the model takes variances */
+      for (int i = 0; i < t->obs_dim; i++) std[i] = std[i] * std[i]; /* the model takes variances */
       st = mimic_model_set_obs_norm(model, mean, std, 1e-8f, 10.0f);
     }
     free(mean);
@@ -314,10 +314,10 @@ static mimic_status plot_curve(const char *path, const mimic_bc_epoch *rows, lon
 /* ---- training ---------------------------------------------------------------- */
 
 typedef struct bufs {
-  float *obs, *act;
+  float *obs, *act, *weight;
   int32_t *acts;
-  uint32_t *val_steps;
-  size_t n_val_steps;
+  uint32_t *val_rows;
+  size_t n_val_rows;
   float *best;
 } bufs;
 
@@ -335,51 +335,56 @@ static mimic_bc_epoch epoch_row(const loop_state *ls, long epoch, double l2_norm
 }
 
 /* Runs the BC loss (and its gradient into model->grads) on one batch. */
+/* weight is NULL when the training set has no weights. */
 static mimic_status batch_loss(const mimic_bc_config *cfg, mimic_model *model, bool discrete,
-                               const float *obs, const float *act, int32_t *acts, int n,
-                               mimic_bc_stats *stats) {
+                               const float *obs, const float *act, const float *weight,
+                               int32_t *acts, int n, mimic_bc_stats *stats) {
   if (discrete) {
     for (int i = 0; i < n; i++) acts[i] = (int32_t)act[i];
-    return mimic_model_bc_discrete(model, obs, acts, n, (float)cfg->ent_weight,
+    return mimic_model_bc_discrete(model, obs, acts, weight, n, (float)cfg->ent_weight,
                                    (float)cfg->l2_weight, stats);
   }
-  return mimic_model_bc_continuous(model, obs, act, n, (float)cfg->ent_weight,
+  return mimic_model_bc_continuous(model, obs, act, weight, n, (float)cfg->ent_weight,
                                    (float)cfg->l2_weight, stats);
 }
 
-static mimic_status validation_loss(const mimic_bc_config *cfg, const mimic_dataset *ds,
+static mimic_status validation_loss(const mimic_bc_config *cfg, const mimic_transitions *t,
                                     mimic_model *model, bool discrete, bufs *b, double *out) {
   double total = 0;
-  mimic_batch batch = {.obs = b->obs, .act = b->act};
-  for (size_t off = 0; off < b->n_val_steps; off += (size_t)cfg->batch_size) {
-    size_t n = b->n_val_steps - off < (size_t)cfg->batch_size ? b->n_val_steps - off
-                                                              : (size_t)cfg->batch_size;
-    mimic_dataset_gather(ds, b->val_steps + off, n, &batch);
+  mimic_batch batch = {.obs = b->obs, .act = b->act, .weight = b->weight};
+  for (size_t off = 0; off < b->n_val_rows; off += (size_t)cfg->batch_size) {
+    size_t n = b->n_val_rows - off < (size_t)cfg->batch_size ? b->n_val_rows - off
+                                                             : (size_t)cfg->batch_size;
+    mimic_transitions_gather(t, b->val_rows + off, n, &batch);
     mimic_bc_stats stats;
-    MIMIC_TRY(batch_loss(cfg, model, discrete, b->obs, b->act, b->acts, (int)n, &stats));
+    MIMIC_TRY(batch_loss(cfg, model, discrete, b->obs, b->act, b->weight, b->acts, (int)n, &stats));
     total += stats.loss * (double)n;
   }
   mimic_model_zero_grad(model);
-  *out = total / (double)b->n_val_steps;
+  *out = total / (double)b->n_val_rows;
   return MIMIC_OK;
 }
 
-mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, mimic_model *model,
-                          mimic_bc_report *report) {
+mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t,
+                          mimic_model *model, mimic_bc_report *report) {
   memset(report, 0, sizeof *report);
-  MIMIC_TRY(mimic_bc_check(cfg, ds));
-  const bool discrete = ds->act_space.space.kind == MIMIC_SPACE_DISCRETE;
+  MIMIC_TRY(mimic_bc_check(cfg, t));
+  const bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
   mimic_status st = MIMIC_OK;
-  uint32_t *train_eps = NULL, *val_eps = NULL;
+  uint32_t *train_rows = NULL, *val_rows = NULL;
   size_t n_train = 0, n_val = 0;
   if (cfg->val_fraction > 0) {
-    MIMIC_TRY(mimic_dataset_split_episodes(ds, cfg->val_fraction, cfg->seed, &train_eps, &n_train,
-                                           &val_eps, &n_val));
+    MIMIC_TRY(mimic_transitions_split(t, cfg->val_fraction, cfg->seed, &train_rows, &n_train,
+                                      &val_rows, &n_val));
     if (n_val == 0 || n_train == 0) {
-      free(train_eps);
-      free(val_eps);
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "a validation split needs at least 2 episodes (have %zu)", ds->n_episodes);
+      free(train_rows);
+      free(val_rows);
+      return t->ep_start
+                 ? mimic_fail(MIMIC_ERR_INVALID,
+                              "a validation split needs at least 2 episodes (have %zu)",
+                              t->n_episodes)
+                 : mimic_fail(MIMIC_ERR_INVALID,
+                              "a validation split needs at least 2 transitions (have %zu)", t->n);
     }
   }
   bufs b = {0};
@@ -389,8 +394,8 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
   long curve_cap = 0, curve_n = 0;
   st = mimic_model_reserve(model, cfg->batch_size);
   if (st == MIMIC_OK)
-    st = mimic_sampler_init(&sampler, ds, train_eps, train_eps ? n_train : 0,
-                            (size_t)cfg->batch_size, true, cfg->seed);
+    st = mimic_sampler_init(&sampler, t, train_rows, n_train, (size_t)cfg->batch_size, true,
+                            cfg->seed);
   size_t per_epoch = st == MIMIC_OK ? mimic_sampler_batches_per_epoch(&sampler) : 0;
   if (st == MIMIC_OK && per_epoch == 0)
     st = mimic_fail(MIMIC_ERR_INVALID, "%zu training transitions make no full batch of %d",
@@ -401,22 +406,18 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
     st = mimic_optim_create(&opt, &oc, model->n_params);
   }
   if (st == MIMIC_OK) {
-    b.obs = mimic_malloc((size_t)cfg->batch_size * (size_t)ds->obs_dim * sizeof(float), "a batch");
-    b.act = mimic_malloc((size_t)cfg->batch_size * (size_t)ds->act_dim * sizeof(float), "a batch");
-    b.acts = mimic_malloc((size_t)cfg->batch_size * sizeof(int32_t), "a batch");
-    if (!b.obs || !b.act || !b.acts) st = MIMIC_ERR_NOMEM;
+    size_t B = (size_t)cfg->batch_size;
+    b.obs = mimic_malloc(B * (size_t)t->obs_dim * sizeof(float), "a batch");
+    b.act = mimic_malloc(B * (size_t)t->act_dim * sizeof(float), "a batch");
+    b.acts = mimic_malloc(B * sizeof(int32_t), "a batch");
+    if (t->weight) b.weight = mimic_malloc(B * sizeof(float), "a batch");
+    if (!b.obs || !b.act || !b.acts || (t->weight && !b.weight)) st = MIMIC_ERR_NOMEM;
   }
   if (st == MIMIC_OK && n_val) {
-    for (size_t i = 0; i < n_val; i++)
-      b.n_val_steps += ds->ep_start[val_eps[i] + 1] - ds->ep_start[val_eps[i]];
-    b.val_steps =
-        mimic_malloc((b.n_val_steps ? b.n_val_steps : 1) * sizeof *b.val_steps, "validation steps");
+    b.val_rows = val_rows;
+    b.n_val_rows = n_val;
     b.best = mimic_malloc(model->n_params * sizeof(float), "the best parameters");
-    if (!b.val_steps || !b.best) st = MIMIC_ERR_NOMEM;
-    size_t k = 0;
-    for (size_t i = 0; st == MIMIC_OK && i < n_val; i++)
-      for (uint64_t j = ds->ep_start[val_eps[i]]; j < ds->ep_start[val_eps[i] + 1]; j++)
-        b.val_steps[k++] = (uint32_t)j;
+    if (!b.best) st = MIMIC_ERR_NOMEM;
   }
   long total = cfg->batches > 0 ? cfg->batches : default_epochs(cfg) * (long)per_epoch;
   loop_state ls = {.best_val = INFINITY, .best_epoch = 0};
@@ -441,13 +442,13 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
   mimic_progress_begin(&bar, "train bc", "batch", (uint64_t)total);
   if (!cfg->progress) bar.active = false;
   double t0 = mimic_now();
-  mimic_batch batch = {.obs = b.obs, .act = b.act};
+  mimic_batch batch = {.obs = b.obs, .act = b.act, .weight = b.weight};
   bool stop = false;
   while (st == MIMIC_OK && ls.batches_done < total && !stop) {
     size_t n = mimic_sampler_next(&sampler, &batch);
     mimic_model_zero_grad(model);
     mimic_bc_stats stats;
-    st = batch_loss(cfg, model, discrete, b.obs, b.act, b.acts, (int)n, &stats);
+    st = batch_loss(cfg, model, discrete, b.obs, b.act, b.weight, b.acts, (int)n, &stats);
     if (st) break;
     if (!isfinite(stats.loss)) {
       st = mimic_fail(MIMIC_ERR_RANGE,
@@ -472,7 +473,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
       ls.epoch_loss = ls.epoch_neglogp = ls.epoch_entropy = ls.epoch_prob = 0;
       ls.epoch_batches = 0;
       if (n_val) {
-        st = validation_loss(cfg, ds, model, discrete, &b, &row.val_loss);
+        st = validation_loss(cfg, t, model, discrete, &b, &row.val_loss);
         if (st) break;
         if (row.val_loss < ls.best_val) {
           ls.best_val = row.val_loss;
@@ -528,9 +529,9 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_dataset *ds, m
   free(b.obs);
   free(b.act);
   free(b.acts);
-  free(b.val_steps);
+  free(b.weight);
   free(b.best);
-  free(train_eps);
-  free(val_eps);
+  free(train_rows);
+  free(val_rows);
   return st;
 }

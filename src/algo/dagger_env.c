@@ -382,46 +382,24 @@ static mimic_status label(void *vc, size_t i, bool *added) {
   return MIMIC_OK;
 }
 
-/* Builds a one-episode dataset of the pool (BC only reads obs/action pairs). */
-static mimic_status pool_dataset(ctx *c, mimic_dataset *ds) {
-  MIMIC_TRY(mimic_dataset_init(ds, &c->os, &c->as));
-  size_t n = c->pool_n;
-  float *obs = mimic_malloc((n + 1) * (size_t)c->od * sizeof(float), "the training set");
-  double *rew = mimic_calloc(n ? n : 1, sizeof *rew, "the training set");
-  uint8_t *flags = mimic_calloc(n ? n : 1, 1, "the training set");
-  mimic_status st = obs && rew && flags ? MIMIC_OK : MIMIC_ERR_NOMEM;
-  if (st == MIMIC_OK) {
-    memcpy(obs, c->pool_obs, n * (size_t)c->od * sizeof(float));
-    memset(obs + n * (size_t)c->od, 0, (size_t)c->od * sizeof(float));
-    mimic_episode ep = {.T = n,
-                        .obs = obs,
-                        .act = c->pool_act,
-                        .rew = rew,
-                        .term = flags,
-                        .trunc = flags,
-                        .seed = MIMIC_NO_SEED};
-    st = mimic_dataset_add_episode(ds, &ep);
-  }
-  free(obs);
-  free(rew);
-  free(flags);
-  if (st) mimic_dataset_free(ds);
-  return st;
-}
-
 static mimic_status fit(void *vc, int round) {
   ctx *c = vc;
   if (c->pool_n == 0)
     return mimic_fail(MIMIC_ERR_INVALID, "round %d gave the expert nothing to label", round + 1);
-  mimic_dataset ds;
-  MIMIC_TRY(pool_dataset(c, &ds));
+  /* BC reads the pool in place: no dataset copy per round */
+  mimic_transitions t = {.n = c->pool_n,
+                         .obs_dim = c->od,
+                         .act_dim = c->aw,
+                         .act_space = &c->as.space,
+                         .obs = c->pool_obs,
+                         .act = c->pool_act};
   mimic_status st = MIMIC_OK;
   mimic_bc_config bc = c->bc;
   bc.seed = c->bc.seed + (uint64_t)round;
-  if ((size_t)bc.batch_size > ds.n_steps) bc.batch_size = (int)ds.n_steps; /* tiny first rounds */
+  if ((size_t)bc.batch_size > t.n) bc.batch_size = (int)t.n; /* tiny first rounds */
   if (!c->model) {
     mimic_model m;
-    st = mimic_bc_model_create(&bc, &ds, NULL, 0, &m);
+    st = mimic_bc_model_create(&bc, &t, &m);
     if (st == MIMIC_OK) /* the spaces in its metadata make learner.mimic a policy file */
       st = mimic_policy_describe_model(&m, c->cfg->env_id, &c->os.space, &c->as.space,
                                        "{\"algorithm\": \"dagger\"}");
@@ -432,9 +410,8 @@ static mimic_status fit(void *vc, int round) {
       mimic_model_free(&m);
   }
   mimic_bc_report rep = {0};
-  if (st == MIMIC_OK) st = mimic_bc_fit(&bc, &ds, c->model, &rep);
+  if (st == MIMIC_OK) st = mimic_bc_fit(&bc, &t, c->model, &rep);
   mimic_bc_report_free(&rep);
-  mimic_dataset_free(&ds);
   return st;
 }
 

@@ -111,8 +111,9 @@ static int train_bc(int argc, char **argv) {
   mimic_model model = {0};
   mimic_bc_report rep = {0};
   int rc = CLI_EXIT_FAIL;
-  mimic_status st = mimic_bc_model_create(&cfg, &ds, NULL, 0, &model);
-  if (st == MIMIC_OK) st = mimic_bc_fit(&cfg, &ds, &model, &rep);
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  mimic_status st = mimic_bc_model_create(&cfg, &t, &model);
+  if (st == MIMIC_OK) st = mimic_bc_fit(&cfg, &t, &model, &rep);
   if (st == MIMIC_OK) {
     char extra[512];
     snprintf(extra, sizeof extra,

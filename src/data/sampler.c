@@ -1,11 +1,11 @@
 /* Minibatches without replacement, drawn per epoch.
  *
- * The sampler keeps one array of step ids (4 bytes per transition) and
- * gathers rows straight from the dataset into the caller's buffers, so a
+ * The sampler keeps one array of row ids (4 bytes per transition) and
+ * gathers rows straight from the view into the caller's buffers, so a
  * batch costs B small copies and nothing is allocated after init.
  *
- * Epoch e's order is the list of the chosen episodes' steps, in episode
- * order, shuffled (Fisher-Yates, NumPy's bounded draws) by a generator
+ * Epoch e's order is the list of the chosen rows, in the order given,
+ * shuffled (Fisher-Yates, NumPy's bounded draws) by a generator
  * seeded with SeedSequence(seed, spawn_key=(e,)). It depends only on
  * (seed, e), never on earlier epochs, so a trainer that saved (epoch, pos)
  * resumes bit for bit with mimic_sampler_seek. */
@@ -14,17 +14,8 @@
 
 #include "data/data_impl.h"
 
-static void fill_items(mimic_sampler *s) {
-  size_t k = 0;
-  const mimic_dataset *ds = s->ds;
-  for (size_t i = 0; i < s->n_episodes; i++) {
-    uint32_t e = s->episodes[i];
-    for (uint64_t j = ds->ep_start[e]; j < ds->ep_start[e + 1]; j++) s->items[k++] = (uint32_t)j;
-  }
-}
-
 static void begin_epoch(mimic_sampler *s, uint64_t e) {
-  fill_items(s);
+  memcpy(s->items, s->rows, s->n * sizeof *s->items);
   mimic_seedseq ss;
   uint32_t key[2] = {(uint32_t)e, (uint32_t)(e >> 32)};
   mimic_seedseq_init_key(&ss, s->seed, key, e >> 32 ? 2 : 1);
@@ -35,41 +26,33 @@ static void begin_epoch(mimic_sampler *s, uint64_t e) {
   s->pos = 0;
 }
 
-mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_dataset *ds, const uint32_t *episodes,
-                                size_t n_episodes, size_t batch_size, bool drop_last,
-                                uint64_t seed) {
+mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_transitions *t, const uint32_t *rows,
+                                size_t n_rows, size_t batch_size, bool drop_last, uint64_t seed) {
   memset(s, 0, sizeof *s);
   if (batch_size == 0) return mimic_fail(MIMIC_ERR_INVALID, "batch size must be positive");
-  if (!episodes) n_episodes = ds->n_episodes;
-  s->episodes = mimic_calloc(n_episodes ? n_episodes : 1, sizeof(uint32_t), "sampler");
-  if (!s->episodes) return MIMIC_ERR_NOMEM;
-  size_t n = 0;
-  for (size_t i = 0; i < n_episodes; i++) {
-    uint32_t e = episodes ? episodes[i] : (uint32_t)i;
-    if (e >= ds->n_episodes) {
-      free(s->episodes);
-      s->episodes = NULL;
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "sampler: episode %u is outside the dataset (%zu episodes)", e,
-                        ds->n_episodes);
-    }
-    s->episodes[i] = e;
-    n += ds->ep_start[e + 1] - ds->ep_start[e];
-  }
-  s->items = mimic_calloc(n ? n : 1, sizeof(uint32_t), "sampler");
-  if (!s->items) {
-    free(s->episodes);
-    s->episodes = NULL;
+  if (!rows) n_rows = t->n;
+  s->rows = mimic_calloc(n_rows ? n_rows : 1, sizeof(uint32_t), "sampler");
+  s->items = mimic_calloc(n_rows ? n_rows : 1, sizeof(uint32_t), "sampler");
+  if (!s->rows || !s->items) {
+    mimic_sampler_free(s);
     return MIMIC_ERR_NOMEM;
   }
-  s->ds = ds;
-  s->n_episodes = n_episodes;
-  s->n = n;
+  for (size_t i = 0; i < n_rows; i++) {
+    uint32_t j = rows ? rows[i] : (uint32_t)i;
+    if (j >= t->n) {
+      mimic_sampler_free(s);
+      return mimic_fail(MIMIC_ERR_INVALID, "sampler: row %u is outside the view (%zu rows)", j,
+                        t->n);
+    }
+    s->rows[i] = j;
+  }
+  s->t = t;
+  s->n = n_rows;
   s->batch_size = batch_size;
   s->drop_last = drop_last;
   s->seed = seed;
   s->epoch = 0;
-  s->pos = n; /* the first call begins epoch 0 */
+  s->pos = n_rows; /* the first call begins epoch 0 */
   return MIMIC_OK;
 }
 
@@ -86,7 +69,7 @@ size_t mimic_sampler_next(mimic_sampler *s, const mimic_batch *out) {
     left = s->n;
   }
   size_t b = left < s->batch_size ? left : s->batch_size;
-  mimic_dataset_gather(s->ds, s->items + s->pos, b, out);
+  mimic_transitions_gather(s->t, s->items + s->pos, b, out);
   s->pos += b;
   return b;
 }
@@ -99,6 +82,6 @@ void mimic_sampler_seek(mimic_sampler *s, uint64_t epoch, size_t pos) {
 
 void mimic_sampler_free(mimic_sampler *s) {
   free(s->items);
-  free(s->episodes);
+  free(s->rows);
   memset(s, 0, sizeof *s);
 }

@@ -81,23 +81,6 @@ void mimic_obs_stats_merge(mimic_obs_stats *st, const mimic_obs_stats *other) {
   merge_one(st, other->count, other->mean, other->m2);
 }
 
-mimic_status mimic_obs_stats_of_dataset(mimic_obs_stats *st, const mimic_dataset *ds,
-                                        const uint32_t *episodes, size_t n_episodes,
-                                        bool include_final) {
-  MIMIC_TRY(mimic_obs_stats_init(st, ds->obs_dim));
-  if (!episodes) n_episodes = ds->n_episodes;
-  for (size_t i = 0; i < n_episodes; i++) {
-    size_t e = episodes ? episodes[i] : i;
-    if (e >= ds->n_episodes) {
-      mimic_obs_stats_free(st);
-      return mimic_fail(MIMIC_ERR_INVALID, "statistics: episode %zu is outside the dataset", e);
-    }
-    mimic_episode ep = mimic_dataset_episode(ds, e);
-    mimic_obs_stats_add(st, ep.obs, ep.T + (include_final ? 1 : 0));
-  }
-  return MIMIC_OK;
-}
-
 void mimic_obs_stats_get(const mimic_obs_stats *st, double *mean, double *std) {
   for (int c = 0; c < st->dim; c++) {
     if (mean) mean[c] = st->mean[c];

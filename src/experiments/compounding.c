@@ -69,9 +69,10 @@ static mimic_status bc_learner(const mimic_dataset *ds, uint64_t seed, mimic_mod
   cfg.seed = seed;
   cfg.epochs = 50;
   if ((size_t)cfg.batch_size > ds->n_steps) cfg.batch_size = (int)ds->n_steps;
-  MIMIC_TRY(mimic_bc_model_create(&cfg, ds, NULL, 0, m));
+  mimic_transitions t = mimic_dataset_transitions(ds);
+  MIMIC_TRY(mimic_bc_model_create(&cfg, &t, m));
   mimic_bc_report rep;
-  mimic_status st = mimic_bc_fit(&cfg, ds, m, &rep);
+  mimic_status st = mimic_bc_fit(&cfg, &t, m, &rep);
   mimic_bc_report_free(&rep);
   if (st) mimic_model_free(m);
   return st;

@@ -18,8 +18,9 @@
 
 #define HALF_LOG_2PI 0.91893853320467274178
 
-mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, int B, int K,
-                                  float ent_weight, float *dlogits, mimic_bc_stats *st) {
+mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, const float *weight,
+                                  int B, int K, float ent_weight, float *dlogits,
+                                  mimic_bc_stats *st) {
   if (B < 1 || K < 1) return mimic_fail(MIMIC_ERR_INVALID, "bc loss: empty batch (%d x %d)", B, K);
   for (int i = 0; i < B; i++)
     if (acts[i] < 0 || acts[i] >= K)
@@ -39,14 +40,15 @@ mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, int 
       double lp = z[j] - lse;
       h -= exp(lp) * lp;
     }
-    double lpa = z[acts[i]] - lse;
-    nlp -= lpa;
-    ent += h;
-    ptrue += exp(lpa);
-    // dloss/dz_ij = (p_ij - [j == a_i]) / B + (ent_weight / B) p_ij (lp_ij + H_i)
+    double lpa = z[acts[i]] - lse, w = weight ? weight[i] : 1.0; /* x * 1.0 is exact */
+    nlp -= w * lpa;
+    ent += w * h;
+    ptrue += w * exp(lpa);
+    // dloss/dz_ij = w_i ((p_ij - [j == a_i]) / B + (ent_weight / B) p_ij (lp_ij + H_i))
     for (int j = 0; j < K; j++) {
       double lp = z[j] - lse, p = exp(lp);
-      d[j] = (float)((p - (j == acts[i] ? 1.0 : 0.0)) * invB + ent_weight * invB * p * (lp + h));
+      d[j] =
+          (float)(((p - (j == acts[i] ? 1.0 : 0.0)) * invB + ent_weight * invB * p * (lp + h)) * w);
     }
   }
   st->neglogp = nlp * invB;
@@ -57,20 +59,21 @@ mimic_status mimic_bc_categorical(const float *logits, const int32_t *acts, int 
   return MIMIC_OK;
 }
 
-void mimic_bc_gaussian(const float *mean, const float *log_std, const float *actions, int B, int A,
-                       float ent_weight, float *dmean, float *dlog_std, mimic_bc_stats *st) {
+void mimic_bc_gaussian(const float *mean, const float *log_std, const float *actions,
+                       const float *weight, int B, int A, float ent_weight, float *dmean,
+                       float *dlog_std, mimic_bc_stats *st) {
   double invB = 1.0 / B, nlp = 0, ptrue = 0, sq = 0;
   for (int i = 0; i < B; i++) {
-    double lp = 0;
+    double lp = 0, w = weight ? weight[i] : 1.0;
     for (int j = 0; j < A; j++) {
       size_t k = (size_t)i * A + j;
       double d = (double)actions[k] - mean[k], inv_var = exp(-2.0 * log_std[j]);
       lp += -0.5 * d * d * inv_var - log_std[j] - HALF_LOG_2PI;
       sq += d * d;
-      dmean[k] = (float)(-d * inv_var * invB); // dnll/dmu = -(a - mu) / (s^2 B)
+      dmean[k] = (float)(-d * inv_var * invB * w); // dnll/dmu = -w (a - mu) / (s^2 B)
     }
-    nlp -= lp;
-    ptrue += exp(lp);
+    nlp -= w * lp;
+    ptrue += w * exp(lp);
   }
   for (int j = 0; j < A; j++) {
     // dnll/dlog_std_j = (1/B) sum_i (1 - (a - mu)^2 / s^2); d(-ent_weight H)/dlog_std_j =
@@ -79,7 +82,7 @@ void mimic_bc_gaussian(const float *mean, const float *log_std, const float *act
     for (int i = 0; i < B; i++) {
       size_t k = (size_t)i * A + j;
       double d = (double)actions[k] - mean[k];
-      acc += 1.0 - d * d * inv_var;
+      acc += (1.0 - d * d * inv_var) * (weight ? weight[i] : 1.0);
     }
     dlog_std[j] += (float)(acc * invB - ent_weight);
   }

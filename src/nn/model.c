@@ -281,23 +281,39 @@ static double bc_l2(mimic_model *m, float l2_weight) {
   return mimic_l2_penalty(m->params, m->grads, m->n_params, l2_weight);
 }
 
-mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int32_t *acts, int B,
-                                     float ent_weight, float l2_weight, mimic_bc_stats *st) {
+mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int32_t *acts,
+                                     const float *weight, int B, float ent_weight, float l2_weight,
+                                     mimic_bc_stats *st) {
   if (m->cfg.head != MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "bc: discrete actions need a categorical head, not %s",
                       mimic_head_name(m->cfg.head));
   MIMIC_TRY(check_batch(m, B));
   const float *x = mimic_model_normalize_obs(m, obs, B);
   MIMIC_TRY(mimic_mlp_forward(&m->actor, x, B));
-  MIMIC_TRY(mimic_bc_categorical(m->actor.out, acts, B, m->cfg.act_dim, ent_weight, m->dout, st));
+  MIMIC_TRY(
+      mimic_bc_categorical(m->actor.out, acts, weight, B, m->cfg.act_dim, ent_weight, m->dout, st));
   MIMIC_TRY(mimic_mlp_backward(&m->actor, x, m->dout, B, NULL));
   mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
   return MIMIC_OK;
 }
 
+/* mean(w_i (pred - target)^2) over the B x A values, and its gradient. */
+static double weighted_mse(const float *pred, const float *target, const float *weight, int B,
+                           int A, float *dpred) {
+  double s = 0, n = (double)B * A;
+  for (int i = 0; i < B; i++)
+    for (int j = 0; j < A; j++) {
+      size_t k = (size_t)i * A + j;
+      double d = (double)pred[k] - target[k];
+      s += weight[i] * d * d;
+      dpred[k] = (float)(2.0 * weight[i] * d / n);
+    }
+  return s / n;
+}
+
 mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const float *actions,
-                                       int B, float ent_weight, float l2_weight,
-                                       mimic_bc_stats *st) {
+                                       const float *weight, int B, float ent_weight,
+                                       float l2_weight, mimic_bc_stats *st) {
   if (m->cfg.head == MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "bc: a categorical head needs discrete actions");
   MIMIC_TRY(check_batch(m, B));
@@ -305,11 +321,12 @@ mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const f
   const float *x = mimic_model_normalize_obs(m, obs, B);
   MIMIC_TRY(mimic_mlp_forward(&m->actor, x, B));
   if (m->cfg.head == MIMIC_HEAD_GAUSSIAN) {
-    mimic_bc_gaussian(m->actor.out, m->log_std, actions, B, A, ent_weight, m->dout, m->grad_log_std,
-                      st);
+    mimic_bc_gaussian(m->actor.out, m->log_std, actions, weight, B, A, ent_weight, m->dout,
+                      m->grad_log_std, st);
   } else {
     memset(st, 0, sizeof *st);
-    st->mse = mimic_mse(m->actor.out, actions, (size_t)B * A, m->dout);
+    st->mse = weight ? weighted_mse(m->actor.out, actions, weight, B, A, m->dout)
+                     : mimic_mse(m->actor.out, actions, (size_t)B * A, m->dout);
   }
   MIMIC_TRY(mimic_mlp_backward(&m->actor, x, m->dout, B, NULL));
   mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
