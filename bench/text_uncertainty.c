@@ -255,8 +255,11 @@ int main(int argc, char **argv) {
           curve[q] += acc / seeds;
           if (q < POINTS - 1) {
             mimic_query_rule rule = {.kind = rules[r], .k = STEP};
-            size_t *pick = malloc(N * sizeof *pick), np;
-            if (mimic_text_query(&rule, pool, N, cls.n, in, &rng, pick, &np)) die("query");
+            size_t *pick = malloc(N * sizeof *pick);
+            double *sc = malloc(N * sizeof *sc);
+            if (mimic_query_scores(rule.kind, pool, NULL, N, cls.n, sc)) die("query");
+            size_t np = mimic_query_select(&rule, sc, in, N, &rng, pick);
+            free(sc);
             for (size_t j = 0; j < np; j++) {
               lab[nl++] = pick[j];
               in[pick[j]] = true;

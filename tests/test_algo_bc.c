@@ -235,6 +235,85 @@ static void test_weights_scale_each_transition(void **state) {
   assert_non_null(strstr(mimic_errmsg(), "weight"));
 }
 
+/* The BC learner is BC behind the learner interface: the same bits as
+ * mimic_bc_fit, warm fits continue, a saved learner reloads exactly. */
+static void test_learner_interface(void **state) {
+  (void)state;
+  mimic_dataset ds;
+  assert_int_equal(mimic_collect_expert("CartPole-v1", NULL, 4, 3, &ds), MIMIC_OK);
+  float *obs = malloc(ds.n_steps * 4 * sizeof(float));
+  for (size_t j = 0; j < ds.n_steps; j++)
+    memcpy(obs + 4 * j, mimic_dataset_step_obs(&ds, j), 4 * sizeof(float));
+  mimic_labeled data = {.n = ds.n_steps, .obs = obs, .obs_dim = 4, .actions = ds.act};
+  mimic_bc_config cfg = mimic_bc_defaults();
+  cfg.progress = false;
+  cfg.epochs = 3;
+  mimic_env *env;
+  assert_int_equal(mimic_env_make("CartPole-v1", NULL, &env), MIMIC_OK);
+  mimic_policy *l;
+  assert_int_equal(mimic_bc_learner(&cfg, "CartPole-v1", mimic_env_obs_space(env),
+                                    mimic_env_action_space(env), NULL, &l),
+                   MIMIC_OK);
+  assert_true(mimic_policy_is_learner(l));
+  assert_false(mimic_policy_fitted(l));
+  float a;
+  mimic_act_batch b = {.n = 1, .obs = obs, .actions = &a, .deterministic = true};
+  assert_int_equal(mimic_policy_act(l, &b), MIMIC_ERR_INVALID); /* nothing learned yet */
+  assert_int_equal(mimic_policy_fit(l, &data, true, 5), MIMIC_OK);
+  /* the same as BC itself with seed cfg.seed + 5 */
+  mimic_bc_config direct = cfg;
+  direct.seed = cfg.seed + 5;
+  mimic_model m;
+  mimic_bc_report rep;
+  mimic_transitions flat = {.n = ds.n_steps,
+                            .obs_dim = 4,
+                            .act_dim = 1,
+                            .act_space = &ds.act_space.space,
+                            .obs = obs,
+                            .act = ds.act};
+  assert_int_equal(mimic_bc_model_create(&direct, &flat, &m), MIMIC_OK);
+  assert_int_equal(mimic_bc_fit(&direct, &flat, &m, &rep), MIMIC_OK);
+  mimic_model *lm = mimic_bc_learner_model(l);
+  assert_int_equal(lm->n_params, m.n_params);
+  assert_memory_equal(lm->params, m.params, m.n_params * sizeof(float));
+  /* a warm fit moves on from there; the saved learner reloads exactly */
+  assert_int_equal(mimic_policy_fit(l, &data, true, 6), MIMIC_OK);
+  assert_true(memcmp(lm->params, m.params, m.n_params * sizeof(float)) != 0);
+  char *path = tu_tmp_path("learner.mimic");
+  assert_int_equal(mimic_policy_save(l, path), MIMIC_OK);
+  mimic_policy *again;
+  assert_int_equal(mimic_bc_learner(&cfg, "CartPole-v1", mimic_env_obs_space(env),
+                                    mimic_env_action_space(env), NULL, &again),
+                   MIMIC_OK);
+  assert_int_equal(mimic_policy_reload(again, path), MIMIC_OK);
+  assert_memory_equal(mimic_bc_learner_model(again)->params, mimic_bc_learner_model(l)->params,
+                      m.n_params * sizeof(float));
+  /* probabilities of both actions, the chosen one's as confidence */
+  float conf;
+  double proba[2];
+  b = (mimic_act_batch){.n = 1,
+                        .obs = obs,
+                        .actions = &a,
+                        .confidence = &conf,
+                        .proba = proba,
+                        .deterministic = true};
+  assert_int_equal(mimic_policy_act(again, &b), MIMIC_OK);
+  assert_true(fabs(proba[0] + proba[1] - 1) < 1e-6);
+  assert_true(fabs(proba[(int)a] - conf) < 1e-6);
+  /* a file saved by it is a policy file anyone can load */
+  mimic_policy *loaded;
+  assert_int_equal(mimic_policy_load(path, &loaded), MIMIC_OK);
+  mimic_policy_free(loaded);
+  mimic_policy_free(again);
+  mimic_policy_free(l);
+  mimic_model_free(&m);
+  mimic_bc_report_free(&rep);
+  mimic_env_free(env);
+  free(path);
+  free(obs);
+  mimic_dataset_free(&ds);
+}
+
 static void test_bad_configs(void **state) {
   (void)state;
   mimic_dataset ds;
@@ -277,6 +356,7 @@ int main(void) {
       cmocka_unit_test(test_deterministic_and_exact_resume),
       cmocka_unit_test(test_early_stopping_and_curve_files),
       cmocka_unit_test(test_weights_scale_each_transition),
+      cmocka_unit_test(test_learner_interface),
       cmocka_unit_test(test_bad_configs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,67 +54,10 @@ static void test_auc(void **state) {
   assert_true(isnan(mimic_auc(tie, allpos, 4)));
 }
 
-static void test_uncertainty_scores(void **state) {
-  (void)state;
-  double p[3 * 3] = {0.7, 0.2, 0.1, 0.4, 0.4, 0.2, 1.0, 0.0, 0.0};
-  double s[3];
-  assert_int_equal(mimic_text_uncertainty(MIMIC_QUERY_LEAST_CONFIDENT, p, 3, 3, s), MIMIC_OK);
-  assert_true(fabs(s[0] - 0.3) < 1e-15 && fabs(s[1] - 0.6) < 1e-15 && s[2] == 0.0);
-  assert_int_equal(mimic_text_uncertainty(MIMIC_QUERY_MARGIN, p, 3, 3, s), MIMIC_OK);
-  assert_true(fabs(s[0] - 0.5) < 1e-15 && fabs(s[1] - 1.0) < 1e-15 && s[2] == 0.0);
-  assert_int_equal(mimic_text_uncertainty(MIMIC_QUERY_ENTROPY, p, 3, 3, s), MIMIC_OK);
-  double h0 = -(0.7 * log(0.7) + 0.2 * log(0.2) + 0.1 * log(0.1));
-  assert_true(fabs(s[0] - h0) < 1e-15 && s[2] == 0.0);
-  assert_int_equal(mimic_text_uncertainty(MIMIC_QUERY_UNCERTAIN, p, 3, 3, s), MIMIC_OK);
-  assert_true(fabs(s[1] - 0.6) < 1e-15); /* 1 - confidence */
-  double nanp[2] = {NAN, 0.5};
-  assert_int_equal(mimic_text_uncertainty(MIMIC_QUERY_ENTROPY, nanp, 1, 2, s), MIMIC_ERR_RANGE);
-}
-
-static void test_query_select(void **state) {
-  (void)state;
-  /* 6 items, 2 classes: uncertainty by margin, with a tie between items 1 and 4 */
-  double p[12] = {0.9, 0.1, 0.6, 0.4, 0.99, 0.01, 0.5, 0.5, 0.4, 0.6, 0.8, 0.2};
-  size_t out[6], n;
-  mimic_query_rule q = {.kind = MIMIC_QUERY_MARGIN, .k = 3};
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, NULL, NULL, out, &n), MIMIC_OK);
-  assert_int_equal(n, 3);
-  assert_int_equal(out[0], 3); /* 0.5/0.5 */
-  assert_int_equal(out[1], 1); /* tie 0.6/0.4 with item 4: lower index first */
-  assert_int_equal(out[2], 4);
-  bool skip[6] = {0, 0, 0, 1, 0, 0};
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, skip, NULL, out, &n), MIMIC_OK);
-  assert_int_equal(out[0], 1);
-  assert_int_equal(out[1], 4);
-  assert_int_equal(out[2], 5);
-  q.kind = MIMIC_QUERY_LEAST_CONFIDENT;
-  q.k = 10; /* more than there are: all eligible */
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, skip, NULL, out, &n), MIMIC_OK);
-  assert_int_equal(n, 5);
-  /* random: same seed, same picks; distinct; never skipped */
-  q.kind = MIMIC_QUERY_RANDOM;
-  q.k = 3;
-  mimic_rng a, b;
-  mimic_rng_seed(&a, 42);
-  mimic_rng_seed(&b, 42);
-  size_t o2[6], n2;
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, skip, &a, out, &n), MIMIC_OK);
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, skip, &b, o2, &n2), MIMIC_OK);
-  assert_int_equal(n, 3);
-  assert_memory_equal(out, o2, 3 * sizeof *out);
-  for (int i = 0; i < 3; i++) {
-    assert_true(out[i] != 3);
-    for (int j = 0; j < i; j++) assert_true(out[i] != out[j]);
-  }
-  assert_int_equal(mimic_text_query(&q, p, 6, 2, skip, NULL, out, &n), MIMIC_ERR_INVALID);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report),
       cmocka_unit_test(test_auc),
-      cmocka_unit_test(test_uncertainty_scores),
-      cmocka_unit_test(test_query_select),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,7 @@
 #include "mimic/dagger.h"
 #include "mimic/forest.h"
 #include "mimic/labelstore.h"
+#include "mimic/policy.h"
 #include "mimic/text.h"
 
 #ifdef __cplusplus
@@ -322,6 +323,33 @@ static inline const char *mimic_agent_route(double confidence, double threshold,
                                             const char *fallback) {
   return confidence >= threshold ? "act" : fallback;
 }
+
+/* ---- the agent learner --------------------------------------------------- */
+
+/* The actions an agent loop knows, in the order first met: ids never change
+ * as the list grows (an expert may name a tool no policy has seen yet). */
+typedef struct mimic_agent_vocab {
+  size_t n, cap;
+  char **names;
+} mimic_agent_vocab;
+
+/* The id of name, or -1. */
+int mimic_agent_vocab_find(const mimic_agent_vocab *v, const char *name);
+/* The id of name, appending it when new (*id may be NULL). */
+mimic_status mimic_agent_vocab_add(mimic_agent_vocab *v, const char *name, int *id);
+/* Frees the names (safe on a zeroed vocabulary). */
+void mimic_agent_vocab_free(mimic_agent_vocab *v);
+
+/* A learner (mimic/policy.h) over agent states given as mimic_agent_example
+ * items (the state and where it came from; the item's own action is not
+ * read), acting in ids of vocab (borrowed; a fit adds the actions it
+ * meets). Each fit is mimic_agent_fit on the examples, with their actions'
+ * names from vocab and their details as tool arguments. A state the policy
+ * knows nothing about gets confidence NAN. */
+mimic_status mimic_agent_learner(const mimic_agent_config *cfg, mimic_agent_vocab *vocab,
+                                 mimic_policy **out);
+/* The fitted model of an agent learner (NULL before a fit or for another policy). */
+const mimic_agent_model *mimic_agent_learner_model(const mimic_policy *p);
 
 /* ---- arguments --------------------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include "mimic/core.h"
 #include "mimic/data.h"
 #include "mimic/nn.h"
+#include "mimic/policy.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +85,19 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
                           mimic_model *model, mimic_bc_report *report);
 /* Frees the learning curve of a report. */
 void mimic_bc_report_free(mimic_bc_report *r);
+
+/* A learner (mimic/policy.h) that fits by behavioral cloning with cfg (its
+ * files, resume and progress settings are ignored): the network is made at
+ * the first fit from that set's statistics; a warm fit trains it further.
+ * Saved files are policy files for env_id's spaces, with meta_json (a JSON
+ * object text, may be NULL) in their metadata. */
+mimic_status mimic_bc_learner(const mimic_bc_config *cfg, const char *env_id,
+                              const mimic_space *obs_space, const mimic_space *act_space,
+                              const char *meta_json, mimic_policy **out);
+/* Starts a BC learner from a copy of a trained network (a clone to refine). */
+mimic_status mimic_bc_learner_start(mimic_policy *learner, const mimic_model *init);
+/* The network of a BC learner (NULL before its first fit or for another policy). */
+mimic_model *mimic_bc_learner_model(mimic_policy *learner);
 
 #ifdef __cplusplus
 }

@@ -75,8 +75,16 @@ typedef struct mimic_query_rule {
 mimic_status mimic_query_parse(const char *text, mimic_query_rule *out);
 /* Writes the rule back as text. */
 void mimic_query_format(const mimic_query_rule *q, char *buf, size_t cap);
-/* Picks candidates from uncertainty scores (higher = more unsure; for
- * UNCERTAIN the score is 1 - confidence). Writes chosen indices to out in
+/* Uncertainty of each of n states for a rule kind (larger = ask first) from
+ * their action probabilities proba [n x K] (may be NULL) and confidences
+ * (may be NULL): LEAST_CONFIDENT and UNCERTAIN 1 - p_max, MARGIN
+ * 1 - (p_max - p_second), ENTROPY -sum p ln p; ALL and RANDOM give 0.
+ * Without proba every rule scores 1 - confidence. A NAN confidence (the
+ * learner knows nothing there) scores NAN, ranked first by the selection. */
+mimic_status mimic_query_scores(mimic_query_kind kind, const double *proba, const float *confidence,
+                                size_t n, int K, double *scores);
+/* Picks candidates from uncertainty scores (higher = more unsure, NAN
+ * highest; for UNCERTAIN the score is 1 - confidence). Writes chosen indices to out in
  * descending score order (ties by index; RANDOM in random order) and returns
  * how many. already_labeled (may be NULL) marks candidates to skip. */
 size_t mimic_query_select(const mimic_query_rule *q, const double *scores,

@@ -1,4 +1,4 @@
-/* mimic/policy.h: one interface for everything that acts.
+/* mimic/policy.h: one interface for everything that acts, and for learners.
  *
  * A policy takes a batch of states and answers an action and a confidence
  * for each: a trained network, an environment's built-in expert, a random
@@ -6,10 +6,22 @@
  * two of them (DAgger's beta). Learners, experts and evaluators all speak
  * this interface, so any of them can stand in for another.
  *
+ * States come as rows of floats (environments: observations) or as items
+ * of a domain's own type that only its policies read (a text document, an
+ * agent state). A *learner* is a policy that can also fit on labeled
+ * examples (warm-starting when it can), save itself and reload what it
+ * saved: the BC network (mimic/bc.h), the text classifier (mimic/text.h)
+ * and the agent policy (mimic/agent.h) are learners, and every loop (BC,
+ * DAgger, the labeling loops) drives them through the same five calls:
+ * act, fit, save, reload, free.
+ *
  * Confidence is in [0, 1]: the probability of the chosen action for a
- * categorical policy, 1 for experts. Gaussian policies have a state-
+ * categorical policy, 1 for experts; NAN when a learner knows nothing
+ * about a state (an intent it never saw). Gaussian policies have a state-
  * independent spread, so their confidence says nothing about the state; it
- * is reported as 1 and confidence-based query rules need discrete actions. */
+ * is reported as 1 and confidence-based query rules need discrete actions.
+ * Discrete learners also give the probability of every action (proba), from
+ * which the query rules score uncertainty (mimic/dagger.h). */
 #ifndef MIMIC_POLICY_H
 #define MIMIC_POLICY_H
 
@@ -27,12 +39,15 @@ typedef struct mimic_policy mimic_policy;
 
 /* One batch of questions to a policy. */
 typedef struct mimic_act_batch {
-  int n;            /* states in the batch */
-  const float *obs; /* [n x obs_dim] observations */
+  int n;                    /* states in the batch */
+  const float *obs;         /* [n x obs_dim] observations, or NULL for item states */
+  const void *const *items; /* [n] states of the policy's own kind (documents, agent states) */
   mimic_env *
       *envs;      /* the n environments in those states (built-in experts read them); may be NULL */
   float *actions; /* out: [n x action width] */
   float *confidence;  /* out: [n], may be NULL */
+  double *proba;      /* out: [n x mimic_policy_n_actions] for discrete policies that know their
+                         probabilities (NAN rows where they know nothing); may be NULL */
   bool deterministic; /* argmax / mean instead of sampling */
   mimic_rng *rng;     /* for sampling (and mixtures); may be NULL when deterministic */
   const float *hint;  /* optional: the learner's proposed actions [n x width], shown to people */
@@ -51,6 +66,38 @@ const mimic_space *mimic_policy_action_space(const mimic_policy *p);
 int mimic_policy_obs_dim(const mimic_policy *p);
 /* Number of expert calls this policy has answered (for counting labels). */
 long mimic_policy_calls(const mimic_policy *p);
+/* Discrete actions the policy chooses among now (a growing learner's may
+ * grow after a fit); 0 for continuous actions. */
+int mimic_policy_n_actions(const mimic_policy *p);
+
+/* ---- learners ------------------------------------------------------------ */
+
+/* Examples a learner fits on: states as act takes them, each with the action
+ * it should answer (a discrete action is its id as a float). */
+typedef struct mimic_labeled {
+  size_t n;
+  const float *obs;           /* [n x obs_dim] observation rows, or NULL for items */
+  int obs_dim;                /* with obs */
+  const void *const *items;   /* [n] item states, or NULL */
+  const float *actions;       /* [n x action width] */
+  const float *weights;       /* [n] loss weights >= 0, or NULL (all 1) */
+  const char *const *details; /* [n] JSON object text per example (an agent tool's
+                                 arguments), or NULL (entries may be NULL) */
+} mimic_labeled;
+
+/* True when p can fit (it is a learner). */
+bool mimic_policy_is_learner(const mimic_policy *p);
+/* True when p can act: experts always; learners once fitted or reloaded. */
+bool mimic_policy_fitted(const mimic_policy *p);
+/* Fits a learner on data; warm continues from what it learned before (a
+ * learner that cannot warm-start refits from scratch). seed varies the
+ * fit's randomness (DAgger passes the round). */
+mimic_status mimic_policy_fit(mimic_policy *p, const mimic_labeled *data, bool warm, uint64_t seed);
+/* Saves a fitted learner durably (a model file its kind's loader reads). */
+mimic_status mimic_policy_save(const mimic_policy *p, const char *path);
+/* Replaces a learner's fitted state with one it saved to path earlier (a
+ * resumed run continues from it). */
+mimic_status mimic_policy_reload(mimic_policy *p, const char *path);
 
 /* The built-in expert of the environments passed in each batch. */
 mimic_status mimic_policy_builtin_expert(const mimic_env *like, mimic_policy **out);
@@ -107,13 +154,20 @@ typedef struct mimic_policy_class {
   const char *kind;
   mimic_status (*act)(mimic_policy *p, mimic_act_batch *batch);
   void (*free_impl)(mimic_policy *p);
+  /* learners only (NULL otherwise); fit sets p->fitted */
+  mimic_status (*fit)(mimic_policy *p, const mimic_labeled *data, bool warm, uint64_t seed);
+  mimic_status (*save)(const mimic_policy *p, const char *path);
+  mimic_status (*reload)(mimic_policy *p, const char *path);
+  /* discrete actions now, for a learner whose list grows (NULL: action_space.n) */
+  int (*n_actions)(const mimic_policy *p);
 } mimic_policy_class;
 
 struct mimic_policy {
   const mimic_policy_class *cls;
   mimic_space action_space; /* bounds are copied into action_bounds */
   float *action_bounds;
-  int obs_dim;
+  int obs_dim; /* 0 for item states */
+  bool fitted; /* can act (always true for non-learners) */
   long calls;
   char description[128];
   void *impl;

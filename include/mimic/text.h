@@ -11,8 +11,6 @@
  *   readers             CSV (RFC 4180), JSON Lines and plain text, with
  *                       errors naming the file and row (mimic_text_read)
  *   metrics             accuracy, macro-F1, per-class report, confusion
- *   query scores        least confidence, margin, entropy from class
- *                       probabilities, for the DAgger driver's rules
  *   model files         one durable, validated file holding vectorizer,
  *                       classifier and class names (mimic_text_model_*),
  *                       built on a small container (mimic_mfile_*) other
@@ -29,6 +27,7 @@
 #include "mimic/dagger.h"
 #include "mimic/labelstore.h"
 #include "mimic/linear.h"
+#include "mimic/policy.h"
 #include "mimic/rng.h"
 #include "mimic/sparse.h"
 
@@ -224,23 +223,6 @@ void mimic_metrics_free(mimic_class_metrics *m);
  * 0.5 = no better than chance; NaN if all items are correct or all wrong. */
 double mimic_auc(const double *score, const bool *positive, size_t n);
 
-/* ---- query rules ------------------------------------------------------- */
-
-/* The rule types and the selection (top k by uncertainty, ties to the
- * lower index, seeded random) belong to the DAgger driver (mimic/dagger.h);
- * the text layer turns class probabilities into its uncertainty scores. */
-
-/* Uncertainty of each of n items from proba [n x K] for a rule kind (larger =
- * ask first): LEAST_CONFIDENT and UNCERTAIN 1 - p_max, MARGIN
- * 1 - (p_max - p_second), ENTROPY -sum p ln p; ALL and RANDOM give 0. */
-mimic_status mimic_text_uncertainty(mimic_query_kind kind, const double *proba, size_t n, int K,
-                                    double *scores);
-/* Picks the items rule q asks about from proba [n x K] (skip[i] true: never;
- * skip may be NULL): scores by mimic_text_uncertainty, then mimic_query_select.
- * picked needs room for n indices; *n_picked gets the count. */
-mimic_status mimic_text_query(const mimic_query_rule *q, const double *proba, size_t n, int K,
-                              const bool *skip, mimic_rng *rng, size_t *picked, size_t *n_picked);
-
 /* ---- model files ------------------------------------------------------- */
 
 /* A model file: magic "MIMICMDL", a JSON header (kind, metadata, array
@@ -327,6 +309,26 @@ mimic_status mimic_text_model_save(const mimic_text_model *m, const char *path);
 mimic_status mimic_text_model_load(mimic_text_model *m, const char *path);
 /* Frees a model (safe on a zeroed one). */
 void mimic_text_model_free(mimic_text_model *m);
+
+/* ---- the text learner --------------------------------------------------- */
+
+/* A document as a state of the text learner: its text and, optionally, the
+ * matrix that already holds its TF-IDF row under the learner's vectorizer
+ * (a labeling loop vectorizes its pool once). */
+typedef struct mimic_text_doc {
+  const char *text;
+  const mimic_csr *x; /* NULL: vectorize text when needed */
+  int64_t row;        /* its row in x */
+} mimic_text_doc;
+
+/* A learner (mimic/policy.h) over mimic_text_doc items: the linear model cfg
+ * on TF-IDF rows of vec (fitted beforehand, borrowed), acting in ids of
+ * labels (borrowed). A fit sees only the labels its examples use; the
+ * others get probability 0. Example weights need the softmax model. */
+mimic_status mimic_text_learner(const mimic_linear_config *cfg, const mimic_tfidf *vec,
+                                const mimic_labelset *labels, mimic_policy **out);
+/* A copy of a fitted text learner as a stand-alone text model (to save or serve). */
+mimic_status mimic_text_learner_model(const mimic_policy *p, mimic_text_model *out);
 
 #ifdef __cplusplus
 }

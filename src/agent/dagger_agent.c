@@ -176,7 +176,7 @@ static mimic_status a_uncertainty(void *vc, mimic_query_kind kind, double *score
     if (kind == MIMIC_QUERY_UNCERTAIN)
       scores[i] = 1 - pr.confidence;
     else
-      MIMIC_TRY(mimic_text_uncertainty(kind, pr.proba, 1, K, &scores[i]));
+      MIMIC_TRY(mimic_query_scores(kind, pr.proba, NULL, 1, K, &scores[i]));
   }
   return MIMIC_OK;
 }

@@ -1,12 +1,11 @@
-/* The DAgger driver: beta schedules, query rules and the round loop.
+/* The DAgger driver: beta schedules and the round loop.
  *
  * Everything specific to a domain (how states are produced, who the expert
  * is, what "fit" means) sits behind mimic_dagger_ops; this file only
  * decides how much the expert acts, which candidates it is asked about and
- * in what order, and keeps the books. Selection is deterministic: ties in
- * uncertainty break by candidate index, and RANDOM draws from a generator
- * seeded per round, so a resumed run asks the same questions. */
-#define _GNU_SOURCE /* qsort_r */
+ * in what order (the rules are query.c's), and keeps the books. Selection
+ * is deterministic: RANDOM draws from a generator seeded per round, so a
+ * resumed run asks the same questions. */
 #include "mimic/dagger.h"
 
 #include <math.h>
@@ -69,119 +68,6 @@ void mimic_beta_format(const mimic_beta_schedule *s, char *buf, size_t cap) {
   case MIMIC_BETA_INDICATOR: snprintf(buf, cap, "indicator"); break;
   case MIMIC_BETA_CONSTANT: snprintf(buf, cap, "constant:%g", s->param); break;
   }
-}
-
-static const struct {
-  const char *name;
-  mimic_query_kind kind;
-} query_names[] = {
-    {"all", MIMIC_QUERY_ALL},
-    {"uncertain", MIMIC_QUERY_UNCERTAIN},
-    {"least-confident", MIMIC_QUERY_LEAST_CONFIDENT},
-    {"budget", MIMIC_QUERY_LEAST_CONFIDENT},
-    {"margin", MIMIC_QUERY_MARGIN},
-    {"entropy", MIMIC_QUERY_ENTROPY},
-    {"random", MIMIC_QUERY_RANDOM},
-};
-
-mimic_status mimic_query_parse(const char *text, mimic_query_rule *out) {
-  const char *colon = strchr(text, ':');
-  size_t len = colon ? (size_t)(colon - text) : strlen(text);
-  int found = -1;
-  for (size_t i = 0; i < sizeof query_names / sizeof query_names[0]; i++)
-    if (strlen(query_names[i].name) == len && strncmp(text, query_names[i].name, len) == 0)
-      found = (int)i;
-  if (found < 0)
-    return mimic_fail(MIMIC_ERR_INVALID,
-                      "unknown query rule '%s' (use all, uncertain:T, least-confident:K, margin:K, "
-                      "entropy:K or random:K)",
-                      text);
-  memset(out, 0, sizeof *out);
-  out->kind = query_names[found].kind;
-  char *end = NULL;
-  switch (out->kind) {
-  case MIMIC_QUERY_ALL:
-    if (colon) return mimic_fail(MIMIC_ERR_INVALID, "query rule '%s': 'all' takes no value", text);
-    return MIMIC_OK;
-  case MIMIC_QUERY_UNCERTAIN: {
-    double t = colon ? strtod(colon + 1, &end) : NAN;
-    if (!colon || end == colon + 1 || *end || !(t > 0 && t <= 1))
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "query rule '%s': uncertain needs a threshold in (0, 1] (uncertain:0.8)",
-                        text);
-    out->threshold = t;
-    return MIMIC_OK;
-  }
-  default: {
-    long k = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || end == colon + 1 || *end || k < 1)
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "query rule '%s': %s needs a count of items per round (%s:10)", text,
-                        query_names[found].name, query_names[found].name);
-    out->k = k;
-    return MIMIC_OK;
-  }
-  }
-}
-
-void mimic_query_format(const mimic_query_rule *q, char *buf, size_t cap) {
-  const char *name = "all";
-  for (size_t i = 0; i < sizeof query_names / sizeof query_names[0]; i++)
-    if (query_names[i].kind == q->kind) {
-      name = query_names[i].name;
-      break;
-    }
-  if (q->kind == MIMIC_QUERY_ALL)
-    snprintf(buf, cap, "all");
-  else if (q->kind == MIMIC_QUERY_UNCERTAIN)
-    snprintf(buf, cap, "uncertain:%g", q->threshold);
-  else
-    snprintf(buf, cap, "%s:%ld", name, q->k);
-}
-
-/* An unknown (NaN) confidence counts as the most uncertain. */
-static double query_score(const double *scores, size_t i) {
-  double v = scores[i];
-  return v != v ? INFINITY : v;
-}
-
-/* Candidate indices by score, highest first, ties by index. */
-static int by_score_desc(const void *a, const void *b, void *scores) {
-  size_t i = *(const size_t *)a, j = *(const size_t *)b;
-  double x = query_score(scores, i), y = query_score(scores, j);
-  if (x != y) return x > y ? -1 : 1;
-  return i < j ? -1 : i > j;
-}
-
-size_t mimic_query_select(const mimic_query_rule *q, const double *scores,
-                          const bool *already_labeled, size_t n, mimic_rng *rng, size_t *out) {
-  size_t m = 0;
-  if (q->kind == MIMIC_QUERY_ALL) {
-    for (size_t i = 0; i < n; i++)
-      if (!already_labeled || !already_labeled[i]) out[m++] = i;
-    return q->k > 0 && m > (size_t)q->k ? (size_t)q->k : m;
-  }
-  if (q->kind == MIMIC_QUERY_RANDOM) {
-    for (size_t i = 0; i < n; i++)
-      if (!already_labeled || !already_labeled[i]) out[m++] = i;
-    size_t k = m < (size_t)q->k ? m : (size_t)q->k;
-    for (size_t i = 0; i < k; i++) { /* partial Fisher-Yates */
-      size_t j = i + (size_t)mimic_rng_integers(rng, 0, (int64_t)(m - i));
-      size_t t = out[i];
-      out[i] = out[j];
-      out[j] = t;
-    }
-    return k;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (already_labeled && already_labeled[i]) continue;
-    if (q->kind == MIMIC_QUERY_UNCERTAIN && !(query_score(scores, i) > 1.0 - q->threshold))
-      continue;
-    out[m++] = i;
-  }
-  /* sorted in out itself: selection needs no memory, so it cannot fail */
-  qsort_r(out, m, sizeof *out, by_score_desc, (void *)scores);
-  return q->k > 0 && m > (size_t)q->k ? (size_t)q->k : m;
 }
 
 mimic_status mimic_dagger_run(const mimic_dagger_config *cfg, const mimic_dagger_ops *ops,

@@ -19,6 +19,7 @@
 typedef struct model_impl {
   mimic_model model;
   int32_t *acts; /* (max_batch) argmax / samples */
+  float *probs;  /* (max_batch, act_dim) softmax, for proba */
   int cap;
 } model_impl;
 
@@ -29,12 +30,17 @@ static mimic_status ensure_batch(mimic_policy *p, int n) {
   int32_t *acts = mimic_realloc(m->acts, (size_t)n, sizeof *acts, "policy actions");
   if (!acts) return MIMIC_ERR_NOMEM;
   m->acts = acts;
+  float *probs =
+      mimic_realloc(m->probs, (size_t)n * (size_t)m->model.cfg.act_dim, sizeof *probs, "probs");
+  if (!probs) return MIMIC_ERR_NOMEM;
+  m->probs = probs;
   m->cap = n;
   return MIMIC_OK;
 }
 
 static mimic_status model_act(mimic_policy *p, mimic_act_batch *b) {
   model_impl *m = p->impl;
+  if (!b->obs) return mimic_fail(MIMIC_ERR_INVALID, "%s acts on observations", p->description);
   MIMIC_TRY(ensure_batch(p, b->n));
   MIMIC_TRY(mimic_model_forward(&m->model, b->obs, b->n));
   const float *out = m->model.actor.out;
@@ -54,6 +60,10 @@ static mimic_status model_act(mimic_policy *p, mimic_act_batch *b) {
         for (int j = 0; j < A; j++) sum += exp((double)(z[j] - mx));
         b->confidence[i] = (float)(exp((double)(z[m->acts[i]] - mx)) / sum);
       }
+    }
+    if (b->proba) { /* the head's float softmax, as every query rule has always scored it */
+      mimic_cat_probs(out, b->n, A, m->probs);
+      for (size_t k = 0; k < (size_t)b->n * (size_t)A; k++) b->proba[k] = m->probs[k];
     }
     return MIMIC_OK;
   }
@@ -78,6 +88,7 @@ static void model_free(mimic_policy *p) {
   if (!m) return;
   mimic_model_free(&m->model);
   free(m->acts);
+  free(m->probs);
   free(m);
 }
 

@@ -37,6 +37,7 @@ mimic_status mimic_policy_alloc(const mimic_policy_class *cls, const mimic_space
     p->action_space.low = p->action_bounds;
     p->action_space.high = p->action_bounds + d;
   }
+  p->fitted = !cls->fit;
   snprintf(p->description, sizeof p->description, "%s", cls->kind);
   *out = p;
   return MIMIC_OK;
@@ -48,7 +49,50 @@ mimic_status mimic_policy_act(mimic_policy *p, mimic_act_batch *b) {
   if (!b->deterministic && !b->rng)
     return mimic_fail(MIMIC_ERR_INVALID, "%s: sampling actions needs a random generator",
                       p->description);
+  if (!p->fitted)
+    return mimic_fail(MIMIC_ERR_INVALID, "%s has not been fitted yet", p->description);
   return p->cls->act(p, b);
+}
+
+bool mimic_policy_is_learner(const mimic_policy *p) { return p->cls->fit != NULL; }
+bool mimic_policy_fitted(const mimic_policy *p) { return p->fitted; }
+
+int mimic_policy_n_actions(const mimic_policy *p) {
+  if (p->action_space.kind != MIMIC_SPACE_DISCRETE) return 0;
+  return p->cls->n_actions ? p->cls->n_actions(p) : p->action_space.n;
+}
+
+mimic_status mimic_policy_fit(mimic_policy *p, const mimic_labeled *data, bool warm,
+                              uint64_t seed) {
+  if (!p->cls->fit) return mimic_fail(MIMIC_ERR_INVALID, "%s cannot learn", p->description);
+  if (data->n == 0) return mimic_fail(MIMIC_ERR_INVALID, "%s: nothing to fit on", p->description);
+  if (!data->actions || (!data->obs && !data->items))
+    return mimic_fail(MIMIC_ERR_INVALID, "%s: examples need states and actions", p->description);
+  if (data->obs && p->obs_dim && data->obs_dim != p->obs_dim)
+    return mimic_fail(MIMIC_ERR_INVALID, "%s takes observations of %d values, the examples have %d",
+                      p->description, p->obs_dim, data->obs_dim);
+  for (size_t i = 0; data->weights && i < data->n; i++)
+    if (!(data->weights[i] >= 0 && isfinite(data->weights[i])))
+      return mimic_fail(MIMIC_ERR_INVALID, "example %zu has weight %g (weights are finite, >= 0)",
+                        i, (double)data->weights[i]);
+  MIMIC_TRY(p->cls->fit(p, data, warm, seed));
+  p->fitted = true;
+  return MIMIC_OK;
+}
+
+mimic_status mimic_policy_save(const mimic_policy *p, const char *path) {
+  if (!p->cls->save) return mimic_fail(MIMIC_ERR_INVALID, "%s cannot be saved", p->description);
+  if (!p->fitted)
+    return mimic_fail(MIMIC_ERR_INVALID, "%s has not been fitted yet", p->description);
+  return p->cls->save(p, path);
+}
+
+mimic_status mimic_policy_reload(mimic_policy *p, const char *path) {
+  if (!p->cls->reload)
+    return mimic_fail(MIMIC_ERR_INVALID, "%s cannot reload a saved state", p->description);
+  MIMIC_TRY(p->cls->reload(p, path));
+  p->fitted = true;
+  return MIMIC_OK;
 }
 
 void mimic_policy_free(mimic_policy *p) {

@@ -109,7 +109,7 @@ static mimic_status op_uncertainty(void *ctx, mimic_query_kind kind, double *sco
     for (size_t i = 0; i < n; i++) scores[i] = 1.0;
     return MIMIC_OK;
   }
-  return mimic_text_uncertainty(kind, t->proba, n, t->n_classes, scores);
+  return mimic_query_scores(kind, t->proba, NULL, n, t->n_classes, scores);
 }
 
 /* The model's top guesses for pool item i (ids into the label list). */
