@@ -36,6 +36,13 @@ const char *tu_data_dir(void) {
   return shared_dir(data_dir, sizeof data_dir, "MIMIC_DATA", "data");
 }
 
+char *tu_source_path(const char *rel) {
+  size_t n = strlen(MIMIC_SOURCE_DIR) + strlen(rel) + 2;
+  char *p = malloc(n);
+  snprintf(p, n, "%s/%s", MIMIC_SOURCE_DIR, rel);
+  return p;
+}
+
 json_t *tu_load_json(const char *rel) {
   char path[8192];
   snprintf(path, sizeof path, "%s/%s", tu_testdata_dir(), rel);

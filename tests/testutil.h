@@ -20,6 +20,8 @@
 const char *tu_testdata_dir(void);
 /* The shared data folder: $MIMIC_DATA or <repo>/../shared/data. */
 const char *tu_data_dir(void);
+/* Returns <repository>/<rel> (malloc'd), for data kept with the tests. */
+char *tu_source_path(const char *rel);
 /* Loads <testdata>/<rel> as JSON; fails the test loudly if missing or bad. */
 json_t *tu_load_json(const char *rel);
 /* Returns a path inside a fresh temporary folder for this test (malloc'd). */
