@@ -1,7 +1,9 @@
 /* Model files: save -> load round trips bit for bit; a file truncated at
- * every byte offset, or with any byte flipped, is a clean error; hostile
- * headers with a valid checksum (absurd counts, widths, lengths, NaNs)
- * are clean errors; wrong version and wrong architecture say so. Buffers
+ * every byte offset, or with any byte flipped, is a clean error; files of
+ * the version-1 binary layout still load, and hostile ones with a valid
+ * checksum (absurd counts, widths, lengths, NaNs) are clean errors; an
+ * architecture in the meta that lies is a clean error; wrong version and
+ * wrong architecture say so. Buffers
  * handed to the decoder are exact-size heap copies so ASan sees overreads. */
 #include "nn_testutil.h"
 
@@ -170,6 +172,76 @@ static void test_truncated_and_flipped(void **state) {
   mimic_model_free(&m);
 }
 
+/* Appends v little-endian in n bytes. */
+static void put_le(uint8_t *b, size_t *at, uint64_t v, int n) {
+  for (int i = 0; i < n; i++) b[(*at)++] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_f32(uint8_t *b, size_t *at, float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  put_le(b, at, u, 4);
+}
+
+static void put_net_v1(uint8_t *b, size_t *at, const mimic_mlp *net) {
+  put_le(b, at, (uint32_t)net->act, 4);
+  put_le(b, at, (uint32_t)net->n_layers, 4);
+  for (int l = 0; l <= net->n_layers; l++) put_le(b, at, (uint32_t)net->sizes[l], 4);
+}
+
+/* The model in the binary layout of format version 1 (docs/model-file.md,
+ * "Older layouts"), which mimic_model_encode wrote before the container:
+ * old files must stay readable, by a reader as hard to fool as the new. */
+static uint8_t *encode_v1(const mimic_model *m, size_t *len) {
+  const mimic_model_config *c = &m->cfg;
+  size_t meta_len = strlen(m->metadata), at = 0;
+  uint8_t *b = calloc(1, 4096 + 4 * m->n_params + meta_len);
+  memcpy(b, "MIMICMDL", 8);
+  at = 8;
+  put_le(b, &at, 1, 4);
+  put_le(b, &at, 0, 8); /* the file size, set below */
+  put_le(b, &at, (uint32_t)c->head, 4);
+  put_le(b, &at, (c->critic ? 1u : 0u) | (m->obs_norm ? 2u : 0u), 4);
+  put_le(b, &at, (uint32_t)c->obs_dim, 4);
+  put_le(b, &at, (uint32_t)c->act_dim, 4);
+  put_net_v1(b, &at, &m->actor);
+  if (c->critic) put_net_v1(b, &at, &m->critic);
+  put_f32(b, &at, c->log_std_init);
+  put_le(b, &at, m->n_params, 8);
+  for (size_t i = 0; i < m->n_params; i++) put_f32(b, &at, m->params[i]);
+  if (m->obs_norm) {
+    put_f32(b, &at, m->obs_eps);
+    put_f32(b, &at, m->obs_clip);
+    for (int k = 0; k < c->obs_dim; k++) put_f32(b, &at, m->obs_mean[k]);
+    for (int k = 0; k < c->obs_dim; k++) put_f32(b, &at, m->obs_var[k]);
+  }
+  put_le(b, &at, meta_len, 4);
+  memcpy(b + at, m->metadata, meta_len);
+  at += meta_len + 4;
+  size_t size_at = 12;
+  put_le(b, &size_at, at, 8);
+  fix_crc(b, at);
+  *len = at;
+  return b;
+}
+
+/* A model written in the version-1 layout reads back as the same model. */
+static void test_reads_version_1(void **state) {
+  (void)state;
+  const mimic_head_kind heads[] = {MIMIC_HEAD_GAUSSIAN, MIMIC_HEAD_CATEGORICAL};
+  for (int k = 0; k < 2; k++) {
+    mimic_model m, l;
+    make_model(&m, heads[k], k == 0, k == 0);
+    size_t len;
+    uint8_t *b = encode_v1(&m, &len);
+    assert_int_equal(decode(b, len, &m.cfg, &l), MIMIC_OK);
+    assert_same_model(&m, &l);
+    free(b);
+    mimic_model_free(&m);
+    mimic_model_free(&l);
+  }
+}
+
 static void expect_error(const uint8_t *b, size_t len, const char *needle) {
   mimic_model l;
   mimic_status st = decode(b, len, NULL, &l);
@@ -178,13 +250,14 @@ static void expect_error(const uint8_t *b, size_t len, const char *needle) {
     fail_msg("error '%s' does not mention '%s'", mimic_errmsg(), needle);
 }
 
+/* Hostile fields of the version-1 binary layout (its reader lives on). */
 static void test_hostile_fields(void **state) {
   (void)state;
   mimic_model m;
   make_model(&m, MIMIC_HEAD_GAUSSIAN, true, true);
   uint8_t *good, *b;
   size_t len;
-  assert_int_equal(mimic_model_encode(&m, &good, &len), MIMIC_OK);
+  good = encode_v1(&m, &len);
   b = malloc(len);
   /* offsets: magic 0, version 8, size 12, head 20, flags 24, obs 28, act 32,
    * actor activation 36, actor layers 40, actor widths 44.. */
@@ -257,6 +330,76 @@ static void test_hostile_fields(void **state) {
   mimic_model_free(&m);
 }
 
+/* Re-encodes a policy's container after edit(case, c) and expects the
+ * policy loader to refuse it with a message holding needle. */
+static void expect_meta_lie(const uint8_t *good, size_t len, int which, const char *needle) {
+  mimic_container c, w;
+  assert_int_equal(mimic_container_decode(good, len, "lie.model", &c), MIMIC_OK);
+  json_t *arch = json_object_get(c.meta, "architecture"), *actor = json_object_get(arch, "actor");
+  double wide[1] = {0};
+  switch (which) {
+  case 0: json_object_set_new(arch, "head", json_string("softmax")); break;
+  case 1: json_object_set_new(arch, "obs_dim", json_integer(0)); break;
+  case 2: json_array_set_new(json_object_get(actor, "sizes"), 0, json_integer(6)); break;
+  case 3: json_object_set_new(actor, "activation", json_string("gelu")); break;
+  case 4: json_object_set_new(arch, "critic", json_integer(7)); break;
+  case 5: json_object_set_new(arch, "log_std_init", json_string("x")); break;
+  case 6: json_object_set_new(arch, "obs_norm", json_pack("{s:f}", "eps", 1e-8)); break;
+  case 7: json_object_set_new(arch, "dropout", json_real(0.5)); break;
+  case 8: json_object_del(c.meta, "architecture"); break;
+  case 9: json_object_set_new(json_object_get(arch, "obs_norm"), "eps", json_real(-1)); break;
+  case 10: assert_int_equal(mimic_container_add(&c, "extra", MIMIC_ARRAY_F8, wide, 1), 0); break;
+  case 11: json_array_insert_new(json_object_get(actor, "sizes"), 1, json_integer(9)); break;
+  case 12: json_object_set_new(arch, "act_dim", json_integer(1 << 30)); break;
+  }
+  const char *kind = which == 13 ? "mimic.reward" : MIMIC_KIND_POLICY;
+  assert_int_equal(mimic_container_init(&w, kind, which == 14 ? 2 : 1), MIMIC_OK);
+  json_object_update(w.meta, c.meta);
+  for (int a = 0; a < c.n_arrays; a++) {
+    const mimic_container_array *x = &c.arrays[a];
+    assert_int_equal(mimic_container_add(&w, x->name, x->type, x->data, x->count), MIMIC_OK);
+  }
+  uint8_t *b;
+  size_t n;
+  assert_int_equal(mimic_container_encode(&w, &b, &n), MIMIC_OK);
+  mimic_container_free(&w);
+  mimic_container_free(&c);
+  mimic_model l;
+  if (decode(b, n, NULL, &l) == MIMIC_OK) fail_msg("case %d: loaded a lying file", which);
+  if (!strstr(mimic_errmsg(), needle) || !strstr(mimic_errmsg(), "t.model"))
+    fail_msg("case %d: '%s' lacks '%s' or the name", which, mimic_errmsg(), needle);
+  free(b);
+}
+
+/* A version-2 policy whose meta lies about its architecture, or whose
+ * arrays do not match it, is refused with the field named. */
+static void test_lying_architecture(void **state) {
+  (void)state;
+  mimic_model m;
+  make_model(&m, MIMIC_HEAD_GAUSSIAN, true, true);
+  uint8_t *good;
+  size_t len;
+  assert_int_equal(mimic_model_encode(&m, &good, &len), MIMIC_OK);
+  const char *needles[] = {"meta.architecture.head",
+                           "obs_dim must be an integer",
+                           "actor maps 6 -> 3",
+                           "activation 'gelu' is unknown",
+                           "meta.architecture.critic",
+                           "log_std_init must be a finite number",
+                           "meta.architecture.obs_norm",
+                           "unknown key 'dropout'",
+                           "meta.architecture: missing",
+                           "observation eps",
+                           "a policy has 'params', 'obs_mean' and 'obs_var'",
+                           "parameters",
+                           "act_dim must be an integer",
+                           "not a 'mimic.policy'",
+                           "newer than this mimic reads"};
+  for (int k = 0; k < 15; k++) expect_meta_lie(good, len, k, needles[k]);
+  free(good);
+  mimic_model_free(&m);
+}
+
 static void test_wrong_architecture(void **state) {
   (void)state;
   mimic_model m, l;
@@ -299,7 +442,9 @@ int main(void) {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_copy),
       cmocka_unit_test(test_truncated_and_flipped),
+      cmocka_unit_test(test_reads_version_1),
       cmocka_unit_test(test_hostile_fields),
+      cmocka_unit_test(test_lying_architecture),
       cmocka_unit_test(test_wrong_architecture),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /* mimic/nn.h: dense float32 networks with hand-written forward and backward
  * passes (the llm.c way), the policy heads, imitation's BC loss, optimizers,
- * initialisers and the model file.
+ * initialisers and the policy file (a model container of kind "mimic.policy").
  *
  * Shapes are written (rows, cols) and every matrix is row-major. A Linear
  * layer keeps PyTorch's layout: W is (out, in), b is (out), y = x W^T + b.
@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mimic/container.h"
 #include "mimic/core.h"
 #include "mimic/rng.h"
 
@@ -349,7 +350,8 @@ mimic_status mimic_model_set_obs_norm(mimic_model *m, const float *mean, const f
                                       float eps, float clip);
 /* Turns observation normalisation off. */
 void mimic_model_clear_obs_norm(mimic_model *m);
-/* Replaces the metadata; json must be a JSON object (checked). */
+/* Replaces the metadata with json, a JSON object (checked, kept as compact
+ * JSON; the key "architecture" is reserved for the file's architecture). */
 mimic_status mimic_model_set_metadata(mimic_model *m, const char *json);
 /* Returns obs (B, obs_dim) normalised into m->obs_buf, or obs itself when
  * normalisation is off; NULL (error set) if B is outside 1..max_batch. */
@@ -373,7 +375,10 @@ mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const f
                                        const float *weight, int B, float ent_weight,
                                        float l2_weight, mimic_bc_stats *st);
 
-/* Writes the model to path atomically (format: docs/model-format.md). */
+/* The kind of a policy file: a model saved by mimic_model_save. */
+#define MIMIC_KIND_POLICY "mimic.policy"
+
+/* Writes the model to path atomically as a policy file (docs/model-file.md). */
 mimic_status mimic_model_save(const mimic_model *m, const char *path);
 /* Encodes the model into a malloc'd buffer (the file's bytes). */
 mimic_status mimic_model_encode(const mimic_model *m, uint8_t **buf, size_t *len);
@@ -391,6 +396,14 @@ mimic_status mimic_model_copy(const mimic_model *src, int max_batch, mimic_model
 /* Fails with a sentence naming the first difference between the
  * architectures a (what was found) and b (what was expected). */
 mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic_model_config *b);
+/* Adds the model to a container of any kind: meta "architecture" and the
+ * metadata's keys, arrays "params" (and "obs_mean", "obs_var") borrowing
+ * the model's buffers (keep m alive and unchanged until c is saved). */
+mimic_status mimic_model_to_container(const mimic_model *m, mimic_container *c);
+/* Builds a model from a container holding one (what mimic_model_to_container
+ * added), checking everything; expect and max_batch as mimic_model_load. */
+mimic_status mimic_model_from_container(const mimic_container *c, const mimic_model_config *expect,
+                                        int max_batch, mimic_model *m);
 
 #ifdef __cplusplus
 }

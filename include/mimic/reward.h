@@ -7,14 +7,15 @@
  * learned reward: the wrapper sits between the vector environment and the
  * learner, so it works for every environment without touching any.
  *
- * A reward network is a mimic model file (docs/model-format.md) with a
- * regression head of one output whose input is what its metadata says:
+ * A reward network is a model file of kind "mimic.reward"
+ * (docs/model-file.md): a model with a regression head of one output whose
+ * input is what its metadata says:
  * "state" (s), "state-action" (s, a), "state-next-state" (s, s') or
  * "state-action-next-state" (s, a, s'), concatenated in that order, with a
  * Discrete action one-hot encoded (as `imitation`'s reward nets do). The
  * model's observation normalisation applies to the concatenated input, so a
  * file alone is enough to compute rewards. Metadata:
- *   {"format": "mimic-reward-1", "reward_inputs": "state-action",
+ *   {"reward_inputs": "state-action",
  *    "env_id": ..., "observation_space": ..., "action_space": ...,
  *    "reward_kind": "gail-logit" | "airl-g" | ..., ...}
  * Networks whose metadata asks for it ("output": "softplus") report
@@ -48,6 +49,9 @@ extern "C" {
 typedef mimic_status (*mimic_reward_fn)(void *user, const float *obs, const float *act,
                                         const float *next_obs, const bool *terminated, int n,
                                         double *rewards);
+
+/* The kind of a reward network's file. */
+#define MIMIC_KIND_REWARD "mimic.reward"
 
 /* What a reward network reads. */
 typedef enum mimic_reward_inputs {
@@ -122,8 +126,9 @@ mimic_status mimic_reward_net_fn(void *user, const float *obs, const float *act,
 mimic_status mimic_reward_net_save(mimic_reward_net *r, const char *path, const char *env_id,
                                    const mimic_space *obs_space, const mimic_space *action_space,
                                    const char *extra_json);
-/* Loads a reward network written by mimic_reward_net_save (or any model
- * file with a 1-output regression head and "reward_inputs" metadata). */
+/* Loads a reward network written by mimic_reward_net_save (a file of kind
+ * "mimic.reward", or one of the older binary layout whose metadata says
+ * "format": "mimic-reward-1"). */
 mimic_status mimic_reward_net_load(const char *path, mimic_reward_net *r);
 /* Checks that a loaded reward network fits an environment's spaces. */
 mimic_status mimic_reward_net_check_env(const mimic_reward_net *r, const mimic_env *env);

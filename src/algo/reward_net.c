@@ -204,7 +204,6 @@ mimic_status mimic_reward_net_save(mimic_reward_net *r, const char *path, const 
     meta = json_object();
   }
   mimic_status st = MIMIC_OK;
-  json_object_set_new(meta, "format", json_string("mimic-reward-1"));
   json_object_set_new(meta, "reward_inputs", json_string(input_names[r->inputs]));
   json_object_set_new(meta, "output",
                       json_string(r->output == MIMIC_REWARD_SOFTPLUS ? "softplus" : "raw"));
@@ -227,15 +226,24 @@ mimic_status mimic_reward_net_save(mimic_reward_net *r, const char *path, const 
     free(s);
   }
   json_decref(meta);
-  if (st == MIMIC_OK) st = mimic_model_save(&r->model, path);
+  mimic_container c;
+  if (st == MIMIC_OK) st = mimic_container_init(&c, MIMIC_KIND_REWARD, 1);
+  if (st != MIMIC_OK) return st;
+  st = mimic_model_to_container(&r->model, &c);
+  if (st == MIMIC_OK) st = mimic_container_save(&c, path);
+  mimic_container_free(&c);
   return st;
 }
 
 mimic_status mimic_reward_net_load(const char *path, mimic_reward_net *r) {
   memset(r, 0, sizeof *r);
   mimic_model m;
-  MIMIC_TRY(mimic_model_load(path, NULL, 1, &m));
-  mimic_status st = MIMIC_OK;
+  mimic_container c;
+  MIMIC_TRY(mimic_container_read(path, &c));
+  mimic_status st = mimic_container_expect(&c, MIMIC_KIND_REWARD, 1);
+  if (st == MIMIC_OK) st = mimic_model_from_container(&c, NULL, 1, &m);
+  mimic_container_free(&c);
+  if (st != MIMIC_OK) return st;
   json_t *meta = json_loads(m.metadata ? m.metadata : "{}", 0, NULL);
   const char *in_name = json_string_value(json_object_get(meta, "reward_inputs"));
   const char *out_name = json_string_value(json_object_get(meta, "output"));

@@ -223,11 +223,16 @@ mimic_status mimic_model_set_metadata(mimic_model *m, const char *json) {
   json_error_t err;
   json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
   if (!j) return mimic_fail(MIMIC_ERR_INVALID, "model: metadata is not JSON: %s", err.text);
-  bool obj = json_is_object(j);
+  bool obj = json_is_object(j), reserved = json_object_get(j, "architecture") != NULL;
+  /* compact text, so a model and the same model read back from a file agree */
+  char *copy = obj && !reserved ? json_dumps(j, JSON_COMPACT) : NULL;
   json_decref(j);
   if (!obj) return mimic_fail(MIMIC_ERR_INVALID, "model: metadata must be a JSON object");
-  char *copy = mimic_strdup(json);
-  if (!copy) return MIMIC_ERR_NOMEM;
+  if (reserved)
+    return mimic_fail(
+        MIMIC_ERR_INVALID,
+        "model: metadata key 'architecture' is reserved for the model's architecture");
+  if (!copy) return mimic_fail_nomem("model metadata");
   free(m->metadata);
   m->metadata = copy;
   return MIMIC_OK;

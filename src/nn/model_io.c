@@ -1,212 +1,92 @@
-/* Model files: the binary format of docs/model-format.md.
+/* Model files: a mimic_model in the model container (mimic/container.h,
+ * docs/model-file.md), kind "mimic.policy".
  *
- * Writing builds the whole file in memory (models are small), appends the
- * CRC-32 of every preceding byte and hands it to mimic_write_file_atomic,
- * so a crash leaves the old file or the new one, never a torn one.
+ * The model's one parameter allocation (actor | critic | log_std) is one
+ * float32 array "params", so a save is one block copy and a load gives the
+ * same floats bit for bit; the observation statistics are arrays
+ * "obs_mean" and "obs_var". The architecture (head, widths, activations,
+ * log_std_init, normalisation eps and clip) is meta "architecture"; the
+ * model's free-form metadata object is the rest of meta, so Python finds
+ * meta["env_id"] where it expects it. Other kinds that hold a model (a
+ * reward network) use the same two functions with their own kind.
  *
- * Reading treats the file as hostile. The file's size is bounded before
- * anything is allocated; the header's recorded size and then the CRC are
- * checked before any field is trusted; after that every field is read
- * through a bounds-checked cursor and every count is checked against the
- * bytes that remain before it sizes an allocation. Parameters, statistics
- * and metadata are validated (finite numbers, a JSON object) and the model
- * is assembled in a temporary, so a failed load leaves the caller's model
- * untouched. Every failure is a mimic_fail sentence naming the file.
- * All integers and floats are little-endian regardless of the host. */
-#include "mimic/nn.h"
-
-#include <errno.h>
+ * Reading goes through the container, which checks the structure, CRC and
+ * finiteness (and turns files of the old binary layout into this shape).
+ * This file then checks what only nn knows: the architecture is valid, the
+ * parameter count is what it implies, the statistics are usable, and no
+ * array is missing or left over. The model is assembled in a temporary, so
+ * a failed load leaves the caller's model untouched. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define MODEL_MAGIC "MIMICMDL"
-#define MODEL_VERSION 1u
-#define MODEL_HEADER 20 /* magic, version, file size */
-#define MODEL_MAX_FILE (1ull << 30)
-#define MODEL_MAX_META (16u << 20)
-#define FLAG_CRITIC 1u
-#define FLAG_OBS_NORM 2u
+#include "mimic/nn.h"
+
+#define ARCH "architecture"
 
 /* ---- writing ------------------------------------------------------------- */
 
-typedef struct wbuf {
-  uint8_t *p;
-  size_t len, cap;
-  bool failed;
-} wbuf;
-
-static void put(wbuf *w, const void *src, size_t n) {
-  if (w->failed) return;
-  if (w->len + n > w->cap) {
-    size_t cap = w->cap ? w->cap : 4096;
-    while (cap < w->len + n) cap *= 2;
-    uint8_t *q = mimic_realloc(w->p, cap, 1, "model file buffer");
-    if (!q) {
-      w->failed = true;
-      return;
-    }
-    w->p = q;
-    w->cap = cap;
-  }
-  memcpy(w->p + w->len, src, n);
-  w->len += n;
+static json_t *net_json(const mimic_mlp *net) {
+  json_t *sizes = json_array();
+  for (int l = 0; sizes && l <= net->n_layers; l++)
+    json_array_append_new(sizes, json_integer(net->sizes[l]));
+  return json_pack("{s:o, s:s}", "sizes", sizes, "activation", mimic_activation_name(net->act));
 }
 
-static void put_u32(wbuf *w, uint32_t v) {
-  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  put(w, b, 4);
+static json_t *architecture_json(const mimic_model *m) {
+  const mimic_model_config *c = &m->cfg;
+  json_t *norm =
+      m->obs_norm ? json_pack("{s:f, s:f}", "eps", (double)m->obs_eps, "clip", (double)m->obs_clip)
+                  : json_null();
+  return json_pack("{s:s, s:i, s:i, s:o, s:o, s:f, s:o}", "head", mimic_head_name(c->head),
+                   "obs_dim", c->obs_dim, "act_dim", c->act_dim, "actor", net_json(&m->actor),
+                   "critic", c->critic ? net_json(&m->critic) : json_null(), "log_std_init",
+                   (double)c->log_std_init, "obs_norm", norm);
 }
 
-static void put_u64(wbuf *w, uint64_t v) {
-  put_u32(w, (uint32_t)v);
-  put_u32(w, (uint32_t)(v >> 32));
-}
-
-static void put_f32(wbuf *w, float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  put_u32(w, u);
-}
-
-static void put_f32s(wbuf *w, const float *f, size_t n) {
-  for (size_t i = 0; i < n; i++) put_f32(w, f[i]);
-}
-
-static void put_net(wbuf *w, const mimic_mlp *net) {
-  put_u32(w, (uint32_t)net->act);
-  put_u32(w, (uint32_t)net->n_layers);
-  for (int l = 0; l <= net->n_layers; l++) put_u32(w, (uint32_t)net->sizes[l]);
+mimic_status mimic_model_to_container(const mimic_model *m, mimic_container *c) {
+  json_error_t err;
+  json_t *meta = json_loads(m->metadata ? m->metadata : "{}", 0, &err);
+  json_t *arch = architecture_json(m);
+  mimic_status st = MIMIC_OK;
+  if (!json_is_object(meta) || !arch)
+    st = meta ? mimic_fail_nomem("a model header")
+              : mimic_fail(MIMIC_ERR_INVALID, "model: metadata is not JSON: %s", err.text);
+  if (!st && json_object_get(meta, ARCH))
+    st = mimic_fail(MIMIC_ERR_INVALID, "model: metadata key '%s' is reserved", ARCH);
+  if (!st && (json_object_update(c->meta, meta) || json_object_set(c->meta, ARCH, arch)))
+    st = mimic_fail_nomem("a model header");
+  if (!st) st = mimic_container_add(c, "params", MIMIC_ARRAY_F4, m->params, m->n_params);
+  if (!st && m->obs_norm)
+    st = mimic_container_add(c, "obs_mean", MIMIC_ARRAY_F4, m->obs_mean, (uint64_t)m->cfg.obs_dim);
+  if (!st && m->obs_norm)
+    st = mimic_container_add(c, "obs_var", MIMIC_ARRAY_F4, m->obs_var, (uint64_t)m->cfg.obs_dim);
+  json_decref(meta);
+  json_decref(arch);
+  return st;
 }
 
 mimic_status mimic_model_encode(const mimic_model *m, uint8_t **buf, size_t *len) {
-  *buf = NULL;
-  *len = 0;
-  wbuf w = {0};
-  const mimic_model_config *c = &m->cfg;
-  uint32_t flags = (c->critic ? FLAG_CRITIC : 0) | (m->obs_norm ? FLAG_OBS_NORM : 0);
-  size_t meta_len = strlen(m->metadata);
-  if (meta_len > MODEL_MAX_META)
-    return mimic_fail(MIMIC_ERR_INVALID, "model: metadata is %zu bytes; at most 16 MiB", meta_len);
-  put(&w, MODEL_MAGIC, 8);
-  put_u32(&w, MODEL_VERSION);
-  put_u64(&w, 0); /* file size, patched below */
-  put_u32(&w, (uint32_t)c->head);
-  put_u32(&w, flags);
-  put_u32(&w, (uint32_t)c->obs_dim);
-  put_u32(&w, (uint32_t)c->act_dim);
-  put_net(&w, &m->actor);
-  if (c->critic) put_net(&w, &m->critic);
-  put_f32(&w, c->log_std_init);
-  put_u64(&w, (uint64_t)m->n_params);
-  put_f32s(&w, m->params, m->n_params);
-  if (m->obs_norm) {
-    put_f32(&w, m->obs_eps);
-    put_f32(&w, m->obs_clip);
-    put_f32s(&w, m->obs_mean, (size_t)c->obs_dim);
-    put_f32s(&w, m->obs_var, (size_t)c->obs_dim);
-  }
-  put_u32(&w, (uint32_t)meta_len);
-  put(&w, m->metadata, meta_len);
-  put_u32(&w, 0); /* CRC, patched below */
-  if (w.failed) {
-    free(w.p);
-    return MIMIC_ERR_NOMEM;
-  }
-  uint64_t size = w.len;
-  for (int i = 0; i < 8; i++) w.p[12 + i] = (uint8_t)(size >> (8 * i));
-  uint32_t crc = mimic_crc32(0, w.p, w.len - 4);
-  for (int i = 0; i < 4; i++) w.p[w.len - 4 + i] = (uint8_t)(crc >> (8 * i));
-  *buf = w.p;
-  *len = w.len;
-  return MIMIC_OK;
+  mimic_container c;
+  MIMIC_TRY(mimic_container_init(&c, MIMIC_KIND_POLICY, 1));
+  mimic_status st = mimic_model_to_container(m, &c);
+  if (!st) st = mimic_container_encode(&c, buf, len);
+  mimic_container_free(&c);
+  return st;
 }
 
 mimic_status mimic_model_save(const mimic_model *m, const char *path) {
-  uint8_t *buf;
-  size_t len;
-  mimic_status st = mimic_model_encode(m, &buf, &len);
-  if (st != MIMIC_OK) return mimic_errctx("%s", path);
-  st = mimic_write_file_atomic(path, buf, len);
-  free(buf);
+  mimic_container c;
+  MIMIC_TRY(mimic_container_init(&c, MIMIC_KIND_POLICY, 1));
+  mimic_status st = mimic_model_to_container(m, &c);
+  if (st) mimic_errctx("%s", path);
+  if (!st) st = mimic_container_save(&c, path);
+  mimic_container_free(&c);
   return st;
 }
 
 /* ---- reading ------------------------------------------------------------- */
-
-typedef struct rbuf {
-  const uint8_t *p;
-  size_t len, pos;
-  const char *name;
-} rbuf;
-
-static mimic_status need(rbuf *r, size_t n, const char *field) {
-  if (n > r->len - r->pos)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the file ends inside %s (byte %zu of %zu)", r->name,
-                      field, r->pos, r->len);
-  return MIMIC_OK;
-}
-
-static uint32_t rd_u32(const uint8_t *b) {
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static mimic_status get_u32(rbuf *r, uint32_t *v, const char *field) {
-  MIMIC_TRY(need(r, 4, field));
-  *v = rd_u32(r->p + r->pos);
-  r->pos += 4;
-  return MIMIC_OK;
-}
-
-static mimic_status get_u64(rbuf *r, uint64_t *v, const char *field) {
-  MIMIC_TRY(need(r, 8, field));
-  *v = (uint64_t)rd_u32(r->p + r->pos) | (uint64_t)rd_u32(r->p + r->pos + 4) << 32;
-  r->pos += 8;
-  return MIMIC_OK;
-}
-
-/* Reads n floats; fails on a non-finite one, naming field and index. */
-static mimic_status get_f32s(rbuf *r, float *out, size_t n, const char *field) {
-  if (n > (r->len - r->pos) / 4)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the file ends inside %s (%zu floats at byte %zu)",
-                      r->name, field, n, r->pos);
-  for (size_t i = 0; i < n; i++) {
-    uint32_t u = rd_u32(r->p + r->pos + 4 * i);
-    float f;
-    memcpy(&f, &u, 4);
-    if (!isfinite(f))
-      return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s[%zu] is not a finite number", r->name, field, i);
-    out[i] = f;
-  }
-  r->pos += 4 * n;
-  return MIMIC_OK;
-}
-
-/* Reads one network's architecture: activation, layer count, widths. */
-static mimic_status get_net(rbuf *r, const char *what, mimic_activation *act, int *sizes,
-                            int *n_layers) {
-  uint32_t a, L;
-  MIMIC_TRY(get_u32(r, &a, "the architecture"));
-  if (!mimic_activation_name((mimic_activation)a))
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s activation %u is unknown", r->name, what, a);
-  MIMIC_TRY(get_u32(r, &L, "the architecture"));
-  if (L < 1 || L > MIMIC_MLP_MAX_LAYERS)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s has %u layers; allowed 1..%d", r->name, what, L,
-                      MIMIC_MLP_MAX_LAYERS);
-  for (uint32_t l = 0; l <= L; l++) {
-    uint32_t s;
-    MIMIC_TRY(get_u32(r, &s, "the architecture"));
-    if (s < 1 || s > MIMIC_MLP_MAX_WIDTH)
-      return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s width %u (layer %u) is outside 1..%d", r->name,
-                        what, s, l, MIMIC_MLP_MAX_WIDTH);
-    sizes[l] = (int)s;
-  }
-  *act = (mimic_activation)a;
-  *n_layers = (int)L;
-  return MIMIC_OK;
-}
 
 mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic_model_config *b) {
 #define DIFF(fmt, x, y) return mimic_fail(MIMIC_ERR_INVALID, "architecture mismatch: " fmt, x, y)
@@ -243,143 +123,155 @@ mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic
   return MIMIC_OK;
 }
 
-/* Parses the body after the checks on size and CRC; fills tmp. */
-static mimic_status decode_body(rbuf *r, const mimic_model_config *expect, int max_batch,
-                                mimic_model *tmp) {
-  uint32_t head, flags, obs_dim, act_dim;
-  MIMIC_TRY(get_u32(r, &head, "the header"));
-  MIMIC_TRY(get_u32(r, &flags, "the header"));
-  MIMIC_TRY(get_u32(r, &obs_dim, "the header"));
-  MIMIC_TRY(get_u32(r, &act_dim, "the header"));
-  if (!mimic_head_name((mimic_head_kind)head))
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: head kind %u is unknown", r->name, head);
-  if (flags & ~(FLAG_CRITIC | FLAG_OBS_NORM))
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: unknown flags 0x%x", r->name, flags);
-  if (obs_dim < 1 || obs_dim > MIMIC_MLP_MAX_WIDTH || act_dim < 1 || act_dim > MIMIC_MLP_MAX_WIDTH)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: obs_dim %u or act_dim %u is outside 1..%d", r->name,
-                      obs_dim, act_dim, MIMIC_MLP_MAX_WIDTH);
-  mimic_model_config cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.head = (mimic_head_kind)head;
-  cfg.obs_dim = (int)obs_dim;
-  cfg.act_dim = (int)act_dim;
-  int sizes[MIMIC_MLP_MAX_LAYERS + 1], L;
-  MIMIC_TRY(get_net(r, "actor", &cfg.activation, sizes, &L));
-  if (sizes[0] != cfg.obs_dim || sizes[L] != cfg.act_dim)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: actor maps %d -> %d but obs_dim is %d and act_dim %d",
-                      r->name, sizes[0], sizes[L], cfg.obs_dim, cfg.act_dim);
-  cfg.n_hidden = L - 1;
-  for (int i = 0; i < L - 1; i++) cfg.hidden[i] = sizes[i + 1];
-  if (flags & FLAG_CRITIC) {
-    MIMIC_TRY(get_net(r, "critic", &cfg.critic_activation, sizes, &L));
-    if (sizes[0] != cfg.obs_dim || sizes[L] != 1)
-      return mimic_fail(MIMIC_ERR_FORMAT, "%s: critic maps %d -> %d; expected %d -> 1", r->name,
-                        sizes[0], sizes[L], cfg.obs_dim);
-    cfg.critic = true;
-    cfg.critic_n_hidden = L - 1;
-    for (int i = 0; i < L - 1; i++) cfg.critic_hidden[i] = sizes[i + 1];
-  }
-  MIMIC_TRY(get_f32s(r, &cfg.log_std_init, 1, "log_std_init"));
-  if (expect) {
-    mimic_status st = mimic_model_config_compare(&cfg, expect);
-    if (st != MIMIC_OK) return mimic_errctx("%s", r->name);
-  }
-  uint64_t n_params;
-  MIMIC_TRY(get_u64(r, &n_params, "the parameter count"));
-  /* what the architecture implies, computed without allocating anything */
-  int as[MIMIC_MLP_MAX_LAYERS + 1], cs[MIMIC_MLP_MAX_LAYERS + 1];
-  as[0] = cs[0] = cfg.obs_dim;
-  for (int i = 0; i < cfg.n_hidden; i++) as[i + 1] = cfg.hidden[i];
-  as[cfg.n_hidden + 1] = cfg.act_dim;
-  for (int i = 0; i < cfg.critic_n_hidden; i++) cs[i + 1] = cfg.critic_hidden[i];
-  cs[cfg.critic_n_hidden + 1] = 1;
-  uint64_t want = mimic_mlp_param_count(as, cfg.n_hidden + 2);
-  if (cfg.critic) want += mimic_mlp_param_count(cs, cfg.critic_n_hidden + 2);
-  if (cfg.head == MIMIC_HEAD_GAUSSIAN) want += cfg.act_dim;
-  if (n_params != want)
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "%s: the file holds %llu parameters but its architecture has %llu", r->name,
-                      (unsigned long long)n_params, (unsigned long long)want);
-  if (n_params > (r->len - r->pos) / 4)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the file ends inside the parameters", r->name);
-  MIMIC_TRY(mimic_model_create(tmp, &cfg, max_batch));
-  MIMIC_TRY(get_f32s(r, tmp->params, tmp->n_params, "parameters"));
-  if (flags & FLAG_OBS_NORM) {
-    float ec[2];
-    MIMIC_TRY(get_f32s(r, ec, 2, "observation eps/clip"));
-    MIMIC_TRY(get_f32s(r, tmp->obs_mean, obs_dim, "observation mean"));
-    MIMIC_TRY(get_f32s(r, tmp->obs_var, obs_dim, "observation var"));
-    /* set_obs_norm validates and derives the scale; it reads from copies it overwrites */
-    float *copy = mimic_calloc(2 * (size_t)obs_dim, sizeof(float), "observation statistics");
-    if (!copy) return MIMIC_ERR_NOMEM;
-    memcpy(copy, tmp->obs_mean, 2 * (size_t)obs_dim * sizeof(float));
-    mimic_status st = mimic_model_set_obs_norm(tmp, copy, copy + obs_dim, ec[0], ec[1]);
-    free(copy);
-    if (st != MIMIC_OK) return mimic_errctx("%s", r->name);
-  }
-  uint32_t meta_len;
-  MIMIC_TRY(get_u32(r, &meta_len, "the metadata length"));
-  if (meta_len > MODEL_MAX_META || meta_len > r->len - r->pos)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: metadata length %u exceeds the file", r->name,
-                      meta_len);
-  char *meta = mimic_malloc((size_t)meta_len + 1, "model metadata");
-  if (!meta) return MIMIC_ERR_NOMEM;
-  memcpy(meta, r->p + r->pos, meta_len);
-  meta[meta_len] = '\0';
-  r->pos += meta_len;
-  mimic_status st = MIMIC_OK;
-  if (strlen(meta) != meta_len)
-    st = mimic_fail(MIMIC_ERR_FORMAT, "%s: metadata contains a NUL byte", r->name);
-  else if (mimic_model_set_metadata(tmp, meta) != MIMIC_OK)
-    st = mimic_errctx("%s", r->name);
-  free(meta);
-  if (st != MIMIC_OK) return st;
-  if (r->len - r->pos != 4)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %zu unexpected bytes before the checksum", r->name,
-                      r->len - r->pos - 4);
+/* An integer field of o in lo..hi. */
+static mimic_status arch_int(const mimic_container *c, const json_t *o, const char *key, int lo,
+                             int hi, int *out) {
+  const json_t *v = json_object_get(o, key);
+  if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+    return mimic_container_fail(c, "meta." ARCH, "%s must be an integer in %d..%d", key, lo, hi);
+  *out = (int)json_integer_value(v);
   return MIMIC_OK;
 }
 
-mimic_status mimic_model_decode(const void *buf, size_t len, const char *name,
-                                const mimic_model_config *expect, int max_batch, mimic_model *m) {
-  const uint8_t *p = buf;
-  if (!name) name = "model";
-  if (len == 0 || !p) return mimic_fail(MIMIC_ERR_FORMAT, "%s: empty model file", name);
-  if (len < 8 || memcmp(p, MODEL_MAGIC, 8) != 0) {
-    if (memcmp(p, MODEL_MAGIC, len < 8 ? len : 8) == 0)
-      return mimic_fail(MIMIC_ERR_FORMAT, "%s: truncated model file (%zu bytes)", name, len);
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: not a mimic model file (bad magic number)", name);
+/* A finite number field of o. */
+static mimic_status arch_float(const mimic_container *c, const json_t *o, const char *field,
+                               const char *key, float *out) {
+  const json_t *v = json_object_get(o, key);
+  double d = json_number_value(v);
+  if (!json_is_number(v) || !isfinite(d) || !isfinite((float)d))
+    return mimic_container_fail(c, field, "%s must be a finite number", key);
+  *out = (float)d;
+  return MIMIC_OK;
+}
+
+/* One network: {"sizes": [in, hidden..., out], "activation": name}. */
+static mimic_status arch_net(const mimic_container *c, const json_t *arch, const char *what, int in,
+                             int out, int *hidden, int *n_hidden, mimic_activation *act) {
+  const json_t *net = json_object_get(arch, what), *sizes = json_object_get(net, "sizes"),
+               *an = json_object_get(net, "activation");
+  char field[64];
+  snprintf(field, sizeof field, "meta." ARCH ".%s", what);
+  size_t n = json_array_size(sizes);
+  if (!json_is_object(net) || json_object_size(net) != 2 || !json_is_array(sizes) || n < 2 ||
+      n > MIMIC_MLP_MAX_LAYERS + 1 || !json_is_string(an))
+    return mimic_container_fail(c, field,
+                                "must be {\"sizes\": 2 to %d widths, \"activation\": a name}",
+                                MIMIC_MLP_MAX_LAYERS + 1);
+  int s[MIMIC_MLP_MAX_LAYERS + 1];
+  for (size_t l = 0; l < n; l++) {
+    const json_t *w = json_array_get(sizes, l);
+    if (!json_is_integer(w) || json_integer_value(w) < 1 ||
+        json_integer_value(w) > MIMIC_MLP_MAX_WIDTH)
+      return mimic_container_fail(c, field, "width %zu is not an integer in 1..%d", l,
+                                  MIMIC_MLP_MAX_WIDTH);
+    s[l] = (int)json_integer_value(w);
   }
-  if (len < MODEL_HEADER)
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "%s: truncated model file (%zu bytes; the header alone is %d)", name, len,
-                      MODEL_HEADER);
-  uint32_t version = rd_u32(p + 8);
-  if (version != MODEL_VERSION)
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "%s: model format version %u is not supported (this build reads version %u)",
-                      name, version, MODEL_VERSION);
-  uint64_t size = (uint64_t)rd_u32(p + 12) | (uint64_t)rd_u32(p + 16) << 32;
-  if (size != len) {
-    if (size > len)
-      return mimic_fail(MIMIC_ERR_FORMAT,
-                        "%s: truncated model file: the header records %llu bytes, the file has %zu",
-                        name, (unsigned long long)size, len);
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "%s: the header records %llu bytes but the file has %zu (trailing data?)",
-                      name, (unsigned long long)size, len);
+  if (s[0] != in || s[n - 1] != out)
+    return mimic_container_fail(c, field, "the %s maps %d -> %d but it must map %d -> %d", what,
+                                s[0], s[n - 1], in, out);
+  int a = 0;
+  while (mimic_activation_name((mimic_activation)a) &&
+         strcmp(mimic_activation_name((mimic_activation)a), json_string_value(an)))
+    a++;
+  if (!mimic_activation_name((mimic_activation)a))
+    return mimic_container_fail(c, field, "activation '%s' is unknown (tanh or relu)",
+                                json_string_value(an));
+  *n_hidden = (int)n - 2;
+  for (size_t l = 1; l + 1 < n; l++) hidden[l - 1] = s[l];
+  *act = (mimic_activation)a;
+  return MIMIC_OK;
+}
+
+/* meta.architecture -> cfg (and the normalisation's eps and clip). */
+static mimic_status read_architecture(const mimic_container *c, mimic_model_config *cfg, bool *norm,
+                                      float *eps, float *clip) {
+  static const char *const keys[] = {"head",   "obs_dim",      "act_dim", "actor",
+                                     "critic", "log_std_init", "obs_norm"};
+  const json_t *arch = json_object_get(c->meta, ARCH);
+  if (!json_is_object(arch)) return mimic_container_fail(c, "meta." ARCH, "missing");
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)arch, key, v) {
+    bool known = false;
+    for (int i = 0; i < 7; i++) known = known || !strcmp(key, keys[i]);
+    if (!known) return mimic_container_fail(c, "meta." ARCH, "unknown key '%s'", key);
   }
-  if (len < MODEL_HEADER + 4)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: model file of %zu bytes is too short", name, len);
-  uint32_t want = rd_u32(p + len - 4), got = mimic_crc32(0, p, len - 4);
-  if (want != got)
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "%s: checksum mismatch (stored %08x, computed %08x): the file is corrupted",
-                      name, want, got);
-  rbuf r = {p, len, MODEL_HEADER, name}; /* the body must end 4 bytes (the CRC) before len */
+  memset(cfg, 0, sizeof *cfg);
+  const char *head = json_string_value(json_object_get(arch, "head"));
+  for (int h = MIMIC_HEAD_CATEGORICAL; head && h <= MIMIC_HEAD_REGRESSION; h++)
+    if (!strcmp(head, mimic_head_name((mimic_head_kind)h))) cfg->head = (mimic_head_kind)h;
+  if (!cfg->head)
+    return mimic_container_fail(c, "meta." ARCH ".head",
+                                "must be \"categorical\", \"gaussian\" or \"regression\"");
+  MIMIC_TRY(arch_int(c, arch, "obs_dim", 1, MIMIC_MLP_MAX_WIDTH, &cfg->obs_dim));
+  MIMIC_TRY(arch_int(c, arch, "act_dim", 1, MIMIC_MLP_MAX_WIDTH, &cfg->act_dim));
+  MIMIC_TRY(arch_net(c, arch, "actor", cfg->obs_dim, cfg->act_dim, cfg->hidden, &cfg->n_hidden,
+                     &cfg->activation));
+  cfg->critic = !json_is_null(json_object_get(arch, "critic"));
+  if (cfg->critic)
+    MIMIC_TRY(arch_net(c, arch, "critic", cfg->obs_dim, 1, cfg->critic_hidden,
+                       &cfg->critic_n_hidden, &cfg->critic_activation));
+  MIMIC_TRY(arch_float(c, arch, "meta." ARCH, "log_std_init", &cfg->log_std_init));
+  const json_t *on = json_object_get(arch, "obs_norm");
+  *norm = !json_is_null(on);
+  if (*norm && (!json_is_object(on) || json_object_size(on) != 2))
+    return mimic_container_fail(c, "meta." ARCH ".obs_norm", "must be null or {\"eps\", \"clip\"}");
+  if (*norm) MIMIC_TRY(arch_float(c, on, "meta." ARCH ".obs_norm", "eps", eps));
+  if (*norm) MIMIC_TRY(arch_float(c, on, "meta." ARCH ".obs_norm", "clip", clip));
+  return MIMIC_OK;
+}
+
+/* The model's metadata: meta without the architecture, as compact JSON. */
+static mimic_status read_metadata(const mimic_container *c, mimic_model *m) {
+  json_t *rest = json_copy(c->meta);
+  if (!rest) return mimic_fail_nomem("model metadata");
+  json_object_del(rest, ARCH);
+  char *text = json_dumps(rest, JSON_COMPACT);
+  json_decref(rest);
+  if (!text) return mimic_fail_nomem("model metadata");
+  mimic_status st = mimic_model_set_metadata(m, text);
+  free(text);
+  return st;
+}
+
+/* Fills tmp from c; on failure the caller frees tmp. */
+static mimic_status model_from(const mimic_container *c, const mimic_model_config *expect,
+                               int max_batch, mimic_model *tmp) {
+  mimic_model_config cfg;
+  bool norm;
+  float eps = 0, clip = 0;
+  MIMIC_TRY(read_architecture(c, &cfg, &norm, &eps, &clip));
+  if (expect && mimic_model_config_compare(&cfg, expect) != MIMIC_OK)
+    return mimic_errctx("%s", c->name);
+  MIMIC_TRY(mimic_model_create(tmp, &cfg, max_batch));
+  const mimic_container_array *p = mimic_container_find(c, "params");
+  if (!p || p->type != MIMIC_ARRAY_F4 || p->count != tmp->n_params)
+    return mimic_container_fail(c, "array 'params'",
+                                "the file holds %llu %s parameters but its architecture has %zu "
+                                "float32 ones",
+                                p ? (unsigned long long)p->count : 0ull,
+                                p ? mimic_array_type_name(p->type) : "(no array of)",
+                                tmp->n_params);
+  memcpy(tmp->params, p->data, tmp->n_params * sizeof(float));
+  if (c->n_arrays != (norm ? 3 : 1))
+    return mimic_container_fail(c, "arrays", "a policy has 'params'%s and nothing else",
+                                norm ? ", 'obs_mean' and 'obs_var'" : "");
+  if (norm) {
+    const void *mean, *var;
+    MIMIC_TRY(mimic_container_get(c, "obs_mean", MIMIC_ARRAY_F4, (uint64_t)cfg.obs_dim, &mean));
+    MIMIC_TRY(mimic_container_get(c, "obs_var", MIMIC_ARRAY_F4, (uint64_t)cfg.obs_dim, &var));
+    if (mimic_model_set_obs_norm(tmp, mean, var, eps, clip) != MIMIC_OK)
+      return mimic_errctx("%s", c->name);
+  }
+  if (read_metadata(c, tmp) != MIMIC_OK) return mimic_errctx("%s: meta", c->name);
+  return MIMIC_OK;
+}
+
+mimic_status mimic_model_from_container(const mimic_container *c, const mimic_model_config *expect,
+                                        int max_batch, mimic_model *m) {
   mimic_model tmp;
   memset(&tmp, 0, sizeof tmp);
-  mimic_status st = decode_body(&r, expect, max_batch, &tmp);
+  mimic_status st = model_from(c, expect, max_batch, &tmp);
   if (st != MIMIC_OK) {
     mimic_model_free(&tmp);
     return st;
@@ -388,38 +280,27 @@ mimic_status mimic_model_decode(const void *buf, size_t len, const char *name,
   return MIMIC_OK;
 }
 
+/* A policy from a read container (freed here). */
+static mimic_status load_policy(mimic_container *c, const mimic_model_config *expect, int max_batch,
+                                mimic_model *m) {
+  mimic_status st = mimic_container_expect(c, MIMIC_KIND_POLICY, 1);
+  if (!st) st = mimic_model_from_container(c, expect, max_batch, m);
+  mimic_container_free(c);
+  return st;
+}
+
+mimic_status mimic_model_decode(const void *buf, size_t len, const char *name,
+                                const mimic_model_config *expect, int max_batch, mimic_model *m) {
+  mimic_container c;
+  MIMIC_TRY(mimic_container_decode(buf, len, name, &c));
+  return load_policy(&c, expect, max_batch, m);
+}
+
 mimic_status mimic_model_load(const char *path, const mimic_model_config *expect, int max_batch,
                               mimic_model *m) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return mimic_fail(errno == ENOENT ? MIMIC_ERR_NOT_FOUND : MIMIC_ERR_IO, "%s: cannot open: %s",
-                      path, strerror(errno));
-  struct stat sb;
-  if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    fclose(fp);
-    return mimic_fail(MIMIC_ERR_IO, "%s: not a regular file", path);
-  }
-  if ((unsigned long long)sb.st_size > MODEL_MAX_FILE) {
-    fclose(fp);
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %lld bytes is larger than any model file (1 GiB)",
-                      path, (long long)sb.st_size);
-  }
-  size_t len = (size_t)sb.st_size;
-  uint8_t *buf = mimic_malloc(len, path);
-  if (!buf) {
-    fclose(fp);
-    return MIMIC_ERR_NOMEM;
-  }
-  size_t got = len ? fread(buf, 1, len, fp) : 0;
-  bool err = ferror(fp);
-  fclose(fp);
-  if (err || got != len) {
-    free(buf);
-    return mimic_fail(MIMIC_ERR_IO, "%s: read failed", path);
-  }
-  mimic_status st = mimic_model_decode(buf, len, path, expect, max_batch, m);
-  free(buf);
-  return st;
+  mimic_container c;
+  MIMIC_TRY(mimic_container_read(path, &c));
+  return load_policy(&c, expect, max_batch, m);
 }
 
 mimic_status mimic_model_copy(const mimic_model *src, int max_batch, mimic_model *dst) {
