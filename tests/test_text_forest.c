@@ -130,13 +130,18 @@ static void test_deterministic_and_threads(void **state) {
 
 /* Writes f as the only part of a model file. */
 static void write_forest(const char *path, const mimic_forest *f, const double *nodes) {
-  json_t *meta = json_object();
-  mimic_mfile_array arrays[4];
-  int na = 0;
-  assert_int_equal(mimic_forest_export(f, "forest", meta, arrays, &na, 4), MIMIC_OK);
-  if (nodes) arrays[0].data = nodes;
-  assert_int_equal(mimic_mfile_write(path, "mimic.test", meta, arrays, na), MIMIC_OK);
-  json_decref(meta);
+  mimic_container c;
+  assert_int_equal(mimic_container_init(&c, "mimic.test", 1), MIMIC_OK);
+  assert_int_equal(mimic_forest_export(f, "forest", &c), MIMIC_OK);
+  if (nodes) c.arrays[0].data = nodes;
+  assert_int_equal(mimic_container_save(&c, path), MIMIC_OK);
+  mimic_container_free(&c);
+}
+
+/* Reads the file written by write_forest. */
+static void read_forest(const char *path, mimic_container *file) {
+  assert_int_equal(mimic_container_read(path, file), MIMIC_OK);
+  assert_int_equal(mimic_container_expect(file, "mimic.test", 1), MIMIC_OK);
 }
 
 static void test_file_round_trip_and_bad_trees(void **state) {
@@ -145,10 +150,10 @@ static void test_file_round_trip_and_bad_trees(void **state) {
   fit_xor(&f, 5, 0, 0, 0);
   char *path = tu_tmp_path("forest.mimic");
   write_forest(path, &f, NULL);
-  mimic_mfile file;
-  assert_int_equal(mimic_mfile_read(path, "mimic.test", &file), MIMIC_OK);
+  mimic_container file;
+  read_forest(path, &file);
   assert_int_equal(mimic_forest_import(&g, &file, "forest"), MIMIC_OK);
-  mimic_mfile_free(&file);
+  mimic_container_free(&file);
   for (int a = 0; a < 2; a++)
     for (int b = 0; b < 2; b++) {
       double x[3] = {a, b, 1}, p[2], q[2];
@@ -171,10 +176,10 @@ static void test_file_round_trip_and_bad_trees(void **state) {
     if (what == 1) node[0] = 3;             /* feature 3 of 3 */
     if (what == 2) node[3] = node[2];       /* both children the same node */
     write_forest(path, &f, bad);
-    assert_int_equal(mimic_mfile_read(path, "mimic.test", &file), MIMIC_OK);
+    read_forest(path, &file);
     assert_int_equal(mimic_forest_import(&g, &file, "forest"), MIMIC_ERR_FORMAT);
     assert_non_null(strstr(mimic_errmsg(), "meta.forest"));
-    mimic_mfile_free(&file);
+    mimic_container_free(&file);
   }
   free(bad);
   free(path);

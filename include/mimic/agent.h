@@ -277,7 +277,10 @@ typedef struct mimic_agent_model mimic_agent_model;
 /* Fits a policy (and argument filler, and retrieval index) on n examples. */
 mimic_status mimic_agent_fit(const mimic_agent_example *ex, size_t n, const mimic_agent_config *cfg,
                              mimic_agent_model **out);
-/* Saves a model durably (model file kind "mimic.agent", docs/agents.md). */
+/* The kind of an agent model's file. */
+#define MIMIC_KIND_AGENT "mimic.agent"
+
+/* Saves a model durably (model file kind "mimic.agent", docs/model-file.md). */
 mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path);
 /* Loads and validates a model file. */
 mimic_status mimic_agent_load(const char *path, mimic_agent_model **out);

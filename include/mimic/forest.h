@@ -67,12 +67,11 @@ void mimic_forest_proba_row(const mimic_forest *f, const int32_t *idx, const dou
 /* Frees the forest's arrays (the struct itself is the caller's). */
 void mimic_forest_free(mimic_forest *f);
 
-/* Adds a forest under meta[key] and arrays "<key>.nodes" (packed) and "<key>.leaf". */
-mimic_status mimic_forest_export(const mimic_forest *f, const char *key, json_t *meta,
-                                 mimic_mfile_array *arrays, int *n_arrays, int max_arrays);
+/* Adds a forest to c: meta[key] and arrays "<key>.nodes" (packed) and "<key>.leaf". */
+mimic_status mimic_forest_export(const mimic_forest *f, const char *key, mimic_container *c);
 /* Rebuilds a forest from meta[key] and its arrays, checking that every tree
  * is a proper tree (children in range and after their parent, no node shared). */
-mimic_status mimic_forest_import(mimic_forest *f, const mimic_mfile *file, const char *key);
+mimic_status mimic_forest_import(mimic_forest *f, const mimic_container *c, const char *key);
 
 #ifdef __cplusplus
 }

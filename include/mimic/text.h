@@ -12,9 +12,9 @@
  *                       errors naming the file and row (mimic_text_read)
  *   metrics             accuracy, macro-F1, per-class report, confusion
  *   model files         one durable, validated file holding vectorizer,
- *                       classifier and class names (mimic_text_model_*),
- *                       built on a small container (mimic_mfile_*) other
- *                       layers can reuse for their own models
+ *                       classifier and class names (mimic_text_model_*), a
+ *                       model container (mimic/container.h) whose parts
+ *                       other layers reuse (mimic_*_export, mimic_*_import)
  *
  * Linear models and class lists are in mimic/linear.h, sparse matrices in
  * mimic/sparse.h, the SQLite label store in mimic/labelstore.h. */
@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "mimic/container.h"
 #include "mimic/core.h"
 #include "mimic/dagger.h"
 #include "mimic/labelstore.h"
@@ -225,52 +226,23 @@ double mimic_auc(const double *score, const bool *positive, size_t n);
 
 /* ---- model files ------------------------------------------------------- */
 
-/* A model file: magic "MIMICMDL", a JSON header (kind, metadata, array
- * table), float64 arrays, and a CRC-32 (docs/model-file.md). Written
- * atomically; reading checks every size against the file before trusting
- * it, so a truncated or hostile file is a clean error. */
-typedef struct mimic_mfile_array {
-  char name[96];
-  const double *data;
-  uint64_t n;
-} mimic_mfile_array;
-
-/* Writes kind + meta (not consumed) + arrays to path atomically. */
-mimic_status mimic_mfile_write(const char *path, const char *kind, const json_t *meta,
-                               const mimic_mfile_array *arrays, int n_arrays);
-
-typedef struct mimic_mfile {
-  char *path;
-  char *kind;
-  json_t *meta; /* owned */
-  int n_arrays;
-  char **names;
-  double **data; /* each separately allocated */
-  uint64_t *len;
-} mimic_mfile;
-
-/* Reads and validates a model file; want_kind (may be NULL) must match its kind. */
-mimic_status mimic_mfile_read(const char *path, const char *want_kind, mimic_mfile *f);
-/* Finds array name with exactly n elements; fails naming the file and array otherwise. */
-mimic_status mimic_mfile_get(const mimic_mfile *f, const char *name, uint64_t n,
-                             const double **data);
-/* Frees a read file. */
-void mimic_mfile_free(mimic_mfile *f);
+/* The parts of text and agent models in a model container (mimic/container.h):
+ * each export adds meta[key] (and float64 arrays "<key>.<name>") to c; each
+ * import rebuilds the part from them, validating everything, with errors
+ * naming the file and "meta.<key>". */
 
 /* Adds a vectorizer's settings and terms under meta[key] and its idf as array "<key>.idf". */
-mimic_status mimic_tfidf_export(const mimic_tfidf *v, const char *key, json_t *meta,
-                                mimic_mfile_array *arrays, int *n_arrays, int max_arrays);
+mimic_status mimic_tfidf_export(const mimic_tfidf *v, const char *key, mimic_container *c);
 /* Rebuilds a vectorizer from meta[key] and array "<key>.idf" (validating everything). */
-mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_mfile *f, const char *key);
+mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_container *c, const char *key);
 /* Adds a linear model under meta[key] and arrays "<key>.w", "<key>.intercept". */
-mimic_status mimic_linear_export(const mimic_linear *m, const char *key, json_t *meta,
-                                 mimic_mfile_array *arrays, int *n_arrays, int max_arrays);
+mimic_status mimic_linear_export(const mimic_linear *m, const char *key, mimic_container *c);
 /* Rebuilds a linear model from meta[key] and its arrays. */
-mimic_status mimic_linear_import(mimic_linear *m, const mimic_mfile *f, const char *key);
+mimic_status mimic_linear_import(mimic_linear *m, const mimic_container *c, const char *key);
 /* Adds class names as meta[key] (a JSON array of strings). */
-mimic_status mimic_labelset_export(const mimic_labelset *ls, const char *key, json_t *meta);
+mimic_status mimic_labelset_export(const mimic_labelset *ls, const char *key, mimic_container *c);
 /* Reads class names from meta[key] (sorted, unique, valid UTF-8). */
-mimic_status mimic_labelset_import(mimic_labelset *ls, const mimic_mfile *f, const char *key);
+mimic_status mimic_labelset_import(mimic_labelset *ls, const mimic_container *c, const char *key);
 
 /* ---- text classifier (vectorizer + linear model + class names) -------- */
 
@@ -303,6 +275,9 @@ mimic_status mimic_text_model_proba(const mimic_text_model *m, const char *const
 /* Predicted class ids (and confidences, if conf) of n texts. */
 mimic_status mimic_text_model_predict(const mimic_text_model *m, const char *const *texts, size_t n,
                                       int32_t *pred, double *conf);
+/* The kind of a text classifier's file. */
+#define MIMIC_KIND_TEXT_CLASSIFIER "mimic.text_classifier"
+
 /* Saves the model durably (kind "mimic.text_classifier"). */
 mimic_status mimic_text_model_save(const mimic_text_model *m, const char *path);
 /* Loads and validates a model file. */

@@ -18,14 +18,10 @@
 
 #include "agent/agent_impl.h"
 
-#define AGENT_KIND "mimic.agent"
-#define MAX_ARRAYS 16
-
 mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
-  json_t *meta = json_object();
-  if (!meta) return mimic_fail_nomem("model header");
-  mimic_mfile_array arrays[MAX_ARRAYS];
-  int na = 0;
+  mimic_container c;
+  MIMIC_TRY(mimic_container_init(&c, MIMIC_KIND_AGENT, 1));
+  json_t *meta = c.meta;
   double *counts = NULL;
   mimic_status st = MIMIC_OK;
   int K = m->actions.n;
@@ -38,8 +34,8 @@ mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
   json_object_set_new(meta, "features", json_string(feats));
   json_object_set_new(meta, "max_observation", json_integer((json_int_t)m->cfg.max_observation));
   json_object_set_new(meta, "n_trained", json_integer((json_int_t)m->n_trained));
-  st = mimic_labelset_export(&m->actions, "actions", meta);
-  if (!st && m->intents.n > 0) st = mimic_labelset_export(&m->intents, "intents", meta);
+  st = mimic_labelset_export(&m->actions, "actions", &c);
+  if (!st && m->intents.n > 0) st = mimic_labelset_export(&m->intents, "intents", &c);
   if (!st && m->kind != MIMIC_AGENT_LOGREG) {
     json_t *keys = json_array();
     counts = mimic_malloc((m->table.n * (size_t)K + 1) * sizeof *counts, "counts");
@@ -52,32 +48,28 @@ mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
         memcpy(counts + r * (size_t)K, m->table.rows[r].counts, (size_t)K * sizeof *counts);
       }
       json_object_set_new(meta, "counts", keys);
-      snprintf(arrays[na].name, sizeof arrays[na].name, "counts");
-      arrays[na].data = counts;
-      arrays[na].n = m->table.n * (uint64_t)K;
-      na++;
+      st = mimic_container_add(&c, "counts", MIMIC_ARRAY_F8, counts, m->table.n * (uint64_t)K);
     }
   }
   if (!st && m->kind == MIMIC_AGENT_LOGREG) {
     if (m->vec_request.n_features > 0)
-      st = mimic_tfidf_export(&m->vec_request, "request_vectorizer", meta, arrays, &na, MAX_ARRAYS);
+      st = mimic_tfidf_export(&m->vec_request, "request_vectorizer", &c);
     else
       json_object_set_new(meta, "request_vectorizer", json_null());
     if (!st && m->vec_obs.n_features > 0)
-      st = mimic_tfidf_export(&m->vec_obs, "observation_vectorizer", meta, arrays, &na, MAX_ARRAYS);
+      st = mimic_tfidf_export(&m->vec_obs, "observation_vectorizer", &c);
     else if (!st)
       json_object_set_new(meta, "observation_vectorizer", json_null());
     if (!st && m->vec_shape.n_features > 0)
-      st = mimic_tfidf_export(&m->vec_shape, "shape_vectorizer", meta, arrays, &na, MAX_ARRAYS);
+      st = mimic_tfidf_export(&m->vec_shape, "shape_vectorizer", &c);
     else if (!st)
       json_object_set_new(meta, "shape_vectorizer", json_null());
     if (!st && m->vec_reply.n_features > 0)
-      st = mimic_tfidf_export(&m->vec_reply, "reply_vectorizer", meta, arrays, &na, MAX_ARRAYS);
+      st = mimic_tfidf_export(&m->vec_reply, "reply_vectorizer", &c);
     else if (!st)
       json_object_set_new(meta, "reply_vectorizer", json_null());
-    if (!st) st = mimic_linear_export(&m->clf, "classifier", meta, arrays, &na, MAX_ARRAYS);
-    if (!st && m->forest.n_trees > 0)
-      st = mimic_forest_export(&m->forest, "forest", meta, arrays, &na, MAX_ARRAYS);
+    if (!st) st = mimic_linear_export(&m->clf, "classifier", &c);
+    if (!st && m->forest.n_trees > 0) st = mimic_forest_export(&m->forest, "forest", &c);
   }
   if (!st) {
     json_t *args = agent_args_export(m);
@@ -91,8 +83,8 @@ mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
       json_object_set_new(meta, "demonstrations", demos);
     }
   }
-  if (!st) st = mimic_mfile_write(path, AGENT_KIND, meta, arrays, na);
-  json_decref(meta);
+  if (!st) st = mimic_container_save(&c, path);
+  mimic_container_free(&c);
   free(counts);
   return st;
 }
@@ -107,13 +99,13 @@ static mimic_status get_int(const json_t *meta, const char *key, long long lo, l
   return MIMIC_OK;
 }
 
-static mimic_status load_counts(mimic_agent_model *m, const mimic_mfile *f, const char *path) {
+static mimic_status load_counts(mimic_agent_model *m, const mimic_container *f, const char *path) {
   json_t *keys = json_object_get(f->meta, "counts");
   if (!json_is_array(keys)) return mimic_fail(MIMIC_ERR_FORMAT, "%s: meta.counts missing", path);
   size_t n = json_array_size(keys);
   int K = m->actions.n;
   const double *c;
-  MIMIC_TRY(mimic_mfile_get(f, "counts", n * (uint64_t)K, &c));
+  MIMIC_TRY(mimic_container_get(f, "counts", MIMIC_ARRAY_F8, n * (uint64_t)K, (const void **)&c));
   for (size_t r = 0; r < n; r++) {
     json_t *k = json_array_get(keys, r);
     if (!json_is_string(k))
@@ -136,7 +128,7 @@ static mimic_status load_counts(mimic_agent_model *m, const mimic_mfile *f, cons
 }
 
 /* Rebuilds an optional vectorizer (null = none). */
-static mimic_status load_vec(mimic_tfidf *v, const mimic_mfile *f, const char *key) {
+static mimic_status load_vec(mimic_tfidf *v, const mimic_container *f, const char *key) {
   json_t *j = json_object_get(f->meta, key);
   if (json_is_null(j)) {
     memset(v, 0, sizeof *v);
@@ -148,10 +140,10 @@ static mimic_status load_vec(mimic_tfidf *v, const mimic_mfile *f, const char *k
 
 mimic_status mimic_agent_load(const char *path, mimic_agent_model **out) {
   *out = NULL;
-  mimic_mfile f;
-  MIMIC_TRY(mimic_mfile_read(path, AGENT_KIND, &f));
+  mimic_container f;
+  MIMIC_TRY(mimic_container_read(path, &f));
   mimic_agent_model *m = mimic_calloc(1, sizeof *m, "an agent model");
-  mimic_status st = m ? MIMIC_OK : MIMIC_ERR_NOMEM;
+  mimic_status st = m ? mimic_container_expect(&f, MIMIC_KIND_AGENT, 1) : MIMIC_ERR_NOMEM;
   const json_t *meta = f.meta;
   long long v;
   if (!st) {
@@ -219,7 +211,7 @@ mimic_status mimic_agent_load(const char *path, mimic_agent_model **out) {
     m->cfg.keep_demos = m->n_demos > 0;
     st = agent_demos_index(m);
   }
-  mimic_mfile_free(&f);
+  mimic_container_free(&f);
   if (st) {
     mimic_agent_free(m);
     return st;

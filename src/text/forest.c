@@ -493,8 +493,7 @@ void mimic_forest_proba_row(const mimic_forest *f, const int32_t *idx, const dou
 
 /* ---- model files ----------------------------------------------------------- */
 
-mimic_status mimic_forest_export(const mimic_forest *f, const char *key, json_t *meta,
-                                 mimic_mfile_array *arrays, int *n_arrays, int max_arrays) {
+mimic_status mimic_forest_export(const mimic_forest *f, const char *key, mimic_container *c) {
   json_t *o = json_object();
   if (!o) return mimic_fail_nomem("model header");
   json_object_set_new(o, "type", json_string("random_forest"));
@@ -507,18 +506,17 @@ mimic_status mimic_forest_export(const mimic_forest *f, const char *key, json_t 
                       json_string("nodes: n_trees roots, then (feature, threshold, "
                                   "left, right) per node; feature -1 = leaf whose "
                                   "class shares start at leaf[left * n_classes]"));
-  json_object_set_new(meta, key, o);
-  MIMIC_TRY(mfile_add_named(arrays, n_arrays, max_arrays, key, "nodes", f->packed,
-                            (uint64_t)(f->n_trees + 4 * f->n_nodes)));
-  return mfile_add_named(arrays, n_arrays, max_arrays, key, "leaf", f->leaf,
-                         (uint64_t)(f->n_leaves * f->n_classes));
+  json_object_set_new(c->meta, key, o);
+  MIMIC_TRY(part_add(c, key, "nodes", f->packed, (uint64_t)(f->n_trees + 4 * f->n_nodes)));
+  return part_add(c, key, "leaf", f->leaf, (uint64_t)(f->n_leaves * f->n_classes));
 }
 
 static bool whole(double v, double lo, double hi) { return v >= lo && v <= hi && v == floor(v); }
 
 /* Every tree is nodes [root[t], root[t+1]), children come after their parent
  * inside the tree and each non-root node has exactly one parent: a tree. */
-static mimic_status check_trees(const mimic_forest *f, const mimic_mfile *file, const char *key) {
+static mimic_status check_trees(const mimic_forest *f, const mimic_container *file,
+                                const char *key) {
   uint8_t *parents = calloc((size_t)f->n_nodes + 1, 1);
   if (!parents) return mimic_fail_nomem("a forest");
   mimic_status st = MIMIC_OK;
@@ -536,43 +534,40 @@ static mimic_status check_trees(const mimic_forest *f, const mimic_mfile *file, 
       if (!parents[i]) st = 1;
   }
   free(parents);
-  return st ? mfile_bad(file, key, "nodes do not form trees") : MIMIC_OK;
+  return st ? part_bad(file, key, "nodes do not form trees") : MIMIC_OK;
 }
 
-mimic_status mimic_forest_import(mimic_forest *f, const mimic_mfile *file, const char *key) {
+mimic_status mimic_forest_import(mimic_forest *f, const mimic_container *file, const char *key) {
   memset(f, 0, sizeof *f);
   const json_t *o = json_object_get(file->meta, key);
-  if (!json_is_object(o)) return mfile_bad(file, key, "missing");
+  if (!json_is_object(o)) return part_bad(file, key, "missing");
   const json_t *type = json_object_get(o, "type"), *K = json_object_get(o, "n_classes"),
                *V = json_object_get(o, "n_features"), *T = json_object_get(o, "n_trees"),
                *N = json_object_get(o, "n_nodes"), *L = json_object_get(o, "n_leaves");
   if (!json_is_string(type) || strcmp(json_string_value(type), "random_forest"))
-    return mfile_bad(file, key, "type must be 'random_forest'");
+    return part_bad(file, key, "type must be 'random_forest'");
   if (!json_is_integer(K) || json_integer_value(K) < 1 || json_integer_value(K) > 1000000 ||
       !json_is_integer(V) || json_integer_value(V) < 0 || json_integer_value(V) > INT32_MAX ||
       !json_is_integer(T) || json_integer_value(T) < 1 || json_integer_value(T) > 100000 ||
       !json_is_integer(N) || json_integer_value(N) < json_integer_value(T) ||
       json_integer_value(N) > INT32_MAX || !json_is_integer(L) || json_integer_value(L) < 1 ||
       json_integer_value(L) > json_integer_value(N))
-    return mfile_bad(file, key, "n_classes, n_features, n_trees, n_nodes or n_leaves out of range");
+    return part_bad(file, key, "n_classes, n_features, n_trees, n_nodes or n_leaves out of range");
   f->n_classes = (int)json_integer_value(K);
   f->n_features = json_integer_value(V);
   f->n_trees = (int)json_integer_value(T);
   f->n_nodes = json_integer_value(N);
   f->n_leaves = json_integer_value(L);
   if ((uint64_t)f->n_leaves * (uint64_t)f->n_classes > (uint64_t)1 << 34)
-    return mfile_bad(file, key, "forest too large");
-  char nm[256];
+    return part_bad(file, key, "forest too large");
   const double *nodes, *leaf;
-  snprintf(nm, sizeof nm, "%s.nodes", key);
-  mimic_status st = mimic_mfile_get(file, nm, (uint64_t)(f->n_trees + 4 * f->n_nodes), &nodes);
-  snprintf(nm, sizeof nm, "%s.leaf", key);
-  if (!st) st = mimic_mfile_get(file, nm, (uint64_t)(f->n_leaves * f->n_classes), &leaf);
+  mimic_status st = part_get(file, key, "nodes", (uint64_t)(f->n_trees + 4 * f->n_nodes), &nodes);
+  if (!st) st = part_get(file, key, "leaf", (uint64_t)(f->n_leaves * f->n_classes), &leaf);
   if (!st) st = alloc_nodes(f);
   for (int t = 0; t < f->n_trees && !st; t++) {
     if (!whole(nodes[t], 0, (double)f->n_nodes - 1) || (t == 0 && nodes[t] != 0) ||
         (t > 0 && nodes[t] <= nodes[t - 1]))
-      st = mfile_bad(file, key, "tree roots must be increasing node numbers from 0");
+      st = part_bad(file, key, "tree roots must be increasing node numbers from 0");
     else
       f->root[t] = (int32_t)nodes[t];
   }
@@ -584,13 +579,13 @@ mimic_status mimic_forest_import(mimic_forest *f, const mimic_mfile *file, const
               ? whole(l, 0, (double)f->n_leaves - 1) && r == -1
               : whole(fe, 0, (double)f->n_features - 1) && isfinite(th) &&
                     whole(l, 0, (double)f->n_nodes - 1) && whole(r, 0, (double)f->n_nodes - 1)))
-      st = mfile_bad(file, key, "a node has a bad feature, threshold or child");
+      st = part_bad(file, key, "a node has a bad feature, threshold or child");
     else {
       f->nodes[i] = (mimic_forest_node){leaf_node ? 0 : th, (int32_t)fe, (int32_t)l, (int32_t)r};
     }
   }
   for (int64_t i = 0; i < f->n_leaves * f->n_classes && !st; i++)
-    if (!(leaf[i] >= 0 && leaf[i] <= 1)) st = mfile_bad(file, key, "leaf shares must be in [0, 1]");
+    if (!(leaf[i] >= 0 && leaf[i] <= 1)) st = part_bad(file, key, "leaf shares must be in [0, 1]");
   if (!st) {
     memcpy(f->leaf, leaf, (size_t)(f->n_leaves * f->n_classes) * sizeof *leaf);
     st = check_trees(f, file, key);

@@ -11,10 +11,13 @@ mimic_status mimic_tfidf_assemble(mimic_tfidf *v, const mimic_tfidf_config *cfg,
                                   char *term_buf, int64_t *term_off, int64_t *df, double *idf,
                                   int64_t n_features);
 
-/* Appends array "<key>.<suffix>" to the arrays of a model file being written. */
-mimic_status mfile_add_named(mimic_mfile_array *arrays, int *n, int max, const char *key,
-                             const char *suffix, const double *data, uint64_t len);
-/* Fails with "<path>: meta.<key>: <what>". */
-mimic_status mfile_bad(const mimic_mfile *f, const char *key, const char *what);
+/* Adds float64 array "<key>.<suffix>" to a model container being written. */
+mimic_status part_add(mimic_container *c, const char *key, const char *suffix, const double *data,
+                      uint64_t len);
+/* Gives float64 array "<key>.<suffix>" of exactly len values. */
+mimic_status part_get(const mimic_container *c, const char *key, const char *suffix, uint64_t len,
+                      const double **data);
+/* Fails with "<file>: meta.<key>: <what>". */
+mimic_status part_bad(const mimic_container *c, const char *key, const char *what);
 
 #endif

@@ -12,8 +12,6 @@
 
 #include "mimic/text.h"
 
-#define TEXT_MODEL_KIND "mimic.text_classifier"
-
 void mimic_text_model_config_default(mimic_text_model_config *cfg) {
   mimic_tfidf_config_default(&cfg->tfidf);
   mimic_linear_config_default(&cfg->linear);
@@ -83,23 +81,22 @@ mimic_status mimic_text_model_predict(const mimic_text_model *m, const char *con
 }
 
 mimic_status mimic_text_model_save(const mimic_text_model *m, const char *path) {
-  json_t *meta = json_object();
-  if (!meta) return mimic_fail_nomem("model header");
-  mimic_mfile_array arrays[8];
-  int na = 0;
-  mimic_status st = mimic_labelset_export(&m->classes, "classes", meta);
-  if (!st) st = mimic_tfidf_export(&m->vec, "vectorizer", meta, arrays, &na, 8);
-  if (!st) st = mimic_linear_export(&m->clf, "classifier", meta, arrays, &na, 8);
-  if (!st) st = mimic_mfile_write(path, TEXT_MODEL_KIND, meta, arrays, na);
-  json_decref(meta);
+  mimic_container c;
+  MIMIC_TRY(mimic_container_init(&c, MIMIC_KIND_TEXT_CLASSIFIER, 1));
+  mimic_status st = mimic_labelset_export(&m->classes, "classes", &c);
+  if (!st) st = mimic_tfidf_export(&m->vec, "vectorizer", &c);
+  if (!st) st = mimic_linear_export(&m->clf, "classifier", &c);
+  if (!st) st = mimic_container_save(&c, path);
+  mimic_container_free(&c);
   return st;
 }
 
 mimic_status mimic_text_model_load(mimic_text_model *m, const char *path) {
   memset(m, 0, sizeof *m);
-  mimic_mfile f;
-  MIMIC_TRY(mimic_mfile_read(path, TEXT_MODEL_KIND, &f));
-  mimic_status st = mimic_labelset_import(&m->classes, &f, "classes");
+  mimic_container f;
+  MIMIC_TRY(mimic_container_read(path, &f));
+  mimic_status st = mimic_container_expect(&f, MIMIC_KIND_TEXT_CLASSIFIER, 1);
+  if (!st) st = mimic_labelset_import(&m->classes, &f, "classes");
   if (!st) st = mimic_tfidf_import(&m->vec, &f, "vectorizer");
   if (!st) st = mimic_linear_import(&m->clf, &f, "classifier");
   if (!st && m->clf.n_features != m->vec.n_features)
@@ -108,7 +105,7 @@ mimic_status mimic_text_model_load(mimic_text_model *m, const char *path) {
   if (!st && m->clf.n_classes != m->classes.n)
     st = mimic_fail(MIMIC_ERR_FORMAT, "%s: classifier has %d classes, the file names %d", path,
                     m->clf.n_classes, m->classes.n);
-  mimic_mfile_free(&f);
+  mimic_container_free(&f);
   if (st) mimic_text_model_free(m);
   return st;
 }
