@@ -11,31 +11,10 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/data.h"
 
-static void print_json(json_t *o) {
-  char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-  if (s) printf("%s\n", s);
-  free(s);
-  json_decref(o);
-}
-
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-static void space_text(const mimic_data_space *s, char *buf, size_t cap) {
-  if (s->space.kind == MIMIC_SPACE_DISCRETE) {
-    if (s->start)
-      snprintf(buf, cap, "Discrete(%d, start=%lld)", s->space.n, (long long)s->start);
-    else
-      snprintf(buf, cap, "Discrete(%d)", s->space.n);
-    return;
-  }
-  size_t n = (size_t)snprintf(buf, cap, "Box(shape=(");
-  for (int d = 0; d < s->space.ndim; d++)
-    n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%d", d ? ", " : "", s->space.shape[d]);
-  snprintf(buf + n, n < cap ? cap - n : 0, "%s), %s)", s->space.ndim == 1 ? "," : "",
-           mimic_dtype_name(s->dtype));
-}
 
 /* Loads a Minari dataset, or imports a D4RL/robomimic file in memory. */
 static mimic_status load_any(const char *path, const char *from, const mimic_import_opts *io,
@@ -119,8 +98,8 @@ static int cmd_info(int argc, char **argv) {
   }
   ep_stats s = episode_stats(&ds);
   char osb[128], asb[128];
-  space_text(&ds.obs_space, osb, sizeof osb);
-  space_text(&ds.act_space, asb, sizeof asb);
+  cli_space_text(&ds.obs_space, osb, sizeof osb);
+  cli_space_text(&ds.act_space, asb, sizeof asb);
   if (json) {
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(path));
@@ -147,7 +126,7 @@ static int cmd_info(int argc, char **argv) {
     json_object_set_new(o, "terminated_episodes", json_integer((json_int_t)s.terminated));
     json_object_set_new(o, "truncated_episodes", json_integer((json_int_t)s.truncated));
     json_object_set_new(o, "main_bytes", json_integer((json_int_t)sum.main_bytes));
-    print_json(o);
+    cli_print_json(o);
   } else {
     printf("dataset      %s\n", path);
     printf("format       %s\n", fmt);
@@ -195,7 +174,7 @@ static int cmd_validate(int argc, char **argv) {
       json_object_set_new(o, "total_episodes", json_integer((json_int_t)ds.n_episodes));
       json_object_set_new(o, "total_steps", json_integer((json_int_t)ds.n_steps));
     }
-    print_json(o);
+    cli_print_json(o);
     if (st) {
       fprintf(stderr, "mimic dataset validate: error: %s\n", mimic_errmsg());
       return CLI_EXIT_FAIL;
@@ -285,7 +264,7 @@ static int cmd_convert(int argc, char **argv) {
     json_object_set_new(o, "output", json_string(out));
     json_object_set_new(o, "total_episodes", json_integer((json_int_t)ds.n_episodes));
     json_object_set_new(o, "total_steps", json_integer((json_int_t)ds.n_steps));
-    print_json(o);
+    cli_print_json(o);
   } else {
     printf("wrote %s: %zu episodes, %zu steps (from %s)\n", out, ds.n_episodes, ds.n_steps, fmt);
   }
@@ -336,7 +315,7 @@ static int cmd_merge(int argc, char **argv) {
     json_object_set_new(o, "inputs", json_integer(r.npos));
     json_object_set_new(o, "total_episodes", json_integer((json_int_t)sum.n_episodes));
     json_object_set_new(o, "total_steps", json_integer((json_int_t)sum.n_steps));
-    print_json(o);
+    cli_print_json(o);
   } else {
     printf("wrote %s: %zu episodes, %zu steps from %d datasets\n", out, sum.n_episodes, sum.n_steps,
            r.npos);
@@ -417,7 +396,7 @@ static int cmd_split(int argc, char **argv) {
         json_object_set_new(o, "input", json_string(r.pos[0]));
         json_object_set_new(o, "seed", json_integer((json_int_t)seed));
         json_object_set_new(o, "outputs", arr);
-        print_json(o);
+        cli_print_json(o);
       } else {
         json_decref(arr);
       }
@@ -447,7 +426,7 @@ static int cmd_repair(int argc, char **argv) {
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(r.pos[0]));
     json_object_set_new(o, "folded_episodes", json_integer((json_int_t)folded));
-    print_json(o);
+    cli_print_json(o);
   } else {
     printf("%s: %zu journaled episode%s folded in\n", r.pos[0], folded, folded == 1 ? "" : "s");
   }

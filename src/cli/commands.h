@@ -21,6 +21,7 @@ int cmd_dataset(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 int cmd_play(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_text(int argc, char **argv);

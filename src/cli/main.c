@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"train", cmd_train, "train a policy (bc, dagger, ...)"},
     {"refine", cli_refine, "clone, then refine: PPO from a cloned policy"},
     {"eval", cmd_eval, "evaluate a policy: return, success, normalised score"},
+    {"model", cmd_model, "inspect model files: kind, architecture, spaces, metadata"},
     {"play", cmd_play, "watch a policy act (terminal or PNG frames)"},
     {"experiment", cmd_experiment, "run the mission's experiments (compounding, text-dagger)"},
     {"text", cmd_text, "text classifiers: train, predict, eval (TF-IDF + logistic regression)"},
