@@ -133,7 +133,7 @@ struct mimic_model;
 mimic_status mimic_policy_from_model(struct mimic_model *model, const mimic_space *action_space,
                                      mimic_policy **out);
 /* Loads a policy file written by mimic (a model file whose metadata holds
- * the spaces; see docs/model-format.md). */
+ * the spaces; see docs/model-file.md). */
 mimic_status mimic_policy_load(const char *path, mimic_policy **out);
 /* The model inside a network policy (NULL for other policies). */
 struct mimic_model *mimic_policy_model(mimic_policy *p);

@@ -1,7 +1,7 @@
 /* Network policies: a mimic_model behind the policy interface, and policy
  * files.
  *
- * A policy file is a model file (docs/model-format.md) whose metadata names
+ * A policy file is a model file (docs/model-file.md) whose metadata names
  * the environment and both spaces in Gymnasium's JSON, so a file alone is
  * enough to act: `mimic eval --policy clone.mimic` needs nothing else. The
  * model's caches grow to the largest batch seen, outside any step loop. */
