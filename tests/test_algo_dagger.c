@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mimic/dagger.h"
@@ -70,75 +72,103 @@ static void test_query_rules(void **state) {
   assert_int_equal(q.k, 7);
 }
 
-/* The toy: items 0..99, true label = item >= 37; the learner's threshold is
- * the midpoint between the largest known negative and smallest positive. */
-typedef struct toy {
-  bool labeled[100];
-  int label[100];
-  double lo, hi; /* learner's bracket of the threshold */
-  long queries;
-  int quit_after;    /* a "person" quits after this many answers (-1 = never) */
-  int durable_round; /* last round made durable */
-  size_t cand[100];
-  bool cand_labeled[100];
-  size_t n_cand;
-} toy;
+/* The toy: states 0..99 (one-value observations), true label = state >= 37.
+ * The learner's threshold is the midpoint between the largest known
+ * negative and the smallest known positive; it is least sure next to it. */
+typedef struct toy_learner {
+  double lo, hi;
+} toy_learner;
 
-static mimic_status toy_resume(void *ctx, int *first, size_t *answered) {
-  toy *t = ctx;
-  *first = t->durable_round + 1;
-  *answered = 0;
-  for (int i = 0; i < 100; i++) *answered += t->labeled[i];
-  *answered -= (size_t)(*first) * 2; /* two answers per finished round */
-  return MIMIC_OK;
-}
-
-static mimic_status toy_gather(void *ctx, int round, double beta, size_t *n, const bool **labeled) {
-  toy *t = ctx;
-  t->n_cand = 0;
-  for (size_t i = 0; i < 100; i++)
-    if (!t->labeled[i]) {
-      t->cand_labeled[t->n_cand] = false;
-      t->cand[t->n_cand++] = i;
-    }
-  *n = t->n_cand;
-  *labeled = t->cand_labeled;
-  return MIMIC_OK;
-}
-
-static mimic_status toy_uncertainty(void *ctx, mimic_query_kind kind, double *scores, size_t n) {
-  toy *t = ctx;
-  double mid = (t->lo + t->hi) / 2;
-  for (size_t i = 0; i < n; i++) scores[i] = 1.0 / (1.0 + fabs((double)t->cand[i] - mid));
-  return MIMIC_OK;
-}
-
-static mimic_status toy_label(void *ctx, size_t i, bool *added) {
-  toy *t = ctx;
-  if (t->quit_after == 0) return mimic_fail(MIMIC_ERR_INTERRUPTED, "the expert quit");
-  if (t->quit_after > 0) t->quit_after--;
-  size_t item = t->cand[i];
-  t->labeled[item] = true;
-  t->label[item] = item >= 37;
-  t->queries++;
-  *added = true;
-  return MIMIC_OK;
-}
-
-static mimic_status toy_fit(void *ctx, int round) {
-  toy *t = ctx;
+static mimic_status toy_fit(mimic_policy *p, const mimic_labeled *data, bool warm, uint64_t seed) {
+  toy_learner *t = p->impl;
   t->lo = -1;
   t->hi = 100;
-  for (int i = 0; i < 100; i++) {
-    if (!t->labeled[i]) continue;
-    if (t->label[i] && i < t->hi) t->hi = i;
-    if (!t->label[i] && i > t->lo) t->lo = i;
+  for (size_t i = 0; i < data->n; i++) {
+    double x = data->obs[i];
+    if (data->actions[i] == 1 && x < t->hi) t->hi = x;
+    if (data->actions[i] == 0 && x > t->lo) t->lo = x;
   }
   return MIMIC_OK;
 }
 
+static mimic_status toy_act(mimic_policy *p, mimic_act_batch *b) {
+  toy_learner *t = p->impl;
+  double mid = (t->lo + t->hi) / 2;
+  for (int i = 0; i < b->n; i++) {
+    double x = b->obs[i], p1 = x >= mid ? 1 - 0.5 / (1 + fabs(x - mid)) : 0.5 / (1 + fabs(x - mid));
+    b->actions[i] = x >= mid;
+    if (b->confidence) b->confidence[i] = (float)(p1 > 0.5 ? p1 : 1 - p1);
+    if (b->proba) b->proba[2 * i] = 1 - p1, b->proba[2 * i + 1] = p1;
+  }
+  return MIMIC_OK;
+}
+
+static const mimic_policy_class toy_learner_class = {
+    .kind = "toy", .act = toy_act, .free_impl = NULL, .fit = toy_fit};
+
+static mimic_policy *toy_learner_new(toy_learner *t) {
+  mimic_space two = {.kind = MIMIC_SPACE_DISCRETE, .n = 2, .dim = 1};
+  mimic_policy *p;
+  assert_int_equal(mimic_policy_alloc(&toy_learner_class, &two, 1, &p), MIMIC_OK);
+  *t = (toy_learner){0, 99};
+  p->impl = t;
+  return p;
+}
+
+/* The expert knows the threshold; after quit_after answers it quits. */
+typedef struct toy_expert {
+  int quit_after; /* -1 = never */
+  long asked;
+} toy_expert;
+
+static mimic_status toy_label(mimic_expert *e, const mimic_questions *q, mimic_answer *a) {
+  toy_expert *t = e->impl;
+  for (size_t i = 0; i < q->n; i++) {
+    t->asked++;
+    if (t->quit_after == 0) {
+      a[i].kind = MIMIC_ANSWER_QUIT;
+      continue;
+    }
+    if (t->quit_after > 0) t->quit_after--;
+    a[i].action[0] = q->obs[i] >= 37;
+  }
+  return MIMIC_OK;
+}
+
+static const mimic_expert_class toy_expert_class = {.kind = "toy", .label = toy_label};
+
+static char *toy_state_text(const mimic_codec *c, const mimic_questions *q, size_t i) {
+  return mimic_asprintf("%g", (double)q->obs[i]);
+}
+
+static mimic_codec toy_codec = {.kind = "toy",
+                                .space = {.kind = MIMIC_SPACE_DISCRETE, .n = 2, .dim = 1},
+                                .state_text = toy_state_text};
+
+/* The source: every state not yet settled, keyed by its value. */
+static mimic_status toy_gather(void *ctx, mimic_dagger *d, int round, double beta) {
+  for (int i = 0; i < 100; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "x%d", i);
+    if (mimic_dagger_settled(d, key)) continue;
+    float x = (float)i;
+    mimic_dagger_state s = {.obs = &x, .key = key, .order = (uint64_t)i};
+    MIMIC_TRY(mimic_dagger_add(d, &s, 1, NULL));
+  }
+  return MIMIC_OK;
+}
+
+static float restored;
+
+static mimic_status toy_restore(void *ctx, const char *key, const char *text,
+                                mimic_dagger_example *out) {
+  restored = (float)atof(text);
+  *out = (mimic_dagger_example){.obs = &restored, .order = (uint64_t)atoi(key + 1)};
+  return MIMIC_OK;
+}
+
 static mimic_status toy_evaluate(void *ctx, int round, mimic_dagger_round *row) {
-  toy *t = ctx;
+  toy_learner *t = ctx;
   double mid = (t->lo + t->hi) / 2;
   int correct = 0;
   for (int i = 0; i < 100; i++) correct += ((double)i >= mid) == (i >= 37);
@@ -148,42 +178,44 @@ static mimic_status toy_evaluate(void *ctx, int round, mimic_dagger_round *row) 
   return MIMIC_OK;
 }
 
-static mimic_status toy_end_round(void *ctx, int round) {
-  ((toy *)ctx)->durable_round = round;
-  return MIMIC_OK;
-}
-
-static size_t toy_size(void *ctx) {
-  size_t n = 0;
-  for (int i = 0; i < 100; i++) n += ((toy *)ctx)->labeled[i];
-  return n;
-}
-
-static long toy_queries(void *ctx) { return ((toy *)ctx)->queries; }
-
-static mimic_dagger_ops toy_ops(toy *t) {
-  return (mimic_dagger_ops){.ctx = t,
-                            .resume = toy_resume,
-                            .gather = toy_gather,
-                            .uncertainty = toy_uncertainty,
-                            .label = toy_label,
-                            .fit = toy_fit,
-                            .evaluate = toy_evaluate,
-                            .end_round = toy_end_round,
-                            .dataset_size = toy_size,
-                            .expert_queries = toy_queries};
+/* Runs the toy loop: rounds, rule, an optional label log. */
+static mimic_status toy_run(const char *query, const char *beta, int rounds, int quit_after,
+                            mimic_labelstore *store, mimic_dagger_round *rows, int *n_rows,
+                            long *asked) {
+  toy_learner tl;
+  mimic_policy *learner = toy_learner_new(&tl);
+  toy_expert te = {.quit_after = quit_after};
+  mimic_expert *e;
+  assert_int_equal(mimic_expert_alloc(&toy_expert_class, &toy_codec, "toy", &e), MIMIC_OK);
+  e->impl = &te;
+  e->person = true;
+  mimic_dagger_config cfg = {.rounds = rounds,
+                             .seed = 1,
+                             .learner = learner,
+                             .expert = e,
+                             .store = store,
+                             .session = "toy",
+                             .session_kind = "toy"};
+  mimic_beta_parse(beta, &cfg.beta);
+  mimic_query_parse(query, &cfg.query);
+  mimic_dagger_source src = {
+      .ctx = &tl, .gather = toy_gather, .restore = toy_restore, .evaluate = toy_evaluate};
+  mimic_dagger *d;
+  mimic_status st = mimic_dagger_open(&cfg, &src, &d);
+  if (!st) st = mimic_dagger_run(d, rows, 8, n_rows);
+  mimic_dagger_close(d);
+  mimic_expert_free(e);
+  mimic_policy_free(learner);
+  if (asked) *asked = te.asked;
+  return st;
 }
 
 static void test_uncertainty_sampling_learns_threshold(void **state) {
   (void)state;
-  toy t = {.quit_after = -1, .durable_round = -1, .lo = 0, .hi = 99};
-  mimic_dagger_ops ops = toy_ops(&t);
-  mimic_dagger_config cfg = {.rounds = 8, .seed = 1};
-  mimic_beta_parse("indicator", &cfg.beta);
-  mimic_query_parse("least-confident:1", &cfg.query);
   mimic_dagger_round rows[8];
   int n_rows;
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, rows, 8, &n_rows), MIMIC_OK);
+  assert_int_equal(toy_run("least-confident:1", "indicator", 8, -1, NULL, rows, &n_rows, NULL),
+                   MIMIC_OK);
   assert_int_equal(n_rows, 8);
   /* one label per round, always next to the current guess: binary search */
   for (int i = 0; i < 8; i++) {
@@ -195,45 +227,60 @@ static void test_uncertainty_sampling_learns_threshold(void **state) {
   assert_true(rows[7].metrics[0] == 1.0); /* 8 labels locate the threshold exactly */
 
   /* random querying with the same budget does worse */
-  toy r = {.quit_after = -1, .durable_round = -1, .lo = 0, .hi = 99};
-  ops = toy_ops(&r);
-  mimic_query_parse("random:1", &cfg.query);
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, rows, 8, &n_rows), MIMIC_OK);
+  assert_int_equal(toy_run("random:1", "indicator", 8, -1, NULL, rows, &n_rows, NULL), MIMIC_OK);
   assert_true(rows[7].metrics[0] < 1.0);
 }
 
 static void test_quit_and_resume(void **state) {
   (void)state;
-  toy t = {.quit_after = 5, .durable_round = -1, .lo = 0, .hi = 99};
-  mimic_dagger_ops ops = toy_ops(&t);
-  mimic_dagger_config cfg = {.rounds = 4, .seed = 1};
-  mimic_beta_parse("constant:0", &cfg.beta);
-  mimic_query_parse("least-confident:2", &cfg.query);
-  mimic_dagger_round rows[4];
+  char *db = tu_tmp_path("toy.sqlite");
+  mimic_labelstore *store;
+  assert_int_equal(mimic_labelstore_open(db, NULL, &store), MIMIC_OK);
+  mimic_dagger_round rows[8];
   int n_rows;
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, rows, 4, &n_rows), MIMIC_ERR_INTERRUPTED);
-  assert_int_equal(n_rows, 2);          /* rounds 0 and 1 finished */
-  assert_int_equal(t.durable_round, 1); /* round 2 was cut short */
-  assert_int_equal(toy_size(&t), 5);    /* but its answer was kept */
-  t.quit_after = -1;
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, rows, 4, &n_rows), MIMIC_OK);
+  long asked;
+  assert_int_equal(toy_run("least-confident:2", "constant:0", 4, 5, store, rows, &n_rows, &asked),
+                   MIMIC_ERR_INTERRUPTED);
+  assert_int_equal(n_rows, 2); /* rounds 0 and 1 finished */
+  int64_t n;
+  assert_int_equal(mimic_labelstore_count(store, 0, &n), MIMIC_OK);
+  assert_int_equal(n, 5); /* round 2 was cut short, but its answer was kept */
+  assert_int_equal(toy_run("least-confident:2", "constant:0", 4, -1, store, rows, &n_rows, &asked),
+                   MIMIC_OK);
   assert_int_equal(n_rows, 2); /* rounds 2 and 3 */
   assert_int_equal(rows[0].round, 2);
-  assert_int_equal(rows[0].queried, 1); /* only the rest of round 2's budget */
-  assert_int_equal(toy_size(&t), 8);
+  assert_int_equal(rows[0].queried, 2); /* round 2's budget: one replayed from the log ... */
+  assert_int_equal(asked, 3);           /* ... and only the rest asked: 1 + round 3's 2 */
+  assert_int_equal(mimic_labelstore_count(store, 0, &n), MIMIC_OK);
+  assert_int_equal(n, 8);
+  /* a session that ran its rounds goes on when given more */
+  assert_int_equal(toy_run("least-confident:2", "constant:0", 5, -1, store, rows, &n_rows, &asked),
+                   MIMIC_OK);
+  assert_int_equal(n_rows, 1);
+  assert_int_equal(rows[0].round, 4);
+  assert_int_equal(asked, 2);
+  mimic_labelstore_close(store);
+  free(db);
 }
 
 static void test_bad_config(void **state) {
   (void)state;
-  toy t = {.durable_round = -1};
-  mimic_dagger_ops ops = toy_ops(&t);
-  mimic_dagger_config cfg = {.rounds = 0};
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, NULL, 0, NULL), MIMIC_ERR_INVALID);
-  cfg.rounds = 2;
-  mimic_query_parse("entropy:3", &cfg.query);
-  ops.uncertainty = NULL;
-  assert_int_equal(mimic_dagger_run(&cfg, &ops, NULL, 0, NULL), MIMIC_ERR_INVALID);
-  assert_non_null(strstr(mimic_errmsg(), "gives no confidence"));
+  mimic_dagger_round rows[8];
+  int n_rows;
+  assert_int_equal(toy_run("all", "indicator", 0, -1, NULL, rows, &n_rows, NULL),
+                   MIMIC_ERR_INVALID);
+  /* a rule that ranks by confidence needs a learner that gives probabilities */
+  mimic_space box = {.kind = MIMIC_SPACE_BOX, .dim = 1};
+  mimic_policy *random;
+  assert_int_equal(mimic_policy_random(&box, &random), MIMIC_OK);
+  mimic_dagger_config cfg = {.rounds = 1, .learner = random, .expert = NULL};
+  mimic_dagger_source src = {.gather = toy_gather, .restore = toy_restore};
+  mimic_dagger *d;
+  assert_int_equal(mimic_dagger_open(&cfg, &src, &d), MIMIC_OK);
+  assert_int_equal(mimic_dagger_run(d, NULL, 0, NULL), MIMIC_ERR_INVALID);
+  assert_non_null(strstr(mimic_errmsg(), "learner and an expert"));
+  mimic_dagger_close(d);
+  mimic_policy_free(random);
 }
 
 int main(void) {

@@ -23,6 +23,7 @@
 static mimic_text_data train, test;
 static char **ids;
 static mimic_labelset intents; /* every label of the training set */
+static mimic_codec *codec;     /* every run's labels pass through it */
 
 static int setup(void **state) {
   (void)state;
@@ -34,6 +35,7 @@ static int setup(void **state) {
   if (mimic_text_read(path, &o, &test)) return -1;
   ids = calloc(train.n, sizeof *ids);
   for (size_t i = 0; i < train.n; i++) ids[i] = mimic_asprintf("%lld", (long long)train.row[i]);
+  if (mimic_text_codec(&codec)) return -1;
   return mimic_labelset_build(&intents, (const char *const *)train.label, train.n, NULL) ? -1 : 0;
 }
 
@@ -41,6 +43,7 @@ static int teardown(void **state) {
   (void)state;
   mimic_text_strings_free(ids, train.n);
   mimic_labelset_free(&intents);
+  mimic_codec_free(codec);
   mimic_text_data_free(&train);
   mimic_text_data_free(&test);
   return 0;
@@ -109,11 +112,11 @@ static mimic_text_dagger_input input_of(const split *s) {
                                    .labels = (const char *const *)intents.names};
 }
 
-static mimic_text_expert *gold_expert(void) {
-  mimic_text_expert *e = NULL;
-  assert_int_equal(mimic_text_expert_table("file:train.csv", (const char *const *)train.text,
-                                           (const char *const *)train.label,
-                                           (const char *const *)ids, train.n, &e),
+static mimic_expert *gold_expert(void) {
+  mimic_expert *e = NULL;
+  assert_int_equal(mimic_expert_table(codec, "file:train.csv", train.n, (const char *const *)ids,
+                                      (const char *const *)train.text,
+                                      (const char *const *)train.label, NULL, &e),
                    MIMIC_OK);
   return e;
 }
@@ -122,7 +125,7 @@ static mimic_text_expert *gold_expert(void) {
  * and can follow a script ('g' gold, 's' skip, 'u' undo, 'q' quit, 'x' a
  * wrong label) or kill the process at question `kill_at` (1-based). */
 typedef struct recorder {
-  mimic_text_expert *gold;
+  mimic_expert *gold;
   char **asked;
   bool *again;
   size_t n, cap;
@@ -130,31 +133,35 @@ typedef struct recorder {
   long kill_at;
 } recorder;
 
-static mimic_status rec_ask(void *u, const mimic_text_question *q, mimic_text_reply *r) {
-  recorder *rc = u;
+static mimic_status rec_label(mimic_expert *e, const mimic_questions *q, mimic_answer *a) {
+  recorder *rc = e->impl;
+  assert_int_equal(q->n, 1); /* like a person: one question at a time */
   if (rc->n == rc->cap) {
     rc->cap = rc->cap ? 2 * rc->cap : 64;
     rc->asked = realloc(rc->asked, rc->cap * sizeof *rc->asked);
     rc->again = realloc(rc->again, rc->cap * sizeof *rc->again);
   }
   rc->again[rc->n] = q->again;
-  rc->asked[rc->n++] = strdup(q->item);
+  rc->asked[rc->n++] = strdup(q->keys[0]);
   if (rc->kill_at > 0 && (long)rc->n == rc->kill_at) raise(SIGKILL);
   char c = rc->script && rc->n <= strlen(rc->script) ? rc->script[rc->n - 1] : 'g';
   switch (c) {
-  case 's': r->kind = MIMIC_TEXT_REPLY_SKIP; return MIMIC_OK;
-  case 'u': r->kind = MIMIC_TEXT_REPLY_UNDO; return MIMIC_OK;
-  case 'q': r->kind = MIMIC_TEXT_REPLY_QUIT; return MIMIC_OK;
+  case 's': a->kind = MIMIC_ANSWER_SKIP; return MIMIC_OK;
+  case 'u': a->kind = MIMIC_ANSWER_UNDO; return MIMIC_OK;
+  case 'q': a->kind = MIMIC_ANSWER_QUIT; return MIMIC_OK;
   default: break;
   }
-  MIMIC_TRY(mimic_text_expert_ask(rc->gold, q, r));
-  if (c == 'x') r->label = (r->label + 1) % q->labels->n;
+  MIMIC_TRY(mimic_expert_label(rc->gold, q, a));
+  if (c == 'x') a->action[0] = (float)(((int)a->action[0] + 1) % mimic_codec_n_names(e->codec));
   return MIMIC_OK;
 }
 
-static mimic_text_expert *recorder_expert(recorder *rc) {
-  mimic_text_expert *e = NULL;
-  assert_int_equal(mimic_text_expert_new("file:train.csv", rec_ask, rc, NULL, &e), MIMIC_OK);
+static const mimic_expert_class recorder_class = {.kind = "recorder", .label = rec_label};
+
+static mimic_expert *recorder_expert(recorder *rc) {
+  mimic_expert *e = NULL;
+  assert_int_equal(mimic_expert_alloc(&recorder_class, codec, "file:train.csv", &e), MIMIC_OK);
+  e->impl = rc;
   return e;
 }
 
@@ -204,9 +211,9 @@ static void test_accuracy_grows(void **state) {
   mimic_text_dagger_config cfg = mimic_text_dagger_defaults();
   cfg.rounds = 4;
   cfg.query = (mimic_query_rule){MIMIC_QUERY_MARGIN, 0, 60};
-  mimic_text_expert *gold = gold_expert();
+  mimic_expert *gold = gold_expert();
   mimic_text_dagger_result r, r2;
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, gold, NULL, &r), MIMIC_OK);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, gold, NULL, &r), MIMIC_OK);
   assert_int_equal(r.n_rows, 5); /* the seed model, then 4 rounds */
   for (int k = 0; k < 5; k++) {
     assert_int_equal(r.rows[k].round, k - 1);
@@ -221,11 +228,11 @@ static void test_accuracy_grows(void **state) {
   assert_true(r.rows[4].metrics[1] > r.rows[0].metrics[1] + 0.10);
   for (int k = 1; k < 5; k++) assert_true(r.rows[k].metrics[0] > r.rows[k - 1].metrics[0] - 0.02);
   /* the same run again: the same numbers, bit for bit */
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, gold, NULL, &r2), MIMIC_OK);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, gold, NULL, &r2), MIMIC_OK);
   for (int k = 0; k < 5; k++) assert_true(r.rows[k].metrics[0] == r2.rows[k].metrics[0]);
   mimic_text_dagger_result_free(&r);
   mimic_text_dagger_result_free(&r2);
-  mimic_text_expert_free(gold);
+  mimic_expert_free(gold);
   split_free(&s);
 }
 
@@ -240,9 +247,9 @@ static mimic_status run_with(const char *db, const char *rule, recorder *rc,
   cfg.seed = 3;
   mimic_labelstore *store = NULL;
   assert_int_equal(mimic_labelstore_open(db, NULL, &store), MIMIC_OK);
-  mimic_text_expert *e = recorder_expert(rc);
-  mimic_status st = mimic_text_dagger_run(&cfg, &in, e, store, res);
-  mimic_text_expert_free(e);
+  mimic_expert *e = recorder_expert(rc);
+  mimic_status st = mimic_text_dagger_run(&cfg, &in, codec, e, store, res);
+  mimic_expert_free(e);
   mimic_labelstore_close(store);
   split_free(&s);
   return st;
@@ -301,7 +308,7 @@ static void check_resume_after_kill(const char *rule) {
   }
   free(want);
   free(db_ref);
-  mimic_text_expert_free(ref.gold);
+  mimic_expert_free(ref.gold);
   recorder_free(&ref);
   mimic_text_dagger_result_free(&rr);
 }
@@ -365,7 +372,7 @@ static void test_undo_skip_quit_resume(void **state) {
   recorder_free(&rc);
   recorder_free(&rest);
   recorder_free(&ref);
-  mimic_text_expert_free(ref.gold);
+  mimic_expert_free(ref.gold);
   mimic_text_dagger_result_free(&r);
   mimic_text_dagger_result_free(&r2);
   mimic_text_dagger_result_free(&rr);
@@ -398,7 +405,7 @@ static void test_skipped_items_are_not_asked_again(void **state) {
   assert_non_null(strstr(mimic_errmsg(), "query rule"));
   mimic_text_dagger_result_free(&r);
   mimic_text_dagger_result_free(&r2);
-  mimic_text_expert_free(rc.gold);
+  mimic_expert_free(rc.gold);
   recorder_free(&rc);
   free(db);
 }
@@ -439,36 +446,36 @@ static void test_program_expert(void **state) {
   mimic_labelstore *store;
   assert_int_equal(mimic_labelstore_open(db, NULL, &store), MIMIC_OK);
   char *cmd = mimic_asprintf("env BAD=3 %s", script);
-  mimic_text_expert *e;
-  assert_int_equal(mimic_text_expert_program(cmd, 10, &e), MIMIC_OK);
+  mimic_expert *e;
+  assert_int_equal(mimic_expert_program(cmd, codec, 10, &e), MIMIC_OK);
   mimic_text_dagger_result r;
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, e, store, &r), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, e, store, &r), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "no_such_label"));
   assert_non_null(strstr(mimic_errmsg(), "not one of the"));
   assert_non_null(strstr(mimic_errmsg(), "train.csv:"));
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
   mimic_text_dagger_result_free(&r);
   int64_t n;
   assert_int_equal(mimic_labelstore_count(store, 0, &n), MIMIC_OK);
   assert_int_equal(n, 20 + 2); /* the seed and the two answers before the bad one */
   /* a good program finishes the session from where the bad one stopped */
-  assert_int_equal(mimic_text_expert_program(script, 10, &e), MIMIC_OK);
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, e, store, &r), MIMIC_OK);
+  assert_int_equal(mimic_expert_program(script, codec, 10, &e), MIMIC_OK);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, e, store, &r), MIMIC_OK);
   assert_true(r.resumed);
   assert_int_equal(r.n_asked, 6);
   assert_int_equal(r.n_answers, 8);
   char *name = mimic_asprintf("cmd:%s", script);
-  assert_string_equal(mimic_text_expert_name(e), name);
+  assert_string_equal(e->name, name);
   free(name);
   assert_int_equal(mimic_labelstore_count(store, 0, &n), MIMIC_OK);
   assert_int_equal(n, 28);
   mimic_label_list l;
   assert_int_equal(mimic_labelstore_fetch(store, 0, &l), MIMIC_OK);
-  assert_string_equal(l.r[27].labeler, mimic_text_expert_name(e));
+  assert_string_equal(l.r[27].labeler, e->name);
   assert_int_equal(l.r[27].round, 2);
   assert_non_null(strstr(l.r[27].meta, "\"guess\""));
   mimic_label_list_free(&l);
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
   mimic_text_dagger_result_free(&r);
   mimic_labelstore_close(store);
   free(cmd);
@@ -477,62 +484,66 @@ static void test_program_expert(void **state) {
   split_free(&s);
 }
 
+/* Asks a text expert one question about a document with the labels names. */
+static mimic_status ask_one(mimic_expert *e, const mimic_labelset *labels, const char *key,
+                            const char *id, const char *text, float *label) {
+  assert_int_equal(mimic_text_codec_set_labels(codec, labels), MIMIC_OK);
+  mimic_text_doc doc = {.text = text};
+  const void *item = &doc;
+  mimic_questions q = {.n = 1, .items = &item, .keys = &key, .ids = id ? &id : NULL};
+  mimic_answer a = {.action = label};
+  mimic_status st = mimic_expert_label(e, &q, &a);
+  if (!st) assert_int_equal(a.kind, MIMIC_ANSWER_ACTION);
+  return st;
+}
+
 static void test_file_expert_lookup(void **state) {
   (void)state;
   const char *texts[] = {"my card is late", "refund please", "my card is late", "top up"};
   const char *labels[] = {"card_arrival", "refund", "card_delivery", "top_up"};
   const char *idv[] = {"10", "11", "12", "13"};
-  mimic_text_expert *e;
-  assert_int_equal(mimic_text_expert_table("file:gold.csv", texts, labels, idv, 4, &e), MIMIC_OK);
+  mimic_expert *e;
+  assert_int_equal(mimic_expert_table(codec, "file:gold.csv", 4, idv, texts, labels, NULL, &e),
+                   MIMIC_OK);
   const char *const *known;
-  assert_int_equal(mimic_text_expert_labels(e, &known), 4);
+  assert_int_equal(mimic_expert_table_labels(e, &known), 4);
   assert_string_equal(known[0], "card_arrival");
   mimic_labelset ls;
   const char *names[] = {"card_arrival", "card_delivery", "refund", "top_up"};
   assert_int_equal(mimic_labelset_from_names(&ls, names, 4), MIMIC_OK);
-  mimic_text_question q = {.item = "pool.csv:3", .text = "my card is late", .labels = &ls};
-  mimic_text_reply r;
+  float r;
   /* by text: the first occurrence */
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_OK);
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_LABEL);
-  assert_string_equal(ls.names[r.label], "card_arrival");
+  assert_int_equal(ask_one(e, &ls, "pool.csv:3", NULL, "my card is late", &r), MIMIC_OK);
+  assert_string_equal(ls.names[(int)r], "card_arrival");
   /* by id: the exact item */
-  q.id = "12";
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_OK);
-  assert_string_equal(ls.names[r.label], "card_delivery");
+  assert_int_equal(ask_one(e, &ls, "pool.csv:3", "12", "my card is late", &r), MIMIC_OK);
+  assert_string_equal(ls.names[(int)r], "card_delivery");
   /* an unknown id falls back to the text; an unknown text is an error naming the item */
-  q.id = "99";
-  q.text = "refund please";
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_OK);
-  assert_string_equal(ls.names[r.label], "refund");
-  q.text = "something else";
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_ERR_NOT_FOUND);
+  assert_int_equal(ask_one(e, &ls, "pool.csv:3", "99", "refund please", &r), MIMIC_OK);
+  assert_string_equal(ls.names[(int)r], "refund");
+  assert_int_equal(ask_one(e, &ls, "pool.csv:3", "99", "something else", &r), MIMIC_ERR_NOT_FOUND);
   assert_non_null(strstr(mimic_errmsg(), "pool.csv:3"));
   /* a label the session does not offer */
   mimic_labelset small;
   assert_int_equal(mimic_labelset_from_names(&small, names, 2), MIMIC_OK);
-  q.text = "top up";
-  q.id = NULL;
-  q.labels = &small;
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_ERR_INVALID);
+  assert_int_equal(ask_one(e, &small, "pool.csv:3", NULL, "top up", &r), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "'top_up'"));
   mimic_labelset_free(&small);
   mimic_labelset_free(&ls);
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
   /* a file: CSV with an id column */
   char *path = tu_tmp_path("gold.csv");
   FILE *f = fopen(path, "w");
   fputs("id,text,category\n7,\"hello, world\",greet\n8,bye,leave\n", f);
   fclose(f);
-  assert_int_equal(mimic_text_expert_file(path, NULL, NULL, &e), MIMIC_OK);
+  assert_int_equal(mimic_text_expert_file(path, NULL, NULL, codec, &e), MIMIC_OK);
   const char *n2[] = {"greet", "leave"};
   assert_int_equal(mimic_labelset_from_names(&ls, n2, 2), MIMIC_OK);
-  q = (mimic_text_question){.item = "p:1", .id = "8", .text = "not in the file", .labels = &ls};
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_OK);
-  assert_string_equal(ls.names[r.label], "leave");
-  assert_non_null(strstr(mimic_text_expert_name(e), "file:"));
+  assert_int_equal(ask_one(e, &ls, "p:1", "8", "not in the file", &r), MIMIC_OK);
+  assert_string_equal(ls.names[(int)r], "leave");
+  assert_non_null(strstr(e->name, "file:"));
   mimic_labelset_free(&ls);
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
   /* a JSON Lines file with integer ids */
   char *jpath = tu_tmp_path("gold.jsonl");
   f = fopen(jpath, "w");
@@ -540,25 +551,24 @@ static void test_file_expert_lookup(void **state) {
         "\"y\"}\n",
         f);
   fclose(f);
-  assert_int_equal(mimic_text_expert_file(jpath, NULL, NULL, &e), MIMIC_OK);
+  assert_int_equal(mimic_text_expert_file(jpath, NULL, NULL, codec, &e), MIMIC_OK);
   const char *n3[] = {"x", "y"};
   assert_int_equal(mimic_labelset_from_names(&ls, n3, 2), MIMIC_OK);
-  q = (mimic_text_question){.item = "p:2", .id = "6", .text = "zzz", .labels = &ls};
-  assert_int_equal(mimic_text_expert_ask(e, &q, &r), MIMIC_OK);
-  assert_string_equal(ls.names[r.label], "y");
+  assert_int_equal(ask_one(e, &ls, "p:2", "6", "zzz", &r), MIMIC_OK);
+  assert_string_equal(ls.names[(int)r], "y");
   mimic_labelset_free(&ls);
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
   free(path);
   free(jpath);
 }
 
 /* Answers typed into a pipe, one line each. */
-static mimic_text_reply ask_human(mimic_text_expert *e, int wfd, const char *lines,
-                                  const mimic_text_question *q) {
+static mimic_answer ask_human(mimic_expert *e, int wfd, const char *lines, const mimic_questions *q,
+                              float *label) {
   if (lines) assert_int_equal(write(wfd, lines, strlen(lines)), (ssize_t)strlen(lines));
-  mimic_text_reply r;
-  assert_int_equal(mimic_text_expert_ask(e, q, &r), MIMIC_OK);
-  return r;
+  mimic_answer a = {.action = label};
+  assert_int_equal(mimic_expert_label(e, q, &a), MIMIC_OK);
+  return a;
 }
 
 static void test_human_expert(void **state) {
@@ -566,52 +576,57 @@ static void test_human_expert(void **state) {
   int fd[2];
   assert_int_equal(pipe(fd), 0);
   FILE *out = tmpfile();
-  mimic_text_expert *e;
-  assert_int_equal(mimic_text_expert_human(fd[0], out, &e), MIMIC_OK);
-  assert_true(mimic_text_expert_is_human(e));
   mimic_labelset ls;
   const char *names[] = {"card_arrival", "card_linking", "refund", "top_up", "5"};
   assert_int_equal(mimic_labelset_from_names(&ls, names, 5), MIMIC_OK);
+  assert_int_equal(mimic_text_codec_set_labels(codec, &ls), MIMIC_OK);
+  mimic_expert *e;
+  assert_int_equal(mimic_text_expert_open(
+                       "human", codec, &(mimic_text_expert_opts){.in_fd = fd[0], .out = out}, &e),
+                   MIMIC_OK);
+  assert_true(e->person);
   /* sorted: 5, card_arrival, card_linking, refund, top_up; list numbers start at 4 */
-  const int32_t g[3] = {3, 1, 2};
-  const double p[3] = {0.5, 0.3, 0.1};
-  mimic_text_question q = {.item = "pool.csv:9",
-                           .text = "where is my refund?\nstill waiting",
-                           .labels = &ls,
-                           .n_guesses = 3,
-                           .guess = g,
-                           .guess_p = p,
-                           .round = 1,
-                           .rounds = 3,
-                           .number = 2,
-                           .count = 10};
-  mimic_text_reply r = ask_human(e, fd[1], "1\n", &q);
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_LABEL);
-  assert_string_equal(ls.names[r.label], "refund");
-  r = ask_human(e, fd[1], "  2 \n", &q);
-  assert_string_equal(ls.names[r.label], "card_arrival");
-  r = ask_human(e, fd[1], "4\n", &q); /* the first of the list */
-  assert_string_equal(ls.names[r.label], "5");
-  r = ask_human(e, fd[1], "8\n", &q);
-  assert_string_equal(ls.names[r.label], "top_up");
-  r = ask_human(e, fd[1], "99\n0\nref\n", &q); /* out of range twice, then a prefix */
-  assert_string_equal(ls.names[r.label], "refund");
-  r = ask_human(e, fd[1], "card\ncard_l\n", &q); /* ambiguous, then unique */
-  assert_string_equal(ls.names[r.label], "card_linking");
-  r = ask_human(e, fd[1], "CARD_ARRIVAL\n", &q);
-  assert_string_equal(ls.names[r.label], "card_arrival");
-  r = ask_human(e, fd[1], "=5\n", &q);
-  assert_string_equal(ls.names[r.label], "5");
-  r = ask_human(e, fd[1], "xyz\n\nl\n?\ns\n", &q); /* unknown, empty, list, help, skip */
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_SKIP);
-  r = ask_human(e, fd[1], "u\nq\n", &q); /* nothing to undo: asked again; then quit */
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_QUIT);
+  const double p[5] = {0, 0.3, 0.1, 0.5, 0};
+  mimic_text_doc doc = {.text = "where is my refund?\nstill waiting"};
+  const void *item = &doc;
+  const char *key = "pool.csv:9";
+  mimic_questions q = {.n = 1,
+                       .items = &item,
+                       .keys = &key,
+                       .guess_proba = p,
+                       .guess_k = 5,
+                       .round = 1,
+                       .rounds = 3,
+                       .number = 2,
+                       .count = 10};
+  float r;
+  mimic_answer a = ask_human(e, fd[1], "1\n", &q, &r);
+  assert_int_equal(a.kind, MIMIC_ANSWER_ACTION);
+  assert_string_equal(ls.names[(int)r], "refund");
+  ask_human(e, fd[1], "  2 \n", &q, &r);
+  assert_string_equal(ls.names[(int)r], "card_arrival");
+  ask_human(e, fd[1], "4\n", &q, &r); /* the first of the list */
+  assert_string_equal(ls.names[(int)r], "5");
+  ask_human(e, fd[1], "8\n", &q, &r);
+  assert_string_equal(ls.names[(int)r], "top_up");
+  ask_human(e, fd[1], "99\n0\nref\n", &q, &r); /* out of range twice, then a prefix */
+  assert_string_equal(ls.names[(int)r], "refund");
+  ask_human(e, fd[1], "card\ncard_l\n", &q, &r); /* ambiguous, then unique */
+  assert_string_equal(ls.names[(int)r], "card_linking");
+  ask_human(e, fd[1], "CARD_ARRIVAL\n", &q, &r);
+  assert_string_equal(ls.names[(int)r], "card_arrival");
+  ask_human(e, fd[1], "=5\n", &q, &r);
+  assert_string_equal(ls.names[(int)r], "5");
+  a = ask_human(e, fd[1], "xyz\n\nl\n?\ns\n", &q, &r); /* unknown, empty, list, help, skip */
+  assert_int_equal(a.kind, MIMIC_ANSWER_SKIP);
+  a = ask_human(e, fd[1], "u\nq\n", &q, &r); /* nothing to undo: asked again; then quit */
+  assert_int_equal(a.kind, MIMIC_ANSWER_QUIT);
   q.can_undo = true;
-  r = ask_human(e, fd[1], "undo\n", &q);
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_UNDO);
+  a = ask_human(e, fd[1], "undo\n", &q, &r);
+  assert_int_equal(a.kind, MIMIC_ANSWER_UNDO);
   close(fd[1]);
-  r = ask_human(e, -1, NULL, &q); /* end of input */
-  assert_int_equal(r.kind, MIMIC_TEXT_REPLY_QUIT);
+  a = ask_human(e, -1, NULL, &q, &r); /* end of input */
+  assert_int_equal(a.kind, MIMIC_ANSWER_QUIT);
   /* what the person saw */
   fflush(out);
   rewind(out);
@@ -630,7 +645,7 @@ static void test_human_expert(void **state) {
   fclose(out);
   close(fd[0]);
   mimic_labelset_free(&ls);
-  mimic_text_expert_free(e);
+  mimic_expert_free(e);
 }
 
 static void test_bad_configs(void **state) {
@@ -638,27 +653,28 @@ static void test_bad_configs(void **state) {
   split s = make_split(5, 20, 50, 0);
   mimic_text_dagger_input in = input_of(&s);
   mimic_text_dagger_config cfg = mimic_text_dagger_defaults();
-  mimic_text_expert *gold = gold_expert();
+  mimic_expert *gold = gold_expert();
   mimic_text_dagger_result r;
   cfg.rounds = 0;
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, gold, NULL, &r), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, gold, NULL, &r), MIMIC_ERR_INVALID);
   cfg.rounds = 1;
   in.n_pool = 0;
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, gold, NULL, &r), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, gold, NULL, &r), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "pool is empty"));
   in = input_of(&s);
   in.n_labels = 0;
   const char *bad[] = {"ok", ""};
   in.labels = bad;
   in.n_labels = 2;
-  assert_int_equal(mimic_text_dagger_run(&cfg, &in, gold, NULL, &r), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_text_dagger_run(&cfg, &in, codec, gold, NULL, &r), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "label 22 "));
-  mimic_text_expert *x;
-  assert_int_equal(mimic_text_expert_open("oracle", NULL, &x), MIMIC_ERR_INVALID);
+  mimic_expert *x;
+  assert_int_equal(mimic_text_expert_open("oracle", codec, NULL, &x), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "unknown expert 'oracle'"));
-  assert_int_equal(mimic_text_expert_open("cmd:", NULL, &x), MIMIC_ERR_INVALID);
-  assert_int_equal(mimic_text_expert_open("file:/no/such/file.csv", NULL, &x), MIMIC_ERR_NOT_FOUND);
-  mimic_text_expert_free(gold);
+  assert_int_equal(mimic_text_expert_open("cmd:", codec, NULL, &x), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_text_expert_open("file:/no/such/file.csv", codec, NULL, &x),
+                   MIMIC_ERR_NOT_FOUND);
+  mimic_expert_free(gold);
   split_free(&s);
 }
 

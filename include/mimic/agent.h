@@ -353,6 +353,9 @@ mimic_status mimic_agent_learner(const mimic_agent_config *cfg, mimic_agent_voca
                                  mimic_policy **out);
 /* The fitted model of an agent learner (NULL before a fit or for another policy). */
 const mimic_agent_model *mimic_agent_learner_model(const mimic_policy *p);
+/* Moves the fitted model out of an agent learner (the caller frees it; the
+ * learner is unfitted again). NULL when there is none. */
+mimic_agent_model *mimic_agent_learner_take(mimic_policy *p);
 
 /* ---- arguments --------------------------------------------------------- */
 

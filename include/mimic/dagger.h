@@ -4,28 +4,35 @@
  * what it would have done in the states the learner reaches, aggregates
  * those labels and refits. Uncertainty sampling for a text classifier and
  * confidence-based deferral for an agent are the same loop with a rule for
- * which visited states go to the expert. This driver is written once; what
- * differs plugs in through mimic_dagger_ops:
+ * which visited states go to the expert. The driver here is that loop,
+ * written once; a domain plugs in a *state source* (where a round's states
+ * come from: rollouts of the beta-mixture, a pool of documents, slices of
+ * recorded conversations) and brings a learner and an expert with a codec
+ * (mimic/policy.h, mimic/expert.h). The driver owns everything else:
  *
- *   gather      this round's candidate states: rollouts of the beta-mixture
- *               in a vector environment, or the unlabeled pool of a text set.
- *               A source may label some candidates itself while gathering
- *               (the expert acted in that state, or the learner deferred).
- *   uncertainty per candidate, how unsure the learner is (higher = more).
- *   label       asks the expert about one candidate and stores the answer
- *               durably before returning.
- *   fit         refits the learner on everything labeled so far.
- *   evaluate    measures the learner (return, accuracy, ...).
- *   end_round   makes the round durable, so a killed run resumes after it.
+ *   the schedule of beta, the query rule and the uncertainty scores (from
+ *   the learner's probabilities), the expert's questions and their checks,
+ *   the label log (every answer on disk before the next question, or a
+ *   round's answers together for experts that repeat themselves exactly),
+ *   undo and skip, the labeled set and its fitting order, the learner's
+ *   refits, the per-round report, and resuming a killed run exactly: the
+ *   rounds it finished are restored from the log, the round in progress is
+ *   replayed and the answers it already got are taken from the log instead
+ *   of being asked again.
  *
- * The driver owns the schedule of beta, the query rule, counting and the
- * per-round report; it never looks inside a state. */
+ * A round is a pure function of the learner at its start and the expert's
+ * answers, so a replayed round asks the same questions in the same order. */
 #ifndef MIMIC_DAGGER_H
 #define MIMIC_DAGGER_H
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "mimic/core.h"
+#include "mimic/expert.h"
+#include "mimic/labelstore.h"
+#include "mimic/policy.h"
 #include "mimic/rng.h"
 
 #ifdef __cplusplus
@@ -94,81 +101,156 @@ size_t mimic_query_select(const mimic_query_rule *q, const double *scores,
 
 #define MIMIC_DAGGER_MAX_METRICS 4
 
-/* What one round did; the driver fills the counts, evaluate the metrics. */
+/* What one round did; the driver fills the counts, the source the metrics. */
 typedef struct mimic_dagger_round {
   int round;
   double beta;
   size_t candidates;   /* states gathered this round */
-  size_t queried;      /* expert labels this round (while gathering and by the query rule) */
-  long expert_queries; /* all expert calls so far (incl. those made while gathering) */
-  size_t dataset_size; /* labeled examples after aggregation */
+  size_t queried;      /* answers this round (on the spot and by the query rule) */
+  long expert_queries; /* all answers so far */
+  size_t dataset_size; /* labeled examples the learner was fitted on */
   int n_metrics;
   const char *metric_names[MIMIC_DAGGER_MAX_METRICS];
   double metrics[MIMIC_DAGGER_MAX_METRICS];
   double seconds;
 } mimic_dagger_round;
 
-typedef struct mimic_dagger_ops {
+typedef struct mimic_dagger mimic_dagger; /* a run in progress, handed to its source */
+
+/* Where an answer joins the labeled set: examples are fitted in ascending
+ * order; MIMIC_DAGGER_IN_ANSWER_ORDER puts it after everything answered
+ * before it. */
+#define MIMIC_DAGGER_IN_ANSWER_ORDER UINT64_MAX
+
+/* A state the learner met, as a source reports it. */
+typedef struct mimic_dagger_state {
+  const float *obs;   /* its observation row (copied), or NULL for an item */
+  const void *item;   /* its item (borrowed for the whole run), or NULL */
+  mimic_env *env;     /* the live environment in this state (read during the call only) */
+  const char *key;    /* its stable key (copied); NULL: "<round>:<candidate>" */
+  const char *id;     /* the id experts and label files know it by (copied), or NULL */
+  const float *known; /* the expert's answer, known without asking (a built-in expert's
+                         snapshot), or NULL; it counts as a question only if asked */
+  uint64_t order;     /* where its answer joins the labeled set (see above) */
+} mimic_dagger_state;
+
+/* A labeled example restored from the label log. */
+typedef struct mimic_dagger_example {
+  const float *obs; /* the state's row (copied by the driver), or NULL */
+  const void *item; /* its item (borrowed for the run), or NULL */
+  uint64_t order;   /* as mimic_dagger_state.order */
+} mimic_dagger_example;
+
+/* A domain's plug-in: where a round's states come from, and what the
+ * domain keeps of its own. */
+typedef struct mimic_dagger_source {
   void *ctx;
-  /* Optional: the first round to run (resume after the last durable round)
-   * and how many answers that round already holds (a session that stopped
-   * mid-round asks only the rest of its budget). */
-  mimic_status (*resume)(void *ctx, int *first_round, size_t *answered);
-  /* Gathers candidates for a round; *n gets their count. labeled[i] (sized
-   * by the source, read through `labeled`) marks ones labeled while gathering. */
-  mimic_status (*gather)(void *ctx, int round, double beta, size_t *n, const bool **labeled);
-  /* Writes one uncertainty score per candidate for the rule's kind (may be
-   * NULL when the rule is ALL). */
-  mimic_status (*uncertainty)(void *ctx, mimic_query_kind kind, double *scores, size_t n);
-  /* Asks the expert about candidate i and stores the answer durably.
-   * *added is false when the expert skipped it. MIMIC_ERR_INTERRUPTED
-   * stops the loop cleanly (a person quit). */
-  mimic_status (*label)(void *ctx, size_t i, bool *added);
-  /* Refits the learner on all labels. */
-  mimic_status (*fit)(void *ctx, int round);
-  /* Measures the learner; fills n_metrics, metric_names, metrics. */
+  /* Gathers round's candidates: reports the states the learner meets with
+   * mimic_dagger_add, and asks about those that need an answer at once
+   * (the expert acts in them: beta; an online rule) with mimic_dagger_ask. */
+  mimic_status (*gather)(void *ctx, mimic_dagger *d, int round, double beta);
+  /* Turns a stored answer (its key and state text) back into its state. */
+  mimic_status (*restore)(void *ctx, const char *key, const char *text, mimic_dagger_example *out);
+  /* Measures the learner after a round (may be NULL). */
   mimic_status (*evaluate)(void *ctx, int round, mimic_dagger_round *row);
-  /* Makes the round durable (the resume point). */
-  mimic_status (*end_round)(void *ctx, int round);
-  /* Labeled examples held now. */
-  size_t (*dataset_size)(void *ctx);
-  /* All expert calls so far. */
-  long (*expert_queries)(void *ctx);
-} mimic_dagger_ops;
+  /* The round is about to be made durable: saves what the source keeps and
+   * adds it to state (an object stored with the session; may be NULL). */
+  mimic_status (*end_round)(void *ctx, int round, json_t *state);
+  /* A run resumes after finishing rounds [0, first): state is what
+   * end_round stored (may be NULL). */
+  mimic_status (*resume)(void *ctx, int first, const json_t *state);
+} mimic_dagger_source;
 
 typedef struct mimic_dagger_config {
   int rounds;
   mimic_beta_schedule beta;
   mimic_query_rule query;
-  uint64_t seed; /* for RANDOM selection */
-  /* Called after each round (may be NULL), e.g. to print a table row. */
+  uint64_t seed;                 /* the random rule's draws (per round) */
+  mimic_policy *learner;         /* a learner (borrowed), refitted after every round */
+  mimic_expert *expert;          /* borrowed; its codec reads and writes answers */
+  const mimic_labeled *seed_set; /* labeled before any answer (a text seed, demonstrations), or
+                                    NULL; its items are borrowed for the run */
+  uint64_t fit_seed;             /* added to the round for each fit's seed */
+  long cap;                 /* keep at most this many answers for fitting (reservoir; rows only;
+                               0 = all) */
+  mimic_labelstore *store;  /* the label log (NULL: answers stay in memory, nothing resumes) */
+  const char *session;      /* the session's name in the store */
+  const char *session_kind; /* "dagger-env", "text-dagger", "agent-dagger" */
+  const char *settings;     /* a JSON object of what decides the questions: a resumed session
+                               must have been started with the same (NULL: {}) */
+  const char *data;         /* a JSON object kept with a new session, given back on resume */
+  bool log_seed;            /* store the seed set as answers of round 0 ... */
+  const char *seed_name;    /* ... keyed "<seed_name>:<1-based index>" (default "seed") */
+  const char *seed_labeler; /* ... with this labeler (default "seed") */
+  const char *learner_path; /* saves the learner after every round and reloads it on resume
+                               (a learner that warm-starts); NULL: resume refits */
+  bool evaluate_start;      /* report the learner before the first round run (round = first - 1) */
+  bool finish;              /* close the session when its last round is done: running it again is
+                               an error (else it resumes with nothing to do, or more rounds) */
+  bool progress;            /* a progress bar over each round's questions */
+  /* Called after every reported row (may be NULL). */
   void (*on_round)(const mimic_dagger_round *row, void *user);
   void *user;
 } mimic_dagger_config;
 
-/* Runs rounds [first, cfg->rounds) of the loop. rows (may be NULL, cap
- * entries) receives one row per round run; *n_rows their count. A person
- * quitting ends the loop with MIMIC_ERR_INTERRUPTED after the round's
- * answers are stored. */
-mimic_status mimic_dagger_run(const mimic_dagger_config *cfg, const mimic_dagger_ops *ops,
-                              mimic_dagger_round *rows, int cap, int *n_rows);
+/* Opens a run: the session in the store is created, or resumed when an
+ * unfinished one of that name exists and its settings match (else an error
+ * naming the setting that differs). */
+mimic_status mimic_dagger_open(const mimic_dagger_config *cfg, const mimic_dagger_source *source,
+                               mimic_dagger **out);
+/* True when the run resumes a session. */
+bool mimic_dagger_resumed(const mimic_dagger *d);
+/* The data a resumed session was started with (NULL for a new one). */
+const json_t *mimic_dagger_data(const mimic_dagger *d);
+/* Runs the rounds not yet finished. rows (may be NULL, cap entries) gets
+ * one row per round run (and the starting row with evaluate_start); *n_rows
+ * their count. A person quitting ends with MIMIC_ERR_INTERRUPTED after
+ * everything answered is stored; running again resumes. */
+mimic_status mimic_dagger_run(mimic_dagger *d, mimic_dagger_round *rows, int cap, int *n_rows);
+/* Answers given so far (not undone), questions asked in this run, skips. */
+void mimic_dagger_counts(const mimic_dagger *d, long *answers, long *asked, long *skipped);
+/* Frees a run (NULL is fine). */
+void mimic_dagger_close(mimic_dagger *d);
+
+/* ---- for state sources -------------------------------------------------- */
+
+/* Adds n states to this round's candidates; *first (may be NULL) gets the
+ * index of the first. */
+mimic_status mimic_dagger_add(mimic_dagger *d, const mimic_dagger_state *states, size_t n,
+                              size_t *first);
+/* Asks about candidates idx[0..n) now, in states that need an action
+ * (answers replayed from the log come first); envs (may be NULL) are the
+ * live environments in those states (a built-in expert reads them), the
+ * learner's guesses (may be NULL) are shown to people. actions [n x width]
+ * gets the answers. */
+mimic_status mimic_dagger_ask(mimic_dagger *d, const size_t *idx, size_t n, mimic_env *const *envs,
+                              const float *guess, const float *guess_conf, float *actions);
+/* Whether key was answered (1) or skipped (2) in a round before the
+ * current one, or neither (0): a pool's source leaves those out. */
+int mimic_dagger_settled(const mimic_dagger *d, const char *key);
+/* Whether candidate i got an answer this round; the action goes to action
+ * (may be NULL). A source reads them when it makes its round durable. */
+bool mimic_dagger_answer(const mimic_dagger *d, size_t i, float *action);
+/* The learner is fitted (before that, sources act at random or not at all). */
+bool mimic_dagger_learner_ready(const mimic_dagger *d);
 
 /* ---- DAgger in environments -------------------------------------------- */
 
 struct mimic_model;
 struct mimic_bc_config;
 
-/* DAgger on an environment: rollouts of the beta-mixture in N copies, an
- * expert (built-in, program, policy file or a person) labeling visited
- * states, BC refits with warm start, evaluation after every round, and
- * durable round-by-round storage in work_dir:
- *   work_dir/labels/        the labeled states, a Minari dataset (runs of
- *                           consecutive labeled steps form its episodes)
+/* DAgger on an environment: the state source of the driver above for
+ * rollouts of the beta-mixture in N copies, an expert (built-in, program,
+ * policy file or a person) labeling visited states, BC refits with warm
+ * start, evaluation after every round, and durable storage in work_dir:
+ *   work_dir/labels.sqlite  the label log: every answer (the observation,
+ *                           the action, who answered, the round) and the
+ *                           session's state (mimic/labelstore.h)
  *   work_dir/learner.mimic  the learner after the last finished round
  *   work_dir/best.mimic     the best learner so far (by mean return)
- *   work_dir/state.json     the round counter, query count and scores
- * A killed run resumes after its last finished round; a partial round's
- * data is discarded and redone. */
+ * A killed run resumes exactly: finished rounds come back from the log,
+ * the round in progress is replayed and answers already given are not
+ * asked again. A work folder started with other settings is refused. */
 typedef struct mimic_dagger_env_config {
   const char *env_id, *env_opts;
   const char *expert;       /* builtin, cmd:PROGRAM, human, or a policy file */

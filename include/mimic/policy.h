@@ -50,8 +50,6 @@ typedef struct mimic_act_batch {
                          probabilities (NAN rows where they know nothing); may be NULL */
   bool deterministic; /* argmax / mean instead of sampling */
   mimic_rng *rng;     /* for sampling (and mixtures); may be NULL when deterministic */
-  const float *hint;  /* optional: the learner's proposed actions [n x width], shown to people */
-  const float *hint_confidence; /* optional: [n] confidences of the hints */
 } mimic_act_batch;
 
 /* Answers a batch of states. */
@@ -103,18 +101,6 @@ mimic_status mimic_policy_reload(mimic_policy *p, const char *path);
 mimic_status mimic_policy_builtin_expert(const mimic_env *like, mimic_policy **out);
 /* Uniformly random actions from the space (seeded through the batch's rng). */
 mimic_status mimic_policy_random(const mimic_space *action_space, mimic_policy **out);
-/* An external program speaking docs/expert-protocol.md. */
-mimic_status mimic_policy_program(const char *cmdline, const mimic_env *like, double timeout_s,
-                                  mimic_policy **out);
-/* A person at the terminal: for each state, the environment's picture, the
- * learner's suggestion (batch hint) and the action keys; one key answers.
- * Keys: a digit picks action N, arrows and unique first letters pick named
- * actions (MiniGrid: left/right arrows turn, up moves forward), Enter or g
- * accepts the suggestion, q quits (MIMIC_ERR_INTERRUPTED). Reads in_fd (raw
- * mode when it is a terminal) and draws on out. Discrete actions only. */
-mimic_status mimic_policy_human(const mimic_env *like, int in_fd, FILE *out,
-                                mimic_policy **out_policy);
-
 /* Chooses the expert with probability beta, independently per state;
  * borrows both policies (they must outlive the mixture). */
 mimic_status mimic_policy_mixture(mimic_policy *expert, mimic_policy *learner, double beta,
@@ -143,8 +129,9 @@ mimic_status mimic_policy_describe_model(struct mimic_model *model, const char *
                                          const mimic_space *obs_space,
                                          const mimic_space *action_space, const char *extra_json);
 /* Opens a policy from a command-line spec: "expert"/"builtin" (the env's
- * built-in expert), "random", "cmd:PROGRAM ARGS" (docs/expert-protocol.md)
- * or the path of a policy file. env gives the spaces. */
+ * built-in expert), "random", "cmd:PROGRAM ARGS" (docs/expert-protocol.md),
+ * "human" (a person at the terminal) or the path of a policy file. env
+ * gives the spaces. */
 mimic_status mimic_policy_open(const char *spec, const mimic_env *env, double timeout_s,
                                mimic_policy **out);
 

@@ -9,12 +9,13 @@
  * plug-in of that one driver, like DAgger in environments; nothing here
  * reimplements the round loop.
  *
- * Experts: a label file (the gold label of an item, found by id or exact
- * text; for experiments), an external program (JSON Lines, see
+ * Experts are mimic's experts (mimic/expert.h) over the text codec: a label
+ * file (the gold label of an item, found by id or exact text; for
+ * experiments), an external program (JSON Lines, see
  * docs/expert-protocol.md) and a person at the terminal (the text, the
  * model's top guesses, and a prompt that takes a number, a label name or a
  * unique prefix, skip, undo and quit). Anything else can be an expert
- * through mimic_text_expert_new().
+ * through mimic_expert_alloc() with a class of its own.
  *
  * Durability: with a label store (mimic/labelstore.h) every answer is
  * committed, together with the session's resume state, before the next
@@ -29,6 +30,7 @@
 #include <stdio.h>
 
 #include "mimic/dagger.h"
+#include "mimic/expert.h"
 #include "mimic/labelstore.h"
 #include "mimic/text.h"
 
@@ -36,41 +38,16 @@
 extern "C" {
 #endif
 
-/* ---- experts ------------------------------------------------------------ */
+/* ---- the codec and experts ---------------------------------------------- */
 
-/* One question to an expert. */
-typedef struct mimic_text_question {
-  const char *item;             /* the item's stable key ("pool.csv:17") */
-  const char *id;               /* the item's id (the pool's id column), or NULL */
-  const char *text;             /* the document */
-  const mimic_labelset *labels; /* every label an answer may name (sorted) */
-  int n_guesses;                /* the model's top guesses (0 before any model) */
-  const int32_t *guess;         /* [n_guesses] ids into labels, most probable first */
-  const double *guess_p;        /* [n_guesses] their probabilities */
-  int round, rounds;            /* this round (1-based) of rounds */
-  size_t number, count;         /* question number (1-based) of count in the round (0: unknown) */
-  bool can_undo;                /* an answer of this round can be undone */
-  bool again;                   /* asked again after an undo */
-} mimic_text_question;
-
-typedef enum mimic_text_reply_kind {
-  MIMIC_TEXT_REPLY_LABEL = 0, /* label holds the answer */
-  MIMIC_TEXT_REPLY_SKIP,      /* no label for this item (it is not asked again) */
-  MIMIC_TEXT_REPLY_UNDO,      /* take back the previous answer of this round and ask it again */
-  MIMIC_TEXT_REPLY_QUIT,      /* stop now; the session can be resumed */
-} mimic_text_reply_kind;
-
-/* An expert's reply. */
-typedef struct mimic_text_reply {
-  mimic_text_reply_kind kind;
-  int32_t label; /* LABEL: id into question->labels */
-} mimic_text_reply;
-
-/* Answers one question (for mimic_text_expert_new). */
-typedef mimic_status (*mimic_text_ask_fn)(void *user, const mimic_text_question *q,
-                                          mimic_text_reply *r);
-
-typedef struct mimic_text_expert mimic_text_expert;
+/* The codec of text items (mimic_text_doc): what a program, a person and
+ * the label log see of a document. Its label list starts empty;
+ * mimic_text_dagger_run sets the session's. Free with mimic_codec_free. */
+mimic_status mimic_text_codec(mimic_codec **out);
+/* Sets the labels answers are ids into (copied). */
+mimic_status mimic_text_codec_set_labels(mimic_codec *c, const mimic_labelset *labels);
+/* The codec's labels. */
+const mimic_labelset *mimic_text_codec_labels(const mimic_codec *c);
 
 /* Options of mimic_text_expert_open (a zeroed struct gives the defaults). */
 typedef struct mimic_text_expert_opts {
@@ -81,36 +58,16 @@ typedef struct mimic_text_expert_opts {
   FILE *out;                        /* human: where questions go (default stderr) */
 } mimic_text_expert_opts;
 
-/* Opens an expert from a spec: "human", "file:PATH" or "cmd:PROGRAM ARGS". */
-mimic_status mimic_text_expert_open(const char *spec, const mimic_text_expert_opts *opts,
-                                    mimic_text_expert **out);
-/* A person at the terminal: questions to out, one answer per line from in_fd. */
-mimic_status mimic_text_expert_human(int in_fd, FILE *out, mimic_text_expert **e);
-/* An external program speaking JSON Lines (docs/expert-protocol.md, "kind": "text"). */
-mimic_status mimic_text_expert_program(const char *cmdline, double timeout_s,
-                                       mimic_text_expert **e);
-/* A label file: answers the gold label of an item, found by id when the
- * question has one and the file has an id column, else by exact text. */
+/* Opens an expert for the text codec from a spec: "human", "file:PATH"
+ * (gold labels) or "cmd:PROGRAM ARGS". */
+mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
+                                    const mimic_text_expert_opts *opts, mimic_expert **out);
+/* A label file as the expert: each item's gold label, found by id when the
+ * question has one and the file has an id column, else by exact text
+ * (a table expert: mimic_expert_table). */
 mimic_status mimic_text_expert_file(const char *path, const mimic_text_read_opts *read,
-                                    const char *id_column, mimic_text_expert **e);
-/* The same from memory: n texts with labels (copied) and optional ids; name is the labeler. */
-mimic_status mimic_text_expert_table(const char *name, const char *const *texts,
-                                     const char *const *labels, const char *const *ids, size_t n,
-                                     mimic_text_expert **e);
-/* Any other expert: ask(user, ...) answers; free_user (may be NULL) runs at free. */
-mimic_status mimic_text_expert_new(const char *name, mimic_text_ask_fn ask, void *user,
-                                   void (*free_user)(void *), mimic_text_expert **e);
-/* Asks one question; a LABEL reply is checked to name one of q->labels. */
-mimic_status mimic_text_expert_ask(mimic_text_expert *e, const mimic_text_question *q,
-                                   mimic_text_reply *r);
-/* Who answers, as recorded with each label: "human", "file:gold.csv", "cmd:./oracle". */
-const char *mimic_text_expert_name(const mimic_text_expert *e);
-/* True for a person (no progress bars while it is asked). */
-bool mimic_text_expert_is_human(const mimic_text_expert *e);
-/* Labels the expert can give that are known beforehand (a label file's), sorted; 0 if none. */
-size_t mimic_text_expert_labels(const mimic_text_expert *e, const char *const **labels);
-/* Stops a program, frees the expert (NULL is fine). */
-void mimic_text_expert_free(mimic_text_expert *e);
+                                    const char *id_column, const mimic_codec *codec,
+                                    mimic_expert **out);
 
 /* Reads the values of column `column` for the items of d (read from path
  * with the same format), e.g. an id column. *values is NULL when the file
@@ -173,15 +130,19 @@ typedef struct mimic_text_dagger_result {
   mimic_text_model model;    /* the final model (with keep_model) */
 } mimic_text_dagger_result;
 
-/* Runs the loop through mimic_dagger_run. store (may be NULL: answers are
- * kept in memory only) holds the session; an unfinished session of the
- * same name resumes (its pool, seed, query rule and model settings must be
- * the same). A person quitting returns MIMIC_ERR_INTERRUPTED with
- * result->quit set; everything answered is stored. Free the result with
- * mimic_text_dagger_result_free whatever the status. */
+/* Runs the loop through the DAgger driver. The expert answers through
+ * codec (a mimic_text_codec; the run sets its label list: the session's, or
+ * for a new one the seed's labels, the extra labels and a label-file
+ * expert's). store (may be NULL: answers are kept in memory only) holds the
+ * session; an unfinished session of the same name resumes (its pool, seed,
+ * query rule and model settings must be the same). A person quitting
+ * returns MIMIC_ERR_INTERRUPTED with result->quit set; everything answered
+ * is stored. Free the result with mimic_text_dagger_result_free whatever
+ * the status. */
 mimic_status mimic_text_dagger_run(const mimic_text_dagger_config *cfg,
-                                   const mimic_text_dagger_input *in, mimic_text_expert *expert,
-                                   mimic_labelstore *store, mimic_text_dagger_result *result);
+                                   const mimic_text_dagger_input *in, mimic_codec *codec,
+                                   mimic_expert *expert, mimic_labelstore *store,
+                                   mimic_text_dagger_result *result);
 /* Frees a result (safe on a zeroed one). */
 void mimic_text_dagger_result_free(mimic_text_dagger_result *r);
 

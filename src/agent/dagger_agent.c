@@ -1,33 +1,28 @@
-/* DAgger for agents: the agent plug-in of the one DAgger driver (dagger.c).
+/* DAgger for agents: the state source of the one DAgger driver
+ * (mimic/dagger.h) and the codec of agent states.
  *
  * A language agent cannot be rolled out in a simulator here, so "the states
  * the learner visits" are the states of conversations it meets: the pool
  * (recorded production conversations, or states to check), cut into one
- * slice per round in file order. In each round:
+ * slice per round in file order. Each round's candidates are the slice's
+ * states not answered in an earlier round; the driver scores them with the
+ * agent learner (uncertain:T is the router's deferral), asks the expert (a
+ * person, a program with kind "agent_state", or the pool's recorded moves,
+ * a label table), commits every answer before the next question and refits
+ * on the demonstrations plus every answer, in the order given.
  *
- *   gather       the slice's states; those already answered in the store
- *                (a resumed session) count as labeled and are skipped;
- *   uncertainty  from the current policy's probabilities (1 - confidence
- *                for the router's rule uncertain:T; margin, entropy, ...);
- *   label        asks the expert (a person at the terminal, a program over
- *                JSON Lines with kind "agent_state", or the pool's recorded
- *                move) and commits the answer to the label store before
- *                the next question;
- *   fit          refits the policy on demonstrations + all corrections;
- *   evaluate     next-move accuracy and coverage on held-out moves;
- *   end_round    writes the model and the session's next round, durably.
- *
- * A killed run reopens its session: the next round comes from the session
- * state, the answers already stored are loaded as corrections and never
- * asked again, and the unfinished round is replayed without its answered
- * states. */
-#include <ctype.h>
+ * The codec. A program gets {"kind": "agent_state", "state": {...},
+ * "actions": [the actions known so far], "guess": {"action", "confidence"}
+ * or null}; a person the intent, request, earlier moves and the last
+ * observation; the label log the state as compact JSON, and every answer's
+ * meta says {"kind": "agent", ...} so stored corrections read back as
+ * examples (mimic_agent_examples_add_store). Actions are ids into a
+ * vocabulary that an answer naming a new tool extends. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent_impl.h"
-#include "mimic/proc.h"
 
 void mimic_agent_dagger_defaults(mimic_agent_dagger_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -39,364 +34,141 @@ void mimic_agent_dagger_defaults(mimic_agent_dagger_config *cfg) {
   cfg->query = (mimic_query_rule){MIMIC_QUERY_UNCERTAIN, 0.5, 0};
 }
 
-typedef enum { EXPERT_RECORDED, EXPERT_HUMAN, EXPERT_PROGRAM } expert_kind;
+/* ---- the codec -------------------------------------------------------------- */
 
-typedef struct actx {
+static int ac_n_names(const mimic_codec *c) { return (int)((mimic_agent_vocab *)c->ctx)->n; }
+static const char *ac_name(const mimic_codec *c, int k) {
+  return ((mimic_agent_vocab *)c->ctx)->names[k];
+}
+static mimic_status ac_add_name(const mimic_codec *c, const char *name, int *id) {
+  return mimic_agent_vocab_add(c->ctx, name, id);
+}
+
+static const mimic_agent_state *state_of(const mimic_questions *q, size_t i) {
+  return &((const mimic_agent_example *)q->items[i])->state;
+}
+
+static mimic_status ac_request(const mimic_codec *c, const mimic_questions *q, size_t i,
+                               json_t *req) {
+  json_t *state = mimic_agent_state_to_json(state_of(q, i)), *acts = json_array();
+  if (!state || !acts) {
+    json_decref(state);
+    json_decref(acts);
+    return mimic_fail_nomem("a request");
+  }
+  for (int k = 0; k < ac_n_names(c); k++) json_array_append_new(acts, json_string(ac_name(c, k)));
+  json_object_set_new(req, "state", state);
+  json_object_set_new(req, "actions", acts);
+  float g = q->guess ? q->guess[i] : NAN;
+  if (!isnan(g) && g >= 0 && g < (float)ac_n_names(c))
+    json_object_set_new(req, "guess",
+                        json_pack("{s:s, s:f}", "action", ac_name(c, (int)g), "confidence",
+                                  q->guess_conf ? (double)q->guess_conf[i] : 1.0));
+  else
+    json_object_set_new(req, "guess", json_null());
+  return MIMIC_OK;
+}
+
+static mimic_status ac_show(const mimic_codec *c, const mimic_questions *q, size_t i, FILE *o) {
+  (void)c;
+  const mimic_agent_state *s = state_of(q, i);
+  fprintf(o, "  intent:   %s\n", s->intent ? s->intent : "(none)");
+  fprintf(o, "  request:  %.300s\n", s->request ? s->request : "");
+  fprintf(o, "  previous:");
+  if (!s->n_previous) fprintf(o, " (none)");
+  for (size_t k = 0; k < s->n_previous; k++) fprintf(o, " %s", s->previous[k]);
+  fprintf(o, "\n  last observation: %.400s\n",
+          s->last_observation ? s->last_observation : "(none)");
+  return MIMIC_OK;
+}
+
+static char *ac_state_text(const mimic_codec *c, const mimic_questions *q, size_t i) {
+  (void)c;
+  json_t *j = mimic_agent_state_to_json(state_of(q, i));
+  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+  json_decref(j);
+  return text;
+}
+
+/* The codec of agent states over vocab (borrowed). */
+static void agent_codec(mimic_agent_vocab *vocab, mimic_codec *c) {
+  memset(c, 0, sizeof *c);
+  c->kind = "agent_state";
+  c->log_kind = "agent";
+  c->space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = 0, .dim = 1};
+  c->ctx = vocab;
+  c->n_names = ac_n_names;
+  c->name = ac_name;
+  c->add_name = ac_add_name;
+  c->request = ac_request;
+  c->show = ac_show;
+  c->state_text = ac_state_text;
+}
+
+/* ---- the source ------------------------------------------------------------- */
+
+typedef struct source {
   const mimic_agent_dagger_config *cfg;
-  expert_kind expert;
-  mimic_proc *proc;
-  FILE *in, *out;
-  mimic_labelstore *store;
-  int64_t session;
-  mimic_agent_examples corrections; /* all answers so far (owned copies) */
-  char **answered;                  /* item keys already answered */
-  size_t n_answered, cap_answered;
-  mimic_agent_model *model; /* NULL before the first fit with data */
-  mimic_agent_scratch *scratch;
-  int round;
-  size_t lo, hi; /* the round's slice of the pool */
-  bool *labeled; /* [hi - lo] */
-  size_t n_cand;
-  long queries;
-} actx;
+  mimic_agent_vocab vocab;
+  mimic_codec codec;
+  mimic_policy *learner;
+  mimic_expert *expert;
+  char **keys; /* [pool n] "<trace>#<step>" */
+  float *demo_act;
+  const char **demo_args;
+  const void **demo_items;
+} source;
 
 static char *item_key(const mimic_agent_example *e) {
   return mimic_asprintf("%s#%zu", e->trace_id ? e->trace_id : "", e->step);
 }
 
-/* Whether pool state i was answered already (in this run or a resumed one). */
-static mimic_status was_answered(const actx *c, size_t i, bool *answered) {
-  char *key = item_key(&c->cfg->pool->ex[i]);
-  if (!key) return MIMIC_ERR_NOMEM;
-  *answered = false;
-  for (size_t j = 0; j < c->n_answered && !*answered; j++) *answered = !strcmp(c->answered[j], key);
-  free(key);
-  return MIMIC_OK;
-}
-
-static mimic_status note_answered(actx *c, const char *key) {
-  if (c->n_answered == c->cap_answered) {
-    size_t cap = c->cap_answered ? 2 * c->cap_answered : 64;
-    void *p = mimic_realloc(c->answered, cap, sizeof *c->answered, "answered states");
-    if (!p) return MIMIC_ERR_NOMEM;
-    c->answered = p;
-    c->cap_answered = cap;
-  }
-  if (!(c->answered[c->n_answered] = mimic_strdup(key))) return MIMIC_ERR_NOMEM;
-  c->n_answered++;
-  return MIMIC_OK;
-}
-
-/* Fits the policy on demonstrations + corrections (no model when there are none). */
-static mimic_status refit(actx *c) {
-  const mimic_agent_examples *d = c->cfg->demos;
-  size_t nd = d ? d->n : 0, nc = c->corrections.n;
-  if (nd + nc == 0) return MIMIC_OK;
-  mimic_agent_example *all = mimic_malloc((nd + nc) * sizeof *all, "examples");
-  if (!all) return MIMIC_ERR_NOMEM;
-  if (nd) memcpy(all, d->ex, nd * sizeof *all);
-  if (nc) memcpy(all + nd, c->corrections.ex, nc * sizeof *all);
-  mimic_agent_model *m = NULL;
-  mimic_status st = mimic_agent_fit(all, nd + nc, &c->cfg->policy, &m);
-  free(all);
-  if (st) return st;
-  mimic_agent_scratch *sc;
-  if ((st = mimic_agent_scratch_new(m, &sc))) {
-    mimic_agent_free(m);
-    return st;
-  }
-  mimic_agent_free(c->model);
-  mimic_agent_scratch_free(c->scratch);
-  c->model = m;
-  c->scratch = sc;
-  return MIMIC_OK;
-}
-
-static void slice(const actx *c, int round, size_t *lo, size_t *hi) {
-  size_t n = c->cfg->pool->n, R = (size_t)c->cfg->rounds;
+static void slice(const source *s, int round, size_t *lo, size_t *hi) {
+  size_t n = s->cfg->pool->n, R = (size_t)s->cfg->rounds;
   *lo = n * (size_t)round / R;
   *hi = n * (size_t)(round + 1) / R;
 }
 
-static mimic_status a_resume(void *vc, int *first, size_t *answered) {
-  actx *c = vc;
-  char *state = NULL;
-  MIMIC_TRY(mimic_labelstore_session_state(c->store, c->session, &state));
-  *first = 0;
-  if (state) {
-    json_t *j = json_loads(state, 0, NULL);
-    json_t *r = json_object_get(j, "next_round");
-    if (json_is_integer(r) && json_integer_value(r) >= 0) *first = (int)json_integer_value(r);
-    json_decref(j);
-    free(state);
-  }
-  /* answers of the round in progress (for budgeted rules) */
-  size_t lo, hi, k = 0;
-  if (*first < c->cfg->rounds) {
-    slice(c, *first, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-      bool done;
-      MIMIC_TRY(was_answered(c, i, &done));
-      k += done;
-    }
-  }
-  *answered = k;
-  return MIMIC_OK;
-}
-
-static mimic_status a_gather(void *vc, int round, double beta, size_t *n, const bool **labeled) {
-  actx *c = vc;
+static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
+  source *s = ctx;
   (void)beta; /* the expert never acts in place of the learner: the states are given */
-  c->round = round;
-  slice(c, round, &c->lo, &c->hi);
-  c->n_cand = c->hi - c->lo;
-  free(c->labeled);
-  c->labeled = mimic_calloc(c->n_cand ? c->n_cand : 1, sizeof *c->labeled, "candidates");
-  if (!c->labeled) return MIMIC_ERR_NOMEM;
-  for (size_t i = 0; i < c->n_cand; i++) MIMIC_TRY(was_answered(c, c->lo + i, &c->labeled[i]));
-  *n = c->n_cand;
-  *labeled = c->labeled;
-  return MIMIC_OK;
-}
-
-static mimic_status a_uncertainty(void *vc, mimic_query_kind kind, double *scores, size_t n) {
-  actx *c = vc;
-  if (!c->model) { /* nothing learned yet: everything is maximally uncertain */
-    for (size_t i = 0; i < n; i++) scores[i] = 1;
-    return MIMIC_OK;
-  }
-  int K = mimic_agent_n_actions(c->model);
-  for (size_t i = 0; i < n; i++) {
-    mimic_agent_prediction pr;
-    MIMIC_TRY(mimic_agent_predict(c->model, &c->cfg->pool->ex[c->lo + i].state, c->scratch, &pr));
-    if (pr.action < 0) { /* the policy knows nothing here */
-      scores[i] = kind == MIMIC_QUERY_ENTROPY ? log((double)K + 1) : 1;
-      continue;
-    }
-    if (kind == MIMIC_QUERY_UNCERTAIN)
-      scores[i] = 1 - pr.confidence;
-    else
-      MIMIC_TRY(mimic_query_scores(kind, pr.proba, NULL, 1, K, &scores[i]));
+  size_t lo, hi;
+  slice(s, round, &lo, &hi);
+  for (size_t i = lo; i < hi; i++) {
+    if (mimic_dagger_settled(d, s->keys[i])) continue; /* answered in an earlier round */
+    mimic_dagger_state st = {
+        .item = &s->cfg->pool->ex[i], .key = s->keys[i], .order = MIMIC_DAGGER_IN_ANSWER_ORDER};
+    MIMIC_TRY(mimic_dagger_add(d, &st, 1, NULL));
   }
   return MIMIC_OK;
 }
 
-/* ---- experts ------------------------------------------------------------ */
-
-static void show_state(FILE *o, const mimic_agent_state *s) {
-  fprintf(o, "  intent:   %s\n", s->intent ? s->intent : "(none)");
-  fprintf(o, "  request:  %.300s\n", s->request ? s->request : "");
-  fprintf(o, "  previous:");
-  if (!s->n_previous) fprintf(o, " (none)");
-  for (size_t i = 0; i < s->n_previous; i++) fprintf(o, " %s", s->previous[i]);
-  fprintf(o, "\n  last observation: %.400s\n",
-          s->last_observation ? s->last_observation : "(none)");
-}
-
-/* Asks a person: a number, an action name (optionally followed by JSON
- * arguments), Enter for the guess, s to skip, q to quit. */
-static mimic_status ask_human(actx *c, const mimic_agent_state *s, const mimic_agent_prediction *g,
-                              char **action, char **args, bool *skip) {
-  FILE *o = c->out;
-  const mimic_agent_model *m = c->model;
-  int K = m ? mimic_agent_n_actions(m) : 0;
-  const char *guess = m && g->action >= 0 ? mimic_agent_action(m, g->action) : NULL;
-  fprintf(o, "\n-- round %d: the policy is unsure --\n", c->round + 1);
-  show_state(o, s);
-  if (guess)
-    fprintf(o, "  guess: %s (confidence %.2f)\n", guess, g->confidence);
-  else
-    fprintf(o, "  guess: none (never seen a state like this)\n");
-  fprintf(o, "  actions:");
-  for (int k = 0; k < K; k++) fprintf(o, " %d=%s", k + 1, mimic_agent_action(m, k));
-  fprintf(o, "\n");
-  for (;;) {
-    fprintf(o, "answer (number or action [JSON arguments]; Enter = guess, s = skip, q = quit)> ");
-    fflush(o);
-    char line[4096];
-    if (!fgets(line, sizeof line, c->in))
-      return mimic_fail(MIMIC_ERR_INTERRUPTED, "the expert's input ended (the answers so far are "
-                                               "stored; run again to resume)");
-    char *p = line;
-    while (isspace((unsigned char)*p)) p++;
-    char *e = p + strlen(p);
-    while (e > p && isspace((unsigned char)e[-1])) *--e = 0;
-    if (!strcmp(p, "q") || !strcmp(p, "quit"))
-      return mimic_fail(MIMIC_ERR_INTERRUPTED, "the expert quit (the answers so far are stored)");
-    if (!strcmp(p, "s") || !strcmp(p, "skip")) {
-      *skip = true;
+static mimic_status restore(void *ctx, const char *key, const char *text,
+                            mimic_dagger_example *out) {
+  source *s = ctx;
+  (void)text;
+  for (size_t i = 0; i < s->cfg->pool->n; i++)
+    if (!strcmp(s->keys[i], key)) {
+      *out = (mimic_dagger_example){.item = &s->cfg->pool->ex[i],
+                                    .order = MIMIC_DAGGER_IN_ANSWER_ORDER};
       return MIMIC_OK;
     }
-    if (!*p) {
-      if (!guess) {
-        fprintf(o, "  there is no guess to accept; type an action\n");
-        continue;
-      }
-      *action = mimic_strdup(guess);
-      return *action ? MIMIC_OK : MIMIC_ERR_NOMEM;
-    }
-    char *sp = p;
-    while (*sp && !isspace((unsigned char)*sp) && *sp != '{') sp++;
-    char *rest = sp;
-    while (isspace((unsigned char)*rest)) rest++;
-    size_t nlen = (size_t)(sp - p);
-    char *name = mimic_malloc(nlen + 1, "an action");
-    if (!name) return MIMIC_ERR_NOMEM;
-    memcpy(name, p, nlen);
-    name[nlen] = 0;
-    char *end;
-    long num = strtol(name, &end, 10);
-    if (!*end && num >= 1 && num <= K) {
-      free(name);
-      name = mimic_strdup(mimic_agent_action(m, (int)num - 1));
-      if (!name) return MIMIC_ERR_NOMEM;
-    } else if (!*end) {
-      fprintf(o, "  no action number %ld\n", num);
-      free(name);
-      continue;
-    }
-    if (*rest) {
-      json_error_t err;
-      json_t *a = json_loads(rest, 0, &err);
-      if (!json_is_object(a)) {
-        fprintf(o, "  the arguments must be a JSON object (%s)\n", a ? "not an object" : err.text);
-        json_decref(a);
-        free(name);
-        continue;
-      }
-      *args = agent_json_canon(a);
-      json_decref(a);
-      if (!*args) {
-        free(name);
-        return MIMIC_ERR_NOMEM;
-      }
-    }
-    *action = name;
-    return MIMIC_OK;
-  }
+  return mimic_fail(MIMIC_ERR_FORMAT, "%s is not a state of this pool", key);
 }
 
-static mimic_status ask_program(actx *c, const mimic_agent_state *s,
-                                const mimic_agent_prediction *g, char **action, char **args,
-                                bool *skip) {
-  json_t *req = json_object(), *acts = json_array(), *state = mimic_agent_state_to_json(s);
-  if (!req || !acts || !state) {
-    json_decref(req);
-    json_decref(acts);
-    json_decref(state);
-    return mimic_fail_nomem("a request");
-  }
-  const mimic_agent_model *m = c->model;
-  for (int k = 0; m && k < mimic_agent_n_actions(m); k++)
-    json_array_append_new(acts, json_string(mimic_agent_action(m, k)));
-  json_object_set_new(req, "kind", json_string("agent_state"));
-  json_object_set_new(req, "state", state);
-  json_object_set_new(req, "actions", acts);
-  if (m && g->action >= 0)
-    json_object_set_new(req, "guess",
-                        json_pack("{s:s,s:f}", "action", mimic_agent_action(m, g->action),
-                                  "confidence", g->confidence));
-  else
-    json_object_set_new(req, "guess", json_null());
-  json_t *reply = NULL;
-  mimic_status st = mimic_proc_request(c->proc, req, &reply);
-  json_decref(req);
-  if (st) return st;
-  json_t *err = json_object_get(reply, "error");
-  json_t *a = json_object_get(reply, "action"), *ar = json_object_get(reply, "arguments");
-  if (err) {
-    st = mimic_fail(MIMIC_ERR_EXTERNAL, "the expert refused: %s",
-                    json_is_string(err) ? json_string_value(err) : "(no reason)");
-  } else if (json_is_true(json_object_get(reply, "skip"))) {
-    *skip = true;
-  } else if (!json_is_string(a) || !json_string_length(a)) {
-    st = mimic_fail(MIMIC_ERR_FORMAT, "the expert's reply has no \"action\" (a non-empty string)");
-  } else if (ar && !json_is_null(ar) && !json_is_object(ar)) {
-    st = mimic_fail(MIMIC_ERR_FORMAT, "the expert's \"arguments\" must be a JSON object");
-  } else {
-    *action = mimic_strdup(json_string_value(a));
-    if (*action && json_is_object(ar)) *args = agent_json_canon(ar);
-    if (!*action || (json_is_object(ar) && !*args)) st = MIMIC_ERR_NOMEM;
-  }
-  json_decref(reply);
-  return st;
-}
-
-static mimic_status a_label(void *vc, size_t i, bool *added) {
-  actx *c = vc;
-  const mimic_agent_example *e = &c->cfg->pool->ex[c->lo + i];
-  *added = false;
-  mimic_agent_prediction g = {-1, 0, NULL};
-  if (c->model) MIMIC_TRY(mimic_agent_predict(c->model, &e->state, c->scratch, &g));
-  char *action = NULL, *args = NULL;
-  bool skip = false;
-  mimic_status st = MIMIC_OK;
-  const char *labeler = "recorded";
-  if (c->expert == EXPERT_RECORDED) {
-    if (!e->action)
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "state %s#%zu has no recorded move for the 'recorded' "
-                        "expert",
-                        e->trace_id, e->step);
-    action = mimic_strdup(e->action);
-    if (action && e->arguments) args = mimic_strdup(e->arguments);
-    if (!action || (e->arguments && !args)) st = MIMIC_ERR_NOMEM;
-  } else if (c->expert == EXPERT_HUMAN) {
-    labeler = "human";
-    st = ask_human(c, &e->state, &g, &action, &args, &skip);
-  } else {
-    labeler = c->cfg->expert;
-    st = ask_program(c, &e->state, &g, &action, &args, &skip);
-  }
-  if (!st) c->queries++;
-  if (!st && !skip) {
-    char *key = item_key(e);
-    json_t *meta = json_object();
-    char *mtext = NULL;
-    if (key && meta) {
-      json_object_set_new(meta, "item", json_string(key));
-      if (g.action >= 0 && c->model)
-        json_object_set_new(meta, "guess",
-                            json_pack("{s:s,s:f}", "action", mimic_agent_action(c->model, g.action),
-                                      "confidence", g.confidence));
-      mtext = json_dumps(meta, JSON_COMPACT);
-    }
-    if (!key || !mtext) st = mimic_fail_nomem("a correction");
-    if (!st)
-      st = mimic_agent_store_correction(c->store, c->session, &e->state, action, args, labeler,
-                                        c->round + 1, mtext, NULL);
-    if (!st) st = note_answered(c, key);
-    if (!st) {
-      char tid[64];
-      snprintf(tid, sizeof tid, "correction:%s", key);
-      st = mimic_agent_examples_add_copy(&c->corrections, &e->state, action, args, tid, e->step);
-    }
-    if (!st) *added = true;
-    free(key);
-    free(mtext);
-    json_decref(meta);
-  }
-  free(action);
-  free(args);
-  return st;
-}
-
-static mimic_status a_fit(void *vc, int round) {
-  (void)round;
-  return refit(vc);
-}
-
-static mimic_status a_evaluate(void *vc, int round, mimic_dagger_round *row) {
-  actx *c = vc;
+static mimic_status evaluate(void *ctx, int round, mimic_dagger_round *row) {
+  source *s = ctx;
   (void)round;
   row->n_metrics = 0;
   row->metric_names[row->n_metrics] = "corrections";
-  row->metrics[row->n_metrics++] = (double)c->corrections.n;
-  if (!c->cfg->eval || !c->cfg->eval->n || !c->model) return MIMIC_OK;
+  row->metrics[row->n_metrics++] =
+      (double)(row->dataset_size - (s->cfg->demos ? s->cfg->demos->n : 0));
+  const mimic_agent_model *m = mimic_agent_learner_model(s->learner);
+  if (!s->cfg->eval || !s->cfg->eval->n || !m) return MIMIC_OK;
   mimic_agent_eval ev;
-  MIMIC_TRY(mimic_agent_evaluate(c->model, c->cfg->eval->ex, c->cfg->eval->n, &ev));
-  double t = c->cfg->query.kind == MIMIC_QUERY_UNCERTAIN ? c->cfg->query.threshold
-                                                         : mimic_agent_threshold(c->model);
+  MIMIC_TRY(mimic_agent_evaluate(m, s->cfg->eval->ex, s->cfg->eval->n, &ev));
+  double t = s->cfg->query.kind == MIMIC_QUERY_UNCERTAIN ? s->cfg->query.threshold
+                                                         : mimic_agent_threshold(m);
   mimic_agent_calib_row cr;
   mimic_agent_calibrate(ev.confidence, ev.correct, ev.n, &t, 1, &cr);
   row->metric_names[row->n_metrics] = "accuracy";
@@ -409,20 +181,86 @@ static mimic_status a_evaluate(void *vc, int round, mimic_dagger_round *row) {
   return MIMIC_OK;
 }
 
-static mimic_status a_end_round(void *vc, int round) {
-  actx *c = vc;
-  if (c->model && c->cfg->model_out) MIMIC_TRY(mimic_agent_save(c->model, c->cfg->model_out));
-  char state[96];
-  snprintf(state, sizeof state, "{\"next_round\": %d, \"queries\": %ld}", round + 1, c->queries);
-  return mimic_labelstore_session_set_state(c->store, c->session, state);
+static mimic_status end_round(void *ctx, int round, json_t *state) {
+  source *s = ctx;
+  (void)round;
+  (void)state;
+  if (s->cfg->model_out && mimic_policy_fitted(s->learner))
+    MIMIC_TRY(mimic_policy_save(s->learner, s->cfg->model_out));
+  return MIMIC_OK;
 }
 
-static size_t a_dataset_size(void *vc) {
-  actx *c = vc;
-  return (c->cfg->demos ? c->cfg->demos->n : 0) + c->corrections.n;
+/* The pool's recorded moves as a label table. */
+static mimic_status recorded_expert(source *s, mimic_expert **out) {
+  const mimic_agent_examples *pool = s->cfg->pool;
+  const char **ids = mimic_malloc(pool->n * sizeof *ids, "moves");
+  const char **labels = mimic_malloc(pool->n * sizeof *labels, "moves");
+  const char **args = mimic_malloc(pool->n * sizeof *args, "moves");
+  mimic_status st = ids && labels && args ? MIMIC_OK : MIMIC_ERR_NOMEM;
+  size_t n = 0;
+  for (size_t i = 0; !st && i < pool->n; i++) {
+    if (!pool->ex[i].action) continue; /* asked about, it is reported by the table */
+    ids[n] = s->keys[i];
+    labels[n] = pool->ex[i].action;
+    args[n++] = pool->ex[i].arguments;
+  }
+  if (!st && n == 0)
+    st = mimic_fail(MIMIC_ERR_INVALID, "the pool has no recorded moves for the 'recorded' expert");
+  if (!st) st = mimic_expert_table(&s->codec, "recorded", n, ids, NULL, labels, args, out);
+  free(ids);
+  free(labels);
+  free(args);
+  return st;
 }
 
-static long a_expert_queries(void *vc) { return ((actx *)vc)->queries; }
+static mimic_status open_expert(source *s) {
+  const mimic_agent_dagger_config *cfg = s->cfg;
+  const char *spec = cfg->expert ? cfg->expert : "recorded";
+  if (!strcmp(spec, "recorded")) return recorded_expert(s, &s->expert);
+  if (!strcmp(spec, "human"))
+    return mimic_expert_human(&s->codec, cfg->human_in ? fileno(cfg->human_in) : 0,
+                              cfg->human_out ? cfg->human_out : stderr, &s->expert);
+  if (strncmp(spec, "cmd:", 4))
+    return mimic_fail(MIMIC_ERR_INVALID, "unknown expert '%s' (use recorded, human or cmd:PROGRAM)",
+                      spec);
+  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout};
+  return mimic_expert_open(spec, &s->codec, &eo, &s->expert);
+}
+
+static void source_free(source *s) {
+  for (size_t i = 0; s->keys && i < s->cfg->pool->n; i++) free(s->keys[i]);
+  free(s->keys);
+  mimic_expert_free(s->expert);
+  mimic_policy_free(s->learner);
+  mimic_agent_vocab_free(&s->vocab);
+  free(s->demo_act);
+  free(s->demo_args);
+  free(s->demo_items);
+}
+
+/* The demonstrations as the seed set (their actions join the vocabulary first). */
+static mimic_status demo_seed(source *s, mimic_labeled *seed) {
+  const mimic_agent_examples *d = s->cfg->demos;
+  memset(seed, 0, sizeof *seed);
+  if (!d || !d->n) return MIMIC_OK;
+  s->demo_act = mimic_malloc(d->n * sizeof *s->demo_act, "demonstrations");
+  s->demo_args = mimic_malloc(d->n * sizeof *s->demo_args, "demonstrations");
+  s->demo_items = mimic_malloc(d->n * sizeof *s->demo_items, "demonstrations");
+  if (!s->demo_act || !s->demo_args || !s->demo_items) return MIMIC_ERR_NOMEM;
+  for (size_t i = 0; i < d->n; i++) {
+    if (!d->ex[i].action)
+      return mimic_fail(MIMIC_ERR_INVALID, "demonstration %s#%zu has no move", d->ex[i].trace_id,
+                        d->ex[i].step);
+    int id;
+    MIMIC_TRY(mimic_agent_vocab_add(&s->vocab, d->ex[i].action, &id));
+    s->demo_act[i] = (float)id;
+    s->demo_args[i] = d->ex[i].arguments;
+    s->demo_items[i] = &d->ex[i];
+  }
+  *seed = (mimic_labeled){
+      .n = d->n, .items = s->demo_items, .actions = s->demo_act, .details = s->demo_args};
+  return MIMIC_OK;
+}
 
 mimic_status mimic_agent_dagger_run(const mimic_agent_dagger_config *cfg, mimic_dagger_round *rows,
                                     int cap, int *n_rows, mimic_agent_model **final) {
@@ -433,84 +271,49 @@ mimic_status mimic_agent_dagger_run(const mimic_agent_dagger_config *cfg, mimic_
     return mimic_fail(MIMIC_ERR_INVALID, "DAgger for agents needs a label store");
   if (cfg->rounds < 1) return mimic_fail(MIMIC_ERR_INVALID, "rounds must be >= 1");
   MIMIC_TRY(mimic_agent_config_check(&cfg->policy));
-  actx c;
-  memset(&c, 0, sizeof c);
-  c.cfg = cfg;
-  c.in = cfg->human_in ? cfg->human_in : stdin;
-  c.out = cfg->human_out ? cfg->human_out : stderr;
-  const char *ex = cfg->expert ? cfg->expert : "recorded";
+  source s = {.cfg = cfg};
+  agent_codec(&s.vocab, &s.codec);
+  mimic_labelstore *store = NULL;
+  mimic_dagger *d = NULL;
+  mimic_labeled seed;
   mimic_status st = MIMIC_OK;
-  if (!strcmp(ex, "recorded"))
-    c.expert = EXPERT_RECORDED;
-  else if (!strcmp(ex, "human"))
-    c.expert = EXPERT_HUMAN;
-  else if (!strncmp(ex, "cmd:", 4))
-    c.expert = EXPERT_PROGRAM;
-  else
-    return mimic_fail(MIMIC_ERR_INVALID, "unknown expert '%s' (use recorded, human or cmd:PROGRAM)",
-                      ex);
-  char config[512];
-  char q[64];
-  mimic_query_format(&cfg->query, q, sizeof q);
-  snprintf(config, sizeof config, "{\"policy\": \"%s\", \"rounds\": %d, \"query\": \"%s\"}",
-           mimic_agent_policy_name(cfg->policy.policy), cfg->rounds, q);
-  bool resumed = false;
-  st = mimic_labelstore_open(cfg->store_path, NULL, &c.store);
-  if (!st)
-    st = mimic_labelstore_session_open(c.store, cfg->session ? cfg->session : "agent-dagger",
-                                       MIMIC_AGENT_SESSION_KIND, config, &c.session, &resumed);
-  if (!st && resumed) { /* the answers already given are corrections, never asked again */
-    st = mimic_agent_examples_add_store(&c.corrections, c.store, c.session);
-    mimic_label_list l = {0};
-    if (!st) st = mimic_labelstore_fetch(c.store, c.session, &l);
-    for (size_t i = 0; !st && i < l.n; i++)
-      if (l.r[i].item) st = note_answered(&c, l.r[i].item);
-    mimic_label_list_free(&l);
-    if (!st) MIMIC_INFO("agent dagger: resuming session with %zu answers", c.corrections.n);
-  }
-  if (!st && c.expert == EXPERT_PROGRAM)
-    st = mimic_proc_start(ex + 4, cfg->expert_timeout, &c.proc);
-  if (!st) st = refit(&c);
-  if (!st) {
-    mimic_dagger_ops ops = {
-        .ctx = &c,
-        .resume = a_resume,
-        .gather = a_gather,
-        .uncertainty = a_uncertainty,
-        .label = a_label,
-        .fit = a_fit,
-        .evaluate = a_evaluate,
-        .end_round = a_end_round,
-        .dataset_size = a_dataset_size,
-        .expert_queries = a_expert_queries,
-    };
-    mimic_dagger_config dc = {.rounds = cfg->rounds,
-                              .beta = {MIMIC_BETA_CONSTANT, 0},
-                              .query = cfg->query,
-                              .seed = cfg->seed,
-                              .on_round = cfg->on_round,
-                              .user = cfg->user};
-    st = mimic_dagger_run(&dc, &ops, rows, cap, n_rows);
-    if (!st)
-      st = mimic_labelstore_session_close(c.store, c.session, "finished");
-    else if (st == MIMIC_ERR_INTERRUPTED) {
-      char *msg = mimic_strdup(mimic_errmsg());
-      mimic_labelstore_session_close(c.store, c.session, "quit");
-      mimic_fail(MIMIC_ERR_INTERRUPTED, "%s", msg ? msg : "interrupted");
-      free(msg);
-    }
-  }
-  mimic_proc_stop(c.proc);
-  if (!st && final) {
-    *final = c.model;
-    c.model = NULL;
-  }
-  mimic_agent_free(c.model);
-  mimic_agent_scratch_free(c.scratch);
-  mimic_agent_examples_free(&c.corrections);
-  for (size_t i = 0; i < c.n_answered; i++) free(c.answered[i]);
-  free(c.answered);
-  free(c.labeled);
-  mimic_labelstore_close(c.store);
+  s.keys = mimic_calloc(cfg->pool->n ? cfg->pool->n : 1, sizeof *s.keys, "keys");
+  if (!s.keys) st = MIMIC_ERR_NOMEM;
+  for (size_t i = 0; !st && i < cfg->pool->n; i++)
+    if (!(s.keys[i] = item_key(&cfg->pool->ex[i]))) st = MIMIC_ERR_NOMEM;
+  if (!st) st = demo_seed(&s, &seed);
+  if (!st) st = mimic_agent_learner(&cfg->policy, &s.vocab, &s.learner);
+  if (!st) st = open_expert(&s);
+  if (!st) st = mimic_labelstore_open(cfg->store_path, NULL, &store);
+  char settings[512], query[64];
+  mimic_query_format(&cfg->query, query, sizeof query);
+  snprintf(settings, sizeof settings,
+           "{\"policy\": \"%s\", \"rounds\": %d, \"query rule\": \"%s\"}",
+           mimic_agent_policy_name(cfg->policy.policy), cfg->rounds, query);
+  mimic_dagger_config dc = {.rounds = cfg->rounds,
+                            .beta = {MIMIC_BETA_CONSTANT, 0},
+                            .query = cfg->query,
+                            .seed = cfg->seed,
+                            .learner = s.learner,
+                            .expert = s.expert,
+                            .seed_set = &seed,
+                            .store = store,
+                            .session = cfg->session ? cfg->session : "agent-dagger",
+                            .session_kind = MIMIC_AGENT_SESSION_KIND,
+                            .settings = settings,
+                            .finish = true,
+                            .on_round = cfg->on_round,
+                            .user = cfg->user};
+  mimic_dagger_source src = {.ctx = &s,
+                             .gather = gather,
+                             .restore = restore,
+                             .evaluate = evaluate,
+                             .end_round = end_round};
+  if (!st) st = mimic_dagger_open(&dc, &src, &d);
+  if (!st) st = mimic_dagger_run(d, rows, cap, n_rows);
+  if (!st && final) *final = mimic_agent_learner_take(s.learner);
+  mimic_dagger_close(d);
+  mimic_labelstore_close(store);
+  source_free(&s);
   return st;
 }

@@ -183,3 +183,16 @@ mimic_status mimic_agent_learner(const mimic_agent_config *cfg, mimic_agent_voca
 const mimic_agent_model *mimic_agent_learner_model(const mimic_policy *p) {
   return p->cls == &agent_learner_class ? ((const agent_learner *)p->impl)->model : NULL;
 }
+
+mimic_agent_model *mimic_agent_learner_take(mimic_policy *p) {
+  if (p->cls != &agent_learner_class) return NULL;
+  agent_learner *l = p->impl;
+  mimic_agent_model *m = l->model;
+  mimic_agent_scratch_free(l->scratch);
+  free(l->to_vocab);
+  l->model = NULL;
+  l->scratch = NULL;
+  l->to_vocab = NULL;
+  p->fitted = false;
+  return m;
+}

@@ -1,5 +1,6 @@
-/* Query rules: which candidate states go to the expert, and the
- * uncertainty scores the rules rank them by.
+/* The driver's schedules: beta (how often the expert acts in the states
+ * the learner meets), query rules (which candidate states go to the
+ * expert) and the uncertainty scores the rules rank them by.
  *
  * Each rule turns a row of action probabilities into a score, larger = ask
  * the expert first: least confidence 1 - p_max (also the UNCERTAIN rule's
@@ -15,6 +16,63 @@
 #include <string.h>
 
 #include "mimic/dagger.h"
+
+mimic_status mimic_beta_parse(const char *text, mimic_beta_schedule *out) {
+  const char *colon = strchr(text, ':');
+  size_t len = colon ? (size_t)(colon - text) : strlen(text);
+  char *end = NULL;
+  double v = colon ? strtod(colon + 1, &end) : NAN;
+  bool has_value = colon && end && end != colon + 1 && *end == '\0';
+  if (colon && !has_value)
+    return mimic_fail(MIMIC_ERR_INVALID, "beta schedule '%s': bad number after ':'", text);
+  if (len == 6 && strncmp(text, "linear", 6) == 0) {
+    if (has_value && !(v >= 1))
+      return mimic_fail(MIMIC_ERR_INVALID, "beta schedule '%s': R must be >= 1", text);
+    *out = (mimic_beta_schedule){MIMIC_BETA_LINEAR, has_value ? v : 15};
+  } else if ((len == 3 && strncmp(text, "exp", 3) == 0) ||
+             (len == 11 && strncmp(text, "exponential", 11) == 0)) {
+    if (!has_value || !(v >= 0 && v <= 1))
+      return mimic_fail(MIMIC_ERR_INVALID, "beta schedule '%s': exp needs p in [0, 1] (exp:0.5)",
+                        text);
+    *out = (mimic_beta_schedule){MIMIC_BETA_EXPONENTIAL, v};
+  } else if (len == 9 && strncmp(text, "indicator", 9) == 0) {
+    if (colon)
+      return mimic_fail(MIMIC_ERR_INVALID, "beta schedule '%s': indicator takes no value", text);
+    *out = (mimic_beta_schedule){MIMIC_BETA_INDICATOR, 0};
+  } else if (len == 8 && strncmp(text, "constant", 8) == 0) {
+    if (!has_value || !(v >= 0 && v <= 1))
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "beta schedule '%s': constant needs c in [0, 1] (constant:0.5)", text);
+    *out = (mimic_beta_schedule){MIMIC_BETA_CONSTANT, v};
+  } else {
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "unknown beta schedule '%s' (use linear[:R], exp:p, indicator or constant:c)",
+                      text);
+  }
+  return MIMIC_OK;
+}
+
+double mimic_beta_at(const mimic_beta_schedule *s, int round) {
+  switch (s->kind) {
+  case MIMIC_BETA_LINEAR: {
+    double b = 1.0 - (double)round / s->param;
+    return b < 0 ? 0 : b > 1 ? 1 : b;
+  }
+  case MIMIC_BETA_EXPONENTIAL: return pow(s->param, round);
+  case MIMIC_BETA_INDICATOR: return round == 0 ? 1.0 : 0.0;
+  case MIMIC_BETA_CONSTANT: return s->param;
+  }
+  return 0;
+}
+
+void mimic_beta_format(const mimic_beta_schedule *s, char *buf, size_t cap) {
+  switch (s->kind) {
+  case MIMIC_BETA_LINEAR: snprintf(buf, cap, "linear:%g", s->param); break;
+  case MIMIC_BETA_EXPONENTIAL: snprintf(buf, cap, "exp:%g", s->param); break;
+  case MIMIC_BETA_INDICATOR: snprintf(buf, cap, "indicator"); break;
+  case MIMIC_BETA_CONSTANT: snprintf(buf, cap, "constant:%g", s->param); break;
+  }
+}
 
 static const struct {
   const char *name;

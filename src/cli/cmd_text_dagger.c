@@ -225,7 +225,8 @@ int cmd_text_dagger(int argc, char **argv) {
   mimic_text_data pool = {0}, seed = {0}, test = {0};
   char **pool_ids = NULL, **extra = NULL;
   size_t n_extra = 0;
-  mimic_text_expert *expert = NULL;
+  mimic_codec *codec = NULL;
+  mimic_expert *expert = NULL;
   mimic_labelstore *store = NULL;
   mimic_text_dagger_result res = {0};
   printer pr = {.json = json, .quiet = quiet, .rows = json ? json_array() : NULL};
@@ -249,7 +250,8 @@ int cmd_text_dagger(int argc, char **argv) {
       .format = fmt, .text_column = col.text_column, .label_column = col.label_column};
   mimic_text_expert_opts eo = {
       .read = &ro, .id_column = col.id_column, .timeout_s = timeout, .in_fd = 0, .out = stderr};
-  if (mimic_text_expert_open(expert_spec, &eo, &expert)) goto fail;
+  if (mimic_text_codec(&codec) || mimic_text_expert_open(expert_spec, codec, &eo, &expert))
+    goto fail;
   if (mimic_labelstore_open(db, NULL, &store)) goto fail;
   mimic_text_dagger_input in = {.n_pool = pool.n,
                                 .pool_text = (const char *const *)pool.text,
@@ -271,11 +273,11 @@ int cmd_text_dagger(int argc, char **argv) {
     char q[64];
     mimic_query_format(&cfg.query, q, sizeof q);
     printf("session '%s' in %s: pool %zu, seed %zu, query %s, %d rounds, expert %s\n", cfg.session,
-           db, pool.n, seed.n, q, cfg.rounds, mimic_text_expert_name(expert));
+           db, pool.n, seed.n, q, cfg.rounds, expert->name);
     printf("round   labels   asked   accuracy   macro-F1\n");
     fflush(stdout);
   }
-  mimic_status st = mimic_text_dagger_run(&cfg, &in, expert, store, &res);
+  mimic_status st = mimic_text_dagger_run(&cfg, &in, codec, expert, store, &res);
   if (st && st != MIMIC_ERR_INTERRUPTED) goto fail;
   if (out && res.model.clf.w && mimic_text_model_save(&res.model, out)) goto fail;
   if (res.quit)
@@ -290,7 +292,7 @@ int cmd_text_dagger(int argc, char **argv) {
                           "first_round", res.first_round, "rounds_done", res.rounds_done, "rounds",
                           pr.rows, "seed_labels", (json_int_t)res.n_seed, "answers",
                           (json_int_t)res.n_answers, "skipped", (json_int_t)res.n_skipped, "asked",
-                          (json_int_t)res.n_asked, "expert", mimic_text_expert_name(expert));
+                          (json_int_t)res.n_asked, "expert", expert->name);
     pr.rows = NULL;
     if (out) json_object_set_new(o, "model", json_string(out));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -309,7 +311,8 @@ fail:
 done:
   json_decref(pr.rows);
   mimic_text_dagger_result_free(&res);
-  mimic_text_expert_free(expert);
+  mimic_expert_free(expert);
+  mimic_codec_free(codec);
   mimic_labelstore_close(store);
   mimic_text_strings_free(pool_ids, pool.n);
   mimic_text_strings_free(extra, n_extra);

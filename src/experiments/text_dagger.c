@@ -52,7 +52,8 @@ typedef struct shared {
   char **ids;         /* train row numbers as strings (the gold file's ids) */
   mimic_labelset all; /* train + test labels */
   int32_t *y_train, *y_test;
-  mimic_text_expert *gold;
+  mimic_codec *codec; /* every run's labels pass through it */
+  mimic_expert *gold;
   mimic_progress bar;
   long runs_done;
 } shared;
@@ -64,7 +65,8 @@ static void shared_free(shared *s) {
   mimic_labelset_free(&s->all);
   free(s->y_train);
   free(s->y_test);
-  mimic_text_expert_free(s->gold);
+  mimic_expert_free(s->gold);
+  mimic_codec_free(s->codec);
 }
 
 static mimic_status load(shared *s) {
@@ -94,10 +96,11 @@ static mimic_status load(shared *s) {
   }
   if (!st) st = mimic_labelset_ids(&s->all, (const char *const *)s->train.label, n, s->y_train, 1);
   if (!st) st = mimic_labelset_ids(&s->all, (const char *const *)s->test.label, m, s->y_test, 1);
+  if (!st) st = mimic_text_codec(&s->codec);
   if (!st)
-    st = mimic_text_expert_table(train, (const char *const *)s->train.text,
-                                 (const char *const *)s->train.label, (const char *const *)s->ids,
-                                 n, &s->gold);
+    st = mimic_expert_table(s->codec, train, n, (const char *const *)s->ids,
+                            (const char *const *)s->train.text, (const char *const *)s->train.label,
+                            NULL, &s->gold);
   free(train);
   free(test);
   return st;
@@ -227,7 +230,7 @@ static mimic_status run_loop(shared *s, const run_spec *r, double *acc, double *
                                 .X_seed = r->xs,
                                 .X_test = r->xt};
   mimic_text_dagger_result res = {0};
-  if (!st) st = mimic_text_dagger_run(&cfg, &in, s->gold, NULL, &res);
+  if (!st) st = mimic_text_dagger_run(&cfg, &in, s->codec, s->gold, NULL, &res);
   if (!st && res.n_rows != r->rounds + 1)
     st = mimic_fail(MIMIC_ERR_INVALID, "the loop ran %d rounds of %d", res.n_rows - 1, r->rounds);
   for (int k = 0; !st && k < res.n_rows; k++) {

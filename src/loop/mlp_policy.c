@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -25,8 +24,9 @@ typedef struct model_impl {
 
 static mimic_status ensure_batch(mimic_policy *p, int n) {
   model_impl *m = p->impl;
+  /* a trainer (BC) may have resized the model's caches since the last act */
+  if (n > m->model.max_batch) MIMIC_TRY(mimic_model_reserve(&m->model, n));
   if (n <= m->cap) return MIMIC_OK;
-  MIMIC_TRY(mimic_model_reserve(&m->model, n));
   int32_t *acts = mimic_realloc(m->acts, (size_t)n, sizeof *acts, "policy actions");
   if (!acts) return MIMIC_ERR_NOMEM;
   m->acts = acts;
@@ -184,37 +184,4 @@ mimic_status mimic_policy_load(const char *path, mimic_policy **out) {
   mimic_data_space_free(&act);
   json_decref(meta);
   return st;
-}
-
-mimic_status mimic_policy_open(const char *spec, const mimic_env *env, double timeout_s,
-                               mimic_policy **out) {
-  if (strcmp(spec, "expert") == 0 || strcmp(spec, "builtin") == 0)
-    return mimic_policy_builtin_expert(env, out);
-  if (strcmp(spec, "random") == 0) return mimic_policy_random(mimic_env_action_space(env), out);
-  if (strncmp(spec, "cmd:", 4) == 0) return mimic_policy_program(spec + 4, env, timeout_s, out);
-  if (strcmp(spec, "human") == 0) {
-    if (!isatty(STDIN_FILENO))
-      return mimic_fail(MIMIC_ERR_INVALID,
-                        "the human expert reads keys from a terminal, and stdin is not one");
-    return mimic_policy_human(env, STDIN_FILENO, stderr, out);
-  }
-  MIMIC_TRY(mimic_policy_load(spec, out));
-  const mimic_space *want = mimic_env_obs_space(env);
-  if ((*out)->obs_dim != want->dim) {
-    mimic_status st =
-        mimic_fail(MIMIC_ERR_INVALID, "%s expects observations of %d values, but %s gives %d", spec,
-                   (*out)->obs_dim, mimic_env_id(env), want->dim);
-    mimic_policy_free(*out);
-    *out = NULL;
-    return st;
-  }
-  const mimic_space *act = mimic_env_action_space(env), *pa = &(*out)->action_space;
-  if (act->kind != pa->kind ||
-      (act->kind == MIMIC_SPACE_DISCRETE ? act->n != pa->n : act->dim != pa->dim)) {
-    mimic_policy_free(*out);
-    *out = NULL;
-    return mimic_fail(MIMIC_ERR_INVALID, "%s acts in another action space than %s", spec,
-                      mimic_env_id(env));
-  }
-  return MIMIC_OK;
 }

@@ -1,5 +1,6 @@
 /* The policy interface and its simplest members: built-in experts, random
- * policies, external programs and beta-mixtures.
+ * policies and beta-mixtures (programs and people act through experts:
+ * mimic_policy_from_expert).
  *
  * A policy is a class pointer plus a copy of its action space; the class
  * does the acting. Experts that read the environment (built-in experts)
@@ -12,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "mimic/proc.h"
 
 mimic_status mimic_policy_alloc(const mimic_policy_class *cls, const mimic_space *action_space,
                                 int obs_dim, mimic_policy **out) {
@@ -153,114 +152,6 @@ static const mimic_policy_class random_class = {"random", random_act, NULL};
 
 mimic_status mimic_policy_random(const mimic_space *action_space, mimic_policy **out) {
   return mimic_policy_alloc(&random_class, action_space, 0, out);
-}
-
-/* ---- external programs --------------------------------------------------- */
-
-typedef struct program_impl {
-  mimic_proc *proc;
-  char env_id[64];
-  json_t *space; /* the action space as Gymnasium JSON, sent with every request */
-} program_impl;
-
-/* Reads the reply's "action" into w floats and checks it against the space. */
-static mimic_status parse_action(const mimic_policy *p, const json_t *reply, float *action) {
-  const mimic_space *s = &p->action_space;
-  json_t *a = json_object_get(reply, "action");
-  if (!a) return mimic_fail(MIMIC_ERR_FORMAT, "reply has no \"action\"");
-  if (s->kind == MIMIC_SPACE_DISCRETE) {
-    if (json_is_array(a) && json_array_size(a) == 1) a = json_array_get(a, 0);
-    if (!json_is_integer(a) &&
-        !(json_is_real(a) && json_real_value(a) == floor(json_real_value(a))))
-      return mimic_fail(MIMIC_ERR_FORMAT, "\"action\" must be an integer for Discrete(%d)", s->n);
-    double v = json_number_value(a);
-    if (v < 0 || v >= s->n)
-      return mimic_fail(MIMIC_ERR_RANGE, "action %g is outside Discrete(%d)", v, s->n);
-    action[0] = (float)v;
-    return MIMIC_OK;
-  }
-  if (json_is_number(a) && s->dim == 1) {
-    action[0] = (float)json_number_value(a);
-  } else {
-    if (!json_is_array(a) || json_array_size(a) != (size_t)s->dim)
-      return mimic_fail(MIMIC_ERR_FORMAT, "\"action\" must be a list of %d numbers", s->dim);
-    for (int j = 0; j < s->dim; j++) {
-      json_t *v = json_array_get(a, (size_t)j);
-      if (!json_is_number(v))
-        return mimic_fail(MIMIC_ERR_FORMAT, "\"action\"[%d] is not a number", j);
-      action[j] = (float)json_number_value(v);
-    }
-  }
-  for (int j = 0; j < s->dim; j++) {
-    if (!isfinite(action[j])) return mimic_fail(MIMIC_ERR_RANGE, "\"action\"[%d] is not finite", j);
-    if (action[j] < s->low[j] || action[j] > s->high[j])
-      return mimic_fail(MIMIC_ERR_RANGE, "\"action\"[%d] = %g is outside [%g, %g]", j,
-                        (double)action[j], (double)s->low[j], (double)s->high[j]);
-  }
-  return MIMIC_OK;
-}
-
-static mimic_status program_act(mimic_policy *p, mimic_act_batch *b) {
-  program_impl *impl = p->impl;
-  int w = mimic_space_width(&p->action_space);
-  for (int i = 0; i < b->n; i++) {
-    json_t *obs = json_array();
-    for (int j = 0; j < p->obs_dim; j++)
-      json_array_append_new(obs, json_real(b->obs[(size_t)i * (size_t)p->obs_dim + (size_t)j]));
-    json_t *req = json_pack("{s:s, s:s, s:o, s:O}", "kind", "state", "env", impl->env_id,
-                            "observation", obs, "action_space", impl->space);
-    json_t *reply = NULL;
-    mimic_status st =
-        req ? mimic_proc_request(impl->proc, req, &reply) : mimic_fail_nomem("a request");
-    long id = req ? (long)json_integer_value(json_object_get(req, "id")) : 0;
-    json_decref(req);
-    if (st == MIMIC_OK) {
-      st = parse_action(p, reply, b->actions + (size_t)i * (size_t)w);
-      if (st) mimic_errctx("expert program, reply to request %ld", id);
-    }
-    json_decref(reply);
-    if (st) return st;
-    p->calls++;
-  }
-  fill_confidence(b, 1.0f);
-  return MIMIC_OK;
-}
-
-static void program_free(mimic_policy *p) {
-  program_impl *impl = p->impl;
-  if (impl) {
-    mimic_proc_stop(impl->proc);
-    json_decref(impl->space);
-  }
-  free(impl);
-}
-
-static const mimic_policy_class program_class = {"program", program_act, program_free};
-
-mimic_status mimic_policy_program(const char *cmdline, const mimic_env *like, double timeout_s,
-                                  mimic_policy **out) {
-  const mimic_space *obs = mimic_env_obs_space(like);
-  MIMIC_TRY(mimic_policy_alloc(&program_class, mimic_env_action_space(like), obs->dim, out));
-  mimic_policy *p = *out;
-  program_impl *impl = mimic_calloc(1, sizeof *impl, "an expert program");
-  mimic_status st = impl ? MIMIC_OK : MIMIC_ERR_NOMEM;
-  p->impl = impl;
-  if (st == MIMIC_OK) {
-    snprintf(impl->env_id, sizeof impl->env_id, "%s", mimic_env_id(like));
-    char text[8192];
-    st = mimic_space_to_json(&p->action_space, text, sizeof text);
-    json_error_t jerr;
-    if (st == MIMIC_OK && !(impl->space = json_loads(text, 0, &jerr)))
-      st = mimic_fail(MIMIC_ERR_INVALID, "cannot describe the action space: %s", jerr.text);
-  }
-  if (st == MIMIC_OK) st = mimic_proc_start(cmdline, timeout_s, &impl->proc);
-  if (st != MIMIC_OK) {
-    mimic_policy_free(p);
-    *out = NULL;
-    return st;
-  }
-  snprintf(p->description, sizeof p->description, "program %.100s", cmdline);
-  return MIMIC_OK;
 }
 
 /* ---- beta-mixtures ------------------------------------------------------- */

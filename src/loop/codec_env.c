@@ -1,0 +1,139 @@
+/* The environment codec: how an environment's state looks to a program, a
+ * person and the label log (control tasks, gridworlds, any registered
+ * environment).
+ *
+ * A program gets {"env": id, "observation": [...], "action_space": {...}}
+ * (docs/expert-protocol.md); a person the environment's own text picture
+ * when the question carries the live environment (else the observation's
+ * numbers), and answers with keys when the actions are discrete; the label
+ * log keeps the observation as a JSON list of float32 values printed with
+ * 9 significant digits, which read back to the same bits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mimic/expert.h"
+
+typedef struct env_codec {
+  json_t *space; /* the action space as Gymnasium JSON, sent with every request */
+  char id[64];
+  char **names;  /* [n] copies of the action names, or NULL */
+  float *bounds; /* Box: low then high */
+  char *picture; /* 64 KiB for render_text */
+} env_codec;
+
+static int env_n_names(const mimic_codec *c) {
+  const env_codec *e = c->ctx;
+  return e->names ? c->space.n : 0;
+}
+
+static const char *env_name(const mimic_codec *c, int k) {
+  const env_codec *e = c->ctx;
+  return e->names[k];
+}
+
+static mimic_status env_request(const mimic_codec *c, const mimic_questions *q, size_t i,
+                                json_t *req) {
+  const env_codec *e = c->ctx;
+  if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "environment questions carry observations");
+  json_t *obs = json_array();
+  if (!obs) return mimic_fail_nomem("a request");
+  const float *o = q->obs + i * (size_t)q->obs_dim;
+  for (int j = 0; j < q->obs_dim; j++) json_array_append_new(obs, json_real(o[j]));
+  json_object_set_new(req, "env", json_string(e->id));
+  json_object_set_new(req, "observation", obs);
+  json_object_set(req, "action_space", e->space);
+  return MIMIC_OK;
+}
+
+static mimic_status env_show(const mimic_codec *c, const mimic_questions *q, size_t i, FILE *out) {
+  env_codec *e = c->ctx;
+  if (q->envs) {
+    MIMIC_TRY(mimic_env_render_text(q->envs[i], e->picture, 1 << 16));
+    fprintf(out, "%s\n", e->picture);
+    return MIMIC_OK;
+  }
+  if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "nothing to show of this state");
+  fprintf(out, "  observation:");
+  for (int j = 0; j < q->obs_dim; j++)
+    fprintf(out, " %.4g", (double)q->obs[i * (size_t)q->obs_dim + (size_t)j]);
+  fprintf(out, "\n");
+  return MIMIC_OK;
+}
+
+static char *env_state_text(const mimic_codec *c, const mimic_questions *q, size_t i) {
+  (void)c;
+  size_t cap = 16 * (size_t)q->obs_dim + 4, n = 0;
+  char *buf = mimic_malloc(cap, "an observation");
+  if (!buf) return NULL;
+  const float *o = q->obs + i * (size_t)q->obs_dim;
+  buf[n++] = '[';
+  for (int j = 0; j < q->obs_dim; j++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%.9g", j ? ", " : "", (double)o[j]);
+  snprintf(buf + n, cap - n, "]");
+  return buf;
+}
+
+static void env_free(mimic_codec *c) {
+  env_codec *e = c->ctx;
+  if (!e) return;
+  for (int k = 0; e->names && k < c->space.n; k++) free(e->names[k]);
+  free(e->names);
+  json_decref(e->space);
+  free(e->bounds);
+  free(e->picture);
+  free(e);
+}
+
+mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out) {
+  *out = NULL;
+  mimic_codec *c = mimic_calloc(1, sizeof *c, "an environment codec");
+  env_codec *e = mimic_calloc(1, sizeof *e, "an environment codec");
+  if (!c || !e) {
+    free(c);
+    free(e);
+    return MIMIC_ERR_NOMEM;
+  }
+  const mimic_space *as = mimic_env_action_space(like);
+  c->kind = "state";
+  c->space = *as;
+  c->keys = as->kind == MIMIC_SPACE_DISCRETE;
+  c->ctx = e;
+  c->n_names = env_n_names;
+  c->name = env_name;
+  c->request = env_request;
+  c->show = env_show;
+  c->state_text = env_state_text;
+  c->free_ctx = env_free;
+  snprintf(e->id, sizeof e->id, "%s", mimic_env_id(like));
+  char text[16384];
+  mimic_status st = mimic_space_to_json(as, text, sizeof text);
+  json_error_t err;
+  if (st == MIMIC_OK && !(e->space = json_loads(text, 0, &err)))
+    st = mimic_fail(MIMIC_ERR_INVALID, "cannot describe the action space: %s", err.text);
+  if (st == MIMIC_OK && !(e->picture = mimic_malloc(1 << 16, "a picture"))) st = MIMIC_ERR_NOMEM;
+  if (st == MIMIC_OK && as->kind == MIMIC_SPACE_BOX) {
+    if (!(e->bounds = mimic_malloc(2 * (size_t)as->dim * sizeof(float), "bounds"))) {
+      st = MIMIC_ERR_NOMEM;
+    } else {
+      memcpy(e->bounds, as->low, (size_t)as->dim * sizeof(float));
+      memcpy(e->bounds + as->dim, as->high, (size_t)as->dim * sizeof(float));
+      c->space.low = e->bounds;
+      c->space.high = e->bounds + as->dim;
+    }
+  }
+  if (st == MIMIC_OK && as->kind == MIMIC_SPACE_DISCRETE && mimic_env_action_name(like, 0)) {
+    e->names = mimic_calloc((size_t)as->n, sizeof *e->names, "action names");
+    if (!e->names) st = MIMIC_ERR_NOMEM;
+    for (int k = 0; st == MIMIC_OK && k < as->n; k++) {
+      const char *name = mimic_env_action_name(like, k);
+      if (!(e->names[k] = name ? mimic_strdup(name) : mimic_asprintf("%d", k)))
+        st = MIMIC_ERR_NOMEM;
+    }
+  }
+  if (st) {
+    mimic_codec_free(c);
+    return st;
+  }
+  *out = c;
+  return MIMIC_OK;
+}
