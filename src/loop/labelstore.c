@@ -20,8 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "mimic/labelstore.h"
-#include "mimic/text.h"
 
 #define APP_ID 0x4D494D43 /* "MIMC" */
 #define SCHEMA_VERSION 1
