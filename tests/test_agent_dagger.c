@@ -10,9 +10,13 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mimic/agent.h"
 
@@ -267,11 +271,122 @@ static void test_tau_recorded(void **state) {
   free(db);
 }
 
+/* A program expert (a shell rule: complaints escalate, everything else looks
+ * orders up) that kills the DAgger process when question limit + 1 arrives. */
+static char *killer_expert(const char *name, int limit) {
+  char *path = tu_tmp_path(name);
+  FILE *f = fopen(path, "w");
+  fprintf(f,
+          "#!/bin/bash\n"
+          "n=0\n"
+          "while IFS= read -r line; do\n"
+          "  n=$((n+1))\n"
+          "  if [ %d -gt 0 ] && [ $n -gt %d ]; then kill -9 $PPID; exit; fi\n"
+          "  id=$(printf '%%s' \"$line\" | sed -E 's/.*\"id\": ?([0-9]+).*/\\1/')\n"
+          "  case \"$line\" in\n"
+          "    *'\"intent\":\"cancel'*) printf '{\"id\": %%s, \"action\": \"cancel_reservation\", "
+          "\"arguments\": {\"why\": \"asked\"}}\\n' \"$id\" ;;\n"
+          "    *) printf '{\"id\": %%s, \"action\": \"get_user_details\"}\\n' \"$id\" ;;\n"
+          "  esac\n"
+          "done\n",
+          limit, limit);
+  fclose(f);
+  chmod(path, 0755);
+  return path;
+}
+
+/* The store's answers as "item=label" lines. */
+static char *answer_lines(const char *db) {
+  mimic_label_list l;
+  stored(db, &l);
+  size_t cap = 64 + l.n * 160, len = 0;
+  char *out = calloc(cap, 1);
+  for (size_t i = 0; i < l.n; i++)
+    len += (size_t)snprintf(out + len, cap - len, "%s=%s@%lld\n", l.r[i].item, l.r[i].label,
+                            (long long)l.r[i].round);
+  mimic_label_list_free(&l);
+  return out;
+}
+
+/* Killed with SIGKILL inside round 2, the run resumed asks only what was not
+ * answered and ends with the same answers and the same model. */
+static void test_program_killed_mid_round(void **state) {
+  (void)state;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/text-agents/tau-bench/gpt-4o-airline.json", tu_data_dir());
+  mimic_agent_traces t;
+  assert_int_equal(mimic_agent_traces_read(path, MIMIC_AGENT_FORMAT_AUTO, &t), MIMIC_OK);
+  bool test[200], is_demo[200], in_pool[200];
+  assert_int_equal(mimic_agent_split(&t, MIMIC_AGENT_SPLIT_TASK, 0.3, 3, test, NULL), MIMIC_OK);
+  for (size_t i = 0; i < t.n; i++) {
+    bool trial0 = strstr(t.t[i].id, "-trial0") != NULL;
+    is_demo[i] = !test[i] && trial0;
+    in_pool[i] = !test[i] && !trial0 && i % 3 == 0; /* a third of the other trials */
+  }
+  mimic_agent_examples demos = {0}, pool = {0}, eval = {0};
+  assert_int_equal(mimic_agent_examples_add_traces(&demos, &t, is_demo), MIMIC_OK);
+  assert_int_equal(mimic_agent_examples_add_traces(&pool, &t, in_pool), MIMIC_OK);
+  assert_int_equal(mimic_agent_examples_add_traces(&eval, &t, test), MIMIC_OK);
+  char *plain = killer_expert("agent-expert.sh", 0),
+       *killer = killer_expert("agent-killer.sh", 150);
+  char cmd_plain[1200], cmd_killer[1200];
+  snprintf(cmd_plain, sizeof cmd_plain, "cmd:%s", plain);
+  snprintf(cmd_killer, sizeof cmd_killer, "cmd:%s", killer);
+  char *db_a = tu_tmp_path("agent-a.db"), *db_b = tu_tmp_path("agent-b.db");
+  mimic_agent_dagger_config cfg;
+  mimic_agent_dagger_defaults(&cfg);
+  cfg.policy.policy = MIMIC_AGENT_FREQUENCY;
+  cfg.demos = &demos;
+  cfg.pool = &pool;
+  cfg.eval = &eval;
+  cfg.rounds = 3;
+  cfg.query = (mimic_query_rule){MIMIC_QUERY_UNCERTAIN, 0.7, 0};
+  cfg.expert = cmd_plain;
+  cfg.store_path = db_a;
+  mimic_dagger_round ra[4], rb[4];
+  int na, nb;
+  assert_int_equal(mimic_agent_dagger_run(&cfg, ra, 4, &na, NULL), MIMIC_OK);
+  int64_t total = stored(db_a, NULL);
+  assert_true(total > 200 && ra[0].queried < 150 && ra[0].queried + ra[1].queried > 150);
+  /* the same run killed by its expert at question 151 (inside round 2) */
+  pid_t pid = fork();
+  if (pid == 0) {
+    mimic_agent_dagger_config child = cfg;
+    child.expert = cmd_killer;
+    child.store_path = db_b;
+    mimic_agent_dagger_run(&child, NULL, 0, NULL, NULL);
+    _exit(3);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(stored(db_b, NULL), 150); /* every answer before the kill is on disk */
+  cfg.store_path = db_b;
+  assert_int_equal(mimic_agent_dagger_run(&cfg, rb, 4, &nb, NULL), MIMIC_OK);
+  assert_int_equal(nb, 2); /* rounds 2 and 3 */
+  char *a = answer_lines(db_a), *b = answer_lines(db_b);
+  assert_string_equal(a, b);
+  for (int r = 0; r < 2; r++)
+    for (int k = 0; k < ra[r + 1].n_metrics; k++)
+      assert_true(ra[r + 1].metrics[k] == rb[r].metrics[k]);
+  free(a);
+  free(b);
+  free(plain);
+  free(killer);
+  free(db_a);
+  free(db_b);
+  mimic_agent_examples_free(&demos);
+  mimic_agent_examples_free(&pool);
+  mimic_agent_examples_free(&eval);
+  mimic_agent_traces_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mission_program),
       cmocka_unit_test(test_human_quit_resume),
       cmocka_unit_test(test_tau_recorded),
+      cmocka_unit_test(test_program_killed_mid_round),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

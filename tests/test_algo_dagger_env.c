@@ -293,6 +293,104 @@ static void test_program_expert_killed_mid_round(void **state) {
   free(work_b);
 }
 
+/* A person answering a gridworld through a pipe: keys from a fixed script
+ * (turn, turn, forward, ...), every answer in the label log before the
+ * next question. */
+static const char *KEYS = "0122102211021";
+
+/* Writes the script's keys from offset `from`, n of them. */
+static void feed(int fd, size_t from, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    char c = KEYS[(from + k) % strlen(KEYS)];
+    assert_int_equal(write(fd, &c, 1), 1);
+  }
+}
+
+static mimic_dagger_env_config human_config(int fd, FILE *out) {
+  mimic_dagger_env_config cfg = small_config("MiniGrid-Empty-5x5-v0");
+  cfg.expert = "human";
+  cfg.human_fd = fd;
+  cfg.human_out = out;
+  cfg.rounds = 3;
+  cfg.min_steps = 40;
+  cfg.min_episodes = 0;
+  cfg.eval_episodes = 3;
+  return cfg;
+}
+
+static int64_t answers_in(const char *db) {
+  mimic_labelstore *s;
+  int64_t n = 0;
+  if (mimic_labelstore_open(db, &(mimic_labelstore_opts){.read_only = true}, &s)) return 0;
+  mimic_labelstore_count(s, 0, &n);
+  mimic_labelstore_close(s);
+  return n;
+}
+
+static void test_human_gridworld_killed_mid_round(void **state) {
+  (void)state;
+  FILE *out = fopen("/dev/null", "w");
+  size_t total = 3 * 40; /* query all: every visited state, one key each */
+  /* the uninterrupted run */
+  int a_fd[2];
+  assert_int_equal(pipe(a_fd), 0);
+  feed(a_fd[1], 0, total);
+  mimic_dagger_env_config cfg = human_config(a_fd[0], out);
+  char *work_a = tu_tmp_path("dagger-human-a"), *work_b = tu_tmp_path("dagger-human-b");
+  cfg.work_dir = work_a;
+  size_t len_a, len_b;
+  mimic_dagger_round rows[8];
+  int n;
+  uint8_t *a = run(&cfg, &len_a, rows, &n);
+  assert_int_equal(rows[n - 1].expert_queries, (long)total);
+  /* the same person, the run killed while it waits for answer 57 (round 2) */
+  int b_fd[2];
+  assert_int_equal(pipe(b_fd), 0);
+  feed(b_fd[1], 0, 56);
+  char *db = mimic_path_join(work_b, "labels.sqlite");
+  pid_t pid = fork();
+  if (pid == 0) {
+    mimic_dagger_env_config child = human_config(b_fd[0], out);
+    child.work_dir = work_b;
+    mimic_bc_config bc = quiet_bc();
+    mimic_model best;
+    mimic_dagger_env_run(&child, &bc, &best, NULL, 0, NULL);
+    _exit(3);
+  }
+  /* a person's answers are committed one by one: wait until 56 are */
+  for (int waited = 0; answers_in(db) < 56 && waited < 6000; waited++) usleep(10000);
+  assert_int_equal(answers_in(db), 56);
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  assert_true(WIFSIGNALED(status));
+  /* resumed: only the 64 unanswered questions are asked, the keys from 57 on */
+  int c_fd[2];
+  assert_int_equal(pipe(c_fd), 0);
+  feed(c_fd[1], 56, total - 56);
+  close(c_fd[1]);
+  cfg = human_config(c_fd[0], out);
+  cfg.work_dir = work_b;
+  uint8_t *b = run(&cfg, &len_b, rows, &n);
+  assert_int_equal(n, 2); /* rounds 2 and 3 */
+  assert_int_equal(rows[n - 1].expert_queries, (long)total);
+  char extra;
+  assert_int_equal(read(c_fd[0], &extra, 1), 0); /* every key was used, none twice */
+  assert_int_equal(len_a, len_b);
+  assert_memory_equal(a, b, len_a);
+  free(a);
+  free(b);
+  free(db);
+  free(work_a);
+  free(work_b);
+  close(a_fd[0]);
+  close(a_fd[1]);
+  close(b_fd[0]);
+  close(b_fd[1]);
+  close(c_fd[0]);
+  fclose(out);
+}
+
 static void test_bad_settings(void **state) {
   (void)state;
   mimic_dagger_env_config cfg = small_config("Pendulum-v1");
@@ -315,6 +413,7 @@ int main(void) {
       cmocka_unit_test(test_query_rules_and_cap),
       cmocka_unit_test(test_resume_after_kill_between_rounds),
       cmocka_unit_test(test_program_expert_killed_mid_round),
+      cmocka_unit_test(test_human_gridworld_killed_mid_round),
       cmocka_unit_test(test_bad_settings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,8 @@
 
 #include <stddef.h>
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "mimic/core.h"
@@ -255,6 +257,8 @@ typedef struct mimic_dagger_env_config {
   const char *env_id, *env_opts;
   const char *expert;       /* builtin, cmd:PROGRAM, human, or a policy file */
   double expert_timeout;    /* seconds per answer of a program */
+  int human_fd;             /* human: answers come from this descriptor (0: the terminal) */
+  FILE *human_out;          /* human: questions go here (NULL: stderr) */
   int rounds;               /* default 15 */
   mimic_beta_schedule beta; /* default linear:15 */
   mimic_query_rule query;   /* default all */

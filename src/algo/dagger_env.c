@@ -325,7 +325,10 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   s->od = os->dim;
   s->aw = mimic_space_width(as);
   MIMIC_TRY(mimic_codec_env(env, &s->codec));
-  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout, .out = stderr, .interactive = true};
+  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout,
+                          .in_fd = cfg->human_fd,
+                          .out = cfg->human_out ? cfg->human_out : stderr,
+                          .interactive = cfg->human_fd == 0};
   MIMIC_TRY(mimic_expert_open(cfg->expert, s->codec, &eo, &s->expert));
   s->snapshots = strcmp(s->expert->cls->kind, "builtin") == 0 &&
                  cfg->query.kind != MIMIC_QUERY_ALL && cfg->query.kind != MIMIC_QUERY_UNCERTAIN;
