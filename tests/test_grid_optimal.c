@@ -201,7 +201,7 @@ static void check_env(const char *id, int seeds) {
   long total_len = 0;
   for (int seed = 0; seed < seeds; seed++) {
     assert_int_equal(mimic_env_reset(env, seed, obs), MIMIC_OK);
-    mg_impl *I = mimic_env_impl(env);
+    mg_impl *I = mg_grid_impl(env);
     size_t n_states;
     int best = brute_force(&I->w, &n_states);
     total_states += n_states;

@@ -15,7 +15,9 @@
  *
  * Seeds: reset with seed >= 0 reseeds the environment's generator exactly as
  * Gymnasium's reset(seed=...) does (NumPy PCG64), so initial states match
- * Python seed for seed; MIMIC_SEED_NONE continues the current stream. */
+ * Python seed for seed; MIMIC_SEED_NONE continues the current stream.
+ *
+ * Adding an environment of one's own: mimic/env_class.h. */
 #ifndef MIMIC_ENV_H
 #define MIMIC_ENV_H
 
@@ -45,6 +47,11 @@ typedef struct mimic_space {
   const float *high; /* Box: dim upper bounds (may be INFINITY) */
 } mimic_space;
 
+/* A Discrete(n) space. */
+mimic_space mimic_space_discrete(int n);
+/* A Box of dim values (shape (dim,)); low and high hold dim bounds each or
+ * are NULL (unbounded), and are not copied. */
+mimic_space mimic_space_box(int dim, const float *low, const float *high);
 /* Returns true when x (dim floats; 1 for Discrete) lies in the space. */
 bool mimic_space_contains(const mimic_space *space, const float *x);
 /* Number of floats one element of the space takes in a buffer (1 for Discrete). */
@@ -130,10 +137,6 @@ mimic_status mimic_env_render_text(mimic_env *env, char *buf, size_t cap);
 mimic_status mimic_env_render_rgb(mimic_env *env, uint8_t *rgb, int *w, int *h);
 /* Renders a frame and writes it as a PNG file (durably). */
 mimic_status mimic_env_render_png(mimic_env *env, const char *path);
-
-/* The class-specific state of an environment, for code that knows its type
- * (the gridworld planner, tests). */
-void *mimic_env_impl(mimic_env *env);
 
 /* ---- vector environments ----------------------------------------------- */
 

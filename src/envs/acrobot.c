@@ -47,7 +47,8 @@ typedef struct acrobot {
   float obs_low[6], obs_high[6];
 } acrobot;
 
-static mimic_status ac_init(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status ac_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                            mimic_env_spec *spec) {
   (void)opts;
   acrobot *a = impl;
   const float hi[6] = {1, 1, 1, 1, (float)max_vel_1, (float)max_vel_2};
@@ -56,13 +57,8 @@ static mimic_status ac_init(mimic_env *env, void *impl, mimic_kv *opts) {
     a->obs_low[i] = -hi[i];
   }
   a->last_action = 1;
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = 6,
-                                 .ndim = 1,
-                                 .shape = {6},
-                                 .low = a->obs_low,
-                                 .high = a->obs_high};
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = 3, .dim = 1};
+  spec->obs_space = mimic_space_box(6, a->obs_low, a->obs_high);
+  spec->action_space = mimic_space_discrete(3);
   return MIMIC_OK;
 }
 
@@ -121,7 +117,8 @@ static double wrap(double x) {
   return x;
 }
 
-static void ac_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+static mimic_status ac_step(void *impl, const float *action, float *obs, double *reward,
+                            bool *terminated) {
   acrobot *ac = impl;
   const int act = (int)action[0];
   double y0[5] = {ac->s[0], ac->s[1], ac->s[2], ac->s[3], avail_torque[act]};
@@ -146,6 +143,7 @@ static void ac_step(void *impl, const float *action, float *obs, double *reward,
   *terminated = term;
   *reward = term ? 0.0 : -1.0;
   ac_obs(ac, obs);
+  return MIMIC_OK;
 }
 
 /* Energy pumping with the elbow: a bang-bang rule on one hyperplane of the
@@ -165,7 +163,7 @@ static int ac_get_state(const void *impl, double *s, int cap) {
   return 4;
 }
 
-static mimic_status ac_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status ac_set_state(void *impl, const double *s, int n) {
   acrobot *a = impl;
   if (n != 4)
     return mimic_fail(MIMIC_ERR_INVALID,
@@ -176,7 +174,6 @@ static mimic_status ac_set_state(void *impl, const double *s, int n, float *obs)
     if (!isfinite(s[i])) return mimic_fail(MIMIC_ERR_RANGE, "Acrobot state[%d] is not finite", i);
     a->s[i] = s[i];
   }
-  if (obs) ac_obs(a, obs);
   return MIMIC_OK;
 }
 

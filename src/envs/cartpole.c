@@ -41,7 +41,8 @@ typedef struct cartpole {
   float obs_low[4], obs_high[4];
 } cartpole;
 
-static mimic_status cp_init(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status cp_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                            mimic_env_spec *spec) {
   (void)opts;
   cartpole *c = impl;
   const float hi[4] = {(float)(X_THRESHOLD * 2), INFINITY, (float)(theta_threshold * 2), INFINITY};
@@ -49,13 +50,8 @@ static mimic_status cp_init(mimic_env *env, void *impl, mimic_kv *opts) {
     c->obs_high[i] = hi[i];
     c->obs_low[i] = -hi[i];
   }
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = 4,
-                                 .ndim = 1,
-                                 .shape = {4},
-                                 .low = c->obs_low,
-                                 .high = c->obs_high};
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = 2, .dim = 1};
+  spec->obs_space = mimic_space_box(4, c->obs_low, c->obs_high);
+  spec->action_space = mimic_space_discrete(2);
   return MIMIC_OK;
 }
 
@@ -88,7 +84,8 @@ static mimic_status cp_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
 /* The next angle depends only on the current speed, so its cos and sin are
  * started first: the CPU overlaps them with this step's divisions, which
  * take most of the time otherwise (same values, same order of rounding). */
-static void cp_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+static mimic_status cp_step(void *impl, const float *action, float *obs, double *reward,
+                            bool *terminated) {
   cartpole *c = impl;
   const double force = action[0] == 1.0f ? FORCE_MAG : -FORCE_MAG;
   const double th = c->th, thd = c->thd;
@@ -114,6 +111,7 @@ static void cp_step(void *impl, const float *action, float *obs, double *reward,
   }
   *terminated = term;
   cp_obs(c, obs);
+  return MIMIC_OK;
 }
 
 /* Push right when this weighted state is positive: hand-tuned gains with
@@ -133,7 +131,7 @@ static int cp_get_state(const void *impl, double *s, int cap) {
   return 5;
 }
 
-static mimic_status cp_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status cp_set_state(void *impl, const double *s, int n) {
   cartpole *c = impl;
   if (n != 4 && n != 5)
     return mimic_fail(MIMIC_ERR_INVALID,
@@ -148,7 +146,6 @@ static mimic_status cp_set_state(void *impl, const double *s, int n, float *obs)
   c->thd = s[3];
   c->fell = n == 5 && s[4] != 0;
   cp_trig(c);
-  if (obs) cp_obs(c, obs);
   return MIMIC_OK;
 }
 

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "envs/env_impl.h"
+#include "mimic/env_class.h"
 #include "envs/raster.h"
 
 /* libm pow/powf, called through volatile pointers so GCC cannot fold them. */

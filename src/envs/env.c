@@ -1,5 +1,6 @@
-/* The generic half of every environment: creation by id, seeding, the time
- * limit, action validation, spaces and rendering to PNG.
+/* The generic half of every environment: creation by id (checking what a
+ * class's init declares), seeding, the time limit, action validation,
+ * spaces and rendering to PNG.
  *
  * Gymnasium splits the same work between the env, TimeLimit and the
  * passive checker; here it is one thin layer around a class's step, so the
@@ -10,6 +11,15 @@
 #include <string.h>
 
 #include "envs/env_impl.h"
+
+mimic_space mimic_space_discrete(int n) {
+  return (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = n, .dim = 1};
+}
+
+mimic_space mimic_space_box(int dim, const float *low, const float *high) {
+  return (mimic_space){
+      .kind = MIMIC_SPACE_BOX, .dim = dim, .ndim = 1, .shape = {dim}, .low = low, .high = high};
+}
 
 bool mimic_space_contains(const mimic_space *space, const float *x) {
   if (space->kind == MIMIC_SPACE_DISCRETE) {
@@ -129,6 +139,54 @@ mimic_status mimic_space_check(const mimic_space *space, const float *x, int n) 
   return mimic_env_check_action(space, x);
 }
 
+/* Checks a space init declared; `what` names it in the message. */
+static mimic_status check_space(const mimic_space *sp, const char *what) {
+  if (sp->kind == MIMIC_SPACE_DISCRETE) {
+    if (sp->n < 1)
+      return mimic_fail(MIMIC_ERR_INVALID, "init declared a Discrete(%d) %s space", sp->n, what);
+    return MIMIC_OK;
+  }
+  if (sp->kind != MIMIC_SPACE_BOX)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "init declared a %s space that is neither Box nor Discrete", what);
+  if (sp->ndim < 1 || sp->ndim > MIMIC_SPACE_MAX_DIMS)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "init declared a Box %s space with %d dimensions (1 to %d)", what, sp->ndim,
+                      MIMIC_SPACE_MAX_DIMS);
+  long long numel = 1;
+  for (int d = 0; d < sp->ndim; d++) {
+    if (sp->shape[d] < 1)
+      return mimic_fail(MIMIC_ERR_INVALID, "init declared a Box %s space whose shape[%d] is %d",
+                        what, d, sp->shape[d]);
+    numel *= sp->shape[d];
+  }
+  if (numel != sp->dim)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "init declared a Box %s space of dim %d whose shape holds %lld values", what,
+                      sp->dim, numel);
+  return MIMIC_OK;
+}
+
+/* Runs the class's init, then takes its spec and the generic options. */
+static mimic_status init_env(mimic_env *env, mimic_kv *kv) {
+  const mimic_env_class *cls = env->cls;
+  mimic_env_spec spec = {.max_steps = cls->max_episode_steps};
+  MIMIC_TRY(cls->init(env, env->impl, cls->user, kv, &spec));
+  MIMIC_TRY(check_space(&spec.obs_space, "observation"));
+  if (spec.obs_space.kind != MIMIC_SPACE_BOX)
+    return mimic_fail(MIMIC_ERR_INVALID, "init declared a Discrete observation space (use a Box)");
+  MIMIC_TRY(check_space(&spec.action_space, "action"));
+  if (spec.max_steps < 0)
+    return mimic_fail(MIMIC_ERR_INVALID, "init declared a time limit of %d steps", spec.max_steps);
+  env->obs_space = spec.obs_space;
+  env->action_space = spec.action_space;
+  if (env->action_space.kind == MIMIC_SPACE_DISCRETE) env->action_space.dim = 1;
+  long long max_steps;
+  MIMIC_TRY(mimic_kv_int(kv, "max_steps", spec.max_steps, 0, 1LL << 30, &max_steps));
+  env->made_max_steps = env->max_steps = (int)max_steps;
+  return mimic_kv_check_used(kv, env->id);
+}
+
 mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out) {
   *out = NULL;
   if (!id) return mimic_fail(MIMIC_ERR_INVALID, "no environment id given");
@@ -146,16 +204,9 @@ mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out
     return MIMIC_ERR_NOMEM;
   }
   env->cls = cls;
-  env->max_steps = cls->max_episode_steps;
   snprintf(env->id, sizeof env->id, "%s", id);
   mimic_rng_seed(&env->rng, 0);
-  st = cls->init(env, env->impl, &kv);
-  if (st == MIMIC_OK) {
-    long long max_steps;
-    st = mimic_kv_int(&kv, "max_steps", env->max_steps, 0, 1LL << 30, &max_steps);
-    env->max_steps = (int)max_steps;
-  }
-  if (st == MIMIC_OK) st = mimic_kv_check_used(&kv, id);
+  st = init_env(env, &kv);
   if (st != MIMIC_OK) {
     mimic_errctx("%s", id);
     mimic_env_free(env);
@@ -178,8 +229,20 @@ const mimic_space *mimic_env_action_space(const mimic_env *env) { return &env->a
 int mimic_env_max_steps(const mimic_env *env) { return env->max_steps; }
 int mimic_env_elapsed(const mimic_env *env) { return env->elapsed; }
 double mimic_env_reward_threshold(const mimic_env *env) { return env->cls->reward_threshold; }
-void *mimic_env_impl(mimic_env *env) { return env->impl; }
 bool mimic_env_has_expert(const mimic_env *env) { return env->cls->expert != NULL; }
+
+void *mimic_env_impl_of(const mimic_env *env, mimic_env_init_fn *init) {
+  return env && env->cls->init == init ? env->impl : NULL;
+}
+
+mimic_status mimic_env_set_clock(mimic_env *env, int elapsed, int max_steps) {
+  if (elapsed < 0 || max_steps < 0)
+    return mimic_fail(MIMIC_ERR_RANGE, "%s: a clock of %d steps taken with a limit of %d", env->id,
+                      elapsed, max_steps);
+  env->elapsed = elapsed;
+  env->max_steps = max_steps;
+  return MIMIC_OK;
+}
 
 const char *mimic_env_action_name(const mimic_env *env, int a) {
   if (!env->cls->action_names || env->action_space.kind != MIMIC_SPACE_DISCRETE || a < 0 ||
@@ -208,7 +271,7 @@ mimic_status mimic_env_reset_with(mimic_env *env, int64_t seed, const char *opti
     mimic_rng_seed(&env->rng, (uint64_t)seed);
     env->seeded = true;
   }
-  env->elapsed = 0;
+  mimic_env_clock_reset(env);
   mimic_status st = env->cls->reset(env->impl, &env->rng, &kv, obs);
   if (st == MIMIC_OK) st = mimic_kv_check_used(&kv, "reset");
   if (st != MIMIC_OK) return mimic_errctx("%s", env->id);
@@ -220,7 +283,7 @@ mimic_status mimic_env_reset(mimic_env *env, int64_t seed, float *obs) {
     mimic_rng_seed(&env->rng, (uint64_t)seed);
     env->seeded = true;
   }
-  env->elapsed = 0;
+  mimic_env_clock_reset(env);
   mimic_kv none = {0};
   mimic_status st = env->cls->reset(env->impl, &env->rng, &none, obs);
   return st == MIMIC_OK ? MIMIC_OK : mimic_errctx("%s", env->id);
@@ -230,7 +293,8 @@ mimic_status mimic_env_step(mimic_env *env, const float *action, float *obs, dou
                             bool *terminated, bool *truncated) {
   if (mimic_env_check_action(&env->action_space, action) != MIMIC_OK)
     return mimic_errctx("%s", env->id);
-  env->cls->step(env->impl, action, obs, reward, terminated);
+  if (env->cls->step(env->impl, action, obs, reward, terminated) != MIMIC_OK)
+    return mimic_errctx("%s", env->id);
   env->elapsed++;
   *truncated = env->max_steps > 0 && env->elapsed >= env->max_steps;
   return MIMIC_OK;
@@ -250,7 +314,7 @@ int mimic_env_get_state(const mimic_env *env, double *state, int cap) {
 mimic_status mimic_env_set_state(mimic_env *env, const double *state, int n) {
   if (!env->cls->set_state)
     return mimic_fail(MIMIC_ERR_INVALID, "%s cannot set its state", env->id);
-  mimic_status st = env->cls->set_state(env->impl, state, n, NULL);
+  mimic_status st = env->cls->set_state(env->impl, state, n);
   return st == MIMIC_OK ? MIMIC_OK : mimic_errctx("%s", env->id);
 }
 

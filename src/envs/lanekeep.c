@@ -126,10 +126,10 @@ static double curvature_at(lanekeep *k, double s) {
   return bspline(u - fl, c[0], c[1], c[2], c[3]);
 }
 
-static mimic_status lk_init_common(mimic_env *env, lanekeep *k, mimic_kv *opts) {
+static mimic_status lk_init_common(mimic_env_spec *spec, lanekeep *k, mimic_kv *opts) {
   long long horizon;
   MIMIC_TRY(mimic_kv_int(opts, "horizon", 400, 1, 1LL << 30, &horizon));
-  env->max_steps = (int)horizon;
+  spec->max_steps = (int)horizon;
   refill_knots(k, -1);       /* road 0 until the first reset */
   k->obs_low[0] = -INFINITY; /* off the road the offset keeps growing */
   k->obs_high[0] = INFINITY;
@@ -139,16 +139,12 @@ static mimic_status lk_init_common(mimic_env *env, lanekeep *k, mimic_kv *opts) 
     k->obs_low[2 + i] = -1;
     k->obs_high[2 + i] = 1;
   }
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = OBS_DIM,
-                                 .ndim = 1,
-                                 .shape = {OBS_DIM},
-                                 .low = k->obs_low,
-                                 .high = k->obs_high};
+  spec->obs_space = mimic_space_box(OBS_DIM, k->obs_low, k->obs_high);
   return MIMIC_OK;
 }
 
-static mimic_status lk_init_discrete(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status lk_init_discrete(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                                     mimic_env_spec *spec) {
   lanekeep *k = impl;
   long long levels;
   MIMIC_TRY(mimic_kv_int(opts, "levels", 7, 3, 101, &levels));
@@ -156,22 +152,18 @@ static mimic_status lk_init_discrete(mimic_env *env, void *impl, mimic_kv *opts)
     return mimic_fail(MIMIC_ERR_INVALID, "option levels=%lld must be odd (so 'straight' is one)",
                       levels);
   k->levels = (int)levels;
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = k->levels, .dim = 1};
-  return lk_init_common(env, k, opts);
+  spec->action_space = mimic_space_discrete(k->levels);
+  return lk_init_common(spec, k, opts);
 }
 
-static mimic_status lk_init_continuous(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status lk_init_continuous(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                                       mimic_env_spec *spec) {
   lanekeep *k = impl;
   k->continuous = 1;
   k->act_low[0] = -1;
   k->act_high[0] = 1;
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                    .dim = 1,
-                                    .ndim = 1,
-                                    .shape = {1},
-                                    .low = k->act_low,
-                                    .high = k->act_high};
-  return lk_init_common(env, k, opts);
+  spec->action_space = mimic_space_box(1, k->act_low, k->act_high);
+  return lk_init_common(spec, k, opts);
 }
 
 static void lk_obs(lanekeep *k, float *obs) {
@@ -207,7 +199,8 @@ static inline void deriv(lanekeep *k, double s, double d, double psi, double c, 
   *dpsi = SPEED * c - kap * *ds;
 }
 
-static void lk_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+static mimic_status lk_step(void *impl, const float *action, float *obs, double *reward,
+                            bool *terminated) {
   lanekeep *k = impl;
   double delta;
   if (k->continuous)
@@ -229,6 +222,7 @@ static void lk_step(void *impl, const float *action, float *obs, double *reward,
   *terminated = !on_road;
   *reward = on_road ? 1.0 : 0.0;
   lk_obs(k, obs);
+  return MIMIC_OK;
 }
 
 /* Stanley-type steering with curvature feed-forward (see the top). */
@@ -256,7 +250,7 @@ static int lk_get_state(const void *impl, double *s, int cap) {
   return 5;
 }
 
-static mimic_status lk_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status lk_set_state(void *impl, const double *s, int n) {
   lanekeep *k = impl;
   if (n != 3 && n != 5)
     return mimic_fail(MIMIC_ERR_INVALID,
@@ -275,7 +269,6 @@ static mimic_status lk_set_state(void *impl, const double *s, int n, float *obs)
   k->s = s[0];
   k->d = s[1];
   k->psi = s[2];
-  if (obs) lk_obs(k, obs);
   return MIMIC_OK;
 }
 

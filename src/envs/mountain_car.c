@@ -30,7 +30,8 @@ typedef struct mountain_car {
   float obs_low[2], obs_high[2];
 } mountain_car;
 
-static mimic_status mc_init(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status mc_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                            mimic_env_spec *spec) {
   (void)opts;
   mountain_car *m = impl;
   m->obs_low[0] = (float)MIN_POSITION;
@@ -38,13 +39,8 @@ static mimic_status mc_init(mimic_env *env, void *impl, mimic_kv *opts) {
   m->obs_high[0] = (float)MAX_POSITION;
   m->obs_high[1] = (float)MAX_SPEED;
   m->last_action = 1;
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = 2,
-                                 .ndim = 1,
-                                 .shape = {2},
-                                 .low = m->obs_low,
-                                 .high = m->obs_high};
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = 3, .dim = 1};
+  spec->obs_space = mimic_space_box(2, m->obs_low, m->obs_high);
+  spec->action_space = mimic_space_discrete(3);
   return MIMIC_OK;
 }
 
@@ -60,7 +56,8 @@ static mimic_status mc_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
   return MIMIC_OK;
 }
 
-static void mc_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+static mimic_status mc_step(void *impl, const float *action, float *obs, double *reward,
+                            bool *terminated) {
   mountain_car *m = impl;
   const int a = (int)action[0];
   double p = m->p, v = m->v;
@@ -76,6 +73,7 @@ static void mc_step(void *impl, const float *action, float *obs, double *reward,
   *reward = -1.0;
   obs[0] = (float)p;
   obs[1] = (float)v;
+  return MIMIC_OK;
 }
 
 /* One step of the dynamics in double, as mc_step computes it. */
@@ -118,7 +116,7 @@ static int mc_get_state(const void *impl, double *s, int cap) {
   return 2;
 }
 
-static mimic_status mc_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status mc_set_state(void *impl, const double *s, int n) {
   mountain_car *m = impl;
   if (n != 2)
     return mimic_fail(MIMIC_ERR_INVALID,
@@ -129,10 +127,6 @@ static mimic_status mc_set_state(void *impl, const double *s, int n, float *obs)
     return mimic_fail(MIMIC_ERR_RANGE, "MountainCar state is not finite");
   m->p = s[0];
   m->v = s[1];
-  if (obs) {
-    obs[0] = (float)m->p;
-    obs[1] = (float)m->v;
-  }
   return MIMIC_OK;
 }
 

@@ -44,7 +44,8 @@ typedef struct mcc {
   float obs_low[2], obs_high[2], act_low[1], act_high[1];
 } mcc;
 
-static mimic_status mcc_init(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status mcc_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                             mimic_env_spec *spec) {
   mcc *m = impl;
   MIMIC_TRY(env_ctl_numpy_option(opts, &m->numpy1));
   m->obs_low[0] = (float)MIN_POSITION;
@@ -53,18 +54,8 @@ static mimic_status mcc_init(mimic_env *env, void *impl, mimic_kv *opts) {
   m->obs_high[1] = (float)MAX_SPEED;
   m->act_low[0] = -1.0f;
   m->act_high[0] = 1.0f;
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = 2,
-                                 .ndim = 1,
-                                 .shape = {2},
-                                 .low = m->obs_low,
-                                 .high = m->obs_high};
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                    .dim = 1,
-                                    .ndim = 1,
-                                    .shape = {1},
-                                    .low = m->act_low,
-                                    .high = m->act_high};
+  spec->obs_space = mimic_space_box(2, m->obs_low, m->obs_high);
+  spec->action_space = mimic_space_box(1, m->act_low, m->act_high);
   return MIMIC_OK;
 }
 
@@ -172,8 +163,8 @@ static int step_nep50_f32(mcc *m, float a, int a_in_range) {
   return term;
 }
 
-static void mcc_step(void *impl, const float *action, float *obs, double *reward,
-                     bool *terminated) {
+static mimic_status mcc_step(void *impl, const float *action, float *obs, double *reward,
+                             bool *terminated) {
   mcc *m = impl;
   const float a = action[0];
   int term;
@@ -189,6 +180,7 @@ static void mcc_step(void *impl, const float *action, float *obs, double *reward
   m->last_force = ENV_CLIP(a, -1.0f, 1.0f);
   obs[0] = m->pf;
   obs[1] = m->vf;
+  return MIMIC_OK;
 }
 
 /* Gains from 12 to 70 all return > 93 on average; 20 sits in the middle,
@@ -209,7 +201,7 @@ static int mcc_get_state(const void *impl, double *s, int cap) {
   return 3;
 }
 
-static mimic_status mcc_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status mcc_set_state(void *impl, const double *s, int n) {
   mcc *m = impl;
   if (n != 2 && n != 3)
     return mimic_fail(MIMIC_ERR_INVALID,
@@ -228,7 +220,6 @@ static mimic_status mcc_set_state(void *impl, const double *s, int n, float *obs
     m->p = s[0];
     m->v = s[1];
   }
-  if (obs) mcc_obs(m, obs);
   return MIMIC_OK;
 }
 

@@ -37,7 +37,8 @@ typedef struct pendulum {
   float obs_low[3], obs_high[3], act_low[1], act_high[1];
 } pendulum;
 
-static mimic_status pd_init(mimic_env *env, void *impl, mimic_kv *opts) {
+static mimic_status pd_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
+                            mimic_env_spec *spec) {
   pendulum *p = impl;
   MIMIC_TRY(env_ctl_numpy_option(opts, &p->numpy1));
   const float hi[3] = {1.0f, 1.0f, (float)MAX_SPEED};
@@ -47,18 +48,8 @@ static mimic_status pd_init(mimic_env *env, void *impl, mimic_kv *opts) {
   }
   p->act_low[0] = (float)-MAX_TORQUE;
   p->act_high[0] = (float)MAX_TORQUE;
-  env->obs_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                 .dim = 3,
-                                 .ndim = 1,
-                                 .shape = {3},
-                                 .low = p->obs_low,
-                                 .high = p->obs_high};
-  env->action_space = (mimic_space){.kind = MIMIC_SPACE_BOX,
-                                    .dim = 1,
-                                    .ndim = 1,
-                                    .shape = {1},
-                                    .low = p->act_low,
-                                    .high = p->act_high};
+  spec->obs_space = mimic_space_box(3, p->obs_low, p->obs_high);
+  spec->action_space = mimic_space_box(1, p->act_low, p->act_high);
   return MIMIC_OK;
 }
 
@@ -99,7 +90,8 @@ static inline double npy_mod(double a, double b) {
 
 static inline double angle_normalize(double x) { return npy_mod(x + M_PI, 2 * M_PI) - M_PI; }
 
-static void pd_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+static mimic_status pd_step(void *impl, const float *action, float *obs, double *reward,
+                            bool *terminated) {
   pendulum *p = impl;
   const double th = p->th, thd = p->thd;
   const float u = ENV_CLIP(action[0], (float)-MAX_TORQUE, (float)MAX_TORQUE);
@@ -121,6 +113,7 @@ static void pd_step(void *impl, const float *action, float *obs, double *reward,
   *reward = -costs;
   *terminated = false;
   pd_obs(p, obs);
+  return MIMIC_OK;
 }
 
 /* Energy swing-up blended into PD balance by height (see the top). */
@@ -144,7 +137,7 @@ static int pd_get_state(const void *impl, double *s, int cap) {
   return 2;
 }
 
-static mimic_status pd_set_state(void *impl, const double *s, int n, float *obs) {
+static mimic_status pd_set_state(void *impl, const double *s, int n) {
   pendulum *p = impl;
   if (n != 2)
     return mimic_fail(MIMIC_ERR_INVALID, "Pendulum state has 2 values (theta, thetadot), got %d",
@@ -153,7 +146,7 @@ static mimic_status pd_set_state(void *impl, const double *s, int n, float *obs)
     return mimic_fail(MIMIC_ERR_RANGE, "Pendulum state is not finite");
   p->th = s[0];
   p->thd = s[1];
-  pd_obs(p, obs);
+  pd_obs(p, NULL); /* caches sin(theta) for the next step */
   return MIMIC_OK;
 }
 

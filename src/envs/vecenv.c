@@ -5,7 +5,9 @@
  * call, so obs row i already holds the next episode's first observation,
  * exactly as Stable-Baselines3's VecEnv (and Gymnasium's SAME_STEP
  * autoreset) hand it to a learner. The step loop calls the class directly:
- * no allocation, no per-copy validation beyond the action check. */
+ * no allocation, no per-copy validation beyond the action check. A step
+ * that fails (a foreign environment's) stops the call there: the copies
+ * before it have moved, the ones after it have not. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,12 +79,13 @@ mimic_status mimic_vecenv_step(mimic_vecenv *v, const float *actions, float *obs
     mimic_env *e = v->envs[i];
     const float *a = actions + (size_t)i * aw;
     float *o = obs + (size_t)i * od;
-    e->cls->step(e->impl, a, o, &rewards[i], &terminated[i]);
+    if (e->cls->step(e->impl, a, o, &rewards[i], &terminated[i]) != MIMIC_OK)
+      return mimic_errctx("%s copy %d", e->id, i);
     e->elapsed++;
     truncated[i] = e->max_steps > 0 && e->elapsed >= e->max_steps;
     if (terminated[i] || truncated[i]) {
       if (final_obs) memcpy(final_obs + (size_t)i * od, o, od * sizeof *o);
-      e->elapsed = 0;
+      mimic_env_clock_reset(e);
       mimic_kv none = {0};
       mimic_status st = e->cls->reset(e->impl, &e->rng, &none, o);
       if (st != MIMIC_OK) return mimic_errctx("%s copy %d", e->id, i);

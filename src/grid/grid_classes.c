@@ -1,5 +1,6 @@
 /* The MiniGrid suite's class list: one line per id, with MiniGrid 3.1's
- * registration kwargs (minigrid/__init__.py) and default max_steps.
+ * registration kwargs (minigrid/__init__.py) and default max_steps,
+ * registered when the library loads, as src/envs/control_classes.c explains.
  *
  * Columns: kind, size (grid or room size), a, b, c (per kind, see
  * mg_params in world.h), max_steps, see_through_walls, mission count. */
@@ -115,11 +116,19 @@ MG_CLASS(boxball, "mimic-BoxBall-9x7",
 MG_CLASS(gridmap, "mimic-GridMap-v0", "a level from an ASCII map file (map=PATH)", MAP_HELP,
          MG_GEN_MAP, 0, 0, 0, 0, 100, false, 1);
 
-const mimic_env_class *const mimic_grid_classes[] = {
+static const mimic_env_class *const grid_classes[] = {
     &empty5,   &empty6,    &empty8,       &empty16,   &emptyr5,    &emptyr6,  &fourrooms,
     &doorkey5, &doorkey6,  &doorkey8,     &doorkey16, &lavac91,    &lavac92,  &lavac93,
     &lavac115, &simplec91, &simplec92,    &simplec93, &simplec115, &lavagap5, &lavagap6,
     &lavagap7, &unlock,    &unlockpickup, &blocked,   &kc31,       &kc32,     &kc33,
     &kc43,     &kc53,      &kc63,         &mr2,       &mr4,        &mr6,      &fetch5,
-    &fetch6,   &fetch8,    &gotodoor5,    &gotodoor6, &gotodoor8,  &boxball,  &gridmap,
-    NULL};
+    &fetch6,   &fetch8,    &gotodoor5,    &gotodoor6, &gotodoor8,  &boxball,  &gridmap};
+
+/* After classic control (src/envs/control_classes.c registers at 201).
+ * The classes are valid (tests/test_grid_expert.c makes each one), so only
+ * an id taken first or a failed allocation refuses one, and with no caller
+ * to tell, the logger says it. */
+__attribute__((constructor(202))) static void register_grid_family(void) {
+  for (size_t i = 0; i < sizeof grid_classes / sizeof *grid_classes; i++)
+    if (mimic_env_register(grid_classes[i]) != MIMIC_OK) MIMIC_WARN("%s", mimic_errmsg());
+}

@@ -28,13 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "envs/env_impl.h"
 #include "grid/grid_env.h"
 
-static mg_impl *impl_of(const mimic_env *env) {
-  if (!env || env->cls->init != mg_grid_init) return NULL;
-  return (mg_impl *)env->impl;
-}
+mg_impl *mg_grid_impl(const mimic_env *env) { return mimic_env_impl_of(env, mg_grid_init); }
 
 /* Size of a class's world (for obs=full), from its parameters. */
 static void params_size(const mg_params *p, const mimic_grid_state *map, int *W, int *H) {
@@ -66,12 +62,12 @@ static void write_obs(mg_impl *I, float *obs) {
   }
 }
 
-mimic_status mg_grid_init(mimic_env *env, void *impl, mimic_kv *options) {
+mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv *options,
+                          mimic_env_spec *spec) {
   mg_tables_init();
   mg_impl *I = impl;
   I->env = env;
-  I->p = env->cls->params;
-  I->cfg_max_steps = -1;
+  I->p = user;
   const char *obs = mimic_kv_str(options, "obs", "onehot");
   if (!strcmp(obs, "onehot"))
     I->obs = MG_OBS_ONEHOT;
@@ -91,7 +87,7 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, mimic_kv *options) {
     I->map = mimic_malloc(sizeof *I->map, "a grid map");
     if (!I->map) return MIMIC_ERR_NOMEM;
     MIMIC_TRY(mimic_grid_load_map(path, I->map));
-    env->max_steps = I->map->max_steps;
+    spec->max_steps = I->map->max_steps;
   }
   I->mission_count = I->p->mission_count > 0 ? I->p->mission_count : 1;
   params_size(I->p, I->map, &I->full_w, &I->full_h);
@@ -107,9 +103,8 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, mimic_kv *options) {
   for (int i = 0; i < dim; i++)
     I->high[i] = I->obs == MG_OBS_ONEHOT || i >= I->obs_base ? 1.0f : 255.0f;
   if (I->obs == MG_OBS_IMAGE) I->high[MIMIC_GRID_IMAGE] = 3.0f;
-  env->obs_space = (mimic_space){MIMIC_SPACE_BOX, 0, dim, 1, {dim, 0, 0, 0}, I->low, I->high};
-  env->action_space =
-      (mimic_space){MIMIC_SPACE_DISCRETE, MIMIC_GRID_N_ACTIONS, 1, 0, {0}, NULL, NULL};
+  spec->obs_space = mimic_space_box(dim, I->low, I->high);
+  spec->action_space = mimic_space_discrete(MIMIC_GRID_N_ACTIONS);
   /* a world to look at before the first reset */
   mg_world_init(&I->w, 3, 3);
   I->w.max_steps = 1;
@@ -126,9 +121,7 @@ void mg_grid_fini(void *impl) {
 
 mimic_status mg_grid_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *obs) {
   mg_impl *I = impl;
-  mimic_env *env = I->env;
-  if (I->cfg_max_steps < 0) I->cfg_max_steps = env->max_steps;
-  env->max_steps = I->cfg_max_steps;
+  const int max_steps = mimic_env_max_steps(I->env); /* as made: mimic restored it */
   I->plan_valid = false;
   if (I->p->kind == MG_GEN_MAP) {
     MIMIC_TRY(mg_world_from_state(&I->w, I->map));
@@ -139,7 +132,7 @@ mimic_status mg_grid_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *ob
                       "layout generation gave up (MiniGrid raises RecursionError here)");
   }
   I->w.step_count = 0;
-  I->w.max_steps = env->max_steps > 0 ? env->max_steps : I->p->max_steps;
+  I->w.max_steps = max_steps > 0 ? max_steps : I->p->max_steps;
   write_obs(I, obs);
   return MIMIC_OK;
 }
@@ -156,11 +149,13 @@ static int apply(mg_impl *I, int a, double *reward) {
   return f;
 }
 
-void mg_grid_step(void *impl, const float *action, float *obs, double *reward, bool *terminated) {
+mimic_status mg_grid_step(void *impl, const float *action, float *obs, double *reward,
+                          bool *terminated) {
   mg_impl *I = impl;
   int f = apply(I, (int)action[0], reward);
   *terminated = f & MG_TERMINATED;
   write_obs(I, obs);
+  return MIMIC_OK;
 }
 
 static mimic_status replan(mg_impl *I) {
@@ -182,7 +177,7 @@ mimic_status mg_grid_expert(void *impl, float *action) {
     if (st == MIMIC_ERR_NOMEM) return st;
     if (st != MIMIC_OK || I->plan_len == 0) {
       /* no way to succeed from here (e.g. the target was destroyed): do nothing harmful */
-      MIMIC_DEBUG("%s: %s; the expert says 'done'", I->env->id, mimic_errmsg());
+      MIMIC_DEBUG("%s: %s; the expert says 'done'", mimic_env_id(I->env), mimic_errmsg());
       mimic_errclear();
       I->plan_valid = false;
       *action = MIMIC_GRID_DONE;
@@ -228,7 +223,7 @@ int mg_grid_get_state(const void *impl, double *out, int cap) {
 
 static mimic_status load_state(mg_impl *I, const mimic_grid_state *st);
 
-mimic_status mg_grid_set_state(void *impl, const double *in, int n, float *obs) {
+mimic_status mg_grid_set_state(void *impl, const double *in, int n) {
   mg_impl *I = impl;
   if (n < HDR)
     return mimic_fail(MIMIC_ERR_FORMAT, "a grid state has at least %d values, got %d", HDR, n);
@@ -268,7 +263,6 @@ mimic_status mg_grid_set_state(void *impl, const double *in, int n, float *obs) 
     s = load_state(I, st);
   }
   free(st);
-  if (s == MIMIC_OK) write_obs(I, obs);
   return s;
 }
 
@@ -307,11 +301,15 @@ mimic_status mg_grid_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
 
 /* ---- mimic/grid.h ------------------------------------------------------- */
 
-bool mimic_grid_is_grid(const mimic_env *env) { return impl_of(env) != NULL; }
+bool mimic_grid_is_grid(const mimic_env *env) { return mg_grid_impl(env) != NULL; }
+
+static mimic_status not_grid(const mimic_env *env) {
+  return mimic_fail(MIMIC_ERR_INVALID, "%s is not a gridworld", env ? mimic_env_id(env) : "(null)");
+}
 
 #define NEED_GRID(env, I)                                                                          \
-  mg_impl *I = impl_of(env);                                                                       \
-  if (!I) return mimic_fail(MIMIC_ERR_INVALID, "%s is not a gridworld", env ? env->id : "(null)")
+  mg_impl *I = mg_grid_impl(env);                                                                  \
+  if (!I) return not_grid(env)
 
 mimic_status mimic_grid_observe(mimic_env *env, uint8_t *image, int *direction) {
   NEED_GRID(env, I);
@@ -321,17 +319,17 @@ mimic_status mimic_grid_observe(mimic_env *env, uint8_t *image, int *direction) 
 }
 
 const char *mimic_grid_mission(const mimic_env *env) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   return I ? I->mission : "";
 }
 
 int mimic_grid_mission_id(const mimic_env *env) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   return I ? I->mission_id : 0;
 }
 
 int mimic_grid_mission_count(const mimic_env *env) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   return I ? I->mission_count : 0;
 }
 
@@ -339,19 +337,21 @@ mimic_status mimic_grid_step(mimic_env *env, int action, uint8_t *image, double 
                              bool *terminated, bool *truncated) {
   NEED_GRID(env, I);
   if (action < 0 || action >= MIMIC_GRID_N_ACTIONS)
-    return mimic_fail(MIMIC_ERR_RANGE, "%s: action %d is outside Discrete(7)", env->id, action);
+    return mimic_fail(MIMIC_ERR_RANGE, "%s: action %d is outside Discrete(7)", mimic_env_id(env),
+                      action);
   double r;
   int f = apply(I, action, &r);
-  env->elapsed++;
+  const int elapsed = mimic_env_elapsed(env) + 1, limit = mimic_env_max_steps(env);
+  MIMIC_TRY(mimic_env_set_clock(env, elapsed, limit));
   if (reward) *reward = r;
   if (terminated) *terminated = f & MG_TERMINATED;
-  if (truncated) *truncated = env->max_steps > 0 && env->elapsed >= env->max_steps;
+  if (truncated) *truncated = limit > 0 && elapsed >= limit;
   if (image) mg_observe_image(&I->w, image);
   return MIMIC_OK;
 }
 
 void mimic_grid_agent(const mimic_env *env, int *x, int *y, int *dir) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   if (!I) return;
   if (x) *x = mg_x(&I->w, I->w.agent);
   if (y) *y = mg_y(&I->w, I->w.agent);
@@ -359,7 +359,7 @@ void mimic_grid_agent(const mimic_env *env, int *x, int *y, int *dir) {
 }
 
 bool mimic_grid_carrying(const mimic_env *env, uint8_t obj[3], uint8_t contains[3]) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   if (!I) return false;
   if (obj) memcpy(obj, mg_tab.enc[I->w.carrying], 3);
   if (contains) memcpy(contains, mg_tab.enc[I->w.carrying_inside], 3);
@@ -369,13 +369,13 @@ bool mimic_grid_carrying(const mimic_env *env, uint8_t obj[3], uint8_t contains[
 }
 
 void mimic_grid_size(const mimic_env *env, int *width, int *height) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   if (width) *width = I ? I->w.width : 0;
   if (height) *height = I ? I->w.height : 0;
 }
 
 void mimic_grid_encode(const mimic_env *env, uint8_t *out) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   if (!I) return;
   const mg_world *w = &I->w;
   for (int x = 0; x < w->width; x++)
@@ -385,7 +385,7 @@ void mimic_grid_encode(const mimic_env *env, uint8_t *out) {
 }
 
 void mimic_grid_get_state(const mimic_env *env, mimic_grid_state *st) {
-  mg_impl *I = impl_of(env);
+  mg_impl *I = mg_grid_impl(env);
   if (I) state_of(I, st);
 }
 
@@ -396,17 +396,14 @@ static mimic_status load_state(mg_impl *I, const mimic_grid_state *st) {
   MIMIC_TRY(mg_world_from_state(&I->w, st));
   snprintf(I->mission, sizeof I->mission, "%s", st->mission);
   I->mission_id = st->mission_id;
-  if (I->cfg_max_steps < 0) I->cfg_max_steps = I->env->max_steps;
-  I->env->max_steps = st->max_steps;
-  I->env->elapsed = st->step_count;
   I->plan_valid = false;
-  return MIMIC_OK;
+  return mimic_env_set_clock(I->env, st->step_count, st->max_steps);
 }
 
 mimic_status mimic_grid_set_state(mimic_env *env, const mimic_grid_state *st) {
   NEED_GRID(env, I);
   mimic_status s = load_state(I, st);
-  return s == MIMIC_OK ? MIMIC_OK : mimic_errctx("%s", env->id);
+  return s == MIMIC_OK ? MIMIC_OK : mimic_errctx("%s", mimic_env_id(env));
 }
 
 mimic_status mimic_grid_plan(mimic_env *env, int *actions, int cap, int *n) {

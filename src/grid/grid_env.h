@@ -1,11 +1,13 @@
 /* The gridworld class's operations, for the class list (grid_classes.c):
- * every MiniGrid id is the same class with its own mg_params. */
+ * every MiniGrid id is the same class with its own mg_params. The grid
+ * layer sees the generic env layer only through its public headers
+ * (mimic/env_class.h), as any environment author does. */
 #ifndef MIMIC_GRID_ENV_H
 #define MIMIC_GRID_ENV_H
 
 #include <math.h>
 
-#include "envs/env_impl.h"
+#include "mimic/env_class.h"
 #include "grid/world.h"
 
 #define MG_PLAN_CAP 8192
@@ -24,7 +26,6 @@ typedef struct mg_impl {
   float *low, *high;
   char mission[128];
   int mission_id;
-  int cfg_max_steps;     /* the time limit as configured, restored by reset after set_state */
   mimic_grid_state *map; /* mimic-GridMap-v0: the level */
   mg_planner *planner;
   uint8_t plan[MG_PLAN_CAP];
@@ -33,13 +34,19 @@ typedef struct mg_impl {
   mg_world w;
 } mg_impl;
 
-mimic_status mg_grid_init(mimic_env *env, void *impl, mimic_kv *options);
+/* The gridworld state of env, or NULL when env is not a gridworld: how the
+ * grid API (mimic/grid.h) and tests reach the world behind a mimic_env. */
+mg_impl *mg_grid_impl(const mimic_env *env);
+
+mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv *options,
+                          mimic_env_spec *spec);
 void mg_grid_fini(void *impl);
 mimic_status mg_grid_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *obs);
-void mg_grid_step(void *impl, const float *action, float *obs, double *reward, bool *terminated);
+mimic_status mg_grid_step(void *impl, const float *action, float *obs, double *reward,
+                          bool *terminated);
 mimic_status mg_grid_expert(void *impl, float *action);
 int mg_grid_get_state(const void *impl, double *out, int cap);
-mimic_status mg_grid_set_state(void *impl, const double *in, int n, float *obs);
+mimic_status mg_grid_set_state(void *impl, const double *in, int n);
 mimic_status mg_grid_render_text(void *impl, char *buf, size_t cap);
 mimic_status mg_grid_render_rgb(void *impl, uint8_t *rgb, int *w, int *h);
 /* MiniGrid's action names, for people (the human expert's keys). */
@@ -60,7 +67,7 @@ extern const char *const mg_action_names[];
       .impl_size = sizeof(mg_impl),                                                                \
       .max_episode_steps = MAXS,                                                                   \
       .reward_threshold = NAN,                                                                     \
-      .params = &var##_params,                                                                     \
+      .user = &var##_params,                                                                       \
       .success = MIMIC_SUCCESS_POSITIVE,                                                           \
       .action_names = mg_action_names,                                                             \
       .init = mg_grid_init,                                                                        \
