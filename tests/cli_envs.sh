@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `mimic envs`: lists every control id with its spaces; --json is strict
-# JSON with Gymnasium's spaces; a bad id or flag is an error.
+# `mimic envs`: lists every control id with its spaces, classic control before
+# the gridworlds; --json is strict JSON with Gymnasium's spaces; a bad id or
+# flag is an error.
 set -u
 mimic="$1"
 err=$(mktemp)
@@ -12,6 +13,13 @@ for id in CartPole-v1 MountainCar-v0 MountainCarContinuous-v0 Acrobot-v1 Pendulu
           LaneKeep-v0 LaneKeepContinuous-v0; do
   grep -q "^$id\$" <<<"$out" || fail "$id missing from mimic envs"
 done
+# the families register in a fixed order: classic control, then the gridworlds
+ids=$(grep -E '^[^ ]' <<<"$out")
+[ "$(head -1 <<<"$ids")" = CartPole-v1 ] || fail "the listing does not start with CartPole-v1"
+last_control=$(grep -n '^LaneKeepContinuous-v0$' <<<"$ids" | cut -d: -f1)
+first_grid=$(grep -n '^MiniGrid-' <<<"$ids" | head -1 | cut -d: -f1)
+[ -n "$first_grid" ] && [ "$last_control" -lt "$first_grid" ] \
+  || fail "the gridworlds are missing or listed before classic control"
 grep -q "Discrete(2)" <<<"$out" || fail "CartPole's action space not shown"
 grep -q "horizon=T" <<<"$out" || fail "LaneKeep's options not shown"
 

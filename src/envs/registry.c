@@ -30,7 +30,8 @@ static const mimic_env_class *find_locked(const char *id) {
 /* Why cls cannot be registered (NULL if it can), duplicates aside. */
 static const char *class_problem(const mimic_env_class *cls) {
   if (!cls->id || !cls->id[0]) return "it has no id";
-  if (strlen(cls->id) >= MIMIC_ENV_ID_MAX) return "its id is too long";
+  _Static_assert(MIMIC_ENV_ID_MAX == 64, "the message below says 63");
+  if (strlen(cls->id) >= MIMIC_ENV_ID_MAX) return "its id is longer than 63 bytes";
   for (const char *c = cls->id; *c; c++)
     if (!isgraph((unsigned char)*c)) return "its id has a space or a control character";
   if (!cls->init) return "it has no init function";
