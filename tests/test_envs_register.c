@@ -31,7 +31,7 @@ static mimic_status counter_init(mimic_env *env, void *impl, const void *user, m
   c->low[0] = 0;
   c->high[0] = 1000;
   long long declare;
-  MIMIC_TRY(mimic_kv_int(options, "declare", 0, 0, 5, &declare));
+  MIMIC_TRY(mimic_kv_int(options, "declare", 0, 0, 6, &declare));
   c->declare = (int)declare;
   spec->obs_space = mimic_space_box(1, c->low, c->high);
   spec->action_space = mimic_space_discrete(2);
@@ -40,7 +40,8 @@ static mimic_status counter_init(mimic_env *env, void *impl, const void *user, m
   case 2: spec->obs_space.dim = 2; break; /* shape (1,) holds one value */
   case 3: spec->action_space = mimic_space_discrete(0); break;
   case 4: spec->max_steps = -1; break;
-  case 5: spec->max_steps = 3; break; /* a time limit of its own */
+  case 5: spec->max_steps = 3; break;         /* a time limit of its own */
+  case 6: spec->obs_space.high = NULL; break; /* unbounded above */
   }
   return MIMIC_OK;
 }
@@ -190,6 +191,10 @@ static void test_registered_class_is_made_by_id(void **state) {
   mimic_env_free(env);
   assert_int_equal(mimic_env_make("Counter-v0", "declare=5", &env), MIMIC_OK);
   assert_int_equal(mimic_env_max_steps(env), 3);
+  mimic_env_free(env);
+  assert_int_equal(mimic_env_make("Counter-v0", "declare=6", &env), MIMIC_OK);
+  const mimic_space *os = mimic_env_obs_space(env);
+  assert_true(os->low[0] == 0 && os->high[0] == INFINITY); /* NULL shows as unbounded */
   mimic_env_free(env);
   assert_int_equal(mimic_env_make("Counter-v0", "colour=red", &env), MIMIC_ERR_INVALID);
   assert_non_null(strstr(mimic_errmsg(), "colour"));

@@ -33,8 +33,9 @@ typedef enum mimic_success_rule {
   MIMIC_SUCCESS_THRESHOLD,   /* return >= success_threshold (Pendulum: -200) */
 } mimic_success_rule;
 
-/* What init declares. Space bounds are not copied: they point into the
- * class's state or static memory. */
+/* What init declares. Box bounds are not copied: they point into the
+ * class's state or static memory, or are NULL for unbounded (mimic then
+ * shows users +-INFINITY). */
 typedef struct mimic_env_spec {
   mimic_space obs_space;    /* a Box (1 to MIMIC_SPACE_MAX_DIMS dims, shape's product = dim) */
   mimic_space action_space; /* Discrete(n) or a Box */

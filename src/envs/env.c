@@ -167,6 +167,29 @@ static mimic_status check_space(const mimic_space *sp, const char *what) {
   return MIMIC_OK;
 }
 
+/* Points the Box bounds a class left NULL (unbounded) at +-INFINITY in
+ * env->bounds, so every space a user gets has both arrays. */
+static mimic_status fill_bounds(mimic_env *env) {
+  mimic_space *sp[2] = {&env->obs_space, &env->action_space};
+  size_t need = 0;
+  for (int k = 0; k < 2; k++)
+    if (sp[k]->kind == MIMIC_SPACE_BOX) need += (!sp[k]->low + !sp[k]->high) * (size_t)sp[k]->dim;
+  if (!need) return MIMIC_OK;
+  float *b = env->bounds = mimic_malloc(need * sizeof *b, "space bounds");
+  if (!b) return MIMIC_ERR_NOMEM;
+  for (int k = 0; k < 2; k++) {
+    if (sp[k]->kind != MIMIC_SPACE_BOX) continue;
+    for (int side = 0; side < 2; side++) {
+      const float **bound = side ? &sp[k]->high : &sp[k]->low;
+      if (*bound) continue;
+      for (int i = 0; i < sp[k]->dim; i++) b[i] = side ? INFINITY : -INFINITY;
+      *bound = b;
+      b += sp[k]->dim;
+    }
+  }
+  return MIMIC_OK;
+}
+
 /* Runs the class's init, then takes its spec and the generic options. */
 static mimic_status init_env(mimic_env *env, mimic_kv *kv) {
   const mimic_env_class *cls = env->cls;
@@ -181,6 +204,7 @@ static mimic_status init_env(mimic_env *env, mimic_kv *kv) {
   env->obs_space = spec.obs_space;
   env->action_space = spec.action_space;
   if (env->action_space.kind == MIMIC_SPACE_DISCRETE) env->action_space.dim = 1;
+  MIMIC_TRY(fill_bounds(env));
   long long max_steps;
   MIMIC_TRY(mimic_kv_int(kv, "max_steps", spec.max_steps, 0, 1LL << 30, &max_steps));
   env->made_max_steps = env->max_steps = (int)max_steps;
@@ -220,6 +244,7 @@ void mimic_env_free(mimic_env *env) {
   if (!env) return;
   if (env->cls->fini) env->cls->fini(env->impl);
   free(env->impl);
+  free(env->bounds);
   free(env);
 }
 

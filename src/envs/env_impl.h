@@ -16,6 +16,7 @@ struct mimic_env {
   bool seeded;
   mimic_space obs_space;
   mimic_space action_space;
+  float *bounds;      /* +-INFINITY for Box bounds a class left NULL (so users never see NULL) */
   int made_max_steps; /* the time limit after make (options applied); every reset restores it */
   int max_steps;      /* this episode's time limit (mimic_env_set_clock may change it) */
   int elapsed;
