@@ -228,8 +228,9 @@ static void test_bad_spec_refused_at_make(void **state) {
   expect_bad_spec("declare=4", "time limit");
 }
 
-/* A class whose state carries the clock sets it; reset gives back the
- * limit the environment was made with. */
+/* A class whose state carries the clock sets it, a family stepping its
+ * environments itself counts on it; reset gives back the limit the
+ * environment was made with. */
 static void test_clock(void **state) {
   (void)state;
   mimic_env *env;
@@ -243,6 +244,11 @@ static void test_clock(void **state) {
   assert_int_equal(mimic_env_elapsed(env), 5);
   assert_true(tr);
   assert_int_equal(mimic_env_set_clock(env, -1, 5), MIMIC_ERR_RANGE);
+  /* a family's own step API counts its steps on the same clock */
+  assert_int_equal(mimic_env_set_clock(env, 1, 3), MIMIC_OK);
+  assert_false(mimic_env_count_step(env));
+  assert_true(mimic_env_count_step(env));
+  assert_int_equal(mimic_env_elapsed(env), 3);
   assert_int_equal(mimic_env_reset(env, MIMIC_SEED_NONE, obs), MIMIC_OK);
   assert_int_equal(mimic_env_elapsed(env), 0);
   assert_int_equal(mimic_env_max_steps(env), 20);

@@ -97,6 +97,9 @@ void *mimic_env_impl_of(const mimic_env *env, mimic_env_init_fn *init);
  * state holds MiniGrid's step_count and max_steps): sets the steps taken
  * and the time limit; the next reset restores the limit env was made with. */
 mimic_status mimic_env_set_clock(mimic_env *env, int elapsed, int max_steps);
+/* For a family's API that steps its environments itself (mimic_grid_step):
+ * counts one step; returns whether it reached the time limit (truncated). */
+bool mimic_env_count_step(mimic_env *env);
 
 #ifdef __cplusplus
 }

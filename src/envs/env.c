@@ -260,6 +260,10 @@ void *mimic_env_impl_of(const mimic_env *env, mimic_env_init_fn *init) {
   return env && env->cls->init == init ? env->impl : NULL;
 }
 
+bool mimic_env_count_step(mimic_env *env) {
+  return ++env->elapsed >= env->max_steps && env->max_steps > 0;
+}
+
 mimic_status mimic_env_set_clock(mimic_env *env, int elapsed, int max_steps) {
   if (elapsed < 0 || max_steps < 0)
     return mimic_fail(MIMIC_ERR_RANGE, "%s: a clock of %d steps taken with a limit of %d", env->id,

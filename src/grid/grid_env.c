@@ -341,11 +341,10 @@ mimic_status mimic_grid_step(mimic_env *env, int action, uint8_t *image, double 
                       action);
   double r;
   int f = apply(I, action, &r);
-  const int elapsed = mimic_env_elapsed(env) + 1, limit = mimic_env_max_steps(env);
-  MIMIC_TRY(mimic_env_set_clock(env, elapsed, limit));
+  const bool out_of_time = mimic_env_count_step(env);
   if (reward) *reward = r;
   if (terminated) *terminated = f & MG_TERMINATED;
-  if (truncated) *truncated = limit > 0 && elapsed >= limit;
+  if (truncated) *truncated = out_of_time;
   if (image) mg_observe_image(&I->w, image);
   return MIMIC_OK;
 }
