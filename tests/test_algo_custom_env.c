@@ -5,7 +5,9 @@
  * expert speaking docs/expert-protocol.md (tests/point_expert.py: every
  * label comes from it, and the learner improves round by round to reach the
  * expert), and GAIL (finite losses and a positive learned reward; the
- * discriminator learns and the generator reaches the target). Thresholds
+ * discriminator learns and the generator reaches the target), and DAgger
+ * with twelve action dimensions killed by its expert mid-round and resumed
+ * (the same learner, no answer asked twice). Thresholds
  * were measured (printed by the test) and leave a margin. */
 #include "testutil.h"
 
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mimic/adversarial.h"
 #include "mimic/bc.h"
@@ -144,6 +148,87 @@ static void test_dagger_with_program_expert(void **state) {
   free(log);
 }
 
+/* DAgger on PointMass-v0 with dims=12 (twelve continuous action dimensions)
+ * driven by the program expert, in a work folder. */
+static mimic_dagger_env_config twelve_dims(char *expert, size_t cap, const char *log, long limit,
+                                           const char *work) {
+  snprintf(expert, cap, "cmd:/usr/bin/python3 \"%s/tests/point_expert.py\" \"%s\" %ld",
+           MIMIC_SOURCE_DIR, log, limit);
+  mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
+  cfg.env_id = ID;
+  cfg.env_opts = "dims=12";
+  cfg.expert = expert;
+  cfg.rounds = 3;
+  mimic_beta_parse("linear:3", &cfg.beta);
+  cfg.min_steps = 150;
+  cfg.min_episodes = 2;
+  cfg.eval_episodes = 5;
+  cfg.progress = false;
+  cfg.work_dir = work;
+  return cfg;
+}
+
+/* Runs DAgger to the end and returns the best learner's bytes (malloc'd). */
+static uint8_t *run_to_end(const mimic_dagger_env_config *cfg, size_t *len,
+                           mimic_dagger_round *rows, int *n) {
+  mimic_bc_config bc = mimic_bc_defaults();
+  bc.progress = false;
+  mimic_model best;
+  if (mimic_dagger_env_run(cfg, &bc, &best, rows, 8, n) != MIMIC_OK) fail_msg("%s", mimic_errmsg());
+  uint8_t *bytes;
+  assert_int_equal(mimic_model_encode(&best, &bytes, len), MIMIC_OK);
+  mimic_model_free(&best);
+  return bytes;
+}
+
+static void test_dagger_12_dims_killed_mid_round(void **state) {
+  (void)state;
+  char *log_a = tu_tmp_path("point12-a.log"), *log_b = tu_tmp_path("point12-b.log");
+  char *work_a = tu_tmp_path("point12-a"), *work_b = tu_tmp_path("point12-b");
+  char expert[4400];
+  mimic_dagger_round rows[8];
+  int n;
+  size_t len_a, len_b;
+  /* the uninterrupted reference run */
+  mimic_dagger_env_config cfg = twelve_dims(expert, sizeof expert, log_a, 0, work_a);
+  uint8_t *a = run_to_end(&cfg, &len_a, rows, &n);
+  assert_int_equal(n, 3);
+  const long total = rows[n - 1].expert_queries;
+  /* the kill lands in the middle of round 1 */
+  const long limit = rows[0].expert_queries + (long)rows[1].queried / 2;
+  assert_true(limit > rows[0].expert_queries && limit < total);
+  /* the same run, killed by its expert when the question after the limit arrives */
+  cfg = twelve_dims(expert, sizeof expert, log_b, limit, work_b);
+  pid_t pid = fork();
+  if (pid == 0) {
+    mimic_bc_config bc = mimic_bc_defaults();
+    bc.progress = false;
+    mimic_model best;
+    mimic_dagger_env_run(&cfg, &bc, &best, NULL, 0, NULL);
+    _exit(3);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  assert_int_equal(count_lines(log_b), limit);
+  /* resumed with an expert that does not kill: only the unanswered states are asked */
+  cfg = twelve_dims(expert, sizeof expert, log_b, 0, work_b);
+  uint8_t *b = run_to_end(&cfg, &len_b, rows, &n);
+  print_message("DAgger %s dims=12: %ld answers, killed after %ld, %ld asked after resuming\n", ID,
+                total, limit, count_lines(log_b) - limit);
+  assert_int_equal(rows[n - 1].expert_queries, total);
+  assert_int_equal(count_lines(log_b), total);
+  /* the resumed run's best learner is byte for byte the uninterrupted one's */
+  assert_int_equal(len_a, len_b);
+  assert_memory_equal(a, b, len_a);
+  free(a);
+  free(b);
+  free(log_a);
+  free(log_b);
+  free(work_a);
+  free(work_b);
+}
+
 /* Reaching the target ends the episode, and GAIL's reward softplus(logit)
  * is positive, so without absorbing states the generator would be paid to
  * stay away (mimic/adversarial.h); with them it learns to arrive. */
@@ -201,6 +286,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_collect_bc_evaluate),
       cmocka_unit_test(test_dagger_with_program_expert),
+      cmocka_unit_test(test_dagger_12_dims_killed_mid_round),
       cmocka_unit_test(test_gail),
   };
   return cmocka_run_group_tests(tests, register_point_env, NULL);

@@ -171,6 +171,7 @@ struct mimic_dagger {
   mimic_rng pool_rng;
   uint64_t answer_seq;
   long answers, asked, skipped;
+  long replayable; /* answers stored for the round a resumed run starts in */
   /* the round in progress */
   int round;
   cands c;
@@ -1227,6 +1228,7 @@ static mimic_status restore(mimic_dagger *d) {
     }
     if (round == d->first) { /* replayed when this round asks for it again */
       st = ks_put(&d->replay, r->item, (int)j);
+      d->replayable++;
       continue;
     }
     mimic_dagger_example ex = {0};
@@ -1303,9 +1305,6 @@ mimic_status mimic_dagger_run(mimic_dagger *d, mimic_dagger_round *rows, int cap
   d->rows = d->obs_dim > 0;
   if (cfg->seed_set && cfg->seed_set->n && d->rows != (cfg->seed_set->obs != NULL))
     return mimic_fail(MIMIC_ERR_INVALID, "the seed's states are not the learner's kind");
-  bool online_person = cfg->expert->person && cfg->query.kind != MIMIC_QUERY_ALL &&
-                       cfg->query.kind != MIMIC_QUERY_UNCERTAIN;
-  (void)online_person;
   MIMIC_TRY(add_seed(d));
   mimic_status st = MIMIC_OK;
   if (cfg->store && d->resumed && d->state) {
@@ -1313,8 +1312,10 @@ mimic_status mimic_dagger_run(mimic_dagger *d, mimic_dagger_round *rows, int cap
     if (!st && d->src.resume)
       st = d->src.resume(d->src.ctx, d->first, json_object_get(d->state, "source"));
     if (!st && d->first < cfg->rounds)
-      MIMIC_INFO("session '%s': resuming at round %d of %d (%ld answers stored)", cfg->session,
-                 d->first + 1, cfg->rounds, d->answers);
+      MIMIC_INFO("session '%s': resuming at round %d of %d (%ld answers stored, %ld of them "
+                 "in this round)",
+                 cfg->session, d->first + 1, cfg->rounds, d->answers + d->replayable,
+                 d->replayable);
   } else if (cfg->store) {
     st = log_seed(d);
   }
