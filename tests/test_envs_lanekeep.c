@@ -237,12 +237,66 @@ static void test_reset_options(void **st) {
   mimic_env_free(env);
 }
 
+/* lanes=2: the car sees the lane it is in; the oncoming lane pays 0; the
+ * expert steers back from it, while the expert's own rule applied to what a
+ * clone attends to (the lane-relative offset, not which lane it is) keeps
+ * to the oncoming lane for the whole episode: it does not come back. */
+static int lane_keeping_level(const float *obs, bool use_lane) {
+  const double d = HALF_WIDTH * (obs[0] + (use_lane ? 2.0 * obs[6] : 0.0));
+  const double delta = atan(2.5 * KAPPA_MAX * obs[2]) - obs[1] - atan(0.1 * d);
+  const double a = fmax(-1.0, fmin(1.0, delta / 0.3));
+  return (int)lround(3 * a + 3);
+}
+
+static void test_two_lanes(void **st) {
+  (void)st;
+  mimic_env *env = make("LaneKeep-v0", "lanes=2,horizon=400");
+  assert_int_equal(mimic_env_obs_space(env)->dim, 7);
+  float obs[7];
+  assert_int_equal(mimic_env_reset(env, 5, obs), MIMIC_OK);
+  assert_true(obs[0] == 0 && obs[6] == 0);
+  for (int use_lane = 1; use_lane >= 0; use_lane--) {
+    assert_int_equal(mimic_env_reset_with(env, 5, "offset=4", obs), MIMIC_OK);
+    assert_true(obs[0] == 0 && obs[6] == 1); /* the oncoming lane's centre looks like home */
+    int oncoming = 0, t = 0;
+    double r;
+    bool te = false, tr = false;
+    while (!te && !tr) {
+      float a;
+      if (use_lane) {
+        assert_int_equal(mimic_env_expert_act(env, &a), MIMIC_OK);
+        assert_int_equal((int)a, lane_keeping_level(obs, true)); /* the documented expert */
+      } else {
+        a = (float)lane_keeping_level(obs, false);
+      }
+      step(env, a, obs, &r, &te, &tr);
+      assert_true(r == (obs[6] == 0 ? 1.0 : 0.0));
+      oncoming += obs[6] == 1;
+      t++;
+    }
+    assert_false(te); /* neither leaves the road */
+    assert_int_equal(t, 400);
+    if (use_lane)
+      assert_true(oncoming < 40 && obs[6] == 0); /* back within 4 s, and stays */
+    else
+      assert_int_equal(oncoming, 400); /* never back */
+  }
+  /* off the road on either side ends the episode */
+  assert_int_equal(mimic_env_reset_with(env, 5, "offset=5.9,heading=0.3", obs), MIMIC_OK);
+  double r;
+  bool te = false, tr = false;
+  for (int t = 0; t < 20 && !te; t++) step(env, 3, obs, &r, &te, &tr);
+  assert_true(te && r == 0);
+  mimic_env_free(env);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spaces_and_options), cmocka_unit_test(test_observation_matches_state),
       cmocka_unit_test(test_seeded_roads),       cmocka_unit_test(test_road_is_smooth),
       cmocka_unit_test(test_state_round_trip),   cmocka_unit_test(test_off_road_terminates),
       cmocka_unit_test(test_mistakes_compound),  cmocka_unit_test(test_reset_options),
+      cmocka_unit_test(test_two_lanes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,15 @@
  * (default 400, i.e. 400 m), and pays +1 for every step that ends on the
  * road.
  *
+ * lanes=2 (make option) adds an oncoming lane, as wide as the car's own, to
+ * its left, and the car then sees the lane it is in as a lane camera would:
+ * the offset from that lane's centre, plus a seventh value, 1 in the
+ * oncoming lane. A clone that drifts over the centre line sees a lane like
+ * its own, keeps to it and does not come back (that value never appears in
+ * the expert's demonstrations), while the expert steers back: an early
+ * mistake puts the learner where the expert never is, the regime of Ross et
+ * al.'s quadratic bound. Steps in the oncoming lane pay 0.
+ *
  * Actions: LaneKeep-v0 has `levels` (default 7) steering angles evenly
  * spaced in [-0.3, 0.3] rad (action 0 = hard right, levels-1 = hard left);
  * LaneKeepContinuous-v0 takes a in [-1, 1] (clipped), delta = 0.3 a.
@@ -61,6 +70,7 @@
 #define MAX_STEER 0.3 /* rad */
 #define N_AHEAD 4
 #define OBS_DIM (2 + N_AHEAD)
+#define OBS_DIM_MAX (OBS_DIM + 1) /* lanes=2 adds which lane the car is in */
 
 static const double ahead_m[N_AHEAD] = {0, 5, 10, 20};
 
@@ -74,7 +84,8 @@ typedef struct lanekeep {
   double steer; /* last steering angle, for pictures */
   int continuous;
   int levels;
-  float obs_low[OBS_DIM], obs_high[OBS_DIM], act_low[1], act_high[1];
+  int lanes; /* 1, or 2: an oncoming lane to the left of the car's own */
+  float obs_low[OBS_DIM_MAX], obs_high[OBS_DIM_MAX], act_low[1], act_high[1];
 } lanekeep;
 
 /* ---- the road ----------------------------------------------------------- */
@@ -127,9 +138,11 @@ static double curvature_at(lanekeep *k, double s) {
 }
 
 static mimic_status lk_init_common(mimic_env_spec *spec, lanekeep *k, mimic_kv *opts) {
-  long long horizon;
+  long long horizon, lanes;
   MIMIC_TRY(mimic_kv_int(opts, "horizon", 400, 1, 1LL << 30, &horizon));
+  MIMIC_TRY(mimic_kv_int(opts, "lanes", 1, 1, 2, &lanes));
   spec->max_steps = (int)horizon;
+  k->lanes = (int)lanes;
   refill_knots(k, -1);       /* road 0 until the first reset */
   k->obs_low[0] = -INFINITY; /* off the road the offset keeps growing */
   k->obs_high[0] = INFINITY;
@@ -139,7 +152,9 @@ static mimic_status lk_init_common(mimic_env_spec *spec, lanekeep *k, mimic_kv *
     k->obs_low[2 + i] = -1;
     k->obs_high[2 + i] = 1;
   }
-  spec->obs_space = mimic_space_box(OBS_DIM, k->obs_low, k->obs_high);
+  k->obs_low[OBS_DIM] = 0; /* the lane: 0 the car's own, 1 the oncoming one */
+  k->obs_high[OBS_DIM] = 1;
+  spec->obs_space = mimic_space_box(OBS_DIM + (k->lanes - 1), k->obs_low, k->obs_high);
   return MIMIC_OK;
 }
 
@@ -166,17 +181,32 @@ static mimic_status lk_init_continuous(mimic_env *env, void *impl, const void *u
   return lk_init_common(spec, k, opts);
 }
 
+/* In the oncoming lane (lanes=2): left of the centre line at d = w. */
+static inline bool oncoming(const lanekeep *k) { return k->lanes == 2 && k->d > HALF_WIDTH; }
+
+/* With two lanes the car sees the lane it is in, as a lane camera does: the
+ * offset is from that lane's centre, and a separate value says which lane
+ * it is. An oncoming lane therefore looks like the car's own except for
+ * that value, which the expert's demonstrations never show set. */
 static void lk_obs(lanekeep *k, float *obs) {
-  obs[0] = (float)(k->d / HALF_WIDTH);
+  const bool other = oncoming(k);
+  obs[0] = (float)((other ? k->d - 2 * HALF_WIDTH : k->d) / HALF_WIDTH);
   obs[1] = (float)k->psi;
   for (int i = 0; i < N_AHEAD; i++)
     obs[2 + i] = (float)(curvature_at(k, k->s + ahead_m[i]) / KAPPA_MAX);
+  if (k->lanes == 2) obs[OBS_DIM] = other ? 1.0f : 0.0f;
+}
+
+/* On the road: within w of the own lane's centre, or (lanes=2) of the
+ * oncoming lane's, 2w to its left. */
+static inline bool on_road(const lanekeep *k) {
+  return k->d >= -HALF_WIDTH && k->d <= (2 * k->lanes - 1) * HALF_WIDTH;
 }
 
 static mimic_status lk_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *obs) {
   lanekeep *k = impl;
   double d, psi;
-  MIMIC_TRY(mimic_kv_double(opts, "offset", 0, -HALF_WIDTH, HALF_WIDTH, &d));
+  MIMIC_TRY(mimic_kv_double(opts, "offset", 0, -HALF_WIDTH, (2 * k->lanes - 1) * HALF_WIDTH, &d));
   MIMIC_TRY(mimic_kv_double(opts, "heading", 0, -M_PI / 2, M_PI / 2, &psi));
   k->d = d;
   k->psi = psi;
@@ -218,9 +248,8 @@ static mimic_status lk_step(void *impl, const float *action, float *obs, double 
   if (k->psi > M_PI) k->psi -= 2 * M_PI;
   if (k->psi < -M_PI) k->psi += 2 * M_PI;
   k->steer = delta;
-  const bool on_road = fabs(k->d) <= HALF_WIDTH;
-  *terminated = !on_road;
-  *reward = on_road ? 1.0 : 0.0;
+  *terminated = !on_road(k);
+  *reward = !*terminated && !oncoming(k) ? 1.0 : 0.0;
   lk_obs(k, obs);
   return MIMIC_OK;
 }
@@ -277,10 +306,12 @@ static mimic_status lk_set_state(void *impl, const double *s, int n) {
 static mimic_status lk_render_text(void *impl, char *buf, size_t cap) {
   const lanekeep *k = impl;
   size_t n = 0;
+  const bool other = oncoming(k); /* lanes=2: the picture shows the lane the car is in */
   MIMIC_TRY(env_ctl_text(buf, cap, &n,
                          "LaneKeep  s=%.1f m  offset=%+.2f m  heading=%+.1f deg  "
-                         "steer=%+.2f rad\n",
-                         k->s, k->d, k->psi * 180 / M_PI, k->steer));
+                         "steer=%+.2f rad%s\n",
+                         k->s, k->d, k->psi * 180 / M_PI, k->steer,
+                         other ? "  IN THE ONCOMING LANE" : ""));
   enum { COLS = 21, ROWS = 9 };
   for (int r = ROWS - 1; r >= 0; r--) {
     char line[COLS + 1];
@@ -290,7 +321,8 @@ static mimic_status lk_render_text(void *impl, char *buf, size_t cap) {
     line[COLS / 2] = ':';
     const double ahead = 2.5 * r, kap = curvature(k->key, k->s + ahead);
     if (r == 0) {
-      int c = COLS / 2 - (int)lround(k->d / HALF_WIDTH * (COLS / 2));
+      const double d = other ? k->d - 2 * HALF_WIDTH : k->d;
+      int c = COLS / 2 - (int)lround(d / HALF_WIDTH * (COLS / 2));
       const bool off = c < 0 || c >= COLS;
       c = c < 0 ? 0 : c >= COLS ? COLS - 1 : c;
       line[c] = off ? '!' : 'A';
@@ -377,7 +409,8 @@ static mimic_status lk_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
 const mimic_env_class mimic_lanekeep_class = {
     .id = "LaneKeep-v0",
     .summary = "keep a car on a winding road, discrete steering (compounding-error testbed)",
-    .options_help = "horizon=T steps (default 400), levels=N odd steering levels (default 7)",
+    .options_help = "horizon=T steps (default 400), levels=N odd steering levels (default 7), "
+                    "lanes=2 adds an oncoming lane the car can drift into",
     .impl_size = sizeof(lanekeep),
     .max_episode_steps = 400,
     .reward_threshold = NAN,
@@ -395,7 +428,7 @@ const mimic_env_class mimic_lanekeep_class = {
 const mimic_env_class mimic_lanekeep_continuous_class = {
     .id = "LaneKeepContinuous-v0",
     .summary = "keep a car on a winding road, continuous steering in [-1, 1]",
-    .options_help = "horizon=T steps (default 400)",
+    .options_help = "horizon=T steps (default 400), lanes=2 adds an oncoming lane",
     .impl_size = sizeof(lanekeep),
     .max_episode_steps = 400,
     .reward_threshold = NAN,
