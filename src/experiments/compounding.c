@@ -5,12 +5,22 @@
  *           `labels` actions (the last episode cut short); BC fits them.
  *   DAgger  BC on labels/rounds expert actions (the same start), then
  *           rounds-1 rounds in which the learner drives whole episodes of
- *           horizon T and the expert labels the labels/rounds states the
- *           learner was least sure of; refit after each round.
+ *           horizon T (the expert never acts: beta = 0) and the expert
+ *           labels labels/rounds of the states it visited: a uniform sample
+ *           by default, which is Ross et al.'s setting (the labels follow
+ *           the learner's own state distribution), or the ones the learner
+ *           was least sure of. The learner is refitted after each round.
  * Both learners then drive eval_episodes fresh episodes of horizon T; in
  * every state they reach the built-in expert is consulted (for the cost
- * only, never as a label). */
-#include "experiments/experiments.h"
+ * only, never as a label).
+ *
+ * The cost of an episode is the number of its steps in which the learner's
+ * action differs from the expert's; an episode that ended early (off the
+ * road) adds its remaining steps, in which the learner is somewhere the
+ * expert never is. Ross et al.'s bounds are on this quantity. Failures are
+ * separate: a step whose reward is 0 after one that paid (the car left the
+ * road or, with lanes=2, entered the oncoming lane). */
+#include "experiments/compounding_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,73 +30,198 @@
 #include "mimic/bc.h"
 #include "mimic/collect.h"
 #include "mimic/dagger.h"
-#include "mimic/plot.h"
 #include "mimic/policy.h"
+#include "mimic/rng.h"
 #include "mimic/rollout.h"
 
 mimic_compounding_config mimic_compounding_defaults(void) {
   mimic_compounding_config c = {.env_id = "LaneKeep-v0",
-                                .n_horizons = 5,
-                                .horizons = {50, 100, 200, 400, 800},
+                                .n_horizons = 6,
+                                .horizons = {25, 50, 100, 200, 400, 800},
                                 .labels = 400,
                                 .rounds = 5,
-                                .seeds = 3,
-                                .eval_episodes = 20,
+                                .query = MIMIC_QUERY_RANDOM,
+                                .sample_episodes = 10,
+                                .seeds = 40,
+                                .eval_episodes = 50,
+                                .resamples = 2000,
+                                .labels_horizon = 400,
+                                .labels_points = 10,
                                 .seed = 0,
                                 .progress = true};
   return c;
 }
 
-/* Expert demonstrations of horizon T totalling exactly `labels` steps. */
-static mimic_status demos(const char *env_id, int T, long labels, uint64_t seed,
-                          mimic_dataset *ds) {
-  memset(ds, 0, sizeof *ds);
-  long left = labels;
-  int k = 0;
-  while (left > 0) {
-    int len = left < T ? (int)left : T;
-    char opts[64];
-    snprintf(opts, sizeof opts, "horizon=%d", len);
-    mimic_dataset one;
-    MIMIC_TRY(mimic_collect_expert(env_id, opts, 1, seed + (uint64_t)k, &one));
-    mimic_episode ep = mimic_dataset_episode(&one, 0);
-    mimic_status st =
-        ds->obs_dim ? MIMIC_OK : mimic_dataset_init(ds, &one.obs_space, &one.act_space);
-    if (st == MIMIC_OK) st = mimic_dataset_add_episode(ds, &ep);
-    left -= (long)ep.T;
-    mimic_dataset_free(&one);
-    if (st) return st;
-    if (ep.T == 0)
-      return mimic_fail(MIMIC_ERR_INVALID, "%s: the expert's episode ended at once", env_id);
-    k++;
-  }
+mimic_status mimic_compounding_check(const mimic_compounding_config *cfg) {
+  if (!cfg->env_id) return mimic_fail(MIMIC_ERR_INVALID, "compounding: no environment given");
+  if (cfg->n_horizons < 2 || cfg->n_horizons > MIMIC_EXPERIMENT_MAX_HORIZONS)
+    return mimic_fail(MIMIC_ERR_INVALID, "compounding: give 2 to %d horizons (got %d)",
+                      MIMIC_EXPERIMENT_MAX_HORIZONS, cfg->n_horizons);
+  for (int i = 0; i < cfg->n_horizons; i++)
+    if (cfg->horizons[i] < 1 || (i && cfg->horizons[i] <= cfg->horizons[i - 1]))
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "compounding: horizons must be positive and increasing (horizon %d is %d)",
+                        i + 1, cfg->horizons[i]);
+  if (cfg->rounds < 2)
+    return mimic_fail(MIMIC_ERR_INVALID, "compounding: DAgger needs at least 2 rounds (got %d)",
+                      cfg->rounds);
+  if (cfg->labels < cfg->rounds)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "compounding: give at least one label per round (%ld labels, %d rounds)",
+                      cfg->labels, cfg->rounds);
+  if (cfg->query != MIMIC_QUERY_RANDOM && cfg->query != MIMIC_QUERY_LEAST_CONFIDENT)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "compounding: DAgger's query is random or least-confident here");
+  if (cfg->sample_episodes < 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "compounding: labels are drawn from at least 1 episode");
+  if (cfg->seeds < 2 || cfg->seeds > MIMIC_EXPERIMENT_MAX_SEEDS)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "compounding: give 2 to %d seeds (intervals resample them; got %d)",
+                      MIMIC_EXPERIMENT_MAX_SEEDS, cfg->seeds);
+  if (cfg->eval_episodes < 1 || cfg->resamples < 100)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "compounding: episodes must be >= 1 and resamples >= 100 (got %d, %d)",
+                      cfg->eval_episodes, cfg->resamples);
+  if (cfg->labels_horizon < 1 || cfg->labels_points < 2 ||
+      cfg->labels_points > MIMIC_EXPERIMENT_MAX_POINTS)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "compounding: the labels part wants a horizon >= 1 and 2 to %d points",
+                      MIMIC_EXPERIMENT_MAX_POINTS);
   return MIMIC_OK;
 }
 
-static mimic_status bc_learner(const mimic_dataset *ds, uint64_t seed, mimic_model *m) {
+uint64_t compounding_seed(const mimic_compounding_config *cfg, int s) {
+  return cfg->seed + 1000u * (uint64_t)s;
+}
+
+/* The make options of an episode of horizon T. */
+static void episode_opts(const mimic_compounding_config *cfg, int T, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s%shorizon=%d", cfg->env_opts ? cfg->env_opts : "",
+           cfg->env_opts && *cfg->env_opts ? "," : "", T);
+}
+
+static mimic_bc_config bc_settings(uint64_t seed) {
   mimic_bc_config cfg = mimic_bc_defaults();
   cfg.progress = false;
   cfg.seed = seed;
-  cfg.epochs = 50;
-  if ((size_t)cfg.batch_size > ds->n_steps) cfg.batch_size = (int)ds->n_steps;
-  mimic_transitions t = mimic_dataset_transitions(ds);
-  MIMIC_TRY(mimic_bc_model_create(&cfg, &t, m));
-  mimic_bc_report rep;
-  mimic_status st = mimic_bc_fit(&cfg, &t, m, &rep);
-  mimic_bc_report_free(&rep);
-  if (st) mimic_model_free(m);
+  cfg.epochs = 50; /* a few hundred labels need more passes than imitation's default */
+  return cfg;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* BC on `labels` states drawn uniformly, without replacement, from the
+ * states of the expert's episodes in ds (the expert's state distribution
+ * over the horizon); the rows keep their order in ds. */
+static mimic_status fit_sample(const mimic_dataset *ds, long labels, uint64_t seed,
+                               mimic_model *m) {
+  const size_t n = (size_t)labels < ds->n_steps ? (size_t)labels : ds->n_steps;
+  const size_t aw = (size_t)ds->act_dim;
+  uint32_t *pick = mimic_malloc(ds->n_steps * sizeof *pick, "a permutation");
+  uint32_t *rows = mimic_malloc(n * sizeof *rows, "observation rows");
+  float *act = mimic_malloc(n * aw * sizeof *act, "actions");
+  mimic_status st = pick && rows && act ? MIMIC_OK : MIMIC_ERR_NOMEM;
+  if (st == MIMIC_OK) {
+    mimic_rng rng;
+    mimic_rng_seed(&rng, seed ^ 0x5a3b1e);
+    mimic_rng_permutation(&rng, pick, ds->n_steps);
+    qsort(pick, n, sizeof *pick, cmp_u32);
+    for (size_t j = 0; j < n; j++) {
+      rows[j] = ds->obs_row[pick[j]];
+      memcpy(act + j * aw, ds->act + (size_t)pick[j] * aw, aw * sizeof *act);
+    }
+    mimic_transitions t = mimic_dataset_transitions(ds);
+    t.n = n;
+    t.obs_row = rows;
+    t.act = act;
+    t.weight = NULL;
+    t.rew = NULL;
+    t.done = NULL;
+    t.ep_start = NULL;
+    t.n_episodes = 0;
+    mimic_bc_config cfg = bc_settings(seed);
+    if ((size_t)cfg.batch_size > n) cfg.batch_size = (int)n;
+    st = mimic_bc_model_create(&cfg, &t, m);
+    if (st == MIMIC_OK) {
+      mimic_bc_report rep;
+      st = mimic_bc_fit(&cfg, &t, m, &rep);
+      mimic_bc_report_free(&rep);
+      if (st) mimic_model_free(m);
+    }
+  }
+  free(pick);
+  free(rows);
+  free(act);
   return st;
 }
 
-/* The cost of model over episodes of horizon T, and its success rate. */
-static mimic_status cost_of(const mimic_model *model, const char *env_id, int T, int episodes,
-                            uint64_t seed, double *cost, double *lost, double *success) {
-  char opts[64];
-  snprintf(opts, sizeof opts, "horizon=%d", T);
+mimic_status compounding_bc(const mimic_compounding_config *cfg, int T, long labels, uint64_t seed,
+                            mimic_model *out) {
+  char opts[256];
+  episode_opts(cfg, T, opts, sizeof opts);
+  const long need = (labels + T - 1) / T; /* enough states to draw the labels from */
+  const int episodes = need > cfg->sample_episodes ? (int)need : cfg->sample_episodes;
+  mimic_dataset ds;
+  MIMIC_TRY(mimic_collect_expert(cfg->env_id, opts, episodes, seed, &ds));
+  mimic_status st = ds.n_steps ? fit_sample(&ds, labels, seed, out)
+                               : mimic_fail(MIMIC_ERR_INVALID,
+                                            "%s: the expert's episodes ended at once", cfg->env_id);
+  mimic_dataset_free(&ds);
+  return st;
+}
+
+mimic_status compounding_dagger(const mimic_compounding_config *cfg, int T, int rounds,
+                                uint64_t seed, mimic_model *out, long *used) {
+  const long per_round = cfg->labels / cfg->rounds;
+  mimic_model init;
+  MIMIC_TRY(compounding_bc(cfg, T, per_round, seed, &init));
+  *used = per_round;
+  if (rounds < 2) {
+    *out = init;
+    return MIMIC_OK;
+  }
+  char opts[256];
+  episode_opts(cfg, T, opts, sizeof opts);
+  mimic_dagger_env_config dc = mimic_dagger_env_defaults();
+  dc.env_id = cfg->env_id;
+  dc.env_opts = opts;
+  dc.rounds = rounds - 1;
+  dc.beta = (mimic_beta_schedule){MIMIC_BETA_CONSTANT, 0};
+  dc.query = (mimic_query_rule){cfg->query, 0, per_round};
+  dc.min_steps = per_round;               /* enough states to spend the round's labels on */
+  dc.min_episodes = cfg->sample_episodes; /* whole episodes, as BC's labels come from */
+  dc.epochs = 50;
+  dc.eval_episodes = 0; /* the last learner, not one picked on evaluation episodes */
+  dc.seed = seed;
+  dc.progress = false;
+  dc.init = &init;
+  mimic_bc_config bc = bc_settings(seed);
+  mimic_dagger_round rows[MIMIC_EXPERIMENT_MAX_POINTS];
+  int n = 0;
+  mimic_status st = mimic_dagger_env_run(&dc, &bc, out, rows, MIMIC_EXPERIMENT_MAX_POINTS, &n);
+  if (st == MIMIC_OK && n > 0) *used += rows[n - 1].expert_queries;
+  mimic_model_free(&init);
+  return st;
+}
+
+/* Per-copy counters of the episode in progress. */
+typedef struct episode_tally {
+  int mistakes, failures;
+  bool paid; /* the last step paid (a failure is a step that stops paying) */
+} episode_tally;
+
+mimic_status compounding_measure(const mimic_compounding_config *cfg, const mimic_model *model,
+                                 int T, uint64_t seed, compounding_score *out) {
+  char opts[256];
+  episode_opts(cfg, T, opts, sizeof opts);
+  const int episodes = cfg->eval_episodes;
   mimic_rollout r;
   mimic_rollout_config rc = {
       .n = episodes < 16 ? episodes : 16, .seed = seed, .episodes = episodes};
-  MIMIC_TRY(mimic_rollout_open(&r, env_id, opts, &rc));
+  MIMIC_TRY(mimic_rollout_open(&r, cfg->env_id, opts, &rc));
   mimic_model copy;
   mimic_policy *p = NULL;
   mimic_status st = mimic_model_copy(model, r.n, &copy);
@@ -94,194 +229,140 @@ static mimic_status cost_of(const mimic_model *model, const char *env_id, int T,
     st = mimic_policy_from_model(&copy, mimic_env_action_space(r.envs[0]), &p);
     if (st) mimic_model_free(&copy);
   }
-  int aw = r.act_width;
+  const int aw = r.act_width;
   float *expert = mimic_malloc((size_t)aw * sizeof *expert, "an action");
-  int *mistakes = mimic_calloc((size_t)r.n, sizeof *mistakes, "mistake counts");
-  if (st == MIMIC_OK && (!expert || !mistakes)) st = MIMIC_ERR_NOMEM;
-  double total = 0, ok = 0, gone = 0; /* sums of integers: exact in any order */
+  episode_tally *tally = mimic_calloc((size_t)r.n, sizeof *tally, "episode counters");
+  bool *stepped = mimic_calloc((size_t)r.n, sizeof *stepped, "flags");
+  if (st == MIMIC_OK && (!expert || !tally || !stepped)) st = MIMIC_ERR_NOMEM;
+  for (int i = 0; st == MIMIC_OK && i < r.n; i++) tally[i].paid = true;
+  double cost = 0, failures = 0, failed = 0; /* sums of integers: exact in any order */
   while (st == MIMIC_OK && !mimic_rollout_done(&r)) {
     st = mimic_rollout_act(&r, p, true, NULL);
     for (int i = 0; st == MIMIC_OK && i < r.n; i++) {
+      stepped[i] = r.running[i];
       if (!r.running[i]) continue;
       st = mimic_env_expert_act(r.envs[i], expert);
-      mistakes[i] += st == MIMIC_OK &&
-                     memcmp(r.actions + (size_t)i * (size_t)aw, expert, (size_t)aw * sizeof(float));
+      tally[i].mistakes +=
+          memcmp(r.actions + (size_t)i * (size_t)aw, expert, (size_t)aw * sizeof(float)) != 0;
     }
     if (st == MIMIC_OK) st = mimic_rollout_step(&r);
+    for (int i = 0; st == MIMIC_OK && i < r.n; i++) {
+      if (!stepped[i]) continue;
+      const bool paid = r.reward[i] > 0;
+      tally[i].failures += tally[i].paid && !paid;
+      tally[i].paid = paid;
+    }
     for (int k = 0; st == MIMIC_OK && k < r.n_end; k++) {
       const mimic_episode_end *e = &r.end[k];
-      int left = e->terminated ? T - e->length : 0; /* steps lost after leaving the road */
-      total += mistakes[e->copy] + left;
-      gone += left;
-      ok += !e->terminated;
-      mistakes[e->copy] = 0;
+      episode_tally *t = &tally[e->copy];
+      cost += t->mistakes + (e->terminated ? T - e->length : 0);
+      failures += t->failures;
+      failed += t->failures > 0;
+      *t = (episode_tally){.paid = true};
     }
   }
-  *cost = total / episodes;
-  *lost = gone / episodes;
-  *success = ok / episodes;
+  out->cost = cost / episodes;
+  out->failures = failures / episodes;
+  out->failed = failed / episodes;
   free(expert);
-  free(mistakes);
+  free(tally);
+  free(stepped);
   mimic_policy_free(p);
   mimic_rollout_close(&r);
   return st;
 }
 
-static mimic_status dagger_learner(const mimic_compounding_config *cfg, int T,
-                                   const mimic_dataset *start, uint64_t seed, mimic_model *best,
-                                   long *labels) {
-  mimic_model init;
-  MIMIC_TRY(bc_learner(start, seed, &init));
-  char opts[64];
-  snprintf(opts, sizeof opts, "horizon=%d", T);
-  mimic_dagger_env_config dc = mimic_dagger_env_defaults();
-  dc.env_id = cfg->env_id;
-  dc.env_opts = opts;
-  dc.rounds = cfg->rounds - 1;
-  dc.beta = (mimic_beta_schedule){MIMIC_BETA_CONSTANT, 0};
-  dc.query = (mimic_query_rule){MIMIC_QUERY_LEAST_CONFIDENT, 0, cfg->labels / cfg->rounds};
-  dc.min_steps = cfg->labels / cfg->rounds; /* enough states to spend the round's labels on */
-  dc.min_episodes = 1;                      /* and at least one whole episode of horizon T */
-  dc.epochs = 50;
-  dc.eval_episodes = 0;
-  dc.seed = seed;
-  dc.progress = false;
-  dc.init = &init;
-  mimic_bc_config bc = mimic_bc_defaults();
-  bc.progress = false;
-  bc.seed = seed;
-  mimic_dagger_round rows[64];
-  int n = 0;
-  mimic_status st = mimic_dagger_env_run(&dc, &bc, best, rows, 64, &n);
-  *labels = (long)start->n_steps + (n ? rows[n - 1].expert_queries : 0);
-  mimic_model_free(&init);
+static void arm_add(mimic_compounding_arm *a, int s, const compounding_score *sc, long labels) {
+  a->per_seed[s] = sc->cost;
+  a->cost += sc->cost;
+  a->failures += sc->failures;
+  a->failed += sc->failed;
+  a->labels += labels;
+}
+
+static void arm_finish(mimic_compounding_arm *a, int seeds) {
+  a->cost /= seeds;
+  a->failures /= seeds;
+  a->failed /= seeds;
+  a->labels = (a->labels + seeds / 2) / seeds;
+}
+
+/* One seed at one horizon: both learners trained and measured. */
+static mimic_status run_one(const mimic_compounding_config *cfg, mimic_compounding_row *row,
+                            int s) {
+  const int T = row->horizon;
+  const uint64_t seed = compounding_seed(cfg, s), eval_seed = seed + 500000u;
+  mimic_model m;
+  compounding_score sc;
+  long used;
+  MIMIC_TRY(compounding_bc(cfg, T, cfg->labels, seed, &m));
+  mimic_status st = compounding_measure(cfg, &m, T, eval_seed, &sc);
+  mimic_model_free(&m);
+  if (st) return st;
+  arm_add(&row->bc, s, &sc, cfg->labels);
+  MIMIC_TRY(compounding_dagger(cfg, T, cfg->rounds, seed, &m, &used));
+  st = compounding_measure(cfg, &m, T, eval_seed, &sc);
+  mimic_model_free(&m);
+  if (st == MIMIC_OK) arm_add(&row->dagger, s, &sc, used);
   return st;
 }
 
-static void mean_std(const double *v, int n, double *mean, double *std) {
-  double s = 0, s2 = 0;
-  for (int i = 0; i < n; i++) s += v[i];
-  *mean = s / n;
-  for (int i = 0; i < n; i++) s2 += (v[i] - *mean) * (v[i] - *mean);
-  *std = n > 1 ? sqrt(s2 / (n - 1)) : 0;
-}
-
-/* Least-squares slope of log(cost) against log(T); which: 0 BC cost,
- * 1 DAgger cost, 2 BC lost steps, 3 DAgger lost steps. Horizons with a
- * cost of 0 (no failure at all) carry no slope information and are left
- * out; fewer than two usable horizons give NAN. */
-static double exponent(const mimic_compounding_result *r, int which) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  int n = 0;
-  for (int i = 0; i < r->n; i++) {
-    const mimic_compounding_row *w = &r->rows[i];
-    double c = which == 0   ? w->bc_cost
-               : which == 1 ? w->dagger_cost
-               : which == 2 ? w->bc_lost
-                            : w->dagger_lost;
-    if (!(c > 0)) continue;
-    double x = log((double)w->horizon), y = log(c);
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-    n++;
+/* The exponents and the intervals from the per-seed costs. */
+static mimic_status fit_exponents(const mimic_compounding_config *cfg,
+                                  mimic_compounding_result *out) {
+  const int n = out->n, seeds = out->seeds;
+  double x[MIMIC_EXPERIMENT_MAX_HORIZONS], lo[2 * MIMIC_EXPERIMENT_MAX_HORIZONS],
+      hi[2 * MIMIC_EXPERIMENT_MAX_HORIZONS];
+  double *y = mimic_malloc(2 * (size_t)n * (size_t)seeds * sizeof *y, "per-seed costs");
+  if (!y) return MIMIC_ERR_NOMEM;
+  for (int i = 0; i < n; i++) {
+    x[i] = out->rows[i].horizon;
+    for (int s = 0; s < seeds; s++) {
+      y[(size_t)i * (size_t)seeds + (size_t)s] = out->rows[i].bc.per_seed[s];
+      y[((size_t)n + (size_t)i) * (size_t)seeds + (size_t)s] = out->rows[i].dagger.per_seed[s];
+    }
   }
-  double d = n * sxx - sx * sx;
-  return n >= 2 && d != 0 ? (n * sxy - sx * sy) / d : NAN;
+  const double *series[2] = {y, y + (size_t)n * (size_t)seeds};
+  mimic_power_fit fits[2];
+  mimic_status st = mimic_power_bootstrap(x, n, seeds, series, 2, cfg->resamples,
+                                          cfg->seed ^ 0xb007u, fits, &out->gap, lo, hi);
+  free(y);
+  if (st) return st;
+  out->bc = fits[0];
+  out->dagger = fits[1];
+  out->overlap = mimic_power_overlap(&fits[0], &fits[1]);
+  for (int i = 0; i < n; i++) {
+    out->rows[i].bc.cost_lo = lo[i];
+    out->rows[i].bc.cost_hi = hi[i];
+    out->rows[i].dagger.cost_lo = lo[n + i];
+    out->rows[i].dagger.cost_hi = hi[n + i];
+  }
+  return MIMIC_OK;
 }
 
 mimic_status mimic_experiment_compounding(const mimic_compounding_config *cfg,
                                           mimic_compounding_result *out) {
   memset(out, 0, sizeof *out);
-  if (cfg->n_horizons < 1 || cfg->n_horizons > MIMIC_EXPERIMENT_MAX_HORIZONS)
-    return mimic_fail(MIMIC_ERR_INVALID, "between 1 and %d horizons",
-                      MIMIC_EXPERIMENT_MAX_HORIZONS);
-  if (cfg->rounds < 2) return mimic_fail(MIMIC_ERR_INVALID, "DAgger needs at least 2 rounds here");
-  if (cfg->labels < cfg->rounds)
-    return mimic_fail(MIMIC_ERR_INVALID, "give at least one label per round");
-  if (cfg->seeds < 1 || cfg->eval_episodes < 1)
-    return mimic_fail(MIMIC_ERR_INVALID, "seeds and episodes must be >= 1");
+  MIMIC_TRY(mimic_compounding_check(cfg));
+  const double t0 = mimic_now();
+  out->n = cfg->n_horizons;
+  out->seeds = cfg->seeds;
   mimic_progress bar;
   mimic_progress_begin(&bar, "compounding", "run", (uint64_t)(cfg->n_horizons * cfg->seeds));
   if (!cfg->progress) bar.active = false;
   mimic_status st = MIMIC_OK;
   for (int h = 0; h < cfg->n_horizons && st == MIMIC_OK; h++) {
-    int T = cfg->horizons[h];
-    double bc_cost[64], dg_cost[64], bc_succ = 0, dg_succ = 0, bc_lab = 0, dg_lab = 0, bc_lost = 0,
-                                     dg_lost = 0, lost;
-    int seeds = cfg->seeds > 64 ? 64 : cfg->seeds;
-    for (int s = 0; s < seeds && st == MIMIC_OK; s++) {
-      uint64_t seed = cfg->seed + 1000u * (uint64_t)s;
-      mimic_dataset full, start;
-      double succ;
-      mimic_model bc, dg;
-      long dl = 0;
-      st = demos(cfg->env_id, T, cfg->labels, seed, &full);
-      if (st == MIMIC_OK) st = bc_learner(&full, seed, &bc);
-      if (st == MIMIC_OK) {
-        st = cost_of(&bc, cfg->env_id, T, cfg->eval_episodes, seed + 500000u, &bc_cost[s], &lost,
-                     &succ);
-        bc_succ += succ;
-        bc_lost += lost;
-        bc_lab += (double)full.n_steps;
-        mimic_model_free(&bc);
-      }
-      mimic_dataset_free(&full);
-      if (st == MIMIC_OK) st = demos(cfg->env_id, T, cfg->labels / cfg->rounds, seed, &start);
-      if (st == MIMIC_OK) {
-        st = dagger_learner(cfg, T, &start, seed, &dg, &dl);
-        mimic_dataset_free(&start);
-      }
-      if (st == MIMIC_OK) {
-        st = cost_of(&dg, cfg->env_id, T, cfg->eval_episodes, seed + 500000u, &dg_cost[s], &lost,
-                     &succ);
-        dg_succ += succ;
-        dg_lost += lost;
-        dg_lab += (double)dl;
-        mimic_model_free(&dg);
-      }
+    mimic_compounding_row *row = &out->rows[h];
+    row->horizon = cfg->horizons[h];
+    for (int s = 0; s < cfg->seeds && st == MIMIC_OK; s++) {
+      st = run_one(cfg, row, s);
       mimic_progress_update(&bar, (uint64_t)(h * cfg->seeds + s + 1));
     }
-    if (st) break;
-    mimic_compounding_row *r = &out->rows[out->n++];
-    r->horizon = T;
-    mean_std(bc_cost, seeds, &r->bc_cost, &r->bc_cost_std);
-    mean_std(dg_cost, seeds, &r->dagger_cost, &r->dagger_cost_std);
-    r->bc_success = bc_succ / seeds;
-    r->bc_lost = bc_lost / seeds;
-    r->dagger_lost = dg_lost / seeds;
-    r->dagger_success = dg_succ / seeds;
-    r->bc_labels = (long)(bc_lab / seeds + 0.5);
-    r->dagger_labels = (long)(dg_lab / seeds + 0.5);
+    arm_finish(&row->bc, cfg->seeds);
+    arm_finish(&row->dagger, cfg->seeds);
   }
   mimic_progress_end(&bar);
-  out->bc_exponent = exponent(out, 0);
-  out->dagger_exponent = exponent(out, 1);
-  out->bc_lost_exponent = exponent(out, 2);
-  out->dagger_lost_exponent = exponent(out, 3);
-  return st;
-}
-
-mimic_status mimic_compounding_plot(const mimic_compounding_result *r, const char *env_id,
-                                    const char *path) {
-  double x[MIMIC_EXPERIMENT_MAX_HORIZONS], bc[MIMIC_EXPERIMENT_MAX_HORIZONS],
-      dg[MIMIC_EXPERIMENT_MAX_HORIZONS];
-  for (int i = 0; i < r->n; i++) {
-    x[i] = r->rows[i].horizon;
-    bc[i] = r->rows[i].bc_cost;
-    dg[i] = r->rows[i].dagger_cost;
-  }
-  char title[128], bc_name[64], dg_name[64];
-  snprintf(title, sizeof title, "compounding error on %s (same expert labels)", env_id);
-  snprintf(bc_name, sizeof bc_name, "BC (cost ~ T^%.2f)", r->bc_exponent);
-  snprintf(dg_name, sizeof dg_name, "DAgger (cost ~ T^%.2f)", r->dagger_exponent);
-  mimic_plot *p = mimic_plot_new(title, "horizon T (steps)", "cost (mistakes per episode)");
-  if (!p) return MIMIC_ERR_NOMEM;
-  mimic_plot_log_axes(p, true, true);
-  mimic_status st = mimic_plot_line(p, bc_name, x, bc, r->n, true);
-  if (st == MIMIC_OK) st = mimic_plot_line(p, dg_name, x, dg, r->n, true);
-  if (st == MIMIC_OK) st = mimic_plot_save(p, path);
-  mimic_plot_free(p);
+  if (st == MIMIC_OK) st = fit_exponents(cfg, out);
+  out->seconds = mimic_now() - t0;
   return st;
 }

@@ -5,15 +5,23 @@
  *
  * Compounding error (Ross, Gordon & Bagnell 2011): for each horizon T, give
  * behavioral cloning and DAgger the same number of expert labels and
- * measure the cost of the learner over episodes of length T: the steps in
- * which it did not do what the expert would have done there, counting every
- * step after it left the road (the episode ended early) as a mistake. BC's
- * cost is expected to grow like T^2, DAgger's like T; the fitted exponent of
- * cost ~ T^k is reported for each, whatever it turns out to be. */
+ * measure, over episodes of length T that the learner drives itself, its
+ * cost: the number of steps in which its action differs from the one the
+ * expert would take in that state (every step after the learner ended an
+ * episode early, e.g. off the road, counts as one: the expert would not be
+ * there). The theory bounds BC's cost by T^2 times its error rate and
+ * DAgger's by T times its; the exponent of cost ~ T^k is fitted for each,
+ * with a 95 % interval from resampling seeds (powerfit.c), whatever it
+ * turns out to be. Failures (steps at which the task stops paying: the car
+ * leaves the road or, with lanes=2, its lane) are counted separately and
+ * not fitted. A second part counts failures per episode against expert
+ * labels, for BC given more demonstrations and for DAgger round by round
+ * (compounding_labels.c). docs/dagger.md has the results. */
 #ifndef MIMIC_EXPERIMENTS_H
 #define MIMIC_EXPERIMENTS_H
 
 #include "mimic/core.h"
+#include "mimic/dagger.h"
 #include "mimic/textloop.h"
 
 #ifdef __cplusplus
@@ -21,44 +29,110 @@ extern "C" {
 #endif
 
 #define MIMIC_EXPERIMENT_MAX_HORIZONS 16
+#define MIMIC_EXPERIMENT_MAX_SEEDS 128
+#define MIMIC_EXPERIMENT_MAX_POINTS 16 /* label counts in the failures-against-labels part */
+
+/* ---- power laws with bootstrap intervals (powerfit.c) -------------------- */
+
+/* An exponent k of y ~ c x^k and its 95 % bootstrap interval (NAN: not fitted). */
+typedef struct mimic_power_fit {
+  double k, lo, hi;
+} mimic_power_fit;
+
+/* Least-squares slope of log y against log x over n points; NAN unless every
+ * x and y is positive and n >= 2. */
+double mimic_power_exponent(const double *x, const double *y, int n);
+/* Fits the exponent of each series' mean over seeds (series[s] is
+ * [n x seeds], row i the seeds' values at x[i]) and its 95 % percentile
+ * bootstrap interval over seeds (resamples draws seeded by seed, the same
+ * draws for every series). gap (may be NULL) gets series 0's exponent minus
+ * series 1's with its interval; mean_lo/mean_hi (may be NULL) [m x n] the
+ * 95 % interval of each mean. */
+mimic_status mimic_power_bootstrap(const double *x, int n, int seeds, const double *const *series,
+                                   int m, int resamples, uint64_t seed, mimic_power_fit *fits,
+                                   mimic_power_fit *gap, double *mean_lo, double *mean_hi);
+/* The mean of y[0..seeds) and its 95 % percentile bootstrap interval. */
+mimic_status mimic_bootstrap_mean(const double *y, int seeds, int resamples, uint64_t seed,
+                                  double *mean, double *lo, double *hi);
+/* Whether two intervals overlap (true when either is unknown). */
+bool mimic_power_overlap(const mimic_power_fit *a, const mimic_power_fit *b);
+
+/* ---- the experiment (mimic experiment compounding) ----------------------- */
 
 typedef struct mimic_compounding_config {
-  const char *env_id; /* default LaneKeep-v0 (it takes horizon=T) */
+  const char *env_id;   /* default LaneKeep-v0 (it takes horizon=T) */
+  const char *env_opts; /* more make options for every episode ("lanes=2"), or NULL */
   int n_horizons;
-  int horizons[MIMIC_EXPERIMENT_MAX_HORIZONS]; /* default 50, 100, 200, 400, 800 */
-  long labels;       /* expert labels per method and horizon (default 400) */
-  int rounds;        /* DAgger: a BC start on labels/rounds, then rounds-1 rounds (default 5) */
-  int seeds;         /* repetitions with different seeds (default 3) */
-  int eval_episodes; /* per horizon, method and seed (default 20) */
+  int horizons[MIMIC_EXPERIMENT_MAX_HORIZONS]; /* default 25, 50, 100, 200, 400, 800 */
+  long labels; /* expert labels per method and horizon (default 400) */
+  int rounds;  /* DAgger: a BC start on labels/rounds, then rounds-1 rounds (default 5) */
+  mimic_query_kind query; /* which visited states DAgger labels: RANDOM (default: a sample of
+                             the learner's own state distribution) or LEAST_CONFIDENT */
+  int sample_episodes;    /* labels are drawn uniformly from the states of this many episodes
+                             (default 10): the expert's (BC) or, every round, the learner's
+                             (DAgger); driving costs no label, answering does */
+  int seeds;              /* repetitions with different seeds (default 40) */
+  int eval_episodes;      /* per horizon, method and seed (default 50) */
+  int resamples;          /* bootstrap resamples for the intervals (default 2000) */
+  /* failures against labels (mimic_experiment_compounding_labels) */
+  int labels_horizon; /* the horizon (default 400) */
+  int labels_points;  /* label counts labels/rounds * (1 .. points) (default 10) */
   uint64_t seed;
   bool progress;
 } mimic_compounding_config;
 
+/* One learner at one horizon, over seeds. */
+typedef struct mimic_compounding_arm {
+  double cost, cost_lo, cost_hi; /* mean disagreements per episode, 95 % interval of the mean */
+  double failures;               /* failures per episode */
+  double failed;                 /* share of episodes with a failure */
+  long labels;                   /* expert labels used (mean over seeds) */
+  double per_seed[MIMIC_EXPERIMENT_MAX_SEEDS]; /* each seed's mean cost */
+} mimic_compounding_arm;
+
 typedef struct mimic_compounding_row {
   int horizon;
-  double bc_cost, bc_cost_std, dagger_cost, dagger_cost_std; /* mean over seeds */
-  double bc_success, dagger_success;                         /* full horizon on the road */
-  double bc_lost,
-      dagger_lost; /* steps lost after leaving the road (the failures part of the cost) */
-  long bc_labels, dagger_labels; /* mean labels actually used */
+  mimic_compounding_arm bc, dagger;
 } mimic_compounding_row;
 
 typedef struct mimic_compounding_result {
-  int n;
+  int n, seeds;
   mimic_compounding_row rows[MIMIC_EXPERIMENT_MAX_HORIZONS];
-  double bc_exponent,
-      dagger_exponent; /* slope of log cost against log T (horizons with cost 0 left out) */
-  double bc_lost_exponent, dagger_lost_exponent; /* the same for the lost steps alone */
+  mimic_power_fit bc, dagger; /* cost ~ T^k */
+  mimic_power_fit gap;        /* BC's exponent minus DAgger's */
+  bool overlap;               /* the two intervals overlap */
+  double seconds;
 } mimic_compounding_result;
+
+/* Failures per episode against expert labels at one horizon. */
+typedef struct mimic_compounding_labels_result {
+  int horizon, n, seeds;
+  long labels[MIMIC_EXPERIMENT_MAX_POINTS]; /* labels/rounds * (1 .. n) */
+  /* BC on that many expert labels; DAgger after as many rounds (the BC start counts as one) */
+  double bc[MIMIC_EXPERIMENT_MAX_POINTS], bc_lo[MIMIC_EXPERIMENT_MAX_POINTS],
+      bc_hi[MIMIC_EXPERIMENT_MAX_POINTS];
+  double dagger[MIMIC_EXPERIMENT_MAX_POINTS], dagger_lo[MIMIC_EXPERIMENT_MAX_POINTS],
+      dagger_hi[MIMIC_EXPERIMENT_MAX_POINTS];
+  double seconds;
+} mimic_compounding_labels_result;
 
 /* The defaults above. */
 mimic_compounding_config mimic_compounding_defaults(void);
-/* Runs the experiment. */
+/* Checks a configuration before any work; fails with a sentence. */
+mimic_status mimic_compounding_check(const mimic_compounding_config *cfg);
+/* Runs the cost-against-horizon part. */
 mimic_status mimic_experiment_compounding(const mimic_compounding_config *cfg,
                                           mimic_compounding_result *out);
-/* Writes a table (text) and a chart of cost against horizon (log-log). */
-mimic_status mimic_compounding_plot(const mimic_compounding_result *r, const char *env_id,
+/* Runs the failures-against-labels part. */
+mimic_status mimic_experiment_compounding_labels(const mimic_compounding_config *cfg,
+                                                 mimic_compounding_labels_result *out);
+/* Draws cost against horizon (log-log): each method's mean with its 95 %
+ * band, the exponents and intervals in the legend, to path (.png or .svg). */
+mimic_status mimic_compounding_plot(const mimic_compounding_result *r, const char *task,
                                     const char *path);
+/* Draws failures per episode against expert labels for both methods. */
+mimic_status mimic_compounding_labels_plot(const mimic_compounding_labels_result *r,
+                                           const char *task, const char *path);
 
 /* ---- the experiment (mimic experiment text-dagger) ----------------------- */
 
