@@ -108,10 +108,16 @@ static void json_arm(const char *name, const mimic_compounding_arm *a) {
   printf("\"failed\": %s, \"labels\": %ld}", cli_json_num(a->failed), a->labels);
 }
 
-static void json_series(const char *name, const double *v, int n) {
-  printf("\"%s\": [", name);
-  for (int i = 0; i < n; i++) printf("%s%s", i ? ", " : "", cli_json_num(v[i]));
-  printf("]");
+/* "name": [..], "name_lo": [..], "name_hi": [..] */
+static void json_band(const char *name, const double *mean, const double *lo, const double *hi,
+                      int n) {
+  const double *v[3] = {mean, lo, hi};
+  const char *suffix[3] = {"", "_lo", "_hi"};
+  for (int k = 0; k < 3; k++) {
+    printf("%s\"%s%s\": [", k ? ", " : "", name, suffix[k]);
+    for (int i = 0; i < n; i++) printf("%s%s", i ? ", " : "", cli_json_num(v[k][i]));
+    printf("]");
+  }
 }
 
 static void print_json(const task *tasks, int n, const mimic_compounding_config *cfg,
@@ -142,17 +148,9 @@ static void print_json(const task *tasks, int n, const mimic_compounding_config 
       printf(", \"failures_against_labels\": {\"horizon\": %d, \"labels\": [", l->horizon);
       for (int j = 0; j < l->n; j++) printf("%s%ld", j ? ", " : "", l->labels[j]);
       printf("], ");
-      json_series("bc", l->bc, l->n);
+      json_band("bc", l->bc, l->bc_lo, l->bc_hi, l->n);
       printf(", ");
-      json_series("bc_lo", l->bc_lo, l->n);
-      printf(", ");
-      json_series("bc_hi", l->bc_hi, l->n);
-      printf(", ");
-      json_series("dagger", l->dagger, l->n);
-      printf(", ");
-      json_series("dagger_lo", l->dagger_lo, l->n);
-      printf(", ");
-      json_series("dagger_hi", l->dagger_hi, l->n);
+      json_band("dagger", l->dagger, l->dagger_lo, l->dagger_hi, l->n);
       printf(", \"seconds\": %s}", cli_json_num(l->seconds));
     }
     printf("}");

@@ -1,15 +1,21 @@
 /* The compounding-error experiment (see experiments/experiments.h).
  *
  * For each horizon T and seed:
- *   BC      the expert drives episodes of horizon T until it has given
- *           `labels` actions (the last episode cut short); BC fits them.
- *   DAgger  BC on labels/rounds expert actions (the same start), then
- *           rounds-1 rounds in which the learner drives whole episodes of
- *           horizon T (the expert never acts: beta = 0) and the expert
- *           labels labels/rounds of the states it visited: a uniform sample
- *           by default, which is Ross et al.'s setting (the labels follow
- *           the learner's own state distribution), or the ones the learner
- *           was least sure of. The learner is refitted after each round.
+ *   BC      the expert drives rounds * E episodes of horizon T
+ *           (E = sample_episodes, as many as DAgger drives in all) and BC
+ *           fits `labels` of their states, drawn uniformly: a sample of the
+ *           expert's state distribution over the horizon.
+ *   DAgger  BC on labels/rounds states of E expert episodes, then rounds-1
+ *           rounds in which the learner drives E episodes of horizon T (the
+ *           expert never acts: beta = 0) and the expert labels
+ *           labels/rounds of the states it visited: a uniform sample by
+ *           default, Ross et al.'s setting (the labels follow the learner's
+ *           own state distribution), or the ones the learner was least sure
+ *           of. The learner is refitted after each round.
+ * Drawing labels from many episodes, rather than giving BC whole episodes,
+ * keeps the number of roads a learner saw the same at every horizon: with
+ * whole episodes, a fixed budget covers fewer roads as T grows, and that,
+ * not compounding, dominates how BC's cost grows (docs/dagger.md).
  * Both learners then drive eval_episodes fresh episodes of horizon T; in
  * every state they reach the built-in expert is consulted (for the cost
  * only, never as a label).
@@ -158,12 +164,12 @@ static mimic_status fit_sample(const mimic_dataset *ds, long labels, uint64_t se
   return st;
 }
 
-mimic_status compounding_bc(const mimic_compounding_config *cfg, int T, long labels, uint64_t seed,
-                            mimic_model *out) {
+mimic_status compounding_bc(const mimic_compounding_config *cfg, int T, long labels, int episodes,
+                            uint64_t seed, mimic_model *out) {
   char opts[256];
   episode_opts(cfg, T, opts, sizeof opts);
   const long need = (labels + T - 1) / T; /* enough states to draw the labels from */
-  const int episodes = need > cfg->sample_episodes ? (int)need : cfg->sample_episodes;
+  if (need > episodes) episodes = (int)need;
   mimic_dataset ds;
   MIMIC_TRY(mimic_collect_expert(cfg->env_id, opts, episodes, seed, &ds));
   mimic_status st = ds.n_steps ? fit_sample(&ds, labels, seed, out)
@@ -177,7 +183,7 @@ mimic_status compounding_dagger(const mimic_compounding_config *cfg, int T, int 
                                 uint64_t seed, mimic_model *out, long *used) {
   const long per_round = cfg->labels / cfg->rounds;
   mimic_model init;
-  MIMIC_TRY(compounding_bc(cfg, T, per_round, seed, &init));
+  MIMIC_TRY(compounding_bc(cfg, T, per_round, cfg->sample_episodes, seed, &init));
   *used = per_round;
   if (rounds < 2) {
     *out = init;
@@ -295,7 +301,8 @@ static mimic_status run_one(const mimic_compounding_config *cfg, mimic_compoundi
   mimic_model m;
   compounding_score sc;
   long used;
-  MIMIC_TRY(compounding_bc(cfg, T, cfg->labels, seed, &m));
+  /* BC's expert drives as many episodes as DAgger's start and rounds do together */
+  MIMIC_TRY(compounding_bc(cfg, T, cfg->labels, cfg->sample_episodes * cfg->rounds, seed, &m));
   mimic_status st = compounding_measure(cfg, &m, T, eval_seed, &sc);
   mimic_model_free(&m);
   if (st) return st;

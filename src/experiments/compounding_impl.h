@@ -16,9 +16,10 @@ typedef struct compounding_score {
 
 /* The seed of repetition s. */
 uint64_t compounding_seed(const mimic_compounding_config *cfg, int s);
-/* BC on `labels` expert labels from episodes of horizon T. */
-mimic_status compounding_bc(const mimic_compounding_config *cfg, int T, long labels, uint64_t seed,
-                            mimic_model *out);
+/* BC on `labels` expert labels drawn from the states of `episodes` expert
+ * episodes of horizon T (more when they hold fewer states than labels). */
+mimic_status compounding_bc(const mimic_compounding_config *cfg, int T, long labels, int episodes,
+                            uint64_t seed, mimic_model *out);
 /* DAgger of horizon T: BC on labels/rounds expert labels, then rounds-1
  * rounds of as many labels; *used gets the labels it took. */
 mimic_status compounding_dagger(const mimic_compounding_config *cfg, int T, int rounds,

@@ -3,8 +3,10 @@
  * Ross et al.'s other observation: given more data, DAgger's failures fall
  * to about zero within a few iterations, while behavioral cloning's do not
  * improve with more demonstrations. At one horizon and for label counts
- * K, 2K, ..., PK (K = labels/rounds): BC on that many expert labels, and
- * DAgger after that many rounds of K (its first being the same BC on K).
+ * K, 2K, ..., PK (K = labels/rounds): BC on that many expert labels drawn
+ * from E, 2E, ..., PE expert episodes (E = sample_episodes: more labels
+ * come with more demonstrations), and DAgger after that many rounds of K
+ * labels from E of its learner's episodes (its first being the same BC).
  * Both drive the same evaluation episodes; a failure is a step at which
  * the task stops paying (compounding.c). DAgger's runs of p rounds are
  * separate runs; since a run is a pure function of its settings, the run
@@ -38,7 +40,7 @@ mimic_status mimic_experiment_compounding_labels(const mimic_compounding_config 
       mimic_model m;
       compounding_score sc;
       long used;
-      st = compounding_bc(cfg, T, K * (p + 1), seed, &m);
+      st = compounding_bc(cfg, T, K * (p + 1), cfg->sample_episodes * (p + 1), seed, &m);
       if (st == MIMIC_OK) {
         st = compounding_measure(cfg, &m, T, eval_seed, &sc);
         bc[(size_t)p * (size_t)S + (size_t)s] = sc.failures;
