@@ -8,9 +8,9 @@
 #include "experiments/experiments.h"
 #include "mimic/plot.h"
 
-/* "BC: cost ~ T^1.42 [1.30, 1.55]" */
+/* "BC 1.42 [1.30,1.55]": the exponent k and its interval, short enough for the legend */
 static void fit_name(char *buf, size_t cap, const char *who, const mimic_power_fit *f) {
-  snprintf(buf, cap, "%s: cost ~ T^%.2f [%.2f, %.2f]", who, f->k, f->lo, f->hi);
+  snprintf(buf, cap, "%s %.2f [%.2f,%.2f]", who, f->k, f->lo, f->hi);
 }
 
 mimic_status mimic_compounding_plot(const mimic_compounding_result *r, const char *task,
@@ -27,8 +27,8 @@ mimic_status mimic_compounding_plot(const mimic_compounding_result *r, const cha
     }
   }
   char title[160], names[2][96];
-  snprintf(title, sizeof title,
-           "compounding error on %s (same expert labels, %d seeds, 95%% bands)", task, r->seeds);
+  snprintf(title, sizeof title, "%s: cost ~ T^k, k [95%% interval] in the legend (%d seeds)", task,
+           r->seeds);
   fit_name(names[0], sizeof names[0], "BC", &r->bc);
   fit_name(names[1], sizeof names[1], "DAgger", &r->dagger);
   mimic_plot *p =
@@ -54,9 +54,9 @@ mimic_status mimic_compounding_labels_plot(const mimic_compounding_labels_result
            r->seeds);
   mimic_plot *p = mimic_plot_new(title, "expert labels", "failures per episode");
   if (!p) return MIMIC_ERR_NOMEM;
-  mimic_status st = mimic_plot_line(p, "BC (more demonstrations)", x, r->bc, r->n, true);
+  mimic_status st = mimic_plot_line(p, "BC (more demos)", x, r->bc, r->n, true);
   if (st == MIMIC_OK) st = mimic_plot_band(p, x, r->bc_lo, r->bc_hi, r->n);
-  if (st == MIMIC_OK) st = mimic_plot_line(p, "DAgger (round by round)", x, r->dagger, r->n, true);
+  if (st == MIMIC_OK) st = mimic_plot_line(p, "DAgger (rounds)", x, r->dagger, r->n, true);
   if (st == MIMIC_OK) st = mimic_plot_band(p, x, r->dagger_lo, r->dagger_hi, r->n);
   if (st == MIMIC_OK) st = mimic_plot_save(p, path);
   mimic_plot_free(p);
