@@ -136,8 +136,6 @@ void mimic_grid_agent(const mimic_env *env, int *x, int *y, int *dir);
 /* Copies the carried object's encoding into obj (and a carried box's
  * contents into contains, may be NULL); returns false when nothing is carried. */
 bool mimic_grid_carrying(const mimic_env *env, uint8_t obj[3], uint8_t contains[3]);
-/* Width and height of the current world. */
-void mimic_grid_size(const mimic_env *env, int *width, int *height);
 /* Writes Grid.encode() of the current world: width*height*3 bytes,
  * out[(x*height + y)*3 + c]. The agent is not in it (its cell shows what it stands on). */
 void mimic_grid_encode(const mimic_env *env, uint8_t *out);

@@ -348,8 +348,6 @@ void mimic_model_zero_grad(mimic_model *m);
 /* Turns on observation normalisation with mean/var (obs_dim), eps > 0, clip. */
 mimic_status mimic_model_set_obs_norm(mimic_model *m, const float *mean, const float *var,
                                       float eps, float clip);
-/* Turns observation normalisation off. */
-void mimic_model_clear_obs_norm(mimic_model *m);
 /* Replaces the metadata with json, a JSON object (checked, kept as compact
  * JSON; the key "architecture" is reserved for the file's architecture). */
 mimic_status mimic_model_set_metadata(mimic_model *m, const char *json);

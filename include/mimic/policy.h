@@ -2,8 +2,8 @@
  *
  * A policy takes a batch of states and answers an action and a confidence
  * for each: a trained network, an environment's built-in expert, a random
- * policy, an external program, a person at the terminal, or a mixture of
- * two of them (DAgger's beta). Learners, experts and evaluators all speak
+ * policy, an external program or a person at the terminal (an expert acting
+ * as a policy). Learners, experts and evaluators all speak
  * this interface, so any of them can stand in for another.
  *
  * States come as rows of floats (environments: observations) or as items
@@ -49,7 +49,7 @@ typedef struct mimic_act_batch {
   double *proba;      /* out: [n x mimic_policy_n_actions] for discrete policies that know their
                          probabilities (NAN rows where they know nothing); may be NULL */
   bool deterministic; /* argmax / mean instead of sampling */
-  mimic_rng *rng;     /* for sampling (and mixtures); may be NULL when deterministic */
+  mimic_rng *rng;     /* for sampling (and random policies); may be NULL when deterministic */
 } mimic_act_batch;
 
 /* Answers a batch of states. */
@@ -62,8 +62,6 @@ const char *mimic_policy_describe(const mimic_policy *p);
 const mimic_space *mimic_policy_action_space(const mimic_policy *p);
 /* The observation width the policy expects (0 = any). */
 int mimic_policy_obs_dim(const mimic_policy *p);
-/* Number of expert calls this policy has answered (for counting labels). */
-long mimic_policy_calls(const mimic_policy *p);
 /* Discrete actions the policy chooses among now (a growing learner's may
  * grow after a fit); 0 for continuous actions. */
 int mimic_policy_n_actions(const mimic_policy *p);
@@ -101,12 +99,6 @@ mimic_status mimic_policy_reload(mimic_policy *p, const char *path);
 mimic_status mimic_policy_builtin_expert(const mimic_env *like, mimic_policy **out);
 /* Uniformly random actions from the space (seeded through the batch's rng). */
 mimic_status mimic_policy_random(const mimic_space *action_space, mimic_policy **out);
-/* Chooses the expert with probability beta, independently per state;
- * borrows both policies (they must outlive the mixture). */
-mimic_status mimic_policy_mixture(mimic_policy *expert, mimic_policy *learner, double beta,
-                                  mimic_policy **out);
-/* Changes a mixture's beta (between DAgger rounds). */
-void mimic_policy_mixture_set_beta(mimic_policy *mixture, double beta);
 
 /* ---- network policies ------------------------------------------------------ */
 
@@ -155,7 +147,6 @@ struct mimic_policy {
   float *action_bounds;
   int obs_dim; /* 0 for item states */
   bool fitted; /* can act (always true for non-learners) */
-  long calls;
   char description[128];
   void *impl;
 };

@@ -32,10 +32,13 @@ extern "C" {
 
 #define MIMIC_EPISODE_RECENT 100
 
-/* Statistics of finished episodes, summed where they end. */
+/* Statistics of finished episodes, summed where they end; read the sums
+ * directly: mean length = length_sum / episodes, success rate = successes /
+ * judged, return variance = return_sq_sum / episodes - mean^2. A zeroed
+ * log is empty. */
 typedef struct mimic_episode_log {
   long episodes;
-  double return_sum, return_sq_sum, length_sum;
+  double return_sum, return_sq_sum, length_sum; /* sums of return, return^2 and length */
   long successes, judged; /* episodes that succeeded / whose success is defined at all */
   long terminated, truncated;
   double recent_return[MIMIC_EPISODE_RECENT]; /* a ring of the last episodes */
@@ -76,7 +79,7 @@ typedef struct mimic_rollout {
   long *ep_index;         /* [n] the episode each copy runs */
   mimic_episode_end *end; /* [n] the episodes that ended in the last step */
   int n_end;
-  mimic_episode_log log; /* every episode finished since open (or mimic_episode_log_clear) */
+  mimic_episode_log log; /* every episode finished since open (zero it to start over) */
   mimic_rollout_config cfg;
   long started; /* episodes begun */
   /* private: the running copies packed into one batch */
@@ -104,18 +107,8 @@ mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool dete
  * r->end and r->log, and resets their copies. */
 mimic_status mimic_rollout_step(mimic_rollout *r);
 
-/* Forgets every logged episode. */
-void mimic_episode_log_clear(mimic_episode_log *log);
-/* Counts one finished episode. */
-void mimic_episode_log_add(mimic_episode_log *log, const mimic_episode_end *e);
 /* Mean return of the logged episodes (NAN when there are none). */
 double mimic_episode_log_mean_return(const mimic_episode_log *log);
-/* Population standard deviation of their returns (NAN when there are none). */
-double mimic_episode_log_std_return(const mimic_episode_log *log);
-/* Mean length (NAN when there are none). */
-double mimic_episode_log_mean_length(const mimic_episode_log *log);
-/* Share of judged episodes that succeeded (NAN when none could be judged). */
-double mimic_episode_log_success_rate(const mimic_episode_log *log);
 /* Mean return of the last MIMIC_EPISODE_RECENT episodes (NAN before the first). */
 double mimic_episode_log_recent_return(const mimic_episode_log *log);
 /* Mean length of the last MIMIC_EPISODE_RECENT episodes (NAN before the first). */

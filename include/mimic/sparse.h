@@ -37,25 +37,13 @@ static inline int64_t mimic_csr_nnz(const mimic_csr *m) {
 }
 /* Checks the structure (sizes, sorted unique in-range columns, finite values). */
 mimic_status mimic_csr_check(const mimic_csr *m, const char *what);
-/* Deep copy of a into out. */
-mimic_status mimic_csr_copy(const mimic_csr *a, mimic_csr *out);
-/* Places the parts side by side: out = [parts[0] | parts[1] | ...]; all have the same rows. */
-mimic_status mimic_csr_hstack(const mimic_csr *const *parts, int n_parts, mimic_csr *out);
 /* Stacks the parts on top of each other; all have the same number of columns. */
 mimic_status mimic_csr_vstack(const mimic_csr *const *parts, int n_parts, mimic_csr *out);
 /* out = the rows of a listed in rows (in that order; repeats allowed). */
 mimic_status mimic_csr_select_rows(const mimic_csr *a, const size_t *rows, size_t n,
                                    mimic_csr *out);
-/* out = a one-hot matrix [n x n_cols]: row i has `value` at column ids[i] (no entry if ids[i] < 0).
- */
-mimic_status mimic_csr_onehot(const int32_t *ids, size_t n, int64_t n_cols, double value,
-                              mimic_csr *out);
 /* out = the transpose of a (CSR of a^T, i.e. a in CSC); row order within columns is kept. */
 mimic_status mimic_csr_transpose(const mimic_csr *a, mimic_csr *out);
-/* Scales every row to unit Euclidean norm (rows of zeros stay zero), like sklearn's normalize. */
-void mimic_csr_normalize_l2(mimic_csr *m);
-/* Builds a dense row-major copy [n_rows x n_cols] into out (caller-sized). */
-void mimic_csr_to_dense(const mimic_csr *m, double *out);
 
 /* Builds a CSR matrix row by row: add entries in any column order, then
  * end the row; duplicate columns within a row are summed. */

@@ -46,8 +46,6 @@ extern "C" {
 mimic_status mimic_text_codec(mimic_codec **out);
 /* Sets the labels answers are ids into (copied). */
 mimic_status mimic_text_codec_set_labels(mimic_codec *c, const mimic_labelset *labels);
-/* The codec's labels. */
-const mimic_labelset *mimic_text_codec_labels(const mimic_codec *c);
 
 /* Options of mimic_text_expert_open (a zeroed struct gives the defaults). */
 typedef struct mimic_text_expert_opts {

@@ -367,12 +367,6 @@ bool mimic_grid_carrying(const mimic_env *env, uint8_t obj[3], uint8_t contains[
   return I->w.carrying != 0;
 }
 
-void mimic_grid_size(const mimic_env *env, int *width, int *height) {
-  mg_impl *I = mg_grid_impl(env);
-  if (width) *width = I ? I->w.width : 0;
-  if (height) *height = I ? I->w.height : 0;
-}
-
 void mimic_grid_encode(const mimic_env *env, uint8_t *out) {
   mg_impl *I = mg_grid_impl(env);
   if (!I) return;

@@ -276,7 +276,6 @@ static mimic_status expert_act(mimic_policy *p, mimic_act_batch *b) {
   for (int i = 0; i < b->n; i++) free(answers[i].detail);
   free(answers);
   if (st) return st;
-  p->calls += b->n;
   for (int i = 0; b->confidence && i < b->n; i++) b->confidence[i] = 1.0f;
   return MIMIC_OK;
 }

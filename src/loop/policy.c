@@ -1,6 +1,6 @@
-/* The policy interface and its simplest members: built-in experts, random
- * policies and beta-mixtures (programs and people act through experts:
- * mimic_policy_from_expert).
+/* The policy interface and its simplest members: built-in experts and
+ * random policies (programs and people act through experts:
+ * mimic_policy_from_expert; DAgger mixes expert and learner itself).
  *
  * A policy is a class pointer plus a copy of its action space; the class
  * does the acting. Experts that read the environment (built-in experts)
@@ -104,7 +104,6 @@ void mimic_policy_free(mimic_policy *p) {
 const char *mimic_policy_describe(const mimic_policy *p) { return p->description; }
 const mimic_space *mimic_policy_action_space(const mimic_policy *p) { return &p->action_space; }
 int mimic_policy_obs_dim(const mimic_policy *p) { return p->obs_dim; }
-long mimic_policy_calls(const mimic_policy *p) { return p->calls; }
 
 static void fill_confidence(mimic_act_batch *b, float v) {
   if (b->confidence)
@@ -120,7 +119,6 @@ static mimic_status expert_act(mimic_policy *p, mimic_act_batch *b) {
   int w = mimic_space_width(&p->action_space);
   for (int i = 0; i < b->n; i++)
     MIMIC_TRY(mimic_env_expert_act(b->envs[i], b->actions + (size_t)i * (size_t)w));
-  p->calls += b->n;
   fill_confidence(b, 1.0f);
   return MIMIC_OK;
 }
@@ -152,57 +150,4 @@ static const mimic_policy_class random_class = {"random", random_act, NULL};
 
 mimic_status mimic_policy_random(const mimic_space *action_space, mimic_policy **out) {
   return mimic_policy_alloc(&random_class, action_space, 0, out);
-}
-
-/* ---- beta-mixtures ------------------------------------------------------- */
-
-typedef struct mixture_impl {
-  mimic_policy *expert, *learner;
-  double beta;
-} mixture_impl;
-
-static mimic_status mixture_act(mimic_policy *p, mimic_act_batch *b) {
-  mixture_impl *m = p->impl;
-  if (!b->rng) return mimic_fail(MIMIC_ERR_INVALID, "a beta-mixture needs a random generator");
-  int w = mimic_space_width(&p->action_space);
-  /* the learner answers everything; the expert is asked only where it acts */
-  MIMIC_TRY(mimic_policy_act(m->learner, b));
-  for (int i = 0; i < b->n; i++) {
-    if (!(mimic_rng_double(b->rng) < m->beta)) continue;
-    mimic_act_batch one = *b;
-    one.n = 1;
-    one.obs = b->obs + (size_t)i * (size_t)p->obs_dim;
-    one.envs = b->envs ? b->envs + i : NULL;
-    one.actions = b->actions + (size_t)i * (size_t)w;
-    one.confidence = b->confidence ? b->confidence + i : NULL;
-    MIMIC_TRY(mimic_policy_act(m->expert, &one));
-  }
-  return MIMIC_OK;
-}
-
-static void mixture_free(mimic_policy *p) { free(p->impl); }
-
-static const mimic_policy_class mixture_class = {"mixture", mixture_act, mixture_free};
-
-mimic_status mimic_policy_mixture(mimic_policy *expert, mimic_policy *learner, double beta,
-                                  mimic_policy **out) {
-  if (!(beta >= 0 && beta <= 1))
-    return mimic_fail(MIMIC_ERR_INVALID, "beta %g is outside [0, 1]", beta);
-  MIMIC_TRY(mimic_policy_alloc(&mixture_class, &learner->action_space, learner->obs_dim, out));
-  mixture_impl *m = mimic_calloc(1, sizeof *m, "a mixture");
-  if (!m) {
-    mimic_policy_free(*out);
-    *out = NULL;
-    return MIMIC_ERR_NOMEM;
-  }
-  m->expert = expert;
-  m->learner = learner;
-  m->beta = beta;
-  (*out)->impl = m;
-  snprintf((*out)->description, sizeof(*out)->description, "mixture(beta=%g)", beta);
-  return MIMIC_OK;
-}
-
-void mimic_policy_mixture_set_beta(mimic_policy *mixture, double beta) {
-  ((mixture_impl *)mixture->impl)->beta = beta;
 }

@@ -20,9 +20,8 @@
 
 static float *row(float *base, int i, int width) { return base + (size_t)i * (size_t)width; }
 
-void mimic_episode_log_clear(mimic_episode_log *log) { memset(log, 0, sizeof *log); }
-
-void mimic_episode_log_add(mimic_episode_log *log, const mimic_episode_end *e) {
+/* Counts one finished episode. */
+static void log_add(mimic_episode_log *log, const mimic_episode_end *e) {
   log->episodes++;
   log->return_sum += e->ret;
   log->return_sq_sum += e->ret * e->ret;
@@ -41,21 +40,6 @@ void mimic_episode_log_add(mimic_episode_log *log, const mimic_episode_end *e) {
 
 double mimic_episode_log_mean_return(const mimic_episode_log *log) {
   return log->episodes ? log->return_sum / (double)log->episodes : NAN;
-}
-
-double mimic_episode_log_std_return(const mimic_episode_log *log) {
-  if (!log->episodes) return NAN;
-  double m = log->return_sum / (double)log->episodes;
-  double v = log->return_sq_sum / (double)log->episodes - m * m;
-  return v > 0 ? sqrt(v) : 0;
-}
-
-double mimic_episode_log_mean_length(const mimic_episode_log *log) {
-  return log->episodes ? log->length_sum / (double)log->episodes : NAN;
-}
-
-double mimic_episode_log_success_rate(const mimic_episode_log *log) {
-  return log->judged ? (double)log->successes / (double)log->judged : NAN;
 }
 
 /* The ring is summed in storage order: the mean is the same set of
@@ -247,7 +231,7 @@ mimic_status mimic_rollout_step(mimic_rollout *r) {
         .length = r->ep_length[i],
         .success = mimic_env_success(r->envs[i], r->ep_return[i], r->terminated[i], r->reward[i]),
         .terminated = r->terminated[i]};
-    mimic_episode_log_add(&r->log, e);
+    log_add(&r->log, e);
     MIMIC_TRY(start_episode(r, i, false));
   }
   return MIMIC_OK;

@@ -210,12 +210,6 @@ mimic_status mimic_model_set_obs_norm(mimic_model *m, const float *mean, const f
   return MIMIC_OK;
 }
 
-void mimic_model_clear_obs_norm(mimic_model *m) {
-  m->obs_norm = false;
-  m->obs_eps = m->obs_clip = 0.0f;
-  memset(m->obs_mean, 0, 3 * (size_t)m->cfg.obs_dim * sizeof(float));
-}
-
 mimic_status mimic_model_set_metadata(mimic_model *m, const char *json) {
   size_t len = strlen(json);
   if (len > (16u << 20))

@@ -125,7 +125,3 @@ mimic_status mimic_text_codec_set_labels(mimic_codec *c, const mimic_labelset *l
   c->space.n = copy.n;
   return MIMIC_OK;
 }
-
-const mimic_labelset *mimic_text_codec_labels(const mimic_codec *c) {
-  return &((const text_codec *)c->ctx)->labels;
-}

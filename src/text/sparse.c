@@ -1,5 +1,5 @@
-/* CSR matrices: allocation, checks, stacking, row selection, one-hots,
- * transpose and l2 rows.
+/* CSR matrices: allocation, checks, stacking, row selection and
+ * transpose.
  *
  * Everything here is plain array work with SciPy's layout. Operations that
  * make a new matrix size it exactly in a first pass, so no result is
@@ -63,46 +63,6 @@ mimic_status mimic_csr_check(const mimic_csr *m, const char *what) {
   return MIMIC_OK;
 }
 
-mimic_status mimic_csr_copy(const mimic_csr *a, mimic_csr *out) {
-  int64_t nnz = mimic_csr_nnz(a);
-  MIMIC_TRY(mimic_csr_alloc(out, a->n_rows, a->n_cols, nnz));
-  memcpy(out->indptr, a->indptr, ((size_t)a->n_rows + 1) * sizeof *a->indptr);
-  if (nnz) {
-    memcpy(out->indices, a->indices, (size_t)nnz * sizeof *a->indices);
-    memcpy(out->data, a->data, (size_t)nnz * sizeof *a->data);
-  }
-  return MIMIC_OK;
-}
-
-mimic_status mimic_csr_hstack(const mimic_csr *const *parts, int n_parts, mimic_csr *out) {
-  memset(out, 0, sizeof *out);
-  if (n_parts < 1) return mimic_fail(MIMIC_ERR_INVALID, "hstack: no matrices given");
-  int64_t rows = parts[0]->n_rows, cols = 0, nnz = 0;
-  for (int p = 0; p < n_parts; p++) {
-    if (parts[p]->n_rows != rows)
-      return mimic_fail(MIMIC_ERR_INVALID, "hstack: part %d has %lld rows, part 0 has %lld", p,
-                        (long long)parts[p]->n_rows, (long long)rows);
-    cols += parts[p]->n_cols;
-    nnz += mimic_csr_nnz(parts[p]);
-  }
-  if (cols > INT32_MAX) return mimic_fail(MIMIC_ERR_RANGE, "hstack: too many columns");
-  MIMIC_TRY(mimic_csr_alloc(out, rows, cols, nnz));
-  int64_t q = 0;
-  for (int64_t i = 0; i < rows; i++) {
-    int64_t base = 0;
-    for (int p = 0; p < n_parts; p++) {
-      const mimic_csr *m = parts[p];
-      for (int64_t k = m->indptr[i]; k < m->indptr[i + 1]; k++) {
-        out->indices[q] = (int32_t)(m->indices[k] + base);
-        out->data[q++] = m->data[k];
-      }
-      base += m->n_cols;
-    }
-    out->indptr[i + 1] = q;
-  }
-  return MIMIC_OK;
-}
-
 mimic_status mimic_csr_vstack(const mimic_csr *const *parts, int n_parts, mimic_csr *out) {
   memset(out, 0, sizeof *out);
   if (n_parts < 1) return mimic_fail(MIMIC_ERR_INVALID, "vstack: no matrices given");
@@ -154,28 +114,6 @@ mimic_status mimic_csr_select_rows(const mimic_csr *a, const size_t *rows, size_
   return MIMIC_OK;
 }
 
-mimic_status mimic_csr_onehot(const int32_t *ids, size_t n, int64_t n_cols, double value,
-                              mimic_csr *out) {
-  memset(out, 0, sizeof *out);
-  int64_t nnz = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (ids[i] >= n_cols)
-      return mimic_fail(MIMIC_ERR_RANGE, "one-hot: row %zu: id %d outside 0..%lld", i, ids[i],
-                        (long long)n_cols - 1);
-    nnz += ids[i] >= 0;
-  }
-  MIMIC_TRY(mimic_csr_alloc(out, (int64_t)n, n_cols, nnz));
-  int64_t q = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (ids[i] >= 0) {
-      out->indices[q] = ids[i];
-      out->data[q++] = value;
-    }
-    out->indptr[i + 1] = q;
-  }
-  return MIMIC_OK;
-}
-
 mimic_status mimic_csr_transpose(const mimic_csr *a, mimic_csr *out) {
   int64_t nnz = mimic_csr_nnz(a);
   if (a->n_rows > INT32_MAX) return mimic_fail(MIMIC_ERR_RANGE, "transpose: too many rows");
@@ -196,23 +134,6 @@ mimic_status mimic_csr_transpose(const mimic_csr *a, mimic_csr *out) {
     }
   free(next);
   return MIMIC_OK;
-}
-
-void mimic_csr_normalize_l2(mimic_csr *m) {
-  for (int64_t i = 0; i < m->n_rows; i++) {
-    double s = 0.0;
-    for (int64_t p = m->indptr[i]; p < m->indptr[i + 1]; p++) s += m->data[p] * m->data[p];
-    if (s == 0.0) continue;
-    s = sqrt(s);
-    for (int64_t p = m->indptr[i]; p < m->indptr[i + 1]; p++) m->data[p] /= s;
-  }
-}
-
-void mimic_csr_to_dense(const mimic_csr *m, double *out) {
-  memset(out, 0, (size_t)(m->n_rows * m->n_cols) * sizeof *out);
-  for (int64_t i = 0; i < m->n_rows; i++)
-    for (int64_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
-      out[i * m->n_cols + m->indices[p]] = m->data[p];
 }
 
 /* ---- builder ----------------------------------------------------------- */
