@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "mimic/proc.h"
+#include "loop/proc.h"
 
 static char *write_script(const char *name, const char *body) {
   char *path = tu_tmp_path(name);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mimic/forest.h"
+#include "text/forest.h"
 
 /* rows of (col, value) pairs; value 0 is left out as CSR leaves it out */
 static void build(mimic_csr *X, int n, int d, const double *dense) {

@@ -40,7 +40,6 @@
 
 #include "mimic/core.h"
 #include "mimic/dagger.h"
-#include "mimic/forest.h"
 #include "mimic/labelstore.h"
 #include "mimic/policy.h"
 #include "mimic/text.h"

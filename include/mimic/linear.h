@@ -136,6 +136,20 @@ mimic_status mimic_linear_copy(const mimic_linear *a, mimic_linear *out);
 /* Frees the arrays (safe on a zeroed model). */
 void mimic_linear_free(mimic_linear *m);
 
+/* ---- random forests ------------------------------------------------------ */
+
+/* Settings of a random forest over the same sparse rows (scikit-learn's
+ * RandomForestClassifier), which the agent policy can average with its
+ * linear model (mimic/agent.h). */
+typedef struct mimic_forest_config {
+  int n_trees;          /* default 100 */
+  double max_features;  /* share of the features tried per split; 0 = sqrt(n_features) */
+  int min_samples_leaf; /* distinct rows a leaf must keep; default 1 */
+  int max_depth;        /* 0 = until pure (at most 256 levels) */
+  uint64_t seed;        /* default 0 */
+  int n_threads;        /* 0 = all online CPUs; results do not depend on it */
+} mimic_forest_config;
+
 /* The number of threads "0 = all online CPUs" resolves to. */
 int mimic_default_threads(void);
 

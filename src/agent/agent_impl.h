@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "mimic/agent.h"
+#include "text/forest.h"
 
 /* ---- helpers (trace.c) -------------------------------------------------- */
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "mimic/expert.h"
-#include "mimic/proc.h"
+#include "loop/proc.h"
 
 typedef struct program {
   mimic_proc *proc;

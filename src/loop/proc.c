@@ -1,4 +1,4 @@
-/* External programs spoken to in JSON Lines (see mimic/proc.h).
+/* External programs spoken to in JSON Lines (see proc.h).
  *
  * The program is started with posix_spawnp, never through a shell, so
  * nothing in a command line is interpreted twice. Requests are written with
@@ -7,7 +7,7 @@
  * deadline and a bound on line length (a hostile program cannot make mimic
  * wait forever or allocate without limit). */
 #define _GNU_SOURCE
-#include "mimic/proc.h"
+#include "loop/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

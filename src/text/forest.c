@@ -1,4 +1,4 @@
-/* Random forests over CSR rows (see mimic/forest.h).
+/* Random forests over CSR rows (see forest.h).
  *
  * Split search works on columns: the training matrix is transposed once,
  * and a node finds the non-zero values of a feature among its rows either
@@ -9,7 +9,7 @@
  * one block in the sorted order. Trees are built with an explicit stack,
  * so depth costs no C stack. */
 #define _GNU_SOURCE /* qsort_r */
-#include "mimic/forest.h"
+#include "text/forest.h"
 
 #include <math.h>
 #include <stdlib.h>

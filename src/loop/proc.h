@@ -1,4 +1,6 @@
-/* mimic/proc.h: talking to an external program in JSON Lines.
+/* Talking to an external program in JSON Lines. Internal to mimic (not
+ * installed): users reach programs through experts (mimic/expert.h,
+ * "cmd:PROGRAM ARGS"); this is the transport under the program expert.
  *
  * Experts can be programs (a script calling an LLM, a legacy controller, a
  * person's labeling tool). mimic starts the program itself, without a
@@ -7,8 +9,8 @@
  * reply must echo it. Replies that do not arrive in time, a program that
  * exits, and lines that are not JSON are errors that say which request and
  * what was received. The protocol is documented in docs/expert-protocol.md. */
-#ifndef MIMIC_PROC_H
-#define MIMIC_PROC_H
+#ifndef MIMIC_LOOP_PROC_H
+#define MIMIC_LOOP_PROC_H
 
 #include <jansson.h>
 

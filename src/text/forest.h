@@ -1,4 +1,6 @@
-/* mimic/forest.h: random forests of classification trees over sparse rows.
+/* Random forests of classification trees over sparse rows. Internal to
+ * mimic (not installed): the agent policy's forest (its settings,
+ * mimic_forest_config, are public in mimic/linear.h).
  *
  * Breiman's random forest as scikit-learn's RandomForestClassifier builds
  * it: each tree grows on a bootstrap sample (rows drawn with replacement,
@@ -13,8 +15,8 @@
  * see interactions (this previous action *and* this word) that a linear
  * model cannot. Results depend on the seed only, not on the thread count:
  * tree t always draws from the t-th child of the seed's generator. */
-#ifndef MIMIC_FOREST_H
-#define MIMIC_FOREST_H
+#ifndef MIMIC_TEXT_FOREST_H
+#define MIMIC_TEXT_FOREST_H
 
 #include <jansson.h>
 
@@ -25,16 +27,7 @@
 extern "C" {
 #endif
 
-typedef struct mimic_forest_config {
-  int n_trees;          /* default 100 */
-  double max_features;  /* share of the features tried per split; 0 = sqrt(n_features) */
-  int min_samples_leaf; /* distinct rows a leaf must keep; default 1 */
-  int max_depth;        /* 0 = until pure (at most 256 levels) */
-  uint64_t seed;        /* default 0 */
-  int n_threads;        /* 0 = all online CPUs; results do not depend on it */
-} mimic_forest_config;
-
-/* Fills cfg with the defaults above. */
+/* Fills cfg with the defaults (mimic/linear.h). */
 void mimic_forest_config_default(mimic_forest_config *cfg);
 /* Checks a configuration. */
 mimic_status mimic_forest_config_check(const mimic_forest_config *cfg);
