@@ -11,6 +11,7 @@
 
 #include "mimic/container.h"
 #include "legacy_fixtures.h"
+#include "core/util.h"
 
 static const float f4[3] = {1.5f, -0.0f, 3.4028235e38f};
 static const double f8[5] = {0.1, -2.5e-300, 1e300, 0.0, 42.0};

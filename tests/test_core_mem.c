@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mimic/core.h"
+#include "core/util.h"
 
 static void test_grow_doubles_and_keeps(void **state) {
   (void)state;

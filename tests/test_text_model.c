@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "core/util.h"
 
 static const char *train_texts[] = {
     "my card was declined at the shop",

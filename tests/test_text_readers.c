@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "core/util.h"
 
 static char *write_tmp(const char *name, const char *content) {
   char *p = tu_tmp_path(name);

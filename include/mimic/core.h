@@ -48,14 +48,8 @@ mimic_status mimic_errcode(void);
 mimic_status mimic_fail(mimic_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Like mimic_fail with a va_list. */
-mimic_status mimic_vfail(mimic_status st, const char *fmt, va_list ap);
-
 /* Prepends "<context>: " to the last error message and returns its status. */
 mimic_status mimic_errctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Clears this thread's last error. */
-void mimic_errclear(void);
 
 /* Records an out-of-memory failure for `what` and returns MIMIC_ERR_NOMEM. */
 mimic_status mimic_fail_nomem(const char *what);
@@ -75,20 +69,10 @@ void *mimic_malloc(size_t n, const char *what);
 void *mimic_calloc(size_t count, size_t size, const char *what);
 /* realloc with overflow check of count*size; on failure p stays valid. */
 void *mimic_realloc(void *p, size_t count, size_t size, const char *what);
-/* Makes *buf (an array of *cap items of size bytes) hold at least need
- * items, doubling from `first`; on failure *buf and *cap are unchanged. */
-mimic_status mimic_grow(void *buf, size_t *cap, size_t need, size_t size, size_t first,
-                        const char *what);
-/* Does s end with suffix (byte for byte)? */
-bool mimic_ends_with(const char *s, const char *suffix);
 /* strdup that records an error on failure. */
 char *mimic_strdup(const char *s);
 /* Allocates and formats a string like asprintf; NULL (error set) on failure. */
 char *mimic_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* 64-byte aligned allocation for vectorised buffers; free with mimic_free_aligned. */
-void *mimic_alloc_aligned(size_t n, const char *what);
-/* Frees memory from mimic_alloc_aligned (NULL is fine). */
-void mimic_free_aligned(void *p);
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -166,8 +150,6 @@ mimic_status mimic_atomic_commit(mimic_atomic_file *f);
 void mimic_atomic_abort(mimic_atomic_file *f);
 /* Writes a whole file durably (atomic_open + write + commit). */
 mimic_status mimic_write_file_atomic(const char *path, const void *data, size_t len);
-/* fsyncs the folder that holds path, so a rename or create in it is durable. */
-mimic_status mimic_fsync_parent(const char *path);
 /* Reads a whole file into a NUL-terminated buffer (*len excludes the NUL). */
 mimic_status mimic_read_file(const char *path, char **data, size_t *len);
 /* Creates a folder and its parents (like mkdir -p). */
@@ -176,9 +158,6 @@ mimic_status mimic_mkdirs(const char *path);
 bool mimic_path_exists(const char *path);
 /* Joins two path parts with one '/'; returns a malloc'd string or NULL. */
 char *mimic_path_join(const char *a, const char *b);
-
-/* Writes an 8-bit RGB image (w*h*3 bytes, rows top to bottom) as a PNG file, durably. */
-mimic_status mimic_png_write_rgb(const char *path, const uint8_t *rgb, int w, int h);
 
 /* ---- key=value options ------------------------------------------------ */
 
@@ -207,18 +186,6 @@ mimic_status mimic_kv_double(mimic_kv *kv, const char *key, double def, double l
 const char *mimic_kv_str(mimic_kv *kv, const char *key, const char *def);
 /* Fails naming the first key no reader asked for ("unknown option 'x' for <what>"). */
 mimic_status mimic_kv_check_used(const mimic_kv *kv, const char *what);
-
-/* ---- text ------------------------------------------------------------- */
-
-/* Checks that len bytes are valid UTF-8; on failure *bad_offset = first bad byte. */
-bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);
-/* Writes one CSV field, quoting when needed (",", quote, CR, LF, leading/trailing space). */
-void mimic_csv_write_field(FILE *fp, const char *s);
-
-/* ---- checksums --------------------------------------------------------- */
-
-/* CRC-32 (IEEE 802.3, as zlib's crc32) of len bytes, continuing from crc (start with 0). */
-uint32_t mimic_crc32(uint32_t crc, const void *data, size_t len);
 
 #ifdef __cplusplus
 }

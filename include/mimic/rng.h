@@ -25,7 +25,8 @@ extern "C" {
 #define MIMIC_SEEDSEQ_MAX_ENTROPY 8
 #define MIMIC_SEEDSEQ_MAX_SPAWN_DEPTH 8
 
-/* NumPy's SeedSequence with an integer entropy of up to 256 bits. */
+/* NumPy's SeedSequence with an integer entropy of up to 256 bits: where a
+ * generator came from (its functions are internal to mimic). */
 typedef struct mimic_seedseq {
   uint32_t entropy[MIMIC_SEEDSEQ_MAX_ENTROPY]; /* little-endian 32-bit words */
   int n_entropy;
@@ -34,15 +35,6 @@ typedef struct mimic_seedseq {
   uint32_t pool[4];
   uint32_t n_children_spawned;
 } mimic_seedseq;
-
-/* Initialises a SeedSequence from a 64-bit seed (NumPy's SeedSequence(seed)). */
-void mimic_seedseq_init(mimic_seedseq *ss, uint64_t seed);
-/* Initialises from seed and a spawn key, as SeedSequence(seed, spawn_key=key). */
-void mimic_seedseq_init_key(mimic_seedseq *ss, uint64_t seed, const uint32_t *key, int n_key);
-/* Fills out with n 32-bit words (SeedSequence.generate_state(n, uint32)). */
-void mimic_seedseq_generate(const mimic_seedseq *ss, uint32_t *out, int n);
-/* Makes the next child sequence (SeedSequence.spawn(1)[0]). */
-void mimic_seedseq_spawn(mimic_seedseq *ss, mimic_seedseq *child);
 
 /* A PCG64 generator with NumPy's state layout and 32-bit buffer. */
 typedef struct mimic_rng {
@@ -57,8 +49,6 @@ typedef struct mimic_rng {
 
 /* Seeds like np.random.default_rng(seed) / Gymnasium's np_random(seed). */
 void mimic_rng_seed(mimic_rng *r, uint64_t seed);
-/* Seeds from a SeedSequence (np.random.Generator(PCG64(seq))). */
-void mimic_rng_seed_seq(mimic_rng *r, const mimic_seedseq *seq);
 /* Makes an independent child generator (the parent's seed sequence spawns). */
 void mimic_rng_spawn(mimic_rng *parent, mimic_rng *child);
 /* Next raw 64-bit output (PCG64.random_raw()). */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "core/util.h"
 
 int mimic_agent_vocab_find(const mimic_agent_vocab *v, const char *name) {
   for (size_t i = 0; i < v->n; i++)

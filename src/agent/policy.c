@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "core/util.h"
 
 static const char *policy_names[] = {"frequency", "markov", "logreg"};
 

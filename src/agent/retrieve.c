@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "core/util.h"
 
 #define RETRIEVAL_OBS 1024 /* bytes of the observation in the retrieval text */
 

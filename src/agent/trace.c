@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "core/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

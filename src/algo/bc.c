@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mimic/plot.h"
+#include "core/util.h"
 
 mimic_bc_config mimic_bc_defaults(void) {
   return (mimic_bc_config){.n_hidden = 2,

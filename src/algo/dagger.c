@@ -30,6 +30,7 @@
  * rolled out. With a cap, answers beyond it replace earlier ones by
  * reservoir sampling and the order is the slots'. */
 #include "mimic/dagger.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "algo/ppo_impl.h"
+#include "core/util.h"
 
 static void *take(char **cursor, size_t bytes) {
   void *p = *cursor;

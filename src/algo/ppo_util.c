@@ -14,6 +14,7 @@
 #include "mimic/evaluate.h"
 #include "mimic/plot.h"
 #include "mimic/policy.h"
+#include "core/util.h"
 
 mimic_ppo_config mimic_ppo_defaults(void) {
   mimic_ppo_config c;

@@ -16,6 +16,7 @@
 
 #include "mimic/grid.h"
 #include "mimic/irl.h"
+#include "core/util.h"
 
 mimic_status mimic_tabular_create(mimic_tabular_mdp *m, int S, int A, int K, int F) {
   memset(m, 0, sizeof *m);

@@ -37,6 +37,7 @@
  * converted by container_legacy.c into what a version-2 policy holds, so
  * a kind has exactly one loader. Writers always write version 2. */
 #include "core/container_impl.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <math.h>

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/container_impl.h"
+#include "core/util.h"
 
 #define V1_HEADER 20 /* magic, version, file size */
 #define V1_MAX_LAYERS 16

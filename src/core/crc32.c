@@ -1,6 +1,7 @@
 /* CRC-32 (the IEEE polynomial of zlib and PNG), for model-file checksums.
  * A table-driven byte loop: fast enough for files of a few megabytes. */
 #include "mimic/core.h"
+#include "core/util.h"
 
 #include <pthread.h>
 

@@ -4,6 +4,7 @@
  * an out-of-memory failure can be explained. Context is prepended as the
  * error travels up ("file: episode 3: actions: row 7 is NaN"). */
 #include "mimic/core.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * and after commit returns the new content survives a power cut. Reading
  * helpers bound what they accept because inputs may come from anyone. */
 #include "mimic/core.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * being allocated, never a crash. Sizes are checked for overflow because
  * they often come from untrusted files. */
 #include "mimic/core.h"
+#include "core/util.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

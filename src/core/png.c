@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "mimic/core.h"
+#include "core/util.h"
 
 mimic_status mimic_png_write_rgb(const char *path, const uint8_t *rgb, int w, int h) {
   if (w <= 0 || h <= 0 || !rgb) return mimic_fail(MIMIC_ERR_INVALID, "%s: empty image", path);

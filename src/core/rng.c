@@ -11,6 +11,7 @@
  * halves of one 64-bit draw, low half first) and shuffles use NumPy's masked
  * rejection, so seeded layouts match MiniGrid's. */
 #include "mimic/rng.h"
+#include "core/seedseq.h"
 
 #include <math.h>
 #include <string.h>

@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "mimic/core.h"
+#include "core/util.h"
 
 bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset) {
   const unsigned char *u = (const unsigned char *)s;

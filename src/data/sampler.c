@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "data/data_impl.h"
+#include "core/seedseq.h"
 
 static void begin_epoch(mimic_sampler *s, uint64_t e) {
   memcpy(s->items, s->rows, s->n * sizeof *s->items);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "data/data_impl.h"
+#include "core/util.h"
 
 static bool is_dir(const char *p) {
   struct stat st;

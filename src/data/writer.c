@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "data/data_impl.h"
+#include "core/util.h"
 
 void dwrite_crash_point(const char *point) {
   static int skip = -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "envs/env_impl.h"
+#include "core/util.h"
 
 mimic_space mimic_space_discrete(int n) {
   return (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = n, .dim = 1};

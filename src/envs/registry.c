@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "envs/env_impl.h"
+#include "core/util.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const mimic_env_class **classes;

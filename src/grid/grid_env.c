@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #include "grid/grid_env.h"
+#include "core/util.h"
 
 mg_impl *mg_grid_impl(const mimic_env *env) { return mimic_env_impl_of(env, mg_grid_init); }
 

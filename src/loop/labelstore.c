@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "mimic/labelstore.h"
+#include "core/util.h"
 
 #define APP_ID 0x4D494D43 /* "MIMC" */
 #define SCHEMA_VERSION 1

@@ -14,6 +14,7 @@
  * The price is that one MLP runs one batch at a time: two threads need two
  * MLP structs (they may view the same parameters). */
 #include "mimic/nn.h"
+#include "core/util.h"
 
 #include <string.h>
 

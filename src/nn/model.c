@@ -15,6 +15,7 @@
  * owned by the model (sized with the caches), with 1/sqrt(var + eps)
  * precomputed in double. */
 #include "mimic/nn.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -19,6 +19,7 @@
  * gets the same bits either way); libm's errno-setting sqrtf would keep the
  * compiler from vectorising it. */
 #include "mimic/nn.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <string.h>

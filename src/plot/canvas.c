@@ -4,6 +4,7 @@
  * an SVG surface on the same stream, so a chart on disk is always whole.
  * Ticks use Heckbert's "nice numbers" (1, 2, 5 times a power of ten). */
 #include "plot/canvas.h"
+#include "core/util.h"
 
 #include <cairo-svg.h>
 #include <math.h>

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "mimic/textloop.h"
+#include "core/util.h"
 
 mimic_text_dagger_config mimic_text_dagger_defaults(void) {
   mimic_text_dagger_config c = {0};

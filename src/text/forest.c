@@ -17,6 +17,7 @@
 
 #include "text/pool.h"
 #include "text/text_impl.h"
+#include "core/util.h"
 
 #define MAX_DEPTH_CAP 256
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "core/util.h"
 
 void mimic_csv_free(mimic_csv *c) {
   if (!c) return;
