@@ -26,6 +26,9 @@
 
 #define BENCH_NAME "nn"
 #include "bench_util.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
+#include "nn/optim.h"
 
 #define RUNS 7
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mimic/nn.h"
+#include "nn/layers.h"
 
 /* Tolerances of testdata/nn/README.md for float32 code. */
 #define NT_ATOL 1e-5

@@ -4,6 +4,10 @@
  * final parameters and the final training accuracy. Also: the same run
  * twice gives the same bits. */
 #include "nn_testutil.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
+#include "nn/optim.h"
+#include "nn/model.h"
 
 static void run(const json_t *c, bool check, float *final_params) {
   int sizes[MIMIC_MLP_MAX_LAYERS + 1];

@@ -3,6 +3,9 @@
  * MSE objectives (gaussian_head.json), against the f64 blocks; finite
  * differences for every head gradient and for model-level BC; sampling. */
 #include "nn_testutil.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
+#include "nn/model.h"
 
 /* A model with the case's actor (no critic) and its parameters loaded. */
 static void model_from_case(const json_t *c, mimic_head_kind head, mimic_model *m, int B) {

@@ -4,6 +4,7 @@
  * tanh's accuracy, and the initialisers (seeded bit for bit, PyTorch's
  * bounds, orthogonality). */
 #include "nn_testutil.h"
+#include "nn/layers.h"
 
 /* ---- reference vectors --------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  * handed to the decoder are exact-size heap copies so ASan sees overreads. */
 #include "nn_testutil.h"
 #include "core/util.h"
+#include "nn/model.h"
 
 static void make_model(mimic_model *m, mimic_head_kind head, bool critic, bool norm) {
   mimic_model_config cfg;

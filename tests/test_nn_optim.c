@@ -3,6 +3,7 @@
  * momentum against an independent double-precision transcription of
  * torch.optim.SGD, and multi-block steps equal to single-array steps. */
 #include "nn_testutil.h"
+#include "nn/optim.h"
 
 /* Concatenates an array of P tensors into one float array (n gets the length). */
 static float *concat(const json_t *tensors, size_t *n, size_t *lens) {

@@ -31,6 +31,9 @@
 #include "algo/rl_running.h"
 #include "algo/softplus.h"
 #include "mimic/adversarial.h"
+#include "nn/layers.h"
+#include "nn/optim.h"
+#include "nn/model.h"
 
 struct mimic_adv {
   mimic_adv_config cfg;

@@ -17,6 +17,9 @@
 
 #include "mimic/plot.h"
 #include "core/util.h"
+#include "nn/heads.h"
+#include "nn/optim.h"
+#include "nn/model.h"
 
 mimic_bc_config mimic_bc_defaults(void) {
   return (mimic_bc_config){.n_hidden = 2,

@@ -18,6 +18,10 @@
 
 #include "algo/ppo_impl.h"
 #include "core/util.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
+#include "nn/optim.h"
+#include "nn/model.h"
 
 static void *take(char **cursor, size_t bytes) {
   void *p = *cursor;

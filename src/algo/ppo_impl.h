@@ -10,6 +10,7 @@
 #include "algo/rl_running.h"
 #include "mimic/ppo.h"
 #include "mimic/rollout.h"
+#include "nn/optim.h"
 
 #define PPO_RING MIMIC_EPISODE_RECENT /* SB3's ep_info_buffer */
 

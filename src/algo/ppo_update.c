@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include "algo/ppo_impl.h"
+#include "nn/layers.h"
+#include "nn/optim.h"
+#include "nn/model.h"
 
 _Static_assert(sizeof(bool) == 1, "the terminal flags double as uint8_t masks");
 

@@ -15,6 +15,8 @@
 #include "mimic/plot.h"
 #include "mimic/policy.h"
 #include "core/util.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
 
 mimic_ppo_config mimic_ppo_defaults(void) {
   mimic_ppo_config c;

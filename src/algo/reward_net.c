@@ -16,6 +16,7 @@
 #include "algo/softplus.h"
 #include "mimic/data.h"
 #include "mimic/reward.h"
+#include "nn/model.h"
 
 static const char *const input_names[] = {NULL, "state", "state-action", "state-next-state",
                                           "state-action-next-state"};

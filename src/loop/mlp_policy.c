@@ -14,6 +14,8 @@
 #include "mimic/data.h"
 #include "mimic/nn.h"
 #include "mimic/policy.h"
+#include "nn/heads.h"
+#include "nn/model.h"
 
 typedef struct model_impl {
   mimic_model model;

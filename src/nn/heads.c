@@ -17,6 +17,7 @@
  * processed one at a time in double where K or A is small, so none of this
  * allocates. */
 #include "mimic/nn.h"
+#include "nn/heads.h"
 
 #include <math.h>
 

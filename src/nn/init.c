@@ -15,6 +15,7 @@
  * mimic_rng_normal's, so values differ from torch's (only the distribution
  * matches). Init is not a hot path, so it may allocate. */
 #include "mimic/nn.h"
+#include "nn/layers.h"
 
 #include <math.h>
 #include <stdlib.h>

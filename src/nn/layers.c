@@ -15,6 +15,7 @@
  * is a few float ulp (the unit test bounds it). -ffp-contract=off and no FMA
  * in the clone keep every lane's arithmetic identical. NaN stays NaN. */
 #include "mimic/nn.h"
+#include "nn/layers.h"
 
 #include <cblas.h>
 #include <stdio.h>

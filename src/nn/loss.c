@@ -13,6 +13,7 @@
  * parameters in one allocation. Sums run in double; per-row work is
  * recomputed rather than buffered, so nothing allocates. */
 #include "mimic/nn.h"
+#include "nn/heads.h"
 
 #include <math.h>
 

@@ -15,6 +15,7 @@
  * MLP structs (they may view the same parameters). */
 #include "mimic/nn.h"
 #include "core/util.h"
+#include "nn/layers.h"
 
 #include <string.h>
 

@@ -16,6 +16,9 @@
  * precomputed in double. */
 #include "mimic/nn.h"
 #include "core/util.h"
+#include "nn/layers.h"
+#include "nn/heads.h"
+#include "nn/model.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mimic/nn.h"
+#include "nn/model.h"
 
 #define ARCH "architecture"
 

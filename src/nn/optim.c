@@ -20,6 +20,7 @@
  * compiler from vectorising it. */
 #include "mimic/nn.h"
 #include "core/util.h"
+#include "nn/optim.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,0 +1,46 @@
+/* What mimic's trainers and model kinds do with a model (mimic/nn.h)
+ * beyond making, running and saving it: resize its caches, zero and fill
+ * its gradients with imitation's BC loss, normalise a batch, compare
+ * architectures, and put a model into a container of another kind (a
+ * reward network). Internal to mimic (not installed). */
+#ifndef MIMIC_NN_MODEL_H
+#define MIMIC_NN_MODEL_H
+
+#include <stdint.h>
+
+#include "mimic/nn.h"
+#include "nn/heads.h"
+
+/* Resizes the caches for max_batch rows. */
+mimic_status mimic_model_reserve(mimic_model *m, int max_batch);
+/* Sets every gradient to zero. */
+void mimic_model_zero_grad(mimic_model *m);
+/* Returns obs (B, obs_dim) normalised into m->obs_buf, or obs itself when
+ * normalisation is off; NULL (error set) if B is outside 1..max_batch. */
+const float *mimic_model_normalize_obs(mimic_model *m, const float *obs, int B);
+/* Categorical BC on a batch (imitation's BehaviorCloningLossCalculator):
+ * forward, loss, and the gradient ADDED to m->grads (L2 over ALL params).
+ * weight (B, may be NULL) scales each row's data term. With l2_weight == 0
+ * the L2 term is skipped and st->l2_norm is NAN. */
+mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int32_t *acts,
+                                     const float *weight, int B, float ent_weight, float l2_weight,
+                                     mimic_bc_stats *st);
+/* Gaussian BC (nll - ent_weight*entropy + L2 incl. log_std), or MSE + L2 for
+ * a regression head, on actions (B, act_dim), rows scaled by weight (may be
+ * NULL); gradient added to m->grads. */
+mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const float *actions,
+                                       const float *weight, int B, float ent_weight,
+                                       float l2_weight, mimic_bc_stats *st);
+/* Fails with a sentence naming the first difference between the
+ * architectures a (what was found) and b (what was expected). */
+mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic_model_config *b);
+/* Adds the model to a container of any kind: meta "architecture" and the
+ * metadata's keys, arrays "params" (and "obs_mean", "obs_var") borrowing
+ * the model's buffers (keep m alive and unchanged until c is saved). */
+mimic_status mimic_model_to_container(const mimic_model *m, mimic_container *c);
+/* Builds a model from a container holding one (what mimic_model_to_container
+ * added), checking everything; expect and max_batch as mimic_model_load. */
+mimic_status mimic_model_from_container(const mimic_container *c, const mimic_model_config *expect,
+                                        int max_batch, mimic_model *m);
+
+#endif
