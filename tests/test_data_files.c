@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "data_fixtures.h"
+#include "data/data_impl.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

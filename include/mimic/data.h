@@ -72,16 +72,12 @@ typedef struct mimic_data_space {
 
 /* Makes a data space from an environment's space (float32 Box or Discrete from 0). */
 mimic_status mimic_data_space_from_env(mimic_data_space *out, const mimic_space *s);
-/* Deep copy of a data space (dst is overwritten, not freed). */
-mimic_status mimic_data_space_copy(mimic_data_space *dst, const mimic_data_space *src);
 /* Frees the bounds of a data space (the struct itself is the caller's). */
 void mimic_data_space_free(mimic_data_space *s);
 /* Parses Gymnasium/Minari space JSON (Infinity and NaN allowed in bounds). */
 mimic_status mimic_data_space_parse(mimic_data_space *out, const char *json_text);
 /* Writes the space's Gymnasium/Minari JSON; returns a malloc'd string or NULL (error set). */
 char *mimic_data_space_to_json(const mimic_data_space *s);
-/* True when two spaces are the same (kind, dtype, shape, start, bounds). */
-bool mimic_data_space_equal(const mimic_data_space *a, const mimic_data_space *b);
 
 /* ---- metadata ----------------------------------------------------------- */
 
@@ -299,20 +295,6 @@ void mimic_obs_stats_normalizer(const mimic_obs_stats *st, double eps, float *me
 void mimic_obs_stats_free(mimic_obs_stats *st);
 
 /* ---- files -------------------------------------------------------------- */
-
-/* Where a dataset lives: the folder, its data folder and the two files. */
-typedef struct mimic_dataset_paths {
-  char *dir;       /* "demos" */
-  char *data_dir;  /* "demos/data" */
-  char *main_path; /* "demos/data/main_data.hdf5" */
-  char *meta_path; /* "demos/data/metadata.json" */
-  char *journal;   /* "demos/data/main_data.journal" */
-} mimic_dataset_paths;
-
-/* Resolves a path naming a dataset folder, data folder or main_data.hdf5. */
-mimic_status mimic_dataset_paths_resolve(const char *path, mimic_dataset_paths *out);
-/* Frees resolved paths. */
-void mimic_dataset_paths_free(mimic_dataset_paths *p);
 
 /* Loads and validates a Minari dataset (committed episodes, then any
  * journaled ones a crash left). Errors name file, episode and field. */

@@ -1,11 +1,33 @@
-/* Private helpers of the data module: HDF5 plumbing, metadata.json,
- * episode groups, the folder protocol. Nothing here is public API. */
+/* Private helpers of the data module: spaces and paths, HDF5 plumbing,
+ * metadata.json, episode groups, the folder protocol. Internal to mimic
+ * (not installed); nothing here is public API. */
 #ifndef MIMIC_DATA_IMPL_H
 #define MIMIC_DATA_IMPL_H
 
 #include <hdf5.h>
 
 #include "mimic/data.h"
+
+/* ---- space.c, store.c: spaces and paths ------------------------------ */
+
+/* Deep copy of a data space (dst is overwritten, not freed). */
+mimic_status mimic_data_space_copy(mimic_data_space *dst, const mimic_data_space *src);
+/* True when two spaces are the same (kind, dtype, shape, start, bounds). */
+bool mimic_data_space_equal(const mimic_data_space *a, const mimic_data_space *b);
+
+/* Where a dataset lives: the folder, its data folder and the two files. */
+typedef struct mimic_dataset_paths {
+  char *dir;       /* "demos" */
+  char *data_dir;  /* "demos/data" */
+  char *main_path; /* "demos/data/main_data.hdf5" */
+  char *meta_path; /* "demos/data/metadata.json" */
+  char *journal;   /* "demos/data/main_data.journal" */
+} mimic_dataset_paths;
+
+/* Resolves a path naming a dataset folder, data folder or main_data.hdf5. */
+mimic_status mimic_dataset_paths_resolve(const char *path, mimic_dataset_paths *out);
+/* Frees resolved paths. */
+void mimic_dataset_paths_free(mimic_dataset_paths *p);
 
 /* ---- h5.c: HDF5 plumbing --------------------------------------------- */
 
