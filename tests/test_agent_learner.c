@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mimic/agent.h"
+#include "agent/learner.h"
 
 static void test_matches_the_policy(void **st) {
   (void)st;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mimic/agent.h"
+#include "agent/agent_impl.h"
 
 static mimic_agent_traces demos;
 static mimic_agent_examples demo_ex;

@@ -18,6 +18,7 @@
 
 #include "agent_http.h"
 #include "mimic/agent.h"
+#include "agent/agent_impl.h"
 
 static mimic_agent_traces traces;
 static mimic_agent_examples examples;

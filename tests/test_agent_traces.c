@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mimic/agent.h"
+#include "agent/agent_impl.h"
 
 static char *data_path(const char *rel) {
   static char buf[1024];

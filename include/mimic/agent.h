@@ -103,8 +103,6 @@ typedef enum mimic_agent_format {
 
 /* Parses "auto", "mimic", "openai", "react" or "react-json". */
 mimic_status mimic_agent_format_parse(const char *name, mimic_agent_format *out);
-/* Returns the name of a format ("openai", ...). */
-const char *mimic_agent_format_name(mimic_agent_format f);
 
 /* Reads trajectories from path. Auto-detection: a file starting with '['
  * is a JSON array of chat runs (tau-bench's historical trajectories);
@@ -115,18 +113,8 @@ const char *mimic_agent_format_name(mimic_agent_format f);
  * file cannot be read or is not of the format at all. */
 mimic_status mimic_agent_traces_read(const char *path, mimic_agent_format fmt,
                                      mimic_agent_traces *out);
-/* Same from a buffer; name is used in messages. */
-mimic_status mimic_agent_traces_parse(const char *buf, size_t len, const char *name,
-                                      mimic_agent_format fmt, mimic_agent_traces *out);
 /* Writes traces in mimic's format (one object per line), atomically. */
 mimic_status mimic_agent_traces_write(const char *path, const mimic_agent_traces *t);
-/* One trace as a JSON object of mimic's format (a new reference, NULL if out of memory). */
-json_t *mimic_agent_trace_to_json(const mimic_agent_trace *t);
-/* Parses one trace object of mimic's format; on failure *field names the bad field. */
-mimic_status mimic_agent_trace_from_json(const json_t *obj, mimic_agent_trace *t, char *field,
-                                         size_t field_cap);
-/* Frees one trace's strings and steps. */
-void mimic_agent_trace_free(mimic_agent_trace *t);
 /* Frees traces and problems (safe on a zeroed set). */
 void mimic_agent_traces_free(mimic_agent_traces *t);
 
@@ -245,8 +233,6 @@ enum {
 /* Parses a feature list: "default", "all", names joined by commas
  * ("observation,shapes,previous"), or changes to the default ("+request,-shapes"). */
 mimic_status mimic_agent_features_parse(const char *text, unsigned *out);
-/* Writes a feature set as its names joined by commas. */
-void mimic_agent_features_format(unsigned features, char *buf, size_t cap);
 
 typedef struct mimic_agent_config {
   mimic_agent_policy_kind policy; /* default logreg */
@@ -326,47 +312,7 @@ static inline const char *mimic_agent_route(double confidence, double threshold,
   return confidence >= threshold ? "act" : fallback;
 }
 
-/* ---- the agent learner --------------------------------------------------- */
-
-/* The actions an agent loop knows, in the order first met: ids never change
- * as the list grows (an expert may name a tool no policy has seen yet). */
-typedef struct mimic_agent_vocab {
-  size_t n, cap;
-  char **names;
-} mimic_agent_vocab;
-
-/* The id of name, or -1. */
-int mimic_agent_vocab_find(const mimic_agent_vocab *v, const char *name);
-/* The id of name, appending it when new (*id may be NULL). */
-mimic_status mimic_agent_vocab_add(mimic_agent_vocab *v, const char *name, int *id);
-/* Frees the names (safe on a zeroed vocabulary). */
-void mimic_agent_vocab_free(mimic_agent_vocab *v);
-
-/* A learner (mimic/policy.h) over agent states given as mimic_agent_example
- * items (the state and where it came from; the item's own action is not
- * read), acting in ids of vocab (borrowed; a fit adds the actions it
- * meets). Each fit is mimic_agent_fit on the examples, with their actions'
- * names from vocab and their details as tool arguments. A state the policy
- * knows nothing about gets confidence NAN. */
-mimic_status mimic_agent_learner(const mimic_agent_config *cfg, mimic_agent_vocab *vocab,
-                                 mimic_policy **out);
-/* The fitted model of an agent learner (NULL before a fit or for another policy). */
-const mimic_agent_model *mimic_agent_learner_model(const mimic_policy *p);
-/* Moves the fitted model out of an agent learner (the caller frees it; the
- * learner is unfitted again). NULL when there is none. */
-mimic_agent_model *mimic_agent_learner_take(mimic_policy *p);
-
 /* ---- arguments --------------------------------------------------------- */
-
-typedef enum mimic_arg_source {
-  MIMIC_ARG_REQUEST = 0, /* a value copied from the request */
-  MIMIC_ARG_OBSERVATION, /* a value copied from an earlier observation */
-  MIMIC_ARG_CONSTANT,    /* always the same value */
-  MIMIC_ARG_OTHER,       /* composed by the agent (cannot be predicted by copying) */
-} mimic_arg_source;
-
-/* Returns "request", "observation", "constant" or "other". */
-const char *mimic_arg_source_name(mimic_arg_source s);
 
 /* Fills the arguments of tool `action` for state: each argument the tool
  * usually has, with its most frequent source; copied values are taken from
@@ -376,9 +322,6 @@ const char *mimic_arg_source_name(mimic_arg_source s);
 mimic_status mimic_agent_fill_arguments(const mimic_agent_model *m, int action,
                                         const mimic_agent_state *s, json_t **args,
                                         json_t **sources);
-/* The source of each argument of action seen in training, as {"name": {"source":
- * share,...}} (a new reference). */
-json_t *mimic_agent_argument_table(const mimic_agent_model *m, int action);
 
 /* ---- evaluation and calibration ---------------------------------------- */
 
@@ -445,6 +388,7 @@ mimic_status mimic_agent_store_correction(mimic_labelstore *store, int64_t sessi
                                           const mimic_agent_state *s, const char *action,
                                           const char *arguments, const char *labeler, int64_t round,
                                           const char *extra_meta, int64_t *id);
+
 /* Appends the stored corrections of a session (0: all sessions of kind
  * agent-corrections or agent-dagger) as examples. Bad records fail naming the id. */
 mimic_status mimic_agent_examples_add_store(mimic_agent_examples *e, mimic_labelstore *store,
@@ -530,13 +474,6 @@ typedef struct mimic_agent_server_stats {
 void mimic_agent_server_stats_get(const mimic_agent_server *s, mimic_agent_server_stats *out);
 /* Stops the server and waits for its threads (NULL is fine). */
 void mimic_agent_server_stop(mimic_agent_server *s);
-
-/* Handles one request without HTTP (the server's core, for tests and
- * embedding): method, path and body in; HTTP status and a JSON body
- * (malloc'd) out. scratch may be NULL (one is made for the call). */
-int mimic_agent_server_handle(mimic_agent_server *s, const char *method, const char *path,
-                              const char *body, size_t len, mimic_agent_scratch *scratch,
-                              char **response);
 
 #ifdef __cplusplus
 }

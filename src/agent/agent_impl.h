@@ -1,6 +1,8 @@
-/* Private pieces shared by the agent layer's files: the model struct, the
- * feature layout of the logistic-regression policy, and small helpers for
- * problems, strings and JSON. */
+/* Private pieces shared by the agent layer's files: traces as JSON, the
+ * model struct, the feature layout of the logistic-regression policy,
+ * argument sources, the server's core, and small
+ * helpers for problems, strings and JSON. Internal to mimic (not
+ * installed); the public agent API is mimic/agent.h. */
 #ifndef MIMIC_AGENT_IMPL_H
 #define MIMIC_AGENT_IMPL_H
 
@@ -8,6 +10,46 @@
 
 #include "mimic/agent.h"
 #include "text/forest.h"
+
+/* ---- traces (trace.c) --------------------------------------------------- */
+
+/* Returns the name of a format ("openai", ...). */
+const char *mimic_agent_format_name(mimic_agent_format f);
+/* Same from a buffer; name is used in messages. */
+mimic_status mimic_agent_traces_parse(const char *buf, size_t len, const char *name,
+                                      mimic_agent_format fmt, mimic_agent_traces *out);
+/* One trace as a JSON object of mimic's format (a new reference, NULL if out of memory). */
+json_t *mimic_agent_trace_to_json(const mimic_agent_trace *t);
+/* Parses one trace object of mimic's format; on failure *field names the bad field. */
+mimic_status mimic_agent_trace_from_json(const json_t *obj, mimic_agent_trace *t, char *field,
+                                         size_t field_cap);
+/* Frees one trace's strings and steps. */
+void mimic_agent_trace_free(mimic_agent_trace *t);
+
+/* ---- features, arguments, serving --------------------------------------- */
+
+/* Writes a feature set as its names joined by commas. */
+void mimic_agent_features_format(unsigned features, char *buf, size_t cap);
+
+typedef enum mimic_arg_source {
+  MIMIC_ARG_REQUEST = 0, /* a value copied from the request */
+  MIMIC_ARG_OBSERVATION, /* a value copied from an earlier observation */
+  MIMIC_ARG_CONSTANT,    /* always the same value */
+  MIMIC_ARG_OTHER,       /* composed by the agent (cannot be predicted by copying) */
+} mimic_arg_source;
+
+/* Returns "request", "observation", "constant" or "other". */
+const char *mimic_arg_source_name(mimic_arg_source s);
+/* The source of each argument of action seen in training, as {"name": {"source":
+ * share,...}} (a new reference). */
+json_t *mimic_agent_argument_table(const mimic_agent_model *m, int action);
+
+/* Handles one request without HTTP (the server's core, for tests and
+ * embedding): method, path and body in; HTTP status and a JSON body
+ * (malloc'd) out. scratch may be NULL (one is made for the call). */
+int mimic_agent_server_handle(mimic_agent_server *s, const char *method, const char *path,
+                              const char *body, size_t len, mimic_agent_scratch *scratch,
+                              char **response);
 
 /* ---- helpers (trace.c) -------------------------------------------------- */
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "agent/learner.h"
 
 void mimic_agent_dagger_defaults(mimic_agent_dagger_config *cfg) {
   memset(cfg, 0, sizeof *cfg);

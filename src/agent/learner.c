@@ -17,6 +17,7 @@
 
 #include "agent/agent_impl.h"
 #include "core/util.h"
+#include "agent/learner.h"
 
 int mimic_agent_vocab_find(const mimic_agent_vocab *v, const char *name) {
   for (size_t i = 0; i < v->n; i++)
