@@ -21,6 +21,7 @@
 
 #define BENCH_NAME "text"
 #include "bench_util.h"
+#include "text/linear_impl.h"
 
 typedef struct result {
   double vec, fit, pred, total, cpu, acc, f1;

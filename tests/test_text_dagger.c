@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "mimic/textloop.h"
+#include "text/learner.h"
 
 static mimic_text_data train, test;
 static char **ids;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text/forest.h"
+#include "text/csr.h"
 
 /* rows of (col, value) pairs; value 0 is left out as CSR leaves it out */
 static void build(mimic_csr *X, int n, int d, const double *dense) {

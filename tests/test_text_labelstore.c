@@ -17,6 +17,7 @@
 
 #include "mimic/labelstore.h"
 #include "mimic/text.h"
+#include "text/readers.h"
 
 static int64_t count_direct(const char *path) {
   sqlite3 *db;

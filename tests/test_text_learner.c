@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "text/learner.h"
 
 static const char *texts[] = {"my card has not arrived", "card still not here",
                               "how do I top up",         "top up with a bank transfer",

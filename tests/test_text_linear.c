@@ -16,6 +16,7 @@
 
 #include "mimic/linear.h"
 #include "mimic/text.h"
+#include "text/csr.h"
 
 static const char *const files[] = {
     "text/tfidf_support_default.json",    "text/tfidf_support_sublinear_tf.json",

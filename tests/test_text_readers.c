@@ -11,6 +11,7 @@
 
 #include "mimic/text.h"
 #include "core/util.h"
+#include "text/readers.h"
 
 static char *write_tmp(const char *name, const char *content) {
   char *p = tu_tmp_path(name);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "text/tfidf.h"
 
 static const char *const files[] = {
     "text/tfidf_support_default.json",    "text/tfidf_support_sublinear_tf.json",

@@ -17,8 +17,9 @@
  * Classes are integers 0..K-1 given by the caller; a mimic_labelset maps
  * them to names in sorted order, so every per-class array (probability
  * columns, weight rows) is in sorted-name order whatever order the solver
- * saw. The input is any CSR matrix, so callers may append their own sparse
- * features (one-hots of a previous action, an intent) to TF-IDF.
+ * saw. The input is any CSR matrix (checked before a fit), so features
+ * other than TF-IDF work too: the agent policy appends one-hots of a
+ * previous action and an intent.
  *
  * Weights are stored feature-major: w[j*K + k] is the weight of feature j
  * for class k. A sparse row then costs one short contiguous axpy per
@@ -56,8 +57,6 @@ int mimic_labelset_find(const mimic_labelset *ls, const char *name);
 /* Maps labels to ids; an unknown label fails naming its row (row_base + i). */
 mimic_status mimic_labelset_ids(const mimic_labelset *ls, const char *const *labels, size_t n,
                                 int32_t *ids, int64_t row_base);
-/* Deep copy. */
-mimic_status mimic_labelset_copy(const mimic_labelset *a, mimic_labelset *out);
 /* Frees the names (safe on a zeroed set). */
 void mimic_labelset_free(mimic_labelset *ls);
 
@@ -91,8 +90,6 @@ typedef struct mimic_linear_config {
 
 /* Fills cfg with the defaults above. */
 void mimic_linear_config_default(mimic_linear_config *cfg);
-/* The tolerance a fit uses: cfg->tol, or the kind's default when it is 0. */
-double mimic_linear_tol(const mimic_linear_config *cfg);
 /* Checks a configuration before any work; fails with a sentence naming the field. */
 mimic_status mimic_linear_config_check(const mimic_linear_config *cfg);
 /* Returns "ovr" or "softmax". */
@@ -121,9 +118,6 @@ mimic_status mimic_linear_fit(mimic_linear *m, const mimic_csr *X, const int32_t
 mimic_status mimic_linear_decision(const mimic_linear *m, const mimic_csr *X, double *out);
 /* Class probabilities [X.n_rows x K], row-major; each row sums to 1. */
 mimic_status mimic_linear_proba(const mimic_linear *m, const mimic_csr *X, double *out);
-/* Probabilities of one sparse row (idx/val of length nnz) into out[K]; allocates nothing. */
-void mimic_linear_proba_row(const mimic_linear *m, const int32_t *idx, const double *val,
-                            int64_t nnz, double *out);
 /* Most probable class per row (ties: lowest id) and, if conf, its probability. */
 mimic_status mimic_linear_predict(const mimic_linear *m, const mimic_csr *X, int32_t *pred,
                                   double *conf);
@@ -131,8 +125,6 @@ mimic_status mimic_linear_predict(const mimic_linear *m, const mimic_csr *X, int
 static inline double mimic_linear_coef(const mimic_linear *m, int k, int64_t j) {
   return m->w[j * m->n_classes + k];
 }
-/* Deep copy. */
-mimic_status mimic_linear_copy(const mimic_linear *a, mimic_linear *out);
 /* Frees the arrays (safe on a zeroed model). */
 void mimic_linear_free(mimic_linear *m);
 
@@ -149,9 +141,6 @@ typedef struct mimic_forest_config {
   uint64_t seed;        /* default 0 */
   int n_threads;        /* 0 = all online CPUs; results do not depend on it */
 } mimic_forest_config;
-
-/* The number of threads "0 = all online CPUs" resolves to. */
-int mimic_default_threads(void);
 
 #ifdef __cplusplus
 }

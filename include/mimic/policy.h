@@ -10,10 +10,10 @@
  * of a domain's own type that only its policies read (a text document, an
  * agent state). A *learner* is a policy that can also fit on labeled
  * examples (warm-starting when it can), save itself and reload what it
- * saved: the BC network (mimic/bc.h), the text classifier (mimic/text.h)
- * and the agent policy (mimic/agent.h) are learners, and every loop (BC,
- * DAgger, the labeling loops) drives them through the same five calls:
- * act, fit, save, reload, free.
+ * saved: the BC network (mimic_bc_learner, mimic/bc.h) is one, and so are
+ * the text classifier and the agent policy inside their DAgger loops
+ * (mimic/textloop.h, mimic/agent.h); every loop drives them through the
+ * same five calls: act, fit, save, reload, free.
  *
  * Confidence is in [0, 1]: the probability of the chosen action for a
  * categorical policy, 1 for experts; NAN when a learner knows nothing

@@ -10,7 +10,9 @@
  * Values are double: TF-IDF must match scikit-learn to 1e-12 and the
  * linear models LIBLINEAR to 1e-9, and the memory cost is small (text rows
  * hold tens of non-zeros). Column indices are int32 (2^31 features is far
- * beyond any vocabulary); row pointers are int64. */
+ * beyond any vocabulary); row pointers are int64. A matrix mimic makes
+ * (mimic_tfidf_transform, ...) is freed with mimic_csr_free, and so is one
+ * a caller fills itself with malloc'd arrays in this layout. */
 #ifndef MIMIC_SPARSE_H
 #define MIMIC_SPARSE_H
 
@@ -27,43 +29,17 @@ typedef struct mimic_csr {
   double *data;     /* [nnz] */
 } mimic_csr;
 
-/* Allocates an n_rows x n_cols matrix with room for nnz entries (indptr zeroed). */
-mimic_status mimic_csr_alloc(mimic_csr *m, int64_t n_rows, int64_t n_cols, int64_t nnz);
 /* Frees the arrays of m and zeroes it (safe on a zeroed or freed matrix). */
 void mimic_csr_free(mimic_csr *m);
 /* Returns the number of stored entries. */
 static inline int64_t mimic_csr_nnz(const mimic_csr *m) {
   return m->indptr ? m->indptr[m->n_rows] : 0;
 }
-/* Checks the structure (sizes, sorted unique in-range columns, finite values). */
-mimic_status mimic_csr_check(const mimic_csr *m, const char *what);
 /* Stacks the parts on top of each other; all have the same number of columns. */
 mimic_status mimic_csr_vstack(const mimic_csr *const *parts, int n_parts, mimic_csr *out);
 /* out = the rows of a listed in rows (in that order; repeats allowed). */
 mimic_status mimic_csr_select_rows(const mimic_csr *a, const size_t *rows, size_t n,
                                    mimic_csr *out);
-/* out = the transpose of a (CSR of a^T, i.e. a in CSC); row order within columns is kept. */
-mimic_status mimic_csr_transpose(const mimic_csr *a, mimic_csr *out);
-
-/* Builds a CSR matrix row by row: add entries in any column order, then
- * end the row; duplicate columns within a row are summed. */
-typedef struct mimic_csr_builder {
-  mimic_csr m;
-  int64_t cap;    /* capacity of indices/data */
-  int64_t rowcap; /* capacity of indptr (rows + 1) */
-  int64_t open_n; /* entries added to the row being built */
-} mimic_csr_builder;
-
-/* Starts an empty matrix with n_cols columns. */
-mimic_status mimic_csr_builder_init(mimic_csr_builder *b, int64_t n_cols);
-/* Adds value at column col of the current row. */
-mimic_status mimic_csr_builder_add(mimic_csr_builder *b, int32_t col, double value);
-/* Sorts and merges the current row and starts the next. */
-mimic_status mimic_csr_builder_end_row(mimic_csr_builder *b);
-/* Moves the finished matrix into out (the builder is left empty). */
-void mimic_csr_builder_finish(mimic_csr_builder *b, mimic_csr *out);
-/* Frees a builder that was not finished. */
-void mimic_csr_builder_free(mimic_csr_builder *b);
 
 #ifdef __cplusplus
 }

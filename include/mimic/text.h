@@ -13,8 +13,7 @@
  *   metrics             accuracy, macro-F1, per-class report, confusion
  *   model files         one durable, validated file holding vectorizer,
  *                       classifier and class names (mimic_text_model_*), a
- *                       model container (mimic/container.h) whose parts
- *                       other layers reuse (mimic_*_export, mimic_*_import)
+ *                       model container (mimic/container.h)
  *
  * Linear models and class lists are in mimic/linear.h, sparse matrices in
  * mimic/sparse.h, the SQLite label store in mimic/labelstore.h. */
@@ -35,27 +34,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- tokenizer --------------------------------------------------------- */
-
-/* A list of tokens: token i is the n_bytes[i] bytes at buf + off[i] (also
- * NUL-terminated there). Reused across calls to avoid allocation. */
-typedef struct mimic_tokens {
-  char *buf;
-  size_t used, cap;
-  uint32_t *off, *len;
-  size_t n, ncap;
-} mimic_tokens;
-
-/* Appends the tokens of text (len bytes of UTF-8) to out: lower-cased like
- * Python's str.lower() when lowercase is true, then the runs of word
- * characters (letters, digits of any script, '_') of 2+ code points.
- * Invalid UTF-8 fails with the byte offset. */
-mimic_status mimic_text_tokenize(const char *text, size_t len, bool lowercase, mimic_tokens *out);
-/* Empties a token list, keeping its memory. */
-void mimic_tokens_clear(mimic_tokens *t);
-/* Frees a token list. */
-void mimic_tokens_free(mimic_tokens *t);
 
 /* ---- TF-IDF ------------------------------------------------------------ */
 
@@ -113,9 +91,6 @@ mimic_status mimic_tfidf_transform(const mimic_tfidf *v, const char *const *docs
 /* Raw term counts of documents under the fitted vocabulary (CountVectorizer). */
 mimic_status mimic_tfidf_counts(const mimic_tfidf *v, const char *const *docs, size_t n,
                                 mimic_csr *X);
-/* The analyzer: tokens, then 2-grams, 3-grams, ... ("a b"), as the vectorizer sees them. */
-mimic_status mimic_tfidf_analyze(const mimic_tfidf_config *cfg, const char *doc, size_t len,
-                                 mimic_tokens *out);
 /* Column of a term, or -1. */
 int64_t mimic_tfidf_lookup(const mimic_tfidf *v, const char *term, size_t len);
 /* Term of column c. */
@@ -123,45 +98,10 @@ static inline const char *mimic_tfidf_term(const mimic_tfidf *v, int64_t c) {
   return v->term_buf + v->term_off[c];
 }
 
-/* Per-thread scratch for transforming one document at a time without allocating. */
-typedef struct mimic_tfidf_scratch {
-  mimic_tokens tok;
-  int32_t *cols;
-  double *vals;
-  size_t cap;
-} mimic_tfidf_scratch;
-
-/* TF-IDF of one document: idx and val point into s (valid until the next call). */
-mimic_status mimic_tfidf_transform_one(const mimic_tfidf *v, const char *doc, size_t len,
-                                       mimic_tfidf_scratch *s, const int32_t **idx,
-                                       const double **val, int64_t *nnz);
-/* Frees scratch memory. */
-void mimic_tfidf_scratch_free(mimic_tfidf_scratch *s);
-/* Deep copy. */
-mimic_status mimic_tfidf_copy(const mimic_tfidf *a, mimic_tfidf *out);
 /* Frees a vectorizer (safe on a zeroed one). */
 void mimic_tfidf_free(mimic_tfidf *v);
 
 /* ---- readers ----------------------------------------------------------- */
-
-/* A CSV file per RFC 4180: first record is the header; fields may be quoted
- * ("a, b"), hold doubled quotes ("say ""hi""") and newlines. CRLF or LF. */
-typedef struct mimic_csv {
-  size_t n_rows, n_cols;
-  char **header; /* [n_cols] */
-  char **cells;  /* [n_rows * n_cols], row-major */
-  int64_t *line; /* [n_rows]: the line each record starts on (1-based) */
-  char *storage; /* backing memory of header and cells */
-} mimic_csv;
-
-/* Parses a CSV buffer; name is used in messages ("train.csv: row 7 (line 9): ..."). */
-mimic_status mimic_csv_parse(const char *buf, size_t len, const char *name, mimic_csv *out);
-/* Reads and parses a CSV file. */
-mimic_status mimic_csv_read(const char *path, mimic_csv *out);
-/* Column index of a header name, or -1. */
-int mimic_csv_column(const mimic_csv *c, const char *name);
-/* Frees a parsed CSV. */
-void mimic_csv_free(mimic_csv *c);
 
 typedef enum mimic_text_format {
   MIMIC_TEXT_AUTO = 0, /* by extension: .csv, .jsonl/.ndjson/.json, anything else: text */
@@ -172,8 +112,6 @@ typedef enum mimic_text_format {
 
 /* Parses "auto", "csv", "jsonl" or "txt"/"text". */
 mimic_status mimic_text_format_parse(const char *name, mimic_text_format *out);
-/* The format MIMIC_TEXT_AUTO picks for path: by its extension, in any case. */
-mimic_text_format mimic_text_format_guess(const char *path);
 
 typedef struct mimic_text_read_opts {
   mimic_text_format format;
@@ -224,26 +162,6 @@ void mimic_metrics_free(mimic_class_metrics *m);
  * 0.5 = no better than chance; NaN if all items are correct or all wrong. */
 double mimic_auc(const double *score, const bool *positive, size_t n);
 
-/* ---- model files ------------------------------------------------------- */
-
-/* The parts of text and agent models in a model container (mimic/container.h):
- * each export adds meta[key] (and float64 arrays "<key>.<name>") to c; each
- * import rebuilds the part from them, validating everything, with errors
- * naming the file and "meta.<key>". */
-
-/* Adds a vectorizer's settings and terms under meta[key] and its idf as array "<key>.idf". */
-mimic_status mimic_tfidf_export(const mimic_tfidf *v, const char *key, mimic_container *c);
-/* Rebuilds a vectorizer from meta[key] and array "<key>.idf" (validating everything). */
-mimic_status mimic_tfidf_import(mimic_tfidf *v, const mimic_container *c, const char *key);
-/* Adds a linear model under meta[key] and arrays "<key>.w", "<key>.intercept". */
-mimic_status mimic_linear_export(const mimic_linear *m, const char *key, mimic_container *c);
-/* Rebuilds a linear model from meta[key] and its arrays. */
-mimic_status mimic_linear_import(mimic_linear *m, const mimic_container *c, const char *key);
-/* Adds class names as meta[key] (a JSON array of strings). */
-mimic_status mimic_labelset_export(const mimic_labelset *ls, const char *key, mimic_container *c);
-/* Reads class names from meta[key] (sorted, unique, valid UTF-8). */
-mimic_status mimic_labelset_import(mimic_labelset *ls, const mimic_container *c, const char *key);
-
 /* ---- text classifier (vectorizer + linear model + class names) -------- */
 
 typedef struct mimic_text_model_config {
@@ -284,26 +202,6 @@ mimic_status mimic_text_model_save(const mimic_text_model *m, const char *path);
 mimic_status mimic_text_model_load(mimic_text_model *m, const char *path);
 /* Frees a model (safe on a zeroed one). */
 void mimic_text_model_free(mimic_text_model *m);
-
-/* ---- the text learner --------------------------------------------------- */
-
-/* A document as a state of the text learner: its text and, optionally, the
- * matrix that already holds its TF-IDF row under the learner's vectorizer
- * (a labeling loop vectorizes its pool once). */
-typedef struct mimic_text_doc {
-  const char *text;
-  const mimic_csr *x; /* NULL: vectorize text when needed */
-  int64_t row;        /* its row in x */
-} mimic_text_doc;
-
-/* A learner (mimic/policy.h) over mimic_text_doc items: the linear model cfg
- * on TF-IDF rows of vec (fitted beforehand, borrowed), acting in ids of
- * labels (borrowed). A fit sees only the labels its examples use; the
- * others get probability 0. Example weights need the softmax model. */
-mimic_status mimic_text_learner(const mimic_linear_config *cfg, const mimic_tfidf *vec,
-                                const mimic_labelset *labels, mimic_policy **out);
-/* A copy of a fitted text learner as a stand-alone text model (to save or serve). */
-mimic_status mimic_text_learner_model(const mimic_policy *p, mimic_text_model *out);
 
 #ifdef __cplusplus
 }

@@ -40,7 +40,7 @@ extern "C" {
 
 /* ---- the codec and experts ---------------------------------------------- */
 
-/* The codec of text items (mimic_text_doc): what a program, a person and
+/* The codec of the loop's documents: what a program, a person and
  * the label log see of a document. Its label list starts empty;
  * mimic_text_dagger_run sets the session's. Free with mimic_codec_free. */
 mimic_status mimic_text_codec(mimic_codec **out);

@@ -10,6 +10,7 @@
 
 #include "mimic/agent.h"
 #include "text/forest.h"
+#include "text/tfidf.h"
 
 /* ---- traces (trace.c) --------------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "text/parts.h"
 
 mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
   mimic_container c;

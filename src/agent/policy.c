@@ -45,6 +45,9 @@
 
 #include "agent/agent_impl.h"
 #include "core/util.h"
+#include "text/tfidf.h"
+#include "text/csr.h"
+#include "text/linear_impl.h"
 
 static const char *policy_names[] = {"frequency", "markov", "logreg"};
 

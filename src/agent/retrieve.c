@@ -15,6 +15,8 @@
 
 #include "agent/agent_impl.h"
 #include "core/util.h"
+#include "text/tfidf.h"
+#include "text/csr.h"
 
 #define RETRIEVAL_OBS 1024 /* bytes of the observation in the retrieval text */
 

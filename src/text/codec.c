@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "mimic/textloop.h"
+#include "text/learner.h"
+#include "text/linear_impl.h"
 
 typedef struct text_codec {
   mimic_labelset labels;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "mimic/textloop.h"
+#include "text/readers.h"
 
 mimic_status mimic_text_expert_file(const char *path, const mimic_text_read_opts *read,
                                     const char *id_column, const mimic_codec *codec,

@@ -18,6 +18,7 @@
 #include "text/pool.h"
 #include "text/text_impl.h"
 #include "core/util.h"
+#include "text/csr.h"
 
 #define MAX_DEPTH_CAP 256
 

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "text/text_impl.h"
+#include "text/tfidf.h"
+#include "text/learner.h"
+#include "text/csr.h"
 
 typedef struct text_learner {
   mimic_linear_config cfg;

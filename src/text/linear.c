@@ -16,6 +16,7 @@
 #include "mimic/linear.h"
 #include "text/linear_impl.h"
 #include "text/pool.h"
+#include "text/csr.h"
 
 int mimic_default_threads(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -15,6 +15,7 @@
 
 #include "mimic/text.h"
 #include "text/text_impl.h"
+#include "text/parts.h"
 
 mimic_status part_add(mimic_container *c, const char *key, const char *suffix, const double *data,
                       uint64_t len) {

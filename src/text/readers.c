@@ -23,6 +23,7 @@
 
 #include "mimic/text.h"
 #include "core/util.h"
+#include "text/readers.h"
 
 void mimic_csv_free(mimic_csv *c) {
   if (!c) return;

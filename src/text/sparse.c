@@ -7,6 +7,7 @@
  * producers that do not know their size in advance); it sorts each row
  * once, when the row ends. */
 #include "mimic/sparse.h"
+#include "text/csr.h"
 
 #include <math.h>
 #include <stdlib.h>

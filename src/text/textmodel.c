@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "mimic/text.h"
+#include "text/tfidf.h"
+#include "text/parts.h"
 
 void mimic_text_model_config_default(mimic_text_model_config *cfg) {
   mimic_tfidf_config_default(&cfg->tfidf);

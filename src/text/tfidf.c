@@ -25,6 +25,8 @@
 #include "mimic/text.h"
 #include "text/pool.h"
 #include "text/text_impl.h"
+#include "text/tfidf.h"
+#include "text/csr.h"
 
 /* ---- hashing ----------------------------------------------------------- */
 

@@ -24,6 +24,7 @@
 #include <utf8proc.h>
 
 #include "mimic/text.h"
+#include "text/tfidf.h"
 
 /* ---- token lists ------------------------------------------------------- */
 
