@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mimic/expert.h"
+#include "loop/transport.h"
 
 /* Asks a person (keys from a pipe) about one state of env id; returns the
  * answer's kind, the action in *action. */

@@ -20,6 +20,7 @@
 
 #include "mimic/textloop.h"
 #include "text/learner.h"
+#include "loop/transport.h"
 
 static mimic_text_data train, test;
 static char **ids;

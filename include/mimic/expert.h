@@ -19,8 +19,9 @@
  * space, numbering choices for people, matching names) is done here once,
  * so an answer means the same thing whoever gives it.
  *
- * An expert can also act as a policy (mimic_policy_from_expert), which is
- * how `mimic eval --policy cmd:...` and `collect` drive a program. */
+ * An expert can also act as a policy (mimic_policy_open's "cmd:" and
+ * "human" specs), which is how `mimic eval --policy cmd:...` and `collect`
+ * drive a program. */
 #ifndef MIMIC_EXPERT_H
 #define MIMIC_EXPERT_H
 
@@ -103,20 +104,6 @@ struct mimic_codec {
 /* Frees a codec made on the heap by a mimic_codec_* constructor (NULL is fine). */
 void mimic_codec_free(mimic_codec *c);
 
-/* Number of named discrete actions (0 for numbers or a Box). */
-int mimic_codec_n_names(const mimic_codec *c);
-/* The id of an action name (exact), or -1. */
-int mimic_codec_find(const mimic_codec *c, const char *name);
-/* An action as text: its name, its number, or a Box's JSON list (malloc'd). */
-char *mimic_codec_action_text(const mimic_codec *c, const float *action);
-/* Reads an action written by mimic_codec_action_text (or a program's JSON
- * value: a number, a list, a name), checked against the space; a name not
- * yet known joins an open list. what names the value in messages. */
-mimic_status mimic_codec_action_from_json(const mimic_codec *c, const json_t *v, const char *what,
-                                          float *action);
-/* Same from the label log's text. */
-mimic_status mimic_codec_parse_action(const mimic_codec *c, const char *text, float *action);
-
 /* ---- experts ------------------------------------------------------------- */
 
 typedef struct mimic_expert mimic_expert;
@@ -166,34 +153,15 @@ typedef struct mimic_expert_opts {
  * of a policy file. Domains add their own specs (file:, recorded) first. */
 mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
                                const mimic_expert_opts *opts, mimic_expert **out);
-/* The environment's built-in expert (questions must carry envs). */
-mimic_status mimic_expert_builtin(const mimic_codec *codec, mimic_expert **out);
-/* A policy as the expert (deterministic actions; ownership of p moves). */
-mimic_status mimic_expert_policy(mimic_policy *p, const mimic_codec *codec, const char *name,
-                                 mimic_expert **out);
-/* An external program (docs/expert-protocol.md). */
-mimic_status mimic_expert_program(const char *cmdline, const mimic_codec *codec, double timeout_s,
-                                  mimic_expert **out);
-/* A person at the terminal: questions to out, answers from in_fd (single
- * keys when the codec says so and in_fd is a terminal; lines otherwise). */
-mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
-                                mimic_expert **out_expert);
-/* A label file in memory: n entries, entry j answers label[j] (an action
- * text, as mimic_codec_parse_action reads) with detail[j] (may be NULL) for
- * the state whose id is id[j] or, failing that, whose text is text[j] (ids
- * or texts may be NULL). A state found in neither is an error naming it. */
+/* A label file in memory: n entries, entry j answers label[j] (an
+ * action's name, its number or a Box's JSON list) with detail[j] (may be
+ * NULL) for the state whose id is id[j] or, failing that, whose text is
+ * text[j] (ids or texts may be NULL). A state found in neither is an error
+ * naming it. */
 mimic_status mimic_expert_table(const mimic_codec *codec, const char *name, size_t n,
                                 const char *const *id, const char *const *text,
                                 const char *const *label, const char *const *detail,
                                 mimic_expert **out);
-/* The labels a table expert can give, sorted and distinct (0 for other experts). */
-size_t mimic_expert_table_labels(const mimic_expert *e, const char *const **labels);
-
-/* An expert acting as a policy on environment states (ownership of e, and
- * of codec when not NULL, moves): every state is asked; a skip or quit is
- * an error. */
-mimic_status mimic_policy_from_expert(mimic_expert *e, mimic_codec *codec, int obs_dim,
-                                      mimic_policy **out);
 
 /* ---- the environment codec ---------------------------------------------- */
 

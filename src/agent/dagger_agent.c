@@ -24,6 +24,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/learner.h"
+#include "loop/transport.h"
 
 void mimic_agent_dagger_defaults(mimic_agent_dagger_config *cfg) {
   memset(cfg, 0, sizeof *cfg);

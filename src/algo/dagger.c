@@ -31,6 +31,7 @@
  * reservoir sampling and the order is the slots'. */
 #include "mimic/dagger.h"
 #include "core/util.h"
+#include "loop/transport.h"
 
 #include <math.h>
 #include <stdio.h>

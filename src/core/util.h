@@ -13,7 +13,7 @@
 
 #include "mimic/core.h"
 
-/* ---- errors -------------------------------------------------------------- */
+/* ---- errors ------------------------------------------------------------- */
 
 /* Like mimic_fail with a va_list. */
 mimic_status mimic_vfail(mimic_status st, const char *fmt, va_list ap);
@@ -21,7 +21,7 @@ mimic_status mimic_vfail(mimic_status st, const char *fmt, va_list ap);
 /* Clears this thread's last error. */
 void mimic_errclear(void);
 
-/* ---- memory -------------------------------------------------------------- */
+/* ---- memory ------------------------------------------------------------- */
 
 /* Makes *buf (an array of *cap items of size bytes) hold at least need
  * items, doubling from `first`; on failure *buf and *cap are unchanged. */
@@ -34,14 +34,14 @@ void *mimic_alloc_aligned(size_t n, const char *what);
 /* Frees memory from mimic_alloc_aligned (NULL is fine). */
 void mimic_free_aligned(void *p);
 
-/* ---- files --------------------------------------------------------------- */
+/* ---- files -------------------------------------------------------------- */
 
 /* fsyncs the folder that holds path, so a rename or create in it is durable. */
 mimic_status mimic_fsync_parent(const char *path);
 /* Writes an 8-bit RGB image (w*h*3 bytes, rows top to bottom) as a PNG file, durably. */
 mimic_status mimic_png_write_rgb(const char *path, const uint8_t *rgb, int w, int h);
 
-/* ---- text and checksums -------------------------------------------------- */
+/* ---- text and checksums ------------------------------------------------- */
 
 /* Checks that len bytes are valid UTF-8; on failure *bad_offset = first bad byte. */
 bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);

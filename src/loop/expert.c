@@ -13,6 +13,7 @@
  * float32 values printed with 9 significant digits (which read back to the
  * same bits). */
 #include "mimic/expert.h"
+#include "loop/transport.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "mimic/expert.h"
+#include "loop/transport.h"
 
 enum { LINE_MAX_BYTES = 8192, GUESSES = 3 };
 enum { KEY_UP = 256, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_EOF };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mimic/expert.h"
+#include "loop/transport.h"
 
 static mimic_status builtin_label(mimic_expert *e, const mimic_questions *q,
                                   mimic_answer *answers) {

@@ -19,6 +19,7 @@
 
 #include "mimic/expert.h"
 #include "loop/proc.h"
+#include "loop/transport.h"
 
 typedef struct program {
   mimic_proc *proc;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mimic/expert.h"
+#include "loop/transport.h"
 
 typedef struct entry {
   const char *key;

@@ -14,7 +14,7 @@
 
 #include "mimic/nn.h"
 
-/* ---- layers (plain functions over caller-owned buffers) ------------------ */
+/* ---- layers (plain functions over caller-owned buffers) ----------------- */
 
 /* out (B,OC) = inp (B,C) W^T + b; W is (OC,C), b is (OC) or NULL. */
 void mimic_linear_forward(float *out, const float *inp, const float *W, const float *b, int B,
@@ -36,7 +36,7 @@ void mimic_relu_forward(float *out, const float *inp, size_t n);
  * (both give the same mask); dinp may equal dout. */
 void mimic_relu_backward(float *dinp, const float *dout, const float *inp, size_t n);
 
-/* ---- MLP: Linear, act, Linear, act, ..., Linear (mimic_mlp, mimic/nn.h) --- */
+/* ---- MLP: Linear, act, ..., Linear (mimic_mlp, in mimic/nn.h) ----------- */
 
 /* Returns the number of floats of an MLP with widths sizes[0..n_sizes-1]
  * (0 if the shape is invalid). */

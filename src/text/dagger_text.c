@@ -25,6 +25,7 @@
 #include "mimic/textloop.h"
 #include "core/util.h"
 #include "text/learner.h"
+#include "loop/transport.h"
 
 mimic_text_dagger_config mimic_text_dagger_defaults(void) {
   mimic_text_dagger_config c = {0};

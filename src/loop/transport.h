@@ -1,0 +1,55 @@
+/* What the expert transports share (mimic/expert.h): the codec helpers
+ * that read, write and check answers, each transport's constructor, and an
+ * expert acting as a policy. Internal to mimic (not installed): users open
+ * experts by spec (mimic_expert_open), use the table expert for label
+ * files, and write new transports with mimic_expert_alloc. */
+#ifndef MIMIC_LOOP_TRANSPORT_H
+#define MIMIC_LOOP_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "mimic/expert.h"
+
+/* ---- codecs ------------------------------------------------------------- */
+
+/* Number of named discrete actions (0 for numbers or a Box). */
+int mimic_codec_n_names(const mimic_codec *c);
+/* The id of an action name (exact), or -1. */
+int mimic_codec_find(const mimic_codec *c, const char *name);
+/* An action as text: its name, its number, or a Box's JSON list (malloc'd). */
+char *mimic_codec_action_text(const mimic_codec *c, const float *action);
+/* Reads an action written by mimic_codec_action_text (or a program's JSON
+ * value: a number, a list, a name), checked against the space; a name not
+ * yet known joins an open list. what names the value in messages. */
+mimic_status mimic_codec_action_from_json(const mimic_codec *c, const json_t *v, const char *what,
+                                          float *action);
+/* Same from the label log's text. */
+mimic_status mimic_codec_parse_action(const mimic_codec *c, const char *text, float *action);
+
+/* ---- transports --------------------------------------------------------- */
+
+/* The environment's built-in expert (questions must carry envs). */
+mimic_status mimic_expert_builtin(const mimic_codec *codec, mimic_expert **out);
+/* A policy as the expert (deterministic actions; ownership of p moves). */
+mimic_status mimic_expert_policy(mimic_policy *p, const mimic_codec *codec, const char *name,
+                                 mimic_expert **out);
+/* An external program (docs/expert-protocol.md). */
+mimic_status mimic_expert_program(const char *cmdline, const mimic_codec *codec, double timeout_s,
+                                  mimic_expert **out);
+/* A person at the terminal: questions to out, answers from in_fd (single
+ * keys when the codec says so and in_fd is a terminal; lines otherwise). */
+mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
+                                mimic_expert **out_expert);
+/* The labels a table expert can give, sorted and distinct (0 for other experts). */
+size_t mimic_expert_table_labels(const mimic_expert *e, const char *const **labels);
+
+/* An expert acting as a policy on environment states (ownership of e, and
+ * of codec when not NULL, moves): every state is asked; a skip or quit is
+ * an error. */
+mimic_status mimic_policy_from_expert(mimic_expert *e, mimic_codec *codec, int obs_dim,
+                                      mimic_policy **out);
+
+#endif
