@@ -18,6 +18,7 @@
 #include "mimic/labelstore.h"
 #include "mimic/text.h"
 #include "text/readers.h"
+#include "loop/label_log.h"
 
 static int64_t count_direct(const char *path) {
   sqlite3 *db;

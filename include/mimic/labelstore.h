@@ -13,19 +13,20 @@
  *             (JSON: the model's guess, confidence, tool arguments), and an
  *             `undone` flag (undo keeps history; exports skip undone rows).
  *
- * Every call that records something is one transaction committed before it
- * returns; mimic_labelstore_add() can update the session state in the same
- * transaction as the answer, so "answer stored" and "cursor moved" never
- * disagree after a crash. A killed session reopened with the same name
- * finds its state and its answers and resumes where it stopped.
+ * The loops write it (the DAgger driver's label log, the agent server's
+ * corrections, mimic_agent_store_correction): every answer is one
+ * transaction committed before the next question, together with the
+ * session's state, so "answer stored" and "cursor moved" never disagree
+ * after a crash, and a killed session reopened with the same name finds its
+ * state and its answers and resumes where it stopped. A user opens a store,
+ * finds and opens sessions, counts, reads back and exports the answers.
  *
  * Why synchronous=FULL: in WAL mode NORMAL already survives a killed
  * process, but may lose the last commits if the machine loses power; FULL
  * fsyncs the WAL at each commit. One fsync costs milliseconds, a person
  * answers in seconds, and "every label an expert gives is on disk before the
- * next question" is the promise, so FULL is the default. Programs that
- * label thousands of items (file experts in experiments) can batch answers
- * with mimic_labelstore_add_many() (one commit) or open with `fast`.
+ * next question" is the promise, so FULL is the default; `fast` trades it
+ * for speed where thousands of items are labeled by a file (experiments).
  *
  * A store handle is safe to share between threads (calls are serialised by
  * a mutex), and several processes may open the same file (SQLite locking,
@@ -76,29 +77,6 @@ mimic_status mimic_labelstore_session_open(mimic_labelstore *s, const char *name
  * there is none; *status (may be NULL; free() it) gets running, quit or finished. */
 mimic_status mimic_labelstore_session_find(mimic_labelstore *s, const char *name, int64_t *session,
                                            char **status);
-/* Reads a session's state JSON (*state = NULL if never set; free() it). */
-mimic_status mimic_labelstore_session_state(mimic_labelstore *s, int64_t session, char **state);
-/* Reads a session's config JSON (*config = NULL if none; free() it). */
-mimic_status mimic_labelstore_session_config(mimic_labelstore *s, int64_t session, char **config);
-/* Replaces a session's state JSON (committed before return). */
-mimic_status mimic_labelstore_session_set_state(mimic_labelstore *s, int64_t session,
-                                                const char *state_json);
-/* Marks a session "finished" or "quit" (a quit session can still be resumed). */
-mimic_status mimic_labelstore_session_close(mimic_labelstore *s, int64_t session,
-                                            const char *status);
-
-/* Stores one answer and, if state_json is not NULL, the session's new state,
- * in one committed transaction. *id (may be NULL) gets the record id. */
-mimic_status mimic_labelstore_add(mimic_labelstore *s, const mimic_label_record *r,
-                                  const char *state_json, int64_t *id);
-/* Stores n answers (and the state) in one committed transaction. */
-mimic_status mimic_labelstore_add_many(mimic_labelstore *s, const mimic_label_record *r, size_t n,
-                                       const char *state_json);
-/* Marks the session's latest answer that is not undone as undone (and sets
- * state_json if not NULL), in one transaction. *undone (may be NULL) gets a
- * copy of that record; MIMIC_ERR_NOT_FOUND if there is nothing to undo. */
-mimic_status mimic_labelstore_undo(mimic_labelstore *s, int64_t session, const char *state_json,
-                                   mimic_label_record *undone);
 /* Counts the answers of a session that are not undone (session 0: all sessions). */
 mimic_status mimic_labelstore_count(mimic_labelstore *s, int64_t session, int64_t *n);
 

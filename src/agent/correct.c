@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "loop/label_log.h"
 
 mimic_status mimic_agent_store_correction(mimic_labelstore *store, int64_t session,
                                           const mimic_agent_state *s, const char *action,

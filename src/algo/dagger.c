@@ -32,6 +32,7 @@
 #include "mimic/dagger.h"
 #include "core/util.h"
 #include "loop/transport.h"
+#include "loop/label_log.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -24,6 +24,7 @@
 
 #include "mimic/labelstore.h"
 #include "core/util.h"
+#include "loop/label_log.h"
 
 #define APP_ID 0x4D494D43 /* "MIMC" */
 #define SCHEMA_VERSION 1
