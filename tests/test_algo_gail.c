@@ -14,6 +14,7 @@
 #include "mimic/collect.h"
 #include "mimic/evaluate.h"
 #include "mimic/policy.h"
+#include "algo/reward_net.h"
 
 /* Trains kind on env from `episodes` expert episodes (seed 0 demos). */
 static mimic_adv *train(mimic_adv_kind kind, const char *env, int episodes, uint64_t seed,

@@ -12,6 +12,7 @@
 #include "mimic/policy.h"
 #include "mimic/ppo.h"
 #include "nn/heads.h"
+#include "algo/ppo_impl.h"
 
 static mimic_ppo *train(const char *env_id, uint64_t seed, long steps) {
   mimic_ppo_config c = mimic_ppo_defaults();

@@ -9,6 +9,7 @@
 #include "mimic/ppo.h"
 #include "nn/optim.h"
 #include "nn/model.h"
+#include "algo/ppo_loss.h"
 
 static uint8_t *flags(const json_t *t, size_t *n) {
   int64_t *v = tu_tensor_i64(t, n);

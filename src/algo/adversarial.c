@@ -34,6 +34,8 @@
 #include "nn/layers.h"
 #include "nn/optim.h"
 #include "nn/model.h"
+#include "algo/ppo_impl.h"
+#include "algo/reward_net.h"
 
 struct mimic_adv {
   mimic_adv_config cfg;

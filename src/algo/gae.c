@@ -11,6 +11,7 @@
  * -ffp-contract=off (the build's flag) it reproduces a pure-float32
  * reference bit for bit, whatever the CPU. */
 #include "mimic/ppo.h"
+#include "algo/ppo_loss.h"
 
 void mimic_gae_bootstrap(float *rewards, const float *terminal_values, const uint8_t *terminated,
                          const uint8_t *truncated, size_t n, double gamma) {

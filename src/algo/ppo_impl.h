@@ -1,16 +1,48 @@
 /* The inside of the PPO trainer, shared by ppo.c (create, collect),
- * ppo_update.c (rewards, GAE, epochs) and ppo_util.c (config, files).
- * Private to src/algo.
+ * ppo_update.c (rewards, GAE, epochs) and ppo_util.c (config, files), and
+ * what GAIL and AIRL (adversarial.c) and refinement reach for in a
+ * trainer: the last rollout, log-probabilities and the anchor. Private to
+ * src/algo (not installed).
  *
  * Buffers are allocated once in mimic_ppo_create. Rollout rows are
  * t * N + i (step t, env i), SB3's (buffer_size, n_envs) layout. */
 #ifndef MIMIC_ALGO_PPO_IMPL_H
 #define MIMIC_ALGO_PPO_IMPL_H
 
+#include "algo/ppo_loss.h"
 #include "algo/rl_running.h"
 #include "mimic/ppo.h"
 #include "mimic/rollout.h"
 #include "nn/optim.h"
+
+/* ---- for GAIL, AIRL and refinement ------------------------------------- */
+
+/* Adds an anchor to clone (a categorical or gaussian model with the same
+ * actor input and output; copied): cfg's anchor, anchor_coef and
+ * anchor_decay_steps apply. The clone must normalise observations as the
+ * trainer does (mimic_ppo_create with init = clone ensures it). */
+mimic_status mimic_ppo_set_anchor(mimic_ppo *p, const mimic_model *clone);
+
+/* The raw transitions of the last rollout, for discriminators: row
+ * t*n_envs + i is step t of env i. */
+typedef struct mimic_ppo_rollout {
+  int n; /* n_steps * n_envs rows */
+  int obs_dim, act_width;
+  const float *obs;          /* (n, obs_dim) raw observations */
+  const float *next_obs;     /* (n, obs_dim) raw next observations (final ones at episode ends) */
+  const float *actions;      /* (n, act_width) as the environment received them (clipped) */
+  const bool *terminated;    /* (n) */
+  const bool *truncated;     /* (n) */
+  const double *env_rewards; /* (n) */
+} mimic_ppo_rollout;
+
+/* Views the last rollout. */
+mimic_ppo_rollout mimic_ppo_last_rollout(const mimic_ppo *p);
+
+/* log pi(a|s) (n) of raw observations and environment actions under the
+ * current policy (for AIRL's discriminator). */
+mimic_status mimic_ppo_log_prob(mimic_ppo *p, const float *obs, const float *actions, int n,
+                                float *out);
 
 #define PPO_RING MIMIC_EPISODE_RECENT /* SB3's ep_info_buffer */
 

@@ -29,6 +29,7 @@
 #include "mimic/ppo.h"
 #include "nn/layers.h"
 #include "nn/heads.h"
+#include "algo/ppo_loss.h"
 
 mimic_status mimic_ppo_work_create(mimic_ppo_work *w, const mimic_model *model, int max_batch) {
   memset(w, 0, sizeof *w);

@@ -17,6 +17,7 @@
 #include "mimic/data.h"
 #include "mimic/reward.h"
 #include "nn/model.h"
+#include "algo/reward_net.h"
 
 static const char *const input_names[] = {NULL, "state", "state-action", "state-next-state",
                                           "state-action-next-state"};
