@@ -21,6 +21,7 @@
 #include "mimic/textloop.h"
 #include "text/learner.h"
 #include "loop/transport.h"
+#include "text/codec.h"
 
 static mimic_text_data train, test;
 static char **ids;

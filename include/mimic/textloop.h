@@ -44,8 +44,6 @@ extern "C" {
  * the label log see of a document. Its label list starts empty;
  * mimic_text_dagger_run sets the session's. Free with mimic_codec_free. */
 mimic_status mimic_text_codec(mimic_codec **out);
-/* Sets the labels answers are ids into (copied). */
-mimic_status mimic_text_codec_set_labels(mimic_codec *c, const mimic_labelset *labels);
 
 /* Options of mimic_text_expert_open (a zeroed struct gives the defaults). */
 typedef struct mimic_text_expert_opts {
@@ -60,12 +58,6 @@ typedef struct mimic_text_expert_opts {
  * (gold labels) or "cmd:PROGRAM ARGS". */
 mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
                                     const mimic_text_expert_opts *opts, mimic_expert **out);
-/* A label file as the expert: each item's gold label, found by id when the
- * question has one and the file has an id column, else by exact text
- * (a table expert: mimic_expert_table). */
-mimic_status mimic_text_expert_file(const char *path, const mimic_text_read_opts *read,
-                                    const char *id_column, const mimic_codec *codec,
-                                    mimic_expert **out);
 
 /* Reads the values of column `column` for the items of d (read from path
  * with the same format), e.g. an id column. *values is NULL when the file

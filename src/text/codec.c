@@ -15,6 +15,7 @@
 #include "mimic/textloop.h"
 #include "text/learner.h"
 #include "text/linear_impl.h"
+#include "text/codec.h"
 
 typedef struct text_codec {
   mimic_labelset labels;

@@ -26,6 +26,7 @@
 #include "core/util.h"
 #include "text/learner.h"
 #include "loop/transport.h"
+#include "text/codec.h"
 
 mimic_text_dagger_config mimic_text_dagger_defaults(void) {
   mimic_text_dagger_config c = {0};

@@ -16,6 +16,7 @@
 
 #include "mimic/textloop.h"
 #include "text/readers.h"
+#include "text/codec.h"
 
 mimic_status mimic_text_expert_file(const char *path, const mimic_text_read_opts *read,
                                     const char *id_column, const mimic_codec *codec,
