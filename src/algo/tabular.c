@@ -9,7 +9,17 @@
  * The gridworld builder never reaches into the environment: it sets each
  * agent pose with mimic_grid_set_state, takes one real step with
  * mimic_grid_step and reads where the agent went, so the MDP is exactly the
- * environment's dynamics (walls stop, goals and lava end the episode). */
+ * environment's dynamics (walls stop, goals and lava end the episode).
+ *
+ * Why the gridworld's own API (mimic/grid.h, public) and not the generic
+ * environment class: a tabular MDP is built from the world's layout (which
+ * cells are free, goal or lava) and from agent poses set one by one, which
+ * only a gridworld's state describes. The class's get_state/set_state carry
+ * the same world as opaque doubles, so going through them would mean
+ * decoding a gridworld's layout here; its built-in expert answers "done"
+ * where the planner finds no plan, which this builder must tell apart
+ * (-1: no expert action). The planner's first action is what that expert
+ * would take. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
