@@ -152,13 +152,15 @@ size_t mimic_dataset_step_episode(const mimic_dataset *ds, size_t j);
 /* Undiscounted return of episode e. */
 double mimic_dataset_episode_return(const mimic_dataset *ds, size_t e);
 
-/* The flat transitions view: transition j's observation, next observation and action. */
+/* Transition j's observation (the flat transitions view, without a copy). */
 static inline const float *mimic_dataset_step_obs(const mimic_dataset *ds, size_t j) {
   return ds->obs + (size_t)ds->obs_row[j] * (size_t)ds->obs_dim;
 }
+/* Transition j's next observation (the row after its observation). */
 static inline const float *mimic_dataset_step_next_obs(const mimic_dataset *ds, size_t j) {
   return ds->obs + ((size_t)ds->obs_row[j] + 1) * (size_t)ds->obs_dim;
 }
+/* Transition j's action. */
 static inline const float *mimic_dataset_step_act(const mimic_dataset *ds, size_t j) {
   return ds->act + j * (size_t)ds->act_dim;
 }

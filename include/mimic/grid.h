@@ -105,10 +105,11 @@ typedef struct mimic_grid_state {
   mimic_grid_task task;
 } mimic_grid_state;
 
-/* Name of an object index ("key"), colour index ("red") or action ("pickup"); "?" if out of range.
- */
+/* Name of an object index ("key"); "?" if out of range. */
 const char *mimic_grid_object_name(int object);
+/* Name of a colour index ("red"); "?" if out of range. */
 const char *mimic_grid_color_name(int color);
+/* Name of an action ("pickup"); "?" if out of range. */
 const char *mimic_grid_action_name(int action);
 
 /* True when env is one of the gridworlds (MiniGrid-*, mimic-GridMap-v0, ...). */
