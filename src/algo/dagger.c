@@ -137,6 +137,55 @@ typedef struct store {
   uint64_t seen; /* answers offered (reservoir) */
 } store;
 
+/* Scratch for a batch of questions about candidates. */
+typedef struct qbuf {
+  size_t cap;
+  int k_cap;
+  float *obs, *guess, *conf;
+  double *proba;
+  const void **items;
+  const char **keys, **ids;
+  char (*kb)[48];
+} qbuf;
+
+/* What ask() works in, sized for the largest batch so far. */
+typedef struct ask_scratch {
+  size_t cap;
+  qbuf all, sub;
+  size_t *todo, *todo_gi, *cid;
+  mimic_env **todo_env;
+  float *act;
+  mimic_answer *ans;
+} ask_scratch;
+
+static void qbuf_free(qbuf *b) {
+  free(b->obs);
+  free(b->guess);
+  free(b->conf);
+  free(b->proba);
+  free(b->items);
+  free(b->keys);
+  free(b->ids);
+  free(b->kb);
+  memset(b, 0, sizeof *b);
+}
+
+static void ask_arrays_free(ask_scratch *a) {
+  free(a->todo);
+  free(a->todo_gi);
+  free(a->cid);
+  free(a->todo_env);
+  free(a->act);
+  free(a->ans);
+}
+
+static void ask_scratch_free(ask_scratch *a) {
+  qbuf_free(&a->all);
+  qbuf_free(&a->sub);
+  ask_arrays_free(a);
+  memset(a, 0, sizeof *a);
+}
+
 /* ---- the run ------------------------------------------------------------- */
 
 typedef struct cands {
@@ -186,6 +235,7 @@ struct mimic_dagger {
   bool again; /* the question asked next was undone */
   mimic_progress bar;
   bool learner_fitted;
+  ask_scratch scratch;
 };
 
 static float *row(float *base, size_t r, int width) { return base + r * (size_t)width; }
@@ -496,6 +546,7 @@ void mimic_dagger_close(mimic_dagger *d) {
   free(d->hist_skip);
   for (size_t i = 0; i < d->pend.n; i++) mimic_label_record_free(&d->pend.r[i]);
   free(d->pend.r);
+  ask_scratch_free(&d->scratch);
   json_decref(d->data);
   json_decref(d->state);
   free(d);
@@ -565,9 +616,24 @@ mimic_status mimic_dagger_add(mimic_dagger *d, const mimic_dagger_state *s, size
 }
 
 /* Candidate i's key (generated "<round>:<i>" when the source gave none). */
+/* Writes v in decimal just before end; returns where it starts. */
+static char *decimal_before(char *end, uint64_t v) {
+  do *--end = (char)('0' + v % 10);
+  while (v /= 10);
+  return end;
+}
+
 static const char *cand_key(mimic_dagger *d, size_t i, char *buf, size_t cap) {
   if (d->c.key[i]) return d->c.key[i];
-  snprintf(buf, cap, "%d:%zu", d->round, i);
+  /* by hand: a rollout asks about every state, and snprintf cost more than
+   * the rest of asking a built-in expert */
+  char tmp[48], *end = tmp + sizeof tmp;
+  char *at = decimal_before(end, i);
+  *--at = ':';
+  at = decimal_before(at, (uint64_t)d->round);
+  size_t len = (size_t)(end - at) < cap ? (size_t)(end - at) : cap - 1;
+  memcpy(buf, at, len);
+  buf[len] = '\0';
   return buf;
 }
 
@@ -584,6 +650,55 @@ static mimic_status hist_push(mimic_dagger *d, const char *key, bool skip) {
   return MIMIC_OK;
 }
 
+/* An answer's meta as json_dumps writes it (compact, keys sorted):
+ * {"arguments": the detail, "guess": {"action", "confidence"}, "kind"},
+ * or NULL when it has none of them. Written by hand: a rollout logs an
+ * answer every step, and building it in jansson cost as much as the rest. */
+static char *answer_meta(const mimic_codec *codec, const char *detail, const float *guess,
+                         float guess_conf) {
+  bool has_guess = guess && !isnan(guess[0]);
+  if (!detail && !has_guess && !codec->log_kind) return NULL;
+  json_t *args = detail ? json_loads(detail, 0, NULL) : NULL;
+  char *args_text = json_is_object(args) ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(args);
+  char *action = has_guess ? mimic_codec_action_text(codec, guess) : NULL;
+  size_t cap = 160 + (args_text ? strlen(args_text) : 0) + (action ? 6 * strlen(action) : 0) +
+               (codec->log_kind ? 6 * strlen(codec->log_kind) : 0);
+  char *out = mimic_malloc(cap, "an answer's meta");
+  size_t n = 0;
+  if (out) {
+    const char *sep = "{";
+    if (args_text) n += (size_t)snprintf(out + n, cap - n, "%s\"arguments\":%s", sep, args_text);
+    if (args_text) sep = ",";
+    if (action) {
+      n += (size_t)snprintf(out + n, cap - n, "%s\"guess\":{\"action\":", sep);
+      n += mimic_json_quote(action, out + n, cap - n);
+      if (!isnan(guess_conf)) {
+        memcpy(out + n, ",\"confidence\":", 14);
+        n += 14;
+        n += mimic_float_text(guess_conf, out + n);
+      }
+      out[n++] = '}';
+      sep = ",";
+    }
+    if (codec->log_kind) {
+      n += (size_t)snprintf(out + n, cap - n, "%s\"kind\":", sep);
+      n += mimic_json_quote(codec->log_kind, out + n, cap - n);
+      sep = ",";
+    }
+    if (*sep == '{') { /* a detail that was not an object, and nothing else */
+      free(out);
+      out = NULL;
+    } else {
+      out[n++] = '}';
+      out[n] = '\0';
+    }
+  }
+  free(args_text);
+  free(action);
+  return out;
+}
+
 /* The label-log record of an answer to question k of q (strings owned). */
 static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_t k,
                                 const float *action, const char *detail, const float *guess,
@@ -596,21 +711,7 @@ static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_
   r->text = codec->state_text(codec, q, k);
   r->label = mimic_codec_action_text(codec, action);
   r->labeler = mimic_strdup(d->cfg->expert->name);
-  json_t *meta = json_object();
-  if (meta && codec->log_kind) json_object_set_new(meta, "kind", json_string(codec->log_kind));
-  if (meta && detail) {
-    json_t *a = json_loads(detail, 0, NULL);
-    if (a) json_object_set_new(meta, "arguments", a);
-  }
-  if (meta && guess && !isnan(guess[0])) {
-    char *g = mimic_codec_action_text(codec, guess);
-    json_t *gj = g ? json_pack("{s:s}", "action", g) : NULL;
-    if (gj && !isnan(guess_conf)) json_object_set_new(gj, "confidence", json_real(guess_conf));
-    if (gj) json_object_set_new(meta, "guess", gj);
-    free(g);
-  }
-  r->meta = meta && json_object_size(meta) ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  json_decref(meta);
+  r->meta = answer_meta(codec, detail, guess, guess_conf);
   if (!r->item || !r->text || !r->label || !r->labeler) {
     mimic_label_record_free(r);
     return mimic_fail_nomem("an answer");
@@ -653,7 +754,8 @@ static mimic_status record_answer(mimic_dagger *d, size_t i, const mimic_questio
   char kb[48];
   const char *key = cand_key(d, i, kb, sizeof kb);
   mimic_label_record r;
-  mimic_status st = stored ? MIMIC_OK : make_record(d, q, k, action, detail, guess, guess_conf, &r);
+  bool logged = !stored && d->cfg->store; /* without a label log, nothing to write */
+  mimic_status st = logged ? make_record(d, q, k, action, detail, guess, guess_conf, &r) : MIMIC_OK;
   /* only states with a source's key are tracked one by one (undo, settled
    * keys); rollout states are numbered and never asked about twice */
   bool keyed = d->c.key[i] != NULL;
@@ -661,7 +763,7 @@ static mimic_status record_answer(mimic_dagger *d, size_t i, const mimic_questio
   if (!st && keyed && !kcopy) st = MIMIC_ERR_NOMEM;
   if (!st && keyed) st = hist_push(d, key, false);
   if (st) {
-    if (!stored) mimic_label_record_free(&r);
+    if (logged) mimic_label_record_free(&r);
     free(detail);
     free(kcopy);
     return st;
@@ -671,7 +773,7 @@ static mimic_status record_answer(mimic_dagger *d, size_t i, const mimic_questio
   d->answers++;
   st = store_add(d, d->rows ? row(d->c.obs, i, d->obs_dim) : NULL, d->c.items[i], action, detail,
                  kcopy, answer_order(d, d->c.order[i]));
-  if (!st && !stored) st = log_answer(d, &r);
+  if (!st && logged) st = log_answer(d, &r);
   return st;
 }
 
@@ -763,40 +865,52 @@ static mimic_status replayed(mimic_dagger *d, size_t i, const mimic_questions *q
   return MIMIC_OK;
 }
 
-/* Scratch for a batch of questions about candidates. */
-typedef struct qbuf {
-  float *obs, *guess, *conf;
-  double *proba;
-  const void **items;
-  const char **keys, **ids;
-  char (*kb)[48];
-} qbuf;
-
-static mimic_status qbuf_alloc(qbuf *b, size_t n, int obs_dim, int width, int k) {
-  memset(b, 0, sizeof *b);
-  if (!n) n = 1;
-  b->obs = obs_dim ? mimic_malloc(n * (size_t)obs_dim * sizeof *b->obs, "questions") : NULL;
-  b->guess = mimic_malloc(n * (size_t)width * sizeof *b->guess, "questions");
-  b->conf = mimic_malloc(n * sizeof *b->conf, "questions");
-  b->proba = k ? mimic_malloc(n * (size_t)k * sizeof *b->proba, "questions") : NULL;
-  b->items = mimic_malloc(n * sizeof *b->items, "questions");
-  b->keys = mimic_malloc(n * sizeof *b->keys, "questions");
-  b->ids = mimic_malloc(n * sizeof *b->ids, "questions");
-  b->kb = mimic_malloc(n * sizeof *b->kb, "questions");
-  bool ok = (b->obs || !obs_dim) && b->guess && b->conf && (b->proba || !k) && b->items &&
+/* Room for n questions with k probabilities each (kept between calls: a
+ * rollout asks every step). */
+static mimic_status qbuf_reserve(qbuf *b, size_t n, int obs_dim, int width, int k) {
+  if (n <= b->cap && k <= b->k_cap) return MIMIC_OK;
+  size_t cap = n > 2 * b->cap ? n : 2 * b->cap;
+  int kc = k > b->k_cap ? k : b->k_cap;
+  qbuf_free(b);
+  b->obs = obs_dim ? mimic_malloc(cap * (size_t)obs_dim * sizeof *b->obs, "questions") : NULL;
+  b->guess = mimic_malloc(cap * (size_t)width * sizeof *b->guess, "questions");
+  b->conf = mimic_malloc(cap * sizeof *b->conf, "questions");
+  b->proba = kc ? mimic_malloc(cap * (size_t)kc * sizeof *b->proba, "questions") : NULL;
+  b->items = mimic_malloc(cap * sizeof *b->items, "questions");
+  b->keys = mimic_malloc(cap * sizeof *b->keys, "questions");
+  b->ids = mimic_malloc(cap * sizeof *b->ids, "questions");
+  b->kb = mimic_malloc(cap * sizeof *b->kb, "questions");
+  bool ok = (b->obs || !obs_dim) && b->guess && b->conf && (b->proba || !kc) && b->items &&
             b->keys && b->ids && b->kb;
-  return ok ? MIMIC_OK : MIMIC_ERR_NOMEM;
+  if (!ok) {
+    qbuf_free(b);
+    return MIMIC_ERR_NOMEM;
+  }
+  b->cap = cap;
+  b->k_cap = kc;
+  return MIMIC_OK;
 }
 
-static void qbuf_free(qbuf *b) {
-  free(b->obs);
-  free(b->guess);
-  free(b->conf);
-  free(b->proba);
-  free(b->items);
-  free(b->keys);
-  free(b->ids);
-  free(b->kb);
+static mimic_status ask_scratch_reserve(mimic_dagger *d, size_t n, int k) {
+  ask_scratch *a = &d->scratch;
+  if (!n) n = 1;
+  MIMIC_TRY(qbuf_reserve(&a->all, n, d->obs_dim, d->width, 0));
+  MIMIC_TRY(qbuf_reserve(&a->sub, n, d->obs_dim, d->width, k));
+  if (n <= a->cap) return MIMIC_OK;
+  size_t cap = n > 2 * a->cap ? n : 2 * a->cap;
+  ask_arrays_free(a);
+  a->todo = mimic_malloc(cap * sizeof *a->todo, "questions");
+  a->todo_gi = mimic_malloc(cap * sizeof *a->todo_gi, "questions");
+  a->cid = mimic_malloc(cap * sizeof *a->cid, "questions");
+  a->todo_env = mimic_malloc(cap * sizeof *a->todo_env, "questions");
+  a->act = mimic_malloc(cap * (size_t)d->width * sizeof *a->act, "answers");
+  a->ans = mimic_calloc(cap, sizeof *a->ans, "answers");
+  if (!a->todo || !a->todo_gi || !a->cid || !a->todo_env || !a->act || !a->ans) {
+    a->cap = 0;
+    return MIMIC_ERR_NOMEM;
+  }
+  a->cap = cap;
+  return MIMIC_OK;
 }
 
 /* Questions about candidates idx[0..n), with the guesses of rows gi[0..n) of
@@ -847,18 +961,14 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
   *undone = SIZE_MAX;
   mimic_expert *e = d->cfg->expert;
   const int w = d->width;
-  qbuf all, sub;
-  size_t *todo = mimic_malloc((n ? n : 1) * sizeof *todo, "questions");
-  size_t *todo_gi = mimic_malloc((n ? n : 1) * sizeof *todo_gi, "questions");
-  mimic_env **todo_env = envs ? mimic_malloc((n ? n : 1) * sizeof *todo_env, "questions") : NULL;
-  float *act = mimic_malloc((n ? n : 1) * (size_t)w * sizeof *act, "answers");
-  mimic_answer *ans = mimic_calloc(n ? n : 1, sizeof *ans, "answers");
-  mimic_status st = qbuf_alloc(&all, n, d->obs_dim, w, 0);
-  mimic_status st2 = qbuf_alloc(&sub, n, d->obs_dim, w, guess && proba ? k : 0);
-  if (!st) st = st2;
-  if (!st && (!todo || !todo_gi || !act || !ans || (envs && !todo_env))) st = MIMIC_ERR_NOMEM;
-  mimic_questions q = {0};
-  if (!st) q = questions(d, &all, idx, n, NULL, NULL, NULL, 0, NULL);
+  mimic_status st = ask_scratch_reserve(d, n, guess && proba ? k : 0);
+  if (st) return st;
+  ask_scratch *sc = &d->scratch;
+  size_t *todo = sc->todo, *todo_gi = sc->todo_gi;
+  mimic_env **todo_env = sc->todo_env;
+  float *act = sc->act;
+  mimic_answer *ans = sc->ans;
+  mimic_questions q = questions(d, &sc->all, idx, n, NULL, NULL, NULL, 0, NULL);
   size_t n_todo = 0;
   for (size_t j = 0; j < n && !st; j++) { /* answers the log or a snapshot already has */
     size_t i = idx[j];
@@ -884,17 +994,13 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
   size_t step = e->repeatable ? n_todo : 1;
   for (size_t lo = 0; lo < n_todo && !st && *undone == SIZE_MAX; lo += step) {
     size_t m = n_todo - lo < step ? n_todo - lo : step;
-    size_t *cid = mimic_malloc(m * sizeof *cid, "questions");
-    if (!cid) {
-      st = MIMIC_ERR_NOMEM;
-      break;
-    }
+    size_t *cid = sc->cid;
     for (size_t t = 0; t < m; t++) {
       cid[t] = idx[todo[lo + t]];
       ans[t].action = row(act, todo[lo + t], w);
       ans[t].detail = NULL;
     }
-    mimic_questions s = questions(d, &sub, cid, m, guess, conf, proba, k, todo_gi + lo);
+    mimic_questions s = questions(d, &sc->sub, cid, m, guess, conf, proba, k, todo_gi + lo);
     s.envs = envs ? todo_env + lo : NULL;
     s.again = d->again;
     s.must_act = online;
@@ -923,24 +1029,19 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
         d->round_number++;
       } else {
         st = record_answer(d, cid[t], &s, t, a->action, a->detail,
-                           s.guess ? row(sub.guess, t, w) : NULL, s.guess ? sub.conf[t] : NAN,
-                           false);
+                           s.guess ? row(sc->sub.guess, t, w) : NULL,
+                           s.guess ? sc->sub.conf[t] : NAN, false);
         a->detail = NULL; /* taken */
         d->round_number++;
       }
       mimic_progress_update(&d->bar, d->round_number);
     }
-    for (size_t t = 0; t < m; t++) free(ans[t].detail);
-    free(cid);
+    for (size_t t = 0; t < m; t++) {
+      free(ans[t].detail);
+      ans[t].detail = NULL;
+    }
   }
   if (!st && actions) memcpy(actions, act, n * (size_t)w * sizeof *act);
-  qbuf_free(&all);
-  qbuf_free(&sub);
-  free(todo);
-  free(todo_gi);
-  free(todo_env);
-  free(act);
-  free(ans);
   return st;
 }
 

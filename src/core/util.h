@@ -47,6 +47,20 @@ mimic_status mimic_png_write_rgb(const char *path, const uint8_t *rgb, int w, in
 bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 /* Writes one CSV field, quoting when needed (",", quote, CR, LF, leading/trailing space). */
 void mimic_csv_write_field(FILE *fp, const char *s);
+/* Bytes mimic_float_text may write, with the terminating NUL. */
+#define MIMIC_FLOAT_TEXT_MAX 32
+/* Writes v exactly as printf's "%.9g" does (nine significant digits: any
+ * float reads back as itself) and returns the length; several times faster
+ * for the values observations usually hold. */
+size_t mimic_float_text(float v, char *buf);
+/* n floats as a JSON list, "[0.5, -1]" (malloc'd; NULL when out of memory). */
+char *mimic_float_list_text(const float *v, int n);
+/* Is s (len bytes) one JSON value (RFC 8259; nesting at most 64 deep), with
+ * only white space around it? Checks without building anything. */
+bool mimic_json_valid(const char *s, size_t len);
+/* Writes s as a JSON string (quotes, escapes) into buf of cap bytes; returns
+ * the length it needs (not counting the NUL), as snprintf does. */
+size_t mimic_json_quote(const char *s, char *buf, size_t cap);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of len bytes, continuing from crc (start with 0). */
 uint32_t mimic_crc32(uint32_t crc, const void *data, size_t len);

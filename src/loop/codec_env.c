@@ -13,6 +13,8 @@
 
 #include "mimic/expert.h"
 
+#include "core/util.h"
+
 typedef struct env_codec {
   json_t *space; /* the action space as Gymnasium JSON, sent with every request */
   char id[64];
@@ -62,15 +64,7 @@ static mimic_status env_show(const mimic_codec *c, const mimic_questions *q, siz
 
 static char *env_state_text(const mimic_codec *c, const mimic_questions *q, size_t i) {
   (void)c;
-  size_t cap = 16 * (size_t)q->obs_dim + 4, n = 0;
-  char *buf = mimic_malloc(cap, "an observation");
-  if (!buf) return NULL;
-  const float *o = q->obs + i * (size_t)q->obs_dim;
-  buf[n++] = '[';
-  for (int j = 0; j < q->obs_dim; j++)
-    n += (size_t)snprintf(buf + n, cap - n, "%s%.9g", j ? ", " : "", (double)o[j]);
-  snprintf(buf + n, cap - n, "]");
-  return buf;
+  return mimic_float_list_text(q->obs + i * (size_t)q->obs_dim, q->obs_dim);
 }
 
 static void env_free(mimic_codec *c) {

@@ -13,6 +13,7 @@
  * float32 values printed with 9 significant digits (which read back to the
  * same bits). */
 #include "mimic/expert.h"
+#include "core/util.h"
 #include "loop/transport.h"
 
 #include <math.h>
@@ -43,14 +44,7 @@ char *mimic_codec_action_text(const mimic_codec *c, const float *action) {
     if (k >= 0 && k < mimic_codec_n_names(c)) return mimic_strdup(c->name(c, k));
     return mimic_asprintf("%d", k);
   }
-  size_t cap = 16 * (size_t)c->space.dim + 4, n = 0;
-  char *buf = mimic_malloc(cap, "an action");
-  if (!buf) return NULL;
-  buf[n++] = '[';
-  for (int j = 0; j < c->space.dim; j++)
-    n += (size_t)snprintf(buf + n, cap - n, "%s%.9g", j ? ", " : "", (double)action[j]);
-  snprintf(buf + n, cap - n, "]");
-  return buf;
+  return mimic_float_list_text(action, c->space.dim);
 }
 
 /* A discrete action named by a string: a known name, or a new one for an open list. */

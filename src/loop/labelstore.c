@@ -47,7 +47,8 @@ static const char *SCHEMA =
     " created REAL NOT NULL,"
     " updated REAL NOT NULL);"
     "CREATE TABLE IF NOT EXISTS labels("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " id INTEGER PRIMARY KEY," /* no AUTOINCREMENT: rows are never deleted (undo marks
+                                   them), so ids never repeat, and inserts skip a table */
     " session INTEGER REFERENCES sessions(id),"
     " item TEXT,"
     " text TEXT NOT NULL,"
@@ -145,6 +146,9 @@ mimic_status mimic_labelstore_open(const char *path, const mimic_labelstore_opts
       goto fail;
     }
   } else {
+    /* a new file gets 16 KiB pages: a round's answers then take a quarter
+     * of the page writes (set before the first table, or ignored) */
+    if (ntab == 0 && (st = exec(s, "PRAGMA page_size=16384"))) goto fail;
     if ((st = exec(s, "PRAGMA journal_mode=WAL"))) goto fail;
     if ((st = exec(s, o.fast ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL"))) goto fail;
     if ((st = exec(s, "PRAGMA foreign_keys=ON"))) goto fail;
@@ -170,9 +174,11 @@ static mimic_status prepare(mimic_labelstore *s, const char *sql, sqlite3_stmt *
   return MIMIC_OK;
 }
 
+/* Binds v without a copy: every caller's strings outlive its statement,
+ * which is stepped and finalized before it returns. */
 static void bind_text(sqlite3_stmt *q, int i, const char *v) {
   if (v)
-    sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null(q, i);
 }
@@ -361,11 +367,13 @@ static mimic_status check_record(const mimic_label_record *r) {
   if (!mimic_utf8_valid(r->text, strlen(r->text), &bad) ||
       !mimic_utf8_valid(r->label, strlen(r->label), &bad))
     return mimic_fail(MIMIC_ERR_FORMAT, "an answer's text or label is not valid UTF-8");
-  if (r->meta) {
-    json_error_t err;
+  const char *m = r->meta ? r->meta + strspn(r->meta, " \t\r\n") : NULL;
+  if (m && ((*m != '{' && *m != '[') || !mimic_json_valid(r->meta, strlen(r->meta)))) {
+    json_error_t err; /* jansson says where it breaks */
     json_t *j = json_loads(r->meta, 0, &err);
-    if (!j) return mimic_fail(MIMIC_ERR_FORMAT, "an answer's metadata is not JSON: %s", err.text);
     json_decref(j);
+    return mimic_fail(MIMIC_ERR_FORMAT, "an answer's metadata is not a JSON object: %s",
+                      j ? "it is nested too deeply" : err.text);
   }
   return MIMIC_OK;
 }
