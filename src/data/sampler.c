@@ -1,6 +1,7 @@
 /* Minibatches without replacement, drawn per epoch.
  *
- * The sampler keeps one array of row ids (4 bytes per transition) and
+ * The sampler keeps one array of row ids (4 bytes per transition; a
+ * second with the chosen rows only when a subset was chosen) and
  * gathers rows straight from the view into the caller's buffers, so a
  * batch costs B small copies and nothing is allocated after init.
  *
@@ -16,7 +17,10 @@
 #include "core/seedseq.h"
 
 static void begin_epoch(mimic_sampler *s, uint64_t e) {
-  memcpy(s->items, s->rows, s->n * sizeof *s->items);
+  if (s->rows)
+    memcpy(s->items, s->rows, s->n * sizeof *s->items);
+  else
+    for (size_t i = 0; i < s->n; i++) s->items[i] = (uint32_t)i;
   mimic_seedseq ss;
   uint32_t key[2] = {(uint32_t)e, (uint32_t)(e >> 32)};
   mimic_seedseq_init_key(&ss, s->seed, key, e >> 32 ? 2 : 1);
@@ -32,20 +36,19 @@ mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_transitions *t, co
   memset(s, 0, sizeof *s);
   if (batch_size == 0) return mimic_fail(MIMIC_ERR_INVALID, "batch size must be positive");
   if (!rows) n_rows = t->n;
-  s->rows = mimic_calloc(n_rows ? n_rows : 1, sizeof(uint32_t), "sampler");
+  if (rows) s->rows = mimic_calloc(n_rows ? n_rows : 1, sizeof(uint32_t), "sampler");
   s->items = mimic_calloc(n_rows ? n_rows : 1, sizeof(uint32_t), "sampler");
-  if (!s->rows || !s->items) {
+  if ((rows && !s->rows) || !s->items) {
     mimic_sampler_free(s);
     return MIMIC_ERR_NOMEM;
   }
-  for (size_t i = 0; i < n_rows; i++) {
-    uint32_t j = rows ? rows[i] : (uint32_t)i;
-    if (j >= t->n) {
+  for (size_t i = 0; rows && i < n_rows; i++) {
+    if (rows[i] >= t->n) {
       mimic_sampler_free(s);
-      return mimic_fail(MIMIC_ERR_INVALID, "sampler: row %u is outside the view (%zu rows)", j,
-                        t->n);
+      return mimic_fail(MIMIC_ERR_INVALID, "sampler: row %u is outside the view (%zu rows)",
+                        rows[i], t->n);
     }
-    s->rows[i] = j;
+    s->rows[i] = rows[i];
   }
   s->t = t;
   s->n = n_rows;
