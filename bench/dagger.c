@@ -7,13 +7,23 @@
  *       4 BC epochs per round on all data; one environment), state in
  *       memory; median of 5 runs; the final learner's mean return over
  *       100 evaluation episodes
- *   cartpole_durable_s  the same with the durable work folder (fsync per round)
+ *   cartpole_durable_s  the same with the durable work folder (fsync per round),
+ *                       median of 3
+ *   program_expert      what an expert program costs mimic per question: 5
+ *                       rounds with 16 copies side by side and a work folder
+ *                       (as `mimic train dagger --envs 16`), answered by the
+ *                       built-in expert and by tests/batch_expert.py (one
+ *                       fixed rule in Python) speaking the protocol one state
+ *                       a message ("single") and in batches ("batched");
+ *                       us_per_query = (seconds - builtin's) / queries,
+ *                       medians of 3
  *   rss_mb_by_rounds    peak RSS growth with --cap 2000 after 10, 20, 40
  *                       rounds, each in a fresh process (flat = bounded)
  *   rss_mb_uncapped_40  the same 40 rounds without a cap */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +34,13 @@
 #define BENCH_NAME "dagger"
 #include "bench_util.h"
 
-static double run_cartpole(const char *work, long *queries, double *ret) {
+static double run_cartpole_with(const char *work, const char *expert, int n_envs, int rounds,
+                                long *queries, double *ret) {
   mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
   cfg.env_id = "CartPole-v1";
+  cfg.expert = expert;
+  cfg.n_envs = n_envs;
+  if (rounds) cfg.rounds = rounds; /* the beta schedule stays linear over 15 */
   cfg.progress = false;
   cfg.eval_episodes = 0; /* imitation's loop evaluates nothing between rounds */
   cfg.work_dir = work;
@@ -54,6 +68,25 @@ static double run_cartpole(const char *work, long *queries, double *ret) {
   mimic_policy_free(p);
   mimic_env_free(env);
   return t;
+}
+
+static double run_cartpole(const char *work, long *queries, double *ret) {
+  return run_cartpole_with(work, "builtin", 1, 0, queries, ret);
+}
+
+/* Median seconds of 3 runs of the 16-copy case with this expert, in a work
+ * folder as the command runs it (every answer committed before the next
+ * question: a program's one by one, or batch by batch). */
+static double expert_case(const char *expert, long *queries) {
+  double t[3], ret;
+  for (int i = 0; i < 3; i++) {
+    char dir[] = "/tmp/mimic-dagger-XXXXXX", cmd[64];
+    if (!mkdtemp(dir)) die("mkdtemp");
+    t[i] = run_cartpole_with(dir, expert, 16, 5, queries, &ret);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench/dagger: could not remove %s\n", dir);
+  }
+  return median(t, 3);
 }
 
 /* Peak RSS growth (MB) of a fresh process running `rounds` rounds. */
@@ -97,17 +130,34 @@ int main(void) {
   char dir[] = "/tmp/mimic-dagger-XXXXXX";
   if (!mkdtemp(dir)) die("mkdtemp");
   long q2;
-  double r2, durable = run_cartpole(dir, &q2, &r2);
+  double r2, durable[3];
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  for (int i = 0; i < 3; i++) {
+    durable[i] = run_cartpole(dir, &q2, &r2);
+    if (system(cmd) != 0 || mkdir(dir, 0700) != 0) die("a fresh work folder");
+  }
   if (system(cmd) != 0) fprintf(stderr, "bench/dagger: could not remove %s\n", dir);
+  char single[512], batched[512];
+  snprintf(single, sizeof single, "cmd:/usr/bin/python3 %s/tests/batch_expert.py --single",
+           MIMIC_SOURCE_DIR);
+  snprintf(batched, sizeof batched, "cmd:/usr/bin/python3 %s/tests/batch_expert.py",
+           MIMIC_SOURCE_DIR);
+  long q_builtin, q_single, q_batched;
+  double t_builtin = expert_case("builtin", &q_builtin);
+  double t_single = expert_case(single, &q_single);
+  double t_batched = expert_case(batched, &q_batched);
   double m10 = rss_for(10, 2000), m20 = rss_for(20, 2000), m40 = rss_for(40, 2000),
          u40 = rss_for(40, 0);
   printf("{\"bench\": \"dagger\", \"cartpole_s\": %.4f, \"cartpole_queries\": %ld, "
          "\"cartpole_return\": %.2f, "
          "\"cartpole_durable_s\": %.4f, \"rss_mb_by_rounds\": {\"10\": %.2f, \"20\": %.2f, \"40\": "
          "%.2f}, "
-         "\"rss_mb_uncapped_40\": %.2f}\n",
-         median(t, 5), queries, ret, durable, m10, m20, m40, u40);
+         "\"rss_mb_uncapped_40\": %.2f, \"program_expert\": {\"envs\": 16, \"queries\": %ld, "
+         "\"builtin_s\": %.4f, \"single_s\": %.4f, \"batched_s\": %.4f, "
+         "\"single_us_per_query\": %.1f, \"batched_us_per_query\": %.1f}}\n",
+         median(t, 5), queries, ret, median(durable, 3), m10, m20, m40, u40, q_batched, t_builtin,
+         t_single, t_batched, 1e6 * (t_single - t_builtin) / (double)q_single,
+         1e6 * (t_batched - t_builtin) / (double)q_batched);
   return 0;
 }

@@ -7,9 +7,11 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-out=$("$mimic" train dagger --env CartPole-v1 --rounds 3 --beta linear:3 -o "$dir/p.mimic" --plot "$dir/d.png" \
-  --quiet)
+out=$("$mimic" train dagger --env CartPole-v1 --rounds 3 --beta linear:3 -o "$dir/p.mimic" --plot "$dir/d.png")
 echo "$out" | grep -q "^ *3 " || fail "no row for round 3: $out"
+# --quiet leaves only the result line
+out=$("$mimic" train dagger --env CartPole-v1 --rounds 1 --beta linear:3 -o "$dir/q.mimic" --quiet)
+[ "$out" = "wrote the best learner to $dir/q.mimic" ] || fail "--quiet printed: $out"
 [ -s "$dir/d.png" ] || fail "no chart"
 [ -s "$dir/p.mimic.dagger/labels/data/main_data.hdf5" ] || fail "labels are not on disk"
 "$mimic" dataset validate "$dir/p.mimic.dagger/labels" > /dev/null || fail "the labels do not validate"

@@ -1,6 +1,9 @@
 /* DAgger on environments: it reaches the expert, counts its queries, and a
  * run killed between or inside rounds resumes to exactly the result of a
- * run that was never interrupted, without asking any question twice. */
+ * run that was never interrupted, without asking any question twice. A
+ * program that takes batches gets the same questions in far fewer
+ * messages, never more than it announced, and a kill loses at most the
+ * batch in flight. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -406,6 +409,158 @@ static void test_bad_settings(void **state) {
   assert_int_equal(mimic_dagger_env_run(&cfg, &bc, &best, NULL, 0, NULL), MIMIC_ERR_NOT_FOUND);
 }
 
+/* ---- batched questions (docs/expert-protocol.md, version 2) ---------------- */
+
+/* The CartPole expert program of tests/batch_expert.py with these flags. */
+static void batch_expert(char *spec, size_t cap, const char *flags, const char *log) {
+  snprintf(spec, cap, "cmd:/usr/bin/python3 %s/tests/batch_expert.py --log %s %s", MIMIC_SOURCE_DIR,
+           log, flags);
+}
+
+static mimic_dagger_env_config batch_config(char *spec, const char *work) {
+  mimic_dagger_env_config cfg = small_config("CartPole-v1");
+  cfg.rounds = 3;
+  mimic_beta_parse("linear:3", &cfg.beta);
+  cfg.min_steps = 300;
+  cfg.n_envs = 2;
+  cfg.expert = spec;
+  cfg.work_dir = work;
+  return cfg;
+}
+
+/* Messages in a batch_expert log, their states, and the largest. */
+static long log_stats(const char *path, long *states, long *largest) {
+  FILE *fp = fopen(path, "r");
+  long messages = 0, k;
+  *states = *largest = 0;
+  while (fp && fscanf(fp, "%ld", &k) == 1) {
+    messages++;
+    *states += k;
+    if (k > *largest) *largest = k;
+  }
+  if (fp) fclose(fp);
+  return messages;
+}
+
+static void test_batched_program_equals_single(void **state) {
+  (void)state;
+  char *log_1 = tu_tmp_path("single.log"), *log_b = tu_tmp_path("batched.log");
+  char *work_1 = tu_tmp_path("dagger-single"), *work_b = tu_tmp_path("dagger-batched");
+  char spec[4400];
+  mimic_dagger_round rows[8];
+  int n;
+  size_t len_1, len_b;
+  batch_expert(spec, sizeof spec, "--single", log_1);
+  mimic_dagger_env_config cfg = batch_config(spec, work_1);
+  uint8_t *a = run(&cfg, &len_1, rows, &n);
+  long total = rows[n - 1].expert_queries;
+  batch_expert(spec, sizeof spec, "", log_b);
+  cfg = batch_config(spec, work_b);
+  uint8_t *b = run(&cfg, &len_b, rows, &n);
+  /* the same questions, answers and learner, byte for byte */
+  assert_int_equal(rows[n - 1].expert_queries, total);
+  assert_int_equal(len_1, len_b);
+  assert_memory_equal(a, b, len_1);
+  long states_1, states_b, largest_1, largest_b;
+  long messages_1 = log_stats(log_1, &states_1, &largest_1);
+  long messages_b = log_stats(log_b, &states_b, &largest_b);
+  print_message("%ld answers: %ld messages one by one, %ld batched (largest %ld)\n", total,
+                messages_1, messages_b, largest_b);
+  assert_int_equal(states_1, total);
+  assert_int_equal(largest_1, 1); /* a version-1 program is sent one state at a time */
+  assert_int_equal(states_b, total);
+  /* only the states where the expert's action is taken wait for it */
+  assert_true(messages_b * 2 < messages_1);
+  assert_true(largest_b > 100);
+  char db[4200];
+  snprintf(db, sizeof db, "%s/labels.sqlite", work_b);
+  assert_int_equal(answers_in(db), total);
+  free(a);
+  free(b);
+  free(log_1);
+  free(log_b);
+  free(work_1);
+  free(work_b);
+}
+
+static void test_announced_batch_limit_is_kept(void **state) {
+  (void)state;
+  char *log = tu_tmp_path("limit.log");
+  char spec[4400];
+  batch_expert(spec, sizeof spec, "--max-batch 7", log);
+  mimic_dagger_env_config cfg = batch_config(spec, NULL);
+  mimic_dagger_round rows[8];
+  int n;
+  size_t len;
+  free(run(&cfg, &len, rows, &n));
+  long states, largest;
+  log_stats(log, &states, &largest);
+  assert_int_equal(states, rows[n - 1].expert_queries);
+  assert_int_equal(largest, 7);
+  free(log);
+}
+
+/* Killed when a batch arrives: the label log holds what was answered but
+ * for at most one batch, and resuming asks only what it does not hold,
+ * ending with the uninterrupted run's learner. */
+static void test_kill_mid_batch(void **state) {
+  (void)state;
+  char *log_a = tu_tmp_path("whole.log"), *log_b = tu_tmp_path("killed.log");
+  char *work_a = tu_tmp_path("dagger-whole"), *work_b = tu_tmp_path("dagger-killed");
+  char spec[4400];
+  mimic_dagger_round rows[8];
+  int n;
+  size_t len_a, len_b;
+  batch_expert(spec, sizeof spec, "--max-batch 50", log_a);
+  mimic_dagger_env_config cfg = batch_config(spec, work_a);
+  uint8_t *a = run(&cfg, &len_a, rows, &n);
+  long total = rows[n - 1].expert_queries;
+  const long limit = rows[0].expert_queries + 120; /* inside round 1's batches */
+  assert_true(limit < total);
+  batch_expert(spec, sizeof spec, "--max-batch 50 --kill-after 0", log_b);
+  char *flag = strstr(spec, "--kill-after 0");
+  snprintf(flag, sizeof spec - (size_t)(flag - spec), "--kill-after %ld", limit);
+  cfg = batch_config(spec, work_b);
+  pid_t pid = fork();
+  if (pid == 0) {
+    mimic_bc_config bc = quiet_bc();
+    mimic_model best;
+    mimic_dagger_env_run(&cfg, &bc, &best, NULL, 0, NULL);
+    _exit(3);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  long answered, largest;
+  log_stats(log_b, &answered, &largest);
+  assert_true(answered >= limit && answered < total);
+  char db[4200];
+  snprintf(db, sizeof db, "%s/labels.sqlite", work_b);
+  /* what was answered is in the label log, but for at most one batch (the
+   * answers of one-state messages asked in a rollout are committed in 50s) */
+  long stored = (long)answers_in(db);
+  assert_true(stored <= answered && answered - stored < 50);
+  /* resumed with an expert that lives */
+  batch_expert(spec, sizeof spec, "--max-batch 50", log_b);
+  cfg = batch_config(spec, work_b);
+  uint8_t *b = run(&cfg, &len_b, rows, &n);
+  long asked, all;
+  log_stats(log_b, &all, &largest);
+  asked = all - answered;
+  print_message("killed after %ld of %ld answers (%ld stored); %ld asked after resuming\n",
+                answered, total, stored, asked);
+  assert_int_equal(asked, total - stored);
+  assert_int_equal(rows[n - 1].expert_queries, total);
+  assert_int_equal(len_a, len_b);
+  assert_memory_equal(a, b, len_a);
+  free(a);
+  free(b);
+  free(log_a);
+  free(log_b);
+  free(work_a);
+  free(work_b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cartpole_reaches_expert),
@@ -414,6 +569,9 @@ int main(void) {
       cmocka_unit_test(test_resume_after_kill_between_rounds),
       cmocka_unit_test(test_program_expert_killed_mid_round),
       cmocka_unit_test(test_human_gridworld_killed_mid_round),
+      cmocka_unit_test(test_batched_program_equals_single),
+      cmocka_unit_test(test_announced_batch_limit_is_kept),
+      cmocka_unit_test(test_kill_mid_batch),
       cmocka_unit_test(test_bad_settings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

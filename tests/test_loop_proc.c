@@ -2,6 +2,7 @@
  * The expert programs are small bash scripts written by the test. */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,27 @@ static void test_round_trips(void **state) {
   free(script);
 }
 
+/* Timeouts of weeks (or no end) wait for a reply like any other, and a
+ * timeout that is not a number is refused: none may overflow the wait. */
+static void test_long_timeouts(void **state) {
+  (void)state;
+  char *script = write_script("echo-slow.sh", ECHO);
+  const double timeouts[] = {3e6, 1e300, INFINITY};
+  for (int k = 0; k < 3; k++) {
+    mimic_proc *p;
+    assert_int_equal(mimic_proc_start(script, timeouts[k], &p), MIMIC_OK);
+    json_t *req = json_object(), *rep;
+    assert_int_equal(mimic_proc_request(p, req, &rep), MIMIC_OK);
+    assert_int_equal(json_integer_value(json_object_get(rep, "action")), 2);
+    json_decref(req);
+    json_decref(rep);
+    mimic_proc_stop(p);
+  }
+  mimic_proc *p;
+  assert_int_equal(mimic_proc_start(script, NAN, &p), MIMIC_ERR_INVALID);
+  free(script);
+}
+
 static mimic_status one_request(const char *body, const char *name) {
   char *script = write_script(name, body);
   mimic_proc *p;
@@ -107,6 +129,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_argv_split),
       cmocka_unit_test(test_round_trips),
+      cmocka_unit_test(test_long_timeouts),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_stop_kills_stubborn_program),
   };

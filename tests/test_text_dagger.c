@@ -165,6 +165,7 @@ static mimic_expert *recorder_expert(recorder *rc) {
   mimic_expert *e = NULL;
   assert_int_equal(mimic_expert_alloc(&recorder_class, codec, "file:train.csv", &e), MIMIC_OK);
   e->impl = rc;
+  e->person = true; /* it undoes and quits as a person does */
   return e;
 }
 

@@ -89,7 +89,11 @@ struct mimic_codec {
   const char *(*name)(const mimic_codec *c, int k);
   /* Gives a name no action has yet an id (open lists: an agent's tools); NULL: refused. */
   mimic_status (*add_name)(const mimic_codec *c, const char *name, int *id);
-  /* Puts state i (and the learner's guess) into a program's request. */
+  /* Puts what every state of q shares (an environment's id and action
+   * space, a label list) into a program's request; NULL: nothing. */
+  mimic_status (*request_shared)(const mimic_codec *c, const mimic_questions *q, json_t *req);
+  /* Puts state i's own fields (and the learner's guess) into a request: the
+   * request itself for one state, an element of its "batch" for several. */
   mimic_status (*request)(const mimic_codec *c, const mimic_questions *q, size_t i, json_t *req);
   /* Shows state i to a person. */
   mimic_status (*show)(const mimic_codec *c, const mimic_questions *q, size_t i, FILE *out);
@@ -123,7 +127,10 @@ struct mimic_expert {
   bool person;              /* a person: answers are committed one by one, no progress bar */
   bool repeatable;          /* answers cost nothing and repeat exactly (built-in, a policy):
                                a loop may commit a round's answers together */
-  size_t max_batch;         /* the most questions one label call takes */
+  bool live;                /* answers from the live environment (built-in) or shows it (a
+                               person): its questions cannot wait for the state to pass */
+  size_t max_batch;         /* the most questions one label call takes (a program's is
+                               what it announced in its first reply) */
   long answers;             /* questions answered so far */
   void *impl;
 };

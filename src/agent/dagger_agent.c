@@ -50,17 +50,20 @@ static const mimic_agent_state *state_of(const mimic_questions *q, size_t i) {
   return &((const mimic_agent_example *)q->items[i])->state;
 }
 
+static mimic_status ac_request_shared(const mimic_codec *c, const mimic_questions *q, json_t *req) {
+  (void)q;
+  json_t *acts = json_array();
+  if (!acts) return mimic_fail_nomem("a request");
+  for (int k = 0; k < ac_n_names(c); k++) json_array_append_new(acts, json_string(ac_name(c, k)));
+  json_object_set_new(req, "actions", acts);
+  return MIMIC_OK;
+}
+
 static mimic_status ac_request(const mimic_codec *c, const mimic_questions *q, size_t i,
                                json_t *req) {
-  json_t *state = mimic_agent_state_to_json(state_of(q, i)), *acts = json_array();
-  if (!state || !acts) {
-    json_decref(state);
-    json_decref(acts);
-    return mimic_fail_nomem("a request");
-  }
-  for (int k = 0; k < ac_n_names(c); k++) json_array_append_new(acts, json_string(ac_name(c, k)));
+  json_t *state = mimic_agent_state_to_json(state_of(q, i));
+  if (!state) return mimic_fail_nomem("a request");
   json_object_set_new(req, "state", state);
-  json_object_set_new(req, "actions", acts);
   float g = q->guess ? q->guess[i] : NAN;
   if (!isnan(g) && g >= 0 && g < (float)ac_n_names(c))
     json_object_set_new(req, "guess",
@@ -102,6 +105,7 @@ static void agent_codec(mimic_agent_vocab *vocab, mimic_codec *c) {
   c->n_names = ac_n_names;
   c->name = ac_name;
   c->add_name = ac_add_name;
+  c->request_shared = ac_request_shared;
   c->request = ac_request;
   c->show = ac_show;
   c->state_text = ac_state_text;

@@ -231,6 +231,7 @@ struct mimic_dagger {
   bool *hist_skip;
   size_t n_hist, cap_hist;
   pending pend;
+  size_t batch_skips; /* a program's skips wait for their batch's commit */
   size_t round_count, round_number;
   bool again; /* the question asked next was undone */
   mimic_progress bar;
@@ -719,13 +720,15 @@ static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_
   return MIMIC_OK;
 }
 
-/* Stores an answer durably: now (a person, a program) or with its round. */
+/* Stores an answer durably: a person's now; a program's with the rest of
+ * its batch (commit_batch, before the next batch is asked); a repeatable
+ * expert's with its round. */
 static mimic_status log_answer(mimic_dagger *d, mimic_label_record *r) {
   if (!d->cfg->store) {
     mimic_label_record_free(r);
     return MIMIC_OK;
   }
-  if (d->cfg->expert->repeatable) {
+  if (!d->cfg->expert->person) {
     mimic_status st =
         mimic_grow(&d->pend.r, &d->pend.cap, d->pend.n + 1, sizeof *d->pend.r, 256, "answers");
     if (st) {
@@ -739,6 +742,29 @@ static mimic_status log_answer(mimic_dagger *d, mimic_label_record *r) {
   mimic_status st = state ? mimic_labelstore_add(d->cfg->store, r, state, NULL) : MIMIC_ERR_NOMEM;
   free(state);
   mimic_label_record_free(r);
+  return st;
+}
+
+/* Commits a program's answers, with the session's state, in one transaction
+ * once they fill a batch (or now, with all): answers to one-state messages
+ * asked in a rollout wait for the ones after them, so a kill loses at most
+ * one batch and a batch costs one fsync. A repeatable expert's wait for the
+ * round's end; a person's were committed one by one. */
+static mimic_status commit_batch(mimic_dagger *d, bool all) {
+  const mimic_dagger_config *cfg = d->cfg;
+  const mimic_expert *e = cfg->expert;
+  size_t group = e->max_batch ? e->max_batch : 1;
+  if (!cfg->store || e->repeatable || e->person || d->pend.n + d->batch_skips == 0 ||
+      (!all && d->pend.n + d->batch_skips < group))
+    return MIMIC_OK;
+  d->batch_skips = 0;
+  char *state = state_text(d, d->round, NULL);
+  mimic_status st = !state      ? MIMIC_ERR_NOMEM
+                    : d->pend.n ? mimic_labelstore_add_many(cfg->store, d->pend.r, d->pend.n, state)
+                                : mimic_labelstore_session_set_state(cfg->store, d->session, state);
+  free(state);
+  for (size_t i = 0; i < d->pend.n; i++) mimic_label_record_free(&d->pend.r[i]);
+  d->pend.n = 0;
   return st;
 }
 
@@ -783,6 +809,10 @@ static mimic_status record_skip(mimic_dagger *d, size_t i) {
   d->c.status[i] = 2;
   d->skipped++;
   MIMIC_TRY(hist_push(d, d->c.key[i], true));
+  if (d->cfg->expert->repeatable || !d->cfg->expert->person) { /* with its batch or round */
+    d->batch_skips++;
+    return MIMIC_OK;
+  }
   return commit_state(d);
 }
 
@@ -991,9 +1021,11 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
       todo[n_todo++] = j;
     }
   }
-  size_t step = e->repeatable ? n_todo : 1;
-  for (size_t lo = 0; lo < n_todo && !st && *undone == SIZE_MAX; lo += step) {
-    size_t m = n_todo - lo < step ? n_todo - lo : step;
+  /* a person one question at a time, a program in the batches it takes
+   * (each committed before the next is asked), a repeatable expert at once */
+  for (size_t lo = 0, m; lo < n_todo && !st && *undone == SIZE_MAX; lo += m) {
+    size_t step = e->person ? 1 : e->repeatable ? n_todo : e->max_batch ? e->max_batch : 1;
+    m = n_todo - lo < step ? n_todo - lo : step;
     size_t *cid = sc->cid;
     for (size_t t = 0; t < m; t++) {
       cid[t] = idx[todo[lo + t]];
@@ -1040,6 +1072,7 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
       free(ans[t].detail);
       ans[t].detail = NULL;
     }
+    if (!st) st = commit_batch(d, false);
   }
   if (!st && actions) memcpy(actions, act, n * (size_t)w * sizeof *act);
   return st;
@@ -1140,15 +1173,15 @@ static mimic_status query(mimic_dagger *d, int round) {
   size_t *redo = mimic_malloc((2 * k + 2) * sizeof *redo, "questions");
   if (!st && (!cand || !redo)) st = MIMIC_ERR_NOMEM;
   for (size_t b = 0; !st && b < k; b++) cand[b] = open[chosen[b]];
-  if (!st && cfg->expert->repeatable) { /* one batch, guesses by their rows in open */
+  if (!st && !cfg->expert->person) { /* in batches, guesses by their rows in open */
     size_t undone;
     st = ask(d, cand, k, false, NULL, act, conf, proba, K, chosen, NULL, &undone);
   }
-  /* one at a time, in the rule's order; an undone question is asked again
-   * before the one that undid it */
+  /* a person one at a time, in the rule's order; an undone question is
+   * asked again before the one that undid it */
   size_t n_redo = 0;
   bool again = false;
-  for (size_t j = 0; !st && !cfg->expert->repeatable && (j < k || n_redo);) {
+  for (size_t j = 0; !st && cfg->expert->person && (j < k || n_redo);) {
     size_t pick = n_redo ? redo[--n_redo] : chosen[j++]; /* a position in open */
     size_t i = open[pick], undone;
     if (d->c.status[i]) continue; /* replayed as skipped */
@@ -1451,6 +1484,12 @@ mimic_status mimic_dagger_run(mimic_dagger *d, mimic_dagger_round *rows, int cap
     row.seconds = mimic_now() - t0;
     if (!st) st = report(d, &row, rows, cap, &got);
     ks_free(&d->replay); /* a replayed round is done */
+  }
+  if (st && d->pend.n) { /* what a program answered before the failure is kept */
+    char *msg = mimic_strdup(mimic_errmsg());
+    if (commit_batch(d, true)) MIMIC_WARN("cannot store the last answers: %s", mimic_errmsg());
+    mimic_fail(st, "%s", msg ? msg : "DAgger failed");
+    free(msg);
   }
   if (!st && cfg->store && cfg->finish && d->first < cfg->rounds)
     st = mimic_labelstore_session_close(cfg->store, d->session, "finished");

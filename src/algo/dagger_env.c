@@ -6,7 +6,9 @@
  * proposes an action with a confidence; with probability beta the expert
  * acts instead (and so labels that state). Which other states the expert
  * labels depends on the query rule:
- *   all        every visited state, at the moment it is visited;
+ *   all        every visited state: a live expert (built-in, a person) at the
+ *              moment it is visited, a program after the round's rollouts
+ *              in batches (at the moment only where its action is taken);
  *   uncertain  states where the learner's confidence is below a threshold,
  *              at the moment (with defer, the expert's action is also taken);
  *   top-k      after the round, the k states the learner was least sure of
@@ -103,7 +105,11 @@ static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
   /* every round from fresh resets seeded by the round: rounds replay exactly */
   MIMIC_TRY(mimic_rollout_reset(ro, cfg->seed + 100003u * (uint64_t)round));
   mimic_rng_seed(&s->roll_rng, cfg->seed * 7919u + (uint64_t)round);
-  bool online_all = cfg->query.kind == MIMIC_QUERY_ALL;
+  /* 'all' asks a live expert (built-in, a person) at the moment; a program
+   * is asked after the rollouts, in batches, except where its action is
+   * taken: the states and answers are the same, the messages far fewer */
+  bool online_all =
+      cfg->query.kind == MIMIC_QUERY_ALL && (s->expert->live || s->expert->repeatable);
   bool online_uncertain = cfg->query.kind == MIMIC_QUERY_UNCERTAIN;
   mimic_policy *actor = mimic_dagger_learner_ready(d) ? s->learner : s->random;
   mimic_progress bar;

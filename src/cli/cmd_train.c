@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "mimic/bc.h"
 #include "mimic/dagger.h"
+#include "mimic/evaluate.h"
 #include "mimic/plot.h"
 #include "mimic/policy.h"
 
@@ -152,8 +153,8 @@ static int train_bc(int argc, char **argv) {
 }
 
 static void print_round(const mimic_dagger_round *r, void *user) {
-  bool json = *(bool *)user;
-  if (json) return;
+  bool silent = *(bool *)user; /* --json prints the rounds at the end; --quiet not at all */
+  if (silent) return;
   if (r->round == 0 || r->seconds < 0)
     printf("%5s %6s %9s %9s %9s %9s %9s %8s\n", "round", "beta", "visited", "labeled", "queries",
            "data", "return", "score");
@@ -251,8 +252,9 @@ static int train_dagger(int argc, char **argv) {
   char *work_default = NULL;
   if (!work) work = work_default = mimic_asprintf("%s.dagger", out);
   cfg.work_dir = work;
+  bool silent = json || quiet;
   cfg.on_round = print_round;
-  cfg.user = &json;
+  cfg.user = &silent;
   mimic_dagger_round rows[1024];
   int n_rows = 0;
   mimic_model best;
@@ -272,12 +274,15 @@ static int train_dagger(int argc, char **argv) {
     mimic_model_free(&best);
   }
   if (st == MIMIC_OK && plot && n_rows > 0) {
-    double expert_return = NAN;
-    char *state = mimic_path_join(work, "state.json");
-    json_t *j = state ? json_load_file(state, 0, NULL) : NULL;
-    if (j) expert_return = json_number_value(json_object_get(j, "expert_return"));
-    json_decref(j);
-    free(state);
+    /* the expert's line: the built-in expert on the learner's evaluation
+     * episodes (none for an environment without one) */
+    double expert_return = NAN, random_return;
+    mimic_eval_config ec = mimic_eval_defaults();
+    ec.episodes = cfg.eval_episodes > 0 ? cfg.eval_episodes : 10;
+    ec.seed = cfg.eval_seed;
+    ec.progress = false;
+    if (mimic_eval_references(cfg.env_id, cfg.env_opts, &ec, &expert_return, &random_return))
+      expert_return = NAN;
     st = plot_rounds(plot, cfg.env_id, rows, n_rows, expert_return);
   }
   if (st == MIMIC_ERR_INTERRUPTED) { /* a person quit: every answer is saved */

@@ -33,17 +33,24 @@ static const char *env_name(const mimic_codec *c, int k) {
   return e->names[k];
 }
 
+static mimic_status env_request_shared(const mimic_codec *c, const mimic_questions *q,
+                                       json_t *req) {
+  (void)q;
+  const env_codec *e = c->ctx;
+  json_object_set_new(req, "env", json_string(e->id));
+  json_object_set(req, "action_space", e->space);
+  return MIMIC_OK;
+}
+
 static mimic_status env_request(const mimic_codec *c, const mimic_questions *q, size_t i,
                                 json_t *req) {
-  const env_codec *e = c->ctx;
+  (void)c;
   if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "environment questions carry observations");
   json_t *obs = json_array();
   if (!obs) return mimic_fail_nomem("a request");
   const float *o = q->obs + i * (size_t)q->obs_dim;
   for (int j = 0; j < q->obs_dim; j++) json_array_append_new(obs, json_real(o[j]));
-  json_object_set_new(req, "env", json_string(e->id));
   json_object_set_new(req, "observation", obs);
-  json_object_set(req, "action_space", e->space);
   return MIMIC_OK;
 }
 
@@ -94,6 +101,7 @@ mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out) {
   c->ctx = e;
   c->n_names = env_n_names;
   c->name = env_name;
+  c->request_shared = env_request_shared;
   c->request = env_request;
   c->show = env_show;
   c->state_text = env_state_text;

@@ -157,6 +157,9 @@ static mimic_status check_answer(const mimic_expert *e, const mimic_questions *q
     if (q->must_act)
       return mimic_fail(MIMIC_ERR_INVALID, "%s gave no action for a state that needs one now",
                         e->name);
+    if (a->kind == MIMIC_ANSWER_UNDO && !e->person) /* a program's batch is committed whole */
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s asked to undo; only a person can take an answer back", e->name);
     if (a->kind == MIMIC_ANSWER_UNDO && i > 0) /* an undo with nothing to take back asks again */
       return mimic_fail(MIMIC_ERR_INVALID, "%s asked to undo inside a batch", e->name);
     return MIMIC_OK;
@@ -167,7 +170,7 @@ static mimic_status check_answer(const mimic_expert *e, const mimic_questions *q
 }
 
 /* Questions [lo, lo + n) of q as a batch of their own. */
-static mimic_questions slice(const mimic_questions *q, size_t lo, size_t n, int width) {
+mimic_questions mimic_questions_slice(const mimic_questions *q, size_t lo, size_t n, int width) {
   mimic_questions s = *q;
   s.n = n;
   if (q->obs) s.obs = q->obs + lo * (size_t)q->obs_dim;
@@ -187,10 +190,10 @@ mimic_status mimic_expert_label(mimic_expert *e, const mimic_questions *q, mimic
   if (!q->obs && !q->items && !q->envs)
     return mimic_fail(MIMIC_ERR_INVALID, "questions need states");
   int width = mimic_space_width(&e->codec->space);
-  size_t step = e->max_batch ? e->max_batch : 1;
-  for (size_t lo = 0; lo < q->n; lo += step) {
-    size_t n = q->n - lo < step ? q->n - lo : step;
-    mimic_questions s = slice(q, lo, n, width);
+  for (size_t lo = 0, n; lo < q->n; lo += n) {
+    size_t step = e->max_batch ? e->max_batch : 1; /* a program's grows once it has said so */
+    n = q->n - lo < step ? q->n - lo : step;
+    mimic_questions s = mimic_questions_slice(q, lo, n, width);
     for (size_t i = 0; i < n; i++) {
       answers[lo + i].kind = MIMIC_ANSWER_ACTION;
       answers[lo + i].detail = NULL;

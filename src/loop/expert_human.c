@@ -483,6 +483,7 @@ mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
   MIMIC_TRY(mimic_expert_alloc(&human_class, codec, "human", out_expert));
   mimic_expert *e = *out_expert;
   e->person = true;
+  e->live = true;
   human *h = mimic_calloc(1, sizeof *h, "a human expert");
   int names = mimic_codec_n_names(codec);
   char *letters = mimic_calloc((size_t)names + 1, 1, "keys");

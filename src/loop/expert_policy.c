@@ -24,6 +24,7 @@ static const mimic_expert_class builtin_class = {.kind = "builtin", .label = bui
 mimic_status mimic_expert_builtin(const mimic_codec *codec, mimic_expert **out) {
   MIMIC_TRY(mimic_expert_alloc(&builtin_class, codec, "builtin", out));
   (*out)->repeatable = true;
+  (*out)->live = true;
   (*out)->max_batch = 4096;
   return MIMIC_OK;
 }

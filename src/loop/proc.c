@@ -10,6 +10,7 @@
 #include "loop/proc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -113,6 +114,8 @@ void mimic_argv_free(char **argv) {
 
 mimic_status mimic_proc_start(const char *cmdline, double timeout_s, mimic_proc **out) {
   *out = NULL;
+  if (isnan(timeout_s))
+    return mimic_fail(MIMIC_ERR_INVALID, "the timeout for '%s' is not a number", cmdline);
   char **argv;
   MIMIC_TRY(mimic_argv_split(cmdline, &argv));
   int in_pipe[2], out_pipe[2];
@@ -241,7 +244,9 @@ static mimic_status read_line(mimic_proc *p, double deadline, long id, char **li
         return mimic_fail(MIMIC_ERR_TIMEOUT,
                           "expert program '%s' did not answer request %ld within %g s", p->name, id,
                           p->timeout_s);
-      wait_ms = (int)(left * 1000) + 1;
+      /* a timeout of days would overflow an int of milliseconds: wait in
+       * slices of at most a day, the deadline check above ends it */
+      wait_ms = left < 86400.0 ? (int)(left * 1000) + 1 : 86400 * 1000;
     }
     struct pollfd pfd = {.fd = p->from_child, .events = POLLIN};
     int r = poll(&pfd, 1, wait_ms);

@@ -29,6 +29,9 @@ mimic_status mimic_codec_action_from_json(const mimic_codec *c, const json_t *v,
 /* Same from the label log's text. */
 mimic_status mimic_codec_parse_action(const mimic_codec *c, const char *text, float *action);
 
+/* Questions lo..lo+n of q (width: the action space's), sharing q's arrays. */
+mimic_questions mimic_questions_slice(const mimic_questions *q, size_t lo, size_t n, int width);
+
 /* ---- transports --------------------------------------------------------- */
 
 /* The environment's built-in expert (questions must carry envs). */

@@ -48,17 +48,21 @@ static json_t *guesses_json(const mimic_codec *c, const mimic_questions *q, size
   return g;
 }
 
+static mimic_status tc_request_shared(const mimic_codec *c, const mimic_questions *q, json_t *req) {
+  json_object_set(req, "labels", ((const text_codec *)c->ctx)->names);
+  if (q->round) json_object_set_new(req, "round", json_integer(q->round));
+  return MIMIC_OK;
+}
+
 static mimic_status tc_request(const mimic_codec *c, const mimic_questions *q, size_t i,
                                json_t *req) {
   const mimic_text_doc *d = q->items[i];
   if (q->keys) json_object_set_new(req, "item", json_string(q->keys[i]));
   if (q->ids && q->ids[i]) json_object_set_new(req, "item_id", json_string(q->ids[i]));
   json_object_set_new(req, "text", json_string(d->text));
-  json_object_set(req, "labels", ((const text_codec *)c->ctx)->names);
   json_t *g = guesses_json(c, q, i);
   if (!g) return mimic_fail_nomem("a request");
   json_object_set_new(req, "guesses", g);
-  if (q->round) json_object_set_new(req, "round", json_integer(q->round));
   return MIMIC_OK;
 }
 
@@ -102,6 +106,7 @@ mimic_status mimic_text_codec(mimic_codec **out) {
   c->ctx = t;
   c->n_names = tc_n_names;
   c->name = tc_name;
+  c->request_shared = tc_request_shared;
   c->request = tc_request;
   c->show = tc_show;
   c->state_text = tc_state_text;
