@@ -1,0 +1,49 @@
+/* mimic_py.h: what the files of the Python extension (mimic._mimic) share.
+ *
+ * The extension is a thin layer over libmimic's public API: each Python
+ * type wraps one mimic handle, and every array Python sees is a view of a
+ * buffer mimic owns, handed out through the buffer protocol (Buffer below)
+ * so NumPy wraps it without a copy. A failing mimic call becomes a Python
+ * exception carrying mimic's message (mimicpy_raise). */
+#ifndef MIMIC_PY_H
+#define MIMIC_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "mimic/core.h"
+#include "mimic/env.h"
+
+/* mimic.Error (RuntimeError) and mimic.InvalidError (also a ValueError). */
+extern PyObject *mimicpy_error, *mimicpy_invalid;
+
+/* Raises the exception for st with mimic's last message; returns NULL. */
+PyObject *mimicpy_raise(mimic_status st);
+/* Like mimicpy_raise for functions returning int: returns -1. */
+int mimicpy_raise_int(mimic_status st);
+
+/* A view of memory some Python object keeps alive, with the buffer
+ * protocol: format "f" (float32), "d" (float64), "?" (bool) or "B" (uint8). */
+PyObject *mimicpy_buffer(PyObject *owner, void *data, const char *format, Py_ssize_t itemsize,
+                         int ndim, const Py_ssize_t *shape, bool readonly);
+/* The same view as a NumPy array (numpy.asarray of the buffer). */
+PyObject *mimicpy_array(PyObject *owner, void *data, const char *format, Py_ssize_t itemsize,
+                        int ndim, const Py_ssize_t *shape, bool readonly);
+
+/* Zeroed memory owned by *owner (a new capsule that frees it): arrays over
+ * it keep it alive on their own, so an object holding those arrays makes
+ * no reference cycle with them. */
+void *mimicpy_alloc(size_t bytes, PyObject **owner);
+/* Reads obj (a number, a sequence or anything with the buffer protocol:
+ * float32/64, int8..64, bool) as exactly n floats into out; a TypeError or
+ * ValueError naming `what` otherwise. */
+int mimicpy_floats(PyObject *obj, float *out, Py_ssize_t n, const char *what);
+/* A space as the keyword arguments of a Python space: ("discrete", n) or
+ * ("box", shape tuple, low list, high list). */
+PyObject *mimicpy_space_tuple(const mimic_space *s);
+/* Builds a mimic options string "k=v,k=v" from a dict (NULL or None: "");
+ * returns a new bytes object or NULL with an exception set. */
+PyObject *mimicpy_options(PyObject *dict);
+
+int mimicpy_env_init(PyObject *module);
+#endif
