@@ -5,11 +5,19 @@
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
 
+    demos = mimic.collect("CartPole-v1", "builtin", episodes=10)
+    policy = mimic.bc(demos)
+    print(mimic.evaluate(policy, "CartPole-v1")["return_mean"])
+
 See docs/python.md.
 """
 from ._mimic import Error, InvalidError
-from .envs import Env, VecEnv, env_ids, make, make_vec
 from . import spaces
+from .envs import Env, VecEnv, env_ids, make, make_vec
+from .learn import Dataset, Policy, bc, collect, evaluate, load_dataset, load_policy
 
-__all__ = ["Env", "Error", "InvalidError", "VecEnv", "env_ids", "make", "make_vec", "spaces"]
+__all__ = [
+    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "bc", "collect", "env_ids",
+    "evaluate", "load_dataset", "load_policy", "make", "make_vec", "spaces",
+]
 __version__ = "0.1.0"

@@ -46,7 +46,8 @@ class Env(*_bases):
             )
         if "max_episode_steps" in options:  # Gymnasium's word for mimic's max_steps
             options["max_steps"] = options.pop("max_episode_steps")
-        _mimic.Env.__init__(self, id, options_text(options))
+        self._options_text = options_text(options)
+        _mimic.Env.__init__(self, id, self._options_text)
         obs_desc, act_desc = self._spaces()
         self.observation_space = _spaces.from_mimic(obs_desc)
         self.action_space = _spaces.from_mimic(act_desc)
@@ -103,7 +104,8 @@ class VecEnv(_mimic.VecEnv):
     def __init__(self, id, n, **options):
         if "max_episode_steps" in options:
             options["max_steps"] = options.pop("max_episode_steps")
-        _mimic.VecEnv.__init__(self, id, int(n), options_text(options))
+        self._options_text = options_text(options)
+        _mimic.VecEnv.__init__(self, id, int(n), self._options_text)
         obs_desc, act_desc = self._spaces()
         self.single_observation_space = _spaces.from_mimic(obs_desc)
         self.single_action_space = _spaces.from_mimic(act_desc)

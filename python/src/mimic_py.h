@@ -19,6 +19,10 @@ extern PyObject *mimicpy_error, *mimicpy_invalid;
 
 /* Raises the exception for st with mimic's last message; returns NULL. */
 PyObject *mimicpy_raise(mimic_status st);
+/* Inside a callback mimic called: keeps the Python exception being raised
+ * (with the GIL held) so that mimicpy_raise re-raises it when the mimic call
+ * fails because of it. */
+void mimicpy_keep_exception(void);
 /* Like mimicpy_raise for functions returning int: returns -1. */
 int mimicpy_raise_int(mimic_status st);
 
@@ -45,5 +49,19 @@ PyObject *mimicpy_space_tuple(const mimic_space *s);
  * returns a new bytes object or NULL with an exception set. */
 PyObject *mimicpy_options(PyObject *dict);
 
+/* The mimic_env inside a mimic._mimic.Env, or NULL (no exception) for other objects. */
+mimic_env *mimicpy_env_of(PyObject *obj);
+
+struct mimic_policy;
+/* A Python Policy owning p (freed with it); NULL with an exception. */
+PyObject *mimicpy_policy_wrap(struct mimic_policy *p);
+/* The mimic_policy behind obj: a Policy, or a callable mapping a batch of
+ * observations [n, obs_dim] to n actions (wrapped in a new policy that
+ * *owned receives, to free after use); NULL with an exception otherwise. */
+struct mimic_policy *mimicpy_policy_of(PyObject *obj, const mimic_space *action_space, int obs_dim,
+                                       struct mimic_policy **owned);
+
 int mimicpy_env_init(PyObject *module);
+int mimicpy_data_init(PyObject *module);
+int mimicpy_policy_init(PyObject *module);
 #endif

@@ -14,7 +14,25 @@
 
 PyObject *mimicpy_error, *mimicpy_invalid;
 
+/* An exception a Python callback raised inside a mimic call, kept until the
+ * call returns (mimic sees only a failing status). */
+static PyObject *pending_type, *pending_value, *pending_tb;
+
+void mimicpy_keep_exception(void) {
+  if (!PyErr_Occurred()) return;
+  if (pending_type) {
+    PyErr_Clear(); /* the first one is what went wrong */
+    return;
+  }
+  PyErr_Fetch(&pending_type, &pending_value, &pending_tb);
+}
+
 PyObject *mimicpy_raise(mimic_status st) {
+  if (pending_type) {
+    PyErr_Restore(pending_type, pending_value, pending_tb);
+    pending_type = pending_value = pending_tb = NULL;
+    return NULL;
+  }
   const char *msg = mimic_errmsg();
   if (!msg || !*msg) msg = mimic_status_str(st);
   PyObject *type = mimicpy_error;
@@ -368,7 +386,7 @@ PyMODINIT_FUNC PyInit__mimic(void) {
       PyModule_AddObjectRef(m, "InvalidError", mimicpy_invalid) < 0 ||
       PyModule_AddObjectRef(m, "Buffer", (PyObject *)&BufferType) < 0)
     goto fail;
-  if (mimicpy_env_init(m) < 0) goto fail;
+  if (mimicpy_env_init(m) < 0 || mimicpy_data_init(m) < 0 || mimicpy_policy_init(m) < 0) goto fail;
   return m;
 fail:
   Py_DECREF(m);

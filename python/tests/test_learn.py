@@ -1,0 +1,184 @@
+"""collect, load_dataset, bc, evaluate, Policy and to_torch against the
+command line: the same data and seed give the same numbers, bit for bit."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import mimic
+
+
+def run(cli, *args):
+    out = subprocess.run([cli, *args], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+@pytest.fixture
+def cartpole_demos(cli, tmp_path):
+    path = tmp_path / "demos"
+    run(cli, "collect", "--env", "CartPole-v1", "--expert", "builtin", "--episodes", "4",
+        "--seed", "3", "-o", str(path), "--quiet")
+    return path
+
+
+def assert_same_network(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb)
+    for k in sa:
+        assert sa[k].dtype == np.float32
+        np.testing.assert_array_equal(sa[k], sb[k])
+    na, nb = a.info["obs_norm"], b.info["obs_norm"]
+    np.testing.assert_array_equal(na["mean"], nb["mean"])
+    np.testing.assert_array_equal(na["var"], nb["var"])
+
+
+def test_collect_equals_the_command_line(cartpole_demos, tmp_path):
+    cli_data = mimic.load_dataset(cartpole_demos)
+    py = mimic.collect("CartPole-v1", "builtin", episodes=4, seed=3, path=tmp_path / "py")
+    again = mimic.load_dataset(tmp_path / "py")
+    for d in (py, again):
+        assert d.n_episodes == 4 and len(d) == len(cli_data)
+        np.testing.assert_array_equal(d.observations, cli_data.observations)
+        np.testing.assert_array_equal(d.actions, cli_data.actions)
+        np.testing.assert_array_equal(d.rewards, cli_data.rewards)
+        np.testing.assert_array_equal(d.terminations, cli_data.terminations)
+        np.testing.assert_array_equal(d.truncations, cli_data.truncations)
+    assert py.env_id == "CartPole-v1"
+
+
+def test_dataset_arrays_are_views(cartpole_demos):
+    d = mimic.load_dataset(cartpole_demos)
+    a, b = d.observations, d.observations
+    assert np.shares_memory(a, b)  # both views of mimic's buffer
+    assert not a.flags.writeable
+    assert d.observations.shape == (len(d) + d.n_episodes, 4)
+    ep = d.episode(1)
+    assert len(ep["observations"]) == len(ep["actions"]) + 1
+    s = int(d.episode_starts[1])
+    np.testing.assert_array_equal(ep["observations"][0], d.observations[s + 1])
+    np.testing.assert_array_equal(d.obs[s], ep["observations"][0])
+    assert sum(len(e["actions"]) for e in d) == len(d)
+    with pytest.raises(IndexError):
+        d.episode(4)
+
+
+@pytest.mark.parametrize(
+    "flags,config",
+    [
+        ([], {}),
+        (["--epochs", "3", "--batch-size", "64", "--lr", "3e-3", "--hidden", "16,8",
+          "--activation", "relu", "--ent-weight", "0.01", "--l2-weight", "1e-4"],
+         dict(epochs=3, batch_size=64, lr=3e-3, hidden=[16, 8], activation="relu",
+              ent_weight=0.01, l2_weight=1e-4)),
+    ],
+)
+def test_bc_equals_train_bc_bit_for_bit(cli, cartpole_demos, tmp_path, flags, config):
+    out = tmp_path / "cli.mimic"
+    run(cli, "train", "bc", "--data", str(cartpole_demos), "-o", str(out), "--seed", "11",
+        "--quiet", *flags)
+    from_cli = mimic.load_policy(out)
+    py = mimic.bc(mimic.load_dataset(cartpole_demos), seed=11, **config)
+    assert_same_network(py, from_cli)
+    py_path = mimic.bc(str(cartpole_demos), seed=11, **config)  # a path works too
+    assert_same_network(py_path, from_cli)
+    other_seed = mimic.bc(mimic.load_dataset(cartpole_demos), seed=12, **config)
+    assert not np.array_equal(other_seed.state_dict()["0.weight"], py.state_dict()["0.weight"])
+
+
+def test_bc_continuous_equals_train_bc(cli, tmp_path):
+    data = tmp_path / "pend"
+    run(cli, "collect", "--env", "Pendulum-v1", "--expert", "builtin", "--episodes", "2",
+        "--seed", "0", "-o", str(data), "--quiet")
+    out = tmp_path / "p.mimic"
+    run(cli, "train", "bc", "--data", str(data), "-o", str(out), "--seed", "2", "--batches",
+        "300", "--quiet")
+    py = mimic.bc(mimic.load_dataset(data), seed=2, batches=300)
+    assert_same_network(py, mimic.load_policy(out))
+    np.testing.assert_array_equal(py.info["log_std"], mimic.load_policy(out).info["log_std"])
+
+
+def test_evaluate_equals_mimic_eval(cli, cartpole_demos, tmp_path):
+    out = tmp_path / "cli.mimic"
+    run(cli, "train", "bc", "--data", str(cartpole_demos), "-o", str(out), "--epochs", "5",
+        "--quiet")
+    want = json.loads(run(cli, "eval", "--policy", str(out), "--env", "CartPole-v1",
+                          "--episodes", "12", "--seed", "4", "--json", "--quiet"))
+    got = mimic.evaluate(mimic.load_policy(out), mimic.make("CartPole-v1"), episodes=12, seed=4)
+    for key in ("episodes", "return_mean", "return_std", "length_mean", "success_rate",
+                "normalized_score", "expert_return", "random_return"):
+        assert got[key] == pytest.approx(want[key], rel=1e-9), key  # the CLI prints 10 digits
+    expert = mimic.evaluate("builtin", "CartPole-v1", episodes=5, normalize=False)
+    assert expert["return_mean"] == 500.0 and expert["normalized_score"] is None
+
+
+def test_policy_act_save_load(tmp_path, cartpole_demos):
+    p = mimic.bc(mimic.load_dataset(cartpole_demos), epochs=2)
+    obs = mimic.load_dataset(cartpole_demos).obs
+    a, conf = p.predict(obs)
+    assert a.dtype == np.int64 and a.shape == (len(obs),)
+    assert np.all((conf > 0.5) & (conf <= 1.0))  # argmax of two actions
+    np.testing.assert_array_equal(p.act(obs.astype(np.float64)), a)  # any float dtype
+    single, c = p.predict(obs[7])
+    assert single == a[7] and c == conf[7]
+    path = tmp_path / "saved.mimic"
+    p.save(str(path))
+    np.testing.assert_array_equal(mimic.load_policy(path).act(obs), a)
+    with pytest.raises(ValueError):
+        p.act(np.zeros((3, 5), dtype=np.float32))
+    with pytest.raises(mimic.Error):
+        mimic.load_policy(tmp_path / "missing.mimic")
+
+
+def test_to_torch_reproduces_actions(cartpole_demos):
+    torch = pytest.importorskip("torch")
+    p = mimic.bc(mimic.load_dataset(cartpole_demos), epochs=3)
+    net = p.to_torch()
+    assert list(net.net.state_dict()) == list(p.state_dict())
+    rng = np.random.default_rng(0)
+    obs = np.concatenate([mimic.load_dataset(cartpole_demos).obs,
+                          rng.normal(0, 1, size=(5000, 4)).astype(np.float32)])
+    np.testing.assert_array_equal(net.act(obs).numpy(), p.act(obs))
+    # the same Sequential a user would write, loaded from state_dict
+    seq = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.Tanh(), torch.nn.Linear(32, 32),
+                              torch.nn.Tanh(), torch.nn.Linear(32, 2))
+    seq.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in p.state_dict().items()})
+
+
+def test_python_callables_as_policies():
+    def lean(obs):  # a batch in, a batch out
+        assert obs.ndim == 2 and obs.dtype == np.float32 and not obs.flags.writeable
+        return (obs[:, 2] + obs[:, 3] > 0).astype(np.int64)
+
+    r = mimic.evaluate(lean, "CartPole-v1", episodes=5, normalize=False)
+    assert r["return_mean"] > 100
+    demos = mimic.collect("CartPole-v1", lean, episodes=2, seed=0)
+    assert demos.n_episodes == 2
+
+    class SB3Like:
+        def predict(self, obs, deterministic=True):
+            return lean(obs), None
+
+    sb3 = mimic.evaluate(SB3Like(), "CartPole-v1", episodes=5, normalize=False)
+    assert sb3["returns"] == r["returns"]
+
+    def broken(obs):
+        raise ZeroDivisionError("expert is broken")
+
+    with pytest.raises(ZeroDivisionError, match="expert is broken"):
+        mimic.evaluate(broken, "CartPole-v1", episodes=2)
+    with pytest.raises(ValueError, match="actions"):
+        mimic.evaluate(lambda obs: np.zeros(len(obs) + 1), "CartPole-v1", episodes=2)
+    with pytest.raises(mimic.Error):  # an action outside Discrete(2)
+        mimic.evaluate(lambda obs: np.full(len(obs), 5), "CartPole-v1", episodes=2)
+
+
+def test_bad_config_and_files(tmp_path):
+    demos = mimic.collect("CartPole-v1", episodes=1)
+    with pytest.raises(mimic.InvalidError, match="activation"):
+        mimic.bc(demos, activation="sigmoid")
+    with pytest.raises(TypeError):
+        mimic.bc(demos, no_such_option=1)
+    with pytest.raises(mimic.Error, match="nowhere"):
+        mimic.load_dataset(tmp_path / "nowhere")
