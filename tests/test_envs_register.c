@@ -255,6 +255,22 @@ static void test_clock(void **state) {
   mimic_env_free(env);
 }
 
+/* A class wrapping another environment learns how each reset was seeded. */
+static void test_reset_seed(void **state) {
+  (void)state;
+  mimic_env *env;
+  assert_int_equal(mimic_env_make("Counter-v0", NULL, &env), MIMIC_OK);
+  float obs[1];
+  assert_int_equal(mimic_env_reset_seed(env), MIMIC_SEED_NONE);
+  assert_int_equal(mimic_env_reset(env, 42, obs), MIMIC_OK);
+  assert_int_equal(mimic_env_reset_seed(env), 42);
+  assert_int_equal(mimic_env_reset(env, MIMIC_SEED_NONE, obs), MIMIC_OK);
+  assert_int_equal(mimic_env_reset_seed(env), MIMIC_SEED_NONE);
+  assert_int_equal(mimic_env_reset_with(env, 7, NULL, obs), MIMIC_OK);
+  assert_int_equal(mimic_env_reset_seed(env), 7);
+  mimic_env_free(env);
+}
+
 enum { N_THREADS = 4, PER_THREAD = 50 };
 static mimic_env_class many[N_THREADS][PER_THREAD];
 static char many_ids[N_THREADS][PER_THREAD][32];
@@ -307,6 +323,7 @@ int main(void) {
       cmocka_unit_test(test_registered_class_is_made_by_id),
       cmocka_unit_test(test_bad_spec_refused_at_make),
       cmocka_unit_test(test_clock),
+      cmocka_unit_test(test_reset_seed),
       cmocka_unit_test(test_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

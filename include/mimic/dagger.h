@@ -256,6 +256,8 @@ struct mimic_bc_config;
 typedef struct mimic_dagger_env_config {
   const char *env_id, *env_opts;
   const char *expert;       /* builtin, cmd:PROGRAM, human, or a policy file */
+  mimic_expert *expert_obj; /* an expert the caller made (borrowed; its codec from
+                               mimic_codec_env), asked instead of opening `expert` */
   double expert_timeout;    /* seconds per answer of a program */
   int human_fd;             /* human: answers come from this descriptor (0: the terminal) */
   FILE *human_out;          /* human: questions go here (NULL: stderr) */

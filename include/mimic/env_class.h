@@ -97,6 +97,10 @@ void *mimic_env_impl_of(const mimic_env *env, mimic_env_init_fn *init);
  * state holds MiniGrid's step_count and max_steps): sets the steps taken
  * and the time limit; the next reset restores the limit env was made with. */
 mimic_status mimic_env_set_clock(mimic_env *env, int elapsed, int max_steps);
+/* For a class that wraps an environment with its own generator (a Python
+ * object): the seed of the reset in progress or last done, MIMIC_SEED_NONE
+ * when it continues the generator, so the wrapped one is reset the same way. */
+int64_t mimic_env_reset_seed(const mimic_env *env);
 /* For a family's API that steps its environments itself (mimic_grid_step):
  * counts one step; returns whether it reached the time limit (truncated). */
 bool mimic_env_count_step(mimic_env *env);

@@ -14,10 +14,12 @@ See docs/python.md.
 from ._mimic import Error, InvalidError
 from . import spaces
 from .envs import Env, VecEnv, env_ids, make, make_vec
-from .learn import Dataset, Policy, bc, collect, evaluate, load_dataset, load_policy
+from .foreign import register as register_env
+from .learn import Dataset, Policy, bc, collect, dagger, evaluate, load_dataset, load_policy
 
 __all__ = [
-    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "bc", "collect", "env_ids",
-    "evaluate", "load_dataset", "load_policy", "make", "make_vec", "spaces",
+    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "bc", "collect", "dagger",
+    "env_ids", "evaluate", "load_dataset", "load_policy", "make", "make_vec", "register_env",
+    "spaces",
 ]
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 from . import _mimic
-from .envs import Env, make
+from .foreign import as_mimic_env
 
 
 class Dataset(_mimic.Dataset):
@@ -131,10 +131,6 @@ class Policy(_mimic.Policy):
 _mimic._set_policy_class(Policy)
 
 
-def _env(env):
-    return make(env) if isinstance(env, str) else env
-
-
 def _expert(expert):
     """A policy spec (str), a Policy, a callable, or an SB3-style object with predict."""
     if isinstance(expert, (str, _mimic.Policy)):
@@ -153,11 +149,11 @@ def load_dataset(path):
 def collect(env, expert="builtin", episodes=10, seed=0, path=None, epsilon=0.0, sample=False,
             overwrite=False, progress=False):
     """Records expert episodes (episode k from reset(seed + k)); writes them to path if given."""
-    env = _env(env)
-    return _mimic.collect(Dataset, env, _expert(expert), int(episodes), seed=int(seed),
-                          epsilon=float(epsilon), sample=bool(sample),
-                          path=None if path is None else str(path), overwrite=bool(overwrite),
-                          progress=bool(progress))
+    with as_mimic_env(env) as e:
+        return _mimic.collect(Dataset, e, _expert(expert), int(episodes), seed=int(seed),
+                              epsilon=float(epsilon), sample=bool(sample),
+                              path=None if path is None else str(path),
+                              overwrite=bool(overwrite), progress=bool(progress))
 
 
 def bc(dataset, **config):
@@ -181,9 +177,27 @@ def bc(dataset, **config):
 def evaluate(policy, env, episodes=100, seed=0, deterministic=True, normalize=True,
              progress=False):
     """Runs episodes (episode k from reset(seed + k)); returns `mimic eval --json`'s fields."""
-    env = _env(env)
-    return _mimic.evaluate(_expert(policy), env, int(episodes), int(seed), bool(deterministic),
-                           bool(normalize), bool(progress))
+    with as_mimic_env(env) as e:
+        return _mimic.evaluate(_expert(policy), e, int(episodes), int(seed), bool(deterministic),
+                               bool(normalize), bool(progress))
+
+
+def dagger(env, expert="builtin", rounds=15, beta="linear", query="all", seed=0, work_dir=None,
+           **config):
+    """DAgger with `mimic train dagger`'s defaults; returns the best learner (its per-round
+    table in policy.rounds). expert: a spec (builtin, cmd:PROGRAM, a policy file), a
+    Policy, a callable (batch of observations -> actions) or an object with SB3's predict.
+    config: n_envs, min_steps, min_episodes, epochs, cap, eval_episodes, eval_sample,
+    defer, expert_timeout, batch_size, lr, hidden, activation, normalize, progress."""
+    if isinstance(expert, _mimic.Policy):
+        expert = expert.act
+    with as_mimic_env(env) as e:
+        policy, rows = _mimic.dagger(e, _expert(expert), rounds=int(rounds), beta=str(beta),
+                                     query=str(query), seed=int(seed),
+                                     work_dir=None if work_dir is None else str(work_dir),
+                                     **config)
+    policy.rounds = rows
+    return policy
 
 
 def load_policy(path):

@@ -61,7 +61,13 @@ PyObject *mimicpy_policy_wrap(struct mimic_policy *p);
 struct mimic_policy *mimicpy_policy_of(PyObject *obj, const mimic_space *action_space, int obs_dim,
                                        struct mimic_policy **owned);
 
+struct mimic_bc_config;
+/* Sets a BC configuration's hidden widths (a sequence; None keeps them) and
+ * activation ("tanh", "relu"); -1 with an exception for bad ones. */
+int mimicpy_bc_layers(PyObject *hidden, const char *activation, struct mimic_bc_config *cfg);
+
 int mimicpy_env_init(PyObject *module);
 int mimicpy_data_init(PyObject *module);
 int mimicpy_policy_init(PyObject *module);
+int mimicpy_foreign_init(PyObject *module);
 #endif

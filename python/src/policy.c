@@ -376,25 +376,30 @@ static PyObject *py_open_policy(PyObject *module, PyObject *args) {
   return mimicpy_policy_wrap(p);
 }
 
-static int parse_hidden(PyObject *obj, mimic_bc_config *cfg) {
-  PyObject *seq = PySequence_Fast(obj, "hidden must be a sequence of widths");
-  if (!seq) return -1;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-  if (n > MIMIC_MLP_MAX_LAYERS - 1) {
-    Py_DECREF(seq);
-    PyErr_Format(mimicpy_invalid, "hidden: at most %d layers", MIMIC_MLP_MAX_LAYERS - 1);
-    return -1;
-  }
-  cfg->n_hidden = (int)n;
-  for (Py_ssize_t i = 0; i < n; i++) {
-    long w = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
-    if (w == -1 && PyErr_Occurred()) {
+int mimicpy_bc_layers(PyObject *hidden, const char *activation, mimic_bc_config *cfg) {
+  if (hidden && hidden != Py_None) {
+    PyObject *seq = PySequence_Fast(hidden, "hidden must be a sequence of widths");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > MIMIC_MLP_MAX_LAYERS - 1) {
       Py_DECREF(seq);
+      PyErr_Format(mimicpy_invalid, "hidden: at most %d layers", MIMIC_MLP_MAX_LAYERS - 1);
       return -1;
     }
-    cfg->hidden[i] = (int)w;
+    cfg->n_hidden = (int)n;
+    for (Py_ssize_t i = 0; i < n; i++)
+      cfg->hidden[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+    Py_DECREF(seq);
+    if (PyErr_Occurred()) return -1;
   }
-  Py_DECREF(seq);
+  if (strcmp(activation, "tanh") == 0) {
+    cfg->activation = MIMIC_ACT_TANH;
+  } else if (strcmp(activation, "relu") == 0) {
+    cfg->activation = MIMIC_ACT_RELU;
+  } else {
+    PyErr_Format(mimicpy_invalid, "activation is tanh or relu, got '%s'", activation);
+    return -1;
+  }
   return 0;
 }
 
@@ -426,13 +431,7 @@ static PyObject *py_bc(PyObject *module, PyObject *args, PyObject *kwds) {
   cfg.normalize_obs = normalize;
   cfg.seed = seed;
   cfg.progress = progress;
-  if (hidden && hidden != Py_None && parse_hidden(hidden, &cfg) < 0) return NULL;
-  if (strcmp(activation, "tanh") == 0)
-    cfg.activation = MIMIC_ACT_TANH;
-  else if (strcmp(activation, "relu") == 0)
-    cfg.activation = MIMIC_ACT_RELU;
-  else
-    return PyErr_Format(mimicpy_invalid, "activation is tanh or relu, got '%s'", activation);
+  if (mimicpy_bc_layers(hidden, activation, &cfg) < 0) return NULL;
   if (strcmp(head, "gaussian") == 0)
     cfg.head = MIMIC_HEAD_GAUSSIAN;
   else if (strcmp(head, "mse") == 0)
@@ -510,7 +509,7 @@ static PyObject *py_evaluate(PyObject *module, PyObject *args, PyObject *kwds) {
   if (cfg.episodes < 1) return PyErr_Format(mimicpy_invalid, "evaluate: episodes must be >= 1");
   cfg.seed = seed;
   cfg.sample = !deterministic;
-  cfg.normalize = normalize;
+  cfg.normalize = normalize && mimic_env_has_expert(env); /* the expert is the score's 1 */
   cfg.progress = progress;
   mimic_policy *owned, *p;
   if (PyUnicode_Check(policy_obj)) {

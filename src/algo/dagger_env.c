@@ -300,7 +300,7 @@ static char *settings(const mimic_dagger_env_config *cfg, const mimic_bc_config 
 
 static void source_free(source *s) {
   mimic_rollout_close(&s->roll);
-  mimic_expert_free(s->expert);
+  if (s->expert != s->cfg->expert_obj) mimic_expert_free(s->expert);
   mimic_codec_free(s->codec);
   mimic_policy_free(s->learner);
   mimic_policy_free(s->random);
@@ -335,7 +335,10 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
                           .in_fd = cfg->human_fd,
                           .out = cfg->human_out ? cfg->human_out : stderr,
                           .interactive = cfg->human_fd == 0};
-  MIMIC_TRY(mimic_expert_open(cfg->expert, s->codec, &eo, &s->expert));
+  if (cfg->expert_obj)
+    s->expert = cfg->expert_obj;
+  else
+    MIMIC_TRY(mimic_expert_open(cfg->expert, s->codec, &eo, &s->expert));
   s->snapshots = strcmp(s->expert->cls->kind, "builtin") == 0 &&
                  cfg->query.kind != MIMIC_QUERY_ALL && cfg->query.kind != MIMIC_QUERY_UNCERTAIN;
   bool online = cfg->query.kind == MIMIC_QUERY_ALL || cfg->query.kind == MIMIC_QUERY_UNCERTAIN;
@@ -371,6 +374,10 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   ec.episodes = cfg->eval_episodes > 0 ? cfg->eval_episodes : 10;
   ec.seed = cfg->eval_seed;
   ec.progress = false;
+  if (!mimic_env_has_expert(env)) { /* no reference to normalise by: the score is NAN */
+    s->expert_return = s->random_return = NAN;
+    return MIMIC_OK;
+  }
   return mimic_eval_references(cfg->env_id, cfg->env_opts, &ec, &s->expert_return,
                                &s->random_return);
 }

@@ -229,6 +229,7 @@ mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out
     return MIMIC_ERR_NOMEM;
   }
   env->cls = cls;
+  env->reset_seed = MIMIC_SEED_NONE;
   snprintf(env->id, sizeof env->id, "%s", id);
   mimic_rng_seed(&env->rng, 0);
   st = init_env(env, &kv);
@@ -260,6 +261,8 @@ bool mimic_env_has_expert(const mimic_env *env) { return env->cls->expert != NUL
 void *mimic_env_impl_of(const mimic_env *env, mimic_env_init_fn *init) {
   return env && env->cls->init == init ? env->impl : NULL;
 }
+
+int64_t mimic_env_reset_seed(const mimic_env *env) { return env->reset_seed; }
 
 bool mimic_env_count_step(mimic_env *env) {
   return ++env->elapsed >= env->max_steps && env->max_steps > 0;
@@ -297,6 +300,7 @@ double mimic_env_success(const mimic_env *env, double episode_return, bool termi
 mimic_status mimic_env_reset_with(mimic_env *env, int64_t seed, const char *options, float *obs) {
   mimic_kv kv;
   if (mimic_kv_parse(options, &kv) != MIMIC_OK) return mimic_errctx("%s: reset options", env->id);
+  env->reset_seed = seed >= 0 ? seed : MIMIC_SEED_NONE;
   if (seed >= 0) {
     mimic_rng_seed(&env->rng, (uint64_t)seed);
     env->seeded = true;
@@ -309,6 +313,7 @@ mimic_status mimic_env_reset_with(mimic_env *env, int64_t seed, const char *opti
 }
 
 mimic_status mimic_env_reset(mimic_env *env, int64_t seed, float *obs) {
+  env->reset_seed = seed >= 0 ? seed : MIMIC_SEED_NONE;
   if (seed >= 0) {
     mimic_rng_seed(&env->rng, (uint64_t)seed);
     env->seeded = true;

@@ -20,6 +20,7 @@ struct mimic_env {
   int made_max_steps; /* the time limit after make (options applied); every reset restores it */
   int max_steps;      /* this episode's time limit (mimic_env_set_clock may change it) */
   int elapsed;
+  int64_t reset_seed; /* the seed of the last reset (MIMIC_SEED_NONE: it continued) */
   char id[MIMIC_ENV_ID_MAX];
 };
 

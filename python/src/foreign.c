@@ -1,0 +1,514 @@
+/* foreign.c: Python objects inside mimic's loops: environments with
+ * Gymnasium's API, experts, and DAgger driving both.
+ *
+ * A Python environment becomes a registered mimic environment class
+ * (mimic/env_class.h): register_env gives it an id, and every environment
+ * mimic makes by that id (a rollout's copies, an evaluation's) calls the
+ * factory for a Python object of its own, then resets and steps it through
+ * callbacks, taking the GIL for each call. Resets pass mimic's seed on
+ * (mimic_env_reset_seed: None when the generator continues), Gymnasium's
+ * truncated becomes mimic's time limit for that step, and an object with
+ * expert_action() serves as the built-in expert. What comes back is
+ * checked: an observation of the wrong size or with a NaN, or a NaN reward,
+ * is an error naming the environment and the step. Registrations are
+ * permanent (mimic keeps class pointers), so retire_env drops the factory
+ * when a run is over; the id then fails to make.
+ *
+ * A Python expert is a mimic_expert (mimic_expert_alloc) whose label calls
+ * the callable with the batch of observations, so the one DAgger driver
+ * asks it like any other expert. */
+#include "mimic_py.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mimic/bc.h"
+#include "mimic/dagger.h"
+#include "mimic/env_class.h"
+#include "mimic/expert.h"
+#include "mimic/nn.h"
+
+/* ---- Python environments ---------------------------------------------------- */
+
+typedef struct pyenv_class {
+  mimic_env_class cls;
+  char id[MIMIC_ENV_ID_MAX];
+  char summary[128];
+  PyObject *factory; /* NULL once retired */
+  mimic_space obs_space, act_space;
+  float *bounds; /* obs low, obs high, act low, act high */
+} pyenv_class;
+
+typedef struct pyenv {
+  const pyenv_class *pc;
+  mimic_env *env;
+  PyObject *obj;
+  long step; /* steps in this episode, for messages */
+} pyenv;
+
+static pyenv_class **registered;
+static int n_registered;
+
+static mimic_status py_failed(const pyenv *e, const char *what) {
+  mimicpy_keep_exception();
+  if (e->step > 0)
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "Python environment %s: %s failed at step %ld", e->pc->id,
+                      what, e->step);
+  return mimic_fail(MIMIC_ERR_EXTERNAL, "Python environment %s: %s failed", e->pc->id, what);
+}
+
+static mimic_status pyenv_init(mimic_env *env, void *impl, const void *user, mimic_kv *options,
+                               mimic_env_spec *spec) {
+  pyenv *e = impl;
+  e->pc = user;
+  e->env = env;
+  spec->obs_space = e->pc->obs_space;
+  spec->action_space = e->pc->act_space;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  if (!e->pc->factory)
+    st = mimic_fail(MIMIC_ERR_INVALID, "Python environment %s is retired (its run is over)",
+                    e->pc->id);
+  else if (!(e->obj = PyObject_CallNoArgs(e->pc->factory)))
+    st = py_failed(e, "making the environment");
+  PyGILState_Release(gil);
+  return st;
+}
+
+static void pyenv_fini(void *impl) {
+  pyenv *e = impl;
+  if (!e->obj) return;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  Py_CLEAR(e->obj);
+  PyGILState_Release(gil);
+}
+
+/* Reads an observation into obs: the right size, finite. */
+static mimic_status read_obs(pyenv *e, PyObject *o, float *obs, const char *what) {
+  int dim = e->pc->obs_space.dim;
+  if (mimicpy_floats(o, obs, dim, "observation") < 0) return py_failed(e, what);
+  for (int j = 0; j < dim; j++) {
+    if (!isnan(obs[j])) continue;
+    if (e->step > 0)
+      return mimic_fail(MIMIC_ERR_RANGE,
+                        "Python environment %s: step %ld gave NaN in observation[%d]", e->pc->id,
+                        e->step, j);
+    return mimic_fail(MIMIC_ERR_RANGE, "Python environment %s: reset gave NaN in observation[%d]",
+                      e->pc->id, j);
+  }
+  return MIMIC_OK;
+}
+
+static mimic_status pyenv_reset(void *impl, mimic_rng *rng, mimic_kv *options, float *obs) {
+  pyenv *e = impl;
+  int64_t seed = mimic_env_reset_seed(e->env);
+  e->step = 0;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  PyObject *kw = seed >= 0 ? Py_BuildValue("{s:L}", "seed", (long long)seed) : PyDict_New();
+  PyObject *noargs = PyTuple_New(0);
+  PyObject *reset = PyObject_GetAttrString(e->obj, "reset");
+  PyObject *r = (kw && noargs && reset) ? PyObject_Call(reset, noargs, kw) : NULL;
+  Py_XDECREF(kw);
+  Py_XDECREF(noargs);
+  Py_XDECREF(reset);
+  if (!r) {
+    st = py_failed(e, "reset");
+  } else if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+    st = mimic_fail(MIMIC_ERR_FORMAT, "Python environment %s: reset returned %s, not (obs, info)",
+                    e->pc->id, Py_TYPE(r)->tp_name);
+  } else {
+    st = read_obs(e, PyTuple_GET_ITEM(r, 0), obs, "reset");
+  }
+  Py_XDECREF(r);
+  PyGILState_Release(gil);
+  return st;
+}
+
+static PyObject *action_object(const pyenv *e, const float *action) {
+  if (e->pc->act_space.kind == MIMIC_SPACE_DISCRETE) return PyLong_FromLong((long)action[0]);
+  PyObject *owner;
+  int dim = e->pc->act_space.dim;
+  float *a = mimicpy_alloc((size_t)dim * sizeof(float), &owner);
+  if (!a) return NULL;
+  memcpy(a, action, (size_t)dim * sizeof(float));
+  Py_ssize_t shape[MIMIC_SPACE_MAX_DIMS];
+  for (int i = 0; i < e->pc->act_space.ndim; i++) shape[i] = e->pc->act_space.shape[i];
+  PyObject *arr = mimicpy_array(owner, a, "f", sizeof(float), e->pc->act_space.ndim, shape, false);
+  Py_DECREF(owner);
+  return arr;
+}
+
+static mimic_status pyenv_step(void *impl, const float *action, float *obs, double *reward,
+                               bool *terminated) {
+  pyenv *e = impl;
+  e->step++;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  PyObject *a = action_object(e, action);
+  PyObject *r = a ? PyObject_CallMethod(e->obj, "step", "(O)", a) : NULL;
+  Py_XDECREF(a);
+  if (!r) {
+    st = py_failed(e, "step");
+  } else if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 5) {
+    st = mimic_fail(MIMIC_ERR_FORMAT,
+                    "Python environment %s: step %ld returned %s, not (obs, reward, terminated, "
+                    "truncated, info)",
+                    e->pc->id, e->step, Py_TYPE(r)->tp_name);
+  } else {
+    st = read_obs(e, PyTuple_GET_ITEM(r, 0), obs, "step");
+    double rew = PyFloat_AsDouble(PyTuple_GET_ITEM(r, 1));
+    int term = PyObject_IsTrue(PyTuple_GET_ITEM(r, 2));
+    int trunc = PyObject_IsTrue(PyTuple_GET_ITEM(r, 3));
+    if (st == MIMIC_OK && ((rew == -1.0 && PyErr_Occurred()) || term < 0 || trunc < 0))
+      st = py_failed(e, "step's reward or flags");
+    else if (st == MIMIC_OK && isnan(rew))
+      st = mimic_fail(MIMIC_ERR_RANGE, "Python environment %s: step %ld gave a NaN reward",
+                      e->pc->id, e->step);
+    if (st == MIMIC_OK) {
+      *reward = rew;
+      *terminated = term;
+      /* its own time limit: mimic's clock ends the episode at this step */
+      int elapsed = mimic_env_elapsed(e->env);
+      if (trunc) st = mimic_env_set_clock(e->env, elapsed, elapsed + 1);
+    }
+  }
+  Py_XDECREF(r);
+  PyGILState_Release(gil);
+  return st;
+}
+
+static mimic_status pyenv_expert(void *impl, float *action) {
+  pyenv *e = impl;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  PyObject *r = PyObject_CallMethod(e->obj, "expert_action", NULL);
+  if (!r || mimicpy_floats(r, action, mimic_space_width(&e->pc->act_space), "expert_action") < 0)
+    st = py_failed(e, "expert_action");
+  Py_XDECREF(r);
+  PyGILState_Release(gil);
+  return st;
+}
+
+/* A space from ("discrete", n) or ("box", shape, low, high); bounds go to b. */
+static int space_from(PyObject *desc, mimic_space *s, float *low, float *high) {
+  const char *kind;
+  PyObject *a = NULL, *b = NULL, *c = NULL;
+  if (!PyArg_ParseTuple(desc, "s|OOO", &kind, &a, &b, &c)) return -1;
+  if (strcmp(kind, "discrete") == 0 && a) {
+    long n = PyLong_AsLong(a);
+    if (n == -1 && PyErr_Occurred()) return -1;
+    *s = mimic_space_discrete((int)n);
+    return 0;
+  }
+  if (strcmp(kind, "box") != 0 || !a || !b || !c) {
+    PyErr_SetString(mimicpy_invalid, "a space is ('discrete', n) or ('box', shape, low, high)");
+    return -1;
+  }
+  PyObject *shape = PySequence_Fast(a, "a Box's shape is a sequence");
+  if (!shape) return -1;
+  Py_ssize_t nd = PySequence_Fast_GET_SIZE(shape);
+  int dim = 1;
+  if (nd < 1 || nd > MIMIC_SPACE_MAX_DIMS) {
+    Py_DECREF(shape);
+    PyErr_Format(mimicpy_invalid, "a Box of %zd dimensions (mimic takes 1 to %d)", nd,
+                 MIMIC_SPACE_MAX_DIMS);
+    return -1;
+  }
+  *s = mimic_space_box(1, NULL, NULL);
+  s->ndim = (int)nd;
+  for (Py_ssize_t i = 0; i < nd; i++) {
+    s->shape[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(shape, i));
+    dim *= s->shape[i];
+  }
+  Py_DECREF(shape);
+  if (PyErr_Occurred()) return -1;
+  s->dim = dim;
+  if (low && (mimicpy_floats(b, low, dim, "low") < 0 || mimicpy_floats(c, high, dim, "high") < 0))
+    return -1;
+  s->low = low;
+  s->high = high;
+  return 0;
+}
+
+static int box_dim(PyObject *desc) {
+  PyObject *shape =
+      PyTuple_Check(desc) && PyTuple_GET_SIZE(desc) == 4 ? PyTuple_GET_ITEM(desc, 1) : NULL;
+  if (!shape) return 1;
+  Py_ssize_t n = PySequence_Size(shape);
+  long dim = 1;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *x = PySequence_GetItem(shape, i);
+    dim *= x ? PyLong_AsLong(x) : 1;
+    Py_XDECREF(x);
+  }
+  PyErr_Clear();
+  return dim > 0 && dim < (1 << 24) ? (int)dim : 1;
+}
+
+/* register_env(factory, name, obs_space, action_space, max_episode_steps, reward_threshold,
+ * has_expert) -> id */
+static PyObject *py_register_env(PyObject *module, PyObject *args) {
+  PyObject *factory, *obs_desc, *act_desc;
+  const char *name;
+  int max_steps, has_expert;
+  double threshold;
+  if (!PyArg_ParseTuple(args, "OsOOidp", &factory, &name, &obs_desc, &act_desc, &max_steps,
+                        &threshold, &has_expert))
+    return NULL;
+  int od = box_dim(obs_desc), ad = box_dim(act_desc);
+  pyenv_class *pc = calloc(1, sizeof *pc);
+  float *bounds = calloc((size_t)(2 * od + 2 * ad), sizeof(float));
+  pyenv_class **list = realloc(registered, (size_t)(n_registered + 1) * sizeof *list);
+  if (!pc || !bounds || !list) {
+    free(pc);
+    free(bounds);
+    if (list) registered = list;
+    return PyErr_NoMemory();
+  }
+  registered = list;
+  pc->bounds = bounds;
+  if (space_from(obs_desc, &pc->obs_space, bounds, bounds + od) < 0 ||
+      space_from(act_desc, &pc->act_space, bounds + 2 * od, bounds + 2 * od + ad) < 0) {
+    free(bounds);
+    free(pc);
+    return NULL;
+  }
+  if (pc->obs_space.kind != MIMIC_SPACE_BOX) {
+    free(bounds);
+    free(pc);
+    return PyErr_Format(mimicpy_invalid, "%s: mimic takes Box observations only", name);
+  }
+  snprintf(pc->id, sizeof pc->id, "py:%.40s-%d", name, n_registered);
+  for (char *p = pc->id; *p; p++)
+    if (*p == ' ' || *p == ',') *p = '_';
+  snprintf(pc->summary, sizeof pc->summary, "a Python environment (%.80s)", name);
+  pc->cls = (mimic_env_class){.id = pc->id,
+                              .summary = pc->summary,
+                              .impl_size = sizeof(pyenv),
+                              .max_episode_steps = max_steps > 0 ? max_steps : 0,
+                              .reward_threshold = threshold,
+                              .user = pc,
+                              .init = pyenv_init,
+                              .fini = pyenv_fini,
+                              .reset = pyenv_reset,
+                              .step = pyenv_step,
+                              .expert = has_expert ? pyenv_expert : NULL};
+  pc->factory = Py_NewRef(factory);
+  mimic_status st = mimic_env_register(&pc->cls);
+  if (st != MIMIC_OK) {
+    Py_DECREF(pc->factory);
+    free(bounds);
+    free(pc);
+    return mimicpy_raise(st);
+  }
+  registered[n_registered++] = pc;
+  return PyUnicode_FromString(pc->id);
+}
+
+/* retire_env(id): drops the factory of a Python environment (making it again fails). */
+static PyObject *py_retire_env(PyObject *module, PyObject *arg) {
+  const char *id = PyUnicode_AsUTF8(arg);
+  if (!id) return NULL;
+  for (int i = 0; i < n_registered; i++)
+    if (strcmp(registered[i]->id, id) == 0) Py_CLEAR(registered[i]->factory);
+  Py_RETURN_NONE;
+}
+
+/* ---- Python experts ------------------------------------------------------------- */
+
+typedef struct {
+  PyObject *fn;
+} pyexpert;
+
+static mimic_status pyexpert_label(mimic_expert *x, const mimic_questions *q,
+                                   mimic_answer *answers) {
+  pyexpert *p = x->impl;
+  if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "a Python expert labels observations");
+  int width = mimic_space_width(&x->codec->space);
+  float *acts = malloc((q->n ? q->n : 1) * (size_t)width * sizeof(float));
+  if (!acts) return mimic_fail_nomem("the expert's answers");
+  mimic_status st = MIMIC_OK;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  Py_ssize_t shape[2] = {(Py_ssize_t)q->n, q->obs_dim};
+  PyObject *obs = mimicpy_array(NULL, (void *)q->obs, "f", sizeof(float), 2, shape, true);
+  PyObject *out = obs ? PyObject_CallOneArg(p->fn, obs) : NULL;
+  if (!out || mimicpy_floats(out, acts, (Py_ssize_t)q->n * width, "the expert's actions") < 0) {
+    mimicpy_keep_exception();
+    st = mimic_fail(MIMIC_ERR_EXTERNAL, "the Python expert %s failed", x->name);
+  }
+  Py_XDECREF(out);
+  Py_XDECREF(obs);
+  PyGILState_Release(gil);
+  for (size_t i = 0; st == MIMIC_OK && i < q->n; i++) {
+    answers[i].kind = MIMIC_ANSWER_ACTION;
+    answers[i].detail = NULL;
+    memcpy(answers[i].action, acts + i * (size_t)width, (size_t)width * sizeof(float));
+  }
+  free(acts);
+  return st;
+}
+
+static void pyexpert_free(mimic_expert *x) {
+  pyexpert *p = x->impl;
+  if (!p) return;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  Py_XDECREF(p->fn);
+  PyGILState_Release(gil);
+  free(p);
+}
+
+static const mimic_expert_class pyexpert_class = {"python", pyexpert_label, pyexpert_free};
+
+/* ---- DAgger ----------------------------------------------------------------------- */
+
+typedef struct {
+  PyObject *rows; /* a list of per-round dicts */
+  bool failed;
+} round_log;
+
+static void on_round(const mimic_dagger_round *row, void *user) {
+  round_log *log = user;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  PyObject *d = Py_BuildValue(
+      "{s:i,s:d,s:n,s:n,s:l,s:n,s:d}", "round", row->round + 1, "beta", row->beta, "candidates",
+      (Py_ssize_t)row->candidates, "queried", (Py_ssize_t)row->queried, "expert_queries",
+      row->expert_queries, "dataset_size", (Py_ssize_t)row->dataset_size, "seconds", row->seconds);
+  for (int k = 0; d && k < row->n_metrics; k++) {
+    PyObject *v = isnan(row->metrics[k]) ? Py_NewRef(Py_None) : PyFloat_FromDouble(row->metrics[k]);
+    if (!v || PyDict_SetItemString(d, row->metric_names[k], v) < 0) Py_CLEAR(d);
+    Py_XDECREF(v);
+  }
+  if (!d || PyList_Append(log->rows, d) < 0) {
+    log->failed = true;
+    PyErr_Clear();
+  }
+  Py_XDECREF(d);
+  PyGILState_Release(gil);
+}
+
+/* dagger(env, expert, ...) -> (Policy, rounds): `mimic train dagger` from Python; expert is a
+ * spec (builtin, cmd:..., a policy file) or a callable (batch of observations -> actions). */
+static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {
+      "env",           "expert",      "rounds",    "beta",           "query",      "seed",
+      "work_dir",      "n_envs",      "min_steps", "min_episodes",   "epochs",     "cap",
+      "eval_episodes", "eval_sample", "defer",     "expert_timeout", "batch_size", "lr",
+      "hidden",        "activation",  "normalize", "progress",       NULL};
+  mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
+  mimic_bc_config bc = mimic_bc_defaults();
+  PyObject *env_obj, *expert, *hidden = NULL;
+  const char *beta = "linear", *query = "all", *activation = "tanh";
+  unsigned long long seed = 0;
+  long epochs = 4, min_steps = 500, cap = 0;
+  int eval_sample = 0, defer = 0, normalize = 1, progress = 0;
+  if (!PyArg_ParseTupleAndKeywords(
+          args, kwds, "OO|$issKzilililppdidOspp", kwlist, &env_obj, &expert, &cfg.rounds, &beta,
+          &query, &seed, &cfg.work_dir, &cfg.n_envs, &min_steps, &cfg.min_episodes, &epochs, &cap,
+          &cfg.eval_episodes, &eval_sample, &defer, &cfg.expert_timeout, &bc.batch_size, &bc.lr,
+          &hidden, &activation, &normalize, &progress))
+    return NULL;
+  mimic_env *env = mimicpy_env_of(env_obj);
+  if (!env) {
+    if (!PyErr_Occurred())
+      PyErr_Format(PyExc_TypeError, "dagger: expected a mimic environment, got %s",
+                   Py_TYPE(env_obj)->tp_name);
+    return NULL;
+  }
+  if (mimic_beta_parse(beta, &cfg.beta) != MIMIC_OK ||
+      mimic_query_parse(query, &cfg.query) != MIMIC_OK)
+    return mimicpy_raise(MIMIC_ERR_INVALID);
+  if (mimicpy_bc_layers(hidden, activation, &bc) < 0) return NULL;
+  if (defer && cfg.query.kind != MIMIC_QUERY_UNCERTAIN)
+    return PyErr_Format(mimicpy_invalid, "defer goes with query='uncertain:T'");
+  PyObject *opts_obj = PyObject_GetAttrString(env_obj, "_options_text");
+  const char *opts = opts_obj && PyUnicode_Check(opts_obj) ? PyUnicode_AsUTF8(opts_obj) : NULL;
+  PyErr_Clear();
+  cfg.env_id = mimic_env_id(env);
+  cfg.env_opts = opts && *opts ? opts : NULL;
+  cfg.seed = seed;
+  cfg.epochs = epochs;
+  cfg.min_steps = min_steps;
+  cfg.cap = cap;
+  cfg.eval_sample = eval_sample;
+  cfg.defer = defer;
+  cfg.progress = progress;
+  bc.normalize_obs = normalize;
+  bc.seed = seed;
+  mimic_codec *codec = NULL;
+  mimic_expert *x = NULL;
+  mimic_status st = MIMIC_OK;
+  if (PyUnicode_Check(expert)) {
+    cfg.expert = PyUnicode_AsUTF8(expert);
+  } else if (PyCallable_Check(expert)) {
+    st = mimic_codec_env(env, &codec);
+    PyObject *name = PyObject_Repr(expert);
+    char label[160];
+    snprintf(label, sizeof label, "python:%s", name ? PyUnicode_AsUTF8(name) : "callable");
+    Py_XDECREF(name);
+    PyErr_Clear();
+    if (st == MIMIC_OK) st = mimic_expert_alloc(&pyexpert_class, codec, label, &x);
+    pyexpert *p = st == MIMIC_OK ? calloc(1, sizeof *p) : NULL;
+    if (st == MIMIC_OK && !p) st = mimic_fail_nomem("a Python expert");
+    if (st == MIMIC_OK) {
+      p->fn = Py_NewRef(expert);
+      x->impl = p;
+      x->repeatable = true; /* a function of the observation, as a policy */
+      x->max_batch = (size_t)1 << 20;
+      cfg.expert_obj = x;
+    }
+  } else {
+    Py_XDECREF(opts_obj);
+    return PyErr_Format(PyExc_TypeError,
+                        "dagger: the expert is a spec (builtin, cmd:PROGRAM, a policy file) or a "
+                        "callable, got %s",
+                        Py_TYPE(expert)->tp_name);
+  }
+  round_log log = {.rows = PyList_New(0)};
+  if (!log.rows) st = MIMIC_ERR_NOMEM;
+  cfg.on_round = on_round;
+  cfg.user = &log;
+  mimic_model best = {0};
+  mimic_dagger_round *rows = calloc(1024, sizeof *rows);
+  int n_rows = 0;
+  if (st == MIMIC_OK && !rows) st = mimic_fail_nomem("DAgger's rounds");
+  if (st == MIMIC_OK) {
+    Py_BEGIN_ALLOW_THREADS st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
+    Py_END_ALLOW_THREADS
+  }
+  free(rows);
+  mimic_expert_free(x);
+  mimic_codec_free(codec);
+  mimic_policy *policy = NULL;
+  if (st == MIMIC_OK) {
+    char extra[256];
+    snprintf(extra, sizeof extra, "{\"algorithm\": \"dagger\", \"rounds\": %d, \"seed\": %llu}",
+             cfg.rounds, seed);
+    st = mimic_policy_describe_model(&best, cfg.env_id, mimic_env_obs_space(env),
+                                     mimic_env_action_space(env), extra);
+  }
+  if (st == MIMIC_OK) st = mimic_policy_from_model(&best, mimic_env_action_space(env), &policy);
+  mimic_model_free(&best);
+  Py_XDECREF(opts_obj);
+  if (st != MIMIC_OK) {
+    Py_XDECREF(log.rows);
+    return mimicpy_raise(st);
+  }
+  PyObject *p = mimicpy_policy_wrap(policy);
+  PyObject *r = p ? PyTuple_Pack(2, p, log.rows) : NULL;
+  Py_XDECREF(p);
+  Py_DECREF(log.rows);
+  return r;
+}
+
+static PyMethodDef foreign_functions[] = {
+    {"register_env", py_register_env, METH_VARARGS, NULL},
+    {"retire_env", py_retire_env, METH_O, NULL},
+    {"dagger", (PyCFunction)(void (*)(void))py_dagger, METH_VARARGS | METH_KEYWORDS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+int mimicpy_foreign_init(PyObject *module) {
+  return PyModule_AddFunctions(module, foreign_functions);
+}

@@ -1,0 +1,152 @@
+"""DAgger from Python: a Python-callable expert, Python environments
+stepped by mimic through callbacks, and the same results as the built-in
+path when the Python environment is a mimic environment in disguise."""
+import math
+
+import numpy as np
+import pytest
+
+import mimic
+
+
+def lqr_expert(obs):
+    """CartPole's built-in rule as a batched Python function (push under the pole)."""
+    u = 1.0 * obs[:, 0] + 1.9 * obs[:, 1] + 26.0 * obs[:, 2] + 4.3 * obs[:, 3]
+    return (u > 0).astype(np.int64)
+
+
+class PyCartPole:
+    """Gymnasium's CartPole-v1 written in Python (its equations and seeding)."""
+
+    def __init__(self):
+        self.observation_space = mimic.spaces.Box(-np.inf, np.inf, shape=(4,))
+        self.action_space = mimic.spaces.Discrete(2)
+        self.max_episode_steps = 500
+        self.reward_threshold = 475.0
+        self.rng = np.random.Generator(np.random.PCG64())
+        self.state = None
+
+    def reset(self, seed=None, options=None):
+        if seed is not None:
+            self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.state = self.rng.uniform(low=-0.05, high=0.05, size=(4,))
+        return np.array(self.state, dtype=np.float32), {}
+
+    def step(self, action):
+        x, x_dot, theta, theta_dot = self.state
+        force = 10.0 if action == 1 else -10.0
+        costheta, sintheta = math.cos(theta), math.sin(theta)
+        temp = (force + 0.05 * theta_dot**2 * sintheta) / 1.1
+        thetaacc = (9.8 * sintheta - costheta * temp) / (0.5 * (4.0 / 3.0 - 0.1 * costheta**2 / 1.1))
+        xacc = temp - 0.05 * thetaacc * costheta / 1.1
+        x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * xacc
+        theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * thetaacc
+        self.state = (x, x_dot, theta, theta_dot)
+        terminated = bool(x < -2.4 or x > 2.4 or theta < -0.2095 or theta > 0.2095)
+        return np.array(self.state, dtype=np.float32), 1.0, terminated, False, {}
+
+
+class Disguised:
+    """mimic's own CartPole behind a plain Python object with Gymnasium's API."""
+
+    def __init__(self):
+        self.inner = mimic.make("CartPole-v1")
+        self.observation_space = self.inner.observation_space
+        self.action_space = self.inner.action_space
+        self.max_episode_steps = 500
+        self.reward_threshold = 475.0  # success: a return of 475 or more
+
+    def reset(self, seed=None, options=None):
+        obs, info = self.inner.reset(seed=seed)
+        return obs.copy(), info
+
+    def step(self, action):
+        obs, r, te, tr, info = self.inner.step(action)
+        return obs.copy(), r, te, tr, info
+
+    def expert_action(self):
+        return self.inner.expert_action()
+
+
+def test_python_expert_reaches_500():
+    policy = mimic.dagger("CartPole-v1", lqr_expert, rounds=5, seed=0)
+    assert [r["round"] for r in policy.rounds] == [1, 2, 3, 4, 5]
+    assert policy.rounds[-1]["expert_queries"] > 0
+    result = mimic.evaluate(policy, "CartPole-v1", episodes=20, seed=100)
+    assert result["return_mean"] == 500.0
+    assert policy.metadata["algorithm"] == "dagger"
+
+
+def test_python_env_in_disguise_is_bit_identical_to_the_builtin_path():
+    config = dict(rounds=3, seed=4, n_envs=2, eval_episodes=4)
+    builtin = mimic.dagger("CartPole-v1", "builtin", **config)
+    foreign = mimic.dagger(Disguised, "builtin", **config)
+    for k, v in builtin.state_dict().items():
+        np.testing.assert_array_equal(foreign.state_dict()[k], v)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    assert strip(foreign.rounds) == strip(builtin.rounds)
+
+
+def test_a_python_env_learned_with_a_python_expert():
+    env = PyCartPole()
+    first, _ = env.reset(seed=0)  # Gymnasium's seeding: mimic's CartPole starts the same
+    np.testing.assert_array_equal(first, mimic.make("CartPole-v1").reset(seed=0)[0])
+    policy = mimic.dagger(PyCartPole, lqr_expert, rounds=4, seed=0, eval_episodes=3)
+    assert policy.rounds[-1]["return"] >= 475
+    r = mimic.evaluate(policy, PyCartPole(), episodes=5)
+    assert r["return_mean"] >= 475 and r["normalized_score"] is None  # no built-in expert
+    demos = mimic.collect([PyCartPole(), PyCartPole()], lqr_expert, episodes=3, seed=7)
+    assert demos.n_episodes == 3 and np.all(demos.rewards == 1.0)
+
+
+class Lying(PyCartPole):
+    def __init__(self, lie):
+        super().__init__()
+        self.lie, self.t = lie, 0
+
+    def step(self, action):
+        self.t += 1
+        obs, r, te, tr, info = super().step(action)
+        if self.t == 5:
+            if self.lie == "nan":
+                obs[1] = np.nan
+            elif self.lie == "shape":
+                obs = obs[:3]
+            elif self.lie == "raise":
+                raise RuntimeError("the simulator crashed")
+            elif self.lie == "reward":
+                r = float("nan")
+        return obs, r, te, tr, info
+
+
+@pytest.mark.parametrize(
+    "lie,error,match",
+    [
+        ("nan", mimic.Error, r"step 5 gave NaN in observation\[1\]"),
+        ("reward", mimic.Error, "step 5 gave a NaN reward"),
+        ("shape", ValueError, "expected 4 values, got 3"),
+        ("raise", RuntimeError, "the simulator crashed"),
+    ],
+)
+def test_a_lying_env_is_a_clear_error(lie, error, match):
+    with pytest.raises(error, match=match):
+        mimic.evaluate(lqr_expert, lambda: Lying(lie), episodes=1, normalize=False)
+
+
+def test_expert_errors_and_retired_ids():
+    def broken(obs):
+        raise KeyError("no answer")
+
+    with pytest.raises(KeyError, match="no answer"):
+        mimic.dagger("CartPole-v1", broken, rounds=1)
+    with pytest.raises(ValueError, match="expert"):
+        mimic.dagger("CartPole-v1", lambda obs: np.zeros(len(obs) + 2), rounds=1)
+    with pytest.raises(mimic.Error):
+        mimic.dagger("CartPole-v1", lambda obs: np.full(len(obs), 9), rounds=1)
+    env_id = mimic.register_env(PyCartPole)
+    assert mimic.make(env_id).observation_space.shape == (4,)
+    mimic._mimic.retire_env(env_id)
+    with pytest.raises(mimic.Error, match="retired"):
+        mimic.make(env_id)
+    with pytest.raises(mimic.InvalidError, match="beta"):
+        mimic.dagger("CartPole-v1", lqr_expert, beta="sometimes")
