@@ -227,8 +227,10 @@ static PyObject *py_collect(PyObject *module, PyObject *args, PyObject *kwds) {
                              .sample = sample,
                              .progress = progress};
   mimic_collect_result res;
-  Py_BEGIN_ALLOW_THREADS st = mimic_collect(&cc, policy, &self->ds, NULL, &res);
-  Py_END_ALLOW_THREADS if (st == MIMIC_OK && path) {
+  PyThreadState *ts = mimicpy_pause(env, policy);
+  st = mimic_collect(&cc, policy, &self->ds, NULL, &res);
+  mimicpy_resume(ts);
+  if (st == MIMIC_OK && path) {
     mimic_write_opts wo = mimic_write_opts_default();
     wo.overwrite = overwrite;
     Py_BEGIN_ALLOW_THREADS st = mimic_dataset_save(&self->ds, path, &wo);

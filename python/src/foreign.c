@@ -28,6 +28,7 @@
 #include "mimic/env_class.h"
 #include "mimic/expert.h"
 #include "mimic/nn.h"
+#include "mimic/policy.h"
 
 /* ---- Python environments ---------------------------------------------------- */
 
@@ -147,7 +148,9 @@ static mimic_status pyenv_step(void *impl, const float *action, float *obs, doub
   PyGILState_STATE gil = PyGILState_Ensure();
   mimic_status st = MIMIC_OK;
   PyObject *a = action_object(e, action);
-  PyObject *r = a ? PyObject_CallMethod(e->obj, "step", "(O)", a) : NULL;
+  static PyObject *step_name;
+  if (!step_name) step_name = PyUnicode_InternFromString("step");
+  PyObject *r = a && step_name ? PyObject_CallMethodOneArg(e->obj, step_name, a) : NULL;
   Py_XDECREF(a);
   if (!r) {
     st = py_failed(e, "step");
@@ -316,6 +319,16 @@ static PyObject *py_retire_env(PyObject *module, PyObject *arg) {
   Py_RETURN_NONE;
 }
 
+PyThreadState *mimicpy_pause(const mimic_env *env, const mimic_policy *policy) {
+  if (env && mimic_env_impl_of(env, pyenv_init)) return NULL;
+  if (policy && strcmp(policy->cls->kind, "python") == 0) return NULL;
+  return PyEval_SaveThread();
+}
+
+void mimicpy_resume(PyThreadState *ts) {
+  if (ts) PyEval_RestoreThread(ts);
+}
+
 /* ---- Python experts ------------------------------------------------------------- */
 
 typedef struct {
@@ -474,8 +487,9 @@ static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
   int n_rows = 0;
   if (st == MIMIC_OK && !rows) st = mimic_fail_nomem("DAgger's rounds");
   if (st == MIMIC_OK) {
-    Py_BEGIN_ALLOW_THREADS st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
-    Py_END_ALLOW_THREADS
+    PyThreadState *ts = x ? NULL : mimicpy_pause(env, NULL);
+    st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
+    mimicpy_resume(ts);
   }
   free(rows);
   mimic_expert_free(x);

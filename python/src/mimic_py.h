@@ -66,6 +66,13 @@ struct mimic_bc_config;
  * activation ("tanh", "relu"); -1 with an exception for bad ones. */
 int mimicpy_bc_layers(PyObject *hidden, const char *activation, struct mimic_bc_config *cfg);
 
+/* Releases the GIL for a long mimic call unless Python code runs inside it
+ * (a Python environment or policy): callbacks then need no GIL hand-over
+ * per step. Returns what mimicpy_resume takes. */
+PyThreadState *mimicpy_pause(const mimic_env *env, const struct mimic_policy *policy);
+/* Takes the GIL back after mimicpy_pause (NULL: it was kept). */
+void mimicpy_resume(PyThreadState *ts);
+
 int mimicpy_env_init(PyObject *module);
 int mimicpy_data_init(PyObject *module);
 int mimicpy_policy_init(PyObject *module);

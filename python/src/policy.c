@@ -526,9 +526,9 @@ static PyObject *py_evaluate(PyObject *module, PyObject *args, PyObject *kwds) {
   PyErr_Clear();
   mimic_eval_result r;
   mimic_status st;
-  Py_BEGIN_ALLOW_THREADS st =
-      mimic_evaluate(p, mimic_env_id(env), opts && *opts ? opts : NULL, &cfg, &r);
-  Py_END_ALLOW_THREADS;
+  PyThreadState *ts = mimicpy_pause(env, p);
+  st = mimic_evaluate(p, mimic_env_id(env), opts && *opts ? opts : NULL, &cfg, &r);
+  mimicpy_resume(ts);
   Py_XDECREF(opts_obj);
   PyObject *d = NULL;
   if (st == MIMIC_OK) {

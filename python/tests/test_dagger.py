@@ -1,49 +1,16 @@
 """DAgger from Python: a Python-callable expert, Python environments
 stepped by mimic through callbacks, and the same results as the built-in
 path when the Python environment is a mimic environment in disguise."""
-import math
+import os
+import sys
 
 import numpy as np
 import pytest
 
 import mimic
 
-
-def lqr_expert(obs):
-    """CartPole's built-in rule as a batched Python function (push under the pole)."""
-    u = 1.0 * obs[:, 0] + 1.9 * obs[:, 1] + 26.0 * obs[:, 2] + 4.3 * obs[:, 3]
-    return (u > 0).astype(np.int64)
-
-
-class PyCartPole:
-    """Gymnasium's CartPole-v1 written in Python (its equations and seeding)."""
-
-    def __init__(self):
-        self.observation_space = mimic.spaces.Box(-np.inf, np.inf, shape=(4,))
-        self.action_space = mimic.spaces.Discrete(2)
-        self.max_episode_steps = 500
-        self.reward_threshold = 475.0
-        self.rng = np.random.Generator(np.random.PCG64())
-        self.state = None
-
-    def reset(self, seed=None, options=None):
-        if seed is not None:
-            self.rng = np.random.Generator(np.random.PCG64(seed))
-        self.state = self.rng.uniform(low=-0.05, high=0.05, size=(4,))
-        return np.array(self.state, dtype=np.float32), {}
-
-    def step(self, action):
-        x, x_dot, theta, theta_dot = self.state
-        force = 10.0 if action == 1 else -10.0
-        costheta, sintheta = math.cos(theta), math.sin(theta)
-        temp = (force + 0.05 * theta_dot**2 * sintheta) / 1.1
-        thetaacc = (9.8 * sintheta - costheta * temp) / (0.5 * (4.0 / 3.0 - 0.1 * costheta**2 / 1.1))
-        xacc = temp - 0.05 * thetaacc * costheta / 1.1
-        x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * xacc
-        theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * thetaacc
-        self.state = (x, x_dot, theta, theta_dot)
-        terminated = bool(x < -2.4 or x > 2.4 or theta < -0.2095 or theta > 0.2095)
-        return np.array(self.state, dtype=np.float32), 1.0, terminated, False, {}
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python"))
+from cartpole import PyCartPole, lean_expert as lqr_expert  # noqa: E402
 
 
 class Disguised:

@@ -319,7 +319,8 @@ mimic_status mimic_env_reset(mimic_env *env, int64_t seed, float *obs) {
     env->seeded = true;
   }
   mimic_env_clock_reset(env);
-  mimic_kv none = {0};
+  mimic_kv none; /* no options: only n is read, so 4 KB are not zeroed per reset */
+  none.n = 0;
   mimic_status st = env->cls->reset(env->impl, &env->rng, &none, obs);
   return st == MIMIC_OK ? MIMIC_OK : mimic_errctx("%s", env->id);
 }

@@ -86,7 +86,8 @@ mimic_status mimic_vecenv_step(mimic_vecenv *v, const float *actions, float *obs
     if (terminated[i] || truncated[i]) {
       if (final_obs) memcpy(final_obs + (size_t)i * od, o, od * sizeof *o);
       mimic_env_clock_reset(e);
-      mimic_kv none = {0};
+      mimic_kv none; /* no options: only n is read, so 4 KB are not zeroed per reset */
+      none.n = 0;
       mimic_status st = e->cls->reset(e->impl, &e->rng, &none, o);
       if (st != MIMIC_OK) return mimic_errctx("%s copy %d", e->id, i);
     }
