@@ -12,7 +12,7 @@
 See docs/python.md.
 """
 from ._mimic import Error, InvalidError
-from . import spaces
+from . import spaces, text
 from .envs import Env, VecEnv, env_ids, make, make_vec
 from .foreign import register as register_env
 from .learn import Dataset, Policy, bc, collect, dagger, evaluate, load_dataset, load_policy
@@ -20,6 +20,6 @@ from .learn import Dataset, Policy, bc, collect, dagger, evaluate, load_dataset,
 __all__ = [
     "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "bc", "collect", "dagger",
     "env_ids", "evaluate", "load_dataset", "load_policy", "make", "make_vec", "register_env",
-    "spaces",
+    "spaces", "text",
 ]
 __version__ = "0.1.0"

@@ -77,4 +77,5 @@ int mimicpy_env_init(PyObject *module);
 int mimicpy_data_init(PyObject *module);
 int mimicpy_policy_init(PyObject *module);
 int mimicpy_foreign_init(PyObject *module);
+int mimicpy_text_init(PyObject *module);
 #endif
