@@ -34,7 +34,29 @@ def options_text(options):
     return ",".join(parts)
 
 
-class Env(*_bases):
+class _Common:
+    """What Env and VecEnv share: options, unwrapped, with-blocks."""
+
+    def _options(self, options):
+        if "max_episode_steps" in options:  # Gymnasium's word for mimic's max_steps
+            options["max_steps"] = options.pop("max_episode_steps")
+        self.options = dict(options)
+        self._options_text = options_text(options)
+        return self._options_text
+
+    @property
+    def unwrapped(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Env(_Common, *_bases):
     """One mimic environment (mimic.make). reset/step/close are C methods."""
 
     metadata = {"render_modes": _RENDER_MODES, "render_fps": 50}
@@ -44,10 +66,7 @@ class Env(*_bases):
             raise _mimic.InvalidError(
                 f"render_mode {render_mode!r}: expected one of {_RENDER_MODES} or None"
             )
-        if "max_episode_steps" in options:  # Gymnasium's word for mimic's max_steps
-            options["max_steps"] = options.pop("max_episode_steps")
-        self._options_text = options_text(options)
-        _mimic.Env.__init__(self, id, self._options_text)
+        _mimic.Env.__init__(self, id, self._options(options))
         obs_desc, act_desc = self._spaces()
         self.observation_space = _spaces.from_mimic(obs_desc)
         self.action_space = _spaces.from_mimic(act_desc)
@@ -60,11 +79,6 @@ class Env(*_bases):
         self.action_names = d["action_names"]
         self.has_expert = d["has_expert"]
         self.spec = None
-        self.options = dict(options)
-
-    @property
-    def unwrapped(self):
-        return self
 
     @property
     def elapsed_steps(self):
@@ -82,13 +96,6 @@ class Env(*_bases):
             return None
         return None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
     def __repr__(self):
         return f"<mimic.Env {self.id}>"
 
@@ -96,34 +103,19 @@ class Env(*_bases):
         return self.__repr__()
 
 
-class VecEnv(_mimic.VecEnv):
+class VecEnv(_Common, _mimic.VecEnv):
     """n copies stepping into one batch, auto-reset in the same step as SB3's VecEnv."""
 
     metadata = {"autoreset_mode": "same-step"}
 
     def __init__(self, id, n, **options):
-        if "max_episode_steps" in options:
-            options["max_steps"] = options.pop("max_episode_steps")
-        self._options_text = options_text(options)
-        _mimic.VecEnv.__init__(self, id, int(n), self._options_text)
+        _mimic.VecEnv.__init__(self, id, int(n), self._options(options))
         obs_desc, act_desc = self._spaces()
         self.single_observation_space = _spaces.from_mimic(obs_desc)
         self.single_action_space = _spaces.from_mimic(act_desc)
         self.observation_space = _spaces.batch(self.single_observation_space, self.num_envs)
         self.action_space = _spaces.batch(self.single_action_space, self.num_envs)
         self.id = id
-        self.options = dict(options)
-
-    @property
-    def unwrapped(self):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         return f"<mimic.VecEnv {self.id} x {self.num_envs}>"

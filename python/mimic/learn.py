@@ -47,6 +47,11 @@ class Dataset(_mimic.Dataset):
         """[steps, obs_dim]: the observation each step acted on (a gathered copy)."""
         return self.observations[self.obs_rows]
 
+    def batches(self, batch_size=32, seed=0, epochs=1, drop_last=True):
+        """(obs, actions) minibatches in BC's order: a seeded permutation per epoch.
+        The arrays are views of one buffer that the next batch overwrites."""
+        return _mimic.batches(self, int(batch_size), int(seed), int(epochs), bool(drop_last))
+
     def episode(self, i):
         """Episode i as a dict of views (Minari's EpisodeData fields)."""
         if not 0 <= i < self.n_episodes:

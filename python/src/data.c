@@ -248,14 +248,123 @@ done:
   return (PyObject *)self;
 }
 
+/* ---- minibatches ------------------------------------------------------------ */
+
+/* Minibatches of a Dataset as mimic's trainers draw them (mimic_sampler:
+ * a seeded permutation per epoch). Each batch is gathered into the same
+ * buffers, and the arrays returned are views of them: the next batch
+ * overwrites them, and no batch allocates. */
+typedef struct {
+  PyObject_HEAD PyObject *dataset; /* keeps the transitions' arrays alive */
+  mimic_transitions t;
+  mimic_sampler s;
+  bool ready;
+  long left; /* batches still to give */
+  PyObject *memory, *obs_array, *act_array;
+  float *obs, *act;
+} SamplerObject;
+
+static void sampler_dealloc(SamplerObject *self) {
+  if (self->ready) mimic_sampler_free(&self->s);
+  Py_XDECREF(self->obs_array);
+  Py_XDECREF(self->act_array);
+  Py_XDECREF(self->memory);
+  Py_XDECREF(self->dataset);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *sampler_next(SamplerObject *self) {
+  if (!self->ready || self->left <= 0) return NULL; /* StopIteration */
+  mimic_batch b = {.obs = self->obs, .act = self->act};
+  size_t k = mimic_sampler_next(&self->s, &b);
+  if (k == 0) return NULL;
+  self->left--;
+  if (k == self->s.batch_size) return PyTuple_Pack(2, self->obs_array, self->act_array);
+  PyObject *o = PySequence_GetSlice(self->obs_array, 0, (Py_ssize_t)k);
+  PyObject *a = o ? PySequence_GetSlice(self->act_array, 0, (Py_ssize_t)k) : NULL;
+  PyObject *t = a ? PyTuple_Pack(2, o, a) : NULL;
+  Py_XDECREF(o);
+  Py_XDECREF(a);
+  return t;
+}
+
+static PyObject *sampler_len(SamplerObject *self, PyObject *unused) {
+  return PyLong_FromLong(self->left);
+}
+
+static PyMethodDef sampler_methods[] = {
+    {"remaining", (PyCFunction)sampler_len, METH_NOARGS, "batches still to come"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SamplerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mimic._mimic.Batches",
+    .tp_basicsize = sizeof(SamplerObject),
+    .tp_dealloc = (destructor)sampler_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Minibatches (obs, actions) of a dataset; views overwritten by the next batch.",
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)sampler_next,
+    .tp_methods = sampler_methods,
+};
+
+/* batches(dataset, batch_size, seed, epochs, drop_last) -> iterator of (obs, actions) */
+static PyObject *py_batches(PyObject *module, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"dataset", "batch_size", "seed", "epochs", "drop_last", NULL};
+  PyObject *ds_obj;
+  Py_ssize_t batch_size = 32;
+  unsigned long long seed = 0;
+  long epochs = 1;
+  int drop_last = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nKlp", kwlist, &ds_obj, &batch_size, &seed,
+                                   &epochs, &drop_last))
+    return NULL;
+  const mimic_dataset *ds = mimicpy_dataset_of(ds_obj);
+  if (!ds) return NULL;
+  if (batch_size < 1 || epochs < 1)
+    return PyErr_Format(mimicpy_invalid, "batches: batch_size and epochs must be >= 1");
+  SamplerObject *self = PyObject_New(SamplerObject, &SamplerType);
+  if (!self) return NULL;
+  self->dataset = Py_NewRef(ds_obj);
+  self->ready = false;
+  self->memory = self->obs_array = self->act_array = NULL;
+  self->t = mimic_dataset_transitions(ds);
+  size_t od = (size_t)ds->obs_dim, ad = (size_t)ds->act_dim, B = (size_t)batch_size;
+  char *mem = mimicpy_alloc(B * (od + ad) * sizeof(float), &self->memory);
+  if (!mem) {
+    Py_DECREF(self);
+    return NULL;
+  }
+  self->obs = (float *)mem;
+  self->act = self->obs + B * od;
+  mimic_status st = mimic_sampler_init(&self->s, &self->t, NULL, 0, B, drop_last, seed);
+  if (st != MIMIC_OK) {
+    Py_DECREF(self);
+    return mimicpy_raise(st);
+  }
+  self->ready = true;
+  self->left = epochs * (long)mimic_sampler_batches_per_epoch(&self->s);
+  bool discrete = ds->act_space.space.kind == MIMIC_SPACE_DISCRETE;
+  Py_ssize_t oshape[2] = {batch_size, (Py_ssize_t)od}, ashape[2] = {batch_size, (Py_ssize_t)ad};
+  self->obs_array = mimicpy_array(self->memory, self->obs, "f", sizeof(float), 2, oshape, true);
+  self->act_array =
+      mimicpy_array(self->memory, self->act, "f", sizeof(float), discrete ? 1 : 2, ashape, true);
+  if (!self->obs_array || !self->act_array) {
+    Py_DECREF(self);
+    return NULL;
+  }
+  return (PyObject *)self;
+}
+
 static PyMethodDef data_functions[] = {
+    {"batches", (PyCFunction)(void (*)(void))py_batches, METH_VARARGS | METH_KEYWORDS, NULL},
     {"load_dataset", py_load_dataset, METH_VARARGS, NULL},
     {"collect", (PyCFunction)(void (*)(void))py_collect, METH_VARARGS | METH_KEYWORDS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 int mimicpy_data_init(PyObject *module) {
-  if (PyType_Ready(&DatasetType) < 0) return -1;
+  if (PyType_Ready(&DatasetType) < 0 || PyType_Ready(&SamplerType) < 0) return -1;
   if (PyModule_AddObjectRef(module, "Dataset", (PyObject *)&DatasetType) < 0) return -1;
   return PyModule_AddFunctions(module, data_functions);
 }

@@ -16,6 +16,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Gymnasium's reset seed: None (MIMIC_SEED_NONE: continue) or an int >= 0. */
+static int parse_seed(PyObject *obj, int64_t *seed) {
+  *seed = MIMIC_SEED_NONE;
+  if (obj == Py_None) return 0;
+  long long s = PyLong_AsLongLong(obj);
+  if (s == -1 && PyErr_Occurred()) return -1;
+  if (s < 0) {
+    PyErr_Format(mimicpy_invalid, "seed must be a non-negative int, got %lld", s);
+    return -1;
+  }
+  *seed = s;
+  return 0;
+}
+
+/* reset's (obs, info) with an empty info. */
+static PyObject *obs_and_info(PyObject *obs) {
+  PyObject *info = PyDict_New();
+  if (!info) return NULL;
+  PyObject *t = PyTuple_Pack(2, obs, info);
+  Py_DECREF(info);
+  return t;
+}
+
 /* ---- Env ---------------------------------------------------------------- */
 
 typedef struct {
@@ -79,16 +102,8 @@ static PyObject *env_reset(EnvObject *self, PyObject *args, PyObject *kwds) {
   PyObject *seed_obj = Py_None, *options = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OO", kwlist, &seed_obj, &options)) return NULL;
   if (env_ready(self) < 0) return NULL;
-  int64_t seed = MIMIC_SEED_NONE;
-  if (seed_obj != Py_None) {
-    long long s = PyLong_AsLongLong(seed_obj);
-    if (s == -1 && PyErr_Occurred()) return NULL;
-    if (s < 0) {
-      PyErr_Format(mimicpy_invalid, "seed must be a non-negative int, got %lld", s);
-      return NULL;
-    }
-    seed = s;
-  }
+  int64_t seed;
+  if (parse_seed(seed_obj, &seed) < 0) return NULL;
   PyObject *opts = mimicpy_options(options);
   if (!opts) return NULL;
   const char *text = PyBytes_AS_STRING(opts);
@@ -96,11 +111,7 @@ static PyObject *env_reset(EnvObject *self, PyObject *args, PyObject *kwds) {
   Py_DECREF(opts);
   if (st != MIMIC_OK) return mimicpy_raise(st);
   self->started = true;
-  PyObject *info = PyDict_New();
-  if (!info) return NULL;
-  PyObject *t = PyTuple_Pack(2, self->obs_array, info);
-  Py_DECREF(info);
-  return t;
+  return obs_and_info(self->obs_array);
 }
 
 /* step(action) -> (obs, reward, terminated, truncated, info) */
@@ -399,23 +410,11 @@ static PyObject *vec_reset(VecEnvObject *self, PyObject *args, PyObject *kwds) {
     PyErr_SetString(mimicpy_invalid, "VecEnv.reset takes no options");
     return NULL;
   }
-  int64_t seed = MIMIC_SEED_NONE;
-  if (seed_obj != Py_None) {
-    long long s = PyLong_AsLongLong(seed_obj);
-    if (s == -1 && PyErr_Occurred()) return NULL;
-    if (s < 0) {
-      PyErr_Format(mimicpy_invalid, "seed must be a non-negative int, got %lld", s);
-      return NULL;
-    }
-    seed = s;
-  }
+  int64_t seed;
+  if (parse_seed(seed_obj, &seed) < 0) return NULL;
   mimic_status st = mimic_vecenv_reset(self->venv, seed, self->obs);
   if (st != MIMIC_OK) return mimicpy_raise(st);
-  PyObject *info = PyDict_New();
-  if (!info) return NULL;
-  PyObject *t = PyTuple_Pack(2, self->obs_array, info);
-  Py_DECREF(info);
-  return t;
+  return obs_and_info(self->obs_array);
 }
 
 /* step(actions) -> (obs, rewards, terminated, truncated, info) */

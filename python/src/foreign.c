@@ -345,7 +345,7 @@ static mimic_status pyexpert_label(mimic_expert *x, const mimic_questions *q,
   mimic_status st = MIMIC_OK;
   PyGILState_STATE gil = PyGILState_Ensure();
   Py_ssize_t shape[2] = {(Py_ssize_t)q->n, q->obs_dim};
-  PyObject *obs = mimicpy_array(NULL, (void *)q->obs, "f", sizeof(float), 2, shape, true);
+  PyObject *obs = mimicpy_array_copy(q->obs, "f", sizeof(float), 2, shape);
   PyObject *out = obs ? PyObject_CallOneArg(p->fn, obs) : NULL;
   if (!out || mimicpy_floats(out, acts, (Py_ssize_t)q->n * width, "the expert's actions") < 0) {
     mimicpy_keep_exception();

@@ -38,6 +38,10 @@ PyObject *mimicpy_array(PyObject *owner, void *data, const char *format, Py_ssiz
  * it keep it alive on their own, so an object holding those arrays makes
  * no reference cycle with them. */
 void *mimicpy_alloc(size_t bytes, PyObject **owner);
+/* A read-only array holding a copy of data: what a Python callback gets of
+ * mimic's scratch memory, which it may keep after the call. */
+PyObject *mimicpy_array_copy(const void *data, const char *format, Py_ssize_t itemsize, int ndim,
+                             const Py_ssize_t *shape);
 /* Reads obj (a number, a sequence or anything with the buffer protocol:
  * float32/64, int8..64, bool) as exactly n floats into out; a TypeError or
  * ValueError naming `what` otherwise. */

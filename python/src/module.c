@@ -126,6 +126,19 @@ PyObject *mimicpy_buffer(PyObject *owner, void *data, const char *format, Py_ssi
 
 static PyObject *numpy_asarray;
 
+PyObject *mimicpy_array_copy(const void *data, const char *format, Py_ssize_t itemsize, int ndim,
+                             const Py_ssize_t *shape) {
+  size_t bytes = (size_t)itemsize;
+  for (int i = 0; i < ndim; i++) bytes *= (size_t)shape[i];
+  PyObject *owner;
+  void *mem = mimicpy_alloc(bytes, &owner);
+  if (!mem) return NULL;
+  if (bytes) memcpy(mem, data, bytes);
+  PyObject *arr = mimicpy_array(owner, mem, format, itemsize, ndim, shape, true);
+  Py_DECREF(owner);
+  return arr;
+}
+
 PyObject *mimicpy_array(PyObject *owner, void *data, const char *format, Py_ssize_t itemsize,
                         int ndim, const Py_ssize_t *shape, bool readonly) {
   PyObject *buf = mimicpy_buffer(owner, data, format, itemsize, ndim, shape, readonly);

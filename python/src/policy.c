@@ -37,7 +37,7 @@ static mimic_status callable_act(mimic_policy *p, mimic_act_batch *b) {
   mimic_status st = MIMIC_OK;
   PyGILState_STATE gil = PyGILState_Ensure();
   Py_ssize_t shape[2] = {b->n, p->obs_dim};
-  PyObject *obs = mimicpy_array(NULL, (void *)b->obs, "f", sizeof(float), 2, shape, true);
+  PyObject *obs = mimicpy_array_copy(b->obs, "f", sizeof(float), 2, shape);
   PyObject *out = obs ? PyObject_CallOneArg(c->fn, obs) : NULL;
   if (out &&
       mimicpy_floats(out, b->actions, (Py_ssize_t)b->n * width, "the Python policy's actions") < 0)

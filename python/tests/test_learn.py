@@ -182,3 +182,25 @@ def test_bad_config_and_files(tmp_path):
         mimic.bc(demos, no_such_option=1)
     with pytest.raises(mimic.Error, match="nowhere"):
         mimic.load_dataset(tmp_path / "nowhere")
+
+
+def test_minibatches_are_views_in_a_seeded_order():
+    d = mimic.collect("CartPole-v1", "builtin", episodes=2, seed=0)  # 1000 steps
+    it = d.batches(batch_size=64, seed=5, drop_last=False)
+    seen, arrays = [], set()
+    for obs, act in it:
+        arrays.add(id(obs.base if len(obs) < 64 else obs))
+        assert not obs.flags.writeable and obs.dtype == np.float32
+        seen.append(np.concatenate([obs, act[:, None]], axis=1).copy())
+    seen = np.concatenate(seen)
+    assert len(seen) == len(d) == 1000  # one epoch: every transition once
+    want = np.concatenate([d.obs, d.actions[:, None]], axis=1)
+    np.testing.assert_array_equal(seen[np.lexsort(seen.T)], want[np.lexsort(want.T)])
+    assert len(arrays) == 1  # every full batch is the same buffer
+    first = [o.copy() for o, _ in d.batches(64, seed=5, epochs=2)]
+    assert len(first) == 2 * (1000 // 64)  # drop_last by default, as imitation's loader
+    again = [o.copy() for o, _ in d.batches(64, seed=5, epochs=2)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    other = next(iter(d.batches(64, seed=6)))[0]
+    assert not np.array_equal(other, first[0])
+    assert not np.array_equal(first[0], first[len(first) // 2])  # epoch 2 is a new permutation
