@@ -331,29 +331,15 @@ void mimicpy_resume(PyThreadState *ts) {
 
 /* ---- Python experts ------------------------------------------------------------- */
 
-typedef struct {
-  PyObject *fn;
-} pyexpert;
-
+/* An expert whose impl is the callable itself. */
 static mimic_status pyexpert_label(mimic_expert *x, const mimic_questions *q,
                                    mimic_answer *answers) {
-  pyexpert *p = x->impl;
   if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "a Python expert labels observations");
   int width = mimic_space_width(&x->codec->space);
   float *acts = malloc((q->n ? q->n : 1) * (size_t)width * sizeof(float));
   if (!acts) return mimic_fail_nomem("the expert's answers");
-  mimic_status st = MIMIC_OK;
-  PyGILState_STATE gil = PyGILState_Ensure();
-  Py_ssize_t shape[2] = {(Py_ssize_t)q->n, q->obs_dim};
-  PyObject *obs = mimicpy_array_copy(q->obs, "f", sizeof(float), 2, shape);
-  PyObject *out = obs ? PyObject_CallOneArg(p->fn, obs) : NULL;
-  if (!out || mimicpy_floats(out, acts, (Py_ssize_t)q->n * width, "the expert's actions") < 0) {
-    mimicpy_keep_exception();
-    st = mimic_fail(MIMIC_ERR_EXTERNAL, "the Python expert %s failed", x->name);
-  }
-  Py_XDECREF(out);
-  Py_XDECREF(obs);
-  PyGILState_Release(gil);
+  mimic_status st =
+      mimicpy_call_batch(x->impl, q->obs, q->n, q->obs_dim, acts, width, "the expert's actions");
   for (size_t i = 0; st == MIMIC_OK && i < q->n; i++) {
     answers[i].kind = MIMIC_ANSWER_ACTION;
     answers[i].detail = NULL;
@@ -363,14 +349,7 @@ static mimic_status pyexpert_label(mimic_expert *x, const mimic_questions *q,
   return st;
 }
 
-static void pyexpert_free(mimic_expert *x) {
-  pyexpert *p = x->impl;
-  if (!p) return;
-  PyGILState_STATE gil = PyGILState_Ensure();
-  Py_XDECREF(p->fn);
-  PyGILState_Release(gil);
-  free(p);
-}
+static void pyexpert_free(mimic_expert *x) { mimicpy_forget(x->impl); }
 
 static const mimic_expert_class pyexpert_class = {"python", pyexpert_label, pyexpert_free};
 
@@ -462,11 +441,8 @@ static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
     Py_XDECREF(name);
     PyErr_Clear();
     if (st == MIMIC_OK) st = mimic_expert_alloc(&pyexpert_class, codec, label, &x);
-    pyexpert *p = st == MIMIC_OK ? calloc(1, sizeof *p) : NULL;
-    if (st == MIMIC_OK && !p) st = mimic_fail_nomem("a Python expert");
     if (st == MIMIC_OK) {
-      p->fn = Py_NewRef(expert);
-      x->impl = p;
+      x->impl = Py_NewRef(expert);
       x->repeatable = true; /* a function of the observation, as a policy */
       x->max_batch = (size_t)1 << 20;
       cfg.expert_obj = x;

@@ -65,6 +65,14 @@ PyObject *mimicpy_policy_wrap(struct mimic_policy *p);
 struct mimic_policy *mimicpy_policy_of(PyObject *obj, const mimic_space *action_space, int obs_dim,
                                        struct mimic_policy **owned);
 
+/* Calls fn with a copy of n observation rows and reads n x width floats of
+ * its answer into out (taking the GIL); a Python exception is kept for
+ * mimicpy_raise and fails the call. what names the answer in messages. */
+mimic_status mimicpy_call_batch(PyObject *fn, const float *obs, size_t n, int obs_dim, float *out,
+                                int width, const char *what);
+/* Drops a reference from code that may not hold the GIL (NULL is fine). */
+void mimicpy_forget(PyObject *obj);
+
 struct mimic_bc_config;
 /* Sets a BC configuration's hidden widths (a sequence; None keeps them) and
  * activation ("tanh", "relu"); -1 with an exception for bad ones. */

@@ -26,42 +26,40 @@ const mimic_dataset *mimicpy_dataset_of(PyObject *obj);
 
 /* ---- Python callables as mimic policies ---------------------------------- */
 
-typedef struct {
-  PyObject *fn;
-} callable_impl;
-
-static mimic_status callable_act(mimic_policy *p, mimic_act_batch *b) {
-  callable_impl *c = p->impl;
-  if (!b->obs) return mimic_fail(MIMIC_ERR_INVALID, "a Python policy acts on observations");
-  int width = mimic_space_width(&p->action_space);
+mimic_status mimicpy_call_batch(PyObject *fn, const float *obs, size_t n, int obs_dim, float *out,
+                                int width, const char *what) {
   mimic_status st = MIMIC_OK;
   PyGILState_STATE gil = PyGILState_Ensure();
-  Py_ssize_t shape[2] = {b->n, p->obs_dim};
-  PyObject *obs = mimicpy_array_copy(b->obs, "f", sizeof(float), 2, shape);
-  PyObject *out = obs ? PyObject_CallOneArg(c->fn, obs) : NULL;
-  if (out &&
-      mimicpy_floats(out, b->actions, (Py_ssize_t)b->n * width, "the Python policy's actions") < 0)
-    Py_CLEAR(out);
-  if (!out) {
+  Py_ssize_t shape[2] = {(Py_ssize_t)n, obs_dim};
+  PyObject *batch = mimicpy_array_copy(obs, "f", sizeof(float), 2, shape);
+  PyObject *r = batch ? PyObject_CallOneArg(fn, batch) : NULL;
+  if (!r || mimicpy_floats(r, out, (Py_ssize_t)n * width, what) < 0) {
     mimicpy_keep_exception();
-    st = mimic_fail(MIMIC_ERR_EXTERNAL, "the Python policy raised an exception");
-  } else if (b->confidence) {
-    for (int i = 0; i < b->n; i++) b->confidence[i] = 1.0f;
+    st = mimic_fail(MIMIC_ERR_EXTERNAL, "%s raised an exception", what);
   }
-  Py_XDECREF(out);
-  Py_XDECREF(obs);
+  Py_XDECREF(r);
+  Py_XDECREF(batch);
   PyGILState_Release(gil);
   return st;
 }
 
-static void callable_free(mimic_policy *p) {
-  callable_impl *c = p->impl;
-  if (!c) return;
+void mimicpy_forget(PyObject *obj) {
+  if (!obj) return;
   PyGILState_STATE gil = PyGILState_Ensure();
-  Py_XDECREF(c->fn);
+  Py_DECREF(obj);
   PyGILState_Release(gil);
-  free(c);
 }
+
+/* A policy whose impl is the callable itself. */
+static mimic_status callable_act(mimic_policy *p, mimic_act_batch *b) {
+  if (!b->obs) return mimic_fail(MIMIC_ERR_INVALID, "a Python policy acts on observations");
+  MIMIC_TRY(mimicpy_call_batch(p->impl, b->obs, (size_t)b->n, p->obs_dim, b->actions,
+                               mimic_space_width(&p->action_space), "the Python policy's actions"));
+  for (int i = 0; b->confidence && i < b->n; i++) b->confidence[i] = 1.0f;
+  return MIMIC_OK;
+}
+
+static void callable_free(mimic_policy *p) { mimicpy_forget(p->impl); }
 
 static const mimic_policy_class callable_class = {"python", callable_act, callable_free};
 
@@ -69,14 +67,7 @@ static const mimic_policy_class callable_class = {"python", callable_act, callab
 mimic_status mimicpy_callable_policy(PyObject *fn, const mimic_space *action_space, int obs_dim,
                                      mimic_policy **out) {
   MIMIC_TRY(mimic_policy_alloc(&callable_class, action_space, obs_dim, out));
-  callable_impl *c = calloc(1, sizeof *c);
-  if (!c) {
-    mimic_policy_free(*out);
-    *out = NULL;
-    return mimic_fail_nomem("a Python policy");
-  }
-  c->fn = Py_NewRef(fn);
-  (*out)->impl = c;
+  (*out)->impl = Py_NewRef(fn);
   PyObject *name = PyObject_Repr(fn);
   snprintf((*out)->description, sizeof(*out)->description, "python %s",
            name ? PyUnicode_AsUTF8(name) : "callable");
