@@ -41,8 +41,7 @@ class _Common:
         if "max_episode_steps" in options:  # Gymnasium's word for mimic's max_steps
             options["max_steps"] = options.pop("max_episode_steps")
         self.options = dict(options)
-        self._options_text = options_text(options)
-        return self._options_text
+        return options_text(options)
 
     @property
     def unwrapped(self):

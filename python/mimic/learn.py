@@ -205,6 +205,30 @@ def dagger(env, expert="builtin", rounds=15, beta="linear", query="all", seed=0,
     return policy
 
 
+_PPO_SETTINGS = (
+    "steps", "n_envs", "n_steps", "batch_size", "epochs", "lr", "lr_linear", "gamma",
+    "gae_lambda", "clip", "clip_vf", "ent_coef", "vf_coef", "max_grad_norm", "target_kl",
+    "log_std_init", "seed", "preset", "norm_obs", "norm_reward", "hidden", "vf_hidden",
+    "activation",
+)
+
+
+def ppo(env, **config):
+    """PPO as `mimic train ppo` runs it: SB3's defaults, then the environment's tuned preset
+    (preset="auto"; "none" skips it), then config, whose keys are the command's flags:
+    steps, n_envs, n_steps, batch_size, epochs, lr, lr_linear, gamma, gae_lambda, clip,
+    clip_vf, ent_coef, vf_coef, max_grad_norm, target_kl, log_std_init, seed, norm_obs,
+    norm_reward, hidden, vf_hidden, activation. Returns the policy (policy.iterations:
+    SB3's logged values per iteration)."""
+    unknown = sorted(set(config) - set(_PPO_SETTINGS))
+    if unknown:
+        raise TypeError(f"ppo() got unexpected settings {unknown}")
+    with as_mimic_env(env) as e:
+        policy, rows = _mimic.ppo(e, dict(config))
+    policy.iterations = rows
+    return policy
+
+
 def load_policy(path):
     """Loads a policy file (any model file mimic wrote for a policy)."""
     return _mimic.load_policy(str(path))

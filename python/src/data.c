@@ -173,37 +173,24 @@ static PyObject *py_collect(PyObject *module, PyObject *args, PyObject *kwds) {
                                    &episodes, &seed, &epsilon, &sample, &path, &overwrite,
                                    &progress))
     return NULL;
-  mimic_env *env = mimicpy_env_of(env_obj);
-  if (!env) {
-    if (!PyErr_Occurred())
-      PyErr_Format(PyExc_TypeError, "collect: expected a mimic environment, got %s",
-                   Py_TYPE(env_obj)->tp_name);
-    return NULL;
-  }
+  const char *opts;
+  mimic_env *env = mimicpy_env_arg(env_obj, "collect", &opts);
+  if (!env) return NULL;
   if (episodes < 1) {
     PyErr_SetString(mimicpy_invalid, "collect: episodes must be at least 1");
     return NULL;
   }
-  PyObject *opts_obj = PyObject_GetAttrString(env_obj, "_options_text");
-  const char *opts = opts_obj && PyUnicode_Check(opts_obj) ? PyUnicode_AsUTF8(opts_obj) : NULL;
-  PyErr_Clear();
   const mimic_space *as = mimic_env_action_space(env);
   const mimic_space *os = mimic_env_obs_space(env);
   mimic_policy *owned = NULL, *policy = NULL;
   if (PyUnicode_Check(expert)) {
     mimic_status st = mimic_policy_open(PyUnicode_AsUTF8(expert), env, 30, &owned);
-    if (st != MIMIC_OK) {
-      Py_XDECREF(opts_obj);
-      return mimicpy_raise(st);
-    }
+    if (st != MIMIC_OK) return mimicpy_raise(st);
     policy = owned;
   } else {
     policy = mimicpy_policy_of(expert, as, os->dim, &owned);
   }
-  if (!policy) {
-    Py_XDECREF(opts_obj);
-    return NULL;
-  }
+  if (!policy) return NULL;
   DatasetObject *self = (DatasetObject *)PyObject_CallNoArgs(cls);
   mimic_data_space dos = {0}, das = {0};
   mimic_status st = MIMIC_OK;
@@ -220,7 +207,7 @@ static PyObject *py_collect(PyObject *module, PyObject *args, PyObject *kwds) {
   self->ds.meta.max_episode_steps = mimic_env_max_steps(env);
   if (st != MIMIC_OK) goto done;
   mimic_collect_config cc = {.env_id = mimic_env_id(env),
-                             .env_opts = opts && *opts ? opts : NULL,
+                             .env_opts = opts,
                              .episodes = episodes,
                              .seed = seed,
                              .epsilon = epsilon,
@@ -240,7 +227,6 @@ done:
   mimic_data_space_free(&dos);
   mimic_data_space_free(&das);
   mimic_policy_free(owned);
-  Py_XDECREF(opts_obj);
   if (self && st != MIMIC_OK) {
     Py_CLEAR(self);
     return mimicpy_raise(st);

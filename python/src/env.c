@@ -48,6 +48,7 @@ typedef struct {
   bool discrete, started;
   PyObject *memory;    /* owns obs */
   PyObject *obs_array; /* the view step and reset return */
+  char *options;       /* what it was made with ("" for none), for the loops that make copies */
 } EnvObject;
 
 static int env_ready(EnvObject *self) {
@@ -66,6 +67,10 @@ static int env_init(EnvObject *self, PyObject *args, PyObject *kwds) {
   }
   mimic_status st = mimic_env_make(id, *options ? options : NULL, &self->env);
   if (st != MIMIC_OK) return mimicpy_raise_int(st);
+  if (!(self->options = strdup(options))) {
+    PyErr_NoMemory();
+    return -1;
+  }
   const mimic_space *os = mimic_env_obs_space(self->env);
   const mimic_space *as = mimic_env_action_space(self->env);
   self->width = mimic_space_width(as);
@@ -91,6 +96,7 @@ static void env_close_impl(EnvObject *self) {
 static void env_dealloc(EnvObject *self) {
   env_close_impl(self);
   free(self->action);
+  free(self->options);
   Py_XDECREF(self->obs_array);
   Py_XDECREF(self->memory);
   Py_TYPE(self)->tp_free((PyObject *)self);
@@ -309,11 +315,22 @@ static PyTypeObject EnvType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* The mimic_env inside a mimic._mimic.Env (NULL with an exception otherwise). */
 mimic_env *mimicpy_env_of(PyObject *obj) {
   if (!PyObject_TypeCheck(obj, &EnvType)) return NULL;
   EnvObject *e = (EnvObject *)obj;
   return env_ready(e) < 0 ? NULL : e->env;
+}
+
+mimic_env *mimicpy_env_arg(PyObject *obj, const char *what, const char **options) {
+  if (!PyObject_TypeCheck(obj, &EnvType)) {
+    PyErr_Format(PyExc_TypeError, "%s: expected a mimic environment, got %s", what,
+                 Py_TYPE(obj)->tp_name);
+    return NULL;
+  }
+  EnvObject *e = (EnvObject *)obj;
+  if (env_ready(e) < 0) return NULL;
+  if (options) *options = e->options && *e->options ? e->options : NULL;
+  return e->env;
 }
 
 /* ---- VecEnv --------------------------------------------------------------- */

@@ -401,24 +401,17 @@ static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
           &cfg.eval_episodes, &eval_sample, &defer, &cfg.expert_timeout, &bc.batch_size, &bc.lr,
           &hidden, &activation, &normalize, &progress))
     return NULL;
-  mimic_env *env = mimicpy_env_of(env_obj);
-  if (!env) {
-    if (!PyErr_Occurred())
-      PyErr_Format(PyExc_TypeError, "dagger: expected a mimic environment, got %s",
-                   Py_TYPE(env_obj)->tp_name);
-    return NULL;
-  }
+  const char *opts;
+  mimic_env *env = mimicpy_env_arg(env_obj, "dagger", &opts);
+  if (!env) return NULL;
   if (mimic_beta_parse(beta, &cfg.beta) != MIMIC_OK ||
       mimic_query_parse(query, &cfg.query) != MIMIC_OK)
     return mimicpy_raise(MIMIC_ERR_INVALID);
   if (mimicpy_bc_layers(hidden, activation, &bc) < 0) return NULL;
   if (defer && cfg.query.kind != MIMIC_QUERY_UNCERTAIN)
     return PyErr_Format(mimicpy_invalid, "defer goes with query='uncertain:T'");
-  PyObject *opts_obj = PyObject_GetAttrString(env_obj, "_options_text");
-  const char *opts = opts_obj && PyUnicode_Check(opts_obj) ? PyUnicode_AsUTF8(opts_obj) : NULL;
-  PyErr_Clear();
   cfg.env_id = mimic_env_id(env);
-  cfg.env_opts = opts && *opts ? opts : NULL;
+  cfg.env_opts = opts;
   cfg.seed = seed;
   cfg.epochs = epochs;
   cfg.min_steps = min_steps;
@@ -448,7 +441,6 @@ static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
       cfg.expert_obj = x;
     }
   } else {
-    Py_XDECREF(opts_obj);
     return PyErr_Format(PyExc_TypeError,
                         "dagger: the expert is a spec (builtin, cmd:PROGRAM, a policy file) or a "
                         "callable, got %s",
@@ -480,7 +472,6 @@ static PyObject *py_dagger(PyObject *module, PyObject *args, PyObject *kwds) {
   }
   if (st == MIMIC_OK) st = mimic_policy_from_model(&best, mimic_env_action_space(env), &policy);
   mimic_model_free(&best);
-  Py_XDECREF(opts_obj);
   if (st != MIMIC_OK) {
     Py_XDECREF(log.rows);
     return mimicpy_raise(st);

@@ -13,6 +13,7 @@
 
 #include "mimic/core.h"
 #include "mimic/env.h"
+#include "mimic/nn.h"
 
 /* mimic.Error (RuntimeError) and mimic.InvalidError (also a ValueError). */
 extern PyObject *mimicpy_error, *mimicpy_invalid;
@@ -55,6 +56,10 @@ PyObject *mimicpy_options(PyObject *dict);
 
 /* The mimic_env inside a mimic._mimic.Env, or NULL (no exception) for other objects. */
 mimic_env *mimicpy_env_of(PyObject *obj);
+/* The same for an argument: a TypeError naming `what` for anything else;
+ * *options (may be NULL) gets the options it was made with (NULL: none),
+ * alive as long as obj. */
+mimic_env *mimicpy_env_arg(PyObject *obj, const char *what, const char **options);
 
 struct mimic_policy;
 /* A Python Policy owning p (freed with it); NULL with an exception. */
@@ -73,6 +78,9 @@ mimic_status mimicpy_call_batch(PyObject *fn, const float *obs, size_t n, int ob
 /* Drops a reference from code that may not hold the GIL (NULL is fine). */
 void mimicpy_forget(PyObject *obj);
 
+/* "tanh" or "relu" as a mimic_activation (mimic/nn.h); -1 with an exception. */
+int mimicpy_activation(const char *name, mimic_activation *out);
+
 struct mimic_bc_config;
 /* Sets a BC configuration's hidden widths (a sequence; None keeps them) and
  * activation ("tanh", "relu"); -1 with an exception for bad ones. */
@@ -90,4 +98,5 @@ int mimicpy_data_init(PyObject *module);
 int mimicpy_policy_init(PyObject *module);
 int mimicpy_foreign_init(PyObject *module);
 int mimicpy_text_init(PyObject *module);
+int mimicpy_rl_init(PyObject *module);
 #endif

@@ -356,11 +356,8 @@ static PyObject *py_open_policy(PyObject *module, PyObject *args) {
   const char *spec;
   PyObject *env_obj;
   if (!PyArg_ParseTuple(args, "sO", &spec, &env_obj)) return NULL;
-  mimic_env *env = mimicpy_env_of(env_obj);
-  if (!env) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a mimic environment");
-    return NULL;
-  }
+  mimic_env *env = mimicpy_env_arg(env_obj, "open_policy", NULL);
+  if (!env) return NULL;
   mimic_policy *p;
   mimic_status st = mimic_policy_open(spec, env, 30, &p);
   if (st != MIMIC_OK) return mimicpy_raise(st);
@@ -383,12 +380,16 @@ int mimicpy_bc_layers(PyObject *hidden, const char *activation, mimic_bc_config 
     Py_DECREF(seq);
     if (PyErr_Occurred()) return -1;
   }
-  if (strcmp(activation, "tanh") == 0) {
-    cfg->activation = MIMIC_ACT_TANH;
-  } else if (strcmp(activation, "relu") == 0) {
-    cfg->activation = MIMIC_ACT_RELU;
+  return mimicpy_activation(activation, &cfg->activation);
+}
+
+int mimicpy_activation(const char *name, mimic_activation *out) {
+  if (strcmp(name, "tanh") == 0) {
+    *out = MIMIC_ACT_TANH;
+  } else if (strcmp(name, "relu") == 0) {
+    *out = MIMIC_ACT_RELU;
   } else {
-    PyErr_Format(mimicpy_invalid, "activation is tanh or relu, got '%s'", activation);
+    PyErr_Format(mimicpy_invalid, "activation is tanh or relu, got '%s'", name);
     return -1;
   }
   return 0;
@@ -490,13 +491,9 @@ static PyObject *py_evaluate(PyObject *module, PyObject *args, PyObject *kwds) {
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|iKppp", kwlist, &policy_obj, &env_obj,
                                    &cfg.episodes, &seed, &deterministic, &normalize, &progress))
     return NULL;
-  mimic_env *env = mimicpy_env_of(env_obj);
-  if (!env) {
-    if (!PyErr_Occurred())
-      PyErr_Format(PyExc_TypeError, "evaluate: expected a mimic environment, got %s",
-                   Py_TYPE(env_obj)->tp_name);
-    return NULL;
-  }
+  const char *opts;
+  mimic_env *env = mimicpy_env_arg(env_obj, "evaluate", &opts);
+  if (!env) return NULL;
   if (cfg.episodes < 1) return PyErr_Format(mimicpy_invalid, "evaluate: episodes must be >= 1");
   cfg.seed = seed;
   cfg.sample = !deterministic;
@@ -512,15 +509,11 @@ static PyObject *py_evaluate(PyObject *module, PyObject *args, PyObject *kwds) {
                           &owned);
     if (!p) return NULL;
   }
-  PyObject *opts_obj = PyObject_GetAttrString(env_obj, "_options_text");
-  const char *opts = opts_obj && PyUnicode_Check(opts_obj) ? PyUnicode_AsUTF8(opts_obj) : NULL;
-  PyErr_Clear();
   mimic_eval_result r;
   mimic_status st;
   PyThreadState *ts = mimicpy_pause(env, p);
-  st = mimic_evaluate(p, mimic_env_id(env), opts && *opts ? opts : NULL, &cfg, &r);
+  st = mimic_evaluate(p, mimic_env_id(env), opts, &cfg, &r);
   mimicpy_resume(ts);
-  Py_XDECREF(opts_obj);
   PyObject *d = NULL;
   if (st == MIMIC_OK) {
     PyObject *returns = PyList_New(r.episodes), *lengths = PyList_New(r.episodes);

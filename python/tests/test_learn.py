@@ -204,3 +204,29 @@ def test_minibatches_are_views_in_a_seeded_order():
     other = next(iter(d.batches(64, seed=6)))[0]
     assert not np.array_equal(other, first[0])
     assert not np.array_equal(first[0], first[len(first) // 2])  # epoch 2 is a new permutation
+
+
+@pytest.mark.parametrize("flags,config", [
+    (["--steps", "4096", "--seed", "3"], dict(steps=4096, seed=3)),
+    (["--preset", "none", "--steps", "2048", "--envs", "2", "--n-steps", "256", "--hidden",
+      "16,16", "--lr", "1e-3", "--lr-linear", "--norm-obs", "--seed", "1"],
+     dict(preset="none", steps=2048, n_envs=2, n_steps=256, hidden=[16, 16], lr=1e-3,
+          lr_linear=True, norm_obs=True, seed=1)),
+])
+def test_ppo_equals_train_ppo(cli, tmp_path, flags, config):
+    out = tmp_path / "ppo.mimic"
+    run(cli, "train", "ppo", "--env", "CartPole-v1", "-o", str(out), "--quiet", *flags)
+    from_cli = mimic.load_policy(out)
+    py = mimic.ppo("CartPole-v1", **config)
+    sa, sb = py.state_dict(), from_cli.state_dict()
+    assert list(sa) == list(sb)
+    for k in sa:
+        np.testing.assert_array_equal(sa[k], sb[k])
+    na, nb = py.info["obs_norm"], from_cli.info["obs_norm"]
+    assert (na is None) == (nb is None) == (not config.get("norm_obs"))
+    if na is not None:
+        np.testing.assert_array_equal(na["mean"], nb["mean"])
+        np.testing.assert_array_equal(na["var"], nb["var"])
+    assert py.iterations[-1]["timesteps"] == config["steps"]
+    with pytest.raises(TypeError, match="learning_rate"):
+        mimic.ppo("CartPole-v1", learning_rate=1e-3)
