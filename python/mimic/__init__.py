@@ -15,11 +15,12 @@ from ._mimic import Error, InvalidError
 from . import spaces, text
 from .envs import Env, VecEnv, env_ids, make, make_vec
 from .foreign import register as register_env
-from .learn import (Dataset, Policy, bc, collect, dagger, evaluate, load_dataset, load_policy,
-                    ppo)
+from .learn import (Dataset, Policy, airl, bc, collect, dagger, evaluate, gail, load_dataset,
+                    load_policy, ppo)
 
 __all__ = [
-    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "bc", "collect", "dagger",
+    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "airl", "bc", "collect",
+    "dagger", "gail",
     "env_ids", "evaluate", "load_dataset", "load_policy", "make", "make_vec", "ppo", "register_env",
     "spaces", "text",
 ]

@@ -229,6 +229,38 @@ def ppo(env, **config):
     return policy
 
 
+_ADV_SETTINGS = _PPO_SETTINGS + (
+    "disc_updates", "demo_batch_size", "disc_lr", "disc_weight_decay", "disc_hidden",
+    "disc_warmup", "reward_inputs", "absorbing", "logit_reward",
+)
+
+
+def _adversarial(kind, env, dataset, reward_out, config):
+    unknown = sorted(set(config) - set(_ADV_SETTINGS))
+    if unknown:
+        raise TypeError(f"{kind}() got unexpected settings {unknown}")
+    if not isinstance(dataset, _mimic.Dataset):
+        dataset = load_dataset(dataset)
+    with as_mimic_env(env) as e:
+        policy, rows = _mimic.adversarial(kind, e, dataset, dict(config),
+                                          None if reward_out is None else str(reward_out))
+    policy.iterations = rows
+    return policy
+
+
+def gail(env, dataset, reward_out=None, **config):
+    """GAIL as `mimic train gail` runs it (PPO's settings as in mimic.ppo, plus disc_updates,
+    demo_batch_size, disc_lr, disc_weight_decay, disc_hidden, disc_warmup, reward_inputs,
+    absorbing, logit_reward); reward_out writes the discriminator's reward."""
+    return _adversarial("gail", env, dataset, reward_out, config)
+
+
+def airl(env, dataset, reward_out=None, **config):
+    """AIRL as `mimic train airl` runs it (the settings of mimic.gail but logit_reward);
+    reward_out writes the learned reward g(s), which trains new agents."""
+    return _adversarial("airl", env, dataset, reward_out, config)
+
+
 def load_policy(path):
     """Loads a policy file (any model file mimic wrote for a policy)."""
     return _mimic.load_policy(str(path))

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "mimic/adversarial.h"
+#include "mimic/data.h"
 #include "mimic/nn.h"
 #include "mimic/policy.h"
 #include "mimic/ppo.h"
@@ -117,19 +119,52 @@ static int ppo_config(PyObject *d, mimic_ppo_config *c) {
   return st == MIMIC_OK ? 0 : mimicpy_raise_int(st);
 }
 
+/* One iteration's logged values as a dict. */
+static PyObject *iter_row(const mimic_ppo_iter *it) {
+  return Py_BuildValue("{s:l,s:l,s:l,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "iteration", it->iteration,
+                       "timesteps", it->timesteps, "episodes", it->episodes, "ep_return_mean",
+                       it->ep_return_mean, "ep_len_mean", it->ep_len_mean, "policy_loss",
+                       it->policy_loss, "value_loss", it->value_loss, "entropy_loss",
+                       it->entropy_loss, "approx_kl", it->approx_kl, "clip_fraction",
+                       it->clip_fraction, "explained_variance", it->explained_variance);
+}
+
+/* Appends row (a new reference, may be NULL) to the list user. */
+static void log_row(PyObject *rows, PyObject *row) {
+  if (!row || PyList_Append(rows, row) < 0) PyErr_Clear();
+  Py_XDECREF(row);
+}
+
 static bool on_iter(mimic_ppo *ppo, const mimic_ppo_iter *it, void *user) {
-  PyObject *rows = user;
   PyGILState_STATE gil = PyGILState_Ensure();
-  PyObject *d = Py_BuildValue(
-      "{s:l,s:l,s:l,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "iteration", it->iteration, "timesteps",
-      it->timesteps, "episodes", it->episodes, "ep_return_mean", it->ep_return_mean, "ep_len_mean",
-      it->ep_len_mean, "policy_loss", it->policy_loss, "value_loss", it->value_loss, "entropy_loss",
-      it->entropy_loss, "approx_kl", it->approx_kl, "clip_fraction", it->clip_fraction,
-      "explained_variance", it->explained_variance);
-  if (!d || PyList_Append(rows, d) < 0) PyErr_Clear();
-  Py_XDECREF(d);
+  log_row(user, iter_row(it));
   PyGILState_Release(gil);
   return true;
+}
+
+/* The trained policy of p as (Policy, rows), or st raised; takes rows. */
+static PyObject *trained(mimic_status st, mimic_ppo *p, const mimic_env *env, const char *algorithm,
+                         PyObject *rows) {
+  mimic_model model = {0};
+  mimic_policy *policy = NULL;
+  /* the model with VecNormalize's statistics written in, as the command saves it */
+  if (st == MIMIC_OK) st = mimic_model_copy(mimic_ppo_model(p), 1, &model);
+  char meta[64];
+  snprintf(meta, sizeof meta, "{\"algorithm\": \"%s\"}", algorithm);
+  if (st == MIMIC_OK)
+    st = mimic_policy_describe_model(&model, mimic_env_id(env), mimic_env_obs_space(env),
+                                     mimic_env_action_space(env), meta);
+  if (st == MIMIC_OK) st = mimic_policy_from_model(&model, mimic_env_action_space(env), &policy);
+  mimic_model_free(&model);
+  if (st != MIMIC_OK) {
+    Py_DECREF(rows);
+    return mimicpy_raise(st);
+  }
+  PyObject *pol = mimicpy_policy_wrap(policy);
+  PyObject *r = pol ? PyTuple_Pack(2, pol, rows) : NULL;
+  Py_XDECREF(pol);
+  Py_DECREF(rows);
+  return r;
 }
 
 /* ppo(env, settings) -> (Policy, iterations) */
@@ -149,33 +184,107 @@ static PyObject *py_ppo(PyObject *module, PyObject *args) {
     return NULL;
   }
   mimic_ppo *p = NULL;
-  mimic_model model = {0};
-  mimic_policy *policy = NULL;
   PyThreadState *ts = mimicpy_pause(env, NULL);
   mimic_status st = mimic_ppo_create(&cfg, NULL, &p);
   if (st == MIMIC_OK) st = mimic_ppo_learn(p, 0, on_iter, rows);
   mimicpy_resume(ts);
-  /* the model with VecNormalize's statistics written in, as the command saves it */
-  if (st == MIMIC_OK) st = mimic_model_copy(mimic_ppo_model(p), 1, &model);
-  if (st == MIMIC_OK)
-    st = mimic_policy_describe_model(&model, cfg.env_id, mimic_env_obs_space(env),
-                                     mimic_env_action_space(env), "{\"algorithm\": \"ppo\"}");
-  if (st == MIMIC_OK) st = mimic_policy_from_model(&model, mimic_env_action_space(env), &policy);
-  mimic_model_free(&model);
+  PyObject *r = trained(st, p, env, "ppo", rows);
   mimic_ppo_free(p);
-  if (st != MIMIC_OK) {
-    Py_DECREF(rows);
-    return mimicpy_raise(st);
+  return r;
+}
+
+const mimic_dataset *mimicpy_dataset_of(PyObject *obj);
+
+static bool on_round(mimic_adv *a, const mimic_adv_round *r, void *user) {
+  PyGILState_STATE gil = PyGILState_Ensure();
+  PyObject *row = iter_row(&r->ppo);
+  PyObject *disc = Py_BuildValue(
+      "{s:d,s:d,s:d,s:d,s:d}", "disc_loss", r->disc_loss, "disc_acc_expert", r->disc_acc_expert,
+      "disc_acc_gen", r->disc_acc_gen, "expert_logit", r->expert_logit, "gen_logit", r->gen_logit);
+  if (row && (!disc || PyDict_Update(row, disc) < 0)) Py_CLEAR(row);
+  Py_XDECREF(disc);
+  log_row(user, row);
+  PyGILState_Release(gil);
+  return true;
+}
+
+/* The adversarial settings over the generator's (train gail/airl's order). */
+static int adv_config(PyObject *d, mimic_adv_config *c, const mimic_ppo_config *pc) {
+  mimic_ppo_config adv_ppo = c->ppo;
+  c->ppo = *pc;
+  PyObject *norm_reward = PyDict_GetItemString(d, "norm_reward");
+  if (norm_reward != Py_False) c->ppo.norm_reward = adv_ppo.norm_reward;
+  PyObject *preset = PyDict_GetItemString(d, "preset");
+  bool no_preset =
+      preset && PyUnicode_Check(preset) && PyUnicode_CompareWithASCIIString(preset, "none") == 0;
+  if (!PyDict_GetItemString(d, "gamma") && !no_preset) c->ppo.gamma = adv_ppo.gamma;
+  long l;
+  int rc;
+  double x;
+  if ((rc = get_int(d, "disc_updates", &l)) < 0) return -1;
+  if (rc) c->n_disc_updates = (int)l;
+  if ((rc = get_int(d, "demo_batch_size", &l)) < 0) return -1;
+  if (rc) c->demo_batch_size = (int)l;
+  if ((rc = get_int(d, "disc_warmup", &l)) < 0) return -1;
+  if (rc) c->disc_warmup = (int)l;
+  if ((rc = get_double(d, "disc_lr", &x)) < 0) return -1;
+  if (rc) c->disc_lr = x;
+  if ((rc = get_double(d, "disc_weight_decay", &x)) < 0) return -1;
+  if (rc) c->disc_weight_decay = x;
+  if (get_bool(d, "absorbing", &c->absorbing) < 0 ||
+      get_bool(d, "logit_reward", &c->gail_logit_reward) < 0 ||
+      get_widths(d, "disc_hidden", c->disc_hidden, &c->disc_n_hidden) < 0)
+    return -1;
+  PyObject *inputs = PyDict_GetItemString(d, "reward_inputs");
+  if (inputs && inputs != Py_None) {
+    const char *s = PyUnicode_AsUTF8(inputs);
+    if (!s) return -1;
+    if (!mimic_reward_inputs_parse(s, &c->reward_inputs)) {
+      PyErr_Format(mimicpy_invalid,
+                   "reward_inputs is state, state-action, state-next-state or "
+                   "state-action-next-state, got '%s'",
+                   s);
+      return -1;
+    }
   }
-  PyObject *pol = mimicpy_policy_wrap(policy);
-  PyObject *r = pol ? PyTuple_Pack(2, pol, rows) : NULL;
-  Py_XDECREF(pol);
-  Py_DECREF(rows);
+  mimic_status st = mimic_adv_check(c);
+  return st == MIMIC_OK ? 0 : mimicpy_raise_int(st);
+}
+
+/* adversarial(kind, env, dataset, settings, reward_out) -> (Policy, rounds): train gail/airl */
+static PyObject *py_adversarial(PyObject *module, PyObject *args) {
+  const char *kind_name, *reward_out = NULL;
+  PyObject *env_obj, *ds_obj, *settings;
+  if (!PyArg_ParseTuple(args, "sOOO!z", &kind_name, &env_obj, &ds_obj, &PyDict_Type, &settings,
+                        &reward_out))
+    return NULL;
+  mimic_adv_kind kind = strcmp(kind_name, "airl") == 0 ? MIMIC_ADV_AIRL : MIMIC_ADV_GAIL;
+  const char *opts;
+  mimic_env *env = mimicpy_env_arg(env_obj, kind_name, &opts);
+  const mimic_dataset *ds = env ? mimicpy_dataset_of(ds_obj) : NULL;
+  if (!ds) return NULL;
+  mimic_nn_set_threads(1);
+  mimic_adv_config c = mimic_adv_defaults(kind, mimic_env_id(env));
+  mimic_ppo_config pc = mimic_ppo_defaults();
+  pc.env_id = mimic_env_id(env);
+  pc.env_opts = opts;
+  if (ppo_config(settings, &pc) < 0 || adv_config(settings, &c, &pc) < 0) return NULL;
+  PyObject *rows = PyList_New(0);
+  if (!rows) return NULL;
+  mimic_adv *t = NULL;
+  PyThreadState *ts = mimicpy_pause(env, NULL);
+  mimic_status st = mimic_adv_create(&c, ds, &t);
+  if (st == MIMIC_OK) st = mimic_adv_learn(t, 0, on_round, rows);
+  mimicpy_resume(ts);
+  if (st == MIMIC_OK && reward_out) st = mimic_adv_save_reward(t, reward_out, NULL);
+  PyObject *r = trained(st, t ? mimic_adv_generator(t) : NULL, env, kind_name, rows);
+  mimic_adv_free(t);
   return r;
 }
 
 static PyMethodDef rl_functions[] = {
     {"ppo", py_ppo, METH_VARARGS, NULL},
+    {"adversarial", py_adversarial, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

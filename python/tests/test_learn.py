@@ -230,3 +230,22 @@ def test_ppo_equals_train_ppo(cli, tmp_path, flags, config):
     assert py.iterations[-1]["timesteps"] == config["steps"]
     with pytest.raises(TypeError, match="learning_rate"):
         mimic.ppo("CartPole-v1", learning_rate=1e-3)
+
+
+@pytest.mark.parametrize("kind,flags,config", [
+    ("gail", [], {}),
+    ("airl", ["--disc-updates", "3", "--no-absorbing", "--gamma", "0.98"],
+     dict(disc_updates=3, absorbing=False, gamma=0.98)),
+])
+def test_adversarial_equals_the_command_line(cli, cartpole_demos, tmp_path, kind, flags, config):
+    out, reward = tmp_path / "gen.mimic", tmp_path / "reward.mimic"
+    run(cli, "train", kind, "--env", "CartPole-v1", "--data", str(cartpole_demos), "--steps",
+        "2048", "--seed", "2", "-o", str(out), "--reward-out", str(reward), "--quiet", *flags)
+    py_reward = tmp_path / "py_reward.mimic"
+    py = getattr(mimic, kind)("CartPole-v1", str(cartpole_demos), reward_out=py_reward,
+                              steps=2048, seed=2, **config)
+    from_cli = mimic.load_policy(out)
+    for k, v in from_cli.state_dict().items():
+        np.testing.assert_array_equal(py.state_dict()[k], v)
+    assert "disc_loss" in py.iterations[-1] and py.iterations[-1]["timesteps"] >= 2048
+    assert py_reward.read_bytes() == reward.read_bytes()  # the same reward file, byte for byte
