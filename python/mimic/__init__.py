@@ -12,14 +12,14 @@
 See docs/python.md.
 """
 from ._mimic import Error, InvalidError
-from . import spaces, text
+from . import agent, spaces, text
 from .envs import Env, VecEnv, env_ids, make, make_vec
 from .foreign import register as register_env
 from .learn import (Dataset, Policy, airl, bc, collect, dagger, evaluate, gail, load_dataset,
                     load_policy, ppo)
 
 __all__ = [
-    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "airl", "bc", "collect",
+    "Dataset", "Env", "Error", "InvalidError", "Policy", "VecEnv", "agent", "airl", "bc", "collect",
     "dagger", "gail",
     "env_ids", "evaluate", "load_dataset", "load_policy", "make", "make_vec", "ppo", "register_env",
     "spaces", "text",

@@ -99,4 +99,5 @@ int mimicpy_policy_init(PyObject *module);
 int mimicpy_foreign_init(PyObject *module);
 int mimicpy_text_init(PyObject *module);
 int mimicpy_rl_init(PyObject *module);
+int mimicpy_agent_init(PyObject *module);
 #endif

@@ -400,7 +400,8 @@ PyMODINIT_FUNC PyInit__mimic(void) {
       PyModule_AddObjectRef(m, "Buffer", (PyObject *)&BufferType) < 0)
     goto fail;
   if (mimicpy_env_init(m) < 0 || mimicpy_data_init(m) < 0 || mimicpy_policy_init(m) < 0 ||
-      mimicpy_foreign_init(m) < 0 || mimicpy_text_init(m) < 0 || mimicpy_rl_init(m) < 0)
+      mimicpy_foreign_init(m) < 0 || mimicpy_text_init(m) < 0 || mimicpy_rl_init(m) < 0 ||
+      mimicpy_agent_init(m) < 0)
     goto fail;
   return m;
 fail:
