@@ -117,3 +117,18 @@ def test_expert_errors_and_retired_ids():
         mimic.make(env_id)
     with pytest.raises(mimic.InvalidError, match="beta"):
         mimic.dagger("CartPole-v1", lqr_expert, beta="sometimes")
+
+
+def test_dagger_equals_train_dagger(cli, tmp_path):
+    import subprocess
+
+    out = tmp_path / "d.mimic"
+    subprocess.run([cli, "train", "dagger", "--env", "CartPole-v1", "--rounds", "3", "--seed", "1",
+                    "--query", "uncertain:0.9", "-o", str(out), "--quiet"], check=True)
+    from_cli = mimic.load_policy(out)
+    for work_dir in (None, tmp_path / "work"):
+        py = mimic.dagger("CartPole-v1", "builtin", rounds=3, seed=1, query="uncertain:0.9",
+                          work_dir=work_dir)
+        for k, v in from_cli.state_dict().items():
+            np.testing.assert_array_equal(py.state_dict()[k], v)
+    assert (tmp_path / "work" / "labels.sqlite").exists()  # durable, resumable like the command's
