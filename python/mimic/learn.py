@@ -196,6 +196,8 @@ def dagger(env, expert="builtin", rounds=15, beta="linear", query="all", seed=0,
     defer, expert_timeout, batch_size, lr, hidden, activation, normalize, progress."""
     if isinstance(expert, _mimic.Policy):
         expert = expert.act
+    if isinstance(env, (list, tuple)):  # one copy per environment object given
+        config.setdefault("n_envs", len(env))
     with as_mimic_env(env) as e:
         policy, rows = _mimic.dagger(e, _expert(expert), rounds=int(rounds), beta=str(beta),
                                      query=str(query), seed=int(seed),
@@ -223,6 +225,8 @@ def ppo(env, **config):
     unknown = sorted(set(config) - set(_PPO_SETTINGS))
     if unknown:
         raise TypeError(f"ppo() got unexpected settings {unknown}")
+    if isinstance(env, (list, tuple)):
+        config.setdefault("n_envs", len(env))
     with as_mimic_env(env) as e:
         policy, rows = _mimic.ppo(e, dict(config))
     policy.iterations = rows

@@ -235,6 +235,26 @@ static int space_from(PyObject *desc, mimic_space *s, float *low, float *high) {
   return 0;
 }
 
+static bool same_space(const mimic_space *a, const mimic_space *b) {
+  if (a->kind != b->kind || a->n != b->n || a->dim != b->dim || a->ndim != b->ndim) return false;
+  if (a->kind == MIMIC_SPACE_DISCRETE) return true;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i]) return false;
+  return memcmp(a->low, b->low, (size_t)a->dim * sizeof(float)) == 0 &&
+         memcmp(a->high, b->high, (size_t)a->dim * sizeof(float)) == 0;
+}
+
+/* Whether a registered class describes the same environment as pc would. */
+static bool same_class(const pyenv_class *old, const pyenv_class *pc, int max_steps,
+                       double threshold, bool has_expert) {
+  bool same_threshold = (isnan(threshold) && isnan(old->cls.reward_threshold)) ||
+                        threshold == old->cls.reward_threshold;
+  return same_space(&old->obs_space, &pc->obs_space) &&
+         same_space(&old->act_space, &pc->act_space) &&
+         old->cls.max_episode_steps == (max_steps > 0 ? max_steps : 0) && same_threshold &&
+         (old->cls.expert != NULL) == has_expert;
+}
+
 static int box_dim(PyObject *desc) {
   PyObject *shape =
       PyTuple_Check(desc) && PyTuple_GET_SIZE(desc) == 4 ? PyTuple_GET_ITEM(desc, 1) : NULL;
@@ -283,9 +303,29 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
     free(pc);
     return PyErr_Format(mimicpy_invalid, "%s: mimic takes Box observations only", name);
   }
-  snprintf(pc->id, sizeof pc->id, "py:%.40s-%d", name, n_registered);
-  for (char *p = pc->id; *p; p++)
+  /* a stable id, so a work folder's run resumes in a new process: "py:<name>",
+   * or "py:<name>-<k>" while that one is in use; a retired one with the same
+   * class is taken back */
+  char base[MIMIC_ENV_ID_MAX - 16];
+  snprintf(base, sizeof base, "py:%s", name);
+  for (char *p = base; *p; p++)
     if (*p == ' ' || *p == ',') *p = '_';
+  for (int k = 1;; k++) {
+    if (k == 1)
+      snprintf(pc->id, sizeof pc->id, "%s", base);
+    else
+      snprintf(pc->id, sizeof pc->id, "%s-%d", base, k % 1000000);
+    pyenv_class *old = NULL;
+    for (int i = 0; i < n_registered && !old; i++)
+      if (strcmp(registered[i]->id, pc->id) == 0) old = registered[i];
+    if (!old) break;
+    if (!old->factory && same_class(old, pc, max_steps, threshold, has_expert)) {
+      old->factory = Py_NewRef(factory);
+      free(bounds);
+      free(pc);
+      return PyUnicode_FromString(old->id);
+    }
+  }
   snprintf(pc->summary, sizeof pc->summary, "a Python environment (%.80s)", name);
   pc->cls = (mimic_env_class){.id = pc->id,
                               .summary = pc->summary,

@@ -132,3 +132,31 @@ def test_dagger_equals_train_dagger(cli, tmp_path):
         for k, v in from_cli.state_dict().items():
             np.testing.assert_array_equal(py.state_dict()[k], v)
     assert (tmp_path / "work" / "labels.sqlite").exists()  # durable, resumable like the command's
+
+
+def test_a_crash_loses_no_finished_round_and_the_run_resumes_exactly(tmp_path):
+    budget = {"steps": 2000}  # round 1 (3 episodes of 500 steps) finishes, round 2 crashes
+
+    def crashing():
+        env = PyCartPole()
+        step = env.step
+
+        def limited(action):
+            budget["steps"] -= 1
+            if budget["steps"] < 0:
+                raise RuntimeError("the simulator crashed")
+            return step(action)
+
+        env.step = limited
+        return env
+
+    config = dict(rounds=3, seed=0, eval_episodes=0, n_envs=2)
+    work = tmp_path / "work"
+    with pytest.raises(RuntimeError, match="crashed"):
+        mimic.dagger(crashing, lqr_expert, work_dir=work, **config)
+    assert (work / "labels.sqlite").exists()
+    resumed = mimic.dagger(PyCartPole, lqr_expert, work_dir=work, **config)
+    assert [r["round"] for r in resumed.rounds] == [2, 3]  # round 1 came back from the log
+    whole = mimic.dagger(PyCartPole, lqr_expert, **config)
+    for k, v in whole.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[k], v)
