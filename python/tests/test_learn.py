@@ -146,6 +146,17 @@ def test_to_torch_reproduces_actions(cartpole_demos):
     seq.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in p.state_dict().items()})
 
 
+def test_to_torch_gaussian_means_agree():
+    pytest.importorskip("torch")
+    demos = mimic.collect("Pendulum-v1", "builtin", episodes=2, seed=0)
+    p = mimic.bc(demos, batches=200)
+    obs = np.random.default_rng(1).normal(0, 1, size=(3000, 3)).astype(np.float32)
+    want = p.act(obs)  # the mean, clipped to [-2, 2]
+    got = p.to_torch().act(obs).numpy()
+    assert got.shape == want.shape == (3000, 1)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)  # float32 rounding of two BLAS
+
+
 def test_python_callables_as_policies():
     def lean(obs):  # a batch in, a batch out
         assert obs.ndim == 2 and obs.dtype == np.float32 and not obs.flags.writeable
