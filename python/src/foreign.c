@@ -12,7 +12,9 @@
  * checked: an observation of the wrong size or with a NaN, or a NaN reward,
  * is an error naming the environment and the step. Registrations are
  * permanent (mimic keeps class pointers), so retire_env drops the factory
- * when a run is over; the id then fails to make.
+ * when a run is over (the id then fails to make) and registering the same
+ * class again takes the retired id back: ids stay "py:<name>" from run to
+ * run, and a DAgger work folder resumes.
  *
  * A Python expert is a mimic_expert (mimic_expert_alloc) whose label calls
  * the callable with the batch of observations, so the one DAgger driver
