@@ -6,7 +6,8 @@ every copy mimic makes (DAgger's rollouts, an evaluation's episodes) is a
 Python object of its own:
   - a function or class making one: called for each copy;
   - an environment object: used for the first copy, deep copies for more;
-  - a list of objects: one per copy, in order (deep copies beyond them).
+  - a list of objects: one per copy, in order (deep copies beyond them);
+    a Gymnasium SyncVectorEnv is the list of its envs.
 Resets pass mimic's seed on (None when mimic continues the generator);
 an object with expert_action() serves as the built-in expert ("builtin").
 """
@@ -34,16 +35,36 @@ def _space(space, what):
     return ("box", shape, low, high)
 
 
+def unvector(env):
+    """A Gymnasium SyncVectorEnv as the list of its environments (anything else as it is)."""
+    sub = getattr(env, "envs", None)
+    if sub is not None and hasattr(env, "num_envs") and not isinstance(env, (list, tuple)):
+        return list(sub)
+    return env
+
+
+_DONE = object()
+
+
+def _next(made, more):
+    """The next object given, or more() once they are used up."""
+    obj = next(made, _DONE)
+    return more() if obj is _DONE else obj
+
+
 def _factory(env):
+    env = unvector(env)
     if isinstance(env, (list, tuple)):
         objs = list(env)
         if not objs or not all(_is_env(e) for e in objs):
             raise TypeError("a list of environments holds objects with Gymnasium's Env API")
-        made = iter(objs)
-        return objs[0], lambda: next(made, None) or copy.deepcopy(objs[0])
+        # the first make is as_mimic_env's probe, which mimic never steps: it
+        # shares the first object, and the copies mimic steps are the objects
+        made = iter([objs[0]] + objs)
+        return objs[0], lambda: _next(made, lambda: copy.deepcopy(objs[0]))
     if _is_env(env):
-        first = [env]
-        return env, lambda: first.pop() if first else copy.deepcopy(env)
+        made = iter([env, env])
+        return env, lambda: _next(made, lambda: copy.deepcopy(env))
     if callable(env):
         sample = env()
         if not _is_env(sample):

@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 from . import _mimic
-from .foreign import as_mimic_env
+from .foreign import as_mimic_env, unvector
 
 
 class Dataset(_mimic.Dataset):
@@ -196,6 +196,7 @@ def dagger(env, expert="builtin", rounds=15, beta="linear", query="all", seed=0,
     defer, expert_timeout, batch_size, lr, hidden, activation, normalize, progress."""
     if isinstance(expert, _mimic.Policy):
         expert = expert.act
+    env = unvector(env)
     if isinstance(env, (list, tuple)):  # one copy per environment object given
         config.setdefault("n_envs", len(env))
     with as_mimic_env(env) as e:
@@ -225,6 +226,7 @@ def ppo(env, **config):
     unknown = sorted(set(config) - set(_PPO_SETTINGS))
     if unknown:
         raise TypeError(f"ppo() got unexpected settings {unknown}")
+    env = unvector(env)
     if isinstance(env, (list, tuple)):
         config.setdefault("n_envs", len(env))
     with as_mimic_env(env) as e:

@@ -160,3 +160,20 @@ def test_a_crash_loses_no_finished_round_and_the_run_resumes_exactly(tmp_path):
     whole = mimic.dagger(PyCartPole, lqr_expert, **config)
     for k, v in whole.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
+
+
+def test_a_list_or_sync_vector_env_gives_the_copies():
+    class SyncVectorLike:  # what DAgger reads of gymnasium.vector.SyncVectorEnv
+        def __init__(self, envs):
+            self.envs, self.num_envs = envs, len(envs)
+
+    made = [PyCartPole() for _ in range(3)]
+    vec = SyncVectorLike(made)
+    a = mimic.dagger(vec, lqr_expert, rounds=2, seed=3, eval_episodes=2)
+    b = mimic.dagger([PyCartPole() for _ in range(3)], lqr_expert, rounds=2, seed=3,
+                     eval_episodes=2)
+    c = mimic.dagger(PyCartPole, lqr_expert, rounds=2, seed=3, eval_episodes=2, n_envs=3)
+    for k, v in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[k], v)
+        np.testing.assert_array_equal(c.state_dict()[k], v)
+    assert all(e.state is not None for e in made)  # the given objects were the copies stepped
