@@ -1,0 +1,135 @@
+/* LayerNorm, GELU and embeddings: the elementwise and row-wise pieces of a
+ * transformer, as PyTorch computes them (F.layer_norm, F.gelu,
+ * nn.Embedding). Float32 throughout; LayerNorm's variance takes two passes
+ * over the row, because E[x^2] - mu^2 loses every digit when |mu| >> std.
+ *
+ * GELU's tanh form runs its tanh through mimic_tanh_forward (vectorised,
+ * a few ulp) on the output buffer: libm's tanhf per element costs more than
+ * the matrix products around it in a GPT's MLP. The backward pass
+ * recomputes that tanh the same way rather than keeping another buffer. */
+#include "nn/layers.h"
+#include "nn/transformer.h"
+
+#include <math.h>
+
+/* ---- LayerNorm ------------------------------------------------------------ */
+
+void mimic_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                             const float *b, int N, int C, float eps) {
+  for (int n = 0; n < N; n++) {
+    const float *x = inp + (size_t)n * C;
+    float m = 0.0f;
+    for (int c = 0; c < C; c++) m += x[c];
+    m /= (float)C;
+    float v = 0.0f;
+    for (int c = 0; c < C; c++) {
+      float d = x[c] - m;
+      v += d * d;
+    }
+    v /= (float)C;
+    float s = 1.0f / sqrtf(v + eps);
+    float *o = out + (size_t)n * C;
+    for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * w[c] + b[c];
+    mean[n] = m;
+    rstd[n] = s;
+  }
+}
+
+void mimic_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+                              const float *inp, const float *w, const float *mean,
+                              const float *rstd, int N, int C) {
+  for (int n = 0; n < N; n++) {
+    const float *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
+    float m = mean[n], s = rstd[n];
+    // mean_d(dxhat) and mean_d(dxhat * xhat)
+    float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+    for (int c = 0; c < C; c++) {
+      float xhat = (x[c] - m) * s, dxhat = w[c] * g[c];
+      dnorm_mean += dxhat;
+      dnorm_norm_mean += dxhat * xhat;
+    }
+    dnorm_mean /= (float)C;
+    dnorm_norm_mean /= (float)C;
+    float *dx = dinp + (size_t)n * C;
+    for (int c = 0; c < C; c++) {
+      float xhat = (x[c] - m) * s, dxhat = w[c] * g[c];
+      if (db) db[c] += g[c];
+      if (dw) dw[c] += xhat * g[c];
+      dx[c] = s * (dxhat - dnorm_mean - xhat * dnorm_norm_mean);
+    }
+  }
+}
+
+/* ---- GELU ------------------------------------------------------------------ */
+
+#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+#define GELU_A 0.044715f
+#define INV_SQRT2 0.7071067811865476f
+#define INV_SQRT_2PI 0.3989422804014327f
+
+void mimic_gelu_forward(float *out, const float *inp, size_t n, mimic_gelu_kind kind) {
+  if (kind == MIMIC_GELU_ERF) {
+    for (size_t i = 0; i < n; i++) out[i] = inp[i] * 0.5f * (1.0f + erff(inp[i] * INV_SQRT2));
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    float x = inp[i];
+    out[i] = GELU_K * (x + GELU_A * x * x * x);
+  }
+  mimic_tanh_forward(out, out, n);
+  for (size_t i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + out[i]);
+}
+
+void mimic_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n,
+                         mimic_gelu_kind kind) {
+  if (kind == MIMIC_GELU_ERF) {
+    for (size_t i = 0; i < n; i++) {
+      float x = inp[i];
+      float phi = 0.5f * (1.0f + erff(x * INV_SQRT2));
+      dinp[i] = dout[i] * (phi + x * expf(-0.5f * x * x) * INV_SQRT_2PI);
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    float x = inp[i];
+    dinp[i] = GELU_K * (x + GELU_A * x * x * x);
+  }
+  mimic_tanh_forward(dinp, dinp, n);
+  for (size_t i = 0; i < n; i++) {
+    float x = inp[i], t = dinp[i];
+    float d =
+        0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * GELU_A * x * x);
+    dinp[i] = dout[i] * d;
+  }
+}
+
+/* ---- embeddings ------------------------------------------------------------ */
+
+void mimic_embedding_forward(float *out, const int32_t *idx, const float *wte, const float *wpe,
+                             int B, int T, int C) {
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) {
+      float *o = out + ((size_t)b * T + t) * C;
+      const float *e = wte + (size_t)idx[b * T + t] * C;
+      if (wpe) {
+        const float *p = wpe + (size_t)t * C;
+        for (int c = 0; c < C; c++) o[c] = e[c] + p[c];
+      } else {
+        for (int c = 0; c < C; c++) o[c] = e[c];
+      }
+    }
+}
+
+void mimic_embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *idx,
+                              int B, int T, int C) {
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) {
+      const float *g = dout + ((size_t)b * T + t) * C;
+      float *e = dwte + (size_t)idx[b * T + t] * C;
+      for (int c = 0; c < C; c++) e[c] += g[c];
+      if (dwpe) {
+        float *p = dwpe + (size_t)t * C;
+        for (int c = 0; c < C; c++) p[c] += g[c];
+      }
+    }
+}
