@@ -7,7 +7,9 @@
  * 0; the horizon truncates; levels and reset options work; and mistakes
  * compound: the expert without its cross-track term (what a clone that
  * never saw an offset corrected would do) drifts off the road on long
- * horizons, while it is fine on short ones. */
+ * horizons, while it is fine on short ones. obs=camera gives a 24x32
+ * picture whose road sits where the car's offset, heading and the road's
+ * curve put it. */
 #include "testutil.h"
 
 #include <math.h>
@@ -290,13 +292,63 @@ static void test_two_lanes(void **st) {
   mimic_env_free(env);
 }
 
+/* Mean column of road-or-edge pixels in row r (0 = far). */
+static double road_centre(const float *img, int r) {
+  double sum = 0, n = 0;
+  for (int c = 0; c < 32; c++)
+    if (img[r * 32 + c] > 0) sum += c, n++;
+  assert_true(n > 0);
+  return sum / n;
+}
+
+static void test_camera(void **st) {
+  (void)st;
+  mimic_env *env = make("LaneKeep-v0", "obs=camera");
+  const mimic_space *os = mimic_env_obs_space(env);
+  assert_int_equal(os->dim, 24 * 32);
+  assert_int_equal(os->ndim, 3);
+  assert_int_equal(os->shape[0], 1);
+  assert_int_equal(os->shape[1], 24);
+  assert_int_equal(os->shape[2], 32);
+  float img[768], img2[768];
+  /* on the centre line, aligned: near rows are symmetric about the middle */
+  if (mimic_env_reset_with(env, 3, "offset=0,heading=0", img)) fail_msg("%s", mimic_errmsg());
+  for (int k = 0; k < 768; k++) assert_true(img[k] == 0.0f || img[k] == 0.5f || img[k] == 1.0f);
+  assert_true(fabs(road_centre(img, 23) - 15.5) < 0.6);
+  int road = 0;
+  for (int c = 0; c < 32; c++) road += img[23 * 32 + c] > 0;
+  assert_true(road >= 8 && road <= 10); /* 4 m of road and edges at 0.5 m a column */
+  /* offset to the left: the road moves right in the picture */
+  if (mimic_env_reset_with(env, 3, "offset=1", img2)) fail_msg("%s", mimic_errmsg());
+  assert_true(road_centre(img2, 23) > road_centre(img, 23) + 1.5);
+  /* heading to the left: the far road moves further right than the near */
+  if (mimic_env_reset_with(env, 3, "heading=0.2", img2)) fail_msg("%s", mimic_errmsg());
+  assert_true(road_centre(img2, 0) > road_centre(img2, 23) + 4);
+  /* same seed and actions, same pictures */
+  mimic_env *env2 = make("LaneKeep-v0", "obs=camera");
+  double r;
+  bool te, tr;
+  if (mimic_env_reset(env, 9, img) || mimic_env_reset(env2, 9, img2))
+    fail_msg("%s", mimic_errmsg());
+  for (int t = 0; t < 50; t++) {
+    step(env, 4, img, &r, &te, &tr);
+    step(env2, 4, img2, &r, &te, &tr);
+    assert_memory_equal(img, img2, sizeof img);
+  }
+  mimic_env_free(env2);
+  mimic_env_free(env);
+  mimic_env *bad;
+  assert_int_equal(mimic_env_make("LaneKeep-v0", "obs=lidar", &bad), MIMIC_ERR_INVALID);
+  assert_non_null(strstr(mimic_errmsg(), "camera"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spaces_and_options), cmocka_unit_test(test_observation_matches_state),
       cmocka_unit_test(test_seeded_roads),       cmocka_unit_test(test_road_is_smooth),
       cmocka_unit_test(test_state_round_trip),   cmocka_unit_test(test_off_road_terminates),
       cmocka_unit_test(test_mistakes_compound),  cmocka_unit_test(test_reset_options),
-      cmocka_unit_test(test_two_lanes),
+      cmocka_unit_test(test_two_lanes),          cmocka_unit_test(test_camera),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,8 @@ typedef struct mimic_bc_config {
   long checkpoint_every;       /* batches between checkpoints (0 = only at the end) */
   bool resume;                 /* continue from checkpoint_path if it exists */
   bool progress;               /* progress bar */
+  mimic_conv_config conv;      /* a conv trunk for image observations (n_conv 0: none; see
+                                  mimic_model_config_cnn) */
 } mimic_bc_config;
 
 /* One row of the learning curve (one epoch). */

@@ -97,6 +97,19 @@ typedef enum mimic_init_kind {
   MIMIC_INIT_TORCH = 1,      /* PyTorch nn.Linear default */
 } mimic_init_kind;
 
+#define MIMIC_MODEL_MAX_CONV 8 /* conv layers of a model's image trunk */
+
+/* A convolutional trunk in front of the actor: observations are images
+ * (C, H, W) = image, flattened in that order (obs_dim = C*H*W); each layer
+ * is a conv2d (zero padding) + ReLU, and the actor MLP reads the last
+ * layer's output flattened (PyTorch's order). */
+typedef struct mimic_conv_config {
+  int n_conv; /* 0: no trunk, the actor reads observations */
+  int image[3];
+  int channels[MIMIC_MODEL_MAX_CONV], kernel[MIMIC_MODEL_MAX_CONV];
+  int stride[MIMIC_MODEL_MAX_CONV], pad[MIMIC_MODEL_MAX_CONV];
+} mimic_conv_config;
+
 typedef struct mimic_model_config {
   int obs_dim;
   int act_dim; /* categorical: number of actions; gaussian/regression: action size */
@@ -108,7 +121,8 @@ typedef struct mimic_model_config {
   int critic_n_hidden;
   int critic_hidden[MIMIC_MLP_MAX_LAYERS - 1];
   mimic_activation critic_activation;
-  float log_std_init; /* gaussian only (SB3 default 0) */
+  float log_std_init;     /* gaussian only (SB3 default 0) */
+  mimic_conv_config conv; /* n_conv = 0: none */
 } mimic_model_config;
 
 /* Fills cfg with imitation's BC default policy (SB3 FeedForward32Policy):
@@ -118,12 +132,18 @@ void mimic_model_config_init(mimic_model_config *cfg, int obs_dim, int act_dim,
                              mimic_head_kind head);
 /* Checks a configuration; fails with a sentence saying what is wrong. */
 mimic_status mimic_model_check_config(const mimic_model_config *cfg);
+/* Gives cfg a convolutional trunk for images (c, h, w) (obs_dim must be
+ * c*h*w): SB3's NatureCNN (32 8x8/4, 64 4x4/2, 64 3x3/1) with one hidden
+ * layer of 512 when h and w are at least 36, else 16 5x5/2, 32 3x3/2 with
+ * [64]; ReLU, no critic (an image critic would need a trunk of its own). */
+mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w);
 
 typedef struct mimic_model {
   mimic_model_config cfg;
   size_t n_params;
-  float *params;                 /* ONE allocation: actor | critic | log_std */
+  float *params;                 /* ONE allocation: trunk | actor | critic | log_std */
   float *grads;                  /* mirrors params */
+  struct mimic_cnn *trunk;       /* the conv trunk (cfg.conv), or NULL */
   mimic_mlp actor;               /* views into params/grads */
   mimic_mlp critic;              /* n_layers == 0 when there is no critic */
   float *log_std, *grad_log_std; /* (act_dim) views for gaussian, else NULL */
@@ -153,8 +173,8 @@ mimic_status mimic_model_set_obs_norm(mimic_model *m, const float *mean, const f
 /* Replaces the metadata with json, a JSON object (checked, kept as compact
  * JSON; the key "architecture" is reserved for the file's architecture). */
 mimic_status mimic_model_set_metadata(mimic_model *m, const char *json);
-/* Actor forward of raw observations (B, obs_dim): logits / mean /
- * prediction (B, act_dim) in m->actor.out. */
+/* Actor forward (through the trunk, if any) of raw observations (B,
+ * obs_dim): logits / mean / prediction (B, act_dim) in m->actor.out. */
 mimic_status mimic_model_forward(mimic_model *m, const float *obs, int B);
 /* Critic forward: values (B) in m->critic.out. */
 mimic_status mimic_model_value(mimic_model *m, const float *obs, int B);

@@ -94,6 +94,10 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
   /* imitation's policy carries a value branch that BC never trains; its only
    * effect is on the L2 term, so it is there only when L2 is on */
   mc.critic = cfg->l2_weight > 0;
+  if (cfg->conv.n_conv) {
+    mc.conv = cfg->conv;
+    mc.critic = false; /* an image critic would need a trunk of its own */
+  }
   MIMIC_TRY(mimic_model_create(model, &mc, cfg->batch_size));
   mimic_rng rng;
   mimic_rng_seed(&rng, cfg->seed);

@@ -141,6 +141,9 @@ static mimic_status make_model(mimic_ppo *p, const mimic_model *init) {
   bool keep_critic = false;
   if (init) {
     const mimic_model_config *ic = &init->cfg;
+    if (ic->conv.n_conv)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "PPO does not train image (CNN) policies yet; start from an MLP policy");
     if (ic->obs_dim != p->D || ic->act_dim != p->K || ic->head != head)
       return mimic_fail(MIMIC_ERR_INVALID,
                         "the starting policy (%s head, %d inputs, %d outputs) does not fit %s "

@@ -45,9 +45,48 @@ bool cli_parse_activation(const char *text, mimic_activation *act) {
   return true;
 }
 
+/* --policy mlp|cnn: a cnn gets the default conv trunk for the observation
+ * space's image shape (C, H, W), or (1, H, W) for a 2-D one; its head
+ * widths and activation default to the trunk's ([64] or [512], relu)
+ * unless --hidden / --activation were given. Returns false with a message
+ * printed on a usage error. */
+static bool policy_arch(const char *cmd, const char *policy, const char *hidden,
+                        const char *activation, const mimic_space *os, mimic_bc_config *bc) {
+  if (strcmp(policy, "mlp") == 0) return true;
+  if (strcmp(policy, "cnn") != 0) {
+    cli_usage_error(cmd, "--policy is mlp or cnn, got '%s'", policy);
+    return false;
+  }
+  int c = 1, h, w;
+  if (os->ndim == 3)
+    c = os->shape[0], h = os->shape[1], w = os->shape[2];
+  else if (os->ndim == 2)
+    h = os->shape[0], w = os->shape[1];
+  else {
+    cli_usage_error(cmd,
+                    "--policy cnn needs image observations (shape C x H x W); these are %d "
+                    "values (LaneKeep-v0 has obs=camera)",
+                    os->dim);
+    return false;
+  }
+  mimic_model_config mc;
+  mimic_model_config_init(&mc, os->dim, 1, MIMIC_HEAD_CATEGORICAL);
+  if (mimic_model_config_cnn(&mc, c, h, w)) {
+    cli_usage_error(cmd, "%s", mimic_errmsg());
+    return false;
+  }
+  bc->conv = mc.conv;
+  if (!hidden) {
+    bc->n_hidden = mc.n_hidden;
+    memcpy(bc->hidden, mc.hidden, sizeof bc->hidden);
+  }
+  if (!activation) bc->activation = MIMIC_ACT_RELU;
+  return true;
+}
+
 static int train_bc(int argc, char **argv) {
-  const char *data = NULL, *out = NULL, *hidden = "32,32", *activation = "tanh", *head = "auto",
-             *log = NULL, *plot = NULL, *checkpoint = NULL;
+  const char *data = NULL, *out = NULL, *hidden = NULL, *activation = NULL, *head = "auto",
+             *log = NULL, *plot = NULL, *checkpoint = NULL, *policy = "mlp";
   mimic_bc_config cfg = mimic_bc_defaults();
   long long epochs = 0, batches = 0, checkpoint_every = 0;
   bool json = false, quiet = false, no_normalize = false, resume = false;
@@ -62,8 +101,11 @@ static int train_bc(int argc, char **argv) {
       {"l2-weight", CLI_DOUBLE, &cfg.l2_weight, "W", "L2 weight on all parameters (default 0)"},
       {"max-grad-norm", CLI_DOUBLE, &cfg.max_grad_norm, "N",
        "clip gradients to this global norm (default off)"},
-      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32)"},
-      {"activation", CLI_STR, &activation, "tanh|relu", "hidden activation (default tanh)"},
+      {"policy", CLI_STR, &policy, "mlp|cnn",
+       "network: mlp (default), or cnn for image observations (conv trunk + MLP head)"},
+      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32; cnn: 64 or 512)"},
+      {"activation", CLI_STR, &activation, "tanh|relu",
+       "hidden activation (default tanh; cnn: relu)"},
       {"head", CLI_STR, &head, "gaussian|mse",
        "continuous actions: Gaussian likelihood (default) or MSE"},
       {"val-fraction", CLI_DOUBLE, &cfg.val_fraction, "F",
@@ -95,9 +137,10 @@ static int train_bc(int argc, char **argv) {
   cfg.checkpoint_path = checkpoint;
   cfg.resume = resume;
   cfg.progress = !json && !quiet;
-  if (!cli_parse_hidden(hidden, cfg.hidden, &cfg.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+  if (!cli_parse_hidden(hidden ? hidden : "32,32", cfg.hidden, &cfg.n_hidden,
+                        MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error("train bc", "--hidden wants widths like 64,64, got '%s'", hidden);
-  if (!cli_parse_activation(activation, &cfg.activation))
+  if (!cli_parse_activation(activation ? activation : "tanh", &cfg.activation))
     return cli_usage_error("train bc", "--activation is tanh or relu, got '%s'", activation);
   if (strcmp(head, "gaussian") == 0)
     cfg.head = MIMIC_HEAD_GAUSSIAN;
@@ -109,6 +152,10 @@ static int train_bc(int argc, char **argv) {
 
   mimic_dataset ds;
   if (mimic_dataset_load(data, &ds)) return cli_fail("train bc");
+  if (!policy_arch("train bc", policy, hidden, activation, &ds.obs_space.space, &cfg)) {
+    mimic_dataset_free(&ds);
+    return CLI_EXIT_USAGE;
+  }
   mimic_model model = {0};
   mimic_bc_report rep = {0};
   int rc = CLI_EXIT_FAIL;
@@ -186,8 +233,8 @@ static mimic_status plot_rounds(const char *path, const char *env_id,
 static int train_dagger(int argc, char **argv) {
   mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
   mimic_bc_config bc = mimic_bc_defaults();
-  const char *out = NULL, *beta = "linear", *query = "all", *hidden = "32,32", *activation = "tanh",
-             *plot = NULL, *work = NULL;
+  const char *out = NULL, *beta = "linear", *query = "all", *hidden = NULL, *activation = NULL,
+             *plot = NULL, *work = NULL, *policy = "mlp";
   long long epochs = 4, min_steps = 500, cap = 0;
   bool json = false, quiet = false, no_normalize = false;
   cli_opt opts[] = {
@@ -211,8 +258,11 @@ static int train_dagger(int argc, char **argv) {
       {"epochs", CLI_LONG, &epochs, "N", "BC epochs per round on all data (default 4)"},
       {"batch-size", CLI_INT, &bc.batch_size, "B", "BC minibatch size (default 32)"},
       {"lr", CLI_DOUBLE, &bc.lr, "LR", "Adam learning rate (default 1e-3)"},
-      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32)"},
-      {"activation", CLI_STR, &activation, "tanh|relu", "hidden activation (default tanh)"},
+      {"policy", CLI_STR, &policy, "mlp|cnn",
+       "network: mlp (default), or cnn for image observations (conv trunk + MLP head)"},
+      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32; cnn: 64 or 512)"},
+      {"activation", CLI_STR, &activation, "tanh|relu",
+       "hidden activation (default tanh; cnn: relu)"},
       {"no-normalize", CLI_FLAG, &no_normalize, NULL, "do not standardise observations"},
       {"cap", CLI_LONG, &cap, "N", "keep at most N labeled states in memory (reservoir sampling)"},
       {"eval-episodes", CLI_INT, &cfg.eval_episodes, "N",
@@ -236,10 +286,19 @@ static int train_dagger(int argc, char **argv) {
   cli_set_output(json, quiet);
   if (mimic_beta_parse(beta, &cfg.beta) || mimic_query_parse(query, &cfg.query))
     return cli_usage_error("train dagger", "%s", mimic_errmsg());
-  if (!cli_parse_hidden(hidden, bc.hidden, &bc.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+  if (!cli_parse_hidden(hidden ? hidden : "32,32", bc.hidden, &bc.n_hidden,
+                        MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error("train dagger", "--hidden wants widths like 64,64, got '%s'", hidden);
-  if (!cli_parse_activation(activation, &bc.activation))
+  if (!cli_parse_activation(activation ? activation : "tanh", &bc.activation))
     return cli_usage_error("train dagger", "--activation is tanh or relu, got '%s'", activation);
+  if (strcmp(policy, "mlp") != 0) {
+    mimic_env *probe;
+    if (mimic_env_make(cfg.env_id, cfg.env_opts, &probe)) return cli_fail("train dagger");
+    bool ok =
+        policy_arch("train dagger", policy, hidden, activation, mimic_env_obs_space(probe), &bc);
+    mimic_env_free(probe);
+    if (!ok) return CLI_EXIT_USAGE;
+  }
   if (cfg.defer && cfg.query.kind != MIMIC_QUERY_UNCERTAIN)
     return cli_usage_error("train dagger", "--defer goes with --query uncertain:T");
   cfg.epochs = epochs;

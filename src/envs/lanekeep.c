@@ -44,6 +44,17 @@
  * mistake puts the learner where the expert never is, the regime of Ross et
  * al.'s quadratic bound. Steps in the oncoming lane pay 0.
  *
+ * obs=camera (make option) replaces the numbers with what a camera on the
+ * car would give a network to steer by, as in ALVINN (Pomerleau 1989): a
+ * 24 x 32 grayscale picture (shape (1, 24, 32), values in [0, 1]) of the
+ * ground ahead in the car's own frame, looking down: row 0 is 24 m ahead,
+ * row 23 1 m ahead, columns span 8 m to each side (0.5 m each). Road is
+ * 0.5, its edges 1, grass 0, and with lanes=2 the centre line between the
+ * lanes 0.75. Each pixel's ground point is placed against the centre line
+ * (integrated from the curvature as the rgb picture is) by its nearest
+ * centre-line sample, so curves, the car's offset and heading all show.
+ * The expert still steers by the state.
+ *
  * Actions: LaneKeep-v0 has `levels` (default 7) steering angles evenly
  * spaced in [-0.3, 0.3] rad (action 0 = hard right, levels-1 = hard left);
  * LaneKeepContinuous-v0 takes a in [-1, 1] (clipped), delta = 0.3 a.
@@ -74,6 +85,15 @@
 
 static const double ahead_m[N_AHEAD] = {0, 5, 10, 20};
 
+/* obs=camera: a CAM_H x CAM_W picture, CAM_ROW_M per row from 1 m ahead,
+ * CAM_COL_M per column */
+#define CAM_H 24
+#define CAM_W 32
+#define CAM_N (CAM_H * CAM_W)
+#define CAM_ROW_M 1.0
+#define CAM_COL_M 0.5
+#define CAM_SAMPLES 32 /* centre-line samples, 1 m apart, from 3 m behind */
+
 enum { KNOT_CACHE = 8 };
 
 typedef struct lanekeep {
@@ -84,8 +104,10 @@ typedef struct lanekeep {
   double steer; /* last steering angle, for pictures */
   int continuous;
   int levels;
-  int lanes; /* 1, or 2: an oncoming lane to the left of the car's own */
+  int lanes;  /* 1, or 2: an oncoming lane to the left of the car's own */
+  int camera; /* obs=camera */
   float obs_low[OBS_DIM_MAX], obs_high[OBS_DIM_MAX], act_low[1], act_high[1];
+  float cam_low[CAM_N], cam_high[CAM_N];
 } lanekeep;
 
 /* ---- the road ----------------------------------------------------------- */
@@ -155,6 +177,19 @@ static mimic_status lk_init_common(mimic_env_spec *spec, lanekeep *k, mimic_kv *
   k->obs_low[OBS_DIM] = 0; /* the lane: 0 the car's own, 1 the oncoming one */
   k->obs_high[OBS_DIM] = 1;
   spec->obs_space = mimic_space_box(OBS_DIM + (k->lanes - 1), k->obs_low, k->obs_high);
+  const char *obs = mimic_kv_str(opts, "obs", "state");
+  if (strcmp(obs, "camera") == 0) {
+    k->camera = 1;
+    for (int i = 0; i < CAM_N; i++) k->cam_low[i] = 0, k->cam_high[i] = 1;
+    spec->obs_space = mimic_space_box(CAM_N, k->cam_low, k->cam_high);
+    spec->obs_space.ndim = 3;
+    spec->obs_space.shape[0] = 1;
+    spec->obs_space.shape[1] = CAM_H;
+    spec->obs_space.shape[2] = CAM_W;
+  } else if (strcmp(obs, "state") != 0) {
+    return mimic_fail(MIMIC_ERR_INVALID, "option obs=%s: LaneKeep observes 'state' or 'camera'",
+                      obs);
+  }
   return MIMIC_OK;
 }
 
@@ -188,7 +223,13 @@ static inline bool oncoming(const lanekeep *k) { return k->lanes == 2 && k->d > 
  * offset is from that lane's centre, and a separate value says which lane
  * it is. An oncoming lane therefore looks like the car's own except for
  * that value, which the expert's demonstrations never show set. */
+static void lk_camera(lanekeep *k, float *img);
+
 static void lk_obs(lanekeep *k, float *obs) {
+  if (k->camera) {
+    lk_camera(k, obs);
+    return;
+  }
   const bool other = oncoming(k);
   obs[0] = (float)((other ? k->d - 2 * HALF_WIDTH : k->d) / HALF_WIDTH);
   obs[1] = (float)k->psi;
@@ -252,6 +293,59 @@ static mimic_status lk_step(void *impl, const float *action, float *obs, double 
   *reward = !*terminated && !oncoming(k) ? 1.0 : 0.0;
   lk_obs(k, obs);
   return MIMIC_OK;
+}
+
+/* The camera picture (see the top). Centre-line samples c_i with unit
+ * heading h_i are integrated in the road's frame at the car's station
+ * (x right, y along the road); the car stands at (-d, 0) heading psi. */
+static void lk_camera(lanekeep *k, float *img) {
+  double cx[CAM_SAMPLES], cy[CAM_SAMPLES], hx[CAM_SAMPLES], hy[CAM_SAMPLES];
+  const int i0 = 3; /* sample i0 is at the car's station */
+  cx[i0] = cy[i0] = hx[i0] = 0;
+  hy[i0] = 1;
+  double th = 0;
+  for (int i = i0 + 1; i < CAM_SAMPLES; i++) {
+    th += curvature_at(k, k->s + (i - i0 - 0.5));
+    hx[i] = -sin(th);
+    hy[i] = cos(th);
+    cx[i] = cx[i - 1] + (hx[i] + hx[i - 1]) / 2;
+    cy[i] = cy[i - 1] + (hy[i] + hy[i - 1]) / 2;
+  }
+  th = 0;
+  for (int i = i0 - 1; i >= 0; i--) {
+    th -= curvature(k->key, k->s + (i - i0 + 0.5));
+    hx[i] = -sin(th);
+    hy[i] = cos(th);
+    cx[i] = cx[i + 1] - (hx[i] + hx[i + 1]) / 2;
+    cy[i] = cy[i + 1] - (hy[i] + hy[i + 1]) / 2;
+  }
+  const double fx = -sin(k->psi), fy = cos(k->psi); /* the car's forward */
+  const double lx = -fy, ly = fx;                   /* and its left */
+  const double right_edge = -HALF_WIDTH, left_edge = (2 * k->lanes - 1) * HALF_WIDTH;
+  for (int r = 0; r < CAM_H; r++) {
+    const double ahead = (CAM_H - r) * CAM_ROW_M;
+    for (int c = 0; c < CAM_W; c++) {
+      const double left = ((CAM_W - 1) / 2.0 - c) * CAM_COL_M;
+      const double px = -k->d + ahead * fx + left * lx, py = ahead * fy + left * ly;
+      int best = 0;
+      double bd = INFINITY;
+      for (int i = 0; i < CAM_SAMPLES; i++) {
+        const double dx = px - cx[i], dy = py - cy[i], d2 = dx * dx + dy * dy;
+        if (d2 < bd) bd = d2, best = i;
+      }
+      /* lateral offset from the centre line, left positive: along the
+       * sample's left normal (-hy, hx) */
+      const double lat = (px - cx[best]) * -hy[best] + (py - cy[best]) * hx[best];
+      float v = 0.0f;
+      if (fabs(lat - right_edge) < 0.25 || fabs(lat - left_edge) < 0.25)
+        v = 1.0f;
+      else if (k->lanes == 2 && fabs(lat - HALF_WIDTH) < 0.2)
+        v = 0.75f;
+      else if (lat > right_edge && lat < left_edge)
+        v = 0.5f;
+      img[r * CAM_W + c] = v;
+    }
+  }
 }
 
 /* Stanley-type steering with curvature feed-forward (see the top). */
@@ -410,7 +504,8 @@ const mimic_env_class mimic_lanekeep_class = {
     .id = "LaneKeep-v0",
     .summary = "keep a car on a winding road, discrete steering (compounding-error testbed)",
     .options_help = "horizon=T steps (default 400), levels=N odd steering levels (default 7), "
-                    "lanes=2 adds an oncoming lane the car can drift into",
+                    "lanes=2 adds an oncoming lane the car can drift into, obs=camera observes "
+                    "a 24x32 picture of the road ahead instead of the numbers",
     .impl_size = sizeof(lanekeep),
     .max_episode_steps = 400,
     .reward_threshold = NAN,
@@ -428,7 +523,8 @@ const mimic_env_class mimic_lanekeep_class = {
 const mimic_env_class mimic_lanekeep_continuous_class = {
     .id = "LaneKeepContinuous-v0",
     .summary = "keep a car on a winding road, continuous steering in [-1, 1]",
-    .options_help = "horizon=T steps (default 400), lanes=2 adds an oncoming lane",
+    .options_help = "horizon=T steps (default 400), lanes=2 adds an oncoming lane, obs=camera "
+                    "observes a 24x32 picture of the road ahead",
     .impl_size = sizeof(lanekeep),
     .max_episode_steps = 400,
     .reward_threshold = NAN,

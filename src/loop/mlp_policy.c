@@ -121,12 +121,19 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
   c = &m->model.cfg; /* the caller's struct was emptied by the move */
   char arch[96] = "";
   size_t k = 0;
-  k += (size_t)snprintf(arch + k, sizeof arch - k, "%d", c->obs_dim);
+  const mimic_conv_config *v = &c->conv;
+  if (v->n_conv) /* "1x24x32-c16k5s2-c32k3s2-64-7": the image, then each conv layer */
+    k += (size_t)snprintf(arch, sizeof arch, "%dx%dx%d", v->image[0], v->image[1], v->image[2]);
+  else
+    k += (size_t)snprintf(arch, sizeof arch, "%d", c->obs_dim);
+  for (int l = 0; l < v->n_conv && k < sizeof arch; l++)
+    k += (size_t)snprintf(arch + k, sizeof arch - k, v->pad[l] ? "-c%dk%ds%dp%d" : "-c%dk%ds%d",
+                          v->channels[l], v->kernel[l], v->stride[l], v->pad[l]);
   for (int i = 0; i < c->n_hidden && k < sizeof arch; i++)
     k += (size_t)snprintf(arch + k, sizeof arch - k, "-%d", c->hidden[i]);
   if (k < sizeof arch) snprintf(arch + k, sizeof arch - k, "-%d", c->act_dim);
-  snprintf((*out)->description, sizeof(*out)->description, "mlp %s %s %s", arch,
-           mimic_activation_name(c->activation), mimic_head_name(c->head));
+  snprintf((*out)->description, sizeof(*out)->description, "%s %s %s %s", v->n_conv ? "cnn" : "mlp",
+           arch, mimic_activation_name(c->activation), mimic_head_name(c->head));
   return MIMIC_OK;
 }
 

@@ -17,7 +17,7 @@
 
 /* Fills shapes (N = 1) and the head's widths; returns 0 or -1 if invalid. */
 static int plan(const mimic_cnn_config *cfg, mimic_conv2d_shape *sh, int *sizes) {
-  if (cfg->n_conv < 1 || cfg->n_conv > MIMIC_CNN_MAX_CONV || cfg->n_fc < 1 ||
+  if (cfg->n_conv < 1 || cfg->n_conv > MIMIC_CNN_MAX_CONV || cfg->n_fc < 0 ||
       cfg->n_fc > MIMIC_MLP_MAX_LAYERS)
     return -1;
   int C = cfg->in_c, H = cfg->in_h, W = cfg->in_w;
@@ -34,12 +34,18 @@ static int plan(const mimic_cnn_config *cfg, mimic_conv2d_shape *sh, int *sizes)
   return 0;
 }
 
+int mimic_cnn_features(const mimic_cnn_config *cfg) {
+  mimic_conv2d_shape sh[MIMIC_CNN_MAX_CONV];
+  int sizes[MIMIC_MLP_MAX_LAYERS + 1];
+  return plan(cfg, sh, sizes) ? 0 : sizes[0];
+}
+
 size_t mimic_cnn_param_count(const mimic_cnn_config *cfg) {
   mimic_conv2d_shape sh[MIMIC_CNN_MAX_CONV];
   int sizes[MIMIC_MLP_MAX_LAYERS + 1];
   if (plan(cfg, sh, sizes)) return 0;
-  size_t n = mimic_mlp_param_count(sizes, cfg->n_fc + 1);
-  if (!n) return 0;
+  size_t n = cfg->n_fc ? mimic_mlp_param_count(sizes, cfg->n_fc + 1) : 0;
+  if (cfg->n_fc && !n) return 0;
   for (int l = 0; l < cfg->n_conv; l++)
     n += (size_t)sh[l].O * ((size_t)sh[l].C * sh[l].k * sh[l].k + 1);
   return n;
@@ -52,7 +58,7 @@ mimic_status mimic_cnn_create(mimic_cnn *m, const mimic_cnn_config *cfg, int max
   if (plan(cfg, m->conv, sizes) || !mimic_cnn_param_count(cfg))
     return mimic_fail(MIMIC_ERR_INVALID,
                       "cnn: invalid architecture (1..%d conv layers whose kernels fit their "
-                      "inputs, 1..%d Linear layers of positive width)",
+                      "inputs, 0..%d Linear layers of positive width)",
                       MIMIC_CNN_MAX_CONV, MIMIC_MLP_MAX_LAYERS);
   if (max_batch < 1 || max_batch > (1 << 20))
     return mimic_fail(MIMIC_ERR_INVALID, "cnn: max batch %d is outside 1..%d", max_batch, 1 << 20);
@@ -81,8 +87,10 @@ mimic_status mimic_cnn_create(mimic_cnn *m, const mimic_cnn_config *cfg, int max
   m->params = params;
   m->grads = grads;
   m->max_batch = max_batch;
-  mimic_status st = mimic_mlp_create(&m->head, sizes, cfg->n_fc + 1, MIMIC_ACT_RELU, max_batch,
-                                     params + off, grads + off);
+  mimic_status st = MIMIC_OK;
+  if (cfg->n_fc)
+    st = mimic_mlp_create(&m->head, sizes, cfg->n_fc + 1, MIMIC_ACT_RELU, max_batch, params + off,
+                          grads + off);
   if (st != MIMIC_OK) {
     mimic_cnn_free(m);
     return st;
@@ -145,7 +153,7 @@ void mimic_cnn_init_torch(mimic_cnn *m, mimic_rng *rng) {
     fill_uniform(m->params + m->w_off[l], (size_t)s->O * fan_in, bound, rng);
     fill_uniform(m->params + m->b_off[l], (size_t)s->O, bound, rng);
   }
-  mimic_mlp_init_torch(&m->head, rng);
+  if (m->cfg.n_fc) mimic_mlp_init_torch(&m->head, rng);
 }
 
 mimic_status mimic_cnn_forward(mimic_cnn *m, const float *x, int N) {
@@ -161,6 +169,10 @@ mimic_status mimic_cnn_forward(mimic_cnn *m, const float *x, int N) {
     in = m->act[l];
   }
   m->batch = N;
+  if (!m->cfg.n_fc) {
+    m->out = m->act[m->cfg.n_conv - 1];
+    return MIMIC_OK;
+  }
   mimic_status st = mimic_mlp_forward(&m->head, in, N);
   m->out = m->head.out;
   return st;
@@ -172,8 +184,11 @@ mimic_status mimic_cnn_backward(mimic_cnn *m, const float *dout, int N, float *d
                       m->batch);
   int L = m->cfg.n_conv;
   float *d = m->d0, *other = m->d1;
-  mimic_status st = mimic_mlp_backward(&m->head, m->act[L - 1], dout, N, d);
-  if (st != MIMIC_OK) return st;
+  const mimic_conv2d_shape *last = &m->conv[L - 1];
+  if (m->cfg.n_fc)
+    MIMIC_TRY(mimic_mlp_backward(&m->head, m->act[L - 1], dout, N, d));
+  else
+    memcpy(d, dout, (size_t)N * last->O * last->Ho * last->Wo * sizeof *d);
   for (int l = L - 1; l >= 0; l--) {
     const mimic_conv2d_shape *s = &m->conv[l];
     mimic_relu_backward(d, d, m->pre[l], (size_t)N * s->O * s->Ho * s->Wo);

@@ -22,7 +22,8 @@ typedef struct mimic_cnn_config {
   int n_conv;
   int out_channels[MIMIC_CNN_MAX_CONV], kernel[MIMIC_CNN_MAX_CONV];
   int stride[MIMIC_CNN_MAX_CONV], pad[MIMIC_CNN_MAX_CONV];
-  int n_fc;                     /* Linear layers of the head (>= 1) */
+  int n_fc;                     /* Linear layers of the head (0: none, out = the
+                                   last conv layer's ReLU output, flattened) */
   int fc[MIMIC_MLP_MAX_LAYERS]; /* their output widths */
 } mimic_cnn_config;
 
@@ -46,6 +47,8 @@ typedef struct mimic_cnn {
  * max_batch pictures; params/grads as mimic_mlp_create (both NULL: owned). */
 mimic_status mimic_cnn_create(mimic_cnn *m, const mimic_cnn_config *cfg, int max_batch,
                               float *params, float *grads);
+/* Features the conv layers hand the head: C*H*W of the last one (0 if invalid). */
+int mimic_cnn_features(const mimic_cnn_config *cfg);
 /* Floats of a CNN's parameters (0 if cfg is invalid). */
 size_t mimic_cnn_param_count(const mimic_cnn_config *cfg);
 /* Frees caches and owned parameters. */
@@ -53,7 +56,8 @@ void mimic_cnn_free(mimic_cnn *m);
 /* PyTorch's default init of nn.Conv2d and nn.Linear: weight and bias
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), layer by layer. */
 void mimic_cnn_init_torch(mimic_cnn *m, mimic_rng *rng);
-/* Forward pass of x (N, C, H, W), N <= max_batch; output (N, fc[last]) in m->out. */
+/* Forward pass of x (N, C, H, W), N <= max_batch; output (N, fc[last]), or
+ * (N, features) without a head, in m->out. */
 mimic_status mimic_cnn_forward(mimic_cnn *m, const float *x, int N);
 /* Backward after mimic_cnn_forward(m, x, N): adds to m->grads from dout
  * (N, out); dx (N, C, H, W) unless NULL (then the first layer's input

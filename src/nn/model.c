@@ -3,7 +3,7 @@
  * free-form JSON metadata string — plus BC on a batch.
  *
  * All trainable floats live in ONE allocation, in this order:
- *   actor (W0 b0 W1 b1 ...) | critic (W0 b0 ...) | log_std (act_dim)
+ *   trunk (conv layers, if any) | actor (W0 b0 W1 b1 ...) | critic (W0 b0 ...) | log_std (act_dim)
  * with the gradients in a mirror allocation. The MLP structs are views into
  * it. One optimizer, one gradient clip and one L2 sum therefore cover the
  * whole model, which is what imitation's BC (L2 over every parameter,
@@ -13,11 +13,17 @@
  * Observation normalisation follows SB3's VecNormalize:
  * clip((obs - mean) / sqrt(var + eps), -clip, clip), applied into a buffer
  * owned by the model (sized with the caches), with 1/sqrt(var + eps)
- * precomputed in double. */
+ * precomputed in double.
+ *
+ * An image model (cfg.conv.n_conv > 0) puts a conv + ReLU trunk (a
+ * mimic_cnn without a head) in front of the actor, whose input is then the
+ * trunk's flattened output; everything that runs the actor goes through
+ * mimic_model_actor_forward/backward so the trunk is never skipped. */
 #include "mimic/nn.h"
 #include "core/util.h"
-#include "nn/layers.h"
+#include "nn/cnn.h"
 #include "nn/heads.h"
+#include "nn/layers.h"
 #include "nn/model.h"
 
 #include <jansson.h>
@@ -50,6 +56,8 @@ void mimic_model_config_init(mimic_model_config *cfg, int obs_dim, int act_dim,
   cfg->log_std_init = 0.0f;
 }
 
+static void trunk_config(const mimic_model_config *c, mimic_cnn_config *cc);
+
 static mimic_status check_net(const char *what, int n_hidden, const int *hidden,
                               mimic_activation act) {
   if (n_hidden < 0 || n_hidden > MIMIC_MLP_MAX_LAYERS - 1)
@@ -81,7 +89,66 @@ mimic_status mimic_model_check_config(const mimic_model_config *c) {
     MIMIC_TRY(check_net("critic", c->critic_n_hidden, c->critic_hidden, c->critic_activation));
   if (!isfinite(c->log_std_init))
     return mimic_fail(MIMIC_ERR_INVALID, "model: log_std_init must be finite");
+  if (c->conv.n_conv) {
+    const mimic_conv_config *v = &c->conv;
+    if (v->n_conv < 0 || v->n_conv > MIMIC_MODEL_MAX_CONV)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: %d conv layers; allowed 0..%d", v->n_conv,
+                        MIMIC_MODEL_MAX_CONV);
+    if ((long)v->image[0] * v->image[1] * v->image[2] != c->obs_dim)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "model: an image of %d x %d x %d is not the %d observation values",
+                        v->image[0], v->image[1], v->image[2], c->obs_dim);
+    mimic_cnn_config cc;
+    trunk_config(c, &cc);
+    if (!mimic_cnn_param_count(&cc))
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "model: the conv layers do not fit a %d x %d x %d image (every kernel must "
+                        "fit its padded input; channels, kernels and strides positive)",
+                        v->image[0], v->image[1], v->image[2]);
+    if (c->critic)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: an image model has no critic network");
+  }
   return MIMIC_OK;
+}
+
+mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w) {
+  if (c < 1 || h < 1 || w < 1 || (long)c * h * w != cfg->obs_dim)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "model: a CNN policy needs image observations; %d x %d x %d is not the %d "
+                      "observation values",
+                      c, h, w, cfg->obs_dim);
+  mimic_conv_config *v = &cfg->conv;
+  memset(v, 0, sizeof *v);
+  v->image[0] = c, v->image[1] = h, v->image[2] = w;
+  if (h >= 36 && w >= 36) {
+    const int ch[3] = {32, 64, 64}, k[3] = {8, 4, 3}, st[3] = {4, 2, 1};
+    v->n_conv = 3;
+    for (int l = 0; l < 3; l++) v->channels[l] = ch[l], v->kernel[l] = k[l], v->stride[l] = st[l];
+    cfg->hidden[0] = 512;
+  } else {
+    const int ch[2] = {16, 32}, k[2] = {5, 3}, st[2] = {2, 2};
+    v->n_conv = 2;
+    for (int l = 0; l < 2; l++) v->channels[l] = ch[l], v->kernel[l] = k[l], v->stride[l] = st[l];
+    cfg->hidden[0] = 64;
+  }
+  cfg->n_hidden = 1;
+  cfg->activation = MIMIC_ACT_RELU;
+  cfg->critic = false;
+  cfg->critic_n_hidden = 0;
+  return mimic_model_check_config(cfg);
+}
+
+/* Fills the trunk's mimic_cnn configuration (no head) from c->conv. */
+static void trunk_config(const mimic_model_config *c, mimic_cnn_config *cc) {
+  memset(cc, 0, sizeof *cc);
+  cc->in_c = c->conv.image[0], cc->in_h = c->conv.image[1], cc->in_w = c->conv.image[2];
+  cc->n_conv = c->conv.n_conv;
+  for (int l = 0; l < cc->n_conv; l++) {
+    cc->out_channels[l] = c->conv.channels[l];
+    cc->kernel[l] = c->conv.kernel[l];
+    cc->stride[l] = c->conv.stride[l];
+    cc->pad[l] = c->conv.pad[l];
+  }
 }
 
 /* Fills sizes with in, hidden..., out; returns the number of widths. */
@@ -110,6 +177,14 @@ mimic_status mimic_model_reserve(mimic_model *m, int max_batch) {
   if (max_batch < 1 || max_batch > (1 << 24))
     return mimic_fail(MIMIC_ERR_INVALID, "model: max batch %d is outside 1..%d", max_batch,
                       1 << 24);
+  if (m->trunk) {
+    mimic_cnn_config cc;
+    trunk_config(&m->cfg, &cc);
+    mimic_cnn t;
+    MIMIC_TRY(mimic_cnn_create(&t, &cc, max_batch, m->trunk->params, m->trunk->grads));
+    mimic_cnn_free(m->trunk);
+    *m->trunk = t;
+  }
   MIMIC_TRY(mimic_mlp_reserve(&m->actor, max_batch));
   if (m->cfg.critic) MIMIC_TRY(mimic_mlp_reserve(&m->critic, max_batch));
   return model_work(m, max_batch);
@@ -123,28 +198,39 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
     m->cfg.critic_n_hidden = 0;
     memset(m->cfg.critic_hidden, 0, sizeof m->cfg.critic_hidden);
   }
+  mimic_cnn_config cc;
+  trunk_config(cfg, &cc);
+  size_t pt = cfg->conv.n_conv ? mimic_cnn_param_count(&cc) : 0;
+  int in = cfg->conv.n_conv ? mimic_cnn_features(&cc) : cfg->obs_dim;
   int as[MIMIC_MLP_MAX_LAYERS + 1], cs[MIMIC_MLP_MAX_LAYERS + 1];
-  int na = net_sizes(as, cfg->obs_dim, cfg->n_hidden, cfg->hidden, cfg->act_dim);
+  int na = net_sizes(as, in, cfg->n_hidden, cfg->hidden, cfg->act_dim);
   int nc =
       cfg->critic ? net_sizes(cs, cfg->obs_dim, cfg->critic_n_hidden, cfg->critic_hidden, 1) : 0;
   size_t pa = mimic_mlp_param_count(as, na), pc = nc ? mimic_mlp_param_count(cs, nc) : 0;
   size_t pl = cfg->head == MIMIC_HEAD_GAUSSIAN ? (size_t)cfg->act_dim : 0;
-  m->n_params = pa + pc + pl;
+  m->n_params = pt + pa + pc + pl;
   mimic_status st = MIMIC_ERR_NOMEM;
   m->params = mimic_alloc_aligned(2 * m->n_params * sizeof(float), "model parameters");
   if (!m->params) goto fail;
   memset(m->params, 0, 2 * m->n_params * sizeof(float));
   m->grads = m->params + m->n_params;
-  st = mimic_mlp_create(&m->actor, as, na, cfg->activation, max_batch, m->params, m->grads);
+  if (pt) {
+    m->trunk = mimic_calloc(1, sizeof *m->trunk, "model trunk");
+    if (!m->trunk) goto fail;
+    st = mimic_cnn_create(m->trunk, &cc, max_batch, m->params, m->grads);
+    if (st != MIMIC_OK) goto fail;
+  }
+  st = mimic_mlp_create(&m->actor, as, na, cfg->activation, max_batch, m->params + pt,
+                        m->grads + pt);
   if (st != MIMIC_OK) goto fail;
   if (nc) {
-    st = mimic_mlp_create(&m->critic, cs, nc, cfg->critic_activation, max_batch, m->params + pa,
-                          m->grads + pa);
+    st = mimic_mlp_create(&m->critic, cs, nc, cfg->critic_activation, max_batch,
+                          m->params + pt + pa, m->grads + pt + pa);
     if (st != MIMIC_OK) goto fail;
   }
   if (pl) {
-    m->log_std = m->params + pa + pc;
-    m->grad_log_std = m->grads + pa + pc;
+    m->log_std = m->params + pt + pa + pc;
+    m->grad_log_std = m->grads + pt + pa + pc;
     for (int j = 0; j < cfg->act_dim; j++) m->log_std[j] = cfg->log_std_init;
   }
   st = MIMIC_ERR_NOMEM;
@@ -163,6 +249,8 @@ fail:
 }
 
 void mimic_model_free(mimic_model *m) {
+  if (m->trunk) mimic_cnn_free(m->trunk);
+  free(m->trunk);
   mimic_mlp_free(&m->actor);
   mimic_mlp_free(&m->critic);
   mimic_free_aligned(m->params);
@@ -173,6 +261,7 @@ void mimic_model_free(mimic_model *m) {
 }
 
 mimic_status mimic_model_init_params(mimic_model *m, mimic_init_kind kind, mimic_rng *rng) {
+  if (m->trunk) mimic_cnn_init_torch(m->trunk, rng);
   if (kind == MIMIC_INIT_TORCH) {
     mimic_mlp_init_torch(&m->actor, rng);
     if (m->cfg.critic) mimic_mlp_init_torch(&m->critic, rng);
@@ -262,10 +351,24 @@ static mimic_status check_batch(const mimic_model *m, int B) {
   return MIMIC_OK;
 }
 
+mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B) {
+  if (m->trunk) {
+    MIMIC_TRY(mimic_cnn_forward(m->trunk, x, B));
+    x = m->trunk->out;
+  }
+  return mimic_mlp_forward(&m->actor, x, B);
+}
+
+mimic_status mimic_model_actor_backward(mimic_model *m, const float *x, const float *dout, int B) {
+  if (!m->trunk) return mimic_mlp_backward(&m->actor, x, dout, B, NULL);
+  MIMIC_TRY(mimic_mlp_backward(&m->actor, m->trunk->out, dout, B, m->trunk->d1));
+  return mimic_cnn_backward(m->trunk, m->trunk->d1, B, NULL);
+}
+
 mimic_status mimic_model_forward(mimic_model *m, const float *obs, int B) {
   MIMIC_TRY(check_batch(m, B));
   const float *x = mimic_model_normalize_obs(m, obs, B);
-  return x ? mimic_mlp_forward(&m->actor, x, B) : mimic_errcode();
+  return x ? mimic_model_actor_forward(m, x, B) : mimic_errcode();
 }
 
 mimic_status mimic_model_value(mimic_model *m, const float *obs, int B) {
@@ -292,10 +395,10 @@ mimic_status mimic_model_bc_discrete(mimic_model *m, const float *obs, const int
                       mimic_head_name(m->cfg.head));
   MIMIC_TRY(check_batch(m, B));
   const float *x = mimic_model_normalize_obs(m, obs, B);
-  MIMIC_TRY(mimic_mlp_forward(&m->actor, x, B));
+  MIMIC_TRY(mimic_model_actor_forward(m, x, B));
   MIMIC_TRY(
       mimic_bc_categorical(m->actor.out, acts, weight, B, m->cfg.act_dim, ent_weight, m->dout, st));
-  MIMIC_TRY(mimic_mlp_backward(&m->actor, x, m->dout, B, NULL));
+  MIMIC_TRY(mimic_model_actor_backward(m, x, m->dout, B));
   mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
   return MIMIC_OK;
 }
@@ -322,7 +425,7 @@ mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const f
   MIMIC_TRY(check_batch(m, B));
   int A = m->cfg.act_dim;
   const float *x = mimic_model_normalize_obs(m, obs, B);
-  MIMIC_TRY(mimic_mlp_forward(&m->actor, x, B));
+  MIMIC_TRY(mimic_model_actor_forward(m, x, B));
   if (m->cfg.head == MIMIC_HEAD_GAUSSIAN) {
     mimic_bc_gaussian(m->actor.out, m->log_std, actions, weight, B, A, ent_weight, m->dout,
                       m->grad_log_std, st);
@@ -331,7 +434,7 @@ mimic_status mimic_model_bc_continuous(mimic_model *m, const float *obs, const f
     st->mse = weight ? weighted_mse(m->actor.out, actions, weight, B, A, m->dout)
                      : mimic_mse(m->actor.out, actions, (size_t)B * A, m->dout);
   }
-  MIMIC_TRY(mimic_mlp_backward(&m->actor, x, m->dout, B, NULL));
+  MIMIC_TRY(mimic_model_actor_backward(m, x, m->dout, B));
   mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
   if (m->cfg.head == MIMIC_HEAD_REGRESSION) st->loss = st->mse + st->l2_loss;
   return MIMIC_OK;

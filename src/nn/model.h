@@ -11,6 +11,12 @@
 #include "mimic/nn.h"
 #include "nn/heads.h"
 
+/* Actor forward of observations x (B, obs_dim) already normalised, through
+ * the trunk if the model has one; output in m->actor.out. */
+mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B);
+/* Backward of mimic_model_actor_forward(m, x, B) from dout (B, act_dim):
+ * adds to the actor's (and trunk's) gradients. */
+mimic_status mimic_model_actor_backward(mimic_model *m, const float *x, const float *dout, int B);
 /* Resizes the caches for max_batch rows. */
 mimic_status mimic_model_reserve(mimic_model *m, int max_batch);
 /* Sets every gradient to zero. */

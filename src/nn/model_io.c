@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mimic/nn.h"
+#include "nn/cnn.h"
 #include "nn/model.h"
 
 #define ARCH "architecture"
@@ -35,15 +36,32 @@ static json_t *net_json(const mimic_mlp *net) {
   return json_pack("{s:o, s:s}", "sizes", sizes, "activation", mimic_activation_name(net->act));
 }
 
+/* {"image": [C, H, W], "layers": [{"channels", "kernel", "stride", "padding"}, ...]} */
+static json_t *conv_json(const mimic_conv_config *v) {
+  json_t *layers = json_array();
+  for (int l = 0; layers && l < v->n_conv; l++)
+    json_array_append_new(layers,
+                          json_pack("{s:i, s:i, s:i, s:i}", "channels", v->channels[l], "kernel",
+                                    v->kernel[l], "stride", v->stride[l], "padding", v->pad[l]));
+  return json_pack("{s:[i, i, i], s:o}", "image", v->image[0], v->image[1], v->image[2], "layers",
+                   layers);
+}
+
 static json_t *architecture_json(const mimic_model *m) {
   const mimic_model_config *c = &m->cfg;
   json_t *norm =
       m->obs_norm ? json_pack("{s:f, s:f}", "eps", (double)m->obs_eps, "clip", (double)m->obs_clip)
                   : json_null();
-  return json_pack("{s:s, s:i, s:i, s:o, s:o, s:f, s:o}", "head", mimic_head_name(c->head),
-                   "obs_dim", c->obs_dim, "act_dim", c->act_dim, "actor", net_json(&m->actor),
-                   "critic", c->critic ? net_json(&m->critic) : json_null(), "log_std_init",
-                   (double)c->log_std_init, "obs_norm", norm);
+  json_t *a = json_pack("{s:s, s:i, s:i, s:o, s:o, s:f, s:o}", "head", mimic_head_name(c->head),
+                        "obs_dim", c->obs_dim, "act_dim", c->act_dim, "actor", net_json(&m->actor),
+                        "critic", c->critic ? net_json(&m->critic) : json_null(), "log_std_init",
+                        (double)c->log_std_init, "obs_norm", norm);
+  /* MLP files keep the key set they always had */
+  if (a && c->conv.n_conv && json_object_set_new(a, "conv", conv_json(&c->conv))) {
+    json_decref(a);
+    return NULL;
+  }
+  return a;
 }
 
 mimic_status mimic_model_to_container(const mimic_model *m, mimic_container *c) {
@@ -108,6 +126,17 @@ mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic
          mimic_activation_name(b->activation));
   if (a->critic != b->critic)
     DIFF("the file has %s critic, expected %s", a->critic ? "a" : "no", b->critic ? "one" : "none");
+  if (a->conv.n_conv != b->conv.n_conv)
+    DIFF("the file has %d conv layers, expected %d", a->conv.n_conv, b->conv.n_conv);
+  for (int i = 0; i < 3; i++)
+    if (a->conv.image[i] != b->conv.image[i])
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "architecture mismatch: image dimension %d is %d, expected %d", i,
+                        a->conv.image[i], b->conv.image[i]);
+  for (int l = 0; l < a->conv.n_conv; l++)
+    if (a->conv.channels[l] != b->conv.channels[l] || a->conv.kernel[l] != b->conv.kernel[l] ||
+        a->conv.stride[l] != b->conv.stride[l] || a->conv.pad[l] != b->conv.pad[l])
+      return mimic_fail(MIMIC_ERR_INVALID, "architecture mismatch: conv layer %d differs", l);
   if (a->critic) {
     if (a->critic_n_hidden != b->critic_n_hidden)
       DIFF("critic has %d hidden layers, expected %d", a->critic_n_hidden, b->critic_n_hidden);
@@ -183,18 +212,60 @@ static mimic_status arch_net(const mimic_container *c, const json_t *arch, const
   return MIMIC_OK;
 }
 
+/* meta.architecture.conv -> cfg->conv; *features = what the actor reads. */
+static mimic_status arch_conv(const mimic_container *c, const json_t *conv, mimic_model_config *cfg,
+                              int *features) {
+  const char *field = "meta." ARCH ".conv";
+  const json_t *image = json_object_get(conv, "image"), *layers = json_object_get(conv, "layers");
+  size_t n = json_array_size(layers);
+  if (!json_is_object(conv) || json_object_size(conv) != 2 || json_array_size(image) != 3 ||
+      !json_is_array(layers) || n < 1 || n > MIMIC_MODEL_MAX_CONV)
+    return mimic_container_fail(c, field,
+                                "must be {\"image\": [C, H, W], \"layers\": 1 to %d layers}",
+                                MIMIC_MODEL_MAX_CONV);
+  mimic_conv_config *v = &cfg->conv;
+  for (int i = 0; i < 3; i++) {
+    const json_t *d = json_array_get(image, i);
+    if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 65536)
+      return mimic_container_fail(c, field, "image dimension %d is not an integer in 1..65536", i);
+    v->image[i] = (int)json_integer_value(d);
+  }
+  v->n_conv = (int)n;
+  for (size_t l = 0; l < n; l++) {
+    const json_t *L = json_array_get(layers, l);
+    if (!json_is_object(L) || json_object_size(L) != 4)
+      return mimic_container_fail(c, field, "layer %zu must be {channels, kernel, stride, padding}",
+                                  l);
+    MIMIC_TRY(arch_int(c, L, "channels", 1, 65536, &v->channels[l]));
+    MIMIC_TRY(arch_int(c, L, "kernel", 1, 1024, &v->kernel[l]));
+    MIMIC_TRY(arch_int(c, L, "stride", 1, 1024, &v->stride[l]));
+    MIMIC_TRY(arch_int(c, L, "padding", 0, 1024, &v->pad[l]));
+  }
+  if ((long)v->image[0] * v->image[1] * v->image[2] != cfg->obs_dim)
+    return mimic_container_fail(c, field, "an image of %d x %d x %d is not obs_dim %d values",
+                                v->image[0], v->image[1], v->image[2], cfg->obs_dim);
+  mimic_cnn_config cc = {
+      .in_c = v->image[0], .in_h = v->image[1], .in_w = v->image[2], .n_conv = v->n_conv};
+  for (int l = 0; l < v->n_conv; l++)
+    cc.out_channels[l] = v->channels[l], cc.kernel[l] = v->kernel[l], cc.stride[l] = v->stride[l],
+    cc.pad[l] = v->pad[l];
+  *features = mimic_cnn_features(&cc);
+  if (*features < 1) return mimic_container_fail(c, field, "the layers do not fit the image");
+  return MIMIC_OK;
+}
+
 /* meta.architecture -> cfg (and the normalisation's eps and clip). */
 static mimic_status read_architecture(const mimic_container *c, mimic_model_config *cfg, bool *norm,
                                       float *eps, float *clip) {
-  static const char *const keys[] = {"head",   "obs_dim",      "act_dim", "actor",
-                                     "critic", "log_std_init", "obs_norm"};
+  static const char *const keys[] = {"head",   "obs_dim",      "act_dim",  "actor",
+                                     "critic", "log_std_init", "obs_norm", "conv"};
   const json_t *arch = json_object_get(c->meta, ARCH);
   if (!json_is_object(arch)) return mimic_container_fail(c, "meta." ARCH, "missing");
   const char *key;
   const json_t *v;
   json_object_foreach((json_t *)arch, key, v) {
     bool known = false;
-    for (int i = 0; i < 7; i++) known = known || !strcmp(key, keys[i]);
+    for (int i = 0; i < 8; i++) known = known || !strcmp(key, keys[i]);
     if (!known) return mimic_container_fail(c, "meta." ARCH, "unknown key '%s'", key);
   }
   memset(cfg, 0, sizeof *cfg);
@@ -206,7 +277,10 @@ static mimic_status read_architecture(const mimic_container *c, mimic_model_conf
                                 "must be \"categorical\", \"gaussian\" or \"regression\"");
   MIMIC_TRY(arch_int(c, arch, "obs_dim", 1, MIMIC_MLP_MAX_WIDTH, &cfg->obs_dim));
   MIMIC_TRY(arch_int(c, arch, "act_dim", 1, MIMIC_MLP_MAX_WIDTH, &cfg->act_dim));
-  MIMIC_TRY(arch_net(c, arch, "actor", cfg->obs_dim, cfg->act_dim, cfg->hidden, &cfg->n_hidden,
+  int actor_in = cfg->obs_dim;
+  const json_t *conv = json_object_get(arch, "conv");
+  if (conv) MIMIC_TRY(arch_conv(c, conv, cfg, &actor_in));
+  MIMIC_TRY(arch_net(c, arch, "actor", actor_in, cfg->act_dim, cfg->hidden, &cfg->n_hidden,
                      &cfg->activation));
   cfg->critic = !json_is_null(json_object_get(arch, "critic"));
   if (cfg->critic)
