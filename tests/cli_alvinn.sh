@@ -16,6 +16,7 @@ score() { echo "$1" | sed -E 's/.*"normalized_score": ([-0-9.e]+).*/\1/'; }
 "$mimic" train bc --data "$dir/demos" --policy cnn --epochs 5 -o "$dir/cnn.mimic" --quiet > /dev/null
 "$mimic" model info "$dir/cnn.mimic" > "$dir/info"
 grep -q "Box(shape=(1, 24, 32)" "$dir/info" || fail "model info: $(cat "$dir/info")"
+grep -q "conv  *1x24x32, 16 5x5/2, 32 3x3/2, relu" "$dir/info" || fail "model info: $(cat "$dir/info")"
 json=$("$mimic" eval --policy "$dir/cnn.mimic" --env LaneKeep-v0 --env-opts obs=camera \
   --episodes 20 --seed 500 --json --quiet)
 echo "$json" | grep -q '"policy": "cnn 1x24x32-c16k5s2-c32k3s2-64-7 relu categorical"' \

@@ -163,15 +163,33 @@ static mimic_status describe(const char *path, json_t **out) {
 
 /* ---- the same description for people ---------------------------------------- */
 
-/* A value on one line: "4 -> 8 -> 2, tanh" for a network, "eps 1e-08,
+/* A value on one line: "4 -> 8 -> 2, tanh" for a network, "1x24x32, 16
+ * 5x5/2, 32 3x3/2, relu" for a conv trunk, "eps 1e-08,
  * clip 10" for an object of numbers, "yes"/"no", "none", lists of names
  * joined, other JSON compact when short and summarised by its size when
  * long. */
 static void value_text(const json_t *v, char *buf, size_t cap) {
   const json_t *sizes = json_object_get(v, "sizes"), *x;
+  const json_t *image = json_object_get(v, "image"), *layers = json_object_get(v, "layers");
   const char *key;
   size_t n = 0, i, shown = 0;
   buf[0] = '\0';
+  if (json_array_size(image) == 3 && json_is_array(layers)) { /* "1x24x32, 16 5x5/2, 32 3x3/2" */
+    n += (size_t)snprintf(buf, cap, "%lldx%lldx%lld",
+                          (long long)json_integer_value(json_array_get(image, 0)),
+                          (long long)json_integer_value(json_array_get(image, 1)),
+                          (long long)json_integer_value(json_array_get(image, 2)));
+    json_array_foreach(layers, i, x) {
+      long long k = json_integer_value(json_object_get(x, "kernel")),
+                p = json_integer_value(json_object_get(x, "padding"));
+      n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, ", %lld %lldx%lld/%lld",
+                            (long long)json_integer_value(json_object_get(x, "channels")), k, k,
+                            (long long)json_integer_value(json_object_get(x, "stride")));
+      if (p) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, " pad %lld", p);
+    }
+    snprintf(buf + n, n < cap ? cap - n : 0, ", relu");
+    return;
+  }
   if (json_is_array(sizes)) {
     json_array_foreach(sizes, i, x) n +=
         (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%lld", i ? " -> " : "",
