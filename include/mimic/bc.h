@@ -49,6 +49,8 @@ typedef struct mimic_bc_config {
   bool progress;               /* progress bar */
   mimic_conv_config conv;      /* a conv trunk for image observations (n_conv 0: none; see
                                   mimic_model_config_cnn) */
+  int gru_hidden;              /* > 0: a recurrent policy (a GRU of this many units) fitted on
+                                  whole episodes, batch_size episodes a minibatch */
 } mimic_bc_config;
 
 /* One row of the learning curve (one epoch). */

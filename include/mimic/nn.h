@@ -123,6 +123,8 @@ typedef struct mimic_model_config {
   mimic_activation critic_activation;
   float log_std_init;     /* gaussian only (SB3 default 0) */
   mimic_conv_config conv; /* n_conv = 0: none */
+  int gru_hidden;         /* > 0: a GRU of this many units reads the observations and the
+                             actor reads its state (a policy with memory); 0: none */
 } mimic_model_config;
 
 /* Fills cfg with imitation's BC default policy (SB3 FeedForward32Policy):
@@ -144,6 +146,7 @@ typedef struct mimic_model {
   float *params;                 /* ONE allocation: trunk | actor | critic | log_std */
   float *grads;                  /* mirrors params */
   struct mimic_cnn *trunk;       /* the conv trunk (cfg.conv), or NULL */
+  struct mimic_gru_trunk *gru;   /* the recurrent trunk (cfg.gru_hidden), or NULL */
   mimic_mlp actor;               /* views into params/grads */
   mimic_mlp critic;              /* n_layers == 0 when there is no critic */
   float *log_std, *grad_log_std; /* (act_dim) views for gaussian, else NULL */
@@ -174,7 +177,8 @@ mimic_status mimic_model_set_obs_norm(mimic_model *m, const float *mean, const f
  * JSON; the key "architecture" is reserved for the file's architecture). */
 mimic_status mimic_model_set_metadata(mimic_model *m, const char *json);
 /* Actor forward (through the trunk, if any) of raw observations (B,
- * obs_dim): logits / mean / prediction (B, act_dim) in m->actor.out. */
+ * obs_dim): logits / mean / prediction (B, act_dim) in m->actor.out. A
+ * recurrent model answers from a zero state (an episode's first step). */
 mimic_status mimic_model_forward(mimic_model *m, const float *obs, int B);
 /* Critic forward: values (B) in m->critic.out. */
 mimic_status mimic_model_value(mimic_model *m, const float *obs, int B);

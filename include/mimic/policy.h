@@ -50,6 +50,11 @@ typedef struct mimic_act_batch {
                          probabilities (NAN rows where they know nothing); may be NULL */
   bool deterministic; /* argmax / mean instead of sampling */
   mimic_rng *rng;     /* for sampling (and random policies); may be NULL when deterministic */
+  /* For policies with memory (a recurrent network): row i continues stream
+   * streams[i] (a rollout's copy, >= 0) and starts[i] says its episode begins
+   * at this state. NULL (both): every row is an episode's first state. */
+  const int *streams;
+  const bool *starts;
 } mimic_act_batch;
 
 /* Answers a batch of states. */

@@ -85,7 +85,8 @@ typedef struct mimic_rollout {
   /* private: the running copies packed into one batch */
   float *pack_obs, *pack_act, *pack_conf;
   mimic_env **pack_envs;
-  int *pack_copy;
+  int *pack_copy, *ident; /* the copies of a packed batch; 0..n-1 */
+  bool *pack_start;       /* each batch row's episode begins with this step */
 } mimic_rollout;
 
 /* Makes cfg->n copies of env id (with options) and resets them (see the top). */
@@ -99,7 +100,10 @@ void mimic_rollout_close(mimic_rollout *r);
 /* True when every seeded episode has finished (never for episodes == 0). */
 bool mimic_rollout_done(const mimic_rollout *r);
 
-/* Asks policy for the actions (and confidences) of the running copies in one batch. */
+/* Asks policy for the actions (and confidences) of the running copies in
+ * one batch; row k's stream is its copy and starts says whether its
+ * episode begins there, so a recurrent policy carries each copy's memory
+ * (a recurrent policy follows one rollout at a time). */
 mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool deterministic,
                                mimic_rng *rng);
 /* Applies r->actions to every running copy (all actions are checked before

@@ -20,6 +20,7 @@
 #include "nn/heads.h"
 #include "nn/optim.h"
 #include "nn/model.h"
+#include "algo/bc_sequences.h"
 
 mimic_bc_config mimic_bc_defaults(void) {
   return (mimic_bc_config){.n_hidden = 2,
@@ -97,6 +98,10 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
   if (cfg->conv.n_conv) {
     mc.conv = cfg->conv;
     mc.critic = false; /* an image critic would need a trunk of its own */
+  }
+  if (cfg->gru_hidden) {
+    mc.gru_hidden = cfg->gru_hidden;
+    mc.critic = false;
   }
   MIMIC_TRY(mimic_model_create(model, &mc, cfg->batch_size));
   mimic_rng rng;
@@ -377,6 +382,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
                           mimic_model *model, mimic_bc_report *report) {
   memset(report, 0, sizeof *report);
   MIMIC_TRY(mimic_bc_check(cfg, t));
+  if (model->gru) return mimic_bc_fit_sequences(cfg, t, model, report);
   const bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
   mimic_status st = MIMIC_OK;
   uint32_t *train_rows = NULL, *val_rows = NULL;

@@ -45,7 +45,9 @@ bool cli_parse_activation(const char *text, mimic_activation *act) {
   return true;
 }
 
-/* --policy mlp|cnn: a cnn gets the default conv trunk for the observation
+/* --policy mlp|cnn|gru[:H]: gru is a GRU of H units (default 64) over the
+ * observations with a head of [64] relu unless --hidden / --activation say
+ * otherwise; a cnn gets the default conv trunk for the observation
  * space's image shape (C, H, W), or (1, H, W) for a 2-D one; its head
  * widths and activation default to the trunk's ([64] or [512], relu)
  * unless --hidden / --activation were given. Returns false with a message
@@ -53,8 +55,20 @@ bool cli_parse_activation(const char *text, mimic_activation *act) {
 static bool policy_arch(const char *cmd, const char *policy, const char *hidden,
                         const char *activation, const mimic_space *os, mimic_bc_config *bc) {
   if (strcmp(policy, "mlp") == 0) return true;
+  if (strncmp(policy, "gru", 3) == 0 && (!policy[3] || policy[3] == ':')) {
+    char *end = NULL;
+    long h = policy[3] ? strtol(policy + 4, &end, 10) : 64;
+    if (policy[3] && (end == policy + 4 || *end || h < 1 || h > 65536)) {
+      cli_usage_error(cmd, "--policy gru:H wants H units in 1..65536, got '%s'", policy);
+      return false;
+    }
+    bc->gru_hidden = (int)h;
+    if (!hidden) bc->n_hidden = 1, bc->hidden[0] = 64;
+    if (!activation) bc->activation = MIMIC_ACT_RELU;
+    return true;
+  }
   if (strcmp(policy, "cnn") != 0) {
-    cli_usage_error(cmd, "--policy is mlp or cnn, got '%s'", policy);
+    cli_usage_error(cmd, "--policy is mlp, cnn or gru[:H], got '%s'", policy);
     return false;
   }
   int c = 1, h, w;
@@ -101,11 +115,14 @@ static int train_bc(int argc, char **argv) {
       {"l2-weight", CLI_DOUBLE, &cfg.l2_weight, "W", "L2 weight on all parameters (default 0)"},
       {"max-grad-norm", CLI_DOUBLE, &cfg.max_grad_norm, "N",
        "clip gradients to this global norm (default off)"},
-      {"policy", CLI_STR, &policy, "mlp|cnn",
-       "network: mlp (default), or cnn for image observations (conv trunk + MLP head)"},
-      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32; cnn: 64 or 512)"},
+      {"policy", CLI_STR, &policy, "mlp|cnn|gru[:H]",
+       "network: mlp (default), cnn for image observations (conv trunk + MLP head), or gru "
+       "(memory: a GRU of H units, default 64, trained on whole episodes; --batch-size counts "
+       "episodes)"},
+      {"hidden", CLI_STR, &hidden, "N,N",
+       "hidden layer widths (default 32,32; cnn: 64 or 512; gru: 64)"},
       {"activation", CLI_STR, &activation, "tanh|relu",
-       "hidden activation (default tanh; cnn: relu)"},
+       "hidden activation (default tanh; cnn and gru: relu)"},
       {"head", CLI_STR, &head, "gaussian|mse",
        "continuous actions: Gaussian likelihood (default) or MSE"},
       {"val-fraction", CLI_DOUBLE, &cfg.val_fraction, "F",

@@ -4,7 +4,12 @@
  * A policy file is a model file (docs/model-file.md) whose metadata names
  * the environment and both spaces in Gymnasium's JSON, so a file alone is
  * enough to act: `mimic eval --policy clone.mimic` needs nothing else. The
- * model's caches grow to the largest batch seen, outside any step loop. */
+ * model's caches grow to the largest batch seen, outside any step loop.
+ *
+ * A recurrent model (a GRU) keeps one state per stream the batches name
+ * (a rollout's copies): a row whose episode starts, or a batch without
+ * streams, begins from the zero state; the others continue their stream's.
+ * The state table grows when a new stream appears, not per step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,9 @@ typedef struct model_impl {
   int32_t *acts; /* (max_batch) argmax / samples */
   float *probs;  /* (max_batch, act_dim) softmax, for proba */
   int cap;
+  float *state; /* recurrent models: (n_streams, H) each stream's state */
+  float *h;     /* (cap, H) the batch's states */
+  int n_streams;
 } model_impl;
 
 static mimic_status ensure_batch(mimic_policy *p, int n) {
@@ -36,7 +44,42 @@ static mimic_status ensure_batch(mimic_policy *p, int n) {
       mimic_realloc(m->probs, (size_t)n * (size_t)m->model.cfg.act_dim, sizeof *probs, "probs");
   if (!probs) return MIMIC_ERR_NOMEM;
   m->probs = probs;
+  if (m->model.cfg.gru_hidden) {
+    float *h = mimic_realloc(m->h, (size_t)n * (size_t)m->model.cfg.gru_hidden, sizeof *h,
+                             "recurrent states");
+    if (!h) return MIMIC_ERR_NOMEM;
+    m->h = h;
+  }
   m->cap = n;
+  return MIMIC_OK;
+}
+
+/* Recurrent models: one step from each row's stream state, kept after. */
+static mimic_status recurrent_forward(model_impl *m, const mimic_act_batch *b) {
+  const int H = m->model.cfg.gru_hidden;
+  const size_t hb = (size_t)H * sizeof(float);
+  int need = 0;
+  for (int i = 0; b->streams && i < b->n; i++) {
+    if (b->streams[i] < 0) return mimic_fail(MIMIC_ERR_INVALID, "stream %d", b->streams[i]);
+    if (b->streams[i] >= need) need = b->streams[i] + 1;
+  }
+  if (need > m->n_streams) {
+    float *st = mimic_realloc(m->state, (size_t)need * (size_t)H, sizeof *st, "recurrent states");
+    if (!st) return MIMIC_ERR_NOMEM;
+    memset(st + (size_t)m->n_streams * H, 0, (size_t)(need - m->n_streams) * hb);
+    m->state = st;
+    m->n_streams = need;
+  }
+  for (int i = 0; i < b->n; i++) {
+    bool fresh = !b->streams || !b->starts || b->starts[i];
+    if (fresh)
+      memset(m->h + (size_t)i * H, 0, hb);
+    else
+      memcpy(m->h + (size_t)i * H, m->state + (size_t)b->streams[i] * H, hb);
+  }
+  MIMIC_TRY(mimic_model_step(&m->model, b->obs, m->h, b->n));
+  for (int i = 0; b->streams && i < b->n; i++)
+    memcpy(m->state + (size_t)b->streams[i] * H, m->h + (size_t)i * H, hb);
   return MIMIC_OK;
 }
 
@@ -44,7 +87,10 @@ static mimic_status model_act(mimic_policy *p, mimic_act_batch *b) {
   model_impl *m = p->impl;
   if (!b->obs) return mimic_fail(MIMIC_ERR_INVALID, "%s acts on observations", p->description);
   MIMIC_TRY(ensure_batch(p, b->n));
-  MIMIC_TRY(mimic_model_forward(&m->model, b->obs, b->n));
+  if (m->model.cfg.gru_hidden)
+    MIMIC_TRY(recurrent_forward(m, b));
+  else
+    MIMIC_TRY(mimic_model_forward(&m->model, b->obs, b->n));
   const float *out = m->model.actor.out;
   const int A = m->model.cfg.act_dim;
   if (m->model.cfg.head == MIMIC_HEAD_CATEGORICAL) {
@@ -91,6 +137,8 @@ static void model_free(mimic_policy *p) {
   mimic_model_free(&m->model);
   free(m->acts);
   free(m->probs);
+  free(m->state);
+  free(m->h);
   free(m);
 }
 
@@ -122,7 +170,9 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
   char arch[96] = "";
   size_t k = 0;
   const mimic_conv_config *v = &c->conv;
-  if (v->n_conv) /* "1x24x32-c16k5s2-c32k3s2-64-7": the image, then each conv layer */
+  if (c->gru_hidden) /* "984-gru64-32-7" */
+    k += (size_t)snprintf(arch, sizeof arch, "%d-gru%d", c->obs_dim, c->gru_hidden);
+  else if (v->n_conv) /* "1x24x32-c16k5s2-c32k3s2-64-7": the image, then each conv layer */
     k += (size_t)snprintf(arch, sizeof arch, "%dx%dx%d", v->image[0], v->image[1], v->image[2]);
   else
     k += (size_t)snprintf(arch, sizeof arch, "%d", c->obs_dim);
@@ -132,7 +182,10 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
   for (int i = 0; i < c->n_hidden && k < sizeof arch; i++)
     k += (size_t)snprintf(arch + k, sizeof arch - k, "-%d", c->hidden[i]);
   if (k < sizeof arch) snprintf(arch + k, sizeof arch - k, "-%d", c->act_dim);
-  snprintf((*out)->description, sizeof(*out)->description, "%s %s %s %s", v->n_conv ? "cnn" : "mlp",
+  snprintf((*out)->description, sizeof(*out)->description, "%s %s %s %s",
+           c->gru_hidden ? "gru"
+           : v->n_conv   ? "cnn"
+                         : "mlp",
            arch, mimic_activation_name(c->activation), mimic_head_name(c->head));
   return MIMIC_OK;
 }

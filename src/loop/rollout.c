@@ -131,10 +131,14 @@ mimic_status mimic_rollout_open(mimic_rollout *r, const char *env_id, const char
   r->end = mimic_calloc(n, sizeof(mimic_episode_end), "episodes");
   r->pack_envs = mimic_calloc(n, sizeof(mimic_env *), "environments");
   r->pack_copy = mimic_calloc(n, sizeof(int), "environments");
+  r->ident = mimic_calloc(n, sizeof(int), "environments");
+  r->pack_start = mimic_calloc(n, sizeof(bool), "flags");
+  for (int i = 0; r->ident && i < r->n; i++) r->ident[i] = i;
   mimic_status st = MIMIC_OK;
   if (!r->obs || !r->final_obs || !r->pack_obs || !r->actions || !r->pack_act || !r->confidence ||
       !r->pack_conf || !r->reward || !r->ep_return || !r->terminated || !r->truncated ||
-      !r->running || !r->ep_length || !r->ep_index || !r->end || !r->pack_envs || !r->pack_copy)
+      !r->running || !r->ep_length || !r->ep_index || !r->end || !r->pack_envs || !r->pack_copy ||
+      !r->ident || !r->pack_start)
     st = MIMIC_ERR_NOMEM;
   if (st == MIMIC_OK) st = mimic_rollout_reset(r, cfg->seed);
   if (st) mimic_rollout_close(r);
@@ -162,6 +166,8 @@ void mimic_rollout_close(mimic_rollout *r) {
   free(r->end);
   free(r->pack_envs);
   free(r->pack_copy);
+  free(r->ident);
+  free(r->pack_start);
   memset(r, 0, sizeof *r);
 }
 
@@ -169,14 +175,18 @@ bool mimic_rollout_done(const mimic_rollout *r) { return r->cfg.episodes > 0 && 
 
 mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool deterministic,
                                mimic_rng *rng) {
+  /* a recurrent policy follows copy i as stream i, from each episode's start */
   if (r->n_running == r->n) {
+    for (int i = 0; i < r->n; i++) r->pack_start[i] = r->ep_length[i] == 0;
     mimic_act_batch b = {.n = r->n,
                          .obs = r->obs,
                          .envs = r->envs,
                          .actions = r->actions,
                          .confidence = r->confidence,
                          .deterministic = deterministic,
-                         .rng = rng};
+                         .rng = rng,
+                         .streams = r->ident,
+                         .starts = r->pack_start};
     return mimic_policy_act(policy, &b);
   }
   int m = 0;
@@ -185,6 +195,7 @@ mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool dete
     memcpy(row(r->pack_obs, m, r->obs_dim), row(r->obs, i, r->obs_dim),
            (size_t)r->obs_dim * sizeof(float));
     r->pack_envs[m] = r->envs[i];
+    r->pack_start[m] = r->ep_length[i] == 0;
     r->pack_copy[m++] = i;
   }
   mimic_act_batch b = {.n = m,
@@ -193,7 +204,9 @@ mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool dete
                        .actions = r->pack_act,
                        .confidence = r->pack_conf,
                        .deterministic = deterministic,
-                       .rng = rng};
+                       .rng = rng,
+                       .streams = r->pack_copy,
+                       .starts = r->pack_start};
   MIMIC_TRY(mimic_policy_act(policy, &b));
   for (int k = 0; k < m; k++) {
     int i = r->pack_copy[k];

@@ -108,7 +108,60 @@ mimic_status mimic_model_check_config(const mimic_model_config *c) {
     if (c->critic)
       return mimic_fail(MIMIC_ERR_INVALID, "model: an image model has no critic network");
   }
+  if (c->gru_hidden) {
+    if (c->gru_hidden < 0 || c->gru_hidden > 65536)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: a GRU of %d units; allowed 1..65536",
+                        c->gru_hidden);
+    if (c->conv.n_conv)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: a conv trunk and a GRU together are not "
+                                           "supported yet");
+    if (c->critic)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: a recurrent model has no critic network");
+    if (c->head != MIMIC_HEAD_CATEGORICAL)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "model: a recurrent model has a categorical head (discrete actions)");
+  }
   return MIMIC_OK;
+}
+
+/* ---- the GRU trunk ---------------------------------------------------------- */
+
+static void gru_free(mimic_gru_trunk *g) {
+  if (!g) return;
+  mimic_free_aligned(g->cache);
+  free(g);
+}
+
+/* Sizes g's caches for rows = B*T rows. */
+static mimic_status gru_reserve(mimic_gru_trunk *g, int rows) {
+  size_t R = (size_t)rows, H = (size_t)g->H;
+  size_t n = R * H * (1 + 3 + 1 + 1 + 1 + 8);
+  float *c = mimic_alloc_aligned(n * sizeof(float), "GRU caches");
+  if (!c) return MIMIC_ERR_NOMEM;
+  memset(c, 0, n * sizeof(float));
+  mimic_free_aligned(g->cache);
+  g->cache = c;
+  g->out = c;
+  g->gates = g->out + R * H;
+  g->hn = g->gates + 3 * R * H;
+  g->dout = g->hn + R * H;
+  g->h0 = g->dout + R * H;
+  g->scratch = g->h0 + R * H;
+  g->max_rows = rows;
+  return MIMIC_OK;
+}
+
+/* One GRU pass over B sequences of T steps of normalised x from h0 (B, H). */
+static void gru_run(mimic_gru_trunk *g, const float *x, const float *h0, int B, int T) {
+  mimic_rnn_shape s = {B, T, g->In, g->H};
+  mimic_gru_forward(g->out, g->gates, g->hn, g->scratch, x, h0, &g->p, &s);
+}
+
+/* Backward of gru_run from g->dout (B, T, H); adds to the GRU's gradients. */
+static void gru_back(mimic_gru_trunk *g, const float *x, const float *h0, int B, int T) {
+  mimic_rnn_shape s = {B, T, g->In, g->H};
+  mimic_gru_backward(NULL, NULL, &g->g, g->scratch, g->dout, NULL, x, h0, g->out, g->gates, g->hn,
+                     &g->p, &s);
 }
 
 mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w) {
@@ -185,6 +238,7 @@ mimic_status mimic_model_reserve(mimic_model *m, int max_batch) {
     mimic_cnn_free(m->trunk);
     *m->trunk = t;
   }
+  if (m->gru) MIMIC_TRY(gru_reserve(m->gru, max_batch));
   MIMIC_TRY(mimic_mlp_reserve(&m->actor, max_batch));
   if (m->cfg.critic) MIMIC_TRY(mimic_mlp_reserve(&m->critic, max_batch));
   return model_work(m, max_batch);
@@ -202,6 +256,10 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
   trunk_config(cfg, &cc);
   size_t pt = cfg->conv.n_conv ? mimic_cnn_param_count(&cc) : 0;
   int in = cfg->conv.n_conv ? mimic_cnn_features(&cc) : cfg->obs_dim;
+  if (cfg->gru_hidden) {
+    pt = mimic_rnn_param_count(3, cfg->obs_dim, cfg->gru_hidden);
+    in = cfg->gru_hidden;
+  }
   int as[MIMIC_MLP_MAX_LAYERS + 1], cs[MIMIC_MLP_MAX_LAYERS + 1];
   int na = net_sizes(as, in, cfg->n_hidden, cfg->hidden, cfg->act_dim);
   int nc =
@@ -214,7 +272,17 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
   if (!m->params) goto fail;
   memset(m->params, 0, 2 * m->n_params * sizeof(float));
   m->grads = m->params + m->n_params;
-  if (pt) {
+  if (cfg->gru_hidden) {
+    st = MIMIC_ERR_NOMEM;
+    m->gru = mimic_calloc(1, sizeof *m->gru, "model GRU");
+    if (!m->gru) goto fail;
+    m->gru->In = cfg->obs_dim;
+    m->gru->H = cfg->gru_hidden;
+    mimic_rnn_params_point(&m->gru->p, m->params, 3, cfg->obs_dim, cfg->gru_hidden);
+    mimic_rnn_params_point(&m->gru->g, m->grads, 3, cfg->obs_dim, cfg->gru_hidden);
+    st = gru_reserve(m->gru, max_batch);
+    if (st != MIMIC_OK) goto fail;
+  } else if (pt) {
     m->trunk = mimic_calloc(1, sizeof *m->trunk, "model trunk");
     if (!m->trunk) goto fail;
     st = mimic_cnn_create(m->trunk, &cc, max_batch, m->params, m->grads);
@@ -251,6 +319,7 @@ fail:
 void mimic_model_free(mimic_model *m) {
   if (m->trunk) mimic_cnn_free(m->trunk);
   free(m->trunk);
+  gru_free(m->gru);
   mimic_mlp_free(&m->actor);
   mimic_mlp_free(&m->critic);
   mimic_free_aligned(m->params);
@@ -262,6 +331,11 @@ void mimic_model_free(mimic_model *m) {
 
 mimic_status mimic_model_init_params(mimic_model *m, mimic_init_kind kind, mimic_rng *rng) {
   if (m->trunk) mimic_cnn_init_torch(m->trunk, rng);
+  if (m->gru) { /* nn.GRU's default: every tensor U(-1/sqrt(H), 1/sqrt(H)) */
+    double bound = 1.0 / sqrt((double)m->gru->H);
+    size_t n = mimic_rnn_param_count(3, m->gru->In, m->gru->H);
+    for (size_t k = 0; k < n; k++) m->params[k] = (float)mimic_rng_uniform(rng, -bound, bound);
+  }
   if (kind == MIMIC_INIT_TORCH) {
     mimic_mlp_init_torch(&m->actor, rng);
     if (m->cfg.critic) mimic_mlp_init_torch(&m->critic, rng);
@@ -352,6 +426,11 @@ static mimic_status check_batch(const mimic_model *m, int B) {
 }
 
 mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B) {
+  if (m->gru) { /* from a zero state */
+    memset(m->gru->h0, 0, (size_t)B * m->gru->H * sizeof(float));
+    gru_run(m->gru, x, m->gru->h0, B, 1);
+    x = m->gru->out;
+  }
   if (m->trunk) {
     MIMIC_TRY(mimic_cnn_forward(m->trunk, x, B));
     x = m->trunk->out;
@@ -360,9 +439,55 @@ mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B) {
 }
 
 mimic_status mimic_model_actor_backward(mimic_model *m, const float *x, const float *dout, int B) {
+  if (m->gru) {
+    MIMIC_TRY(mimic_mlp_backward(&m->actor, m->gru->out, dout, B, m->gru->dout));
+    gru_back(m->gru, x, m->gru->h0, B, 1);
+    return MIMIC_OK;
+  }
   if (!m->trunk) return mimic_mlp_backward(&m->actor, x, dout, B, NULL);
   MIMIC_TRY(mimic_mlp_backward(&m->actor, m->trunk->out, dout, B, m->trunk->d1));
   return mimic_cnn_backward(m->trunk, m->trunk->d1, B, NULL);
+}
+
+static double bc_l2(mimic_model *m, float l2_weight);
+
+mimic_status mimic_model_step(mimic_model *m, const float *obs, float *h, int B) {
+  if (!m->gru) return mimic_fail(MIMIC_ERR_INVALID, "model: it has no recurrent state");
+  MIMIC_TRY(check_batch(m, B));
+  const float *x = mimic_model_normalize_obs(m, obs, B);
+  if (!x) return mimic_errcode();
+  gru_run(m->gru, x, h, B, 1);
+  memcpy(h, m->gru->out, (size_t)B * m->gru->H * sizeof(float));
+  return mimic_mlp_forward(&m->actor, m->gru->out, B);
+}
+
+mimic_status mimic_model_bc_sequences(mimic_model *m, const float *obs, const int32_t *acts,
+                                      const float *mask, int B, int T, float ent_weight,
+                                      float l2_weight, mimic_bc_stats *st) {
+  if (!m->gru) return mimic_fail(MIMIC_ERR_INVALID, "bc: sequences need a recurrent model");
+  if (B < 1 || T < 1 || (long)B * T > m->max_batch)
+    return mimic_fail(MIMIC_ERR_INVALID, "model: %d sequences of %d steps exceed %d rows", B, T,
+                      m->max_batch);
+  const int R = B * T;
+  double valid = 0;
+  for (int i = 0; i < R; i++) valid += mask[i];
+  if (!(valid > 0)) return mimic_fail(MIMIC_ERR_INVALID, "bc: a batch of sequences without steps");
+  const float *x = mimic_model_normalize_obs(m, obs, R);
+  if (!x) return mimic_errcode();
+  mimic_gru_trunk *g = m->gru;
+  memset(g->h0, 0, (size_t)B * g->H * sizeof(float));
+  gru_run(g, x, g->h0, B, T);
+  MIMIC_TRY(mimic_mlp_forward(&m->actor, g->out, R));
+  /* weights turn bc_categorical's means over R rows into means over the real steps */
+  float *w = g->dout; /* free until the actor's backward pass */
+  const float scale = (float)(R / valid);
+  for (int i = 0; i < R; i++) w[i] = mask[i] * scale;
+  MIMIC_TRY(
+      mimic_bc_categorical(m->actor.out, acts, w, R, m->cfg.act_dim, ent_weight, m->dout, st));
+  MIMIC_TRY(mimic_mlp_backward(&m->actor, g->out, m->dout, R, g->dout));
+  gru_back(g, x, g->h0, B, T);
+  mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
+  return MIMIC_OK;
 }
 
 mimic_status mimic_model_forward(mimic_model *m, const float *obs, int B) {

@@ -10,6 +10,30 @@
 
 #include "mimic/nn.h"
 #include "nn/heads.h"
+#include "nn/recurrent.h"
+
+/* A model's GRU (cfg.gru_hidden = H units over the In = obs_dim normalised
+ * observations): parameters in PyTorch's layout viewing the model's
+ * allocation, and caches for max_rows = B*T rows (one step of B streams,
+ * or B sequences of T steps in training). */
+typedef struct mimic_gru_trunk {
+  mimic_rnn_params p, g; /* views into the model's params / grads */
+  int In, H, max_rows;
+  float *cache; /* one allocation for everything below */
+  float *out, *gates, *hn, *dout, *h0, *scratch;
+} mimic_gru_trunk;
+
+/* One step of a recurrent model for B streams: obs (B, obs_dim) raw, h
+ * (B, H) the streams' states, replaced by the new ones; the actor's output
+ * lands in m->actor.out. */
+mimic_status mimic_model_step(mimic_model *m, const float *obs, float *h, int B);
+/* Categorical BC over B sequences of T steps from zero states: obs (B, T,
+ * obs_dim) raw, acts (B, T), mask (B, T) 1 on real steps and 0 on
+ * padding. The data terms are means over the real steps; the gradient is
+ * added to m->grads. Needs a recurrent model with max_batch >= B*T. */
+mimic_status mimic_model_bc_sequences(mimic_model *m, const float *obs, const int32_t *acts,
+                                      const float *mask, int B, int T, float ent_weight,
+                                      float l2_weight, mimic_bc_stats *st);
 
 /* Actor forward of observations x (B, obs_dim) already normalised, through
  * the trunk if the model has one; output in m->actor.out. */

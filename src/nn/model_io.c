@@ -61,6 +61,11 @@ static json_t *architecture_json(const mimic_model *m) {
     json_decref(a);
     return NULL;
   }
+  if (a && c->gru_hidden &&
+      json_object_set_new(a, "gru", json_pack("{s:i}", "hidden", c->gru_hidden))) {
+    json_decref(a);
+    return NULL;
+  }
   return a;
 }
 
@@ -126,6 +131,8 @@ mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic
          mimic_activation_name(b->activation));
   if (a->critic != b->critic)
     DIFF("the file has %s critic, expected %s", a->critic ? "a" : "no", b->critic ? "one" : "none");
+  if (a->gru_hidden != b->gru_hidden)
+    DIFF("the GRU has %d units, expected %d", a->gru_hidden, b->gru_hidden);
   if (a->conv.n_conv != b->conv.n_conv)
     DIFF("the file has %d conv layers, expected %d", a->conv.n_conv, b->conv.n_conv);
   for (int i = 0; i < 3; i++)
@@ -257,15 +264,15 @@ static mimic_status arch_conv(const mimic_container *c, const json_t *conv, mimi
 /* meta.architecture -> cfg (and the normalisation's eps and clip). */
 static mimic_status read_architecture(const mimic_container *c, mimic_model_config *cfg, bool *norm,
                                       float *eps, float *clip) {
-  static const char *const keys[] = {"head",   "obs_dim",      "act_dim",  "actor",
-                                     "critic", "log_std_init", "obs_norm", "conv"};
+  static const char *const keys[] = {"head",         "obs_dim",  "act_dim", "actor", "critic",
+                                     "log_std_init", "obs_norm", "conv",    "gru"};
   const json_t *arch = json_object_get(c->meta, ARCH);
   if (!json_is_object(arch)) return mimic_container_fail(c, "meta." ARCH, "missing");
   const char *key;
   const json_t *v;
   json_object_foreach((json_t *)arch, key, v) {
     bool known = false;
-    for (int i = 0; i < 8; i++) known = known || !strcmp(key, keys[i]);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) known = known || !strcmp(key, keys[i]);
     if (!known) return mimic_container_fail(c, "meta." ARCH, "unknown key '%s'", key);
   }
   memset(cfg, 0, sizeof *cfg);
@@ -280,6 +287,13 @@ static mimic_status read_architecture(const mimic_container *c, mimic_model_conf
   int actor_in = cfg->obs_dim;
   const json_t *conv = json_object_get(arch, "conv");
   if (conv) MIMIC_TRY(arch_conv(c, conv, cfg, &actor_in));
+  const json_t *gru = json_object_get(arch, "gru");
+  if (gru) {
+    if (!json_is_object(gru) || json_object_size(gru) != 1)
+      return mimic_container_fail(c, "meta." ARCH ".gru", "must be {\"hidden\": units}");
+    MIMIC_TRY(arch_int(c, gru, "hidden", 1, 65536, &cfg->gru_hidden));
+    actor_in = cfg->gru_hidden;
+  }
   MIMIC_TRY(arch_net(c, arch, "actor", actor_in, cfg->act_dim, cfg->hidden, &cfg->n_hidden,
                      &cfg->activation));
   cfg->critic = !json_is_null(json_object_get(arch, "critic"));
