@@ -84,8 +84,17 @@ int cmd_play(int argc, char **argv) {
         printf("episode %d: return %.2f after %d steps (stopped by --steps)\n", k + 1, ret, t);
         break;
       }
-      mimic_act_batch b = {
-          .n = 1, .obs = obs, .envs = &env, .actions = act, .deterministic = !sample, .rng = &rng};
+      /* one stream, starting with the episode: a policy with memory keeps it */
+      const int stream = 0;
+      const bool start = t == 0;
+      mimic_act_batch b = {.n = 1,
+                           .obs = obs,
+                           .envs = &env,
+                           .actions = act,
+                           .deterministic = !sample,
+                           .rng = &rng,
+                           .streams = &stream,
+                           .starts = &start};
       double r;
       bool term, trunc;
       if (mimic_policy_act(policy, &b) || mimic_env_step(env, act, obs, &r, &term, &trunc))
