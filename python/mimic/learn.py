@@ -117,6 +117,9 @@ class Policy(_mimic.Policy):
         info = self._info()
         if not info["is_network"]:
             raise _mimic.InvalidError(f"{info['description']} has no parameters")
+        if "trunk" in info:
+            raise _mimic.InvalidError(f"{info['description']} has a {info['trunk']} trunk; only "
+                                      "MLP policies give a state_dict yet")
         out = {}
         for l, (w, b) in enumerate(info["layers"]):
             out[f"{2 * l}.weight"] = w

@@ -43,6 +43,9 @@ def to_torch(policy):
     info = policy._info()
     if not info["is_network"]:
         raise ValueError(f"{info['description']} is not a network")
+    if "trunk" in info:
+        raise ValueError(f"{info['description']} has a {info['trunk']} trunk; only MLP policies "
+                         "convert to torch yet")
     layers = []
     act = {"tanh": nn.Tanh, "relu": nn.ReLU}[info["activation"]]
     for l, (w, b) in enumerate(info["layers"]):

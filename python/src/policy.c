@@ -260,6 +260,13 @@ static PyObject *policy_info(PolicyObject *self, PyObject *unused) {
   Py_DECREF(as);
   mimic_model *m = mimic_policy_model(self->p);
   if (!d || !m) return d;
+  /* a conv or GRU trunk feeds the actor: the actor's layers alone are not the network */
+  if (m->cfg.conv.n_conv || m->cfg.gru_hidden) {
+    PyObject *trunk = PyUnicode_FromString(m->cfg.gru_hidden ? "gru" : "conv");
+    if (!trunk || PyDict_SetItemString(d, "trunk", trunk) < 0) Py_CLEAR(d);
+    Py_XDECREF(trunk);
+    return d;
+  }
   /* the actor as the layers of a torch nn.Sequential: views of mimic's parameters */
   const mimic_mlp *a = &m->actor;
   PyObject *layers = PyList_New(a->n_layers);
