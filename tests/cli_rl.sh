@@ -2,7 +2,8 @@
 # The reinforcement-learning commands end to end, on short budgets:
 # train ppo (log, plot, policy file that `mimic eval` reads, same seed =
 # same file), train gail and airl from demonstrations (reward files),
-# train ppo --reward on a learned reward, train maxent-irl (heat map,
+# train ppo --reward on a learned reward, train preferences (its reward
+# file trains PPO), train bco on a dataset stripped of its actions, train maxent-irl (heat map,
 # JSON, expert match), refine a clone of a noisy expert; bad flags.
 set -euo pipefail
 mimic=$1
@@ -66,7 +67,30 @@ awk -v r="$ret" -v c="$clone" -v n="$noisy" 'BEGIN { exit !(r > c + 100 && r > n
   fail "refined $ret, clone $clone, noisy expert $noisy"
 
 # bad flags: exit code 2 with a message
+# preferences (short: the full bar is in test_algo_preferences): the reward
+# file trains PPO, the JSON counts the comparisons kept
+json=$("$mimic" train preferences --env CartPole-v1 --env-opts fixed_horizon=1 --comparisons 60 \
+  --iterations 2 --fragment-length 20 --initial-epoch-multiplier 5 --steps 1024 \
+  -o "$dir/pref.mimic" --reward-out "$dir/pref_r.mimic" --json)
+[ "$(num "$json" comparisons)" = 60 ] || fail "preferences: $json"
+"$mimic" train ppo --env CartPole-v1 --reward "$dir/pref_r.mimic" --steps 1024 -o "$dir/on_pref.mimic" \
+  --quiet > /dev/null || fail "ppo on the preference reward"
+
+# observations only: strip the actions, BC refuses, BCO clones
+"$mimic" dataset strip-actions "$dir/one" -o "$dir/obs-only" > /dev/null
+json=$("$mimic" train bco --data "$dir/obs-only" --pre-steps 2000 --iterations 1 -o "$dir/bco.mimic" --json | tr -d "\n")
+[ "$(num "$json" interactions)" = 2200 ] || fail "bco interactions: $json"
+"$mimic" eval --policy "$dir/bco.mimic" --env CartPole-v1 --episodes 2 --quiet > /dev/null || fail "eval bco"
+
 set +e
+"$mimic" train bc --data "$dir/obs-only" -o x 2> "$dir/err"; [ $? -eq 1 ] || fail "bc on observations only"
+grep -q "train bco" "$dir/err" || fail "message: $(cat "$dir/err")"
+"$mimic" train bco --data "$dir/obs-only" -o x --alpha -1 2> /dev/null; [ $? -eq 2 ] || fail "alpha -1"
+"$mimic" train preferences --env CartPole-v1 -o x --pairs sideways 2> "$dir/err"; [ $? -eq 2 ] || fail "pairs"
+"$mimic" train preferences --env CartPole-v1 -o x --pairs disagreement --ensemble 1 2> "$dir/err"
+[ $? -eq 2 ] || fail "disagreement without an ensemble"
+grep -q "ensemble" "$dir/err" || fail "message: $(cat "$dir/err")"
+"$mimic" train preferences --env CartPole-v1 -o x --gatherer human 2> /dev/null; [ $? -eq 2 ] || fail "gatherer"
 "$mimic" train ppo --env CartPole-v1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "missing -o is not a usage error"
 "$mimic" train ppo --env CartPole-v1 -o x --gamma 2 2> "$dir/err"; [ $? -eq 2 ] || fail "gamma 2"
 grep -q "gamma" "$dir/err" || fail "message: $(cat "$dir/err")"

@@ -298,6 +298,14 @@ void mimic_obs_stats_free(mimic_obs_stats *st);
 
 /* ---- files -------------------------------------------------------------- */
 
+/* True unless the metadata says the actions were removed ("actions_removed":
+ * true, from mimic_dataset_strip_actions): an observation-only dataset. */
+bool mimic_dataset_has_actions(const mimic_dataset *ds);
+/* Makes the dataset observation-only: every action becomes a placeholder
+ * inside the space (0, or the middle of a bounded box) and the metadata
+ * says "actions_removed": true (docs/datasets.md). */
+mimic_status mimic_dataset_strip_actions(mimic_dataset *ds);
+
 /* Loads and validates a Minari dataset (committed episodes, then any
  * journaled ones a crash left). Errors name file, episode and field. */
 mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds);

@@ -439,6 +439,7 @@ static const cli_command dataset_commands[] = {
     {"convert", cmd_convert, "write a Minari dataset from Minari, D4RL or robomimic files"},
     {"merge", cmd_merge, "concatenate datasets with the same spaces"},
     {"split", cmd_split, "split a dataset by episode (seeded)"},
+    {"strip-actions", cli_dataset_strip_actions, "copy a dataset without its actions"},
     {"repair", cmd_repair, "fold a crashed writer's journal into the dataset"},
     {NULL, NULL, NULL},
 };

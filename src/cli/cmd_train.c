@@ -169,6 +169,14 @@ static int train_bc(int argc, char **argv) {
 
   mimic_dataset ds;
   if (mimic_dataset_load(data, &ds)) return cli_fail("train bc");
+  if (!mimic_dataset_has_actions(&ds)) {
+    mimic_dataset_free(&ds);
+    mimic_fail(MIMIC_ERR_INVALID,
+               "%s has no actions (its metadata says \"actions_removed\"): clone from "
+               "observations with 'mimic train bco'",
+               data);
+    return cli_fail("train bc");
+  }
   if (!policy_arch("train bc", policy, hidden, activation, &ds.obs_space.space, &cfg)) {
     mimic_dataset_free(&ds);
     return CLI_EXIT_USAGE;
@@ -397,6 +405,8 @@ static const cli_command train_commands[] = {
     {"ppo", cli_train_ppo, "PPO on an environment's reward or a learned one"},
     {"gail", cli_train_gail, "GAIL: imitate demonstrations through a discriminator"},
     {"airl", cli_train_airl, "AIRL: learn a reusable reward from demonstrations"},
+    {"bco", cli_train_bco, "behavioral cloning from observations alone (no actions)"},
+    {"preferences", cli_train_preferences, "learn a reward from preferences, PPO on it"},
     {"maxent-irl", cli_train_maxent_irl, "maximum causal entropy IRL on a gridworld"},
     {NULL, NULL, NULL},
 };

@@ -32,6 +32,11 @@ int cmd_experiment_text_dagger(int argc, char **argv);
 int cmd_experiment_compounding(int argc, char **argv);
 int cli_train_ppo(int argc, char **argv);
 int cli_train_gail(int argc, char **argv);
+/* mimic train preferences (cmd_pref.c). */
+int cli_train_preferences(int argc, char **argv);
+/* mimic train bco and mimic dataset strip-actions (cmd_bco.c). */
+int cli_train_bco(int argc, char **argv);
+int cli_dataset_strip_actions(int argc, char **argv);
 int cli_train_airl(int argc, char **argv);
 int cli_train_maxent_irl(int argc, char **argv);
 int cli_refine(int argc, char **argv);

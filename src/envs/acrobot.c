@@ -44,13 +44,14 @@ static const double avail_torque[3] = {-1.0, 0.0, 1.0};
 typedef struct acrobot {
   double s[4];
   int last_action;
+  bool fixed_horizon, absorbed; /* at the goal, an absorbing state (as seals' MountainCar-v0) */
   float obs_low[6], obs_high[6];
 } acrobot;
 
 static mimic_status ac_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
                             mimic_env_spec *spec) {
-  (void)opts;
   acrobot *a = impl;
+  MIMIC_TRY(env_ctl_fixed_horizon_option(opts, &a->fixed_horizon));
   const float hi[6] = {1, 1, 1, 1, (float)max_vel_1, (float)max_vel_2};
   for (int i = 0; i < 6; i++) {
     a->obs_high[i] = hi[i];
@@ -81,6 +82,7 @@ static mimic_status ac_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
     a->s[i] = x;
   }
   a->last_action = 1;
+  a->absorbed = false;
   ac_obs(a, obs);
   return MIMIC_OK;
 }
@@ -120,6 +122,12 @@ static double wrap(double x) {
 static mimic_status ac_step(void *impl, const float *action, float *obs, double *reward,
                             bool *terminated) {
   acrobot *ac = impl;
+  if (ac->absorbed) { /* the last observation again, reward 0 */
+    *terminated = false;
+    *reward = 0.0;
+    ac_obs(ac, obs);
+    return MIMIC_OK;
+  }
   const int act = (int)action[0];
   double y0[5] = {ac->s[0], ac->s[1], ac->s[2], ac->s[3], avail_torque[act]};
   double k1[5], k2[5], k3[5], k4[5], y[5];
@@ -140,7 +148,8 @@ static mimic_status ac_step(void *impl, const float *action, float *obs, double 
   for (int i = 0; i < 4; i++) ac->s[i] = ns[i];
   ac->last_action = act;
   const bool term = -cos(ns[0]) - cos(ns[1] + ns[0]) > 1.0;
-  *terminated = term;
+  *terminated = term && !ac->fixed_horizon;
+  ac->absorbed = term && ac->fixed_horizon;
   *reward = term ? 0.0 : -1.0;
   ac_obs(ac, obs);
   return MIMIC_OK;
@@ -160,20 +169,23 @@ static mimic_status ac_expert(void *impl, float *action) {
 static int ac_get_state(const void *impl, double *s, int cap) {
   const acrobot *a = impl;
   for (int i = 0; i < 4 && i < cap; i++) s[i] = a->s[i];
-  return 4;
+  if (!a->fixed_horizon) return 4;
+  if (cap > 4) s[4] = a->absorbed;
+  return 5;
 }
 
 static mimic_status ac_set_state(void *impl, const double *s, int n) {
   acrobot *a = impl;
-  if (n != 4)
+  if (n != 4 && !(n == 5 && a->fixed_horizon))
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "Acrobot state has 4 values (theta1, theta2, dtheta1, "
-                      "dtheta2), got %d",
+                      "Acrobot state has 4 values (theta1, theta2, dtheta1, dtheta2) and, with "
+                      "fixed_horizon=1, an optional 'absorbed' flag; got %d",
                       n);
   for (int i = 0; i < 4; i++) {
     if (!isfinite(s[i])) return mimic_fail(MIMIC_ERR_RANGE, "Acrobot state[%d] is not finite", i);
     a->s[i] = s[i];
   }
+  a->absorbed = n == 5 && s[4] != 0;
   return MIMIC_OK;
 }
 
@@ -230,7 +242,8 @@ static const char *const action_names[] = {"torque -1", "torque 0", "torque +1"}
 const mimic_env_class mimic_acrobot_class = {
     .id = "Acrobot-v1",
     .summary = "swing a two-link arm's tip above the bar (Gymnasium Acrobot-v1, identical)",
-    .options_help = "none (max_steps=N overrides the 500-step limit)",
+    .options_help = "fixed_horizon=1 (the goal becomes an absorbing state with reward 0, as "
+                    "seals' MountainCar-v0); max_steps=N overrides the 500-step limit",
     .impl_size = sizeof(acrobot),
     .max_episode_steps = 500,
     .reward_threshold = -100.0,

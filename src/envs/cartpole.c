@@ -15,9 +15,17 @@
  * [x, x_dot, theta, theta_dot, fell]; set_state takes the first four (fell
  * = 0, as after reset) or all five.
  *
+ * With fixed_horizon=1 it is seals' CartPole-v0 (the fixed-length variant
+ * reward learning is benchmarked on): the episode never terminates, the
+ * angle is wrapped into [-pi, pi) after every step (NumPy's float %), and
+ * the reward is 1 while the cart is within 2.4 and the pole within 12
+ * degrees, else 0. On CartPole-v1 every step pays 1, so two fragments of
+ * equal length always have equal returns; here they do not.
+ *
  * The expert is a linear state-feedback rule: push right when
  * k . state > 0, hand-tuned gains with the signs of an LQR design. It is one
  * hyperplane, so a linear or small MLP classifier can learn it exactly. */
+#include <float.h>
 #include <math.h>
 
 #include "envs/control.h"
@@ -38,14 +46,19 @@ typedef struct cartpole {
   double x, xd, th, thd;
   double cos_th, sin_th; /* cos and sin of th, computed as soon as th is known */
   int fell;              /* Gymnasium's steps_beyond_terminated is not None */
+  bool fixed_horizon;    /* seals' CartPole-v0 */
   float obs_low[4], obs_high[4];
 } cartpole;
 
 static mimic_status cp_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
                             mimic_env_spec *spec) {
-  (void)opts;
   cartpole *c = impl;
-  const float hi[4] = {(float)(X_THRESHOLD * 2), INFINITY, (float)(theta_threshold * 2), INFINITY};
+  MIMIC_TRY(env_ctl_fixed_horizon_option(opts, &c->fixed_horizon));
+  float hi[4] = {(float)(X_THRESHOLD * 2), INFINITY, (float)(theta_threshold * 2), INFINITY};
+  if (c->fixed_horizon) { /* seals' bounds */
+    hi[0] = hi[1] = hi[3] = FLT_MAX;
+    hi[2] = (float)M_PI;
+  }
   for (int i = 0; i < 4; i++) {
     c->obs_high[i] = hi[i];
     c->obs_low[i] = -hi[i];
@@ -81,6 +94,21 @@ static mimic_status cp_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
   return MIMIC_OK;
 }
 
+/* seals' CartPole-v0 after the dynamics: wrap the angle, pay 1 while the
+ * state is within Gymnasium's limits, never terminate. */
+static mimic_status cp_fixed_horizon_end(cartpole *c, float *obs, double *reward,
+                                         bool *terminated) {
+  const double th = env_ctl_angle_normalize(c->th);
+  if (th != c->th) {
+    c->th = th;
+    cp_trig(c);
+  }
+  *reward = fabs(c->x) < X_THRESHOLD && fabs(c->th) < theta_threshold ? 1.0 : 0.0;
+  *terminated = false;
+  cp_obs(c, obs);
+  return MIMIC_OK;
+}
+
 /* The next angle depends only on the current speed, so its cos and sin are
  * started first: the CPU overlaps them with this step's divisions, which
  * take most of the time otherwise (same values, same order of rounding). */
@@ -99,6 +127,7 @@ static mimic_status cp_step(void *impl, const float *action, float *obs, double 
   c->x = c->x + TAU * c->xd;
   c->xd = c->xd + TAU * xacc;
   c->thd = thd + TAU * thetaacc;
+  if (c->fixed_horizon) return cp_fixed_horizon_end(c, obs, reward, terminated);
   const bool term = c->x < -X_THRESHOLD || c->x > X_THRESHOLD || c->th < -theta_threshold ||
                     c->th > theta_threshold;
   if (!term) {
@@ -186,7 +215,8 @@ static const char *const action_names[] = {"push left", "push right"};
 const mimic_env_class mimic_cartpole_class = {
     .id = "CartPole-v1",
     .summary = "balance a pole on a cart (Gymnasium CartPole-v1, identical dynamics)",
-    .options_help = "none (max_steps=N overrides the 500-step limit)",
+    .options_help = "fixed_horizon=1 (seals' CartPole-v0: never terminates, reward 1 while "
+                    "upright); max_steps=N overrides the 500-step limit",
     .impl_size = sizeof(cartpole),
     .max_episode_steps = 500,
     .reward_threshold = 475.0,

@@ -9,6 +9,8 @@
 #ifndef MIMIC_ENVS_CONTROL_H
 #define MIMIC_ENVS_CONTROL_H
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mimic/env_class.h"
@@ -27,6 +29,11 @@ mimic_status env_ctl_reset_bounds(mimic_kv *opts, double def_lo, double def_hi, 
  * computes with NumPy >= 2) into *numpy1 (true for the legacy NumPy 1 rules). */
 mimic_status env_ctl_numpy_option(mimic_kv *opts, int *numpy1);
 
+/* Reads the option fixed_horizon=0|1 (default 0) into *on: seals' fixed-length
+ * variants for reward learning, where an episode never ends before the time
+ * limit, so its length says nothing about how well it went. */
+mimic_status env_ctl_fixed_horizon_option(mimic_kv *opts, bool *on);
+
 /* Appends printf-style text to buf at *len (capacity cap); fails when full. */
 mimic_status env_ctl_text(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -39,6 +46,25 @@ mimic_status env_ctl_track(char *buf, size_t cap, size_t *len, int width, double
 
 /* min(max(x, lo), hi) as NumPy's clip and Python's min/max compute it. */
 #define ENV_CLIP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
+
+/* NumPy's floored modulo for doubles (npy_divmod): the result takes the
+ * divisor's sign, and a zero result is +0. */
+static inline double env_ctl_npy_mod(double a, double b) {
+  if (a > 0 && a < b) return a; /* what fmod gives there, without the call */
+  double mod = fmod(a, b);
+  if (mod != 0) {
+    if ((b < 0) != (mod < 0)) mod += b;
+  } else {
+    mod = copysign(0.0, b);
+  }
+  return mod;
+}
+
+/* ((x + pi) % (2 pi)) - pi in NumPy's float64 arithmetic: Pendulum's
+ * angle_normalize, and seals' CartPole angle wrap. */
+static inline double env_ctl_angle_normalize(double x) {
+  return env_ctl_npy_mod(x + M_PI, 2 * M_PI) - M_PI;
+}
 
 /* MountainCar's text line and hill picture, shared by both variants. */
 mimic_status env_ctl_mountain_text(char *buf, size_t cap, const char *name, double p, double v,

@@ -24,6 +24,13 @@ mimic_status env_ctl_numpy_option(mimic_kv *opts, int *numpy1) {
   return MIMIC_OK;
 }
 
+mimic_status env_ctl_fixed_horizon_option(mimic_kv *opts, bool *on) {
+  long long v;
+  MIMIC_TRY(mimic_kv_int(opts, "fixed_horizon", 0, 0, 1, &v));
+  *on = v == 1;
+  return MIMIC_OK;
+}
+
 mimic_status env_ctl_text(char *buf, size_t cap, size_t *len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -27,13 +27,14 @@
 typedef struct mountain_car {
   double p, v;
   int last_action;
+  bool fixed_horizon, absorbed; /* seals' MountainCar-v0: at the goal, an absorbing state */
   float obs_low[2], obs_high[2];
 } mountain_car;
 
 static mimic_status mc_init(mimic_env *env, void *impl, const void *user, mimic_kv *opts,
                             mimic_env_spec *spec) {
-  (void)opts;
   mountain_car *m = impl;
+  MIMIC_TRY(env_ctl_fixed_horizon_option(opts, &m->fixed_horizon));
   m->obs_low[0] = (float)MIN_POSITION;
   m->obs_low[1] = (float)-MAX_SPEED;
   m->obs_high[0] = (float)MAX_POSITION;
@@ -51,6 +52,7 @@ static mimic_status mc_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
   m->p = mimic_rng_uniform(rng, lo, hi);
   m->v = 0;
   m->last_action = 1;
+  m->absorbed = false;
   obs[0] = (float)m->p;
   obs[1] = (float)m->v;
   return MIMIC_OK;
@@ -59,6 +61,13 @@ static mimic_status mc_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
 static mimic_status mc_step(void *impl, const float *action, float *obs, double *reward,
                             bool *terminated) {
   mountain_car *m = impl;
+  if (m->absorbed) { /* seals' AbsorbAfterDoneWrapper: the last observation again, reward 0 */
+    *terminated = false;
+    *reward = 0.0;
+    obs[0] = (float)m->p;
+    obs[1] = (float)m->v;
+    return MIMIC_OK;
+  }
   const int a = (int)action[0];
   double p = m->p, v = m->v;
   v += ((a - 1) * FORCE + cos(3 * p) * (-GRAVITY));
@@ -70,6 +79,7 @@ static mimic_status mc_step(void *impl, const float *action, float *obs, double 
   m->v = v;
   m->last_action = a;
   *terminated = p >= GOAL_POSITION && v >= 0;
+  if (*terminated && m->fixed_horizon) m->absorbed = true, *terminated = false;
   *reward = -1.0;
   obs[0] = (float)p;
   obs[1] = (float)v;
@@ -113,20 +123,23 @@ static int mc_get_state(const void *impl, double *s, int cap) {
   const mountain_car *m = impl;
   if (cap > 0) s[0] = m->p;
   if (cap > 1) s[1] = m->v;
-  return 2;
+  if (!m->fixed_horizon) return 2;
+  if (cap > 2) s[2] = m->absorbed;
+  return 3;
 }
 
 static mimic_status mc_set_state(void *impl, const double *s, int n) {
   mountain_car *m = impl;
-  if (n != 2)
+  if (n != 2 && !(n == 3 && m->fixed_horizon))
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "MountainCar state has 2 values (position, velocity), "
-                      "got %d",
+                      "MountainCar state has 2 values (position, velocity) and, with "
+                      "fixed_horizon=1, an optional 'absorbed' flag; got %d",
                       n);
   if (!isfinite(s[0]) || !isfinite(s[1]))
     return mimic_fail(MIMIC_ERR_RANGE, "MountainCar state is not finite");
   m->p = s[0];
   m->v = s[1];
+  m->absorbed = n == 3 && s[2] != 0;
   return MIMIC_OK;
 }
 
@@ -201,7 +214,8 @@ static const char *const action_names[] = {"accelerate left", "no acceleration",
 const mimic_env_class mimic_mountain_car_class = {
     .id = "MountainCar-v0",
     .summary = "drive an under-powered car up a hill (Gymnasium MountainCar-v0, identical)",
-    .options_help = "none (max_steps=N overrides the 200-step limit)",
+    .options_help = "fixed_horizon=1 (seals' MountainCar-v0: the goal becomes an absorbing "
+                    "state with reward 0); max_steps=N overrides the 200-step limit",
     .impl_size = sizeof(mountain_car),
     .max_episode_steps = 200,
     .reward_threshold = -110.0,

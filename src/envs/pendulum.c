@@ -75,21 +75,6 @@ static mimic_status pd_reset(void *impl, mimic_rng *rng, mimic_kv *opts, float *
   return MIMIC_OK;
 }
 
-/* NumPy's floored modulo for doubles (npy_divmod): the result takes the
- * divisor's sign, and a zero result is +0. */
-static inline double npy_mod(double a, double b) {
-  if (a > 0 && a < b) return a; /* what fmod gives there, without the call */
-  double mod = fmod(a, b);
-  if (mod != 0) {
-    if ((b < 0) != (mod < 0)) mod += b;
-  } else {
-    mod = copysign(0.0, b);
-  }
-  return mod;
-}
-
-static inline double angle_normalize(double x) { return npy_mod(x + M_PI, 2 * M_PI) - M_PI; }
-
 static mimic_status pd_step(void *impl, const float *action, float *obs, double *reward,
                             bool *terminated) {
   pendulum *p = impl;
@@ -104,7 +89,8 @@ static mimic_status pd_step(void *impl, const float *action, float *obs, double 
     ucost = uc;
     utorque = ut;
   }
-  const double costs = env_ctl_pow(angle_normalize(th), 2) + 0.1 * env_ctl_pow(thd, 2) + ucost;
+  const double costs =
+      env_ctl_pow(env_ctl_angle_normalize(th), 2) + 0.1 * env_ctl_pow(thd, 2) + ucost;
   double newthd = thd + (3 * G / (2 * L) * p->sin_th + utorque) * DT;
   newthd = ENV_CLIP(newthd, -MAX_SPEED, MAX_SPEED);
   p->th = th + newthd * DT;
@@ -153,7 +139,7 @@ static mimic_status pd_set_state(void *impl, const double *s, int n) {
 static mimic_status pd_render_text(void *impl, char *buf, size_t cap) {
   const pendulum *p = impl;
   size_t n = 0;
-  const double an = angle_normalize(p->th);
+  const double an = env_ctl_angle_normalize(p->th);
   MIMIC_TRY(env_ctl_text(buf, cap, &n,
                          "Pendulum  theta=%+.3f (%+.1f deg from upright)  "
                          "thetadot=%+.3f  torque=%+.2f\n",

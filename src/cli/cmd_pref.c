@@ -1,0 +1,174 @@
+/* mimic train preferences: reward learning from preferences between
+ * fragments of the agent's behaviour (mimic/preferences.h), the agent
+ * trained with PPO on the learned reward. Thin: flags become a
+ * mimic_pref_config, the library trains, rl_common.c logs, plots and
+ * reports. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/rl_common.h"
+#include "mimic/preferences.h"
+
+#define MAX_OPTS 72
+
+/* What the run reports at the end, from the last round. */
+typedef struct pref_run {
+  rl_monitor *monitor;
+  mimic_pref_round last;
+} pref_run;
+
+static bool on_ppo(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
+  pref_run *run = user;
+  return rl_monitor_iter(p, it, run->monitor);
+}
+
+static bool on_round(const mimic_pref_round *r, void *user) {
+  pref_run *run = user;
+  run->last = *r;
+  if (run->monitor->bar_started)
+    mimic_progress_note(&run->monitor->bar, "round %d/%d: %d comparisons, reward accuracy %.3f",
+                        r->iteration, r->iterations, r->comparisons, r->reward_accuracy);
+  return true;
+}
+
+/* Parses the configuration flags that are not PPO's; returns a usage exit code or -1. */
+static int pref_flags(const char *cmd, const cli_opt *o, const char *pairs, const char *hidden,
+                      const char *inputs, const char *gatherer, mimic_pref_config *c) {
+  if (gatherer && strcmp(gatherer, "oracle") != 0)
+    return cli_usage_error(cmd, "--gatherer is oracle (the synthetic one), got '%s'", gatherer);
+  if (pairs) {
+    if (strcmp(pairs, "random") == 0)
+      c->pairs = MIMIC_PAIRS_RANDOM;
+    else if (strcmp(pairs, "disagreement") == 0)
+      c->pairs = MIMIC_PAIRS_DISAGREEMENT;
+    else
+      return cli_usage_error(cmd, "--pairs is random or disagreement, got '%s'", pairs);
+    if (c->pairs == MIMIC_PAIRS_DISAGREEMENT && !cli_seen(o, "ensemble") && c->ensemble < 2)
+      c->ensemble = 3;
+  }
+  if (hidden &&
+      !cli_parse_hidden(hidden, c->reward_hidden, &c->reward_n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+    return cli_usage_error(cmd, "--reward-hidden wants widths like 32,32, got '%s'", hidden);
+  if (inputs && !mimic_reward_inputs_parse(inputs, &c->reward_inputs))
+    return cli_usage_error(cmd,
+                           "--reward-inputs is state, state-action, state-next-state or "
+                           "state-action-next-state, got '%s'",
+                           inputs);
+  if (mimic_pref_check(c)) return cli_usage_error(cmd, "%s", mimic_errmsg());
+  return -1;
+}
+
+int cli_train_preferences(int argc, char **argv) {
+  const char *cmd = "train preferences";
+  const char *env = NULL, *env_opts = NULL, *out = NULL, *reward_out = NULL, *pairs = NULL,
+             *hidden = NULL, *inputs = NULL, *gatherer = NULL;
+  mimic_pref_config d = mimic_pref_defaults(NULL);
+  int comparisons = d.comparisons, iterations = d.iterations, length = d.fragment_length,
+      ensemble = d.ensemble, epochs = d.reward_epochs, batch = d.reward_batch;
+  double initial = d.initial_comparison_frac, multiplier = d.initial_epoch_multiplier,
+         oversampling = d.transition_oversampling, lr = d.reward_lr, temperature = d.temperature,
+         discount = d.discount;
+  uint64_t seed = 0;
+  bool no_sample = false;
+  rl_ppo_flags f = {0};
+  rl_monitor m = {.cmd = cmd};
+  cli_opt o[MAX_OPTS];
+  int n = 0;
+  o[n++] = (cli_opt){"env", CLI_STR, &env, "ID", "environment id", true};
+  o[n++] = (cli_opt){"env-opts", CLI_STR, &env_opts, "K=V,..",
+                     "environment options (fixed_horizon=1 for CartPole-v1)"};
+  o[n++] = (cli_opt){"o", CLI_STR, &out, "FILE", "where to write the agent's policy", true};
+  o[n++] = (cli_opt){"reward-out", CLI_STR, &reward_out, "FILE", "write the learned reward here"};
+  o[n++] = (cli_opt){"gatherer", CLI_STR, &gatherer, "KIND",
+                     "who answers: oracle (synthetic, from the true reward; default)"};
+  o[n++] = (cli_opt){"comparisons", CLI_INT, &comparisons, "N", "comparisons asked (1000)"};
+  o[n++] = (cli_opt){"iterations", CLI_INT, &iterations, "N", "rounds after the first (10)"};
+  o[n++] = (cli_opt){"fragment-length", CLI_INT, &length, "L", "steps per fragment (100)"};
+  o[n++] = (cli_opt){"initial-frac", CLI_DOUBLE, &initial, "F",
+                     "share of comparisons asked before the agent trains (0.1)"};
+  o[n++] = (cli_opt){"initial-epoch-multiplier", CLI_DOUBLE, &multiplier, "M",
+                     "epochs on that first share, times --reward-epochs (200)"};
+  o[n++] = (cli_opt){"oversampling", CLI_DOUBLE, &oversampling, "X",
+                     "agent steps sampled per step the fragments need (1)"};
+  o[n++] = (cli_opt){"pairs", CLI_STR, &pairs, "HOW",
+                     "random (default) or disagreement (most disputed by an ensemble)"};
+  o[n++] = (cli_opt){"ensemble", CLI_INT, &ensemble, "K",
+                     "reward networks (1; 3 with --pairs disagreement)"};
+  o[n++] = (cli_opt){"reward-epochs", CLI_INT, &epochs, "N", "epochs per reward training (3)"};
+  o[n++] = (cli_opt){"reward-batch", CLI_INT, &batch, "B", "comparisons per reward step (32)"};
+  o[n++] = (cli_opt){"reward-lr", CLI_DOUBLE, &lr, "LR", "reward Adam learning rate (1e-3)"};
+  o[n++] =
+      (cli_opt){"reward-hidden", CLI_STR, &hidden, "N,N", "reward hidden widths (default 32,32)"};
+  o[n++] = (cli_opt){"reward-inputs", CLI_STR, &inputs, "KIND",
+                     "state-action (default), state, state-next-state, ..."};
+  o[n++] = (cli_opt){"discount", CLI_DOUBLE, &discount, "G", "discount of compared returns (1)"};
+  o[n++] =
+      (cli_opt){"temperature", CLI_DOUBLE, &temperature, "T", "oracle's Boltzmann temperature (1)"};
+  o[n++] = (cli_opt){"no-sample", CLI_FLAG, &no_sample, NULL,
+                     "oracle answers its probability instead of sampling"};
+  o[n++] = (cli_opt){"pref-seed", CLI_U64, &seed, "S",
+                     "seed of fragments, pairs, reward nets and oracle (default: --seed)"};
+  int parsed = rl_parse(cmd,
+                        "Learn a reward from preferences between fragments of the agent's "
+                        "behaviour (Christiano et al. 2017), training the agent with PPO on it.",
+                        "--env ID -o FILE [options]", o, n, &f, &m, argc, argv);
+  if (parsed >= 0) return parsed;
+  mimic_pref_config c = mimic_pref_defaults(env);
+  int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &c.ppo);
+  if (rc >= 0) return rc;
+  c.comparisons = comparisons;
+  c.iterations = iterations;
+  c.fragment_length = length;
+  c.initial_comparison_frac = initial;
+  c.initial_epoch_multiplier = multiplier;
+  c.transition_oversampling = oversampling;
+  c.ensemble = ensemble;
+  c.reward_epochs = epochs;
+  c.reward_batch = batch;
+  c.reward_lr = lr;
+  c.discount = discount;
+  c.temperature = temperature;
+  c.oracle_sample = !no_sample;
+  c.seed = cli_seen(o, "pref-seed") ? seed : c.ppo.seed;
+  rc = pref_flags(cmd, o, pairs, hidden, inputs, gatherer, &c);
+  if (rc >= 0) return rc;
+  mimic_pref *t = NULL;
+  mimic_status st = mimic_pref_create(&c, NULL, NULL, &t);
+  snprintf(m.title, sizeof m.title, "preferences on %s%s%s, %d comparisons", env,
+           env_opts ? " " : "", env_opts ? env_opts : "", c.comparisons);
+  m.reference = NAN;
+  pref_run run = {.monitor = &m};
+  if (st == MIMIC_OK) {
+    st = mimic_pref_learn(t, on_round, on_ppo, &run);
+    if (st == MIMIC_OK && m.failed) st = mimic_errcode();
+  }
+  if (st == MIMIC_OK) st = rl_monitor_finish(&m);
+  if (st == MIMIC_OK && reward_out) st = mimic_pref_save_reward(t, reward_out);
+  if (st == MIMIC_OK) {
+    char meta[256];
+    snprintf(meta, sizeof meta, "{\"algorithm\": \"preferences\", \"comparisons\": %d}",
+             run.last.comparisons);
+    st = mimic_ppo_save(mimic_pref_agent(t), out, meta);
+  }
+  if (st == MIMIC_OK) {
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "\"algorithm\": \"preferences\", \"comparisons\": %d, \"ties\": %d, "
+             "\"reward_accuracy\": %s, \"reward_loss\": %s, \"sample_steps\": %ld",
+             run.last.comparisons, run.last.ties, cli_json_num(run.last.reward_accuracy),
+             cli_json_num(run.last.reward_loss), run.last.sample_steps);
+    if (!m.json && !m.quiet)
+      printf("%d comparisons (%d ties), reward accuracy %.3f on them, %ld steps sampled for "
+             "fragments\n",
+             run.last.comparisons, run.last.ties, run.last.reward_accuracy, run.last.sample_steps);
+    rc = rl_report(cmd, mimic_pref_agent(t), &m, out, extra, 100);
+  } else {
+    rc = cli_fail(cmd);
+  }
+  mimic_pref_free(t);
+  rl_monitor_free(&m);
+  return rc;
+}
