@@ -1,7 +1,7 @@
 /* Preference comparisons: the Bradley-Terry loss against the reference
  * vectors (every bradley_terry case of nn/offline_rl.json), the fixed-horizon
  * variants of CartPole, MountainCar and Acrobot (seals' semantics), and the
- * trainer: CartPole-v1 with fixed_horizon=1 reaches 475 upright steps from
+ * trainer: Pendulum-v1 reaches 0.8 of the expert's normalised score from
  * 1,000 synthetic comparisons, the same seed gives the same agent bit for
  * bit, a custom gatherer's skips are not kept, and bad answers and
  * configurations are refused. */
@@ -273,24 +273,35 @@ static void test_bad_configurations(void **state) {
   mimic_pref_free(p);
 }
 
-/* The bar: 475 upright steps of 500 from at most 1,000 comparisons. */
-static void test_cartpole_from_preferences(void **state) {
+/* Pendulum-v1 from 1,000 synthetic comparisons: normalised score >= 0.8
+ * (the issue's bar; docs/preferences.md gives the spread over seeds). */
+static void test_pendulum_from_preferences(void **state) {
   (void)state;
   mimic_nn_set_threads(1);
-  mimic_pref_config c = mimic_pref_defaults("CartPole-v1");
-  c.ppo.env_opts = "fixed_horizon=1";
+  mimic_pref_config c = mimic_pref_defaults("Pendulum-v1");
   assert_true(c.comparisons <= 1000);
   mimic_pref *p;
   assert_int_equal(mimic_pref_create(&c, NULL, NULL, &p), MIMIC_OK);
   mimic_pref_round r;
   assert_int_equal(mimic_pref_learn(p, last_round, NULL, &r), MIMIC_OK);
   assert_int_equal(r.comparisons, c.comparisons);
-  double mean;
-  assert_int_equal(mimic_ppo_evaluate(mimic_pref_agent(p), 50, 1000, &mean, NULL), MIMIC_OK);
-  print_message("preferences on CartPole-v1 fixed_horizon=1: return %.1f, reward accuracy %.3f, "
-                "%d ties\n",
-                mean, r.reward_accuracy, r.ties);
-  assert_true(mean >= 475);
+  mimic_model copy;
+  assert_int_equal(mimic_ppo_copy_model(mimic_pref_agent(p), &copy), MIMIC_OK);
+  mimic_env *env;
+  assert_int_equal(mimic_env_make("Pendulum-v1", NULL, &env), MIMIC_OK);
+  mimic_policy *pol;
+  assert_int_equal(mimic_policy_from_model(&copy, mimic_env_action_space(env), &pol), MIMIC_OK);
+  mimic_eval_config ec = mimic_eval_defaults();
+  ec.episodes = 50;
+  ec.seed = 1000;
+  mimic_eval_result e = {0};
+  assert_int_equal(mimic_evaluate(pol, "Pendulum-v1", NULL, &ec, &e), MIMIC_OK);
+  print_message("preferences on Pendulum-v1: return %.1f, normalised %.3f, reward accuracy %.3f\n",
+                e.return_mean, e.normalized_score, r.reward_accuracy);
+  assert_true(e.normalized_score >= 0.8);
+  mimic_eval_result_free(&e);
+  mimic_policy_free(pol);
+  mimic_env_free(env);
   mimic_pref_free(p);
 }
 
@@ -303,7 +314,7 @@ int main(void) {
       cmocka_unit_test(test_same_seed_same_agent),
       cmocka_unit_test(test_custom_gatherer),
       cmocka_unit_test(test_bad_configurations),
-      cmocka_unit_test(test_cartpole_from_preferences),
+      cmocka_unit_test(test_pendulum_from_preferences),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

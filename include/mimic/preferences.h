@@ -69,7 +69,8 @@ typedef struct mimic_pref_config {
   mimic_pref_pairs pairs;            /* random (default) or disagreement */
   int sample_factor;                 /* disagreement: candidates per pair asked (2) */
   int ensemble;                      /* reward networks (1) */
-  mimic_reward_inputs reward_inputs; /* 0 = default: state-action (imitation's BasicRewardNet) */
+  mimic_reward_inputs reward_inputs; /* state (default; imitation's BasicRewardNet reads state and
+                                        action: see docs/preferences.md) */
   int reward_n_hidden;               /* hidden layers: default [32, 32] */
   int reward_hidden[MIMIC_MLP_MAX_LAYERS - 1];
   mimic_activation reward_activation; /* relu */

@@ -76,7 +76,7 @@ mimic_pref_config mimic_pref_defaults(const char *env_id) {
       .pairs = MIMIC_PAIRS_RANDOM,
       .sample_factor = 2,
       .ensemble = 1,
-      .reward_inputs = MIMIC_REWARD_STATE_ACTION,
+      .reward_inputs = MIMIC_REWARD_STATE,
       .reward_n_hidden = 2,
       .reward_hidden = {32, 32},
       .reward_activation = MIMIC_ACT_RELU,

@@ -103,7 +103,7 @@ int cli_train_preferences(int argc, char **argv) {
   o[n++] =
       (cli_opt){"reward-hidden", CLI_STR, &hidden, "N,N", "reward hidden widths (default 32,32)"};
   o[n++] = (cli_opt){"reward-inputs", CLI_STR, &inputs, "KIND",
-                     "state-action (default), state, state-next-state, ..."};
+                     "state (default), state-action, state-next-state, ..."};
   o[n++] = (cli_opt){"discount", CLI_DOUBLE, &discount, "G", "discount of compared returns (1)"};
   o[n++] =
       (cli_opt){"temperature", CLI_DOUBLE, &temperature, "T", "oracle's Boltzmann temperature (1)"};
