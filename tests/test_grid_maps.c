@@ -155,6 +155,11 @@ static void test_malformed_maps(void **state) {
       fail_msg("case %zu: error '%s' lacks '%s'", i, mimic_errmsg(), cases[i].want);
     assert_true(!strncmp(mimic_errmsg(), "bad.txt", 7));
   }
+  /* a CRLF file cut by one byte ends in a bare '\r': it parses, and ends */
+  assert_int_equal(mimic_grid_parse_map("W W W\r\nW >>W\r\nW W W\r", "cut.map", &st), MIMIC_OK);
+  assert_int_equal(st.width, 3);
+  assert_int_equal(st.height, 3);
+  (void)mimic_grid_parse_map("W W W\nW > W\nW W W\r", "cut.map", &st); /* the file */
   /* a missing file */
   assert_int_not_equal(mimic_grid_load_map("/nonexistent/level.txt", &st), MIMIC_OK);
   assert_non_null(strstr(mimic_errmsg(), "/nonexistent/level.txt"));

@@ -196,9 +196,11 @@ mimic_status mimic_grid_parse_map(const char *text, const char *name, mimic_grid
     const char *eol = strchr(p, '\n');
     size_t len = eol ? (size_t)(eol - p) : strlen(p);
     ctx.line++;
-    if (len && p[len - 1] == '\r') len--;
     const char *line = p;
+    /* step past the whole line before trimming its '\r': a last line ending in
+       a bare '\r' (a CRLF file cut by one byte) must not be read forever */
     p = eol ? eol + 1 : p + len;
+    if (len && line[len - 1] == '\r') len--;
     if (len >= sizeof buf)
       return FAILF(&ctx, "the line is longer than %zu characters", sizeof buf - 1);
     size_t n = len;
