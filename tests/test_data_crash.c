@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -289,6 +290,15 @@ static void test_writer_basics(void **state) {
   assert_int_equal(check_dataset(dir, 5), 5); /* journaled episodes load */
   assert_int_equal(mimic_dataset_writer_commit(w), MIMIC_OK);
   assert_int_equal(mimic_dataset_writer_pending(w), 0);
+  /* the committed files are readable by other users, like metadata.json */
+  const char *names[] = {"main_data.hdf5", "metadata.json"};
+  for (size_t i = 0; i < 2; i++) {
+    char *path = mimic_asprintf("%s/data/%s", dir, names[i]);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    if ((sb.st_mode & 0777) != 0644) fail_msg("%s: mode %o, not 644", path, sb.st_mode & 0777);
+    free(path);
+  }
   /* a bad episode is refused and changes nothing */
   float bad = 3;
   mimic_episode ep = mimic_episode_buf_view(&b);

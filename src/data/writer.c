@@ -419,8 +419,10 @@ mimic_status mimic_dataset_writer_commit(mimic_dataset_writer *w) {
   int fd = mkstemp(tmp);
   if (fd < 0)
     st = mimic_fail(MIMIC_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-  else
+  else {
+    fchmod(fd, 0644); /* mkstemp's 0600 would hide a shared dataset from other users */
     close(fd);
+  }
   if (!st) st = dstore_copy_file(w->p.main_path, tmp);
   hid_t out = -1;
   if (!st) st = dh5_open(tmp, true, &out);
