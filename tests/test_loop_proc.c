@@ -110,6 +110,14 @@ static void test_errors(void **state) {
       one_request("read -r line; echo '{\"id\": 1, \"error\": \"no idea\"}'", "err.sh"),
       MIMIC_ERR_EXTERNAL);
   assert_non_null(strstr(mimic_errmsg(), "no idea"));
+  /* an expert's text cannot drive the terminal: no control characters reach it */
+  assert_int_equal(one_request("read -r line; printf '{\"id\": 1, \"error\": "
+                               "\"\\\\u001b[2J\\\\u001b]0;pwned\\\\u0007\\\\u0085x\\\\nok\"}\\n'",
+                               "esc.sh"),
+                   MIMIC_ERR_EXTERNAL);
+  assert_non_null(strstr(mimic_errmsg(), "?[2J?]0;pwned???x?ok"));
+  for (const unsigned char *c = (const unsigned char *)mimic_errmsg(); *c; c++)
+    assert_true(*c >= 0x20 && *c != 0x7f);
   assert_int_equal(one_request("exit 0", "early.sh"), MIMIC_ERR_EXTERNAL);
   mimic_proc *p;
   assert_int_equal(mimic_proc_start("/nonexistent/expert --flag", 1, &p), MIMIC_ERR_EXTERNAL);

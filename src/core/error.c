@@ -39,8 +39,22 @@ void mimic_errclear(void) {
   errcode = MIMIC_OK;
 }
 
+/* Messages quote what programs and files said (an expert's "error" text, a
+ * line of a file); on a terminal, their control characters would run as
+ * escape sequences. So a message holds no C0 or C1 control character or DEL:
+ * each becomes '?' (a C1 character's two UTF-8 bytes become "??"). */
+static void sanitize(char *s) {
+  for (unsigned char *p = (unsigned char *)s; *p; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      *p = '?';
+    else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+      p[0] = p[1] = '?';
+  }
+}
+
 mimic_status mimic_vfail(mimic_status st, const char *fmt, va_list ap) {
   vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+  sanitize(errmsg);
   errcode = st;
   return st;
 }
@@ -70,6 +84,7 @@ mimic_status mimic_errctx(const char *fmt, ...) {
   if (lm > rest) lm = rest;
   memcpy(joined + lc + 2, errmsg, lm);
   joined[lc + 2 + lm] = '\0';
+  sanitize(joined);
   memcpy(errmsg, joined, sizeof errmsg);
   if (errcode == MIMIC_OK) errcode = MIMIC_ERR_INVALID;
   return errcode;
