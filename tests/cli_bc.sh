@@ -38,6 +38,23 @@ grep -q "unknown environment 'NoSuch-v0'" "$dir/err" || fail "message: $(cat "$d
 "$mimic" eval --policy "$dir/bc.mimic" --env Pendulum-v1 2> "$dir/err"; [ $? -eq 1 ] || fail "wrong env for policy"
 grep -q "expects observations of 4 values" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" collect --env CartPole-v1 --frobnicate -o x > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown flag"
+# a collect that fails before its first episode leaves no dataset folder behind
+"$mimic" collect --env CartPole-v1 --expert "cmd:sh -c 'read x; exit 3'" -o "$dir/failed" --quiet 2> "$dir/err"
+[ $? -eq 1 ] || fail "a failing expert does not fail collect"
+[ ! -e "$dir/failed" ] || fail "a failed collect left $dir/failed behind"
+# an expert's error text reaches the terminal without its control characters
+cat > "$dir/esc.sh" <<'EOF'
+read -r line
+printf '{"id": 1, "error": "\\u001b[2Jgone"}\n'
+EOF
+"$mimic" collect --env CartPole-v1 --expert "cmd:sh $dir/esc.sh" -o "$dir/failed" --quiet 2> "$dir/err"
+grep -q '?\[2Jgone' "$dir/err" || fail "message: $(cat -v "$dir/err")"
+if grep -q "$(printf '\033')" "$dir/err"; then fail "an escape character reached the terminal"; fi
+# zero epochs or batches would leave an untrained model: refused
+"$mimic" train bc --data "$dir/demos" -o "$dir/zero.mimic" --epochs 0 2> "$dir/err"; [ $? -eq 2 ] || fail "--epochs 0 accepted"
+grep -q "at least 1" "$dir/err" || fail "message: $(cat "$dir/err")"
+"$mimic" train bc --data "$dir/demos" -o "$dir/zero.mimic" --batches 0 2> /dev/null; [ $? -eq 2 ] || fail "--batches 0 accepted"
+[ ! -e "$dir/zero.mimic" ] || fail "a refused training wrote a model"
 set -e
 
 # kill a long collect midway: the dataset holds every finished episode

@@ -32,6 +32,10 @@ my refund is not showing,refund
 CSV
 
 "$MIMIC" text train --data "$T/train.csv" -o "$T/m.mimic" --quiet || fail "train"
+# a folder given for --data is named as one
+mkdir "$T/folder"
+"$MIMIC" text train --data "$T/folder" -o "$T/f.mimic" 2> "$T/err" && fail "a folder trained"
+grep -q "folder is a directory" "$T/err" || fail "message: $(cat "$T/err")"
 [ -s "$T/m.mimic" ] || fail "no model file"
 out=$("$MIMIC" text train --data "$T/train.csv" -o "$T/m2.mimic" --model ovr --ngram 1,2 --json) || fail "train ovr"
 echo "$out" | grep -q '"kind":"ovr"' || fail "train --json: $out"

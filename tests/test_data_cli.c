@@ -111,6 +111,29 @@ static void test_cli_dataset(void **state) {
   expect(1, "\"valid\": false", A("dataset validate %s --json", a));
   expect(1, "episode_1/actions: row 4, column 1 is NaN", A("dataset info %s", a));
   expect(1, "episode_1/actions", A("dataset merge %s %s -o %s --overwrite", m, a, s1));
+  /* values too spread to standardise in float32: validate catches what
+     training rejects, and training names the dataset, episode and step */
+  char *big = tu_tmp_path("big"), *bm = tu_tmp_path("big.mimic");
+  expect(0, "wrote", A("dataset convert %s -o %s --repeat-final", d4, big));
+  char *bf = A("%s/data/main_data.hdf5", big);
+  f = H5Fopen(bf, H5F_ACC_RDWR, H5P_DEFAULT);
+  d = H5Dopen2(f, "episode_1/observations", H5P_DEFAULT);
+  float o[11 * 3];
+  H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, o);
+  o[2 * 3 + 1] = 3e30f;
+  H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, o);
+  H5Dclose(d);
+  H5Fclose(f);
+  expect(1, "column 1 cannot be standardised", A("dataset validate %s", big));
+  expect(1, "at episode 1, step 2", A("dataset validate %s", big));
+  char *want = A("%s: observations: column 1", big);
+  expect(1, want, A("train bc --data %s -o %s --epochs 1 --batch-size 8 --quiet", big, bm));
+  expect(0, NULL,
+         A("train bc --data %s -o %s --epochs 1 --batch-size 8 --quiet --no-normalize", big, bm));
+  free(want);
+  free(bf);
+  free(big);
+  free(bm);
   free(mf);
   free(d4);
   free(a);

@@ -295,6 +295,10 @@ void mimic_obs_stats_get(const mimic_obs_stats *st, double *mean, double *std);
 void mimic_obs_stats_normalizer(const mimic_obs_stats *st, double eps, float *mean, float *std);
 /* Frees statistics. */
 void mimic_obs_stats_free(mimic_obs_stats *st);
+/* Checks that every observation column of a view can be standardised in
+ * float32 (its variance is finite), as training with normalisation needs;
+ * the error names the column, the episode and step of its largest value. */
+mimic_status mimic_transitions_check_scale(const mimic_transitions *t);
 
 /* ---- files -------------------------------------------------------------- */
 
@@ -359,6 +363,10 @@ size_t mimic_dataset_writer_episodes(const mimic_dataset_writer *w);
 size_t mimic_dataset_writer_pending(const mimic_dataset_writer *w);
 /* Commits (if commit_on_close) and frees the writer; NULL is fine. */
 mimic_status mimic_dataset_writer_close(mimic_dataset_writer *w);
+/* Closes a writer after a failure: a folder this writer created that holds
+ * no episode yet is removed (a failed first recording leaves nothing behind);
+ * otherwise the same as mimic_dataset_writer_close. */
+mimic_status mimic_dataset_writer_abandon(mimic_dataset_writer *w);
 
 /* Folds a journal left by a crash into the dataset and removes stale
  * temporary files; *folded gets the number of episodes folded (may be NULL). */

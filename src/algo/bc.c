@@ -109,7 +109,8 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
   mimic_status st = mimic_model_init_params(model, cfg->init, &rng);
   if (st == MIMIC_OK && cfg->normalize_obs) {
     mimic_obs_stats stats = {0};
-    st = mimic_obs_stats_of_transitions(&stats, t, NULL, 0);
+    st = mimic_transitions_check_scale(t);
+    if (st == MIMIC_OK) st = mimic_obs_stats_of_transitions(&stats, t, NULL, 0);
     float *mean = mimic_malloc((size_t)t->obs_dim * 2 * sizeof(float), "normalisation");
     if (st == MIMIC_OK && !mean) st = MIMIC_ERR_NOMEM;
     if (st == MIMIC_OK) {

@@ -111,7 +111,8 @@ int cmd_collect(int argc, char **argv) {
 fail:
   rc = cli_fail("collect");
 done:
-  if (w && mimic_dataset_writer_close(w) && rc == CLI_EXIT_OK) rc = cli_fail("collect");
+  if (w && rc != CLI_EXIT_OK) mimic_dataset_writer_abandon(w); /* keeps cli_fail's message */
+  if (w && rc == CLI_EXIT_OK && mimic_dataset_writer_close(w)) rc = cli_fail("collect");
   mimic_dataset_meta_free(&meta);
   mimic_data_space_free(&os);
   mimic_data_space_free(&as);

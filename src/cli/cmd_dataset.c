@@ -163,6 +163,15 @@ static int cmd_validate(int argc, char **argv) {
   mimic_dataset ds;
   const char *fmt = NULL;
   mimic_status st = load_any(path, from, NULL, &ds, &fmt);
+  if (st == MIMIC_OK) { /* what training rejects, validate rejects */
+    mimic_transitions t = mimic_dataset_transitions(&ds);
+    st = mimic_transitions_check(&t);
+    if (st == MIMIC_OK) st = mimic_transitions_check_scale(&t);
+    if (st) {
+      mimic_errctx("%s", path);
+      mimic_dataset_free(&ds);
+    }
+  }
   if (json) {
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(path));

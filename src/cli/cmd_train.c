@@ -145,6 +145,12 @@ static int train_bc(int argc, char **argv) {
                            "--data DIR -o FILE [options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
   cli_set_output(json, quiet);
+  /* 0 means "the default" to the library; asked for on the command line, it
+     would leave a model that was never trained */
+  if (cli_seen(opts, "epochs") && epochs < 1)
+    return cli_usage_error("train bc", "--epochs must be at least 1");
+  if (cli_seen(opts, "batches") && batches < 1)
+    return cli_usage_error("train bc", "--batches must be at least 1");
   cfg.epochs = epochs;
   cfg.batches = batches;
   cfg.checkpoint_every = checkpoint_every;
@@ -185,7 +191,10 @@ static int train_bc(int argc, char **argv) {
   mimic_bc_report rep = {0};
   int rc = CLI_EXIT_FAIL;
   mimic_transitions t = mimic_dataset_transitions(&ds);
-  mimic_status st = mimic_bc_model_create(&cfg, &t, &model);
+  /* what normalisation cannot take is named with the dataset it is in */
+  mimic_status st = cfg.normalize_obs ? mimic_transitions_check_scale(&t) : MIMIC_OK;
+  if (st) mimic_errctx("%s", data);
+  if (st == MIMIC_OK) st = mimic_bc_model_create(&cfg, &t, &model);
   if (st == MIMIC_OK) st = mimic_bc_fit(&cfg, &t, &model, &rep);
   if (st == MIMIC_OK) {
     char extra[512];
@@ -326,6 +335,8 @@ static int train_dagger(int argc, char **argv) {
   }
   if (cfg.defer && cfg.query.kind != MIMIC_QUERY_UNCERTAIN)
     return cli_usage_error("train dagger", "--defer goes with --query uncertain:T");
+  if (cli_seen(opts, "epochs") && epochs < 1)
+    return cli_usage_error("train dagger", "--epochs must be at least 1");
   cfg.epochs = epochs;
   cfg.min_steps = min_steps;
   cfg.cap = cap;

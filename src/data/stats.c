@@ -11,6 +11,7 @@
  * which is what Welford's algorithm is when chunks have one row. The
  * result matches a full two-pass computation to ~1e-12 relative. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +95,38 @@ void mimic_obs_stats_normalizer(const mimic_obs_stats *st, double eps, float *me
     mean[c] = (float)st->mean[c];
     std[c] = s < eps ? 1.0f : (float)s;
   }
+}
+
+mimic_status mimic_transitions_check_scale(const mimic_transitions *t) {
+  if (!t->n) return MIMIC_OK;
+  mimic_obs_stats st = {0};
+  MIMIC_TRY(mimic_obs_stats_of_transitions(&st, t, NULL, 0));
+  mimic_status rc = MIMIC_OK;
+  for (int c = 0; c < t->obs_dim && !rc; c++) {
+    double s = sqrt(st.m2[c] / (double)st.count);
+    float var = (float)s * (float)s; /* what a model stores for this column */
+    if (isfinite(s) && isfinite(var)) continue;
+    /* name the transition with the largest value: that is what to look at */
+    size_t at = 0;
+    double big = -1;
+    for (size_t j = 0; j < t->n; j++) {
+      double x = fabs((double)t->obs[(t->obs_row ? t->obs_row[j] : j) * (size_t)t->obs_dim + c]);
+      if (x > big) big = x, at = j;
+    }
+    char where[96];
+    snprintf(where, sizeof where, "transition %zu", at);
+    if (t->ep_start && t->n_episodes) {
+      size_t e = 0;
+      while (e + 1 < t->n_episodes && t->ep_start[e + 1] <= at) e++;
+      snprintf(where, sizeof where, "episode %zu, step %zu", e, at - (size_t)t->ep_start[e]);
+    }
+    double x = t->obs[(t->obs_row ? t->obs_row[at] : at) * (size_t)t->obs_dim + c];
+    rc = mimic_fail(MIMIC_ERR_RANGE,
+                    "observations: column %d cannot be standardised: its standard deviation %.3g "
+                    "squared is beyond float32 (the largest value is %.9g, at %s); rescale the "
+                    "column or train without observation normalisation",
+                    c, s, x, where);
+  }
+  mimic_obs_stats_free(&st);
+  return rc;
 }

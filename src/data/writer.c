@@ -184,6 +184,7 @@ struct mimic_dataset_writer {
   int64_t committed_steps, journal_steps;
   uint64_t main_bytes, journal_bytes;
   int lock_fd;
+  bool created_dir; /* this writer made the dataset's folder */
   dh5_scratch sc;
 };
 
@@ -272,7 +273,10 @@ static mimic_status writer_open(const char *path, const mimic_data_space *os,
   w->opts = opts ? *opts : mimic_writer_opts_default();
   mimic_dataset_meta_init(&w->meta);
   mimic_status st = mimic_dataset_paths_resolve(path, &w->p);
-  if (!st && create) st = mimic_mkdirs(w->p.dir);
+  if (!st && create && !dir_exists(w->p.dir)) {
+    w->created_dir = true;
+    st = mimic_mkdirs(w->p.dir);
+  }
   if (!st && !dir_exists(w->p.dir))
     st = mimic_fail(MIMIC_ERR_NOT_FOUND, "%s: no such dataset", path);
   if (!st) st = lock_dir(w);
@@ -480,6 +484,16 @@ mimic_status mimic_dataset_writer_close(mimic_dataset_writer *w) {
   if (w->opts.commit_on_close) st = mimic_dataset_writer_commit(w);
   writer_free(w);
   return st;
+}
+
+mimic_status mimic_dataset_writer_abandon(mimic_dataset_writer *w) {
+  if (!w) return MIMIC_OK;
+  if (!w->created_dir || w->n_total > 0) return mimic_dataset_writer_close(w);
+  char *dir = mimic_strdup(w->p.dir);
+  if (dir) dstore_rmtree(dir); /* still under our lock: nobody else writes here */
+  writer_free(w);
+  free(dir);
+  return MIMIC_OK;
 }
 
 mimic_status mimic_dataset_repair(const char *path, size_t *folded) {

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mimic/text.h"
 #include "core/util.h"
@@ -558,6 +559,10 @@ mimic_status mimic_text_read(const char *path, const mimic_text_read_opts *opts,
     o = *opts;
   else
     memset(&o, 0, sizeof o);
+  struct stat sb;
+  if (path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "%s is a directory; give a file of texts (.csv, .jsonl or .txt)", path);
   mimic_text_format fmt = o.format == MIMIC_TEXT_AUTO ? mimic_text_format_guess(path) : o.format;
   mimic_status st;
   switch (fmt) {
