@@ -55,6 +55,9 @@ if grep -q "$(printf '\033')" "$dir/err"; then fail "an escape character reached
 grep -q "at least 1" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" train bc --data "$dir/demos" -o "$dir/zero.mimic" --batches 0 2> /dev/null; [ $? -eq 2 ] || fail "--batches 0 accepted"
 [ ! -e "$dir/zero.mimic" ] || fail "a refused training wrote a model"
+# a network that cannot fit in memory is refused before anything is allocated
+"$mimic" train bc --data "$dir/demos" -o "$dir/huge.mimic" --hidden "$(printf "65536,%.0s" $(seq 14))65536" 2> "$dir/err"; [ $? -eq 1 ] || fail "a huge network was not refused"
+grep -q "GB of memory to train, more than this machine's" "$dir/err" || fail "message: $(cat "$dir/err")"
 set -e
 
 # kill a long collect midway: the dataset holds every finished episode

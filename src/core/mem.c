@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void *mimic_malloc(size_t n, const char *what) {
   void *p = malloc(n ? n : 1);
@@ -97,3 +98,14 @@ void *mimic_alloc_aligned(size_t n, const char *what) {
 }
 
 void mimic_free_aligned(void *p) { free(p); }
+
+/* Physical memory, not what is free now: the answer does not change with the
+ * load of the moment, and a need beyond all of it can never be met (the
+ * kernel's overcommit would let the allocation succeed and the process be
+ * killed, or the machine swap, part way through). */
+size_t mimic_memory_total(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || size <= 0) return 0;
+  if ((unsigned long)pages > SIZE_MAX / (unsigned long)size) return SIZE_MAX;
+  return (size_t)pages * (size_t)size;
+}

@@ -33,6 +33,8 @@ bool mimic_ends_with(const char *s, const char *suffix);
 void *mimic_alloc_aligned(size_t n, const char *what);
 /* Frees memory from mimic_alloc_aligned (NULL is fine). */
 void mimic_free_aligned(void *p);
+/* Bytes of physical memory in this machine (0 when it cannot be told). */
+size_t mimic_memory_total(void);
 
 /* ---- files -------------------------------------------------------------- */
 

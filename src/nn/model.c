@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,18 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
   size_t pa = mimic_mlp_param_count(as, na), pc = nc ? mimic_mlp_param_count(cs, nc) : 0;
   size_t pl = cfg->head == MIMIC_HEAD_GAUSSIAN ? (size_t)cfg->act_dim : 0;
   m->n_params = pt + pa + pc + pl;
+  /* parameters, gradients and an optimizer's two moments, plus the
+     activation caches of a batch (about two floats per unit and row) */
+  size_t units = 0;
+  for (int l = 0; l < na; l++) units += (size_t)as[l];
+  for (int l = 0; l < nc; l++) units += (size_t)cs[l];
+  double need = 16.0 * (double)m->n_params + 8.0 * (double)units * (double)max_batch;
+  size_t total = mimic_memory_total();
+  if (total && need > (double)total)
+    return mimic_fail(MIMIC_ERR_NOMEM,
+                      "model: a network of %zu parameters needs about %.1f GB of memory to "
+                      "train, more than this machine's %.1f GB; use narrower hidden layers",
+                      m->n_params, need / 1e9, (double)total / 1e9);
   mimic_status st = MIMIC_ERR_NOMEM;
   m->params = mimic_alloc_aligned(2 * m->n_params * sizeof(float), "model parameters");
   if (!m->params) goto fail;
