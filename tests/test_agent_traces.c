@@ -139,10 +139,10 @@ static void test_fireact(void **state) {
   assert_int_equal(count_action(&t, "finish"), 500);
   assert_int_equal(count_action(&t, MIMIC_AGENT_REPLY), 0);
   const mimic_agent_step *s = &t.t[0].steps[0];
-  assert_string_equal(s->thought, "Thought: I need to search for the best kick boxer in the "
-                                  "world who has been involved in unsportsmanlike conducts and "
-                                  "crimes of violence outside of the ring." +
-                                      strlen("Thought: "));
+  const char *thought = "Thought: I need to search for the best kick boxer in the "
+                        "world who has been involved in unsportsmanlike conducts and "
+                        "crimes of violence outside of the ring.";
+  assert_string_equal(s->thought, thought + strlen("Thought: "));
   assert_string_equal(s->arguments,
                       "{\"input\":\"best kick boxer in the world unsportsmanlike conducts crimes "
                       "of violence\"}");

@@ -210,8 +210,9 @@ static void test_lying_headers(void **state) {
   const char *tabs[] = {
       "[{\"name\":\"x\",\"dtype\":\"<f8\",\"count\":-8}]",
       "[{\"name\":\"x\",\"dtype\":\"<f4\",\"count\":8}]",
-      "[{\"name\":\"x\",\"dtype\":\"<f8\",\"count\":4},{\"name\":\"x\",\"dtype\":\"<f8\",\"count\":"
-      "4}]",
+      ("[{\"name\":\"x\",\"dtype\":\"<f8\",\"count\":4},{\"name\":\"x\",\"dtype\":\"<f8\","
+       "\"count\":"
+       "4}]"),
       "{}",
   };
   for (int i = 0; i < 4; i++) {

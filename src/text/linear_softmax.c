@@ -60,8 +60,10 @@ typedef float v4f __attribute__((vector_size(16), aligned(4), may_alias));
 #define TOD(v) __builtin_convertvector((v), v4d)
 #define KERNEL __attribute__((target_clones("avx2", "default")))
 
-/* Sums the four lanes in a fixed order. */
-static inline double hsum4(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+/* Sums the four lanes of a v4d variable in a fixed order. A macro, not a
+ * function: passing a 32-byte vector by value from the non-AVX clone changes
+ * the calling convention, which clang refuses to compile. */
+#define HSUM4(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 
 /* exp of four values in place; inputs below -708 give 0 (softmax only needs x <= 0). */
 static inline __attribute__((always_inline)) void exp4(double *px) {
@@ -228,7 +230,7 @@ KERNEL static void reduce_pass(void *ctx, int64_t begin, int64_t end, int worker
         reg += wk * wk;
       }
     }
-    s->reg_part[c] = hsum4(reg);
+    s->reg_part[c] = HSUM4(reg);
   }
 }
 
@@ -307,8 +309,8 @@ KERNEL static void pass_a(void *ctx, int64_t begin, int64_t end, int worker) {
         gs += gi * TOD(CF4(Sj + i));
         gy += gi * TOD(CF4(Yj + i));
       }
-      pt[4 * LBFGS_M + j] = hsum4(gs);
-      pt[5 * LBFGS_M + j] = hsum4(gy);
+      pt[4 * LBFGS_M + j] = HSUM4(gs);
+      pt[5 * LBFGS_M + j] = HSUM4(gy);
       if (L->ns >= 0) {
         const float *sv = L->S[L->ns], *yv = L->Y[L->ns];
         v4d ss = zero, sy = zero, ys = zero, yy = zero;
@@ -320,10 +322,10 @@ KERNEL static void pass_a(void *ctx, int64_t begin, int64_t end, int worker) {
           ys += yi * S4;
           yy += yi * Y4;
         }
-        pt[j] = hsum4(ss);
-        pt[LBFGS_M + j] = hsum4(sy);
-        pt[2 * LBFGS_M + j] = hsum4(ys);
-        pt[3 * LBFGS_M + j] = hsum4(yy);
+        pt[j] = HSUM4(ss);
+        pt[LBFGS_M + j] = HSUM4(sy);
+        pt[2 * LBFGS_M + j] = HSUM4(ys);
+        pt[3 * LBFGS_M + j] = HSUM4(yy);
       }
     }
     v4d gg = zero, gm = zero;
@@ -335,7 +337,7 @@ KERNEL static void pass_a(void *ctx, int64_t begin, int64_t end, int worker) {
       v4l more = ab > gm;
       gm = (v4d)(((v4l)ab & more) | ((v4l)gm & ~more));
     }
-    pt[6 * LBFGS_M] = hsum4(gg);
+    pt[6 * LBFGS_M] = HSUM4(gg);
     double gmax = gm[0];
     for (int q = 1; q < 4; q++) gmax = gm[q] > gmax ? gm[q] : gmax;
     pt[6 * LBFGS_M + 1] = gmax;
@@ -382,7 +384,7 @@ KERNEL static void gd_chunk(void *ctx, int64_t begin, int64_t end, int worker) {
     int64_t a = c * LB_CHUNK, b = a + LB_CHUNK < j->P ? a + LB_CHUNK : j->P;
     v4d acc = {0, 0, 0, 0};
     for (int64_t i = a; i < b; i += 4) acc += CV4(j->gn + i) * CV4(j->d + i);
-    j->part[c] = hsum4(acc);
+    j->part[c] = HSUM4(acc);
   }
 }
 
