@@ -60,6 +60,25 @@ grep -q "at least 1" "$dir/err" || fail "message: $(cat "$dir/err")"
 grep -q "GB of memory to train, more than this machine's" "$dir/err" || fail "message: $(cat "$dir/err")"
 set -e
 
+# --json output is JSON whatever the names hold (quotes, backslashes, a tab)
+odd="$dir/q\"x\\y$(printf '\t')z"
+strict_json() { python3 -c 'import json,sys; json.loads(sys.stdin.read())'; }
+"$mimic" collect --env CartPole-v1 --episodes 2 -o "$odd" --json | strict_json || fail "collect --json is not JSON"
+"$mimic" train bc --data "$odd" -o "$odd.mimic" --epochs 1 --json | strict_json || fail "train bc --json is not JSON"
+"$mimic" eval --policy "$odd.mimic" --env CartPole-v1 --episodes 2 --json | strict_json || fail "eval --json is not JSON"
+"$mimic" model info "$odd.mimic" --json | python3 -c '
+import json, sys
+meta = json.loads(sys.stdin.read())
+assert meta["metadata"]["trained_on"].endswith("q\"x\\y\tz"), meta' || fail "the model does not record the dataset's name"
+"$mimic" dataset info "$odd" --json | python3 -c '
+import json, sys
+info = json.loads(sys.stdin.read())
+box = info["observation_space"]
+assert box["type"] == "Box" and box["shape"] == [4], box
+assert box["low"][1] == "-inf" and box["high"][1] == "inf", box
+assert abs(box["low"][0] + 4.8) < 1e-6, box
+assert info["action_space"] == {"type": "Discrete", "n": 2, "start": 0}, info' || fail "dataset info --json spaces"
+
 # kill a long collect midway: the dataset holds every finished episode
 "$mimic" collect --env CartPole-v1 --episodes 100000 -o "$dir/killed" --quiet > /dev/null &
 pid=$!

@@ -26,17 +26,6 @@ int cli_fail(const char *cmd) {
   return CLI_EXIT_FAIL;
 }
 
-const char *cli_json_num(double v) {
-  static char bufs[8][40];
-  static int next = 0;
-  char *b = bufs[next++ & 7];
-  if (v != v || v - v != 0)
-    snprintf(b, 40, "null");
-  else
-    snprintf(b, 40, "%.10g", v);
-  return b;
-}
-
 void cli_set_output(bool json, bool quiet) {
   if (json || quiet) mimic_progress_set_enabled(false);
   if (quiet) mimic_log_set_level(MIMIC_LOG_WARN);

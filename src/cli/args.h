@@ -54,10 +54,6 @@ int cli_fail(const char *cmd);
 /* Prints "mimic CMD: error: <message>" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Formats a number for JSON output: "null" when not finite, else %.10g.
- * Returns one of 8 rotating static buffers (use a few per printf). */
-const char *cli_json_num(double v);
-
 /* Applies the shared output flags: quiet and json silence progress bars. */
 void cli_set_output(bool json, bool quiet);
 

@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/collect.h"
 #include "mimic/data.h"
 #include "mimic/env.h"
@@ -96,12 +97,17 @@ int cmd_collect(int argc, char **argv) {
   mimic_status st = mimic_dataset_writer_close(w);
   w = NULL;
   if (st) goto fail;
-  if (json)
-    printf("{\"dataset\": \"%s\", \"env\": \"%s\", \"episodes\": %d, \"total_episodes\": %zu, "
-           "\"steps\": %.0f, "
-           "\"return_mean\": %.6g, \"length_mean\": %.6g}\n",
-           out, env_id, episodes, total, (double)res.steps, res.return_mean, res.length_mean);
-  else
+  if (json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "dataset", cli_json_str(out));
+    json_object_set_new(o, "env", cli_json_str(env_id));
+    json_object_set_new(o, "episodes", json_integer(episodes));
+    json_object_set_new(o, "total_episodes", json_integer((json_int_t)total));
+    json_object_set_new(o, "steps", cli_json_number((double)res.steps));
+    json_object_set_new(o, "return_mean", cli_json_number(res.return_mean));
+    json_object_set_new(o, "length_mean", cli_json_number(res.length_mean));
+    cli_print_json_line(o);
+  } else
     printf("recorded %d episodes of %s (%s): mean return %.2f, mean length %.1f; %s now holds %zu "
            "episodes (%zu new)\n",
            episodes, env_id, mimic_policy_describe(policy), res.return_mean, res.length_mean, out,

@@ -102,20 +102,15 @@ static int cmd_info(int argc, char **argv) {
   cli_space_text(&ds.act_space, asb, sizeof asb);
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(path));
+    json_object_set_new(o, "path", cli_json_str(path));
     json_object_set_new(o, "format", json_string(fmt));
-    json_object_set_new(o, "dataset_id",
-                        ds.meta.dataset_id ? json_string(ds.meta.dataset_id) : json_null());
-    json_object_set_new(o, "env_id", ds.meta.env_id ? json_string(ds.meta.env_id) : json_null());
+    json_object_set_new(o, "dataset_id", cli_json_str(ds.meta.dataset_id));
+    json_object_set_new(o, "env_id", cli_json_str(ds.meta.env_id));
     json_object_set_new(o, "total_episodes", json_integer((json_int_t)ds.n_episodes));
     json_object_set_new(o, "total_steps", json_integer((json_int_t)ds.n_steps));
     json_object_set_new(o, "pending_episodes", json_integer((json_int_t)sum.n_pending));
-    char *oj = mimic_data_space_to_json(&ds.obs_space),
-         *aj = mimic_data_space_to_json(&ds.act_space);
-    json_object_set_new(o, "observation_space", json_string(oj ? oj : ""));
-    json_object_set_new(o, "action_space", json_string(aj ? aj : ""));
-    free(oj);
-    free(aj);
+    json_object_set_new(o, "observation_space", cli_data_space_json(&ds.obs_space));
+    json_object_set_new(o, "action_space", cli_data_space_json(&ds.act_space));
     json_object_set_new(o, "return_mean", num_or_null(s.ret_mean));
     json_object_set_new(o, "return_std", num_or_null(s.ret_std));
     json_object_set_new(o, "return_min", num_or_null(s.ret_min));
@@ -174,10 +169,10 @@ static int cmd_validate(int argc, char **argv) {
   }
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(path));
+    json_object_set_new(o, "path", cli_json_str(path));
     json_object_set_new(o, "valid", json_boolean(st == MIMIC_OK));
     if (st)
-      json_object_set_new(o, "error", json_string(mimic_errmsg()));
+      json_object_set_new(o, "error", cli_json_str(mimic_errmsg()));
     else {
       json_object_set_new(o, "format", json_string(fmt));
       json_object_set_new(o, "total_episodes", json_integer((json_int_t)ds.n_episodes));
@@ -268,9 +263,9 @@ static int cmd_convert(int argc, char **argv) {
   }
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "input", json_string(r.pos[0]));
+    json_object_set_new(o, "input", cli_json_str(r.pos[0]));
     json_object_set_new(o, "format", json_string(fmt));
-    json_object_set_new(o, "output", json_string(out));
+    json_object_set_new(o, "output", cli_json_str(out));
     json_object_set_new(o, "total_episodes", json_integer((json_int_t)ds.n_episodes));
     json_object_set_new(o, "total_steps", json_integer((json_int_t)ds.n_steps));
     cli_print_json(o);
@@ -320,7 +315,7 @@ static int cmd_merge(int argc, char **argv) {
   if (mimic_dataset_summarize(out, &sum, NULL, NULL, NULL)) return cli_fail("dataset merge");
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "output", json_string(out));
+    json_object_set_new(o, "output", cli_json_str(out));
     json_object_set_new(o, "inputs", json_integer(r.npos));
     json_object_set_new(o, "total_episodes", json_integer((json_int_t)sum.n_episodes));
     json_object_set_new(o, "total_steps", json_integer((json_int_t)sum.n_steps));
@@ -392,7 +387,7 @@ static int cmd_split(int argc, char **argv) {
         }
         if (json) {
           json_t *o = json_object();
-          json_object_set_new(o, "output", json_string(parts[i]));
+          json_object_set_new(o, "output", cli_json_str(parts[i]));
           json_object_set_new(o, "total_episodes", json_integer((json_int_t)sum.n_episodes));
           json_object_set_new(o, "total_steps", json_integer((json_int_t)sum.n_steps));
           json_array_append_new(arr, o);
@@ -402,7 +397,7 @@ static int cmd_split(int argc, char **argv) {
       }
       if (json && code == CLI_EXIT_OK) {
         json_t *o = json_object();
-        json_object_set_new(o, "input", json_string(r.pos[0]));
+        json_object_set_new(o, "input", cli_json_str(r.pos[0]));
         json_object_set_new(o, "seed", json_integer((json_int_t)seed));
         json_object_set_new(o, "outputs", arr);
         cli_print_json(o);
@@ -433,7 +428,7 @@ static int cmd_repair(int argc, char **argv) {
   if (mimic_dataset_repair(r.pos[0], &folded)) return cli_fail("dataset repair");
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(r.pos[0]));
+    json_object_set_new(o, "path", cli_json_str(r.pos[0]));
     json_object_set_new(o, "folded_episodes", json_integer((json_int_t)folded));
     cli_print_json(o);
   } else {

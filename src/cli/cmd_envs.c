@@ -4,9 +4,10 @@
  * Each id is made once with its default options to read its spaces (the
  * registry only knows names), so the listing is exactly what `--env ID`
  * gets (an id that cannot be made without options is listed with its
- * options and the reason). --json prints one object {"envs": [...]}; infinite Box bounds are
- * the strings "inf" and "-inf" (as Gymnasium's constants.json writes them)
- * so that the output stays strict JSON. */
+ * options and the reason). --json prints one object {"envs": [...]}, built
+ * with Jansson, one environment a line; infinite Box bounds are the strings
+ * "inf" and "-inf" (as Gymnasium's constants.json writes them) so that the
+ * output stays strict JSON (cli_space_json). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/env.h"
 
 /* Prints a float32 bound with the fewest digits that read back exactly. */
-static void print_float(FILE *out, float v, bool json) {
+static void print_float(FILE *out, float v) {
   if (isinf(v)) {
-    fprintf(out, json ? "\"%s\"" : "%s", v > 0 ? "inf" : "-inf");
+    fprintf(out, "%s", v > 0 ? "inf" : "-inf");
     return;
   }
   char buf[32];
@@ -28,37 +30,6 @@ static void print_float(FILE *out, float v, bool json) {
     if ((float)strtod(buf, NULL) == v) break;
   }
   fputs(buf, out);
-}
-
-static void print_json_string(FILE *out, const char *s) {
-  fputc('"', out);
-  for (; s && *s; s++) {
-    if (*s == '"' || *s == '\\')
-      fprintf(out, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20)
-      fprintf(out, "\\u%04x", *s);
-    else
-      fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
-static void print_space_json(FILE *out, const mimic_space *sp) {
-  if (sp->kind == MIMIC_SPACE_DISCRETE) {
-    fprintf(out, "{\"type\": \"Discrete\", \"n\": %d}", sp->n);
-    return;
-  }
-  fprintf(out, "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [");
-  for (int d = 0; d < sp->ndim; d++) fprintf(out, "%s%d", d ? ", " : "", sp->shape[d]);
-  for (int which = 0; which < 2; which++) {
-    fprintf(out, "], \"%s\": [", which ? "high" : "low");
-    for (int i = 0; i < sp->dim; i++) {
-      if (i) fputs(", ", out);
-      const float *b = which ? sp->high : sp->low;
-      print_float(out, b ? b[i] : (which ? INFINITY : -INFINITY), true);
-    }
-  }
-  fputs("]}", out);
 }
 
 /* "Box(4)", "Box(1, [-2, 2])" or "Discrete(3)". */
@@ -73,9 +44,9 @@ static void print_space_text(FILE *out, const mimic_space *sp) {
     same = sp->low[i] == sp->low[0] && sp->high[i] == sp->high[0];
   if (same) {
     fputs(", [", out);
-    print_float(out, sp->low[0], false);
+    print_float(out, sp->low[0]);
     fputs(", ", out);
-    print_float(out, sp->high[0], false);
+    print_float(out, sp->high[0]);
     fputc(']', out);
   }
   fputc(')', out);
@@ -101,7 +72,7 @@ int cmd_envs(int argc, char **argv) {
     mimic_env_free(probe);
   }
   int shown = 0;
-  if (json) printf("{\"envs\": [");
+  json_t *list = json_array();
   for (int i = 0; i < mimic_env_count(); i++) {
     const mimic_env_info *info = mimic_env_info_at(i);
     if (only && strcmp(info->id, only) != 0) continue;
@@ -109,15 +80,14 @@ int cmd_envs(int argc, char **argv) {
     if (mimic_env_make(info->id, NULL, &env) != MIMIC_OK) {
       /* an environment that cannot be made without options (a map file) */
       if (json) {
-        printf("%s\n  {\"id\": ", shown ? "," : "");
-        print_json_string(stdout, info->id);
-        printf(", \"summary\": ");
-        print_json_string(stdout, info->summary);
-        printf(", \"observation_space\": null, \"action_space\": null, \"options\": ");
-        print_json_string(stdout, info->options);
-        printf(", \"note\": ");
-        print_json_string(stdout, mimic_errmsg());
-        printf("}");
+        json_t *o = json_object();
+        json_object_set_new(o, "id", cli_json_str(info->id));
+        json_object_set_new(o, "summary", cli_json_str(info->summary));
+        json_object_set_new(o, "observation_space", json_null());
+        json_object_set_new(o, "action_space", json_null());
+        json_object_set_new(o, "options", cli_json_str(info->options));
+        json_object_set_new(o, "note", cli_json_str(mimic_errmsg()));
+        json_array_append_new(list, o);
       } else {
         printf("%s%s\n  %s\n  (spaces depend on options: %s)\n  options: %s\n", shown ? "\n" : "",
                info->id, info->summary, mimic_errmsg(), info->options ? info->options : "none");
@@ -127,22 +97,16 @@ int cmd_envs(int argc, char **argv) {
     }
     const double thr = mimic_env_reward_threshold(env);
     if (json) {
-      printf("%s\n  {\"id\": ", shown ? "," : "");
-      print_json_string(stdout, info->id);
-      printf(", \"summary\": ");
-      print_json_string(stdout, info->summary);
-      printf(", \"observation_space\": ");
-      print_space_json(stdout, mimic_env_obs_space(env));
-      printf(", \"action_space\": ");
-      print_space_json(stdout, mimic_env_action_space(env));
-      printf(", \"max_episode_steps\": %d, \"reward_threshold\": ", mimic_env_max_steps(env));
-      if (isnan(thr))
-        printf("null");
-      else
-        printf("%.10g", thr);
-      printf(", \"expert\": %s, \"options\": ", mimic_env_has_expert(env) ? "true" : "false");
-      print_json_string(stdout, info->options);
-      printf("}");
+      json_t *o = json_object();
+      json_object_set_new(o, "id", cli_json_str(info->id));
+      json_object_set_new(o, "summary", cli_json_str(info->summary));
+      json_object_set_new(o, "observation_space", cli_space_json(mimic_env_obs_space(env)));
+      json_object_set_new(o, "action_space", cli_space_json(mimic_env_action_space(env)));
+      json_object_set_new(o, "max_episode_steps", json_integer(mimic_env_max_steps(env)));
+      json_object_set_new(o, "reward_threshold", cli_json_number(thr));
+      json_object_set_new(o, "expert", json_boolean(mimic_env_has_expert(env)));
+      json_object_set_new(o, "options", cli_json_str(info->options));
+      json_array_append_new(list, o);
     } else {
       printf("%s%s\n  %s\n  observation ", shown ? "\n" : "", info->id, info->summary);
       print_space_text(stdout, mimic_env_obs_space(env));
@@ -156,6 +120,15 @@ int cmd_envs(int argc, char **argv) {
     shown++;
     mimic_env_free(env);
   }
-  if (json) printf("\n]}\n");
+  if (json) { /* one environment a line: a Box of 147 bounds stays readable */
+    printf("{\"envs\": [");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+      char *line = cli_json_text(json_incref(json_array_get(list, i)));
+      printf("%s\n  %s", i ? "," : "", line ? line : "null");
+      free(line);
+    }
+    printf("\n]}\n");
+  }
+  json_decref(list);
   return CLI_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/evaluate.h"
 #include "mimic/policy.h"
 
@@ -48,15 +49,20 @@ int cmd_eval(int argc, char **argv) {
     return cli_fail("eval");
   }
   if (json) {
-    printf("{\"policy\": \"%s\", \"env\": \"%s\", \"episodes\": %d, \"seed\": %llu, "
-           "\"deterministic\": %s, "
-           "\"return_mean\": %s, \"return_std\": %s, \"length_mean\": %s, \"success_rate\": %s, "
-           "\"normalized_score\": %s, \"expert_return\": %s, \"random_return\": %s}\n",
-           mimic_policy_describe(policy), env_id, r.episodes, (unsigned long long)cfg.seed,
-           cfg.sample ? "false" : "true", cli_json_num(r.return_mean), cli_json_num(r.return_std),
-           cli_json_num(r.length_mean), cli_json_num(r.success_rate),
-           cli_json_num(r.normalized_score), cli_json_num(r.expert_return),
-           cli_json_num(r.random_return));
+    json_t *o = json_object();
+    json_object_set_new(o, "policy", cli_json_str(mimic_policy_describe(policy)));
+    json_object_set_new(o, "env", cli_json_str(env_id));
+    json_object_set_new(o, "episodes", json_integer(r.episodes));
+    json_object_set_new(o, "seed", cli_json_u64(cfg.seed));
+    json_object_set_new(o, "deterministic", json_boolean(!cfg.sample));
+    json_object_set_new(o, "return_mean", cli_json_number(r.return_mean));
+    json_object_set_new(o, "return_std", cli_json_number(r.return_std));
+    json_object_set_new(o, "length_mean", cli_json_number(r.length_mean));
+    json_object_set_new(o, "success_rate", cli_json_number(r.success_rate));
+    json_object_set_new(o, "normalized_score", cli_json_number(r.normalized_score));
+    json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
+    json_object_set_new(o, "random_return", cli_json_number(r.random_return));
+    cli_print_json_line(o);
   } else {
     printf("%s on %s, %d episodes from seed %llu:\n", mimic_policy_describe(policy), env_id,
            r.episodes, (unsigned long long)cfg.seed);

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "experiments/experiments.h"
 
 #define CMD "experiment compounding"
@@ -94,68 +95,80 @@ static void print_summary(const task *tasks, int n) {
   }
 }
 
-static void json_fit(const char *name, const mimic_power_fit *f) {
-  printf("\"%s\": {\"k\": %s, ", name, cli_json_num(f->k));
-  printf("\"lo\": %s, ", cli_json_num(f->lo));
-  printf("\"hi\": %s}", cli_json_num(f->hi));
+static json_t *json_fit(const mimic_power_fit *f) {
+  json_t *o = json_object();
+  json_object_set_new(o, "k", cli_json_number(f->k));
+  json_object_set_new(o, "lo", cli_json_number(f->lo));
+  json_object_set_new(o, "hi", cli_json_number(f->hi));
+  return o;
 }
 
-static void json_arm(const char *name, const mimic_compounding_arm *a) {
-  printf("\"%s\": {\"cost\": %s, ", name, cli_json_num(a->cost));
-  printf("\"cost_lo\": %s, ", cli_json_num(a->cost_lo));
-  printf("\"cost_hi\": %s, ", cli_json_num(a->cost_hi));
-  printf("\"failures\": %s, ", cli_json_num(a->failures));
-  printf("\"failed\": %s, \"labels\": %ld}", cli_json_num(a->failed), a->labels);
+static json_t *json_arm(const mimic_compounding_arm *a) {
+  json_t *o = json_object();
+  json_object_set_new(o, "cost", cli_json_number(a->cost));
+  json_object_set_new(o, "cost_lo", cli_json_number(a->cost_lo));
+  json_object_set_new(o, "cost_hi", cli_json_number(a->cost_hi));
+  json_object_set_new(o, "failures", cli_json_number(a->failures));
+  json_object_set_new(o, "failed", cli_json_number(a->failed));
+  json_object_set_new(o, "labels", json_integer(a->labels));
+  return o;
 }
 
-/* "name": [..], "name_lo": [..], "name_hi": [..] */
-static void json_band(const char *name, const double *mean, const double *lo, const double *hi,
-                      int n) {
+/* "name": [..], "name_lo": [..], "name_hi": [..] into o */
+static void json_band(json_t *o, const char *name, const double *mean, const double *lo,
+                      const double *hi, int n) {
   const double *v[3] = {mean, lo, hi};
   const char *suffix[3] = {"", "_lo", "_hi"};
   for (int k = 0; k < 3; k++) {
-    printf("%s\"%s%s\": [", k ? ", " : "", name, suffix[k]);
-    for (int i = 0; i < n; i++) printf("%s%s", i ? ", " : "", cli_json_num(v[k][i]));
-    printf("]");
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, cli_json_number(v[k][i]));
+    char key[64];
+    snprintf(key, sizeof key, "%s%s", name, suffix[k]);
+    json_object_set_new(o, key, a);
   }
 }
 
 static void print_json(const task *tasks, int n, const mimic_compounding_config *cfg,
                        bool labels_part, const char *out_dir) {
-  printf("{\"labels\": %ld, \"seeds\": %d, \"episodes\": %d, \"tasks\": [", cfg->labels, cfg->seeds,
-         cfg->eval_episodes);
+  json_t *o = json_object(), *ts = json_array();
+  json_object_set_new(o, "labels", json_integer(cfg->labels));
+  json_object_set_new(o, "seeds", json_integer(cfg->seeds));
+  json_object_set_new(o, "episodes", json_integer(cfg->eval_episodes));
   for (int i = 0; i < n; i++) {
     const mimic_compounding_result *r = &tasks[i].horizon;
-    printf("%s{\"task\": \"%s\", \"env\": \"%s\", \"env_opts\": \"%s\", \"seconds\": %s, ",
-           i ? ", " : "", tasks[i].name, tasks[i].env_id,
-           tasks[i].env_opts ? tasks[i].env_opts : "", cli_json_num(r->seconds));
-    json_fit("bc_exponent", &r->bc);
-    printf(", ");
-    json_fit("dagger_exponent", &r->dagger);
-    printf(", ");
-    json_fit("gap", &r->gap);
-    printf(", \"overlap\": %s, \"rows\": [", r->overlap ? "true" : "false");
+    json_t *t = json_object(), *rows = json_array();
+    json_object_set_new(t, "task", cli_json_str(tasks[i].name));
+    json_object_set_new(t, "env", cli_json_str(tasks[i].env_id));
+    json_object_set_new(t, "env_opts", cli_json_str(tasks[i].env_opts ? tasks[i].env_opts : ""));
+    json_object_set_new(t, "seconds", cli_json_number(r->seconds));
+    json_object_set_new(t, "bc_exponent", json_fit(&r->bc));
+    json_object_set_new(t, "dagger_exponent", json_fit(&r->dagger));
+    json_object_set_new(t, "gap", json_fit(&r->gap));
+    json_object_set_new(t, "overlap", json_boolean(r->overlap));
     for (int j = 0; j < r->n; j++) {
-      printf("%s{\"horizon\": %d, ", j ? ", " : "", r->rows[j].horizon);
-      json_arm("bc", &r->rows[j].bc);
-      printf(", ");
-      json_arm("dagger", &r->rows[j].dagger);
-      printf("}");
+      json_t *row = json_object();
+      json_object_set_new(row, "horizon", json_integer(r->rows[j].horizon));
+      json_object_set_new(row, "bc", json_arm(&r->rows[j].bc));
+      json_object_set_new(row, "dagger", json_arm(&r->rows[j].dagger));
+      json_array_append_new(rows, row);
     }
-    printf("]");
+    json_object_set_new(t, "rows", rows);
     if (labels_part) {
       const mimic_compounding_labels_result *l = &tasks[i].labels;
-      printf(", \"failures_against_labels\": {\"horizon\": %d, \"labels\": [", l->horizon);
-      for (int j = 0; j < l->n; j++) printf("%s%ld", j ? ", " : "", l->labels[j]);
-      printf("], ");
-      json_band("bc", l->bc, l->bc_lo, l->bc_hi, l->n);
-      printf(", ");
-      json_band("dagger", l->dagger, l->dagger_lo, l->dagger_hi, l->n);
-      printf(", \"seconds\": %s}", cli_json_num(l->seconds));
+      json_t *f = json_object(), *ls = json_array();
+      json_object_set_new(f, "horizon", json_integer(l->horizon));
+      for (int j = 0; j < l->n; j++) json_array_append_new(ls, json_integer(l->labels[j]));
+      json_object_set_new(f, "labels", ls);
+      json_band(f, "bc", l->bc, l->bc_lo, l->bc_hi, l->n);
+      json_band(f, "dagger", l->dagger, l->dagger_lo, l->dagger_hi, l->n);
+      json_object_set_new(f, "seconds", cli_json_number(l->seconds));
+      json_object_set_new(t, "failures_against_labels", f);
     }
-    printf("}");
+    json_array_append_new(ts, t);
   }
-  printf("], \"out\": \"%s\"}\n", out_dir ? out_dir : "");
+  json_object_set_new(o, "tasks", ts);
+  json_object_set_new(o, "out", cli_json_str(out_dir ? out_dir : ""));
+  cli_print_json_line(o);
 }
 
 /* Runs both parts on one task and draws its charts into out_dir. */

@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/irl.h"
 #include "mimic/plot.h"
 #include "mimic/rng.h"
@@ -191,16 +192,22 @@ int cli_train_maxent_irl(int argc, char **argv) {
   if (st == MIMIC_OK) st = write_curve(log, plot, &rep);
   if (st == MIMIC_OK) {
     double match = n ? (double)same / n : NAN;
-    if (json)
-      printf("{\"env\": \"%s\", \"env_seed\": %lld, \"states\": %d, \"features\": %d, "
-             "\"demonstrations\": %d, "
-             "\"iterations\": %d, \"feature_gap\": %s, \"demo_nll\": %s, \"seconds\": %s, "
-             "\"expert_match\": %s, "
-             "\"matched_states\": %d, \"scored_states\": %d}\n",
-             env, env_seed, m.n_states, m.n_features, n_traj, rep.iterations,
-             cli_json_num(rep.feature_gap), cli_json_num(rep.demo_nll), cli_json_num(rep.seconds),
-             cli_json_num(match), same, n);
-    else
+    if (json) {
+      json_t *o = json_object();
+      json_object_set_new(o, "env", cli_json_str(env));
+      json_object_set_new(o, "env_seed", json_integer(env_seed));
+      json_object_set_new(o, "states", json_integer(m.n_states));
+      json_object_set_new(o, "features", json_integer(m.n_features));
+      json_object_set_new(o, "demonstrations", json_integer(n_traj));
+      json_object_set_new(o, "iterations", json_integer(rep.iterations));
+      json_object_set_new(o, "feature_gap", cli_json_number(rep.feature_gap));
+      json_object_set_new(o, "demo_nll", cli_json_number(rep.demo_nll));
+      json_object_set_new(o, "seconds", cli_json_number(rep.seconds));
+      json_object_set_new(o, "expert_match", cli_json_number(match));
+      json_object_set_new(o, "matched_states", json_integer(same));
+      json_object_set_new(o, "scored_states", json_integer(n));
+      cli_print_json_line(o);
+    } else
       printf(
           "MaxEnt IRL on %s: %d states, %d demonstrations, %d iterations (%.2f s), feature gap "
           "%.4f; the policy "

@@ -10,11 +10,21 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/rl_common.h"
+#include "cli/show.h"
 #include "mimic/adversarial.h"
 #include "mimic/data.h"
 #include "mimic/policy.h"
 #include "mimic/ppo.h"
 #include "mimic/reward.h"
+
+/* Saves a PPO policy with meta (released) as its description. */
+static mimic_status save_with_meta(mimic_ppo *p, const char *out, json_t *meta) {
+  char *text = cli_json_text(meta);
+  if (!text) return mimic_fail_nomem("the model's description");
+  mimic_status st = mimic_ppo_save(p, out, text);
+  free(text);
+  return st;
+}
 
 #define MAX_OPTS 64
 
@@ -67,17 +77,18 @@ int cli_train_ppo(int argc, char **argv) {
     if (st == MIMIC_OK && m.failed) st = mimic_errcode();
   }
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
-  char extra[512] = "";
   if (st == MIMIC_OK) {
-    char meta[600];
-    snprintf(meta, sizeof meta, "{\"algorithm\": \"ppo\"%s%s%s}", reward ? ", \"reward\": \"" : "",
-             reward ? reward : "", reward ? "\"" : "");
-    st = mimic_ppo_save(p, out, meta);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "algorithm", json_string("ppo"));
+    if (reward) json_object_set_new(meta, "reward", cli_json_str(reward));
+    st = save_with_meta(p, out, meta);
   }
   if (st == MIMIC_OK) {
-    snprintf(extra, sizeof extra, "\"algorithm\": \"ppo\", \"learned_reward\": %s",
-             reward ? "true" : "false");
+    json_t *extra = json_object();
+    json_object_set_new(extra, "algorithm", json_string("ppo"));
+    json_object_set_new(extra, "learned_reward", json_boolean(reward != NULL));
     rc = rl_report(cmd, p, &m, out, extra, 100);
+    json_decref(extra);
   } else {
     rc = cli_fail(cmd);
   }
@@ -190,19 +201,20 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK && reward_out) st = mimic_adv_save_reward(t, reward_out, shaping_out);
   if (st == MIMIC_OK) {
-    char meta[512];
-    snprintf(meta, sizeof meta,
-             "{\"algorithm\": \"%s\", \"trained_on\": \"%s\", \"episodes\": %zu}",
-             airl ? "airl" : "gail", data, ds.n_episodes);
-    st = mimic_ppo_save(mimic_adv_generator(t), out, meta);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "algorithm", json_string(airl ? "airl" : "gail"));
+    json_object_set_new(meta, "trained_on", cli_json_str(data));
+    json_object_set_new(meta, "episodes", json_integer((json_int_t)ds.n_episodes));
+    st = save_with_meta(mimic_adv_generator(t), out, meta);
   }
   if (st == MIMIC_OK) {
-    char extra[512];
-    snprintf(extra, sizeof extra,
-             "\"algorithm\": \"%s\", \"demo_episodes\": %zu, \"demo_transitions\": %zu, "
-             "\"demo_return\": %s",
-             airl ? "airl" : "gail", ds.n_episodes, ds.n_steps, cli_json_num(demo_return));
+    json_t *extra = json_object();
+    json_object_set_new(extra, "algorithm", json_string(airl ? "airl" : "gail"));
+    json_object_set_new(extra, "demo_episodes", json_integer((json_int_t)ds.n_episodes));
+    json_object_set_new(extra, "demo_transitions", json_integer((json_int_t)ds.n_steps));
+    json_object_set_new(extra, "demo_return", cli_json_number(demo_return));
     rc = rl_report(cmd, mimic_adv_generator(t), &m, out, extra, 100);
+    json_decref(extra);
   } else {
     rc = cli_fail(cmd);
   }
@@ -274,18 +286,19 @@ int cli_refine(int argc, char **argv) {
   }
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK) {
-    char meta[512];
-    snprintf(meta, sizeof meta,
-             "{\"algorithm\": \"refine\", \"refined_from\": \"%s\", \"anchor\": \"%s\"}", policy,
-             anchor);
-    st = mimic_ppo_save(p, out, meta);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "algorithm", json_string("refine"));
+    json_object_set_new(meta, "refined_from", cli_json_str(policy));
+    json_object_set_new(meta, "anchor", cli_json_str(anchor));
+    st = save_with_meta(p, out, meta);
   }
   if (st == MIMIC_OK) {
-    char extra[512];
-    snprintf(extra, sizeof extra,
-             "\"algorithm\": \"refine\", \"clone_return\": %s, \"anchor\": \"%s\"",
-             cli_json_num(m.reference), anchor);
+    json_t *extra = json_object();
+    json_object_set_new(extra, "algorithm", json_string("refine"));
+    json_object_set_new(extra, "clone_return", cli_json_number(m.reference));
+    json_object_set_new(extra, "anchor", cli_json_str(anchor));
     rc = rl_report(cmd, p, &m, out, extra, 100);
+    json_decref(extra);
   } else {
     rc = cli_fail(cmd);
   }

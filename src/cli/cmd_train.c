@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/bc.h"
 #include "mimic/dagger.h"
 #include "mimic/evaluate.h"
@@ -197,28 +198,36 @@ static int train_bc(int argc, char **argv) {
   if (st == MIMIC_OK) st = mimic_bc_model_create(&cfg, &t, &model);
   if (st == MIMIC_OK) st = mimic_bc_fit(&cfg, &t, &model, &rep);
   if (st == MIMIC_OK) {
-    char extra[512];
-    snprintf(extra, sizeof extra,
-             "{\"algorithm\": \"bc\", \"trained_on\": \"%s\", \"episodes\": %zu, \"transitions\": "
-             "%zu, \"epochs\": %ld, "
-             "\"batches\": %ld, \"seed\": %llu}",
-             data, ds.n_episodes, ds.n_steps, rep.epochs, rep.batches,
-             (unsigned long long)cfg.seed);
+    json_t *e = json_object();
+    json_object_set_new(e, "algorithm", json_string("bc"));
+    json_object_set_new(e, "trained_on", cli_json_str(data));
+    json_object_set_new(e, "episodes", json_integer((json_int_t)ds.n_episodes));
+    json_object_set_new(e, "transitions", json_integer((json_int_t)ds.n_steps));
+    json_object_set_new(e, "epochs", json_integer(rep.epochs));
+    json_object_set_new(e, "batches", json_integer(rep.batches));
+    json_object_set_new(e, "seed", cli_json_u64(cfg.seed));
+    char *extra = cli_json_text(e);
     mimic_space os = ds.obs_space.space, as = ds.act_space.space;
-    st = mimic_policy_describe_model(&model, ds.meta.env_id, &os, &as, extra);
+    st = extra ? mimic_policy_describe_model(&model, ds.meta.env_id, &os, &as, extra)
+               : mimic_fail_nomem("the model's description");
+    free(extra);
   }
   if (st == MIMIC_OK) st = mimic_model_save(&model, out);
   if (st == MIMIC_OK) {
-    if (json)
-      printf("{\"policy\": \"%s\", \"episodes\": %zu, \"transitions\": %zu, \"epochs\": %ld, "
-             "\"batches\": %ld, "
-             "\"samples\": %ld, \"final_train_loss\": %s, \"best_val_loss\": %s, "
-             "\"stopped_early\": %s, "
-             "\"seconds\": %.3f}\n",
-             out, ds.n_episodes, ds.n_steps, rep.epochs, rep.batches, rep.samples,
-             cli_json_num(rep.final_train_loss), cli_json_num(rep.best_val_loss),
-             rep.stopped_early ? "true" : "false", rep.seconds);
-    else
+    if (json) {
+      json_t *o = json_object();
+      json_object_set_new(o, "policy", cli_json_str(out));
+      json_object_set_new(o, "episodes", json_integer((json_int_t)ds.n_episodes));
+      json_object_set_new(o, "transitions", json_integer((json_int_t)ds.n_steps));
+      json_object_set_new(o, "epochs", json_integer(rep.epochs));
+      json_object_set_new(o, "batches", json_integer(rep.batches));
+      json_object_set_new(o, "samples", json_integer(rep.samples));
+      json_object_set_new(o, "final_train_loss", cli_json_number(rep.final_train_loss));
+      json_object_set_new(o, "best_val_loss", cli_json_number(rep.best_val_loss));
+      json_object_set_new(o, "stopped_early", json_boolean(rep.stopped_early));
+      json_object_set_new(o, "seconds", cli_json_number(rep.seconds));
+      cli_print_json_line(o);
+    } else
       printf("trained %s on %zu transitions (%zu episodes): %ld epochs, %ld batches, final loss "
              "%.4f%s; wrote %s\n",
              mimic_head_name(model.cfg.head), ds.n_steps, ds.n_episodes, rep.epochs, rep.batches,
@@ -358,11 +367,15 @@ static int train_dagger(int argc, char **argv) {
     mimic_env *env;
     st = mimic_env_make(cfg.env_id, cfg.env_opts, &env);
     if (st == MIMIC_OK) {
-      char extra[256];
-      snprintf(extra, sizeof extra, "{\"algorithm\": \"dagger\", \"rounds\": %d, \"seed\": %llu}",
-               cfg.rounds, (unsigned long long)cfg.seed);
-      st = mimic_policy_describe_model(&best, cfg.env_id, mimic_env_obs_space(env),
-                                       mimic_env_action_space(env), extra);
+      json_t *e = json_object();
+      json_object_set_new(e, "algorithm", json_string("dagger"));
+      json_object_set_new(e, "rounds", json_integer(cfg.rounds));
+      json_object_set_new(e, "seed", cli_json_u64(cfg.seed));
+      char *extra = cli_json_text(e);
+      st = extra ? mimic_policy_describe_model(&best, cfg.env_id, mimic_env_obs_space(env),
+                                               mimic_env_action_space(env), extra)
+                 : mimic_fail_nomem("the model's description");
+      free(extra);
       mimic_env_free(env);
     }
     if (st == MIMIC_OK) st = mimic_model_save(&best, out);
@@ -391,19 +404,28 @@ static int train_dagger(int argc, char **argv) {
   free(work_default);
   if (st) return cli_fail("train dagger");
   if (json) {
-    printf("{\"policy\": \"%s\", \"env\": \"%s\", \"rounds\": [", out, cfg.env_id);
+    json_t *o = json_object(), *rounds = json_array();
+    json_object_set_new(o, "policy", cli_json_str(out));
+    json_object_set_new(o, "env", cli_json_str(cfg.env_id));
     for (int i = 0; i < n_rows; i++) {
       const mimic_dagger_round *r = &rows[i];
-      printf("%s{\"round\": %d, \"beta\": %s, \"visited\": %zu, \"labeled\": %zu, "
-             "\"expert_queries\": %ld, "
-             "\"data\": %zu, \"return\": %s, \"normalized_score\": %s, \"success_rate\": %s, "
-             "\"seconds\": %s}",
-             i ? ", " : "", r->round + 1, cli_json_num(r->beta), r->candidates, r->queried,
-             r->expert_queries, r->dataset_size, cli_json_num(r->n_metrics ? r->metrics[0] : NAN),
-             cli_json_num(r->n_metrics > 1 ? r->metrics[1] : NAN),
-             cli_json_num(r->n_metrics > 2 ? r->metrics[2] : NAN), cli_json_num(r->seconds));
+      json_t *j = json_object();
+      json_object_set_new(j, "round", json_integer(r->round + 1));
+      json_object_set_new(j, "beta", cli_json_number(r->beta));
+      json_object_set_new(j, "visited", json_integer((json_int_t)r->candidates));
+      json_object_set_new(j, "labeled", json_integer((json_int_t)r->queried));
+      json_object_set_new(j, "expert_queries", json_integer(r->expert_queries));
+      json_object_set_new(j, "data", json_integer((json_int_t)r->dataset_size));
+      json_object_set_new(j, "return", cli_json_number(r->n_metrics ? r->metrics[0] : NAN));
+      json_object_set_new(j, "normalized_score",
+                          cli_json_number(r->n_metrics > 1 ? r->metrics[1] : NAN));
+      json_object_set_new(j, "success_rate",
+                          cli_json_number(r->n_metrics > 2 ? r->metrics[2] : NAN));
+      json_object_set_new(j, "seconds", cli_json_number(r->seconds));
+      json_array_append_new(rounds, j);
     }
-    printf("]}\n");
+    json_object_set_new(o, "rounds", rounds);
+    cli_print_json_line(o);
   } else {
     printf("wrote the best learner to %s\n", out);
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/evaluate.h"
 #include "mimic/policy.h"
 
@@ -204,8 +205,8 @@ void rl_monitor_free(rl_monitor *m) {
   m->rows = NULL;
 }
 
-int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *out,
-              const char *extra_json, int final_episodes) {
+int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *out, json_t *extra,
+              int final_episodes) {
   const mimic_ppo_config *c = mimic_ppo_get_config(p);
   mimic_model copy;
   if (mimic_ppo_copy_model(p, &copy)) return cli_fail(cmd);
@@ -230,20 +231,26 @@ int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *ou
   const mimic_ppo_iter *last = m->n_rows ? &m->rows[m->n_rows - 1] : NULL;
   double seconds = last ? last->seconds : 0, fps = last ? last->fps : 0;
   if (m->json) {
-    printf("{\"policy\": \"%s\", \"env\": \"%s\", \"steps\": %ld, \"iterations\": %d, \"seconds\": "
-           "%s, "
-           "\"steps_per_second\": %s, \"return_mean\": %s, \"return_std\": %s, "
-           "\"normalized_score\": %s, "
-           "\"expert_return\": %s, \"random_return\": %s, \"eval_episodes\": %d, "
-           "\"target_reached_at_steps\": %s, "
-           "\"target_reached_at_seconds\": %s%s%s}\n",
-           out, c->env_id, mimic_ppo_timesteps(p), m->n_rows, cli_json_num(seconds),
-           cli_json_num(fps), cli_json_num(r.return_mean), cli_json_num(r.return_std),
-           cli_json_num(r.normalized_score), cli_json_num(r.expert_return),
-           cli_json_num(r.random_return), r.episodes,
-           m->reached_steps >= 0 ? cli_json_num((double)m->reached_steps) : "null",
-           m->reached_steps >= 0 ? cli_json_num(m->reached_seconds) : "null",
-           extra_json && *extra_json ? ", " : "", extra_json ? extra_json : "");
+    json_t *o = json_object();
+    json_object_set_new(o, "policy", cli_json_str(out));
+    json_object_set_new(o, "env", cli_json_str(c->env_id));
+    json_object_set_new(o, "steps", json_integer(mimic_ppo_timesteps(p)));
+    json_object_set_new(o, "iterations", json_integer(m->n_rows));
+    json_object_set_new(o, "seconds", cli_json_number(seconds));
+    json_object_set_new(o, "steps_per_second", cli_json_number(fps));
+    json_object_set_new(o, "return_mean", cli_json_number(r.return_mean));
+    json_object_set_new(o, "return_std", cli_json_number(r.return_std));
+    json_object_set_new(o, "normalized_score", cli_json_number(r.normalized_score));
+    json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
+    json_object_set_new(o, "random_return", cli_json_number(r.random_return));
+    json_object_set_new(o, "eval_episodes", json_integer(r.episodes));
+    bool reached = m->reached_steps >= 0;
+    json_object_set_new(o, "target_reached_at_steps",
+                        reached ? json_integer(m->reached_steps) : json_null());
+    json_object_set_new(o, "target_reached_at_seconds",
+                        reached ? cli_json_number(m->reached_seconds) : json_null());
+    if (extra) json_object_update(o, extra);
+    cli_print_json_line(o);
   } else {
     printf("trained %ld steps in %.1f s (%.0f steps/s); return %.2f +- %.2f over %d episodes",
            mimic_ppo_timesteps(p), seconds, fps, r.return_mean, r.return_std, r.episodes);

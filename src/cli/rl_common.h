@@ -6,6 +6,8 @@
 #ifndef MIMIC_CLI_RL_COMMON_H
 #define MIMIC_CLI_RL_COMMON_H
 
+#include <jansson.h>
+
 #include <stdbool.h>
 
 #include "cli/args.h"
@@ -68,8 +70,8 @@ int rl_parse(const char *cmd, const char *summary, const char *usage, cli_opt *o
 
 /* Evaluates the trained policy (100 episodes from seed 1000, normalised
  * when the environment has an expert) and prints the summary: text, or one
- * JSON object with extra_json's members (an object's inside, may be ""). */
-int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *out,
-              const char *extra_json, int final_episodes);
+ * JSON object ending with extra's members (extra stays the caller's; may be NULL). */
+int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *out, json_t *extra,
+              int final_episodes);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mimic/data.h"
 
@@ -12,5 +13,23 @@
 void cli_space_text(const mimic_data_space *s, char *buf, size_t cap);
 /* Prints o indented on stdout and releases it. */
 void cli_print_json(json_t *o);
+/* Prints o on one line on stdout and releases it. */
+void cli_print_json_line(json_t *o);
+/* o as compact JSON text (malloc'd; NULL when out of memory); releases o. */
+char *cli_json_text(json_t *o);
+/* A number: integral values as integers, others as reals, non-finite as null. */
+json_t *cli_json_number(double v);
+/* An unsigned 64-bit number (a seed): an integer, exact up to 2^63 - 1. */
+json_t *cli_json_u64(uint64_t v);
+/* A string (bytes that are not UTF-8 become '?'), or null for NULL. */
+json_t *cli_json_str(const char *s);
+/* A space as {"type": "Discrete", "n": N} or {"type": "Box", "dtype":
+ * "float32", "shape": [...], "low": [...], "high": [...]} (bounds flat, in
+ * row-major order, each with the fewest digits that read back exactly;
+ * infinite bounds are the strings "inf" and "-inf", as Gymnasium's
+ * constants.json writes them, so the output stays strict JSON). */
+json_t *cli_space_json(const mimic_space *sp);
+/* The same for a dataset's space: Box bounds in its dtype, Discrete with its start. */
+json_t *cli_data_space_json(const mimic_data_space *s);
 
 #endif
