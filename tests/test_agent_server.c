@@ -9,12 +9,16 @@
  * directly. The model is tau-bench's (real states, long observations). */
 #include "testutil.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "agent_http.h"
 #include "mimic/agent.h"
@@ -335,10 +339,213 @@ static void test_mangled(void **state) {
   mimic_agent_server_stop(srv);
 }
 
+/* ---- slow clients (slowloris) ------------------------------------------- */
+
+/* A socket from source address src (127.0.0.x: loopback answers all of
+ * 127/8, so one machine plays several clients) connected to port. */
+static int connect_from(const char *src, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, src, &a.sin_addr);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    close(fd);
+    return -1;
+  }
+  a.sin_port = htons((uint16_t)port);
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* One request from src on a new connection; the status, or -1 when no whole
+ * answer came within limit_s (polled in 20 ms steps: the server must be
+ * live, not fast). */
+static int timed_request(const char *src, int port, const char *method, const char *path,
+                         const char *body, double limit_s) {
+  int fd = connect_from(src, port);
+  if (fd < 0) return -1;
+  char head[256];
+  size_t blen = body ? strlen(body) : 0;
+  int hn = snprintf(head, sizeof head,
+                    "%s %s HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                    method, path, blen);
+  int rc = -1;
+  if (http_send_all(fd, head, (size_t)hn) == 0 && (!blen || http_send_all(fd, body, blen) == 0)) {
+    char buf[65536];
+    size_t got = 0;
+    double until = mimic_now() + limit_s;
+    while (mimic_now() < until && got < sizeof buf - 1) {
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+      if (k <= 0) break; /* Connection: close: the whole answer is in */
+      got += (size_t)k;
+    }
+    buf[got] = 0;
+    int status;
+    if (mimic_now() < until && sscanf(buf, "HTTP/1.1 %d", &status) == 1) rc = status;
+  }
+  close(fd);
+  return rc;
+}
+
+/* Slow clients: each sent a request line and trickles one header byte per round. */
+typedef struct slow_set {
+  int fd[700];
+  int n, closed; /* closed: by the server (end of stream or reset) */
+  long sent;
+} slow_set;
+
+static void slow_open(slow_set *ss, const char *src, int port, int n) {
+  for (int i = 0; i < n; i++) {
+    int fd = connect_from(src, port);
+    if (fd < 0) {
+      ss->closed++; /* refused at once */
+      continue;
+    }
+    const char *line = "POST /predict HTTP/1.1\r\nHost: t\r\n";
+    if (send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+      close(fd);
+      ss->closed++;
+      continue;
+    }
+    ss->fd[ss->n++] = fd;
+  }
+}
+
+/* One round: a byte from every client still open; notes those the server closed. */
+static void slow_round(slow_set *ss) {
+  for (int i = 0; i < ss->n; i++) {
+    if (ss->fd[i] < 0) continue;
+    char tmp[512];
+    ssize_t k = recv(ss->fd[i], tmp, sizeof tmp, MSG_DONTWAIT);
+    bool gone = k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    if (!gone) gone = send(ss->fd[i], "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN;
+    if (gone) {
+      close(ss->fd[i]);
+      ss->fd[i] = -1;
+      ss->closed++;
+    } else {
+      ss->sent++;
+    }
+  }
+}
+
+static void slow_close(slow_set *ss) {
+  for (int i = 0; i < ss->n; i++)
+    if (ss->fd[i] >= 0) close(ss->fd[i]);
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* 600 slow clients from one address cannot keep /health or a /predict from
+ * another client from being answered within 1 s; the server holds at most
+ * max_per_ip of them and refuses the rest at once. */
+static void test_slow_clients(void **state) {
+  (void)state;
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) rl.rlim_cur = 2048;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  mimic_agent_server_config cfg;
+  mimic_agent_server_defaults(&cfg); /* 512 connections, 64 an address, 10 s a request */
+  cfg.port = 0;
+  mimic_agent_server *srv;
+  assert_int_equal(mimic_agent_server_start(model, &cfg, &srv), MIMIC_OK);
+  int port = mimic_agent_server_port(srv);
+  static slow_set ss;
+  memset(&ss, 0, sizeof ss);
+  slow_open(&ss, "127.0.0.1", port, 600);
+  int probes = 0;
+  for (int round = 0; round < 30; round++) { /* 3 s of trickling, a probe every 0.5 s */
+    slow_round(&ss);
+    if (round % 5 == 4) {
+      int h = timed_request("127.0.0.2", port, "GET", "/health", NULL, 1.0);
+      int p = timed_request("127.0.0.2", port, "POST", "/predict", bodies[round % n_bodies], 1.0);
+      if (h != 200 || p != 200)
+        fail_msg("round %d: /health %d, /predict %d (-1: none in 1 s)", round, h, p);
+      probes++;
+    }
+    sleep_ms(100);
+  }
+  mimic_agent_server_stats st;
+  mimic_agent_server_stats_get(srv, &st);
+  print_message(
+      "600 slow clients: %d refused or closed, %llu connections open, %d probes answered\n",
+      ss.closed, (unsigned long long)st.open, probes);
+  assert_true(st.open <= cfg.max_per_ip);              /* bounded in count */
+  assert_true(ss.closed >= 600 - (int)cfg.max_per_ip); /* the rest were refused */
+  assert_int_equal(probes, 6);
+  slow_close(&ss);
+  mimic_agent_server_stop(srv);
+}
+
+/* Past max_connections a request gets 503 at once and /health is still
+ * answered; a request that trickles in is cut at its deadline, however many
+ * bytes keep coming. */
+static void test_full_and_deadline(void **state) {
+  (void)state;
+  mimic_agent_server_config cfg;
+  mimic_agent_server_defaults(&cfg);
+  cfg.port = 0;
+  cfg.max_connections = 8;
+  cfg.max_per_ip = 1000;
+  cfg.request_timeout_s = cfg.busy_timeout_s = 600; /* nobody is cut in this part */
+  mimic_agent_server *srv;
+  assert_int_equal(mimic_agent_server_start(model, &cfg, &srv), MIMIC_OK);
+  int port = mimic_agent_server_port(srv);
+  static slow_set ss;
+  memset(&ss, 0, sizeof ss);
+  slow_open(&ss, "127.0.0.1", port, 12);
+  mimic_agent_server_stats st;
+  for (int i = 0; i < 500; i++) { /* until the server has accepted them all */
+    mimic_agent_server_stats_get(srv, &st);
+    if (st.open == 12) break;
+    sleep_ms(10);
+  }
+  assert_int_equal(st.open, 12);
+  assert_int_equal(timed_request("127.0.0.2", port, "POST", "/predict", bodies[0], 1.0), 503);
+  assert_int_equal(timed_request("127.0.0.2", port, "GET", "/health", NULL, 1.0), 200);
+  mimic_agent_server_stats_get(srv, &st);
+  assert_true(st.busy >= 1);
+  slow_close(&ss);
+  mimic_agent_server_stop(srv);
+
+  cfg.max_connections = 512;
+  cfg.request_timeout_s = 1;
+  assert_int_equal(mimic_agent_server_start(model, &cfg, &srv), MIMIC_OK);
+  port = mimic_agent_server_port(srv);
+  memset(&ss, 0, sizeof ss);
+  slow_open(&ss, "127.0.0.1", port, 5);
+  for (int round = 0; round < 200 && ss.closed < 5; round++) { /* at most 20 s */
+    slow_round(&ss);
+    sleep_ms(100);
+  }
+  mimic_agent_server_stats_get(srv, &st);
+  print_message("5 trickling requests cut after %ld bytes sent\n", ss.sent);
+  assert_int_equal(ss.closed, 5);
+  assert_true(st.timed_out >= 5);
+  assert_true(ss.sent >= 5); /* they were sending while they were cut */
+  slow_close(&ss);
+  assert_int_equal(timed_request("127.0.0.2", port, "GET", "/health", NULL, 1.0), 200);
+  mimic_agent_server_stop(srv);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load),
       cmocka_unit_test(test_mangled),
+      cmocka_unit_test(test_slow_clients),
+      cmocka_unit_test(test_full_and_deadline),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

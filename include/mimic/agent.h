@@ -444,7 +444,12 @@ typedef struct mimic_agent_server_config {
   int threads;              /* worker threads (default 2) */
   size_t max_body;          /* request body limit in bytes (default 1 MiB); larger: 413 */
   unsigned timeout_s;       /* idle connection timeout (default 15 s) */
-  unsigned max_connections; /* default 512 */
+  unsigned max_connections; /* default 512; past it requests get 503 (GET /health is still
+                               answered, from a reserve of max_connections / 4 + 16) */
+  unsigned max_per_ip;      /* connections from one address (default 64); more are refused */
+  double request_timeout_s; /* a request's headers and body must all arrive within this,
+                               however the bytes trickle (default 10 s) */
+  double busy_timeout_s;    /* the same while the server is full (default 1 s) */
   double threshold;         /* the router's threshold (NAN: the model's) */
   const char *fallback;     /* route name when unsure (default "fallback") */
   int examples;             /* few-shot examples per /predict unless the request says (default 3) */
@@ -468,6 +473,9 @@ int mimic_agent_server_port(const mimic_agent_server *s);
 
 typedef struct mimic_agent_server_stats {
   uint64_t requests, predictions, corrections, bad_requests, too_large, not_found, errors;
+  uint64_t busy;      /* answered 503: the server was full */
+  uint64_t timed_out; /* connections cut: a request did not arrive within request_timeout_s */
+  uint64_t open;      /* connections open now */
 } mimic_agent_server_stats;
 
 /* Counts so far. */

@@ -19,9 +19,25 @@
  * Content-Length says so, else after reading and discarding it); bodies
  * that are not JSON, JSON that is not an object, a state with wrong types
  * get 400 with a sentence saying what is wrong; unknown paths 404, wrong
- * methods 405. Idle connections are closed after timeout_s, and the number
- * of connections is capped. The request handler itself is
- * mimic_agent_server_handle, so tests can drive it without sockets. */
+ * methods 405. Idle connections are closed after timeout_s. The request
+ * handler itself is mimic_agent_server_handle, so tests can drive it
+ * without sockets.
+ *
+ * Slow clients (slowloris: a header line a second) cannot lock it out:
+ *   - a request's headers and body must all arrive within request_timeout_s
+ *     of its start (the connection's accept, or the previous answer on a
+ *     keep-alive connection), and bytes arriving do not extend it; while
+ *     the server is full, within busy_timeout_s (1 s). A reaper thread shuts such
+ *     sockets down (libmicrohttpd's own timeout restarts with every byte);
+ *   - one address holds at most max_per_ip connections; more are refused
+ *     at once;
+ *   - past max_connections a request is answered 503 at once, from a
+ *     reserve of connections above the cap (max_connections / 4 + 16), and
+ *     GET /health is still answered from it, so a monitor sees the server.
+ * The reaper finds sockets through a registry filled by libmicrohttpd's
+ * connection notifications; it shuts a socket down under the registry's
+ * lock, and a connection leaves the registry (also under the lock) before
+ * libmicrohttpd closes its socket, so the descriptor is never a reused one. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <math.h>
@@ -30,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -45,10 +62,22 @@ void mimic_agent_server_defaults(mimic_agent_server_config *cfg) {
   cfg->max_body = 1u << 20;
   cfg->timeout_s = 15;
   cfg->max_connections = 512;
+  cfg->max_per_ip = 64;
+  cfg->request_timeout_s = 10;
+  cfg->busy_timeout_s = 1;
   cfg->threshold = NAN;
   cfg->fallback = "fallback";
   cfg->examples = 3;
 }
+
+/* One open connection, for the request deadline. The worker serving the
+ * connection writes since and waiting (atomically); the reaper reads them. */
+typedef struct conn_slot {
+  int fd;
+  bool used;
+  bool waiting; /* a request is arriving: its deadline runs */
+  double since; /* when it started */
+} conn_slot;
 
 struct mimic_agent_server {
   const mimic_agent_model *m;
@@ -61,6 +90,13 @@ struct mimic_agent_server {
   double threshold;
   double started;
   mimic_agent_server_stats stats; /* updated atomically */
+  /* the registry of open connections (reg_lock) and the reaper */
+  pthread_mutex_t reg_lock;
+  conn_slot *slots;
+  unsigned *free_ids, n_free, n_slots;
+  pthread_t reaper;
+  bool reaper_made, stopping;
+  pthread_cond_t wake; /* with reg_lock: stop the reaper */
 };
 
 #define COUNT(s, field) __atomic_fetch_add(&(s)->stats.field, 1, __ATOMIC_RELAXED)
@@ -222,12 +258,13 @@ static int handle_health(mimic_agent_server *s, char **out) {
   mimic_agent_server_stats st;
   mimic_agent_server_stats_get(s, &st);
   return reply_json(
-      json_pack("{s:s,s:s,s:i,s:I,s:I,s:f,s:b,s:I,s:I,s:f}", "status", "ok", "policy",
+      json_pack("{s:s,s:s,s:i,s:I,s:I,s:f,s:b,s:I,s:I,s:f,s:I}", "status", "ok", "policy",
                 mimic_agent_policy_name(mimic_agent_kind(m)), "actions", mimic_agent_n_actions(m),
                 "demonstrations", (json_int_t)mimic_agent_n_demos(m), "trained_on",
                 (json_int_t)mimic_agent_n_trained(m), "threshold", s->threshold,
                 "corrections_enabled", s->cfg.store != NULL, "requests", (json_int_t)st.requests,
-                "corrections", (json_int_t)st.corrections, "uptime_s", mimic_now() - s->started),
+                "corrections", (json_int_t)st.corrections, "uptime_s", mimic_now() - s->started,
+                "open_connections", (json_int_t)st.open),
       200, out);
 }
 
@@ -317,6 +354,92 @@ static enum MHD_Result send_too_large(mimic_agent_server *s, struct MHD_Connecti
   return t ? send_body(conn, 413, t, true) : MHD_NO;
 }
 
+/* ---- the connection registry and the request deadline ------------------ */
+
+static conn_slot *slot_of(struct MHD_Connection *conn) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci ? ci->socket_context : NULL;
+}
+
+/* The deadline of the request now arriving on slot starts now (or stops). */
+static void slot_wait(conn_slot *slot, bool waiting) {
+  if (!slot) return;
+  if (waiting) {
+    double now = mimic_now();
+    __atomic_store(&slot->since, &now, __ATOMIC_RELAXED);
+  }
+  __atomic_store_n(&slot->waiting, waiting, __ATOMIC_RELEASE);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  mimic_agent_server *s = cls;
+  pthread_mutex_lock(&s->reg_lock);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    conn_slot *slot = NULL;
+    if (s->n_free && ci) {
+      slot = &s->slots[s->free_ids[--s->n_free]];
+      slot->fd = ci->connect_fd;
+      slot->used = true;
+      slot->since = mimic_now();
+      slot->waiting = true;
+      __atomic_fetch_add(&s->stats.open, 1, __ATOMIC_RELAXED);
+    }
+    *socket_context = slot;
+  } else if (*socket_context) {
+    conn_slot *slot = *socket_context;
+    slot->used = false;
+    slot->fd = -1;
+    s->free_ids[s->n_free++] = (unsigned)(slot - s->slots);
+    __atomic_fetch_sub(&s->stats.open, 1, __ATOMIC_RELAXED);
+    *socket_context = NULL;
+  }
+  pthread_mutex_unlock(&s->reg_lock);
+}
+
+static bool is_full(const mimic_agent_server *s) {
+  return __atomic_load_n(&s->stats.open, __ATOMIC_RELAXED) > s->cfg.max_connections;
+}
+
+/* Every 100 ms: shut down the sockets whose request is overdue. */
+static void *reaper_main(void *arg) {
+  mimic_agent_server *s = arg;
+  pthread_mutex_lock(&s->reg_lock);
+  while (!s->stopping) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    pthread_cond_timedwait(&s->wake, &s->reg_lock, &ts);
+    if (s->stopping) break;
+    double now = mimic_now(), limit = s->cfg.request_timeout_s;
+    if (is_full(s) && limit > s->cfg.busy_timeout_s) limit = s->cfg.busy_timeout_s;
+    for (unsigned i = 0; i < s->n_slots; i++) {
+      conn_slot *c = &s->slots[i];
+      if (!c->used || c->fd < 0 || !__atomic_load_n(&c->waiting, __ATOMIC_ACQUIRE)) continue;
+      double since;
+      __atomic_load(&c->since, &since, __ATOMIC_RELAXED);
+      if (now - since <= limit) continue;
+      shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes the connection */
+      __atomic_store_n(&c->waiting, false, __ATOMIC_RELAXED);
+      COUNT(s, timed_out);
+    }
+  }
+  pthread_mutex_unlock(&s->reg_lock);
+  return NULL;
+}
+
+/* 503 at once, closing the connection: the server is full. */
+static enum MHD_Result send_busy(mimic_agent_server *s, struct MHD_Connection *conn) {
+  COUNT(s, requests);
+  COUNT(s, busy);
+  char *t = strdup("{\"error\":\"the server is busy: too many connections; try again\"}");
+  return t ? send_body(conn, 503, t, true) : MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls) {
@@ -326,6 +449,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rq = calloc(1, sizeof *rq);
     if (!rq) return MHD_NO;
     *con_cls = rq;
+    if (is_full(s) && strcmp(url, "/health") != 0) {
+      slot_wait(slot_of(conn), false);
+      return send_busy(s, conn);
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) {
       return send_too_large(s, conn);
@@ -354,6 +481,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *upload_size = 0;
     return MHD_YES;
   }
+  slot_wait(slot_of(conn), false); /* the request is in: no deadline while it is answered */
   if (rq->too_large) {
     return send_too_large(s, conn);
   }
@@ -367,6 +495,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)toe;
+  slot_wait(slot_of(conn), true); /* the next request on this connection starts its clock */
   request *rq = *con_cls;
   if (rq) {
     free(rq->body);
@@ -388,6 +519,15 @@ mimic_status mimic_agent_server_start(const mimic_agent_model *m,
     return mimic_fail(MIMIC_ERR_INVALID, "examples must be in 0..%d", MAX_EXAMPLES);
   if (!isnan(cfg->threshold) && !(cfg->threshold >= 0 && cfg->threshold <= 1))
     return mimic_fail(MIMIC_ERR_INVALID, "threshold must be in [0, 1]");
+  if (cfg->max_connections < 1 || cfg->max_connections > 100000)
+    return mimic_fail(MIMIC_ERR_INVALID, "max_connections must be in 1..100000, got %u",
+                      cfg->max_connections);
+  if (cfg->max_per_ip < 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "max_per_ip must be at least 1, got %u", cfg->max_per_ip);
+  if (!(cfg->request_timeout_s > 0 && cfg->request_timeout_s <= 86400) ||
+      !(cfg->busy_timeout_s > 0 && cfg->busy_timeout_s <= 86400))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "request_timeout_s and busy_timeout_s must be in (0, 86400] seconds");
   mimic_agent_server *s = mimic_calloc(1, sizeof *s, "a server");
   if (!s) return MIMIC_ERR_NOMEM;
   s->m = m;
@@ -396,6 +536,20 @@ mimic_status mimic_agent_server_start(const mimic_agent_model *m,
   s->threshold = isnan(cfg->threshold) ? mimic_agent_threshold(m) : cfg->threshold;
   s->started = mimic_now();
   pthread_mutex_init(&s->lock, NULL);
+  pthread_mutex_init(&s->reg_lock, NULL);
+  pthread_cond_init(&s->wake, NULL);
+  s->n_slots = cfg->max_connections + cfg->max_connections / 4 + 16;
+  s->slots = mimic_calloc(s->n_slots, sizeof *s->slots, "the connection registry");
+  s->free_ids = mimic_calloc(s->n_slots, sizeof *s->free_ids, "the connection registry");
+  if (!s->slots || !s->free_ids) {
+    mimic_agent_server_stop(s);
+    return MIMIC_ERR_NOMEM;
+  }
+  for (unsigned i = 0; i < s->n_slots; i++) {
+    s->slots[i].fd = -1;
+    s->free_ids[i] = s->n_slots - 1 - i;
+  }
+  s->n_free = s->n_slots;
   if (pthread_key_create(&s->key, free_scratch)) {
     free(s);
     return mimic_fail(MIMIC_ERR_EXTERNAL, "cannot create thread-specific data");
@@ -419,11 +573,12 @@ mimic_status mimic_agent_server_start(const mimic_agent_model *m,
     mimic_agent_server_stop(s);
     return mimic_fail(MIMIC_ERR_INVALID, "--host '%s' is not an IPv4 or IPv6 address", host);
   }
-  s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-                          (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-                          MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+  s->d = MHD_start_daemon(
+      flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+      MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, s->n_slots,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip, MHD_OPTION_NOTIFY_CONNECTION,
+      on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
   if (!s->d) {
     mimic_agent_server_stop(s);
     return mimic_fail(MIMIC_ERR_IO, "cannot listen on %s port %d (in use, or not allowed)", host,
@@ -431,6 +586,11 @@ mimic_status mimic_agent_server_start(const mimic_agent_model *m,
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? info->port : cfg->port;
+  if (pthread_create(&s->reaper, NULL, reaper_main, s)) {
+    mimic_agent_server_stop(s);
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "cannot start the server's reaper thread");
+  }
+  s->reaper_made = true;
   *out = s;
   return MIMIC_OK;
 }
@@ -446,10 +606,20 @@ void mimic_agent_server_stats_get(const mimic_agent_server *s, mimic_agent_serve
   out->too_large = __atomic_load_n(&src->too_large, __ATOMIC_RELAXED);
   out->not_found = __atomic_load_n(&src->not_found, __ATOMIC_RELAXED);
   out->errors = __atomic_load_n(&src->errors, __ATOMIC_RELAXED);
+  out->busy = __atomic_load_n(&src->busy, __ATOMIC_RELAXED);
+  out->timed_out = __atomic_load_n(&src->timed_out, __ATOMIC_RELAXED);
+  out->open = __atomic_load_n(&src->open, __ATOMIC_RELAXED);
 }
 
 void mimic_agent_server_stop(mimic_agent_server *s) {
   if (!s) return;
+  if (s->reaper_made) {
+    pthread_mutex_lock(&s->reg_lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->reg_lock);
+    pthread_join(s->reaper, NULL);
+  }
   if (s->d) MHD_stop_daemon(s->d); /* joins the workers: their scratch is freed */
   if (s->key_made) {
     mimic_agent_scratch *sc = pthread_getspecific(s->key); /* the caller's, if it handled any */
@@ -457,5 +627,9 @@ void mimic_agent_server_stop(mimic_agent_server *s) {
     pthread_key_delete(s->key);
   }
   pthread_mutex_destroy(&s->lock);
+  pthread_mutex_destroy(&s->reg_lock);
+  pthread_cond_destroy(&s->wake);
+  free(s->slots);
+  free(s->free_ids);
   free(s);
 }

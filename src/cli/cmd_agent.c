@@ -901,8 +901,8 @@ static int cmd_agent_serve(int argc, char **argv) {
   const char *fallback = "fallback";
   int port = 8080, threads = 2, examples = 3;
   long long max_body = 1 << 20;
-  int timeout = 15;
-  double threshold = NAN;
+  int timeout = 15, max_conn = 512, max_per_ip = 64;
+  double threshold = NAN, request_timeout = 10;
   bool lock = false, quiet = false;
   cli_opt opts[] = {
       {"model", CLI_STR, &model, "FILE", "a model from `mimic agent fit`", true},
@@ -918,6 +918,10 @@ static int cmd_agent_serve(int argc, char **argv) {
       {"examples", CLI_INT, &examples, "K", "few-shot examples per /predict (default 3)", false},
       {"max-body", CLI_LONG, &max_body, "BYTES", "largest request body (default 1 MiB)", false},
       {"timeout", CLI_INT, &timeout, "S", "close idle connections after S seconds (15)", false},
+      {"request-timeout", CLI_DOUBLE, &request_timeout, "S",
+       "a request must arrive whole within S seconds, however slowly (10)", false},
+      {"max-connections", CLI_INT, &max_conn, "N", "past N connections answer 503 (512)", false},
+      {"max-per-ip", CLI_INT, &max_per_ip, "N", "connections one address may hold (64)", false},
       {"lock-model", CLI_FLAG, &lock, NULL, "serialise predictions with a lock (to measure)",
        false},
       {"quiet", CLI_FLAG, &quiet, NULL, "print nothing but errors", false},
@@ -930,6 +934,11 @@ static int cmd_agent_serve(int argc, char **argv) {
   cli_set_output(false, quiet);
   if (max_body < 64) return cli_usage_error(cmd, "--max-body must be >= 64");
   if (timeout < 1) return cli_usage_error(cmd, "--timeout must be >= 1");
+  if (!(request_timeout > 0 && request_timeout <= 86400))
+    return cli_usage_error(cmd, "--request-timeout must be in (0, 86400] seconds");
+  if (max_conn < 1 || max_conn > 100000)
+    return cli_usage_error(cmd, "--max-connections must be in 1..100000");
+  if (max_per_ip < 1) return cli_usage_error(cmd, "--max-per-ip must be >= 1");
   mimic_agent_model *m = NULL;
   mimic_labelstore *db = NULL;
   mimic_agent_server *srv = NULL;
@@ -949,6 +958,9 @@ static int cmd_agent_serve(int argc, char **argv) {
   sc.threads = threads;
   sc.max_body = (size_t)max_body;
   sc.timeout_s = (unsigned)timeout;
+  sc.request_timeout_s = request_timeout;
+  sc.max_connections = (unsigned)max_conn;
+  sc.max_per_ip = (unsigned)max_per_ip;
   sc.threshold = threshold;
   sc.fallback = fallback;
   sc.examples = examples;
