@@ -137,6 +137,19 @@ mimic_status dstore_copy_file(const char *src, const char *dst);
 /* Size of a file in bytes (0 if absent). */
 uint64_t dstore_file_size(const char *path);
 
+/* ---- contain.c: untrusted HDF5 files are read in a child first -------- */
+
+/* Is this the child process checking a file? */
+bool dcontain_inside(void);
+/* Records main_path's size and CRC-32 beside it (data/mimic-checksum). */
+mimic_status dcontain_stamp(const char *main_path, bool sync);
+/* Is main_path the file mimic last stamped there (and MIMIC_CONTAIN is not "always")? */
+bool dcontain_trusted(const char *main_path);
+/* Runs fn(ctx) in a forked child with limits; a crash there becomes "the
+ * HDF5 library crashed reading FILE: the file is damaged", a failure the
+ * child's error. MIMIC_OK (at once inside a child) when the read succeeded. */
+mimic_status dcontain_probe(const char *file, mimic_status (*fn)(void *ctx), void *ctx);
+
 /* ---- fault injection (tests) ------------------------------------------ */
 
 /* Kills the process with SIGKILL when $MIMIC_TEST_CRASH_AT equals point

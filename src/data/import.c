@@ -291,8 +291,26 @@ static mimic_status add_range(mimic_dataset *ds, mimic_episode_buf *buf, const f
   return mimic_dataset_add_episode(ds, &ep);
 }
 
+/* Imports of untrusted files run in a child first (contain.c). */
+typedef struct import_probe {
+  const char *file;
+  const mimic_import_opts *opts;
+  bool robomimic;
+} import_probe;
+
+static mimic_status probe_import(void *ctx) {
+  const import_probe *p = ctx;
+  mimic_dataset ds;
+  mimic_status st = p->robomimic ? mimic_import_robomimic(p->file, p->opts, &ds)
+                                 : mimic_import_d4rl(p->file, p->opts, &ds);
+  if (!st) mimic_dataset_free(&ds);
+  return st;
+}
+
 mimic_status mimic_import_d4rl(const char *file, const mimic_import_opts *opts, mimic_dataset *ds) {
   memset(ds, 0, sizeof *ds);
+  import_probe probe = {file, opts, false};
+  MIMIC_TRY(dcontain_probe(file, probe_import, &probe));
   mimic_import_opts o0 = {0};
   const mimic_import_opts *o = opts ? opts : &o0;
   hid_t f;
@@ -450,6 +468,8 @@ static mimic_status read_obs_keys(hid_t demo, const char *file, const char *dnam
 mimic_status mimic_import_robomimic(const char *file, const mimic_import_opts *opts,
                                     mimic_dataset *ds) {
   memset(ds, 0, sizeof *ds);
+  import_probe probe = {file, opts, true};
+  MIMIC_TRY(dcontain_probe(file, probe_import, &probe));
   mimic_import_opts o0 = {0};
   const mimic_import_opts *o = opts ? opts : &o0;
   hid_t f;
@@ -624,6 +644,11 @@ done:
   return st;
 }
 
+static mimic_status probe_detect(void *ctx) {
+  const char *format;
+  return mimic_detect_format(ctx, &format);
+}
+
 mimic_status mimic_detect_format(const char *path, const char **format) {
   *format = NULL;
   mimic_dataset_paths p;
@@ -634,6 +659,7 @@ mimic_status mimic_detect_format(const char *path, const char **format) {
     *format = "minari";
     return MIMIC_OK;
   }
+  MIMIC_TRY(dcontain_probe(path, probe_detect, (void *)path));
   hid_t f;
   MIMIC_TRY(dh5_open(path, false, &f));
   if (dh5_obj_type(f, "data") == H5O_TYPE_GROUP)

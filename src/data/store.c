@@ -397,6 +397,14 @@ static herr_t root_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
   return 0;
 }
 
+/* The whole load of a dataset, as the check of an untrusted one. */
+static mimic_status probe_load(void *ctx) {
+  mimic_dataset ds;
+  mimic_status st = mimic_dataset_load(ctx, &ds);
+  if (!st) mimic_dataset_free(&ds);
+  return st;
+}
+
 mimic_status dsrc_open(const char *path, dsrc *s) {
   memset(s, 0, sizeof *s);
   s->main = -1;
@@ -421,6 +429,18 @@ mimic_status dsrc_open(const char *path, dsrc *s) {
     goto fail;
   }
   if ((st = dmeta_read(s->paths.meta_path, &s->meta))) goto fail;
+  if (!dcontain_inside()) {
+    /* a main file mimic did not commit, or journal episodes: the HDF5
+       library may crash on them, so the whole dataset is read in a child first */
+    bool trusted = dcontain_trusted(s->paths.main_path);
+    if (trusted) {
+      int64_t *idx = NULL;
+      size_t pending = 0;
+      trusted = dstore_journal_list(s->paths.journal, 0, &idx, &pending) == MIMIC_OK && !pending;
+      free(idx);
+    }
+    if (!trusted && (st = dcontain_probe(s->paths.main_path, probe_load, (void *)path))) goto fail;
+  }
   if ((st = dh5_open(s->paths.main_path, false, &s->main))) goto fail;
   root_iter it = {s->paths.main_path, 0, -1, MIMIC_OK};
   if (H5Literate(s->main, H5_INDEX_NAME, H5_ITER_INC, NULL, root_cb, &it) < 0) {

@@ -119,6 +119,7 @@ mimic_status dwrite_build_and_install(const mimic_dataset_paths *p, const mimic_
   if (!st) st = dh5_create(main, &f);
   if (!st) st = fill(f, ctx, &eps, &steps);
   if (f >= 0 && H5Fclose(f) < 0 && !st) st = dh5_fail(MIMIC_ERR_IO, "%s: cannot close", main);
+  if (!st) st = dcontain_stamp(main, false); /* installed with the folder */
   if (!st) st = mimic_dataset_meta_copy(&m, meta);
   if (!st) st = resolve_id(&m, p->dir);
   if (!st) st = dmeta_write(metap, &m, os, as, eps, steps, false);
@@ -459,6 +460,10 @@ mimic_status mimic_dataset_writer_commit(mimic_dataset_writer *w) {
   free(tmp);
   if (sync) MIMIC_TRY(mimic_fsync_parent(w->p.main_path));
   dwrite_crash_point("commit_after_main");
+  /* a crash before this leaves the old checksum: the file is then read in a
+     child first, which costs time, not safety */
+  dcontain_stamp(w->p.main_path, sync);
+  mimic_errclear();
   int64_t steps = w->committed_steps + w->journal_steps;
   st = dmeta_write(w->p.meta_path, &w->meta, &w->os, &w->as, w->n_total, steps, sync);
   if (st) return mimic_errctx("%s: commit", w->p.dir);
