@@ -457,7 +457,7 @@ static void test_slow_clients(void **state) {
   if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) rl.rlim_cur = 2048;
   setrlimit(RLIMIT_NOFILE, &rl);
   mimic_agent_server_config cfg;
-  mimic_agent_server_defaults(&cfg); /* 512 connections, 64 an address, 10 s a request */
+  mimic_agent_server_defaults(&cfg); /* 512 connections, 128 an address, 10 s a request */
   cfg.port = 0;
   mimic_agent_server *srv;
   assert_int_equal(mimic_agent_server_start(model, &cfg, &srv), MIMIC_OK);

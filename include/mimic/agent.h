@@ -446,7 +446,7 @@ typedef struct mimic_agent_server_config {
   unsigned timeout_s;       /* idle connection timeout (default 15 s) */
   unsigned max_connections; /* default 512; past it requests get 503 (GET /health is still
                                answered, from a reserve of max_connections / 4 + 16) */
-  unsigned max_per_ip;      /* connections from one address (default 64); more are refused */
+  unsigned max_per_ip;      /* connections from one address (default 128); more are refused */
   double request_timeout_s; /* a request's headers and body must all arrive within this,
                                however the bytes trickle (default 10 s) */
   double busy_timeout_s;    /* the same while the server is full (default 1 s) */

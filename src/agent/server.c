@@ -62,7 +62,7 @@ void mimic_agent_server_defaults(mimic_agent_server_config *cfg) {
   cfg->max_body = 1u << 20;
   cfg->timeout_s = 15;
   cfg->max_connections = 512;
-  cfg->max_per_ip = 64;
+  cfg->max_per_ip = 128;
   cfg->request_timeout_s = 10;
   cfg->busy_timeout_s = 1;
   cfg->threshold = NAN;

@@ -901,7 +901,7 @@ static int cmd_agent_serve(int argc, char **argv) {
   const char *fallback = "fallback";
   int port = 8080, threads = 2, examples = 3;
   long long max_body = 1 << 20;
-  int timeout = 15, max_conn = 512, max_per_ip = 64;
+  int timeout = 15, max_conn = 512, max_per_ip = 128;
   double threshold = NAN, request_timeout = 10;
   bool lock = false, quiet = false;
   cli_opt opts[] = {
@@ -921,7 +921,7 @@ static int cmd_agent_serve(int argc, char **argv) {
       {"request-timeout", CLI_DOUBLE, &request_timeout, "S",
        "a request must arrive whole within S seconds, however slowly (10)", false},
       {"max-connections", CLI_INT, &max_conn, "N", "past N connections answer 503 (512)", false},
-      {"max-per-ip", CLI_INT, &max_per_ip, "N", "connections one address may hold (64)", false},
+      {"max-per-ip", CLI_INT, &max_per_ip, "N", "connections one address may hold (128)", false},
       {"lock-model", CLI_FLAG, &lock, NULL, "serialise predictions with a lock (to measure)",
        false},
       {"quiet", CLI_FLAG, &quiet, NULL, "print nothing but errors", false},
