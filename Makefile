@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all build bootstrap demo check bench clean format
+.PHONY: all build bootstrap demo check bench clean format fuzz fuzz-run
 
 all: build
 
@@ -29,5 +29,18 @@ bench: build
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+# libFuzzer targets (fuzz/), built with clang, ASan and UBSan; fuzz-run runs
+# each for FUZZ_SECONDS from its seed corpus (what .ci/run does)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 10
+fuzz:
+	@scripts/bootstrap --ci
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMIMIC_FUZZ=ON -DMIMIC_BUILD_TESTS=OFF -DMIMIC_BUILD_BENCH=OFF -DMIMIC_BUILD_PYTHON=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz-run: fuzz
+	scripts/fuzz-run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) build-asan build-clang
+	rm -rf $(BUILD) build-asan build-clang build-fuzz
