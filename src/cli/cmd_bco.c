@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -82,13 +83,18 @@ int cli_train_bco(int argc, char **argv) {
   mimic_env *e = NULL;
   if (st == MIMIC_OK) st = mimic_env_make(c.env_id, c.env_opts, &e);
   if (st == MIMIC_OK) {
-    char extra[512];
-    snprintf(extra, sizeof extra,
-             "{\"algorithm\": \"bco\", \"trained_on\": \"%s\", \"interactions\": %ld, "
-             "\"alpha\": %g, \"iterations\": %d, \"seed\": %llu}",
-             data, last.interactions, c.alpha, c.iterations, (unsigned long long)c.seed);
-    st = mimic_policy_describe_model(&clone, c.env_id, mimic_env_obs_space(e),
-                                     mimic_env_action_space(e), extra);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "algorithm", json_string("bco"));
+    json_object_set_new(meta, "trained_on", cli_json_str(data));
+    json_object_set_new(meta, "interactions", json_integer(last.interactions));
+    json_object_set_new(meta, "alpha", cli_json_number(c.alpha));
+    json_object_set_new(meta, "iterations", json_integer(c.iterations));
+    json_object_set_new(meta, "seed", cli_json_u64(c.seed));
+    char *text = cli_json_text(meta);
+    st = text ? mimic_policy_describe_model(&clone, c.env_id, mimic_env_obs_space(e),
+                                            mimic_env_action_space(e), text)
+              : mimic_fail_nomem("the model's description");
+    free(text);
   }
   if (st == MIMIC_OK) st = mimic_model_save(&clone, out);
   mimic_eval_result r = {0};
@@ -109,7 +115,7 @@ int cli_train_bco(int argc, char **argv) {
   if (st) return cli_fail(cmd);
   if (json) {
     json_t *o = json_object();
-    json_object_set_new(o, "policy", json_string(out));
+    json_object_set_new(o, "policy", cli_json_str(out));
     json_object_set_new(o, "env", json_string(c.env_id));
     json_object_set_new(o, "interactions", json_integer(last.interactions));
     json_object_set_new(o, "inferred_action_agreement",

@@ -5,11 +5,13 @@
  * reports. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/rl_common.h"
+#include "cli/show.h"
 #include "mimic/preferences.h"
 
 #define MAX_OPTS 72
@@ -148,23 +150,28 @@ int cli_train_preferences(int argc, char **argv) {
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK && reward_out) st = mimic_pref_save_reward(t, reward_out);
   if (st == MIMIC_OK) {
-    char meta[256];
-    snprintf(meta, sizeof meta, "{\"algorithm\": \"preferences\", \"comparisons\": %d}",
-             run.last.comparisons);
-    st = mimic_ppo_save(mimic_pref_agent(t), out, meta);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "algorithm", json_string("preferences"));
+    json_object_set_new(meta, "comparisons", json_integer(run.last.comparisons));
+    char *text = cli_json_text(meta);
+    st = text ? mimic_ppo_save(mimic_pref_agent(t), out, text)
+              : mimic_fail_nomem("the model's description");
+    free(text);
   }
   if (st == MIMIC_OK) {
-    char extra[512];
-    snprintf(extra, sizeof extra,
-             "\"algorithm\": \"preferences\", \"comparisons\": %d, \"ties\": %d, "
-             "\"reward_accuracy\": %s, \"reward_loss\": %s, \"sample_steps\": %ld",
-             run.last.comparisons, run.last.ties, cli_json_num(run.last.reward_accuracy),
-             cli_json_num(run.last.reward_loss), run.last.sample_steps);
+    json_t *extra = json_object();
+    json_object_set_new(extra, "algorithm", json_string("preferences"));
+    json_object_set_new(extra, "comparisons", json_integer(run.last.comparisons));
+    json_object_set_new(extra, "ties", json_integer(run.last.ties));
+    json_object_set_new(extra, "reward_accuracy", cli_json_number(run.last.reward_accuracy));
+    json_object_set_new(extra, "reward_loss", cli_json_number(run.last.reward_loss));
+    json_object_set_new(extra, "sample_steps", json_integer(run.last.sample_steps));
     if (!m.json && !m.quiet)
       printf("%d comparisons (%d ties), reward accuracy %.3f on them, %ld steps sampled for "
              "fragments\n",
              run.last.comparisons, run.last.ties, run.last.reward_accuracy, run.last.sample_steps);
     rc = rl_report(cmd, mimic_pref_agent(t), &m, out, extra, 100);
+    json_decref(extra);
   } else {
     rc = cli_fail(cmd);
   }
