@@ -125,6 +125,8 @@ typedef struct mimic_model_config {
   mimic_conv_config conv; /* n_conv = 0: none */
   int gru_hidden;         /* > 0: a GRU of this many units reads the observations and the
                              actor reads its state (a policy with memory); 0: none */
+  bool squash;            /* gaussian/regression: the action is tanh(output) scaled from [-1, 1]
+                             to the Box's bounds (SAC, TD3 and the offline actors) */
 } mimic_model_config;
 
 /* Fills cfg with imitation's BC default policy (SB3 FeedForward32Policy):

@@ -440,6 +440,10 @@ static const cli_command train_commands[] = {
     {"airl", cli_train_airl, "AIRL: learn a reusable reward from demonstrations"},
     {"bco", cli_train_bco, "behavioral cloning from observations alone (no actions)"},
     {"preferences", cli_train_preferences, "learn a reward from preferences, PPO on it"},
+    {"sac", cli_train_sac, "SAC (automatic temperature) on an environment"},
+    {"td3", cli_train_td3, "TD3 on an environment"},
+    {"td3bc", cli_train_td3bc, "TD3+BC: offline RL from a dataset with rewards"},
+    {"iql", cli_train_iql, "IQL: offline RL from a dataset with rewards"},
     {"maxent-irl", cli_train_maxent_irl, "maximum causal entropy IRL on a gridworld"},
     {NULL, NULL, NULL},
 };

@@ -121,6 +121,12 @@ static mimic_status model_act(mimic_policy *p, mimic_act_batch *b) {
   else
     memcpy(b->actions, out, total * sizeof *out);
   const mimic_space *s = &p->action_space;
+  if (m->model.cfg.squash) /* SB3's squashed actors: tanh, then [-1, 1] to [low, high] */
+    for (size_t k = 0; k < total; k++) {
+      int j = (int)(k % (size_t)A);
+      float t = tanhf(b->actions[k]);
+      b->actions[k] = s->low[j] + 0.5f * (t + 1.0f) * (s->high[j] - s->low[j]);
+    }
   for (size_t k = 0; k < total; k++) { /* SB3 clips Box actions before stepping */
     int j = (int)(k % (size_t)A);
     if (b->actions[k] < s->low[j]) b->actions[k] = s->low[j];
@@ -156,6 +162,12 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
     return mimic_fail(MIMIC_ERR_INVALID, "a %s head with %d outputs cannot act in a Box of %d",
                       mimic_head_name(c->head), c->act_dim, action_space->dim);
   }
+  for (int j = 0; c->squash && j < action_space->dim; j++)
+    if (!isfinite(action_space->low[j]) || !isfinite(action_space->high[j]))
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "a squashed (tanh) policy needs finite action bounds; dimension %d is "
+                        "unbounded",
+                        j);
   MIMIC_TRY(mimic_policy_alloc(&model_class, action_space, c->obs_dim, out));
   model_impl *m = mimic_calloc(1, sizeof *m, "a network policy");
   if (!m) {

@@ -122,6 +122,8 @@ mimic_status mimic_model_check_config(const mimic_model_config *c) {
       return mimic_fail(MIMIC_ERR_INVALID,
                         "model: a recurrent model has a categorical head (discrete actions)");
   }
+  if (c->squash && c->head == MIMIC_HEAD_CATEGORICAL)
+    return mimic_fail(MIMIC_ERR_INVALID, "model: a categorical head cannot be squashed");
   return MIMIC_OK;
 }
 

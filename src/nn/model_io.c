@@ -66,6 +66,8 @@ static json_t *architecture_json(const mimic_model *m) {
     json_decref(a);
     return NULL;
   }
+  /* written only when set, so files of unsquashed models stay as they were */
+  if (a && c->squash) json_object_set_new(a, "squash", json_string("tanh"));
   return a;
 }
 
@@ -129,6 +131,9 @@ mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic
   if (a->activation != b->activation)
     DIFF("actor activation is %s, expected %s", mimic_activation_name(a->activation),
          mimic_activation_name(b->activation));
+  if (a->squash != b->squash)
+    DIFF("the file's actions are %s, expected %s", a->squash ? "squashed by tanh" : "unsquashed",
+         b->squash ? "squashed" : "unsquashed");
   if (a->critic != b->critic)
     DIFF("the file has %s critic, expected %s", a->critic ? "a" : "no", b->critic ? "one" : "none");
   if (a->gru_hidden != b->gru_hidden)
@@ -265,7 +270,7 @@ static mimic_status arch_conv(const mimic_container *c, const json_t *conv, mimi
 static mimic_status read_architecture(const mimic_container *c, mimic_model_config *cfg, bool *norm,
                                       float *eps, float *clip) {
   static const char *const keys[] = {"head",         "obs_dim",  "act_dim", "actor", "critic",
-                                     "log_std_init", "obs_norm", "conv",    "gru"};
+                                     "log_std_init", "obs_norm", "conv",    "gru",   "squash"};
   const json_t *arch = json_object_get(c->meta, ARCH);
   if (!json_is_object(arch)) return mimic_container_fail(c, "meta." ARCH, "missing");
   const char *key;
@@ -301,6 +306,12 @@ static mimic_status read_architecture(const mimic_container *c, mimic_model_conf
     MIMIC_TRY(arch_net(c, arch, "critic", cfg->obs_dim, 1, cfg->critic_hidden,
                        &cfg->critic_n_hidden, &cfg->critic_activation));
   MIMIC_TRY(arch_float(c, arch, "meta." ARCH, "log_std_init", &cfg->log_std_init));
+  const json_t *sq = json_object_get(arch, "squash");
+  if (sq && (!json_is_string(sq) || strcmp(json_string_value(sq), "tanh") != 0))
+    return mimic_container_fail(c, "meta." ARCH ".squash", "must be \"tanh\" when present");
+  if (sq && cfg->head == MIMIC_HEAD_CATEGORICAL)
+    return mimic_container_fail(c, "meta." ARCH ".squash", "a categorical head is not squashed");
+  cfg->squash = sq != NULL;
   const json_t *on = json_object_get(arch, "obs_norm");
   *norm = !json_is_null(on);
   if (*norm && (!json_is_object(on) || json_object_size(on) != 2))

@@ -1,0 +1,143 @@
+/* mimic/offpolicy.h: actor-critic learning from a replay buffer (SAC, TD3)
+ * and from a fixed dataset (offline RL: TD3+BC, IQL).
+ *
+ * Online, SAC (Haarnoja et al. 2018, automatic temperature) and TD3
+ * (Fujimoto et al. 2018) follow Stable-Baselines3: one environment, a
+ * replay buffer of 1e6 transitions, random actions for the first
+ * learning_starts steps, then one gradient step per environment step on a
+ * minibatch of 256 drawn with replacement, Polyak-averaged target critics
+ * (tau 0.005), time limits bootstrapped (done = terminated). Actions are
+ * learned in [-1, 1] and scaled to the Box's bounds (the actor ends in
+ * tanh).
+ *
+ * Offline, the same networks learn from a dataset's transitions without
+ * touching the environment, with d3rlpy's defaults: TD3+BC (Fujimoto & Gu
+ * 2021: TD3 whose actor loss adds a behaviour-cloning term, observations
+ * standardised by the dataset's statistics) and IQL (Kostrikov et al.
+ * 2021: an expectile value function, a twin Q trained against it, an
+ * advantage-weighted Gaussian actor). total_steps counts gradient steps.
+ *
+ * The result is a policy file (mimic/nn.h, kind "mimic.policy"): the
+ * deterministic actor (tanh of the mean, scaled to the action bounds) that
+ * `mimic eval` and mimic_policy_load run like any other. Same
+ * configuration, data and seed, one BLAS thread: the same file bit for
+ * bit. Nothing allocates after create. See docs/offline-rl.md. */
+#ifndef MIMIC_OFFPOLICY_H
+#define MIMIC_OFFPOLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mimic/core.h"
+#include "mimic/data.h"
+#include "mimic/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mimic_offpolicy_algo {
+  MIMIC_OFFPOLICY_SAC = 0,   /* online */
+  MIMIC_OFFPOLICY_TD3 = 1,   /* online */
+  MIMIC_OFFPOLICY_TD3BC = 2, /* offline */
+  MIMIC_OFFPOLICY_IQL = 3,   /* offline */
+} mimic_offpolicy_algo;
+
+/* Returns "sac", "td3", "td3bc", "iql" (NULL if unknown). */
+const char *mimic_offpolicy_algo_name(mimic_offpolicy_algo algo);
+/* Finds an algorithm by name; false if there is none. */
+bool mimic_offpolicy_algo_parse(const char *name, mimic_offpolicy_algo *out);
+/* True for the algorithms that learn from a dataset. */
+bool mimic_offpolicy_is_offline(mimic_offpolicy_algo algo);
+
+typedef struct mimic_offpolicy_config {
+  mimic_offpolicy_algo algo;
+  const char *env_id, *env_opts; /* online: where to learn; offline: where to evaluate */
+  long total_steps;              /* online: environment steps; offline: gradient steps */
+  long buffer_size;              /* replay capacity (1e6; online only) */
+  long learning_starts;          /* random-action steps before learning (100; online only) */
+  int batch_size;                /* 256 */
+  double actor_lr;               /* SAC 3e-4, TD3 1e-3 (SB3); TD3+BC, IQL 3e-4 (d3rlpy) */
+  double critic_lr;              /* the same */
+  double gamma;                  /* 0.99 */
+  double tau;                    /* 0.005 */
+  int gradient_steps;            /* per environment step (1; online only) */
+  int n_hidden;                  /* hidden layers of actor and critics: SAC, TD3+BC, IQL
+                                    [256, 256]; TD3 [400, 300]; ReLU */
+  int hidden[MIMIC_MLP_MAX_LAYERS - 1];
+  /* SAC */
+  bool ent_auto;         /* learn the temperature (true) */
+  double ent_coef;       /* its initial (or fixed) value (1.0) */
+  double target_entropy; /* NAN: -action_dim */
+  /* TD3, TD3+BC */
+  int policy_delay;         /* actor and target updates every this many steps (2) */
+  double target_noise;      /* target policy smoothing std (0.2) */
+  double target_noise_clip; /* (0.5) */
+  double action_noise;      /* TD3's Gaussian exploration std (0.1, rl-zoo's; SB3 has none) */
+  double alpha;             /* TD3+BC's Q weight (2.5) */
+  bool normalize_obs;       /* TD3+BC, IQL: standardise observations by the dataset's
+                               mean and std + 1e-3 (true for TD3+BC, false for IQL) */
+  /* IQL */
+  double expectile;  /* 0.7 */
+  double beta;       /* inverse temperature of the advantage weights (3.0) */
+  double max_weight; /* 100 */
+  uint64_t seed;
+} mimic_offpolicy_config;
+
+/* The defaults of algo (SB3's for SAC and TD3, d3rlpy's for the offline
+ * ones) with 100000 steps (offline: 100000 gradient steps), seed 0. */
+mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo);
+/* Checks a configuration; fails with a sentence naming the bad field. */
+mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *cfg);
+
+typedef struct mimic_offpolicy mimic_offpolicy;
+
+/* What a learner reports every log interval. */
+typedef struct mimic_offpolicy_log {
+  long step;                      /* environment steps (online) or gradient steps (offline) */
+  long updates;                   /* gradient steps so far */
+  long episodes;                  /* finished training episodes (online) */
+  double ep_return_mean;          /* training return, last 100 episodes (NAN: none, or offline) */
+  double critic_loss, actor_loss; /* means since the last report (NAN: none yet) */
+  double value_loss;              /* IQL's expectile loss (NAN otherwise) */
+  double ent_coef;                /* SAC's temperature (NAN otherwise) */
+  double q_mean;                  /* mean Q(s, a) of the data's actions */
+  double eval_return;             /* filled in by callers (NAN if none) */
+  double seconds;
+} mimic_offpolicy_log;
+
+/* Returns false to stop learning. */
+typedef bool (*mimic_offpolicy_callback)(mimic_offpolicy *t, const mimic_offpolicy_log *row,
+                                         void *user);
+
+/* Creates a learner. Online algorithms make the environment and their
+ * replay buffer (data must be NULL); offline ones learn from data's
+ * transitions (kept by pointer: it must outlive the learner), whose spaces
+ * must match the environment's (a Box action space with finite bounds). */
+mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
+                                    const mimic_transitions *data, mimic_offpolicy **out);
+/* Frees the learner (NULL is fine). */
+void mimic_offpolicy_free(mimic_offpolicy *t);
+/* Learns for steps more steps (0: up to cfg.total_steps), calling cb (may
+ * be NULL) every log_every steps and at the end. */
+mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_every,
+                                   mimic_offpolicy_callback cb, void *user);
+/* Steps taken so far (environment steps online, gradient steps offline). */
+long mimic_offpolicy_steps(const mimic_offpolicy *t);
+/* The configuration in use. */
+const mimic_offpolicy_config *mimic_offpolicy_get_config(const mimic_offpolicy *t);
+/* The deterministic actor as a model (a copy; free with mimic_model_free). */
+mimic_status mimic_offpolicy_actor_model(mimic_offpolicy *t, mimic_model *out);
+/* Writes the deterministic actor as a policy file (env id, spaces, the
+ * algorithm and its configuration in the metadata, merged with extra_json,
+ * an object or NULL). */
+mimic_status mimic_offpolicy_save(mimic_offpolicy *t, const char *path, const char *extra_json);
+/* Mean and std of the return of `episodes` deterministic episodes from
+ * reset(seed + k) (mimic_evaluate on a copy of the actor). */
+mimic_status mimic_offpolicy_evaluate(mimic_offpolicy *t, int episodes, uint64_t seed, double *mean,
+                                      double *std);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

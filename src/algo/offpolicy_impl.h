@@ -1,0 +1,76 @@
+/* The inside of the off-policy learners (mimic/offpolicy.h), shared by
+ * offpolicy.c (create, the online and offline loops, files) and
+ * offpolicy_update.c (one gradient step of SAC, TD3, TD3+BC or IQL).
+ * Private to src/algo.
+ *
+ * Networks are nn's MLPs. The twin critics Q1 | Q2 (and IQL's value net V
+ * after them) share one parameter allocation with one gradient mirror, one
+ * target copy and one Adam, so the Polyak update and the optimizer step are
+ * single loops. Critics read [obs | action] rows of the `sa` buffer.
+ * Actions are in [-1, 1] everywhere inside; the policy file scales them. */
+#ifndef MIMIC_ALGO_OFFPOLICY_IMPL_H
+#define MIMIC_ALGO_OFFPOLICY_IMPL_H
+
+#include "data/replay.h"
+#include "mimic/offpolicy.h"
+#include "mimic/rollout.h"
+#include "nn/optim.h"
+
+/* One minibatch and the scratch of an update, (B, ...) each. */
+typedef struct op_work {
+  float *obs, *act, *next_obs, *rew, *done; /* the batch: obs normalised, act in [-1, 1] */
+  double *rew_d;                            /* rewards as sampled */
+  uint8_t *done_u8;                         /* dones as sampled */
+  uint32_t *rows;                           /* offline: sampled transition ids */
+  float *sa, *dsa;                          /* (B, D + A) critic inputs and their gradient */
+  float *eps, *eps2;                        /* (B, A) normal draws */
+  float *a_pi, *a_next, *logp, *logp_next;  /* (B, A), (B, A), (B), (B) */
+  float *q1, *q2, *target, *dq, *v, *dv;    /* (B) each */
+  float *dact;                              /* (B, A) gradient w.r.t. the actor's action */
+  float *dout;                              /* (B, 2A) gradient w.r.t. the actor's output */
+} op_work;
+
+struct mimic_offpolicy {
+  mimic_offpolicy_config cfg;
+  char *env_id, *env_opts; /* owned copies (cfg points at them) */
+  int D, A, B;             /* obs dim, action dim, batch */
+  bool offline;
+  float *act_low, *act_high; /* (A) the Box bounds */
+  mimic_space act_space, obs_space;
+  float *obs_bounds;
+  /* networks */
+  mimic_mlp actor, actor_targ;   /* SAC: D -> 2A (mean | log_std); others D -> A */
+  float *log_std, *grad_log_std; /* IQL's state-independent log_std (A) */
+  mimic_mlp q[2], q_targ[2], vnet;
+  float *c_params, *c_grads, *c_targ; /* Q1 | Q2 (| V), one allocation each */
+  size_t n_critic;                    /* floats in c_params */
+  size_t n_q;                         /* floats of Q1 | Q2 (the targets' span) */
+  float *a_params, *a_grads, *a_targ; /* actor (| IQL log_std) */
+  size_t n_actor;
+  mimic_optim actor_opt, critic_opt, alpha_opt;
+  float log_alpha, grad_log_alpha;
+  double target_entropy;
+  /* observation standardisation (offline), applied before every network */
+  float *obs_mean, *obs_scale; /* (D): (obs - mean) * scale; NULL: none */
+  /* data */
+  mimic_replay replay;           /* online */
+  const mimic_transitions *data; /* offline */
+  mimic_rollout roll;            /* online: one environment */
+  mimic_rng rng;
+  op_work w;
+  float *step_act; /* (A) the action being taken, in [-1, 1] */
+  long steps, updates;
+  /* running sums for the log */
+  double sum_critic, sum_actor, sum_value, sum_q;
+  long n_critic_terms, n_actor_terms;
+  double t0;
+};
+
+/* One gradient step of the configured algorithm on the batch in t->w
+ * (obs, act, next_obs, rew, done filled). */
+void op_update(mimic_offpolicy *t);
+/* The deterministic action in [-1, 1] of n normalised observations (n <= B)
+ * into out (n, A). */
+void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out);
+
+#endif

@@ -1,0 +1,243 @@
+/* mimic train sac | td3 | td3bc | iql: off-policy actor-critic learning,
+ * online from an environment (SAC, TD3) or offline from a dataset (TD3+BC,
+ * IQL). Thin: flags become a mimic_offpolicy_config over the algorithm's
+ * defaults, the library learns; this file shows progress, evaluates every
+ * --eval-every steps, writes the CSV log and the policy file, and prints
+ * the final evaluation (100 episodes from seed 1000, normalised where the
+ * environment has an expert). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "mimic/data.h"
+#include "mimic/env.h"
+#include "mimic/evaluate.h"
+#include "mimic/offpolicy.h"
+#include "mimic/policy.h"
+
+typedef struct op_monitor {
+  long eval_every;
+  int eval_episodes;
+  bool quiet;
+  mimic_progress bar;
+  mimic_offpolicy_log *rows;
+  int n_rows, cap;
+  bool failed;
+} op_monitor;
+
+static bool on_log(mimic_offpolicy *t, const mimic_offpolicy_log *row, void *user) {
+  op_monitor *m = user;
+  mimic_offpolicy_log r = *row;
+  if (m->eval_every > 0 && r.step % m->eval_every == 0 &&
+      mimic_offpolicy_evaluate(t, m->eval_episodes, 1000, &r.eval_return, NULL) != MIMIC_OK) {
+    m->failed = true;
+    return false;
+  }
+  if (m->n_rows == m->cap) {
+    int cap = m->cap ? 2 * m->cap : 64;
+    mimic_offpolicy_log *rows = realloc(m->rows, (size_t)cap * sizeof *rows);
+    if (!rows) {
+      m->failed = true;
+      mimic_fail_nomem("the training log");
+      return false;
+    }
+    m->rows = rows;
+    m->cap = cap;
+  }
+  m->rows[m->n_rows++] = r;
+  mimic_progress_update(&m->bar, (uint64_t)r.step);
+  if (isfinite(r.eval_return))
+    mimic_progress_note(&m->bar, "eval %.1f", r.eval_return);
+  else if (isfinite(r.ep_return_mean))
+    mimic_progress_note(&m->bar, "return %.1f", r.ep_return_mean);
+  return true;
+}
+
+/* The rows as CSV, atomically. */
+static mimic_status write_log(const char *path, const op_monitor *m) {
+  size_t cap = 256 + (size_t)m->n_rows * 256, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) return mimic_fail_nomem("the training log");
+  len += (size_t)snprintf(buf, cap,
+                          "step,updates,episodes,ep_return_mean,critic_loss,actor_loss,value_loss,"
+                          "ent_coef,q_mean,eval_return,seconds\n");
+  for (int i = 0; i < m->n_rows; i++) {
+    const mimic_offpolicy_log *r = &m->rows[i];
+    len += (size_t)snprintf(
+        buf + len, cap - len, "%ld,%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", r->step,
+        r->updates, r->episodes, r->ep_return_mean, r->critic_loss, r->actor_loss, r->value_loss,
+        r->ent_coef, r->q_mean, r->eval_return, r->seconds);
+  }
+  mimic_status st = mimic_write_file_atomic(path, buf, len);
+  free(buf);
+  return st;
+}
+
+static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
+  char cmd[32];
+  snprintf(cmd, sizeof cmd, "train %s", mimic_offpolicy_algo_name(algo));
+  const bool offline = mimic_offpolicy_is_offline(algo);
+  mimic_offpolicy_config c = mimic_offpolicy_defaults(algo);
+  const char *env = NULL, *env_opts = NULL, *out = NULL, *data = NULL, *hidden = NULL, *log = NULL;
+  long long steps = 0, buffer = 0, starts = 0, log_every = 1000;
+  double lr = 0;
+  int batch = 0, episodes = 100;
+  bool json = false;
+  op_monitor m = {.eval_episodes = 10};
+  long long eval_every = 0;
+  cli_opt o[32];
+  int n = 0;
+  o[n++] =
+      (cli_opt){"env",
+                CLI_STR,
+                &env,
+                "ID",
+                offline ? "environment to evaluate in (default: the dataset's)" : "environment id",
+                !offline};
+  o[n++] = (cli_opt){"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"};
+  if (offline)
+    o[n++] = (cli_opt){"data", CLI_STR, &data, "DIR", "the dataset (a Minari folder)", true};
+  o[n++] = (cli_opt){"o", CLI_STR, &out, "FILE", "where to write the policy", true};
+  o[n++] =
+      (cli_opt){"steps", CLI_LONG, &steps, "N",
+                offline ? "gradient steps (default 100000)" : "environment steps (default 100000)"};
+  o[n++] = (cli_opt){"batch-size", CLI_INT, &batch, "B", "minibatch size (256)"};
+  o[n++] = (cli_opt){"lr", CLI_DOUBLE, &lr, "LR", "actor and critic learning rate"};
+  o[n++] = (cli_opt){"gamma", CLI_DOUBLE, &c.gamma, "G", "discount (0.99)"};
+  o[n++] = (cli_opt){"tau", CLI_DOUBLE, &c.tau, "T", "target averaging (0.005)"};
+  o[n++] = (cli_opt){"hidden", CLI_STR, &hidden, "N,N", "hidden widths of every network"};
+  o[n++] = (cli_opt){"seed", CLI_U64, &c.seed, "S", "random seed (0)"};
+  if (!offline) {
+    o[n++] = (cli_opt){"buffer-size", CLI_LONG, &buffer, "N", "replay capacity (1000000)"};
+    o[n++] = (cli_opt){"learning-starts", CLI_LONG, &starts, "N", "random steps first (100)"};
+  }
+  if (algo == MIMIC_OFFPOLICY_TD3)
+    o[n++] = (cli_opt){"action-noise", CLI_DOUBLE, &c.action_noise, "S", "exploration std (0.1)"};
+  if (algo == MIMIC_OFFPOLICY_TD3BC)
+    o[n++] = (cli_opt){"alpha", CLI_DOUBLE, &c.alpha, "A", "Q weight against BC (2.5)"};
+  if (algo == MIMIC_OFFPOLICY_IQL) {
+    o[n++] = (cli_opt){"expectile", CLI_DOUBLE, &c.expectile, "TAU", "value expectile (0.7)"};
+    o[n++] = (cli_opt){"beta", CLI_DOUBLE, &c.beta, "B", "advantage inverse temperature (3)"};
+  }
+  o[n++] = (cli_opt){"eval-every", CLI_LONG, &eval_every, "N", "evaluate every N steps (0: never)"};
+  o[n++] =
+      (cli_opt){"eval-episodes", CLI_INT, &m.eval_episodes, "N", "episodes per evaluation (10)"};
+  o[n++] = (cli_opt){"episodes", CLI_INT, &episodes, "N", "final evaluation episodes (100)"};
+  o[n++] = (cli_opt){"log", CLI_STR, &log, "FILE", "CSV row every --log-every steps"};
+  o[n++] = (cli_opt){"log-every", CLI_LONG, &log_every, "N", "steps between log rows (1000)"};
+  o[n++] = (cli_opt){"json", CLI_FLAG, &json, NULL, "print one JSON object"};
+  o[n++] = (cli_opt){"quiet", CLI_FLAG, &m.quiet, NULL, "no progress bar"};
+  memset(&o[n], 0, sizeof o[n]);
+  const char *summary = algo == MIMIC_OFFPOLICY_SAC
+                            ? "Soft actor-critic (SB3's SAC) on an environment."
+                        : algo == MIMIC_OFFPOLICY_TD3 ? "TD3 (SB3's) on an environment."
+                        : algo == MIMIC_OFFPOLICY_TD3BC
+                            ? "TD3+BC (d3rlpy's defaults): offline RL from a dataset."
+                            : "Implicit Q-learning (d3rlpy's defaults): offline RL from a dataset.";
+  cli_parsed a = cli_parse(cmd, summary,
+                           offline ? "--data DIR -o FILE [options]" : "--env ID -o FILE [options]",
+                           o, 0, argc, argv);
+  if (a.exit_now) return a.exit_code;
+  cli_set_output(json, m.quiet);
+  mimic_nn_set_threads(1); /* small matrices: one thread is fastest and reproducible */
+  if (steps) c.total_steps = (long)steps;
+  if (buffer) c.buffer_size = (long)buffer;
+  if (cli_seen(o, "learning-starts")) c.learning_starts = (long)starts;
+  if (batch) c.batch_size = batch;
+  if (lr) c.actor_lr = c.critic_lr = lr;
+  if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+    return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  if (eval_every < 0 || m.eval_episodes < 1 || episodes < 1 || log_every < 1)
+    return cli_usage_error(cmd, "--eval-every >= 0, --eval-episodes, --episodes, --log-every >= 1");
+  m.eval_every = (long)eval_every;
+  mimic_dataset ds = {0};
+  mimic_transitions tr;
+  bool have_ds = false;
+  if (offline) {
+    if (mimic_dataset_load(data, &ds)) return cli_fail(cmd);
+    have_ds = true;
+    if (!env) env = ds.meta.env_id;
+    if (!env) {
+      mimic_dataset_free(&ds);
+      return cli_usage_error(cmd, "%s names no environment: give --env", data);
+    }
+    tr = mimic_dataset_transitions(&ds);
+  }
+  c.env_id = env;
+  c.env_opts = env_opts;
+  if (mimic_offpolicy_check(&c)) {
+    if (have_ds) mimic_dataset_free(&ds);
+    return cli_usage_error(cmd, "%s", mimic_errmsg());
+  }
+  mimic_offpolicy *t = NULL;
+  mimic_status st = mimic_offpolicy_create(&c, offline ? &tr : NULL, &t);
+  if (st && offline) mimic_errctx("%s", data);
+  if (!st) {
+    mimic_progress_begin(&m.bar, cmd, "steps", (uint64_t)c.total_steps);
+    st = mimic_offpolicy_learn(
+        t, 0, m.eval_every > 0 && m.eval_every < log_every ? m.eval_every : (long)log_every, on_log,
+        &m);
+    mimic_progress_end(&m.bar);
+    if (!st && m.failed) st = mimic_errcode();
+  }
+  if (!st && log) st = write_log(log, &m);
+  if (!st) {
+    char meta[1024];
+    snprintf(meta, sizeof meta, "{\"algorithm\": \"%s\"%s%s%s}", mimic_offpolicy_algo_name(algo),
+             offline ? ", \"trained_on\": \"" : "", offline ? data : "", offline ? "\"" : "");
+    st = mimic_offpolicy_save(t, out, meta);
+  }
+  int rc = CLI_EXIT_OK;
+  if (!st) {
+    mimic_policy *pol = NULL;
+    mimic_eval_config ec = mimic_eval_defaults();
+    ec.episodes = episodes;
+    ec.seed = 1000;
+    ec.progress = !json && !m.quiet;
+    mimic_env *e = NULL;
+    st = mimic_env_make(env, env_opts, &e);
+    if (!st) ec.normalize = mimic_env_has_expert(e);
+    mimic_env_free(e);
+    mimic_eval_result r = {0};
+    if (!st) st = mimic_policy_load(out, &pol);
+    if (!st) st = mimic_evaluate(pol, env, env_opts, &ec, &r);
+    mimic_policy_free(pol);
+    double secs = m.n_rows ? m.rows[m.n_rows - 1].seconds : 0;
+    if (!st && json)
+      printf("{\"algorithm\": \"%s\", \"policy\": \"%s\", \"env\": \"%s\", \"steps\": %ld, "
+             "\"seconds\": %s, \"return_mean\": %s, \"return_std\": %s, \"normalized_score\": %s, "
+             "\"expert_return\": %s, \"random_return\": %s, \"eval_episodes\": %d}\n",
+             mimic_offpolicy_algo_name(algo), out, env, mimic_offpolicy_steps(t),
+             cli_json_num(secs), cli_json_num(r.return_mean), cli_json_num(r.return_std),
+             cli_json_num(r.normalized_score), cli_json_num(r.expert_return),
+             cli_json_num(r.random_return), r.episodes);
+    else if (!st) {
+      printf("trained %ld steps in %.1f s; return %.2f +- %.2f over %d episodes",
+             mimic_offpolicy_steps(t), secs, r.return_mean, r.return_std, r.episodes);
+      if (isfinite(r.normalized_score)) printf(", normalised %.3f", r.normalized_score);
+      printf("; wrote %s\n", out);
+    }
+    mimic_eval_result_free(&r);
+  }
+  if (st) rc = cli_fail(cmd);
+  mimic_offpolicy_free(t);
+  free(m.rows);
+  if (have_ds) mimic_dataset_free(&ds);
+  return rc;
+}
+
+int cli_train_sac(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_SAC, argc, argv);
+}
+int cli_train_td3(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_TD3, argc, argv);
+}
+int cli_train_td3bc(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_TD3BC, argc, argv);
+}
+int cli_train_iql(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_IQL, argc, argv);
+}
