@@ -22,6 +22,8 @@ typedef struct mimic_collect_config {
   double epsilon; /* probability of a random action instead of the policy's */
   bool sample;    /* sample the policy's actions instead of its best action */
   bool progress;
+  long transitions; /* > 0: stop after this many steps in all, the last episode cut short
+                       (its last step marked truncated), as D4RL's fixed-size datasets */
 } mimic_collect_config;
 
 typedef struct mimic_collect_result {

@@ -122,6 +122,11 @@ void mimic_offpolicy_free(mimic_offpolicy *t);
  * be NULL) every log_every steps and at the end. */
 mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_every,
                                    mimic_offpolicy_callback cb, void *user);
+/* Online: appends every training episode that ends from now on to ds (an
+ * empty dataset is initialised with the environment's spaces), in the
+ * environment's action units; ds must outlive the learning. The episodes
+ * of a whole run are its replay buffer (D4RL's "-replay" datasets). */
+mimic_status mimic_offpolicy_record(mimic_offpolicy *t, mimic_dataset *ds);
 /* Steps taken so far (environment steps online, gradient steps offline). */
 long mimic_offpolicy_steps(const mimic_offpolicy *t);
 /* The configuration in use. */
@@ -136,6 +141,55 @@ mimic_status mimic_offpolicy_save(mimic_offpolicy *t, const char *path, const ch
  * reset(seed + k) (mimic_evaluate on a copy of the actor). */
 mimic_status mimic_offpolicy_evaluate(mimic_offpolicy *t, int episodes, uint64_t seed, double *mean,
                                       double *std);
+
+/* ---- datasets of known quality (D4RL's recipe) ------------------------------ */
+
+typedef enum mimic_data_quality {
+  MIMIC_QUALITY_RANDOM = 0,        /* uniformly random actions */
+  MIMIC_QUALITY_MEDIUM = 1,        /* a SAC policy stopped at about a third of the expert */
+  MIMIC_QUALITY_EXPERT = 2,        /* the environment's built-in expert */
+  MIMIC_QUALITY_MEDIUM_REPLAY = 3, /* every episode of the medium policy's training run */
+  MIMIC_QUALITY_MEDIUM_EXPERT = 4, /* half medium, then half expert */
+} mimic_data_quality;
+
+/* Returns "random", "medium", "expert", "medium-replay", "medium-expert". */
+const char *mimic_data_quality_name(mimic_data_quality q);
+/* Finds a kind by name; false if there is none. */
+bool mimic_data_quality_parse(const char *name, mimic_data_quality *out);
+
+typedef struct mimic_generate_config {
+  const char *env_id, *env_opts;
+  mimic_data_quality kind;
+  long transitions;           /* steps in the dataset (medium-replay: the whole run instead) */
+  double medium_score;        /* the medium policy is the first SAC snapshot whose normalised
+                                 score reaches this (1/3) */
+  long eval_every;            /* SAC steps between snapshots (1000) */
+  int eval_episodes;          /* episodes per snapshot evaluation (10, from seed 1000) */
+  mimic_offpolicy_config sac; /* the medium policy's trainer (SAC's defaults; total_steps is
+                                 the most it may take) */
+  uint64_t seed;              /* episodes are recorded from reset(seed + k) */
+  bool progress;
+} mimic_generate_config;
+
+/* SAC's defaults, 1/3, every 1000 steps over 10 episodes, 100000 steps at most. */
+mimic_generate_config mimic_generate_defaults(const char *env_id, mimic_data_quality kind,
+                                              long transitions);
+
+typedef struct mimic_generate_result {
+  double random_return, expert_return; /* the references: normalised 0 and 1 (100 episodes
+                                          from seed 1000, as mimic eval scores) */
+  double medium_return, medium_score;  /* the medium policy on those 100 episodes (NAN: unused) */
+  long medium_steps;                   /* SAC steps it trained (0: unused) */
+  double data_return;                  /* mean return of the dataset's finished episodes */
+} mimic_generate_result;
+
+/* Makes a dataset of the configured kind into ds (zeroed by the caller;
+ * free it with mimic_dataset_free), its metadata filled in Minari's
+ * fields: ref_min_score and ref_max_score are the random and expert
+ * returns, and "kind" and "policies" (each policy's return, normalised
+ * score and training steps) join them. */
+mimic_status mimic_generate_dataset(const mimic_generate_config *cfg, mimic_dataset *ds,
+                                    mimic_generate_result *res);
 
 #ifdef __cplusplus
 }

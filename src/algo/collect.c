@@ -6,6 +6,7 @@
  * makes each finished episode durable before the next one starts. */
 #include "mimic/collect.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,9 @@ mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy
                    (long long)(cfg->seed + (uint64_t)r.ep_index[0]));
       break;
     }
-    if (!r.n_end) continue;
+    bool cut = cfg->transitions > 0 && result->steps + ep.T >= (size_t)cfg->transitions;
+    if (cut && !r.n_end) ep.trunc[ep.T - 1] = 1; /* the dataset ends inside this episode */
+    if (!r.n_end && !cut) continue;
     mimic_episode view = mimic_episode_buf_view(&ep);
     if (ds) st = mimic_dataset_add_episode(ds, &view);
     if (st == MIMIC_OK && writer) st = mimic_dataset_writer_append(writer, &view);
@@ -63,12 +66,14 @@ mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy
     result->steps += view.T;
     mimic_progress_note(&bar, "return %.1f", r.end[0].ret);
     mimic_progress_update(&bar, (uint64_t)result->episodes);
+    if (cut) break;
     if (st == MIMIC_OK && r.running[0])
       st = mimic_episode_buf_reset(&ep, r.obs, (int64_t)(cfg->seed + (uint64_t)r.ep_index[0]));
   }
   mimic_progress_end(&bar);
   if (result->episodes) {
-    result->return_mean = mimic_episode_log_mean_return(&r.log);
+    /* a cut episode is not in the rollout's log: average what was recorded */
+    result->return_mean = r.log.episodes ? mimic_episode_log_mean_return(&r.log) : NAN;
     result->length_mean = (double)result->steps / result->episodes;
   }
   mimic_episode_buf_free(&ep);

@@ -338,6 +338,7 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
   free(t->act_low);
   free(t->obs_bounds);
   mimic_replay_free(&t->replay);
+  mimic_episode_buf_free(&t->rec_ep);
   mimic_rollout_close(&t->roll);
   free_work(&t->w);
   free(t->step_act);
@@ -375,7 +376,13 @@ static mimic_status env_step(mimic_offpolicy *t) {
   const float *next = ended ? r->final_obs : r->obs;
   mimic_replay_add(&t->replay, t->w.obs, a, r->reward[0], next, r->terminated[0]);
   t->steps++;
-  return MIMIC_OK;
+  if (!t->record) return MIMIC_OK;
+  MIMIC_TRY(mimic_episode_buf_step(&t->rec_ep, r->actions, r->reward[0], r->terminated[0],
+                                   r->truncated[0], next));
+  if (!ended) return MIMIC_OK;
+  mimic_episode view = mimic_episode_buf_view(&t->rec_ep);
+  MIMIC_TRY(mimic_dataset_add_episode(t->record, &view));
+  return mimic_episode_buf_reset(&t->rec_ep, r->obs, MIMIC_NO_SEED);
 }
 
 /* Fills the batch from the replay buffer or the dataset. */
@@ -453,6 +460,30 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
       if (!cb(t, &row, user)) break;
     }
   }
+  return MIMIC_OK;
+}
+
+mimic_status mimic_offpolicy_record(mimic_offpolicy *t, mimic_dataset *ds) {
+  if (t->offline)
+    return mimic_fail(MIMIC_ERR_INVALID, "%s learns offline: there are no episodes to record",
+                      mimic_offpolicy_algo_name(t->cfg.algo));
+  if (ds->n_episodes == 0 && ds->obs_dim == 0) {
+    mimic_env *e = t->roll.envs[0];
+    mimic_data_space dos = {0}, das = {0};
+    mimic_status st = mimic_data_space_from_env(&dos, mimic_env_obs_space(e));
+    if (!st) st = mimic_data_space_from_env(&das, mimic_env_action_space(e));
+    if (!st) st = mimic_dataset_init(ds, &dos, &das);
+    if (!st) st = mimic_dataset_meta_set(&ds->meta.env_id, t->env_id);
+    mimic_data_space_free(&dos);
+    mimic_data_space_free(&das);
+    MIMIC_TRY(st);
+  }
+  if (ds->obs_dim != t->D || ds->act_dim != t->A)
+    return mimic_fail(MIMIC_ERR_INVALID, "the dataset to record into has other spaces than %s",
+                      t->env_id);
+  if (!t->rec_ep.obs) MIMIC_TRY(mimic_episode_buf_init(&t->rec_ep, t->D, t->A));
+  MIMIC_TRY(mimic_episode_buf_reset(&t->rec_ep, t->roll.obs, MIMIC_NO_SEED));
+  t->record = ds;
   return MIMIC_OK;
 }
 

@@ -57,6 +57,8 @@ struct mimic_offpolicy {
   const mimic_transitions *data; /* offline */
   mimic_rollout roll;            /* online: one environment */
   mimic_rng rng;
+  mimic_dataset *record;    /* online: finished training episodes go here (may be NULL) */
+  mimic_episode_buf rec_ep; /* the training episode in progress */
   op_work w;
   float *step_act; /* (A) the action being taken, in [-1, 1] */
   long steps, updates;

@@ -444,6 +444,8 @@ static const cli_command dataset_commands[] = {
     {"merge", cmd_merge, "concatenate datasets with the same spaces"},
     {"split", cmd_split, "split a dataset by episode (seeded)"},
     {"strip-actions", cli_dataset_strip_actions, "copy a dataset without its actions"},
+    {"generate", cmd_dataset_generate,
+     "make a dataset of known quality (random, medium, expert, ...) for offline RL"},
     {"repair", cmd_repair, "fold a crashed writer's journal into the dataset"},
     {NULL, NULL, NULL},
 };

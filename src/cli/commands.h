@@ -40,6 +40,7 @@ int cli_dataset_strip_actions(int argc, char **argv);
 int cli_train_airl(int argc, char **argv);
 int cli_train_maxent_irl(int argc, char **argv);
 int cli_refine(int argc, char **argv);
+int cmd_dataset_generate(int argc, char **argv);
 int cli_train_sac(int argc, char **argv);
 int cli_train_td3(int argc, char **argv);
 int cli_train_td3bc(int argc, char **argv);

@@ -1,0 +1,101 @@
+/* mimic dataset generate: a dataset of known quality (D4RL's recipe:
+ * random, medium, expert, medium-replay, medium-expert) in Minari's layout,
+ * with the kind, the policies' scores and the reference returns in its
+ * metadata. Thin: the library makes the dataset (mimic_generate_dataset),
+ * this file saves it atomically and reports. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "mimic/data.h"
+#include "mimic/env.h"
+#include "mimic/offpolicy.h"
+
+int cmd_dataset_generate(int argc, char **argv) {
+  const char *cmd = "dataset generate", *env = NULL, *env_opts = NULL, *kind = NULL, *out = NULL,
+             *hidden = NULL, *id = NULL;
+  long long n = 0, sac_steps = 0, eval_every = 0;
+  double medium = 0;
+  uint64_t seed = 0;
+  bool overwrite = false, json = false, quiet = false;
+  cli_opt o[] = {
+      {"env", CLI_STR, &env, "ID", "environment id", true},
+      {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
+      {"kind", CLI_STR, &kind, "KIND", "random, medium, expert, medium-replay or medium-expert",
+       true},
+      {"transitions", CLI_LONG, &n, "N",
+       "steps in the dataset (medium-replay: the whole training run instead)"},
+      {"o", CLI_STR, &out, "DIR", "output dataset folder (Minari layout)", true},
+      {"seed", CLI_U64, &seed, "S", "random seed (0)"},
+      {"medium-score", CLI_DOUBLE, &medium, "X",
+       "the medium policy's normalised score to stop at (1/3)"},
+      {"sac-steps", CLI_LONG, &sac_steps, "N", "most SAC steps for the medium policy (100000)"},
+      {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between its evaluations (1000)"},
+      {"hidden", CLI_STR, &hidden, "N,N", "SAC's hidden widths (256,256)"},
+      {"dataset-id", CLI_STR, &id, "ID", "Minari id (default from DIR)"},
+      {"overwrite", CLI_FLAG, &overwrite, NULL, "replace an existing dataset"},
+      {"json", CLI_FLAG, &json, NULL, "print one JSON object"},
+      {"quiet", CLI_FLAG, &quiet, NULL, "no progress output"},
+      {NULL},
+  };
+  cli_parsed a =
+      cli_parse(cmd, "Make a dataset of known quality (D4RL's recipe) for offline RL.",
+                "--env ID --kind KIND --transitions N -o DIR [options]", o, 0, argc, argv);
+  if (a.exit_now) return a.exit_code;
+  cli_set_output(json, quiet);
+  mimic_nn_set_threads(1);
+  mimic_data_quality q;
+  if (!mimic_data_quality_parse(kind, &q))
+    return cli_usage_error(
+        cmd, "--kind is random, medium, expert, medium-replay or medium-expert, got '%s'", kind);
+  if (q != MIMIC_QUALITY_MEDIUM_REPLAY && n < 1)
+    return cli_usage_error(cmd, "--transitions N (>= 1) is required for %s", kind);
+  mimic_generate_config c = mimic_generate_defaults(env, q, (long)n);
+  c.env_opts = env_opts;
+  c.seed = seed;
+  c.progress = !json && !quiet;
+  if (medium) c.medium_score = medium;
+  if (sac_steps) c.sac.total_steps = (long)sac_steps;
+  if (eval_every) c.eval_every = (long)eval_every;
+  if (hidden && !cli_parse_hidden(hidden, c.sac.hidden, &c.sac.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+    return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  mimic_dataset ds = {0};
+  mimic_generate_result r;
+  mimic_status st = mimic_generate_dataset(&c, &ds, &r);
+  mimic_env *e = NULL;
+  if (!st) st = mimic_env_make(env, env_opts, &e);
+  if (!st) ds.meta.max_episode_steps = mimic_env_max_steps(e);
+  mimic_env_free(e);
+  if (!st && id) st = mimic_dataset_meta_set(&ds.meta.dataset_id, id);
+  mimic_write_opts wo = mimic_write_opts_default();
+  wo.overwrite = overwrite;
+  if (!st) st = mimic_dataset_save(&ds, out, &wo);
+  if (st) {
+    mimic_dataset_free(&ds);
+    return cli_fail(cmd);
+  }
+  double span = r.expert_return - r.random_return;
+  if (json)
+    printf("{\"dataset\": \"%s\", \"env\": \"%s\", \"kind\": \"%s\", \"episodes\": %zu, "
+           "\"transitions\": %zu, \"data_return\": %s, \"data_normalized_score\": %s, "
+           "\"random_return\": %s, \"expert_return\": %s, \"medium_return\": %s, "
+           "\"medium_score\": %s, \"medium_steps\": %ld}\n",
+           out, env, kind, ds.n_episodes, ds.n_steps, cli_json_num(r.data_return),
+           cli_json_num((r.data_return - r.random_return) / span), cli_json_num(r.random_return),
+           cli_json_num(r.expert_return), cli_json_num(r.medium_return),
+           cli_json_num(r.medium_score), r.medium_steps);
+  else {
+    printf("wrote %s: %s %s, %zu transitions in %zu episodes, mean return %.2f (normalised %.3f; "
+           "random %.2f, expert %.2f)",
+           out, env, kind, ds.n_steps, ds.n_episodes, r.data_return,
+           (r.data_return - r.random_return) / span, r.random_return, r.expert_return);
+    if (isfinite(r.medium_score))
+      printf("; medium policy %.2f (normalised %.3f) after %ld SAC steps", r.medium_return,
+             r.medium_score, r.medium_steps);
+    printf("\n");
+  }
+  mimic_dataset_free(&ds);
+  return CLI_EXIT_OK;
+}

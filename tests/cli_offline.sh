@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Off-policy and offline RL end to end, on short budgets: train sac and
+# td3 (CSV log, a policy file `mimic eval` runs, same seed = same file),
+# dataset generate (Minari metadata with the kind and reference returns,
+# exactly N transitions), train td3bc and iql from a generated dataset;
+# bad flags and bad data are refused with a message.
+set -euo pipefail
+mimic=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+num() { echo "$1" | sed -E "s/.*\"$2\": (-?[0-9.e+-]+|null).*/\1/"; }
+
+# SAC and TD3 run, log, save; the file evaluates; one seed, one file
+for algo in sac td3; do
+  json=$("$mimic" train $algo --env Pendulum-v1 --steps 400 --hidden 16,16 --batch-size 32 \
+    -o "$dir/$algo.mimic" --log "$dir/$algo.csv" --log-every 100 --episodes 2 --json)
+  [ "$(num "$json" steps)" = 400 ] || fail "$algo steps: $json"
+  head -1 "$dir/$algo.csv" | grep -q "^step,updates,episodes,ep_return_mean" || fail "$algo log header"
+  [ "$(wc -l < "$dir/$algo.csv")" -eq 5 ] || fail "$algo log rows"
+  "$mimic" eval --policy "$dir/$algo.mimic" --env Pendulum-v1 --episodes 2 --quiet > /dev/null ||
+    fail "eval $algo"
+  "$mimic" train $algo --env Pendulum-v1 --steps 400 --hidden 16,16 --batch-size 32 \
+    -o "$dir/${algo}2.mimic" --episodes 1 --quiet > /dev/null
+  cmp -s "$dir/$algo.mimic" "$dir/${algo}2.mimic" || fail "two $algo runs with one seed differ"
+done
+"$mimic" model info "$dir/sac.mimic" | grep -q squash || fail "model info does not show the squash"
+
+# datasets of known quality
+json=$("$mimic" dataset generate --env Pendulum-v1 --kind random --transitions 450 -o "$dir/rand" --json)
+[ "$(num "$json" transitions)" = 450 ] || fail "random transitions: $json"
+grep -q '"kind": *"random"' "$dir/rand/data/metadata.json" || fail "no kind in metadata"
+grep -q '"ref_min_score"' "$dir/rand/data/metadata.json" || fail "no ref_min_score"
+"$mimic" dataset validate "$dir/rand" > /dev/null || fail "the generated dataset does not validate"
+"$mimic" dataset generate --env Pendulum-v1 --kind expert --transitions 1000 -o "$dir/exp" --quiet > /dev/null
+
+# offline learners on it
+for algo in td3bc iql; do
+  json=$("$mimic" train $algo --data "$dir/exp" --steps 200 --hidden 16,16 --batch-size 32 \
+    -o "$dir/$algo.mimic" --episodes 2 --json)
+  [ "$(num "$json" steps)" = 200 ] || fail "$algo steps: $json"
+  echo "$json" | grep -q '"env": "Pendulum-v1"' || fail "$algo did not take the env from the dataset"
+done
+
+# refusals
+expect_fail() {
+  local want=$1
+  shift
+  if out=$("$@" 2>&1); then fail "accepted: $*"; fi
+  echo "$out" | grep -q "$want" || fail "'$*' said: $out"
+}
+expect_fail "kind" "$mimic" dataset generate --env Pendulum-v1 --kind great --transitions 10 -o "$dir/x"
+expect_fail "transitions" "$mimic" dataset generate --env Pendulum-v1 --kind random -o "$dir/x"
+expect_fail "Discrete" "$mimic" train sac --env CartPole-v1 -o "$dir/x.mimic" --steps 10
+expect_fail "data" "$mimic" train td3bc -o "$dir/x.mimic"
+"$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/cp" --quiet > /dev/null
+expect_fail "Discrete" "$mimic" train iql --data "$dir/cp" -o "$dir/x.mimic" --steps 10
+expect_fail "exists" "$mimic" dataset generate --env Pendulum-v1 --kind random --transitions 10 -o "$dir/rand"
+echo "cli_offline: ok"
