@@ -37,8 +37,8 @@ grep -q '"ref_min_score"' "$dir/rand/data/metadata.json" || fail "no ref_min_sco
 "$mimic" dataset validate "$dir/rand" > /dev/null || fail "the generated dataset does not validate"
 "$mimic" dataset generate --env Pendulum-v1 --kind expert --transitions 1000 -o "$dir/exp" --quiet > /dev/null
 
-# offline learners on it
-for algo in td3bc iql; do
+# offline learners on it (a few steps: CQL scores 30 sampled actions per state)
+for algo in td3bc iql cql; do
   json=$("$mimic" train $algo --data "$dir/exp" --steps 200 --hidden 16,16 --batch-size 32 \
     -o "$dir/$algo.mimic" --episodes 2 --json)
   [ "$(num "$json" steps)" = 200 ] || fail "$algo steps: $json"

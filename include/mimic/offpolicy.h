@@ -13,9 +13,11 @@
  * Offline, the same networks learn from a dataset's transitions without
  * touching the environment, with d3rlpy's defaults: TD3+BC (Fujimoto & Gu
  * 2021: TD3 whose actor loss adds a behaviour-cloning term, observations
- * standardised by the dataset's statistics) and IQL (Kostrikov et al.
- * 2021: an expectile value function, a twin Q trained against it, an
- * advantage-weighted Gaussian actor). total_steps counts gradient steps.
+ * standardised by the dataset's statistics), IQL (Kostrikov et al. 2021:
+ * an expectile value function, a twin Q trained against it, an
+ * advantage-weighted Gaussian actor) and CQL (Kumar et al. 2020: SAC whose
+ * critics pay a Lagrangian-weighted logsumexp penalty over sampled
+ * actions). total_steps counts gradient steps.
  *
  * The result is a policy file (mimic/nn.h, kind "mimic.policy"): the
  * deterministic actor (tanh of the mean, scaled to the action bounds) that
@@ -41,9 +43,10 @@ typedef enum mimic_offpolicy_algo {
   MIMIC_OFFPOLICY_TD3 = 1,   /* online */
   MIMIC_OFFPOLICY_TD3BC = 2, /* offline */
   MIMIC_OFFPOLICY_IQL = 3,   /* offline */
+  MIMIC_OFFPOLICY_CQL = 4,   /* offline (continuous, SAC's actor) */
 } mimic_offpolicy_algo;
 
-/* Returns "sac", "td3", "td3bc", "iql" (NULL if unknown). */
+/* Returns "sac", "td3", "td3bc", "iql", "cql" (NULL if unknown). */
 const char *mimic_offpolicy_algo_name(mimic_offpolicy_algo algo);
 /* Finds an algorithm by name; false if there is none. */
 bool mimic_offpolicy_algo_parse(const char *name, mimic_offpolicy_algo *out);
@@ -81,6 +84,13 @@ typedef struct mimic_offpolicy_config {
   double expectile;  /* 0.7 */
   double beta;       /* inverse temperature of the advantage weights (3.0) */
   double max_weight; /* 100 */
+  /* CQL */
+  double conservative_weight; /* 5.0 */
+  int n_action_samples;       /* per state, of each kind: policy at s, at s', uniform (10) */
+  double alpha_threshold;     /* the Lagrangian's target gap (10.0; < 0: alpha stays fixed) */
+  double cql_alpha;           /* its initial weight (1.0) */
+  double alpha_lr;            /* its learning rate (1e-4) */
+  double temp_lr;             /* the temperature's learning rate (1e-4) */
   uint64_t seed;
 } mimic_offpolicy_config;
 
@@ -99,8 +109,8 @@ typedef struct mimic_offpolicy_log {
   long episodes;                  /* finished training episodes (online) */
   double ep_return_mean;          /* training return, last 100 episodes (NAN: none, or offline) */
   double critic_loss, actor_loss; /* means since the last report (NAN: none yet) */
-  double value_loss;              /* IQL's expectile loss (NAN otherwise) */
-  double ent_coef;                /* SAC's temperature (NAN otherwise) */
+  double value_loss;              /* IQL's expectile loss, CQL's penalty (NAN otherwise) */
+  double ent_coef;                /* SAC's and CQL's temperature (NAN otherwise) */
   double q_mean;                  /* mean Q(s, a) of the data's actions */
   double eval_return;             /* filled in by callers (NAN if none) */
   double seconds;

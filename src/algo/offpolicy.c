@@ -14,8 +14,8 @@
 #include "mimic/policy.h"
 #include "nn/layers.h"
 
-static const char *const algo_names[] = {"sac", "td3", "td3bc", "iql"};
-#define N_ALGOS 4
+static const char *const algo_names[] = {"sac", "td3", "td3bc", "iql", "cql"};
+#define N_ALGOS 5
 
 const char *mimic_offpolicy_algo_name(mimic_offpolicy_algo algo) {
   return (unsigned)algo < N_ALGOS ? algo_names[algo] : NULL;
@@ -31,7 +31,8 @@ bool mimic_offpolicy_algo_parse(const char *name, mimic_offpolicy_algo *out) {
 }
 
 bool mimic_offpolicy_is_offline(mimic_offpolicy_algo algo) {
-  return algo == MIMIC_OFFPOLICY_TD3BC || algo == MIMIC_OFFPOLICY_IQL;
+  return algo == MIMIC_OFFPOLICY_TD3BC || algo == MIMIC_OFFPOLICY_IQL ||
+         algo == MIMIC_OFFPOLICY_CQL;
 }
 
 mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
@@ -60,8 +61,15 @@ mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
       .expectile = 0.7,
       .beta = 3.0,
       .max_weight = 100.0,
+      .conservative_weight = 5.0,
+      .n_action_samples = 10,
+      .alpha_threshold = 10.0,
+      .cql_alpha = 1.0,
+      .alpha_lr = 1e-4,
+      .temp_lr = 1e-4,
   };
-  if (algo == MIMIC_OFFPOLICY_TD3) { /* SB3's TD3: lr 1e-3, net_arch [400, 300] */
+  if (algo == MIMIC_OFFPOLICY_CQL) c.actor_lr = 1e-4; /* d3rlpy's CQLConfig */
+  if (algo == MIMIC_OFFPOLICY_TD3) {                  /* SB3's TD3: lr 1e-3, net_arch [400, 300] */
     c.actor_lr = c.critic_lr = 1e-3;
     c.hidden[0] = 400;
     c.hidden[1] = 300;
@@ -101,6 +109,12 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
   if (!(c->expectile > 0 && c->expectile < 1))
     BAD("off-policy: expectile must be in (0, 1), got %g", c->expectile);
   if (!(c->beta >= 0) || !(c->max_weight > 0)) BAD("off-policy: beta >= 0 and max_weight > 0");
+  if (c->algo == MIMIC_OFFPOLICY_CQL &&
+      (c->n_action_samples < 1 || c->n_action_samples > 1000 || !(c->conservative_weight >= 0) ||
+       !(c->cql_alpha > 0) || !(c->alpha_lr > 0) || !(c->temp_lr > 0) ||
+       (long)c->batch_size * 3 * c->n_action_samples > 1 << 24))
+    BAD("off-policy: CQL needs n_action_samples in 1..1000, conservative_weight >= 0, cql_alpha, "
+        "alpha_lr and temp_lr > 0");
 #undef BAD
   return MIMIC_OK;
 }
@@ -147,7 +161,8 @@ static int sizes_of(const mimic_offpolicy_config *c, int in, int out, int *s) {
  * then V, from one generator. */
 static mimic_status make_networks(mimic_offpolicy *t) {
   const mimic_offpolicy_config *c = &t->cfg;
-  const bool sac = c->algo == MIMIC_OFFPOLICY_SAC, iql = c->algo == MIMIC_OFFPOLICY_IQL;
+  const bool sac = c->algo == MIMIC_OFFPOLICY_SAC || c->algo == MIMIC_OFFPOLICY_CQL,
+             iql = c->algo == MIMIC_OFFPOLICY_IQL;
   int as[MIMIC_MLP_MAX_LAYERS + 1], qs[MIMIC_MLP_MAX_LAYERS + 1], vs[MIMIC_MLP_MAX_LAYERS + 1];
   int na = sizes_of(c, t->D, sac ? 2 * t->A : t->A, as);
   int nq = sizes_of(c, t->D + t->A, 1, qs);
@@ -190,9 +205,24 @@ static mimic_status make_networks(mimic_offpolicy *t) {
   MIMIC_TRY(mimic_optim_create(&t->actor_opt, &oc, t->n_actor));
   oc.lr = c->critic_lr;
   MIMIC_TRY(mimic_optim_create(&t->critic_opt, &oc, t->n_critic));
-  oc.lr = c->actor_lr; /* SB3: the temperature follows the learning rate */
+  /* SB3: the temperature follows the learning rate; d3rlpy's CQL has its own */
+  oc.lr = c->algo == MIMIC_OFFPOLICY_CQL ? c->temp_lr : c->actor_lr;
   MIMIC_TRY(mimic_optim_create(&t->alpha_opt, &oc, 1));
   t->log_alpha = logf((float)c->ent_coef);
+  if (c->algo == MIMIC_OFFPOLICY_CQL) {
+    oc.lr = c->alpha_lr;
+    MIMIC_TRY(mimic_optim_create(&t->cql_opt, &oc, 1));
+    t->log_cql = logf((float)c->cql_alpha);
+    size_t rows = (size_t)B * 3 * (size_t)c->n_action_samples;
+    t->big_sa = mimic_calloc(rows * (size_t)(t->D + t->A + 5) + (size_t)B * 2 * t->A, sizeof(float),
+                             "CQL's sampled actions");
+    if (!t->big_sa) return MIMIC_ERR_NOMEM;
+    t->big_lp = t->big_sa + rows * (size_t)(t->D + t->A);
+    t->big_dq = t->big_lp + rows;
+    t->big_q = t->big_dq + rows;
+    t->out_next = t->big_q + 2 * rows;
+    for (int k = 0; k < 2; k++) MIMIC_TRY(mimic_mlp_reserve(&t->q[k], (int)rows));
+  }
   t->target_entropy = isnan(c->target_entropy) ? -(double)t->A : c->target_entropy;
   return MIMIC_OK;
 }
@@ -229,8 +259,7 @@ static mimic_status take_spaces(mimic_offpolicy *t, const mimic_env *e) {
  * model normalises: (obs - mean) / sqrt(var + eps), var = (std + 1e-3)^2. */
 #define NORM_EPS 1e-8f
 static mimic_status take_obs_stats(mimic_offpolicy *t) {
-  mimic_obs_stats st;
-  MIMIC_TRY(mimic_obs_stats_init(&st, t->D));
+  mimic_obs_stats st; /* initialised by the call */
   mimic_status s = mimic_obs_stats_of_transitions(&st, t->data, NULL, 0);
   double *mean = mimic_calloc((size_t)t->D * 2, sizeof(double), "observation statistics");
   t->obs_mean = mimic_calloc((size_t)t->D * 3, sizeof(float), "observation statistics");
@@ -334,6 +363,8 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
   mimic_optim_free(&t->actor_opt);
   mimic_optim_free(&t->critic_opt);
   mimic_optim_free(&t->alpha_opt);
+  mimic_optim_free(&t->cql_opt);
+  free(t->big_sa);
   free(t->obs_mean);
   free(t->act_low);
   free(t->obs_bounds);
@@ -425,10 +456,13 @@ static void fill_log(mimic_offpolicy *t, mimic_offpolicy_log *row) {
       .ep_return_mean = t->offline ? NAN : mimic_episode_log_recent_return(&t->roll.log),
       .critic_loss = t->n_critic_terms ? t->sum_critic / t->n_critic_terms : NAN,
       .actor_loss = t->n_actor_terms ? t->sum_actor / t->n_actor_terms : NAN,
-      .value_loss = t->cfg.algo == MIMIC_OFFPOLICY_IQL && t->n_critic_terms
+      .value_loss = (t->cfg.algo == MIMIC_OFFPOLICY_IQL || t->cfg.algo == MIMIC_OFFPOLICY_CQL) &&
+                            t->n_critic_terms
                         ? t->sum_value / t->n_critic_terms
                         : NAN,
-      .ent_coef = t->cfg.algo == MIMIC_OFFPOLICY_SAC ? exp((double)t->log_alpha) : NAN,
+      .ent_coef = t->cfg.algo == MIMIC_OFFPOLICY_SAC || t->cfg.algo == MIMIC_OFFPOLICY_CQL
+                      ? exp((double)t->log_alpha)
+                      : NAN,
       .q_mean = t->n_critic_terms ? t->sum_q / t->n_critic_terms : NAN,
       .eval_return = NAN,
       .seconds = mimic_now() - t->t0,
@@ -562,6 +596,13 @@ mimic_status mimic_offpolicy_save(mimic_offpolicy *t, const char *path, const ch
   if (pc && c->algo == MIMIC_OFFPOLICY_TD3)
     json_object_set_new(pc, "action_noise", json_real(c->action_noise));
   if (pc && c->algo == MIMIC_OFFPOLICY_TD3BC) json_object_set_new(pc, "alpha", json_real(c->alpha));
+  if (pc && c->algo == MIMIC_OFFPOLICY_CQL) {
+    json_object_set_new(pc, "conservative_weight", json_real(c->conservative_weight));
+    json_object_set_new(pc, "n_action_samples", json_integer(c->n_action_samples));
+    json_object_set_new(pc, "alpha_threshold", json_real(c->alpha_threshold));
+    json_object_set_new(pc, "cql_alpha", json_real(exp((double)t->log_cql)));
+    json_object_set_new(pc, "temperature", json_real(exp((double)t->log_alpha)));
+  }
   if (pc && c->algo == MIMIC_OFFPOLICY_IQL) {
     json_object_set_new(pc, "expectile", json_real(c->expectile));
     json_object_set_new(pc, "beta", json_real(c->beta));

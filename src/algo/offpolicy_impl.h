@@ -48,7 +48,13 @@ struct mimic_offpolicy {
   float *a_params, *a_grads, *a_targ; /* actor (| IQL log_std) */
   size_t n_actor;
   mimic_optim actor_opt, critic_opt, alpha_opt;
-  float log_alpha, grad_log_alpha;
+  float log_alpha, grad_log_alpha; /* SAC's and CQL's temperature */
+  /* CQL: the Lagrangian weight of the penalty, and the sampled actions'
+   * critic inputs, B * 3N rows ordered (state b, sample k) */
+  mimic_optim cql_opt;
+  float log_cql, grad_log_cql;
+  float *big_sa, *big_lp, *big_dq, *big_q; /* (B3N, D + A), (B3N), (B3N), (2, B3N) */
+  float *out_next;                         /* (B, 2A) the actor's output at s' */
   double target_entropy;
   /* observation standardisation (offline), applied before every network */
   float *obs_mean, *obs_scale; /* (D): (obs - mean) * scale; NULL: none */

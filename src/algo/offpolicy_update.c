@@ -240,6 +240,124 @@ static void iql_update(mimic_offpolicy *t) {
   (void)BA;
 }
 
+/* CQL (Kumar et al. 2020) as d3rlpy's CQL: SAC's actor and temperature
+ * (d3rlpy's temperature loss, -temp (log pi - dim A)), a deterministic
+ * target (no entropy term: soft_q_backup off), and critics that also pay
+ * alpha (w * penalty - threshold), where the penalty is the mean over
+ * critics of mean_b [logsumexp over 3N sampled actions of (Q(s, a) - log
+ * density) - Q(s, a_data)], the samples being N actions of the policy at s,
+ * N at s' (both scored at s) and N uniform ones. The Lagrangian alpha rises
+ * while the penalty exceeds the threshold. d3rlpy draws separate samples
+ * for the alpha step; here the critic step's samples serve both. */
+static void cql_update(mimic_offpolicy *t) {
+  op_work *w = &t->w;
+  const int B = t->B, A = t->A, D = t->D, N = t->cfg.n_action_samples, W = D + A;
+  const size_t BA = (size_t)B * A, rows = (size_t)B * 3 * N;
+  const float temp = expf(t->log_alpha), cql_alpha = expf(t->log_cql);
+  const float log_uniform = (float)(A * log(0.5)); /* density of U(-1, 1)^A */
+  /* the target: min Q'(s', tanh(mu(s'))) */
+  mimic_mlp_forward(&t->actor, w->next_obs, B);
+  memcpy(t->out_next, t->actor.out, BA * 2 * sizeof(float));
+  for (int i = 0; i < B; i++)
+    for (int j = 0; j < A; j++)
+      w->a_next[(size_t)i * A + j] = tanhf(t->out_next[(size_t)i * 2 * A + j]);
+  fill_sa(w->sa, w->next_obs, w->a_next, B, D, A);
+  memcpy(w->q1, q_forward(&t->q_targ[0], w->sa, B), (size_t)B * sizeof(float));
+  const float *qt2 = q_forward(&t->q_targ[1], w->sa, B);
+  for (int i = 0; i < B; i++) w->v[i] = w->q1[i] < qt2[i] ? w->q1[i] : qt2[i];
+  td_target(t, w->v);
+  /* the sampled actions: policy at s, policy at s', uniform; all scored at s */
+  mimic_mlp_forward(&t->actor, w->obs, B);
+  for (int kind = 0; kind < 3; kind++)
+    for (int k = 0; k < N; k++) {
+      const float *out = kind == 0 ? t->actor.out : t->out_next;
+      if (kind < 2) {
+        for (size_t e = 0; e < BA; e++) w->eps[e] = (float)mimic_rng_normal(&t->rng);
+        mimic_squashed_sample(out, w->eps, B, A, w->a_pi, w->logp);
+      } else {
+        for (size_t e = 0; e < BA; e++) w->a_pi[e] = (float)mimic_rng_uniform(&t->rng, -1.0, 1.0);
+      }
+      for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * 3 * N + (size_t)kind * N + k;
+        float *row = t->big_sa + r * W;
+        memcpy(row, w->obs + (size_t)b * D, (size_t)D * sizeof(float));
+        memcpy(row + D, w->a_pi + (size_t)b * A, (size_t)A * sizeof(float));
+        t->big_lp[r] = kind < 2 ? w->logp[b] : log_uniform;
+      }
+    }
+  /* critics: TD (sum over the two) + alpha * w * mean over critics of the penalty */
+  const double coef = (double)cql_alpha * t->cfg.conservative_weight;
+  memset(t->c_grads, 0, t->n_critic * sizeof(float));
+  double td = 0, penalty = 0, qsum = 0;
+  for (int c = 0; c < 2; c++) {
+    const float *qb = q_forward(&t->q[c], t->big_sa, (int)rows);
+    double lse_sum = 0;
+    for (int b = 0; b < B; b++) {
+      const float *q = qb + (size_t)b * 3 * N;
+      const float *lp = t->big_lp + (size_t)b * 3 * N;
+      float *g = t->big_dq + (size_t)b * 3 * N;
+      double m = -INFINITY, sum = 0;
+      for (int k = 0; k < 3 * N; k++) m = fmax(m, (double)q[k] - lp[k]);
+      for (int k = 0; k < 3 * N; k++) sum += exp((double)q[k] - lp[k] - m);
+      double lse = m + log(sum);
+      lse_sum += lse;
+      for (int k = 0; k < 3 * N; k++)
+        g[k] = (float)(coef * exp((double)q[k] - lp[k] - lse) / (2.0 * B));
+    }
+    mimic_mlp_backward(&t->q[c], t->big_sa, t->big_dq, (int)rows, NULL);
+    fill_sa(w->sa, w->obs, w->act, B, D, A);
+    const float *q = q_forward(&t->q[c], w->sa, B);
+    double data = 0;
+    td += mimic_td_loss(q, w->target, B, w->dq);
+    for (int i = 0; i < B; i++) {
+      data += q[i];
+      w->dq[i] -= (float)(coef / (2.0 * B));
+    }
+    if (c == 0) qsum = data / B;
+    penalty += 0.5 * (lse_sum - data) / B;
+    mimic_mlp_backward(&t->q[c], w->sa, w->dq, B, NULL);
+  }
+  mimic_optim_step(&t->critic_opt, t->c_params, t->c_grads);
+  const double gap = t->cfg.conservative_weight * penalty - t->cfg.alpha_threshold;
+  t->sum_critic += td + cql_alpha * gap;
+  t->sum_value += penalty; /* logged in the value-loss column */
+  t->sum_q += qsum;
+  t->n_critic_terms++;
+  if (t->cfg.alpha_threshold >= 0) { /* the Lagrangian: minimise -alpha * gap */
+    t->grad_log_cql = (float)(-(double)cql_alpha * gap);
+    mimic_optim_step(&t->cql_opt, &t->log_cql, &t->grad_log_cql);
+  }
+  /* actor: temp log pi - min Q(s, a_pi) (SAC's), then the temperature */
+  for (size_t e = 0; e < BA; e++) w->eps[e] = (float)mimic_rng_normal(&t->rng);
+  mimic_mlp_forward(&t->actor, w->obs, B);
+  mimic_squashed_sample(t->actor.out, w->eps, B, A, w->a_pi, w->logp);
+  fill_sa(w->sa, w->obs, w->a_pi, B, D, A);
+  memcpy(w->q1, q_forward(&t->q[0], w->sa, B), (size_t)B * sizeof(float));
+  memcpy(w->q2, q_forward(&t->q[1], w->sa, B), (size_t)B * sizeof(float));
+  memset(w->dact, 0, BA * sizeof(float));
+  for (int c = 0; c < 2; c++) {
+    for (int i = 0; i < B; i++) w->dq[i] = (c == 0) == (w->q1[i] <= w->q2[i]) ? -1.0f / B : 0.0f;
+    mimic_mlp_backward(&t->q[c], w->sa, w->dq, B, w->dsa);
+    add_action_grad(w->dact, w->dsa, B, D, A);
+  }
+  double loss = 0, logp_sum = 0;
+  for (int i = 0; i < B; i++) {
+    loss += (double)temp * w->logp[i] - fmin(w->q1[i], w->q2[i]);
+    logp_sum += w->logp[i];
+    w->dv[i] = temp / B;
+  }
+  mimic_squashed_backward(t->actor.out, w->eps, w->a_pi, B, A, w->dact, w->dv, w->dout);
+  memset(t->a_grads, 0, t->n_actor * sizeof(float));
+  mimic_mlp_backward(&t->actor, w->obs, w->dout, B, NULL);
+  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
+  t->sum_actor += loss / B;
+  t->n_actor_terms++;
+  t->grad_log_alpha = (float)(-(double)temp * (logp_sum / B + t->target_entropy));
+  mimic_optim_step(&t->alpha_opt, &t->log_alpha, &t->grad_log_alpha);
+  t->updates++;
+  polyak(t->c_targ, t->c_params, t->n_q, (float)t->cfg.tau);
+}
+
 void op_update(mimic_offpolicy *t) {
   switch (t->cfg.algo) {
   case MIMIC_OFFPOLICY_SAC:
@@ -249,13 +367,15 @@ void op_update(mimic_offpolicy *t) {
   case MIMIC_OFFPOLICY_TD3:
   case MIMIC_OFFPOLICY_TD3BC: td3_update(t); break;
   case MIMIC_OFFPOLICY_IQL: iql_update(t); break;
+  case MIMIC_OFFPOLICY_CQL: cql_update(t); break;
   }
 }
 
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out) {
   mimic_mlp_forward(&t->actor, obs, n);
   const int A = t->A;
-  const int stride = t->cfg.algo == MIMIC_OFFPOLICY_SAC ? 2 * A : A;
+  const bool gauss = t->cfg.algo == MIMIC_OFFPOLICY_SAC || t->cfg.algo == MIMIC_OFFPOLICY_CQL;
+  const int stride = gauss ? 2 * A : A;
   for (int i = 0; i < n; i++)
     for (int j = 0; j < A; j++)
       out[(size_t)i * A + j] = tanhf(t->actor.out[(size_t)i * stride + j]);

@@ -122,6 +122,14 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     o[n++] = (cli_opt){"expectile", CLI_DOUBLE, &c.expectile, "TAU", "value expectile (0.7)"};
     o[n++] = (cli_opt){"beta", CLI_DOUBLE, &c.beta, "B", "advantage inverse temperature (3)"};
   }
+  if (algo == MIMIC_OFFPOLICY_CQL) {
+    o[n++] = (cli_opt){"conservative-weight", CLI_DOUBLE, &c.conservative_weight, "W",
+                       "weight of the logsumexp penalty (5)"};
+    o[n++] = (cli_opt){"alpha-threshold", CLI_DOUBLE, &c.alpha_threshold, "T",
+                       "the Lagrangian's target gap (10; < 0: alpha fixed)"};
+    o[n++] = (cli_opt){"n-action-samples", CLI_INT, &c.n_action_samples, "N",
+                       "sampled actions of each kind per state (10)"};
+  }
   o[n++] = (cli_opt){"eval-every", CLI_LONG, &eval_every, "N", "evaluate every N steps (0: never)"};
   o[n++] =
       (cli_opt){"eval-episodes", CLI_INT, &m.eval_episodes, "N", "episodes per evaluation (10)"};
@@ -131,12 +139,14 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   o[n++] = (cli_opt){"json", CLI_FLAG, &json, NULL, "print one JSON object"};
   o[n++] = (cli_opt){"quiet", CLI_FLAG, &m.quiet, NULL, "no progress bar"};
   memset(&o[n], 0, sizeof o[n]);
-  const char *summary = algo == MIMIC_OFFPOLICY_SAC
-                            ? "Soft actor-critic (SB3's SAC) on an environment."
-                        : algo == MIMIC_OFFPOLICY_TD3 ? "TD3 (SB3's) on an environment."
-                        : algo == MIMIC_OFFPOLICY_TD3BC
-                            ? "TD3+BC (d3rlpy's defaults): offline RL from a dataset."
-                            : "Implicit Q-learning (d3rlpy's defaults): offline RL from a dataset.";
+  const char *summary =
+      algo == MIMIC_OFFPOLICY_SAC     ? "Soft actor-critic (SB3's SAC) on an environment."
+      : algo == MIMIC_OFFPOLICY_TD3   ? "TD3 (SB3's) on an environment."
+      : algo == MIMIC_OFFPOLICY_TD3BC ? "TD3+BC (d3rlpy's defaults): offline RL from a dataset."
+      : algo == MIMIC_OFFPOLICY_IQL
+          ? "Implicit Q-learning (d3rlpy's defaults): offline RL from a dataset."
+          : "Conservative Q-learning (d3rlpy's defaults): offline RL from a "
+            "dataset.";
   cli_parsed a = cli_parse(cmd, summary,
                            offline ? "--data DIR -o FILE [options]" : "--env ID -o FILE [options]",
                            o, 0, argc, argv);
@@ -240,4 +250,7 @@ int cli_train_td3bc(int argc, char **argv) {
 }
 int cli_train_iql(int argc, char **argv) {
   return train_offpolicy(MIMIC_OFFPOLICY_IQL, argc, argv);
+}
+int cli_train_cql(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_CQL, argc, argv);
 }

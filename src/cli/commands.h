@@ -45,6 +45,7 @@ int cli_train_sac(int argc, char **argv);
 int cli_train_td3(int argc, char **argv);
 int cli_train_td3bc(int argc, char **argv);
 int cli_train_iql(int argc, char **argv);
+int cli_train_cql(int argc, char **argv);
 
 #include <stdbool.h>
 
