@@ -17,7 +17,9 @@ num() { echo "$1" | sed -E "s/.*\"$2\": (-?[0-9.e+-]+|null).*/\1/"; }
 # SAC and TD3 run, log, save; the file evaluates; one seed, one file
 for algo in sac td3; do
   json=$("$mimic" train $algo --env Pendulum-v1 --steps 400 --hidden 16,16 --batch-size 32 \
-    -o "$dir/$algo.mimic" --log "$dir/$algo.csv" --log-every 100 --episodes 2 --json)
+    -o "$dir/$algo.mimic" --log "$dir/$algo.csv" --log-every 100 --episodes 2 \
+    --eval-every 200 --eval-episodes 1 --plot "$dir/$algo.png" --json)
+  [ -s "$dir/$algo.png" ] || fail "$algo: no chart"
   [ "$(num "$json" steps)" = 400 ] || fail "$algo steps: $json"
   head -1 "$dir/$algo.csv" | grep -q "^step,updates,episodes,ep_return_mean" || fail "$algo log header"
   [ "$(wc -l < "$dir/$algo.csv")" -eq 5 ] || fail "$algo log rows"

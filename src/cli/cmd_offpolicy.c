@@ -16,6 +16,7 @@
 #include "mimic/env.h"
 #include "mimic/evaluate.h"
 #include "mimic/offpolicy.h"
+#include "mimic/plot.h"
 #include "mimic/policy.h"
 
 typedef struct op_monitor {
@@ -76,12 +77,39 @@ static mimic_status write_log(const char *path, const op_monitor *m) {
   return st;
 }
 
+/* The learning curve: training return (online) and evaluation return
+ * against steps, with the expert's and random play's returns as lines. */
+static mimic_status write_plot(const char *path, const char *title, const op_monitor *m,
+                               bool offline, double expert, double random) {
+  mimic_plot *p = mimic_plot_new(title, offline ? "gradient steps" : "environment steps", "return");
+  if (!p) return mimic_errcode();
+  double *x = malloc((size_t)(m->n_rows + 1) * 3 * sizeof *x);
+  mimic_status st = x ? MIMIC_OK : mimic_fail_nomem("a chart");
+  if (!st) {
+    double *tr = x + m->n_rows + 1, *ev = tr + m->n_rows + 1;
+    for (int i = 0; i < m->n_rows; i++) {
+      x[i] = (double)m->rows[i].step;
+      tr[i] = m->rows[i].ep_return_mean;
+      ev[i] = m->rows[i].eval_return;
+    }
+    if (!offline) st = mimic_plot_line(p, "training", x, tr, m->n_rows, false);
+    if (!st) st = mimic_plot_line(p, "evaluation", x, ev, m->n_rows, true);
+    if (!st && isfinite(expert)) st = mimic_plot_hline(p, "expert", expert);
+    if (!st && isfinite(random)) st = mimic_plot_hline(p, "random", random);
+    if (!st) st = mimic_plot_save(p, path);
+  }
+  free(x);
+  mimic_plot_free(p);
+  return st;
+}
+
 static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   char cmd[32];
   snprintf(cmd, sizeof cmd, "train %s", mimic_offpolicy_algo_name(algo));
   const bool offline = mimic_offpolicy_is_offline(algo);
   mimic_offpolicy_config c = mimic_offpolicy_defaults(algo);
-  const char *env = NULL, *env_opts = NULL, *out = NULL, *data = NULL, *hidden = NULL, *log = NULL;
+  const char *env = NULL, *env_opts = NULL, *out = NULL, *data = NULL, *hidden = NULL, *log = NULL,
+             *plot = NULL;
   long long steps = 0, buffer = 0, starts = 0, log_every = 1000;
   double lr = 0;
   int batch = 0, episodes = 100;
@@ -135,6 +163,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       (cli_opt){"eval-episodes", CLI_INT, &m.eval_episodes, "N", "episodes per evaluation (10)"};
   o[n++] = (cli_opt){"episodes", CLI_INT, &episodes, "N", "final evaluation episodes (100)"};
   o[n++] = (cli_opt){"log", CLI_STR, &log, "FILE", "CSV row every --log-every steps"};
+  o[n++] = (cli_opt){"plot", CLI_STR, &plot, "FILE", "learning curve chart (.png or .svg)"};
   o[n++] = (cli_opt){"log-every", CLI_LONG, &log_every, "N", "steps between log rows (1000)"};
   o[n++] = (cli_opt){"json", CLI_FLAG, &json, NULL, "print one JSON object"};
   o[n++] = (cli_opt){"quiet", CLI_FLAG, &m.quiet, NULL, "no progress bar"};
@@ -194,6 +223,21 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     if (!st && m.failed) st = mimic_errcode();
   }
   if (!st && log) st = write_log(log, &m);
+  if (!st && plot) {
+    double expert = NAN, random = NAN;
+    mimic_eval_config ec = mimic_eval_defaults();
+    ec.episodes = m.eval_episodes;
+    ec.seed = 1000;
+    ec.progress = false;
+    mimic_env *e = NULL;
+    if (mimic_env_make(env, env_opts, &e) == MIMIC_OK && mimic_env_has_expert(e))
+      st = mimic_eval_references(env, env_opts, &ec, &expert, &random);
+    mimic_env_free(e);
+    char title[160];
+    snprintf(title, sizeof title, "%s on %s%s%s", mimic_offpolicy_algo_name(algo), env,
+             offline ? " from " : "", offline ? data : "");
+    if (!st) st = write_plot(plot, title, &m, offline, expert, random);
+  }
   if (!st) {
     char meta[1024];
     snprintf(meta, sizeof meta, "{\"algorithm\": \"%s\"%s%s%s}", mimic_offpolicy_algo_name(algo),
