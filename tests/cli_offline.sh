@@ -47,6 +47,20 @@ for algo in td3bc iql cql; do
   echo "$json" | grep -q '"env": "Pendulum-v1"' || fail "$algo did not take the env from the dataset"
 done
 
+# a run resumed from a checkpoint ends where a straight run ends, bit for bit
+for algo in td3bc iql cql; do
+  common=(train $algo --data "$dir/exp" --hidden 16,16 --batch-size 32 --episodes 1 --quiet)
+  "$mimic" "${common[@]}" --steps 60 -o "$dir/straight.mimic" > /dev/null
+  "$mimic" "${common[@]}" --steps 25 -o "$dir/part.mimic" --checkpoint "$dir/$algo.ckpt" > /dev/null
+  "$mimic" "${common[@]}" --steps 60 -o "$dir/resumed.mimic" --checkpoint "$dir/$algo.ckpt" \
+    --checkpoint-every 10 --resume > /dev/null
+  cmp -s "$dir/straight.mimic" "$dir/resumed.mimic" || fail "$algo: the resumed run differs"
+  cmp -s "$dir/straight.mimic" "$dir/part.mimic" && fail "$algo: 25 steps gave the 60-step policy"
+done
+if out=$("$mimic" train iql --data "$dir/exp" --hidden 8,8 --batch-size 32 --steps 60 -o "$dir/x.mimic" \
+  --checkpoint "$dir/iql.ckpt" --resume 2>&1); then fail "resumed into other widths"; fi
+echo "$out" | grep -q "hidden" || fail "the refusal does not name the widths: $out"
+
 # refusals
 expect_fail() {
   local want=$1

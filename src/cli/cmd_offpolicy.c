@@ -110,7 +110,9 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   mimic_offpolicy_config c = mimic_offpolicy_defaults(algo);
   const char *env = NULL, *env_opts = NULL, *out = NULL, *data = NULL, *hidden = NULL, *log = NULL,
              *plot = NULL;
-  long long steps = 0, buffer = 0, starts = 0, log_every = 1000;
+  long long steps = 0, buffer = 0, starts = 0, log_every = 1000, ckpt_every = 0;
+  const char *ckpt = NULL;
+  bool resume = false;
   double lr = 0;
   int batch = 0, episodes = 100;
   bool json = false;
@@ -138,6 +140,13 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   o[n++] = (cli_opt){"tau", CLI_DOUBLE, &c.tau, "T", "target averaging (0.005)"};
   o[n++] = (cli_opt){"hidden", CLI_STR, &hidden, "N,N", "hidden widths of every network"};
   o[n++] = (cli_opt){"seed", CLI_U64, &c.seed, "S", "random seed (0)"};
+  if (offline) {
+    o[n++] = (cli_opt){"checkpoint", CLI_STR, &ckpt, "FILE",
+                       "checkpoint file (written at the end and every N steps)"};
+    o[n++] = (cli_opt){"checkpoint-every", CLI_LONG, &ckpt_every, "N", "steps between checkpoints"};
+    o[n++] =
+        (cli_opt){"resume", CLI_FLAG, &resume, NULL, "continue from --checkpoint if it exists"};
+  }
   if (!offline) {
     o[n++] = (cli_opt){"buffer-size", CLI_LONG, &buffer, "N", "replay capacity (1000000)"};
     o[n++] = (cli_opt){"learning-starts", CLI_LONG, &starts, "N", "random steps first (100)"};
@@ -189,6 +198,8 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   if (lr) c.actor_lr = c.critic_lr = lr;
   if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  if (ckpt_every < 0 || (resume && !ckpt))
+    return cli_usage_error(cmd, "--checkpoint-every must be >= 0 and --resume needs --checkpoint");
   if (eval_every < 0 || m.eval_episodes < 1 || episodes < 1 || log_every < 1)
     return cli_usage_error(cmd, "--eval-every >= 0, --eval-episodes, --episodes, --log-every >= 1");
   m.eval_every = (long)eval_every;
@@ -215,10 +226,19 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   mimic_status st = mimic_offpolicy_create(&c, offline ? &tr : NULL, &t);
   if (st && offline) mimic_errctx("%s", data);
   if (!st) {
+    if (resume && ckpt && mimic_path_exists(ckpt)) {
+      st = mimic_offpolicy_load_checkpoint(t, ckpt);
+      if (!st) MIMIC_INFO("%s: resuming from %s at step %ld", cmd, ckpt, mimic_offpolicy_steps(t));
+    }
+    long every = m.eval_every > 0 && m.eval_every < log_every ? m.eval_every : (long)log_every;
     mimic_progress_begin(&m.bar, cmd, "steps", (uint64_t)c.total_steps);
-    st = mimic_offpolicy_learn(
-        t, 0, m.eval_every > 0 && m.eval_every < log_every ? m.eval_every : (long)log_every, on_log,
-        &m);
+    mimic_progress_update(&m.bar, (uint64_t)mimic_offpolicy_steps(t));
+    while (!st && !m.failed && mimic_offpolicy_steps(t) < c.total_steps) {
+      long left = c.total_steps - mimic_offpolicy_steps(t);
+      long chunk = ckpt && ckpt_every > 0 && ckpt_every < left ? (long)ckpt_every : left;
+      st = mimic_offpolicy_learn(t, chunk, every, on_log, &m);
+      if (!st && ckpt) st = mimic_offpolicy_save_checkpoint(t, ckpt);
+    }
     mimic_progress_end(&m.bar);
     if (!st && m.failed) st = mimic_errcode();
   }
