@@ -118,6 +118,24 @@ static void test_generate_random_and_expert(void **state) {
   mimic_dataset_free(&ds);
 }
 
+static void test_generate_medium_expert(void **state) {
+  mimic_dataset ds;
+  mimic_generate_result r;
+  generate(MIMIC_QUALITY_MEDIUM_EXPERT, 1000, &ds, &r);
+  assert_int_equal(ds.n_steps, 1000);
+  assert_true(r.medium_steps > 0 && isfinite(r.medium_score));
+  assert_non_null(strstr(ds.meta.extra_json, "\"kind\":\"medium-expert\""));
+  assert_non_null(strstr(ds.meta.extra_json, "\"medium\":{"));
+  assert_non_null(strstr(ds.meta.extra_json, "\"expert\":{"));
+  /* the first half is the medium policy's, the second the expert's */
+  double first = 0, second = 0;
+  for (size_t j = 0; j < 500; j++) first += ds.rew[j], second += ds.rew[500 + j];
+  print_message("medium-expert: medium policy %.3f after %ld SAC steps; reward sums %.1f | %.1f\n",
+                r.medium_score, r.medium_steps, first, second);
+  assert_true(second > first);
+  mimic_dataset_free(&ds);
+}
+
 static void test_iql_beats_bc_on_medium_replay(void **state) {
   mimic_dataset ds;
   mimic_generate_result r;
@@ -172,6 +190,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_generate_random_and_expert),
       cmocka_unit_test(test_td3bc_keeps_expert_level),
+      cmocka_unit_test(test_generate_medium_expert),
       cmocka_unit_test(test_iql_beats_bc_on_medium_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
