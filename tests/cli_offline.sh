@@ -61,6 +61,15 @@ if out=$("$mimic" train iql --data "$dir/exp" --hidden 8,8 --batch-size 32 --ste
   --checkpoint "$dir/iql.ckpt" --resume 2>&1); then fail "resumed into other widths"; fi
 echo "$out" | grep -q "hidden" || fail "the refusal does not name the widths: $out"
 
+# the experiment's table (tiny budgets: this checks the plumbing, not the scores)
+json=$("$mimic" experiment offline --env Pendulum-v1 --kinds random,expert --algos bc,iql --seeds 2 \
+  --transitions 400 --steps 20 --hidden 8,8 --episodes 1 --plot "$dir/offline.png" --json)
+echo "$json" | grep -q '"random": {"data": \[' || fail "experiment: no random row: $json"
+echo "$json" | grep -q '"expert": {.*"iql": \[' || fail "experiment: no iql cell: $json"
+[ -s "$dir/offline.png" ] || fail "experiment: no chart"
+expect_fail_early() { if "$@" > /dev/null 2>&1; then fail "accepted: $*"; fi; }
+expect_fail_early "$mimic" experiment offline --env Pendulum-v1 --algos sac
+
 # refusals
 expect_fail() {
   local want=$1

@@ -5,6 +5,8 @@
 static const cli_command experiments[] = {
     {"compounding", cmd_experiment_compounding,
      "BC vs DAgger cost as the horizon grows, with intervals (LaneKeep, two lanes)"},
+    {"offline", cmd_experiment_offline,
+     "offline RL and BC on every dataset kind: D4RL's table of normalised scores"},
     {"text-dagger", cmd_experiment_text_dagger, "labeling loop on BANKING77: labels vs accuracy"},
     {NULL, NULL, NULL},
 };

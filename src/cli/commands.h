@@ -30,6 +30,7 @@ int cmd_text_dagger(int argc, char **argv);
 int cmd_text_export(int argc, char **argv);
 int cmd_experiment_text_dagger(int argc, char **argv);
 int cmd_experiment_compounding(int argc, char **argv);
+int cmd_experiment_offline(int argc, char **argv);
 int cli_train_ppo(int argc, char **argv);
 int cli_train_gail(int argc, char **argv);
 /* mimic train preferences (cmd_pref.c). */

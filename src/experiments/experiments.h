@@ -22,6 +22,7 @@
 
 #include "mimic/core.h"
 #include "mimic/dagger.h"
+#include "mimic/nn.h"
 #include "mimic/textloop.h"
 
 #ifdef __cplusplus
@@ -56,6 +57,30 @@ mimic_status mimic_bootstrap_mean(const double *y, int seeds, int resamples, uin
                                   double *mean, double *lo, double *hi);
 /* Whether two intervals overlap (true when either is unknown). */
 bool mimic_power_overlap(const mimic_power_fit *a, const mimic_power_fit *b);
+
+/* ---- offline RL on datasets of known quality (offline.c) ----------------- */
+
+#define MIMIC_EXP_OFFLINE_BC (-1) /* behavioural cloning, beside mimic_offpolicy_algo values */
+
+typedef struct mimic_exp_offline_config {
+  const char *env_id, *env_opts;
+  int kinds[8], n_kinds; /* mimic_data_quality values */
+  int algos[8], n_algos; /* MIMIC_EXP_OFFLINE_BC or offline mimic_offpolicy_algo values */
+  int seeds;             /* seeds 0 .. seeds-1 (datasets and learners alike) */
+  long transitions;      /* per dataset (medium-replay: its whole run) */
+  long steps;            /* gradient steps of each offline learner */
+  long eval_every;       /* SAC steps between the medium policy's snapshots */
+  int eval_episodes;     /* evaluation episodes, from seed 1000 */
+  int n_hidden;          /* 0: every network keeps its default widths */
+  int hidden[MIMIC_MLP_MAX_LAYERS - 1];
+  bool progress;
+} mimic_exp_offline_config;
+
+/* Runs every algorithm on every kind for every seed: scores[(a * n_kinds
+ * + k) * seeds + s] gets the normalised score of algorithm a on kind k
+ * with seed s, data_scores[k * seeds + s] the dataset's own. */
+mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *scores,
+                                   double *data_scores);
 
 /* ---- the experiment (mimic experiment compounding) ----------------------- */
 

@@ -1,0 +1,151 @@
+/* mimic experiment offline: every offline algorithm (and BC) on every
+ * dataset kind of one environment, over seeds; prints D4RL's table of
+ * normalised scores (mean ± std over seeds, random 0, expert 1) and draws
+ * it (one line per algorithm across the kinds, a band of ± std). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "experiments/experiments.h"
+#include "mimic/offpolicy.h"
+#include "mimic/plot.h"
+
+static const char *algo_label(int a) {
+  return a == MIMIC_EXP_OFFLINE_BC ? "bc" : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
+}
+
+static void mean_std(const double *v, int n, double *mean, double *std) {
+  double s = 0, q = 0;
+  for (int i = 0; i < n; i++) s += v[i];
+  *mean = s / n;
+  for (int i = 0; i < n; i++) q += (v[i] - *mean) * (v[i] - *mean);
+  *std = n > 1 ? sqrt(q / (n - 1)) : 0; /* the sample std */
+}
+
+static mimic_status draw(const char *path, const mimic_exp_offline_config *c,
+                         const double *scores) {
+  mimic_plot *p = mimic_plot_new(c->env_id, "dataset kind (0 = first in --kinds)",
+                                 "normalised score (mean, band: ± std over seeds)");
+  if (!p) return mimic_errcode();
+  double x[8], m[8], lo[8], hi[8];
+  mimic_status st = MIMIC_OK;
+  for (int a = 0; !st && a < c->n_algos; a++) {
+    for (int k = 0; k < c->n_kinds; k++) {
+      double sd;
+      x[k] = k;
+      mean_std(scores + ((size_t)a * c->n_kinds + k) * c->seeds, c->seeds, &m[k], &sd);
+      lo[k] = m[k] - sd;
+      hi[k] = m[k] + sd;
+    }
+    st = mimic_plot_line(p, algo_label(c->algos[a]), x, m, c->n_kinds, true);
+    if (!st && c->seeds > 1) st = mimic_plot_band(p, x, lo, hi, c->n_kinds);
+  }
+  if (!st) st = mimic_plot_hline(p, "expert", 1.0);
+  if (!st) st = mimic_plot_save(p, path);
+  mimic_plot_free(p);
+  return st;
+}
+
+int cmd_experiment_offline(int argc, char **argv) {
+  const char *cmd = "experiment offline", *env = NULL, *env_opts = NULL, *plot = NULL,
+             *kinds = "random,medium,medium-replay,medium-expert,expert",
+             *algos = "bc,td3bc,iql,cql", *hidden = NULL;
+  long long n = 10000, steps = 10000, eval_every = 200;
+  int seeds = 3, episodes = 20;
+  bool json = false, quiet = false;
+  cli_opt o[] = {
+      {"env", CLI_STR, &env, "ID", "environment id (continuous actions)", true},
+      {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
+      {"kinds", CLI_STR, &kinds, "K,K", "dataset kinds (all five)"},
+      {"algos", CLI_STR, &algos, "A,A", "bc, td3bc, iql, cql (all)"},
+      {"seeds", CLI_INT, &seeds, "N", "seeds 0..N-1 (3)"},
+      {"transitions", CLI_LONG, &n, "N", "transitions per dataset (10000)"},
+      {"steps", CLI_LONG, &steps, "N", "gradient steps per offline learner (10000)"},
+      {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between medium snapshots (200)"},
+      {"episodes", CLI_INT, &episodes, "N", "evaluation episodes from seed 1000 (20)"},
+      {"hidden", CLI_STR, &hidden, "N,N", "widths of every network (each one's default)"},
+      {"plot", CLI_STR, &plot, "FILE", "chart of the table (.png or .svg)"},
+      {"json", CLI_FLAG, &json, NULL, "print one JSON object"},
+      {"quiet", CLI_FLAG, &quiet, NULL, "no progress output"},
+      {NULL},
+  };
+  cli_parsed a = cli_parse(cmd, "Offline RL and BC on every dataset kind (D4RL's table).",
+                           "--env ID [options]", o, 0, argc, argv);
+  if (a.exit_now) return a.exit_code;
+  cli_set_output(json, quiet);
+  mimic_nn_set_threads(1);
+  mimic_exp_offline_config c = {.env_id = env,
+                                .env_opts = env_opts,
+                                .seeds = seeds,
+                                .transitions = (long)n,
+                                .steps = (long)steps,
+                                .eval_every = (long)eval_every,
+                                .eval_episodes = episodes,
+                                .progress = !json && !quiet};
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", kinds);
+  for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
+    mimic_data_quality q;
+    if (c.n_kinds == 8 || !mimic_data_quality_parse(s, &q))
+      return cli_usage_error(cmd, "--kinds: '%s' is not a dataset kind", s);
+    c.kinds[c.n_kinds++] = (int)q;
+  }
+  snprintf(buf, sizeof buf, "%s", algos);
+  for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
+    mimic_offpolicy_algo al;
+    if (c.n_algos == 8) return cli_usage_error(cmd, "--algos: at most 8");
+    if (strcmp(s, "bc") == 0)
+      c.algos[c.n_algos++] = MIMIC_EXP_OFFLINE_BC;
+    else if (mimic_offpolicy_algo_parse(s, &al) && mimic_offpolicy_is_offline(al))
+      c.algos[c.n_algos++] = (int)al;
+    else
+      return cli_usage_error(cmd, "--algos: '%s' is not bc, td3bc, iql or cql", s);
+  }
+  if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
+    return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  if (seeds < 1 || steps < 1 || episodes < 1 || eval_every < 1)
+    return cli_usage_error(cmd, "--seeds, --steps, --episodes and --eval-every must be >= 1");
+  size_t cells = (size_t)c.n_algos * c.n_kinds * c.seeds;
+  double *scores = calloc(cells + (size_t)c.n_kinds * c.seeds, sizeof *scores);
+  if (!scores) return cli_fail(cmd);
+  double *data = scores + cells;
+  mimic_status st = mimic_exp_offline_run(&c, scores, data);
+  if (!st && plot) st = draw(plot, &c, scores);
+  if (st) {
+    free(scores);
+    return cli_fail(cmd);
+  }
+  if (json)
+    printf("{\"env\": \"%s\", \"seeds\": %d, \"scores\": {", env, seeds);
+  else {
+    printf("normalised scores on %s (random 0, expert 1), mean ± std over %d seed%s\n", env, seeds,
+           seeds > 1 ? "s" : "");
+    printf("%-14s %-14s", "dataset", "data");
+    for (int i = 0; i < c.n_algos; i++) printf(" %-14s", algo_label(c.algos[i]));
+    printf("\n");
+  }
+  for (int k = 0; k < c.n_kinds; k++) {
+    double mu, sd;
+    mean_std(data + (size_t)k * c.seeds, c.seeds, &mu, &sd);
+    const char *kn = mimic_data_quality_name((mimic_data_quality)c.kinds[k]);
+    if (json)
+      printf("%s\"%s\": {\"data\": [%s, %s]", k ? ", " : "", kn, cli_json_num(mu),
+             cli_json_num(sd));
+    else
+      printf("%-14s %6.3f ± %-5.3f", kn, mu, sd);
+    for (int i = 0; i < c.n_algos; i++) {
+      mean_std(scores + ((size_t)i * c.n_kinds + k) * c.seeds, c.seeds, &mu, &sd);
+      if (json)
+        printf(", \"%s\": [%s, %s]", algo_label(c.algos[i]), cli_json_num(mu), cli_json_num(sd));
+      else
+        printf(" %6.3f ± %-5.3f", mu, sd);
+    }
+    printf(json ? "}" : "\n");
+  }
+  if (json) printf("}}\n");
+  free(scores);
+  return CLI_EXIT_OK;
+}
