@@ -39,7 +39,7 @@ mimic_generate_config mimic_generate_defaults(const char *env_id, mimic_data_qua
       .kind = kind,
       .transitions = transitions,
       .medium_score = 1.0 / 3.0,
-      .eval_every = 1000,
+      .eval_every = 200,
       .eval_episodes = 10,
       .sac = mimic_offpolicy_defaults(MIMIC_OFFPOLICY_SAC),
   };

@@ -32,7 +32,7 @@ int cmd_dataset_generate(int argc, char **argv) {
       {"medium-score", CLI_DOUBLE, &medium, "X",
        "the medium policy's normalised score to stop at (1/3)"},
       {"sac-steps", CLI_LONG, &sac_steps, "N", "most SAC steps for the medium policy (100000)"},
-      {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between its evaluations (1000)"},
+      {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between its evaluations (200)"},
       {"hidden", CLI_STR, &hidden, "N,N", "SAC's hidden widths (256,256)"},
       {"dataset-id", CLI_STR, &id, "ID", "Minari id (default from DIR)"},
       {"overwrite", CLI_FLAG, &overwrite, NULL, "replace an existing dataset"},
