@@ -179,11 +179,10 @@ bool mimic_data_quality_parse(const char *name, mimic_data_quality *out);
 typedef struct mimic_generate_config {
   const char *env_id, *env_opts;
   mimic_data_quality kind;
-  long transitions;    /* steps in the dataset (medium-replay: the whole run instead) */
-  double medium_score; /* the medium policy is the first SAC snapshot whose normalised
-                          score reaches this (1/3) */
-  long eval_every; /* SAC steps between snapshots (200: SAC can pass a third of the expert within a
-                      few hundred steps) */
+  long transitions;           /* steps in the dataset (medium-replay: the whole run instead) */
+  double medium_score;        /* the medium policy is the first SAC snapshot whose normalised
+                                 score reaches this (1/3) */
+  long eval_every;            /* SAC steps between snapshots (200) */
   int eval_episodes;          /* episodes per snapshot evaluation (10, from seed 1000) */
   mimic_offpolicy_config sac; /* the medium policy's trainer (SAC's defaults; total_steps is
                                  the most it may take) */
