@@ -27,8 +27,14 @@ static void mean_std(const double *v, int n, double *mean, double *std) {
 
 static mimic_status draw(const char *path, const mimic_exp_offline_config *c,
                          const double *scores) {
-  mimic_plot *p = mimic_plot_new(c->env_id, "dataset kind (0 = first in --kinds)",
-                                 "normalised score (mean, band: ± std over seeds)");
+  char xlabel[256] = "dataset:";
+  for (int k = 0; k < c->n_kinds; k++) {
+    size_t len = strlen(xlabel);
+    snprintf(xlabel + len, sizeof xlabel - len, "%s %d %s", k ? "," : "", k,
+             mimic_data_quality_name((mimic_data_quality)c->kinds[k]));
+  }
+  mimic_plot *p =
+      mimic_plot_new(c->env_id, xlabel, "normalised score (mean, band: ± std over seeds)");
   if (!p) return mimic_errcode();
   double x[8], m[8], lo[8], hi[8];
   mimic_status st = MIMIC_OK;
