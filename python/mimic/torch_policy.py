@@ -12,10 +12,12 @@ from torch import nn
 class TorchPolicy(nn.Module):
     """obs -> the actor's output (logits or mean); act() gives the actions mimic gives."""
 
-    def __init__(self, net, head, mean, scale, clip, low=None, high=None, log_std=None):
+    def __init__(self, net, head, mean, scale, clip, low=None, high=None, log_std=None,
+                 squash=False):
         super().__init__()
         self.net = net
         self.head = head
+        self.squash = squash
         self.register_buffer("obs_mean", mean)
         self.register_buffer("obs_scale", scale)
         self.clip = clip
@@ -36,6 +38,8 @@ class TorchPolicy(nn.Module):
         out = self.forward(torch.as_tensor(np.asarray(obs, dtype=np.float32)))
         if self.head == "categorical":
             return torch.argmax(out, dim=-1)
+        if self.squash:  # SAC, TD3 and the offline actors: tanh, scaled to the bounds
+            out = self.low + 0.5 * (torch.tanh(out) + 1.0) * (self.high - self.low)
         return torch.clamp(out, self.low, self.high)
 
 
@@ -67,4 +71,5 @@ def to_torch(policy):
         low = torch.tensor(space[2], dtype=torch.float32)
         high = torch.tensor(space[3], dtype=torch.float32)
     log_std = None if info["log_std"] is None else torch.from_numpy(np.array(info["log_std"]))
-    return TorchPolicy(net, info["head"], mean, scale, clip, low, high, log_std).eval()
+    return TorchPolicy(net, info["head"], mean, scale, clip, low, high, log_std,
+                       info.get("squash", False)).eval()

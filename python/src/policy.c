@@ -308,10 +308,11 @@ static PyObject *policy_info(PolicyObject *self, PyObject *unused) {
     log_std = mimicpy_array((PyObject *)self, m->log_std, "f", sizeof(float), 1, lshape, true);
   }
   PyObject *more = (layers && norm && log_std)
-                       ? Py_BuildValue("{s:O,s:s,s:s,s:O,s:O,s:s}", "layers", layers, "activation",
-                                       mimic_activation_name(a->act), "head",
+                       ? Py_BuildValue("{s:O,s:s,s:s,s:O,s:O,s:s,s:O}", "layers", layers,
+                                       "activation", mimic_activation_name(a->act), "head",
                                        mimic_head_name(m->cfg.head), "obs_norm", norm, "log_std",
-                                       log_std, "metadata", m->metadata ? m->metadata : "{}")
+                                       log_std, "metadata", m->metadata ? m->metadata : "{}",
+                                       "squash", m->cfg.squash ? Py_True : Py_False)
                        : NULL;
   if (!more || PyDict_Update(d, more) < 0) Py_CLEAR(d);
   Py_XDECREF(more);
