@@ -13,6 +13,18 @@
 #include "mimic/offpolicy.h"
 #include "mimic/plot.h"
 
+/* A number for JSON text: "null" when not finite, else %.10g (one of 8
+ * rotating buffers). TODO: build this output with Jansson as the other
+ * commands now do (src/cli/show.h). */
+static const char *json_num(double v) {
+  static char buf[8][32];
+  static int k;
+  char *b = buf[k++ & 7];
+  if (!isfinite(v)) return "null";
+  snprintf(b, sizeof buf[0], "%.10g", v);
+  return b;
+}
+
 static const char *algo_label(int a) {
   return a == MIMIC_EXP_OFFLINE_BC ? "bc" : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
 }
@@ -138,14 +150,13 @@ int cmd_experiment_offline(int argc, char **argv) {
     mean_std(data + (size_t)k * c.seeds, c.seeds, &mu, &sd);
     const char *kn = mimic_data_quality_name((mimic_data_quality)c.kinds[k]);
     if (json)
-      printf("%s\"%s\": {\"data\": [%s, %s]", k ? ", " : "", kn, cli_json_num(mu),
-             cli_json_num(sd));
+      printf("%s\"%s\": {\"data\": [%s, %s]", k ? ", " : "", kn, json_num(mu), json_num(sd));
     else
       printf("%-14s %6.3f ± %-5.3f", kn, mu, sd);
     for (int i = 0; i < c.n_algos; i++) {
       mean_std(scores + ((size_t)i * c.n_kinds + k) * c.seeds, c.seeds, &mu, &sd);
       if (json)
-        printf(", \"%s\": [%s, %s]", algo_label(c.algos[i]), cli_json_num(mu), cli_json_num(sd));
+        printf(", \"%s\": [%s, %s]", algo_label(c.algos[i]), json_num(mu), json_num(sd));
       else
         printf(" %6.3f ± %-5.3f", mu, sd);
     }

@@ -13,6 +13,18 @@
 #include "mimic/env.h"
 #include "mimic/offpolicy.h"
 
+/* A number for JSON text: "null" when not finite, else %.10g (one of 8
+ * rotating buffers). TODO: build this output with Jansson as the other
+ * commands now do (src/cli/show.h). */
+static const char *json_num(double v) {
+  static char buf[8][32];
+  static int k;
+  char *b = buf[k++ & 7];
+  if (!isfinite(v)) return "null";
+  snprintf(b, sizeof buf[0], "%.10g", v);
+  return b;
+}
+
 int cmd_dataset_generate(int argc, char **argv) {
   const char *cmd = "dataset generate", *env = NULL, *env_opts = NULL, *kind = NULL, *out = NULL,
              *hidden = NULL, *id = NULL;
@@ -82,10 +94,10 @@ int cmd_dataset_generate(int argc, char **argv) {
            "\"transitions\": %zu, \"data_return\": %s, \"data_normalized_score\": %s, "
            "\"random_return\": %s, \"expert_return\": %s, \"medium_return\": %s, "
            "\"medium_score\": %s, \"medium_steps\": %ld}\n",
-           out, env, kind, ds.n_episodes, ds.n_steps, cli_json_num(r.data_return),
-           cli_json_num((r.data_return - r.random_return) / span), cli_json_num(r.random_return),
-           cli_json_num(r.expert_return), cli_json_num(r.medium_return),
-           cli_json_num(r.medium_score), r.medium_steps);
+           out, env, kind, ds.n_episodes, ds.n_steps, json_num(r.data_return),
+           json_num((r.data_return - r.random_return) / span), json_num(r.random_return),
+           json_num(r.expert_return), json_num(r.medium_return), json_num(r.medium_score),
+           r.medium_steps);
   else {
     printf("wrote %s: %s %s, %zu transitions in %zu episodes, mean return %.2f (normalised %.3f; "
            "random %.2f, expert %.2f)",

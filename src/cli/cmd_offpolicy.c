@@ -19,6 +19,18 @@
 #include "mimic/plot.h"
 #include "mimic/policy.h"
 
+/* A number for JSON text: "null" when not finite, else %.10g (one of 8
+ * rotating buffers). TODO: build this output with Jansson as the other
+ * commands now do (src/cli/show.h). */
+static const char *json_num(double v) {
+  static char buf[8][32];
+  static int k;
+  char *b = buf[k++ & 7];
+  if (!isfinite(v)) return "null";
+  snprintf(b, sizeof buf[0], "%.10g", v);
+  return b;
+}
+
 typedef struct op_monitor {
   long eval_every;
   int eval_episodes;
@@ -284,10 +296,9 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       printf("{\"algorithm\": \"%s\", \"policy\": \"%s\", \"env\": \"%s\", \"steps\": %ld, "
              "\"seconds\": %s, \"return_mean\": %s, \"return_std\": %s, \"normalized_score\": %s, "
              "\"expert_return\": %s, \"random_return\": %s, \"eval_episodes\": %d}\n",
-             mimic_offpolicy_algo_name(algo), out, env, mimic_offpolicy_steps(t),
-             cli_json_num(secs), cli_json_num(r.return_mean), cli_json_num(r.return_std),
-             cli_json_num(r.normalized_score), cli_json_num(r.expert_return),
-             cli_json_num(r.random_return), r.episodes);
+             mimic_offpolicy_algo_name(algo), out, env, mimic_offpolicy_steps(t), json_num(secs),
+             json_num(r.return_mean), json_num(r.return_std), json_num(r.normalized_score),
+             json_num(r.expert_return), json_num(r.random_return), r.episodes);
     else if (!st) {
       printf("trained %ld steps in %.1f s; return %.2f +- %.2f over %d episodes",
              mimic_offpolicy_steps(t), secs, r.return_mean, r.return_std, r.episodes);
