@@ -9,21 +9,10 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "experiments/experiments.h"
 #include "mimic/offpolicy.h"
 #include "mimic/plot.h"
-
-/* A number for JSON text: "null" when not finite, else %.10g (one of 8
- * rotating buffers). TODO: build this output with Jansson as the other
- * commands now do (src/cli/show.h). */
-static const char *json_num(double v) {
-  static char buf[8][32];
-  static int k;
-  char *b = buf[k++ & 7];
-  if (!isfinite(v)) return "null";
-  snprintf(b, sizeof buf[0], "%.10g", v);
-  return b;
-}
 
 static const char *algo_label(int a) {
   return a == MIMIC_EXP_OFFLINE_BC ? "bc" : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
@@ -136,9 +125,8 @@ int cmd_experiment_offline(int argc, char **argv) {
     free(scores);
     return cli_fail(cmd);
   }
-  if (json)
-    printf("{\"env\": \"%s\", \"seeds\": %d, \"scores\": {", env, seeds);
-  else {
+  json_t *scores_json = json ? json_object() : NULL;
+  if (!json) {
     printf("normalised scores on %s (random 0, expert 1), mean ± std over %d seed%s\n", env, seeds,
            seeds > 1 ? "s" : "");
     printf("%-14s %-14s", "dataset", "data");
@@ -149,20 +137,31 @@ int cmd_experiment_offline(int argc, char **argv) {
     double mu, sd;
     mean_std(data + (size_t)k * c.seeds, c.seeds, &mu, &sd);
     const char *kn = mimic_data_quality_name((mimic_data_quality)c.kinds[k]);
-    if (json)
-      printf("%s\"%s\": {\"data\": [%s, %s]", k ? ", " : "", kn, json_num(mu), json_num(sd));
-    else
+    json_t *row = NULL;
+    if (json) {
+      row = json_object();
+      json_object_set_new(row, "data",
+                          json_pack("[o, o]", cli_json_number(mu), cli_json_number(sd)));
+      json_object_set_new(scores_json, kn, row);
+    } else
       printf("%-14s %6.3f ± %-5.3f", kn, mu, sd);
     for (int i = 0; i < c.n_algos; i++) {
       mean_std(scores + ((size_t)i * c.n_kinds + k) * c.seeds, c.seeds, &mu, &sd);
       if (json)
-        printf(", \"%s\": [%s, %s]", algo_label(c.algos[i]), json_num(mu), json_num(sd));
+        json_object_set_new(row, algo_label(c.algos[i]),
+                            json_pack("[o, o]", cli_json_number(mu), cli_json_number(sd)));
       else
         printf(" %6.3f ± %-5.3f", mu, sd);
     }
-    printf(json ? "}" : "\n");
+    if (!json) printf("\n");
   }
-  if (json) printf("}}\n");
+  if (json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "env", cli_json_str(env));
+    json_object_set_new(o, "seeds", json_integer(seeds));
+    json_object_set_new(o, "scores", scores_json);
+    cli_print_json_line(o);
+  }
   free(scores);
   return CLI_EXIT_OK;
 }

@@ -9,21 +9,10 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/data.h"
 #include "mimic/env.h"
 #include "mimic/offpolicy.h"
-
-/* A number for JSON text: "null" when not finite, else %.10g (one of 8
- * rotating buffers). TODO: build this output with Jansson as the other
- * commands now do (src/cli/show.h). */
-static const char *json_num(double v) {
-  static char buf[8][32];
-  static int k;
-  char *b = buf[k++ & 7];
-  if (!isfinite(v)) return "null";
-  snprintf(b, sizeof buf[0], "%.10g", v);
-  return b;
-}
 
 int cmd_dataset_generate(int argc, char **argv) {
   const char *cmd = "dataset generate", *env = NULL, *env_opts = NULL, *kind = NULL, *out = NULL,
@@ -89,16 +78,23 @@ int cmd_dataset_generate(int argc, char **argv) {
     return cli_fail(cmd);
   }
   double span = r.expert_return - r.random_return;
-  if (json)
-    printf("{\"dataset\": \"%s\", \"env\": \"%s\", \"kind\": \"%s\", \"episodes\": %zu, "
-           "\"transitions\": %zu, \"data_return\": %s, \"data_normalized_score\": %s, "
-           "\"random_return\": %s, \"expert_return\": %s, \"medium_return\": %s, "
-           "\"medium_score\": %s, \"medium_steps\": %ld}\n",
-           out, env, kind, ds.n_episodes, ds.n_steps, json_num(r.data_return),
-           json_num((r.data_return - r.random_return) / span), json_num(r.random_return),
-           json_num(r.expert_return), json_num(r.medium_return), json_num(r.medium_score),
-           r.medium_steps);
-  else {
+  if (json) {
+    json_t *o = json_object();
+    json_object_set_new(o, "dataset", cli_json_str(out));
+    json_object_set_new(o, "env", cli_json_str(env));
+    json_object_set_new(o, "kind", cli_json_str(kind));
+    json_object_set_new(o, "episodes", json_integer((json_int_t)ds.n_episodes));
+    json_object_set_new(o, "transitions", json_integer((json_int_t)ds.n_steps));
+    json_object_set_new(o, "data_return", cli_json_number(r.data_return));
+    json_object_set_new(o, "data_normalized_score",
+                        cli_json_number((r.data_return - r.random_return) / span));
+    json_object_set_new(o, "random_return", cli_json_number(r.random_return));
+    json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
+    json_object_set_new(o, "medium_return", cli_json_number(r.medium_return));
+    json_object_set_new(o, "medium_score", cli_json_number(r.medium_score));
+    json_object_set_new(o, "medium_steps", json_integer(r.medium_steps));
+    cli_print_json_line(o);
+  } else {
     printf("wrote %s: %s %s, %zu transitions in %zu episodes, mean return %.2f (normalised %.3f; "
            "random %.2f, expert %.2f)",
            out, env, kind, ds.n_steps, ds.n_episodes, r.data_return,

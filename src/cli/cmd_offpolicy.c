@@ -12,24 +12,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/data.h"
 #include "mimic/env.h"
 #include "mimic/evaluate.h"
 #include "mimic/offpolicy.h"
 #include "mimic/plot.h"
 #include "mimic/policy.h"
-
-/* A number for JSON text: "null" when not finite, else %.10g (one of 8
- * rotating buffers). TODO: build this output with Jansson as the other
- * commands now do (src/cli/show.h). */
-static const char *json_num(double v) {
-  static char buf[8][32];
-  static int k;
-  char *b = buf[k++ & 7];
-  if (!isfinite(v)) return "null";
-  snprintf(b, sizeof buf[0], "%.10g", v);
-  return b;
-}
 
 typedef struct op_monitor {
   long eval_every;
@@ -292,14 +281,21 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     if (!st) st = mimic_evaluate(pol, env, env_opts, &ec, &r);
     mimic_policy_free(pol);
     double secs = m.n_rows ? m.rows[m.n_rows - 1].seconds : 0;
-    if (!st && json)
-      printf("{\"algorithm\": \"%s\", \"policy\": \"%s\", \"env\": \"%s\", \"steps\": %ld, "
-             "\"seconds\": %s, \"return_mean\": %s, \"return_std\": %s, \"normalized_score\": %s, "
-             "\"expert_return\": %s, \"random_return\": %s, \"eval_episodes\": %d}\n",
-             mimic_offpolicy_algo_name(algo), out, env, mimic_offpolicy_steps(t), json_num(secs),
-             json_num(r.return_mean), json_num(r.return_std), json_num(r.normalized_score),
-             json_num(r.expert_return), json_num(r.random_return), r.episodes);
-    else if (!st) {
+    if (!st && json) {
+      json_t *o = json_object();
+      json_object_set_new(o, "algorithm", json_string(mimic_offpolicy_algo_name(algo)));
+      json_object_set_new(o, "policy", cli_json_str(out));
+      json_object_set_new(o, "env", cli_json_str(env));
+      json_object_set_new(o, "steps", json_integer(mimic_offpolicy_steps(t)));
+      json_object_set_new(o, "seconds", cli_json_number(secs));
+      json_object_set_new(o, "return_mean", cli_json_number(r.return_mean));
+      json_object_set_new(o, "return_std", cli_json_number(r.return_std));
+      json_object_set_new(o, "normalized_score", cli_json_number(r.normalized_score));
+      json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
+      json_object_set_new(o, "random_return", cli_json_number(r.random_return));
+      json_object_set_new(o, "eval_episodes", json_integer(r.episodes));
+      cli_print_json_line(o);
+    } else if (!st) {
       printf("trained %ld steps in %.1f s; return %.2f +- %.2f over %d episodes",
              mimic_offpolicy_steps(t), secs, r.return_mean, r.return_std, r.episodes);
       if (isfinite(r.normalized_score)) printf(", normalised %.3f", r.normalized_score);
