@@ -863,6 +863,11 @@ static int cmd_agent_dagger(int argc, char **argv) {
   cfg.on_round = on_round;
   cfg.user = &json;
   mimic_status st = mimic_agent_dagger_run(&cfg, rows, 256, &n_rows, &m);
+  if (st == MIMIC_ERR_INTERRUPTED) { /* a person quit: every answer is stored */
+    fprintf(stderr, "mimic agent dagger: stopped: %s; the answers are in %s (session %s)\n",
+            mimic_errmsg(), store, session);
+    goto done;
+  }
   if (st) {
     rc = cli_fail(cmd);
     goto done;
