@@ -24,6 +24,27 @@ awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "clone returned $ret"
 "$mimic" train bc --data "$dir/demos" -o "$dir/bc2.mimic" --quiet > /dev/null
 cmp -s "$dir/bc.mimic" "$dir/bc2.mimic" || fail "two trainings with one seed differ"
 
+# collecting into a dataset already there must say so: --append or --overwrite
+episodes() { "$mimic" dataset info "$1" --json | tr -d '\n' | sed -E 's/.*"total_episodes": ([0-9]+).*/\1/'; }
+set +e
+"$mimic" collect --env CartPole-v1 --episodes 10 --seed 0 -o "$dir/demos" --quiet > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "collect into an existing dataset exited $rc, want 2"
+grep -q -- "--append" "$dir/err" || fail "the refusal does not name --append: $(cat "$dir/err")"
+[ "$(episodes "$dir/demos")" = 10 ] || fail "a refused collect changed the dataset"
+"$mimic" collect --env CartPole-v1 --episodes 2 --seed 10 -o "$dir/demos" --append > "$dir/out"
+grep -q "now holds 12 episodes (2 new)" "$dir/out" || fail "--append: $(cat "$dir/out")"
+"$mimic" collect --env CartPole-v1 --episodes 10 --seed 0 -o "$dir/demos" --overwrite --quiet > /dev/null
+[ "$(episodes "$dir/demos")" = 10 ] || fail "--overwrite did not replace the dataset"
+mkdir "$dir/empty"
+"$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/empty" --quiet > /dev/null || fail "an empty folder is new"
+
+# --val-fraction: the count trained on is the training split's
+"$mimic" train bc --data "$dir/demos" --val-fraction 0.2 --epochs 1 -o "$dir/v.mimic" > "$dir/out"
+grep -q "on 4000 transitions (of 5000 in 10 episodes, 1000 more held out for validation): 1 epoch," \
+  "$dir/out" || fail "train bc with validation: $(cat "$dir/out")"
+
 # playing writes frames
 "$mimic" play --policy "$dir/bc.mimic" --env CartPole-v1 --steps 3 --frames "$dir/frames" > /dev/null
 [ -s "$dir/frames/frame_000000.png" ] || fail "no frames"

@@ -65,6 +65,7 @@ typedef struct mimic_bc_epoch {
 
 typedef struct mimic_bc_report {
   long epochs, batches, samples;
+  size_t train_transitions, val_transitions; /* the split trained on and held out */
   double final_train_loss, best_val_loss;
   long best_epoch; /* epoch whose parameters were kept (early stopping) */
   bool stopped_early;

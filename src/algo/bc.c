@@ -535,6 +535,8 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   report->samples = ls.batches_done * cfg->batch_size;
   report->final_train_loss = curve_n ? curve[curve_n - 1].train_loss : NAN;
   report->best_val_loss = n_val ? ls.best_val : NAN;
+  report->train_transitions = n_val ? n_train : t->n;
+  report->val_transitions = n_val;
   report->best_epoch = ls.best_epoch;
   report->seconds = mimic_now() - t0;
   report->curve = curve;

@@ -3,7 +3,10 @@
  * Episode k starts from reset(seed + k); each finished episode is appended
  * durably before the next begins, so a killed collect leaves a valid
  * dataset of the episodes it finished. --epsilon mixes in random actions
- * (a deliberately weakened expert, for refinement experiments). */
+ * (a deliberately weakened expert, for refinement experiments). Adding
+ * to a dataset already there must be asked for (--append): the same
+ * command run twice would otherwise double every episode silently. */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +20,24 @@
 #include "mimic/env.h"
 #include "mimic/policy.h"
 
+/* True when path is a file or a folder with anything in it. */
+static bool holds_something(const char *path) {
+  if (!mimic_path_exists(path)) return false;
+  DIR *d = opendir(path);
+  if (!d) return true;
+  bool any = false;
+  for (struct dirent *e; !any && (e = readdir(d));)
+    any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+  closedir(d);
+  return any;
+}
+
 int cmd_collect(int argc, char **argv) {
   const char *env_id = NULL, *env_opts = NULL, *expert = "builtin", *out = NULL, *dataset_id = NULL;
   int episodes = 10;
   uint64_t seed = 0;
   double epsilon = 0, timeout = 30;
-  bool json = false, quiet = false, overwrite = false, sample = false;
+  bool json = false, quiet = false, overwrite = false, append = false, sample = false;
   cli_opt opts[] = {
       {"env", CLI_STR, &env_id, "ID", "environment id (see 'mimic envs')", true},
       {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options, e.g. horizon=400"},
@@ -36,8 +51,9 @@ int cmd_collect(int argc, char **argv) {
        "seconds an expert program may take per answer (30)"},
       {"dataset-id", CLI_STR, &dataset_id, "ID",
        "Minari dataset id (default: from the folder name)"},
-      {"o", CLI_STR, &out, "DIR", "dataset folder to create or append to", true},
-      {"overwrite", CLI_FLAG, &overwrite, NULL, "replace an existing dataset instead of appending"},
+      {"o", CLI_STR, &out, "DIR", "dataset folder to create", true},
+      {"append", CLI_FLAG, &append, NULL, "add the episodes to the dataset already in DIR"},
+      {"overwrite", CLI_FLAG, &overwrite, NULL, "replace the dataset already in DIR"},
       {"json", CLI_FLAG, &json, NULL, "print a JSON summary"},
       {"quiet", CLI_FLAG, &quiet, NULL, "no progress output"},
       {NULL},
@@ -49,6 +65,13 @@ int cmd_collect(int argc, char **argv) {
   if (episodes < 1) return cli_usage_error("collect", "--episodes must be at least 1");
   if (!(epsilon >= 0 && epsilon <= 1))
     return cli_usage_error("collect", "--epsilon must be in [0, 1]");
+  if (append && overwrite)
+    return cli_usage_error("collect", "--append and --overwrite exclude each other");
+  if (!append && !overwrite && holds_something(out))
+    return cli_usage_error("collect",
+                           "%s already exists: --append adds the episodes to it, --overwrite "
+                           "replaces it",
+                           out);
 
   mimic_env *env = NULL;
   mimic_policy *policy = NULL;

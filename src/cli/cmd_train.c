@@ -227,11 +227,16 @@ static int train_bc(int argc, char **argv) {
       json_object_set_new(o, "stopped_early", json_boolean(rep.stopped_early));
       json_object_set_new(o, "seconds", cli_json_number(rep.seconds));
       cli_print_json_line(o);
-    } else
-      printf("trained %s on %zu transitions (%zu episodes): %ld epochs, %ld batches, final loss "
-             "%.4f%s; wrote %s\n",
-             mimic_head_name(model.cfg.head), ds.n_steps, ds.n_episodes, rep.epochs, rep.batches,
-             rep.final_train_loss, rep.stopped_early ? " (stopped early)" : "", out);
+    } else {
+      char held[96] = "";
+      if (rep.val_transitions)
+        snprintf(held, sizeof held, ", %zu more held out for validation", rep.val_transitions);
+      printf("trained %s on %zu transitions (of %zu in %zu episodes%s): %ld epoch%s, %ld "
+             "batches, final loss %.4f%s; wrote %s\n",
+             mimic_head_name(model.cfg.head), rep.train_transitions, ds.n_steps, ds.n_episodes,
+             held, rep.epochs, rep.epochs == 1 ? "" : "s", rep.batches, rep.final_train_loss,
+             rep.stopped_early ? " (stopped early)" : "", out);
+    }
     rc = CLI_EXIT_OK;
   } else {
     rc = cli_fail("train bc");
