@@ -31,16 +31,18 @@ void cli_set_output(bool json, bool quiet) {
   if (quiet) mimic_log_set_level(MIMIC_LOG_WARN);
 }
 
+/* "-" before a one-letter option (-o, -C), "--" before the others. */
+static const char *dashes(const char *name) { return strlen(name) == 1 ? "-" : "--"; }
+
 static void print_help(const char *cmd, const char *summary, const char *usage,
                        const cli_opt *opts) {
   printf("usage: mimic %s %s\n\n%s\n\noptions:\n", cmd, usage ? usage : "[options]", summary);
   for (const cli_opt *o = opts; o->name; o++) {
     char left[64];
-    const char *dashes = strlen(o->name) == 1 ? "-" : "--";
     if (o->type == CLI_FLAG)
-      snprintf(left, sizeof left, "%s%s", dashes, o->name);
+      snprintf(left, sizeof left, "%s%s", dashes(o->name), o->name);
     else
-      snprintf(left, sizeof left, "%s%s %s", dashes, o->name, o->meta ? o->meta : "VALUE");
+      snprintf(left, sizeof left, "%s%s %s", dashes(o->name), o->name, o->meta ? o->meta : "VALUE");
     printf("  %-26s %s%s\n", left, o->help ? o->help : "", o->required ? " (required)" : "");
   }
   printf("  %-26s %s\n", "-h, --help", "show this help and exit");
@@ -54,30 +56,32 @@ static int set_value(const char *cmd, cli_opt *o, const char *v) {
   case CLI_INT: {
     long x = strtol(v, &end, 10);
     if (errno || !*v || *end || x < -2147483647L || x > 2147483647L)
-      return cli_usage_error(cmd, "--%s wants an integer, got '%s'", o->name, v);
+      return cli_usage_error(cmd, "%s%s wants an integer, got '%s'", dashes(o->name), o->name, v);
     *(int *)o->dest = (int)x;
     return 0;
   }
   case CLI_LONG: {
     long long x = strtoll(v, &end, 10);
     if (errno || !*v || *end)
-      return cli_usage_error(cmd, "--%s wants an integer, got '%s'", o->name, v);
+      return cli_usage_error(cmd, "%s%s wants an integer, got '%s'", dashes(o->name), o->name, v);
     *(long long *)o->dest = x;
     return 0;
   }
   case CLI_U64: {
     if (*v == '-')
-      return cli_usage_error(cmd, "--%s wants a non-negative integer, got '%s'", o->name, v);
+      return cli_usage_error(cmd, "%s%s wants a non-negative integer, got '%s'", dashes(o->name),
+                             o->name, v);
     unsigned long long x = strtoull(v, &end, 10);
     if (errno || !*v || *end)
-      return cli_usage_error(cmd, "--%s wants a non-negative integer, got '%s'", o->name, v);
+      return cli_usage_error(cmd, "%s%s wants a non-negative integer, got '%s'", dashes(o->name),
+                             o->name, v);
     *(uint64_t *)o->dest = (uint64_t)x;
     return 0;
   }
   case CLI_DOUBLE: {
     double x = strtod(v, &end);
     if (errno || !*v || *end || x != x)
-      return cli_usage_error(cmd, "--%s wants a number, got '%s'", o->name, v);
+      return cli_usage_error(cmd, "%s%s wants a number, got '%s'", dashes(o->name), o->name, v);
     *(double *)o->dest = x;
     return 0;
   }
@@ -136,7 +140,7 @@ cli_parsed cli_parse(const char *cmd, const char *summary, const char *usage, cl
     if (o->type == CLI_FLAG) {
       if (eq) {
         r.exit_now = true;
-        r.exit_code = cli_usage_error(cmd, "--%s takes no value", o->name);
+        r.exit_code = cli_usage_error(cmd, "%s%s takes no value", dashes(o->name), o->name);
         return r;
       }
     } else if (eq) {
@@ -145,7 +149,7 @@ cli_parsed cli_parse(const char *cmd, const char *summary, const char *usage, cl
       value = argv[++i];
     } else {
       r.exit_now = true;
-      r.exit_code = cli_usage_error(cmd, "--%s needs a value", o->name);
+      r.exit_code = cli_usage_error(cmd, "%s%s needs a value", dashes(o->name), o->name);
       return r;
     }
     if (set_value(cmd, o, value) != 0) {
@@ -158,7 +162,7 @@ cli_parsed cli_parse(const char *cmd, const char *summary, const char *usage, cl
   for (cli_opt *o = opts; o->name; o++) {
     if (o->required && !o->seen) {
       r.exit_now = true;
-      r.exit_code = cli_usage_error(cmd, "--%s is required", o->name);
+      r.exit_code = cli_usage_error(cmd, "%s%s is required", dashes(o->name), o->name);
       return r;
     }
   }

@@ -584,6 +584,28 @@ static json_t *calib_json(const mimic_agent_calib_row *rows, size_t n) {
   return arr;
 }
 
+/* The split and fit flags of eval and calibrate as usage errors: a bad
+ * --split-by or --test-fraction, or any of them beside --model, which is
+ * already fit and scored on all of --traces. Returns -1 when all is well. */
+static int check_split_flags(const char *cmd, const cli_opt *opts, const char *model,
+                             const char *split_by, double frac) {
+  mimic_agent_split_by by;
+  if (mimic_agent_split_by_parse(split_by, &by)) return cli_usage_error(cmd, "%s", mimic_errmsg());
+  if (!(frac > 0 && frac < 1)) return cli_usage_error(cmd, "--test-fraction must be in (0, 1)");
+  if (!model) return -1;
+  static const char *const fit_only[] = {
+      "split-by", "test-fraction",   "seed",     "policy", "threshold",
+      "markov-k", "features",        "prev-k",   "C",      "classifier",
+      "trees",    "max-observation", "no-demos", NULL};
+  for (int i = 0; fit_only[i]; i++)
+    if (cli_seen(opts, fit_only[i]))
+      return cli_usage_error(cmd,
+                             "%s%s splits or fits the traces, and --model is already fit (it is "
+                             "scored on all of --traces)",
+                             fit_only[i][1] ? "--" : "-", fit_only[i]);
+  return -1;
+}
+
 static int cmd_agent_eval(int argc, char **argv) {
   const char *cmd = "agent eval";
   const char *traces = NULL, *format = "auto", *model = NULL, *split_by = "task";
@@ -621,7 +643,8 @@ static int cmd_agent_eval(int argc, char **argv) {
   double th[32];
   size_t nt;
   if (parse_thresholds(thresholds, th, 32, &nt)) return cli_usage_error(cmd, "%s", mimic_errmsg());
-  if (!(frac > 0 && frac < 1)) return cli_usage_error(cmd, "--test-fraction must be in (0, 1)");
+  int bad = check_split_flags(cmd, opts, model, split_by, frac);
+  if (bad >= 0) return bad;
   mimic_agent_config tmp;
   if (!model && policy_config(&po, &tmp)) return cli_usage_error(cmd, "%s", mimic_errmsg());
   eval_setup e;
@@ -733,7 +756,8 @@ static int cmd_agent_calibrate(int argc, char **argv) {
   } else {
     for (int i = 0; i < 20; i++) th[nt++] = i * 0.05;
   }
-  if (!(frac > 0 && frac < 1)) return cli_usage_error(cmd, "--test-fraction must be in (0, 1)");
+  int bad = check_split_flags(cmd, opts, model_file, split_by, frac);
+  if (bad >= 0) return bad;
   eval_setup e;
   int rc = CLI_EXIT_OK;
   mimic_agent_eval ev = {0};
@@ -788,8 +812,8 @@ done:
 /* ---- dagger ------------------------------------------------------------- */
 
 static void on_round(const mimic_dagger_round *r, void *user) {
-  bool json = *(bool *)user;
-  if (json) return;
+  bool silent = *(bool *)user; /* --json or --quiet */
+  if (silent) return;
   printf("round %d: %zu states, %zu asked, %zu examples", r->round + 1, r->candidates, r->queried,
          r->dataset_size);
   for (int i = 0; i < r->n_metrics; i++) printf(", %s %.4g", r->metric_names[i], r->metrics[i]);
@@ -804,7 +828,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
   int rounds = 1;
   double timeout = 30;
   uint64_t seed = 0;
-  bool json = false;
+  bool json = false, quiet = false, silent;
   policy_opts po;
   policy_opts_init(&po);
   cli_opt opts[] = {
@@ -822,6 +846,8 @@ static int cmd_agent_dagger(int argc, char **argv) {
       {"o", CLI_STR, &out, "FILE", "the policy after every round", true},
       POLICY_OPTS(po),
       {"json", CLI_FLAG, &json, NULL, "print a JSON summary", false},
+      {"quiet", CLI_FLAG, &quiet, NULL, "print nothing but errors (and a person's questions)",
+       false},
       {NULL},
   };
   cli_parsed p = cli_parse(cmd,
@@ -831,7 +857,8 @@ static int cmd_agent_dagger(int argc, char **argv) {
                            "cmd:PROGRAM]",
                            opts, 0, argc, argv);
   if (p.exit_now) return p.exit_code;
-  cli_set_output(json, false);
+  cli_set_output(json, quiet);
+  silent = json || quiet;
   mimic_agent_dagger_config cfg;
   mimic_agent_dagger_defaults(&cfg);
   if (policy_config(&po, &cfg.policy) || mimic_query_parse(query, &cfg.query))
@@ -861,7 +888,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
   cfg.seed = seed;
   cfg.model_out = out;
   cfg.on_round = on_round;
-  cfg.user = &json;
+  cfg.user = &silent;
   mimic_status st = mimic_agent_dagger_run(&cfg, rows, 256, &n_rows, &m);
   if (st == MIMIC_ERR_INTERRUPTED) { /* a person quit: every answer is stored */
     fprintf(stderr, "mimic agent dagger: stopped: %s; the answers are in %s (session %s)\n",
@@ -885,7 +912,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
     long total = n_rows ? rows[n_rows - 1].expert_queries : 0;
     print_json(json_pack("{s:s,s:s,s:I,s:o}", "model", out, "store", store, "expert_queries",
                          (json_int_t)total, "rounds", arr));
-  } else {
+  } else if (!quiet) {
     printf("saved %s; answers in %s (session %s)\n", out, store, session);
   }
 done:

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/show.h"
 #include "mimic/policy.h"
 
 /* Writes the environment's picture as frames/frame_NNNNNN.png. */
@@ -23,7 +24,7 @@ int cmd_play(int argc, char **argv) {
   const char *spec = "expert", *env_id = NULL, *env_opts = NULL, *frames = NULL;
   uint64_t seed = 0;
   int episodes = 1, delay_ms = 50, max_steps = 0;
-  bool sample = false, quiet = false;
+  bool sample = false, quiet = false, json = false;
   double timeout = 30;
   cli_opt opts[] = {
       {"policy", CLI_STR, &spec, "SPEC", "a policy file, or expert (default), random, cmd:PROGRAM"},
@@ -39,6 +40,7 @@ int cmd_play(int argc, char **argv) {
       {"sample", CLI_FLAG, &sample, NULL, "sample actions instead of argmax / mean"},
       {"expert-timeout", CLI_DOUBLE, &timeout, "SEC",
        "seconds a program policy may take per answer (30)"},
+      {"json", CLI_FLAG, &json, NULL, "print one JSON object: every episode's return and steps"},
       {"quiet", CLI_FLAG, &quiet, NULL, "print only the summary"},
       {NULL},
   };
@@ -46,6 +48,8 @@ int cmd_play(int argc, char **argv) {
                            "--env ID [--policy SPEC] [options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
   if (episodes < 1) return cli_usage_error("play", "--episodes must be at least 1");
+  quiet = quiet || json;
+  json_t *eps = json_array();
   mimic_env *env = NULL;
   mimic_policy *policy = NULL;
   float *obs = NULL, *act = NULL;
@@ -81,7 +85,10 @@ int cmd_play(int argc, char **argv) {
         }
       }
       if (max_steps > 0 && t >= max_steps) {
-        printf("episode %d: return %.2f after %d steps (stopped by --steps)\n", k + 1, ret, t);
+        if (!json)
+          printf("episode %d: return %.2f after %d steps (stopped by --steps)\n", k + 1, ret, t);
+        json_array_append_new(
+            eps, json_pack("{s:f,s:i,s:s}", "return", ret, "steps", t, "end", "steps"));
         break;
       }
       /* one stream, starting with the episode: a policy with memory keeps it */
@@ -103,18 +110,31 @@ int cmd_play(int argc, char **argv) {
       t++;
       if (term || trunc) {
         if (frames && save_frame(env, frames, &frame)) goto fail;
-        printf("episode %d: return %.2f in %d steps (%s)\n", k + 1, ret, t,
-               term ? "terminated" : "time limit");
+        if (!json)
+          printf("episode %d: return %.2f in %d steps (%s)\n", k + 1, ret, t,
+                 term ? "terminated" : "time limit");
+        json_array_append_new(eps, json_pack("{s:f,s:i,s:s}", "return", ret, "steps", t, "end",
+                                             term ? "terminated" : "truncated"));
         break;
       }
     }
   }
-  if (frames) printf("wrote %ld frames to %s\n", frame, frames);
+  if (json) {
+    json_t *o = json_pack("{s:s,s:s,s:O}", "env", env_id, "policy", spec, "episodes", eps);
+    if (frames) {
+      json_object_set_new(o, "frames", json_integer(frame));
+      json_object_set_new(o, "frames_dir", json_string(frames));
+    }
+    cli_print_json(o);
+  } else if (frames) {
+    printf("wrote %ld frames to %s\n", frame, frames);
+  }
   rc = CLI_EXIT_OK;
   goto done;
 fail:
   rc = cli_fail("play");
 done:
+  json_decref(eps);
   free(obs);
   free(act);
   free(text);

@@ -251,7 +251,7 @@ int cli_refine(int argc, char **argv) {
                      "env steps over which it falls to 0 (default steps/2)"};
   int parsed =
       rl_parse(cmd, "Clone, then refine: PPO starting from a cloned policy, held near it at first.",
-               "--policy FILE --env ID --steps N -o FILE [options]", o, n, &f, &m, argc, argv);
+               "--policy FILE --env ID -o FILE [--steps N] [options]", o, n, &f, &m, argc, argv);
   if (parsed >= 0) return parsed;
   mimic_ppo_config c;
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &c);
