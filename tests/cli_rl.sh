@@ -65,6 +65,15 @@ ret=$(num "$json" return_mean)
 clone=$(num "$json" clone_return)
 awk -v r="$ret" -v c="$clone" -v n="$noisy" 'BEGIN { exit !(r > c + 100 && r > n + 100) }' ||
   fail "refined $ret, clone $clone, noisy expert $noisy"
+# one normalised score: refine and eval, with any episodes and seed, score
+# against the same references (the environment's, not the evaluation's)
+refs() { echo "$(num "$1" expert_return) $(num "$1" random_return)"; }
+want=$(refs "$json")
+for flags in "--episodes 10 --seed 5" "--episodes 100"; do
+  # shellcheck disable=SC2086
+  e=$("$mimic" eval --policy "$dir/refined.mimic" --env Pendulum-v1 $flags --json --quiet)
+  [ "$(refs "$e")" = "$want" ] || fail "eval $flags references $(refs "$e"), refine $want"
+done
 
 # bad flags: exit code 2 with a message
 # preferences (short: the full bar is in test_algo_preferences): the reward

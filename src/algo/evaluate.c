@@ -98,10 +98,15 @@ static mimic_status reference_return(const char *kind, const char *env_id, const
 mimic_status mimic_eval_references(const char *env_id, const char *env_opts,
                                    const mimic_eval_config *cfg, double *expert_return,
                                    double *random_return) {
-  if (cfg->episodes < 1)
-    return mimic_fail(MIMIC_ERR_INVALID, "evaluation needs at least 1 episode");
-  MIMIC_TRY(reference_return("expert", env_id, env_opts, cfg, expert_return));
-  return reference_return("random", env_id, env_opts, cfg, random_return);
+  /* One definition everywhere: the references belong to the environment
+   * (id and options), not to the evaluation asking for them, so they are
+   * always measured on the same episodes, whatever cfg's count and seed. */
+  mimic_eval_config ref = *cfg;
+  ref.episodes = MIMIC_EVAL_REF_EPISODES;
+  ref.seed = 0;
+  ref.sample = false;
+  MIMIC_TRY(reference_return("expert", env_id, env_opts, &ref, expert_return));
+  return reference_return("random", env_id, env_opts, &ref, random_return);
 }
 
 mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char *env_opts,
