@@ -36,6 +36,10 @@ if command -v jq >/dev/null; then
     <<<"$json" >/dev/null || fail "LaneKeep-v0 JSON entry wrong"
 fi
 
+# a test fixture is made by id but not listed
+grep -q "BoxBall" <<<"$out$json" && fail "mimic envs lists the test fixture mimic-BoxBall-9x7"
+"$mimic" envs mimic-BoxBall-9x7 | grep -q "^mimic-BoxBall-9x7$" || fail "envs mimic-BoxBall-9x7"
+
 one=$("$mimic" envs Acrobot-v1) || fail "mimic envs Acrobot-v1 exited $?"
 [ "$(grep -c -- '-v[0-9]$' <<<"$one")" = 1 ] || fail "mimic envs ID shows more than one id"
 

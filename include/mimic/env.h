@@ -72,6 +72,7 @@ typedef struct mimic_env_info {
   const char *id;      /* "CartPole-v1" */
   const char *summary; /* one line */
   const char *options; /* the options it takes, "horizon=N (default 400), ..." */
+  bool unlisted;       /* a test fixture: `mimic envs` lists it only when asked by id */
 } mimic_env_info;
 
 /* Number of registered environment ids. */

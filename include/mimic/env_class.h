@@ -81,6 +81,7 @@ typedef struct mimic_env_class {
    * (w*h*3 bytes; rgb NULL or *w, *h 0 asks for the size). */
   mimic_status (*render_text)(void *impl, char *buf, size_t cap);
   mimic_status (*render_rgb)(void *impl, uint8_t *rgb, int *w, int *h);
+  bool unlisted; /* made by id, but left out of `mimic envs`' listing (test fixtures) */
 } mimic_env_class;
 
 /* Adds cls under cls->id, after those registered before (thread-safe).

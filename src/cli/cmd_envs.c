@@ -75,7 +75,7 @@ int cmd_envs(int argc, char **argv) {
   json_t *list = json_array();
   for (int i = 0; i < mimic_env_count(); i++) {
     const mimic_env_info *info = mimic_env_info_at(i);
-    if (only && strcmp(info->id, only) != 0) continue;
+    if (only ? strcmp(info->id, only) != 0 : info->unlisted) continue;
     mimic_env *env;
     if (mimic_env_make(info->id, NULL, &env) != MIMIC_OK) {
       /* an environment that cannot be made without options (a map file) */

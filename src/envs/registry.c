@@ -93,5 +93,6 @@ const mimic_env_info *mimic_env_info_at(int i) {
   info.id = c->id;
   info.summary = c->summary ? c->summary : "";
   info.options = c->options_help ? c->options_help : "";
+  info.unlisted = c->unlisted;
   return &info;
 }

@@ -110,9 +110,9 @@ MG_CLASS(gotodoor6, "MiniGrid-GoToDoor-6x6-v0", "stand next to the named door an
 MG_CLASS(gotodoor8, "MiniGrid-GoToDoor-8x8-v0", "stand next to the named door and say done (8x8)",
          H, MG_GEN_GOTODOOR, 8, 0, 0, 0, 256, true, 6);
 /* mimic's own */
-MG_CLASS(boxball, "mimic-BoxBall-9x7",
-         "a box holding a ball, two keys, two doors, lava and a goal (testdata)", H, MG_GEN_BOXBALL,
-         9, 0, 0, 0, 80, false, 1);
+MG_CLASS_LISTED(boxball, false, "mimic-BoxBall-9x7",
+                "a box holding a ball, two keys, two doors, lava and a goal (testdata)", H,
+                MG_GEN_BOXBALL, 9, 0, 0, 0, 80, false, 1);
 MG_CLASS(gridmap, "mimic-GridMap-v0", "a level from an ASCII map file (map=PATH)", MAP_HELP,
          MG_GEN_MAP, 0, 0, 0, 0, 100, false, 1);
 
