@@ -43,6 +43,8 @@ typedef struct mimic_bc_config {
   uint64_t seed;
   const char *log_path;        /* learning curve, CSV (or JSON Lines for *.jsonl); may be NULL */
   const char *plot_path;       /* learning-curve chart (.png/.svg); may be NULL */
+  const char *plot_title;      /* what it learned, for the chart's title ("CartPole-v1 ...");
+                                  may be NULL */
   const char *checkpoint_path; /* may be NULL */
   long checkpoint_every;       /* batches between checkpoints (0 = only at the end) */
   bool resume;                 /* continue from checkpoint_path if it exists */

@@ -40,6 +40,10 @@ mimic_status mimic_plot_save(const mimic_plot *p, const char *path);
  * bar; NaN cells are drawn grey (walls). Written to path (.png or .svg). */
 mimic_status mimic_heatmap_save(const char *path, const char *title, const double *values, int rows,
                                 int cols);
+/* mimic_heatmap_save with the colour bar's quantity written beside it
+ * ("reward per cell"; NULL for none). */
+mimic_status mimic_heatmap_save_labelled(const char *path, const char *title, const char *bar_label,
+                                         const double *values, int rows, int cols);
 
 #ifdef __cplusplus
 }

@@ -304,7 +304,8 @@ static mimic_status log_rows(const char *path, const mimic_bc_epoch *rows, long 
   return mimic_atomic_commit(&f);
 }
 
-static mimic_status plot_curve(const char *path, const mimic_bc_epoch *rows, long n) {
+static mimic_status plot_curve(const char *path, const char *cfg_title, const mimic_bc_epoch *rows,
+                               long n) {
   double *x = mimic_malloc((size_t)(n ? n : 1) * 3 * sizeof *x, "chart data");
   if (!x) return MIMIC_ERR_NOMEM;
   double *train = x + n, *val = x + 2 * n;
@@ -315,7 +316,10 @@ static mimic_status plot_curve(const char *path, const mimic_bc_epoch *rows, lon
     val[i] = rows[i].val_loss;
     has_val |= !isnan(val[i]);
   }
-  mimic_plot *p = mimic_plot_new("behavioral cloning", "epoch", "loss");
+  char title[200];
+  snprintf(title, sizeof title, "behavioral cloning%s%s", cfg_title ? ": " : "",
+           cfg_title ? cfg_title : "");
+  mimic_plot *p = mimic_plot_new(title, "epoch", "loss");
   mimic_status st = p ? MIMIC_OK : MIMIC_ERR_NOMEM;
   if (st == MIMIC_OK) st = mimic_plot_line(p, "train", x, train, (int)n, n < 40);
   if (st == MIMIC_OK && has_val) st = mimic_plot_line(p, "validation", x, val, (int)n, n < 40);
@@ -529,7 +533,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
     if (cfg->log_path) st = log_rows(cfg->log_path, curve, curve_n);
   }
   if (st == MIMIC_OK && cfg->plot_path && curve_n > 0)
-    st = plot_curve(cfg->plot_path, curve, curve_n);
+    st = plot_curve(cfg->plot_path, cfg->plot_title, curve, curve_n);
   report->epochs = curve_n;
   report->batches = ls.batches_done;
   report->samples = ls.batches_done * cfg->batch_size;

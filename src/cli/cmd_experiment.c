@@ -1,4 +1,4 @@
-/* mimic experiment <name>: the experiments the mission names. */
+/* mimic experiment <name>: the experiments behind README's and docs' figures. */
 #include "cli/args.h"
 #include "cli/commands.h"
 

@@ -105,7 +105,7 @@ int cmd_experiment_text_dagger(int argc, char **argv) {
       {NULL},
   };
   cli_parsed a = cli_parse(cmd,
-                           "Uncertainty sampling on BANKING77: the mission's 20 + 50 exercise, and "
+                           "Uncertainty sampling on BANKING77: 20 labels and a pool of 50, and "
                            "learning curves per query rule.",
                            "[options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;

@@ -186,7 +186,7 @@ int cli_train_maxent_irl(int argc, char **argv) {
   if (st == MIMIC_OK && heatmap) {
     char title[160];
     snprintf(title, sizeof title, "MaxEnt IRL reward, %s (seed %lld)", env, env_seed);
-    st = mimic_heatmap_save(heatmap, title, grid, m.height, m.width);
+    st = mimic_heatmap_save_labelled(heatmap, title, "recovered reward", grid, m.height, m.width);
   }
   if (st == MIMIC_OK && out) st = write_reward(out, env, &m, theta, reward, grid);
   if (st == MIMIC_OK) st = write_curve(log, plot, &rep);

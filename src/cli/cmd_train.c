@@ -188,6 +188,10 @@ static int train_bc(int argc, char **argv) {
     mimic_dataset_free(&ds);
     return CLI_EXIT_USAGE;
   }
+  char title[160];
+  snprintf(title, sizeof title, "%s, %zu episodes", ds.meta.env_id ? ds.meta.env_id : data,
+           ds.n_episodes);
+  cfg.plot_title = title;
   mimic_model model = {0};
   mimic_bc_report rep = {0};
   int rc = CLI_EXIT_FAIL;

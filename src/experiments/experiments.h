@@ -178,7 +178,7 @@ typedef struct mimic_text_experiment_config {
   const char *data_dir;     /* train.csv and test.csv (default: BANKING77 in ../shared/data) */
   const char *label_column; /* NULL: label/category/intent */
   bool small, scale;        /* which parts run (default both) */
-  /* part 1, the mission's exercise */
+  /* part 1, the small exercise: 20 seed labels, a pool of 50 */
   int small_seeds;   /* default 10 */
   int small_labeled; /* seed labels (default 20) */
   int small_pool;    /* pool size (default 50) */

@@ -526,8 +526,8 @@ mimic_status mimic_text_experiment_plot(const mimic_text_experiment_result *r, c
     snprintf(name, sizeof name, "%d labels from the start", r->start_labels);
     const double h[2] = {r->start50_acc, r->seed_acc};
     const char *const hn[2] = {name, "seed only"};
-    mimic_status st =
-        draw(r->small, r->n_small, "BANKING77: the mission's exercise (mean +- std)", h, hn, 2, sp);
+    mimic_status st = draw(r->small, r->n_small,
+                           "BANKING77: 20 seed labels, a pool of 50 (mean +- std)", h, hn, 2, sp);
     free(sp);
     return st;
   }

@@ -66,9 +66,17 @@ void plot_text(cairo_t *cr, double x, double y, double ax, double ay, double siz
 }
 
 void plot_format_tick(char *buf, size_t cap, double v, double step) {
+  /* The form follows the axis' step, not the value, so that one axis never
+   * mixes "90000" with "1e+05": thousands and millions get a suffix when
+   * the step is a whole number of them, tiny steps go scientific. */
   if (fabs(v) < 1e-12 * (step > 0 ? step : 1)) v = 0;
-  double a = fabs(v);
-  if (a != 0 && (a >= 1e5 || a < 1e-3))
+  if (v == 0)
+    snprintf(buf, cap, "0");
+  else if (step >= 1e5 && fmod(step, 1e5) == 0)
+    snprintf(buf, cap, "%gM", v / 1e6);
+  else if (step >= 1e3 && fmod(step, 100) == 0)
+    snprintf(buf, cap, "%gk", v / 1e3);
+  else if (step > 0 && step < 1e-3)
     snprintf(buf, cap, "%.2g", v);
   else {
     int decimals = step >= 1 || step <= 0 ? 0 : (int)ceil(-log10(step) - 1e-9);

@@ -23,7 +23,8 @@ mimic_status plot_canvas_close(plot_canvas *c);
  * top/middle/bottom). */
 void plot_text(cairo_t *cr, double x, double y, double ax, double ay, double size,
                const char *text);
-/* Formats a tick value compactly ("0.5", "1e+04", "-200"). */
+/* Formats a tick value compactly in the form of its axis' step ("0.5",
+ * "-200", "90k", "1.5M", "2e-05"). */
 void plot_format_tick(char *buf, size_t cap, double v, double step);
 /* Chooses about n "nice" tick positions covering [lo, hi]; returns the count (max cap). */
 int plot_nice_ticks(double lo, double hi, int n, double *ticks, int cap, double *step);

@@ -241,21 +241,12 @@ static void draw_series(cairo_t *cr, const mimic_plot *p, const frame *f) {
   cairo_save(cr);
   cairo_rectangle(cr, f->x0, f->y0, f->x1 - f->x0, f->y1 - f->y0);
   cairo_clip(cr);
+  /* reference lines last, over the curves: a learner at the expert's level
+   * must not hide the expert's line */
   for (int i = 0; i < p->ns; i++) {
     const series *s = &p->s[i];
     const double *c = palette[i % 10];
-    if (s->is_hline) {
-      double y = py(f, axis_value(s->hline_y, p->log_y));
-      double dash[] = {6, 4};
-      cairo_set_dash(cr, dash, 2, 0);
-      cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-      cairo_set_line_width(cr, 1.5);
-      cairo_move_to(cr, f->x0, y);
-      cairo_line_to(cr, f->x1, y);
-      cairo_stroke(cr);
-      cairo_set_dash(cr, NULL, 0, 0);
-      continue;
-    }
+    if (s->is_hline) continue;
     if (s->band_n > 1) {
       cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.2);
       int k0 = -1;
@@ -298,6 +289,20 @@ static void draw_series(cairo_t *cr, const mimic_plot *p, const frame *f) {
         cairo_fill(cr);
       }
   }
+  for (int i = 0; i < p->ns; i++) {
+    const series *s = &p->s[i];
+    const double *c = palette[i % 10];
+    if (!s->is_hline) continue;
+    double y = py(f, axis_value(s->hline_y, p->log_y));
+    double dash[] = {8, 5};
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    cairo_set_line_width(cr, 2.5);
+    cairo_move_to(cr, f->x0, y);
+    cairo_line_to(cr, f->x1, y);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+  }
   cairo_restore(cr);
 }
 
@@ -328,9 +333,23 @@ static void draw_legend(cairo_t *cr, const mimic_plot *p, const frame *f) {
 mimic_status mimic_plot_save(const mimic_plot *p, const char *path) {
   plot_canvas c;
   MIMIC_TRY(plot_canvas_open(&c, path, CHART_W, CHART_H));
-  bool legend = false;
-  for (int i = 0; i < p->ns; i++) legend |= p->s[i].name[0] != '\0';
-  frame f = {.x0 = 80, .y0 = 40, .x1 = legend ? CHART_W - 190 : CHART_W - 30, .y1 = CHART_H - 60};
+  /* the legend takes the width its longest name needs (up to half the
+   * chart), so no name is cut at the image's edge */
+  double legend_w = 0;
+  cairo_select_font_face(c.cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(c.cr, 12);
+  for (int i = 0; i < p->ns; i++) {
+    if (!p->s[i].name[0]) continue;
+    cairo_text_extents_t te;
+    cairo_text_extents(c.cr, p->s[i].name, &te);
+    if (12 + 28 + te.x_advance + 12 > legend_w) legend_w = 12 + 28 + te.x_advance + 12;
+  }
+  if (legend_w > 0 && legend_w < 190) legend_w = 190;
+  if (legend_w > CHART_W / 2) legend_w = CHART_W / 2;
+  frame f = {.x0 = 80,
+             .y0 = 40,
+             .x1 = legend_w > 0 ? CHART_W - legend_w : CHART_W - 30,
+             .y1 = CHART_H - 60};
   data_range(p, &f);
   draw_axes(c.cr, p, &f);
   draw_series(c.cr, p, &f);

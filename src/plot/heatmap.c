@@ -26,6 +26,11 @@ static void ramp(double t, double *r, double *g, double *b) {
 
 mimic_status mimic_heatmap_save(const char *path, const char *title, const double *values, int rows,
                                 int cols) {
+  return mimic_heatmap_save_labelled(path, title, NULL, values, rows, cols);
+}
+
+mimic_status mimic_heatmap_save_labelled(const char *path, const char *title, const char *bar_label,
+                                         const double *values, int rows, int cols) {
   if (rows <= 0 || cols <= 0) return mimic_fail(MIMIC_ERR_INVALID, "%s: empty heat map", path);
   double lo = INFINITY, hi = -INFINITY;
   for (long i = 0; i < (long)rows * cols; i++)
@@ -37,7 +42,7 @@ mimic_status mimic_heatmap_save(const char *path, const char *title, const doubl
   if (hi == lo) hi = lo + 1;
   double cell = 480.0 / (rows > cols ? rows : cols);
   if (cell > 48) cell = 48;
-  int w = (int)(cols * cell) + 160, h = (int)(rows * cell) + 80;
+  int w = (int)(cols * cell) + 160 + (bar_label ? 30 : 0), h = (int)(rows * cell) + 80;
   plot_canvas c;
   MIMIC_TRY(plot_canvas_open(&c, path, w, h));
   cairo_t *cr = c.cr;
@@ -70,5 +75,12 @@ mimic_status mimic_heatmap_save(const char *path, const char *title, const doubl
   plot_text(cr, bx + 26, y0, 0, 0, 11, label);
   plot_format_tick(label, sizeof label, lo, (hi - lo) / 10);
   plot_text(cr, bx + 26, y0 + bh, 0, 1, 11, label);
+  if (bar_label) { /* along the bar, read bottom to top */
+    cairo_save(cr);
+    cairo_translate(cr, bx + 26 + 45, y0 + bh / 2);
+    cairo_rotate(cr, -M_PI / 2);
+    plot_text(cr, 0, 0, 0.5, 0.5, 12, bar_label);
+    cairo_restore(cr);
+  }
   return plot_canvas_close(&c);
 }
