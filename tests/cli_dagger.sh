@@ -38,3 +38,18 @@ grep -q "discrete actions" "$dir/err" || fail "message: $(cat "$dir/err")"
 grep -q "cannot start" "$dir/err" || fail "message: $(cat "$dir/err")"
 set -e
 echo ok
+
+# a person as the expert (under script(1), which gives the command a
+# terminal): a person's budget by default, a gridworld without the map
+# file's header lines and with a legend, and q quits with exit 0
+if command -v script > /dev/null; then
+  printf 'q' | script -qec "$mimic train dagger --env MiniGrid-DoorKey-5x5-v0 --expert human -o $dir/person.mimic" \
+    /dev/null > "$dir/person.txt" 2>&1 || fail "a person quitting: exit $?"
+  grep -q "you are the expert: 5 rounds, each asking about the states of at least 50 steps" \
+    "$dir/person.txt" || fail "no person's budget: $(cat "$dir/person.txt")"
+  grep -q "legend: .*L locked door, K key, G goal, then the colour: y yellow" "$dir/person.txt" ||
+    fail "no legend: $(cat "$dir/person.txt")"
+  grep -q "max_steps:\|see_through_walls:" "$dir/person.txt" && fail "the map file's header is shown"
+  grep -q "round 1 of 5, question 1" "$dir/person.txt" || fail "no round counter"
+fi
+echo "cli_dagger: person ok"

@@ -296,16 +296,17 @@ static int train_dagger(int argc, char **argv) {
        "builtin (default), cmd:PROGRAM, human, or a policy file"},
       {"expert-timeout", CLI_DOUBLE, &cfg.expert_timeout, "SEC",
        "seconds an expert program may take (30)"},
-      {"rounds", CLI_INT, &cfg.rounds, "R", "rounds (default 15)"},
+      {"rounds", CLI_INT, &cfg.rounds, "R", "rounds (default 15; 5 for a human expert)"},
       {"beta", CLI_STR, &beta, "SCHEDULE",
        "linear[:R] (default, R=15), exp:p, indicator, constant:c"},
       {"query", CLI_STR, &query, "RULE",
        "all (default), uncertain:T, least-confident:K, margin:K, entropy:K, random:K"},
       {"defer", CLI_FLAG, &cfg.defer, NULL,
        "with uncertain:T, the expert also acts where it is asked"},
-      {"min-steps", CLI_LONG, &min_steps, "N", "rollout steps per round, at least (default 500)"},
+      {"min-steps", CLI_LONG, &min_steps, "N",
+       "rollout steps per round, at least (default 500; 50 for a human expert)"},
       {"min-episodes", CLI_INT, &cfg.min_episodes, "N",
-       "finished episodes per round, at least (default 3)"},
+       "finished episodes per round, at least (default 3; 1 for a human expert)"},
       {"envs", CLI_INT, &cfg.n_envs, "N", "environment copies rolled out side by side (default 1)"},
       {"epochs", CLI_LONG, &epochs, "N", "BC epochs per round on all data (default 4)"},
       {"batch-size", CLI_INT, &bc.batch_size, "B", "BC minibatch size (default 32)"},
@@ -336,6 +337,13 @@ static int train_dagger(int argc, char **argv) {
                            "--env ID -o FILE [options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
   cli_set_output(json, quiet);
+  bool human = strcmp(cfg.expert, "human") == 0;
+  if (human) { /* a person's budget, not a program's: 5 rounds of some 50 steps */
+    if (!cli_seen(opts, "rounds")) cfg.rounds = 5;
+    if (!cli_seen(opts, "beta")) beta = "linear:5";
+    if (!cli_seen(opts, "min-steps")) min_steps = 50;
+    if (!cli_seen(opts, "min-episodes")) cfg.min_episodes = 1;
+  }
   if (mimic_beta_parse(beta, &cfg.beta) || mimic_query_parse(query, &cfg.query))
     return cli_usage_error("train dagger", "%s", mimic_errmsg());
   if (!cli_parse_hidden(hidden ? hidden : "32,32", bc.hidden, &bc.n_hidden,
@@ -358,8 +366,13 @@ static int train_dagger(int argc, char **argv) {
   cfg.epochs = epochs;
   cfg.min_steps = min_steps;
   cfg.cap = cap;
-  cfg.progress =
-      !json && !quiet && strcmp(cfg.expert, "human") != 0; /* a bar would garble the questions */
+  cfg.progress = !json && !quiet && !human; /* a bar would garble the questions */
+  if (human && !quiet)
+    fprintf(stderr,
+            "you are the expert: %d rounds, each asking about the states of at least %lld steps "
+            "and %d episode%s (--rounds, --min-steps and --min-episodes change it); q quits and "
+            "the same command resumes\n",
+            cfg.rounds, min_steps, cfg.min_episodes, cfg.min_episodes == 1 ? "" : "s");
   bc.normalize_obs = !no_normalize;
   bc.seed = cfg.seed;
   char *work_default = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mimic/expert.h"
+#include "mimic/grid.h"
 
 #include "core/util.h"
 
@@ -54,11 +55,56 @@ static mimic_status env_request(const mimic_codec *c, const mimic_questions *q, 
   return MIMIC_OK;
 }
 
+/* A gridworld as a person reads it: the mission, the grid without the map
+ * file's other header lines, and a legend of the cells it shows. */
+static void show_grid(const mimic_env *env, const char *map, FILE *out) {
+  fprintf(out, "mission: %s\n", mimic_grid_mission(env));
+  bool seen_obj[128] = {false}, seen_col[128] = {false}, grid = false;
+  for (const char *line = map; *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    const char *colon = memchr(line, ':', n);
+    if (!grid && colon && colon + 1 < line + n && colon[1] == ' ') { /* "size: 5 5" */
+      line += n + (end != NULL);
+      continue;
+    }
+    grid = true;
+    fprintf(out, "  %.*s\n", (int)n, line);
+    for (size_t k = 0; k + 1 < n + 1; k += 2) {
+      unsigned char a = (unsigned char)line[k], b = k + 1 < n ? (unsigned char)line[k + 1] : ' ';
+      if (a < 128 && a != ' ' && a != '.') seen_obj[a] = true;
+      if (b < 128 && strchr("><v^", a) == NULL) seen_col[b] = true;
+    }
+    line += n + (end != NULL);
+  }
+  static const char *const objects[][2] = {
+      {"W", "wall"}, {"D", "door"}, {"L", "locked door"}, {"O", "open door"}, {"K", "key"},
+      {"A", "ball"}, {"B", "box"},  {"G", "goal"},        {"V", "lava"},      {"F", "floor"}};
+  static const char *const colours[][2] = {{"r", "red"},    {"g", "green"},  {"b", "blue"},
+                                           {"p", "purple"}, {"y", "yellow"}, {"e", "grey"}};
+  fprintf(out, "  legend: >> vv << ^^ you, facing that way;");
+  for (size_t k = 0; k < sizeof objects / sizeof objects[0]; k++)
+    if (seen_obj[(unsigned char)objects[k][0][0]])
+      fprintf(out, " %s %s,", objects[k][0], objects[k][1]);
+  fprintf(out, " then the colour:");
+  for (size_t k = 0; k < sizeof colours / sizeof colours[0]; k++)
+    if (seen_col[(unsigned char)colours[k][0][0]])
+      fprintf(out, " %s %s", colours[k][0], colours[k][1]);
+  fprintf(out, "\n");
+  uint8_t obj[3];
+  if (mimic_grid_carrying(env, obj, NULL))
+    fprintf(out, "  carrying: a %s %s\n", mimic_grid_color_name(obj[1]),
+            mimic_grid_object_name(obj[0]));
+}
+
 static mimic_status env_show(const mimic_codec *c, const mimic_questions *q, size_t i, FILE *out) {
   env_codec *e = c->ctx;
   if (q->envs) {
     MIMIC_TRY(mimic_env_render_text(q->envs[i], e->picture, 1 << 16));
-    fprintf(out, "%s\n", e->picture);
+    if (mimic_grid_is_grid(q->envs[i]))
+      show_grid(q->envs[i], e->picture, out);
+    else
+      fprintf(out, "%s\n", e->picture);
     return MIMIC_OK;
   }
   if (!q->obs) return mimic_fail(MIMIC_ERR_INVALID, "nothing to show of this state");
