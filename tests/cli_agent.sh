@@ -122,6 +122,17 @@ http GET /health || fail "health"
 http POST /predict '{"state": {"intent": "order_status", "request": "Where is order F1207?"}, "k": 1}'
 [ "$(echo "$BODY" | jget '["action"]')" = search_orders ] || fail "/predict: $BODY"
 [ "$(echo "$BODY" | jget '["examples"].__len__()')" = 1 ] || fail "/predict examples: $BODY"
+[ "$(echo "$BODY" | jget '["act"]')" = "$( [ "$(echo "$BODY" | jget '["route"]')" = act ] && echo True || echo False)" ] \
+  || fail "/predict act does not agree with route: $BODY"
+# unknown or missing keys are a 400, not a confident answer to another question
+http POST /predict '{}'
+[ "$CODE" = 400 ] && echo "$BODY" | grep -q "the state is empty" || fail "empty state: $CODE $BODY"
+http POST /predict '{"stat": {"request": "Where is order F1207?"}}'
+[ "$CODE" = 400 ] && echo "$BODY" | grep -q 'unknown key \\"stat\\"' || fail "misspelled key: $CODE $BODY"
+http POST /predict '{"state": {"requets": "Where is order F1207?"}}'
+[ "$CODE" = 400 ] && echo "$BODY" | grep -q 'unknown key \\"requets\\"' || fail "misspelled state key: $CODE $BODY"
+http POST /predict '{"request": "Where is order F1207?", "k": 0}'
+[ "$CODE" = 200 ] || fail "a bare state: $CODE $BODY"
 http POST /predict '{"state": '
 [ "$CODE" = 400 ] || fail "malformed JSON: $CODE"
 echo "$BODY" | grep -q "malformed JSON" || fail "400 message: $BODY"

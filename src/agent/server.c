@@ -130,11 +130,49 @@ static int reply_error(int status, const char *msg, char **out) {
   return reply_json(json_pack("{s:s}", "error", msg), status, out);
 }
 
+/* The keys /predict reads: the request's, and a state's (docs/agents.md). */
+static const char *const body_keys[] = {"state", "k", "threshold", NULL};
+static const char *const state_keys[] = {"intent",           "request",      "previous_actions",
+                                         "last_observation", "observations", NULL};
+static const char *const state_and_body_keys[] = {
+    "intent",       "request", "previous_actions", "last_observation",
+    "observations", "k",       "threshold",        NULL};
+static const char state_key_list[] =
+    "intent, request, previous_actions, last_observation, observations";
+
+/* A 400 naming the first key of obj that is not in allowed (NULL-ended),
+ * or 0: a misspelled key must not get a confident answer to another question. */
+static int unknown_key(json_t *obj, const char *const *allowed, const char *where, char **out) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v) {
+    bool ok = false;
+    for (int i = 0; allowed[i] && !ok; i++) ok = strcmp(key, allowed[i]) == 0;
+    if (!ok) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "%s has an unknown key \"%.64s\" (known: %s)", where, key,
+               allowed == body_keys ? "state, k, threshold" : state_key_list);
+      return reply_error(400, msg, out);
+    }
+  }
+  return 0;
+}
+
 static int handle_predict(mimic_agent_server *s, json_t *body, mimic_agent_scratch *sc,
                           char **out) {
   json_t *sj = json_object_get(body, "state");
   if (sj && !json_is_object(sj)) return reply_error(400, "\"state\" must be a JSON object", out);
+  int bad = sj ? unknown_key(body, body_keys, "the request", out)
+               : unknown_key(body, state_and_body_keys, "the state", out);
+  if (bad) return bad;
   if (!sj) sj = body;
+  if (sj != body && (bad = unknown_key(sj, state_keys, "\"state\"", out))) return bad;
+  if (!json_object_get(sj, "request") && !json_object_get(sj, "intent") &&
+      !json_object_get(sj, "previous_actions"))
+    return reply_error(400,
+                       "the state is empty: give at least one of \"request\", \"intent\" and "
+                       "\"previous_actions\"",
+                       out);
   json_t *kj = json_object_get(body, "k"), *tj = json_object_get(body, "threshold");
   int k = s->cfg.examples;
   if (kj) {
@@ -189,8 +227,10 @@ static int handle_predict(mimic_agent_server *s, json_t *body, mimic_agent_scrat
     json_object_set_new(o, "tool",
                         name && strcmp(name, MIMIC_AGENT_REPLY) ? json_string(name) : json_null());
     json_object_set_new(o, "confidence", json_real(p.confidence));
-    json_object_set_new(o, "route",
-                        json_string(mimic_agent_route(p.confidence, threshold, s->cfg.fallback)));
+    const char *route = mimic_agent_route(p.confidence, threshold, s->cfg.fallback);
+    json_object_set_new(o, "route", json_string(route));
+    /* whether to act, without knowing the server's --fallback name */
+    json_object_set_new(o, "act", json_boolean(p.confidence >= threshold));
     json_object_set_new(o, "threshold", json_real(threshold));
     json_object_set_new(o, "arguments", args);
     json_object_set_new(o, "argument_sources", sources);
