@@ -63,6 +63,12 @@ out=$("$MIMIC" agent dagger --demos "$MISSION/demos.jsonl" --pool "$MISSION/pool
       --expert "cmd:$MISSION/expert.sh" --store "$T/corr.db" --policy frequency -o "$T/m2.mimic" --json) \
   || fail "dagger"
 [ "$(echo "$out" | jget '["expert_queries"]')" = 1 ] || fail "one question: $out"
+# the router's threshold is where the expert is asked: at 0.7 the state
+# predicted with confidence 0.67 is asked too
+out=$("$MIMIC" agent dagger --demos "$MISSION/demos.jsonl" --pool "$MISSION/pool.jsonl" \
+      --expert "cmd:$MISSION/expert.sh" --store "$T/corr07.db" --policy frequency --threshold 0.7 \
+      -o "$T/m07.mimic" --json) || fail "dagger --threshold 0.7"
+[ "$(echo "$out" | jget '["expert_queries"]')" = 2 ] || fail "--threshold 0.7 asks both: $out"
 out=$("$MIMIC" agent predict --model "$T/m2.mimic" --state '{"intent": "complaint", "request": "It arrived broken!"}' --json) \
   || fail "predict after dagger"
 [ "$(echo "$out" | jget '["action"]')" = escalate_to_human ] || fail "learned: $out"
@@ -87,6 +93,8 @@ python3 - "$out" <<'PY' || fail "eval --json: $out"
 import json, sys
 d = json.loads(sys.argv[1])
 assert d["split_by"] == "task" and d["test_groups"] == 15 and d["test_traces"] == 60, d
+# the held-out tasks are named, so the split can be reproduced elsewhere
+assert len(d["held_out"]) == 15 and len(set(d["held_out"])) == 15, d["held_out"]
 assert 0.6 < d["accuracy"] < 0.9, d["accuracy"]
 t = {r["threshold"]: r for r in d["thresholds"]}
 assert set(t) == {0.5, 0.7, 0.9}

@@ -508,6 +508,22 @@ typedef struct eval_setup {
   bool *is_test;
 } eval_setup;
 
+/* The held-out tasks (or traces, split by trace) in order of appearance. */
+static json_t *held_out(const eval_setup *e, const char *split_by) {
+  json_t *names = json_array(), *seen = json_object();
+  bool by_trace = strcmp(split_by, "trace") == 0;
+  for (size_t i = 0; names && seen && i < e->t.n; i++) {
+    if (!e->is_test || !e->is_test[i]) continue;
+    const mimic_agent_trace *tr = &e->t.t[i];
+    const char *name = !by_trace && tr->task ? tr->task : tr->id;
+    if (json_object_get(seen, name)) continue;
+    json_object_set_new(seen, name, json_true());
+    json_array_append_new(names, json_string(name));
+  }
+  json_decref(seen);
+  return names;
+}
+
 static void eval_setup_free(eval_setup *e) {
   mimic_agent_free(e->m);
   mimic_agent_examples_free(&e->train);
@@ -666,6 +682,7 @@ static int cmd_agent_eval(int argc, char **argv) {
       json_object_set_new(o, "test_fraction", json_real(frac));
       json_object_set_new(o, "seed", json_integer((json_int_t)seed));
       json_object_set_new(o, "test_groups", json_integer((json_int_t)e.n_test_groups));
+      json_object_set_new(o, "held_out", held_out(&e, split_by));
       json_object_set_new(o, "train_traces", json_integer((json_int_t)e.n_train_traces));
       json_object_set_new(o, "n_train", json_integer((json_int_t)e.train.n));
       json_object_set_new(o, "fit_seconds", json_real(e.fit_s));
@@ -700,8 +717,19 @@ static int cmd_agent_eval(int argc, char **argv) {
       printf("split by %s: %zu test tasks/traces (%zu traces, %zu moves), %zu training moves; "
              "fit %.2f s\n",
              split_by, e.n_test_groups, e.n_test_traces, ev.n, e.train.n, e.fit_s);
-    printf("next-move accuracy %.4f  (tool calls %.4f over %zu, replies %.4f)\n", ev.accuracy,
-           ev.tool_accuracy, ev.n_tool_calls, ev.reply_accuracy);
+    if (!model) { /* which were held out, so the split can be reproduced elsewhere */
+      json_t *held = held_out(&e, split_by);
+      printf("held out:");
+      size_t i;
+      json_t *v;
+      json_array_foreach(held, i, v) printf("%s %s", i ? "," : "", json_string_value(v));
+      printf("\n");
+      json_decref(held);
+    }
+    char replies[32] = "none";
+    if (!isnan(ev.reply_accuracy)) snprintf(replies, sizeof replies, "%.4f", ev.reply_accuracy);
+    printf("next-move accuracy %.4f  (tool calls %.4f over %zu, replies %s)\n", ev.accuracy,
+           ev.tool_accuracy, ev.n_tool_calls, replies);
     printf("arguments exactly right %.4f of %zu correct tool calls; values %.4f\n", ev.args_exact,
            ev.n_args_scored, ev.arg_value_accuracy);
     printf("%10s %10s %10s\n", "threshold", "coverage", "accuracy");
@@ -841,7 +869,8 @@ static int cmd_agent_dagger(int argc, char **argv) {
       {"store", CLI_STR, &store, "DB", "label store for the answers (SQLite)", true},
       {"session", CLI_STR, &session, "NAME", "session name; rerun to resume (agent-dagger)", false},
       {"rounds", CLI_INT, &rounds, "R", "rounds: the pool is cut into R slices (1)", false},
-      {"query", CLI_STR, &query, "RULE", "which states go to the expert (uncertain:0.5)", false},
+      {"query", CLI_STR, &query, "RULE",
+       "which states go to the expert (uncertain:T, T the --threshold, 0.5)", false},
       {"seed", CLI_U64, &seed, "S", "seed for random queries", false},
       {"o", CLI_STR, &out, "FILE", "the policy after every round", true},
       POLICY_OPTS(po),
@@ -861,6 +890,13 @@ static int cmd_agent_dagger(int argc, char **argv) {
   silent = json || quiet;
   mimic_agent_dagger_config cfg;
   mimic_agent_dagger_defaults(&cfg);
+  /* the router's threshold is also where the expert is asked, unless the
+   * query rule is given: --threshold 0.7 asks below 0.7, not below 0.5 */
+  char query_buf[64];
+  if (cli_seen(opts, "threshold") && !cli_seen(opts, "query")) {
+    snprintf(query_buf, sizeof query_buf, "uncertain:%.17g", po.threshold);
+    query = query_buf;
+  }
   if (policy_config(&po, &cfg.policy) || mimic_query_parse(query, &cfg.query))
     return cli_usage_error(cmd, "%s", mimic_errmsg());
   if (rounds < 1) return cli_usage_error(cmd, "--rounds must be >= 1");
