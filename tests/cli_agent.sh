@@ -72,6 +72,8 @@ out=$("$MIMIC" agent dagger --demos "$MISSION/demos.jsonl" --pool "$MISSION/pool
 out=$("$MIMIC" agent predict --model "$T/m2.mimic" --state '{"intent": "complaint", "request": "It arrived broken!"}' --json) \
   || fail "predict after dagger"
 [ "$(echo "$out" | jget '["action"]')" = escalate_to_human ] || fail "learned: $out"
+# the one correction's argument, copied from nowhere, is reproduced
+[ "$(echo "$out" | jget '["arguments"]["reason"]')" = complaint ] || fail "the correction's arguments: $out"
 [ "$(echo "$out" | jget '["confidence"]')" = 1.0 ] || fail "confidence 1: $out"
 # the correction is in the store: fit from demos + store gives the same
 "$MIMIC" agent fit --traces "$MISSION/demos.jsonl" --corrections "$T/corr.db" --policy frequency -o "$T/m3.mimic" --quiet \

@@ -208,11 +208,14 @@ mimic_status agent_args_fit(mimic_agent_model *m, const mimic_agent_example *ex,
     }
     json_decref(args);
   }
-  /* a value used by every call (at least twice) is a constant */
+  /* a value used by every call (at least twice) is a constant; so is the
+   * value of a tool's only call when it was copied from nowhere: one
+   * correction's {"reason": "complaint"} is the best guess for the next */
   for (int k = 0; k < K; k++)
     for (size_t j = 0; j < m->args[k].n; j++) {
       agent_arg_info *a = &m->args[k].arg[j];
-      if (a->constant && (!*a->constant || a->seen < 2)) {
+      bool one_composed = a->seen == 1 && a->source[MIMIC_ARG_OTHER] == 1;
+      if (a->constant && (!*a->constant || (a->seen < 2 && !one_composed))) {
         free(a->constant);
         a->constant = NULL;
       }
