@@ -143,6 +143,11 @@ http POST /predict '{"state": {"requets": "Where is order F1207?"}}'
 [ "$CODE" = 400 ] && echo "$BODY" | grep -q 'unknown key \\"requets\\"' || fail "misspelled state key: $CODE $BODY"
 http POST /predict '{"request": "Where is order F1207?", "k": 0}'
 [ "$CODE" = 200 ] || fail "a bare state: $CODE $BODY"
+# "reply" is reserved for plain replies here as on import
+http POST /predict '{"request": "x", "previous_actions": [{"tool": "reply", "arguments": {}}]}'
+[ "$CODE" = 400 ] && echo "$BODY" | grep -q "reserved for plain replies" || fail "tool reply: $CODE $BODY"
+http POST /correct '{"state": {"request": "x"}, "action": "reply", "arguments": {"a": 1}}'
+[ "$CODE" = 400 ] && echo "$BODY" | grep -q "reserved for plain replies" || fail "correct reply: $CODE $BODY"
 http POST /predict '{"state": '
 [ "$CODE" = 400 ] || fail "malformed JSON: $CODE"
 echo "$BODY" | grep -q "malformed JSON" || fail "400 message: $BODY"

@@ -266,6 +266,11 @@ static int handle_correct(mimic_agent_server *s, json_t *body, char **out) {
     return reply_error(400, "\"action\" must be a non-empty string", out);
   if (args && !json_is_null(args) && !json_is_object(args))
     return reply_error(400, "\"arguments\" must be a JSON object", out);
+  if (!strcmp(json_string_value(aj), MIMIC_AGENT_REPLY) && json_object_size(args) > 0)
+    return reply_error(400,
+                       "\"reply\" is reserved for plain replies, which take no \"arguments\" "
+                       "(as in imported traces)",
+                       out);
   if (lab && !json_is_string(lab)) return reply_error(400, "\"labeler\" must be a string", out);
   mimic_agent_state_buf sb;
   if (mimic_agent_state_from_json(sj, &sb)) return reply_error(400, mimic_errmsg(), out);

@@ -65,6 +65,9 @@ mimic_status mimic_agent_state_from_json(const json_t *obj, mimic_agent_state_bu
       json_t *args = json_object_get(a, "arguments");
       if (tool && (!json_is_string(tool) || json_string_length(tool) == 0))
         return state_fail(f, "has a \"tool\" that is not a name");
+      if (tool && !strcmp(json_string_value(tool), MIMIC_AGENT_REPLY))
+        return state_fail(f, "has \"tool\": \"reply\", which is reserved for plain replies "
+                             "(as in imported traces); use {\"reply\": text}");
       if (reply && !json_is_string(reply)) return state_fail(f, "has a \"reply\" that is not text");
       if (!tool && !reply) return state_fail(f, "needs \"tool\" or \"reply\"");
       if (args && !json_is_object(args) && !json_is_null(args))
