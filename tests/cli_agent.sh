@@ -104,6 +104,12 @@ assert t[0.5]["coverage"] >= t[0.7]["coverage"] >= t[0.9]["coverage"]
 assert t[0.9]["accuracy"] >= t[0.5]["accuracy"] > d["accuracy"]
 assert d["coverage_at"]["0.7"] == t[0.7]["coverage"] and d["accuracy_at"]["0.7"] == t[0.7]["accuracy"]
 PY
+# ... and --held-out reproduces it: the same test side, the same accuracy
+held=$(echo "$out" | jget '["held_out"]' | tr -d "[]' ")
+out2=$("$MIMIC" agent eval --traces "$DATA/text-agents/tau-bench/gpt-4o-airline.json" --held-out "$held" \
+       --json) || fail "eval --held-out"
+[ "$(echo "$out2" | jget '["accuracy"]')" = "$(echo "$out" | jget '["accuracy"]')" ] ||
+  fail "--held-out $held did not reproduce the split"
 "$MIMIC" agent calibrate --traces "$T/tau.jsonl" --plot "$T/calib.png" > "$T/cal.txt" || fail "calibrate"
 [ -s "$T/calib.png" ] || fail "no plot"
 grep -q "threshold" "$T/cal.txt" || fail "calibrate table"

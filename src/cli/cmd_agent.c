@@ -532,9 +532,36 @@ static void eval_setup_free(eval_setup *e) {
   free(e->is_test);
 }
 
+/* The split another run printed (held out: a, b, ...): the traces of the
+ * named tasks (or traces, by_trace) are the test side; a name that matches
+ * nothing is an error, so a typo does not shrink the test set silently. */
+static mimic_status split_named(eval_setup *e, bool by_trace, const char *list) {
+  char *copy = mimic_strdup(list);
+  if (!copy) return MIMIC_ERR_NOMEM;
+  mimic_status st = MIMIC_OK;
+  e->n_test_groups = 0;
+  char *save = NULL;
+  for (char *name = strtok_r(copy, ",", &save); name && !st; name = strtok_r(NULL, ",", &save)) {
+    while (*name == ' ') name++;
+    bool found = false;
+    for (size_t i = 0; i < e->t.n; i++) {
+      const mimic_agent_trace *tr = &e->t.t[i];
+      const char *key = !by_trace && tr->task ? tr->task : tr->id;
+      if (strcmp(key, name) == 0) e->is_test[i] = found = true;
+    }
+    if (!found)
+      st = mimic_fail(MIMIC_ERR_INVALID, "--held-out names %s '%s', which no trace has",
+                      by_trace ? "trace" : "task", name);
+    e->n_test_groups++;
+  }
+  free(copy);
+  return st;
+}
+
 static mimic_status eval_prepare(const char *traces, const char *format, const char *model,
                                  const char *split_by, double frac, uint64_t seed,
-                                 const policy_opts *po, bool quiet, eval_setup *e) {
+                                 const char *held_list, const policy_opts *po, bool quiet,
+                                 eval_setup *e) {
   memset(e, 0, sizeof *e);
   MIMIC_TRY(read_traces(traces, format, quiet, &e->t));
   if (model) {
@@ -552,7 +579,9 @@ static mimic_status eval_prepare(const char *traces, const char *format, const c
     free(train);
     return MIMIC_ERR_NOMEM;
   }
-  mimic_status st = mimic_agent_split(&e->t, by, frac, seed, e->is_test, &e->n_test_groups);
+  mimic_status st = held_list
+                        ? split_named(e, by == MIMIC_AGENT_SPLIT_TRACE, held_list)
+                        : mimic_agent_split(&e->t, by, frac, seed, e->is_test, &e->n_test_groups);
   for (size_t i = 0; i < e->t.n; i++) {
     train[i] = !e->is_test[i];
     e->n_test_traces += e->is_test[i];
@@ -608,11 +637,13 @@ static int check_split_flags(const char *cmd, const cli_opt *opts, const char *m
   mimic_agent_split_by by;
   if (mimic_agent_split_by_parse(split_by, &by)) return cli_usage_error(cmd, "%s", mimic_errmsg());
   if (!(frac > 0 && frac < 1)) return cli_usage_error(cmd, "--test-fraction must be in (0, 1)");
+  if (cli_seen(opts, "held-out") && (cli_seen(opts, "test-fraction") || cli_seen(opts, "seed")))
+    return cli_usage_error(cmd, "--held-out names the test side: no --test-fraction or --seed");
   if (!model) return -1;
   static const char *const fit_only[] = {
-      "split-by", "test-fraction",   "seed",     "policy", "threshold",
-      "markov-k", "features",        "prev-k",   "C",      "classifier",
-      "trees",    "max-observation", "no-demos", NULL};
+      "held-out",   "split-by", "test-fraction",   "seed",     "policy",
+      "threshold",  "markov-k", "features",        "prev-k",   "C",
+      "classifier", "trees",    "max-observation", "no-demos", NULL};
   for (int i = 0; fit_only[i]; i++)
     if (cli_seen(opts, fit_only[i]))
       return cli_usage_error(cmd,
@@ -625,7 +656,7 @@ static int check_split_flags(const char *cmd, const cli_opt *opts, const char *m
 static int cmd_agent_eval(int argc, char **argv) {
   const char *cmd = "agent eval";
   const char *traces = NULL, *format = "auto", *model = NULL, *split_by = "task";
-  const char *thresholds = "0.5,0.7,0.9";
+  const char *thresholds = "0.5,0.7,0.9", *held = NULL;
   double frac = 0.3;
   uint64_t seed = 0;
   bool json = false, quiet = false;
@@ -643,6 +674,8 @@ static int cmd_agent_eval(int argc, char **argv) {
        false},
       {"test-fraction", CLI_DOUBLE, &frac, "F", "share of tasks held out (default 0.3)", false},
       {"seed", CLI_U64, &seed, "S", "seed of the split (default 0)", false},
+      {"held-out", CLI_STR, &held, "LIST",
+       "test on these tasks (traces with --split-by trace), as a run printed them: a,b,c", false},
       {"thresholds", CLI_STR, &thresholds, "LIST", "confidence thresholds (0.5,0.7,0.9)", false},
       POLICY_OPTS(po),
       {"json", CLI_FLAG, &json, NULL, "print one JSON object", false},
@@ -666,7 +699,7 @@ static int cmd_agent_eval(int argc, char **argv) {
   eval_setup e;
   int rc = CLI_EXIT_OK;
   mimic_agent_eval ev = {0};
-  if (eval_prepare(traces, format, model, split_by, frac, seed, &po, quiet || json, &e) ||
+  if (eval_prepare(traces, format, model, split_by, frac, seed, held, &po, quiet || json, &e) ||
       mimic_agent_evaluate(e.m, e.test.ex, e.test.n, &ev)) {
     rc = cli_fail(cmd);
     goto done;
@@ -745,7 +778,7 @@ done:
 static int cmd_agent_calibrate(int argc, char **argv) {
   const char *cmd = "agent calibrate";
   const char *traces = NULL, *format = "auto", *model_file = NULL, *split_by = "task";
-  const char *plot = NULL, *thresholds = NULL;
+  const char *plot = NULL, *thresholds = NULL, *held = NULL;
   double frac = 0.3;
   uint64_t seed = 0;
   bool json = false, quiet = false;
@@ -759,6 +792,8 @@ static int cmd_agent_calibrate(int argc, char **argv) {
       {"split-by", CLI_STR, &split_by, "BY", "without --model: task (default) or trace", false},
       {"test-fraction", CLI_DOUBLE, &frac, "F", "without --model: share held out (0.3)", false},
       {"seed", CLI_U64, &seed, "S", "seed of the split (default 0)", false},
+      {"held-out", CLI_STR, &held, "LIST",
+       "test on these tasks (traces with --split-by trace): a,b,c", false},
       {"thresholds", CLI_STR, &thresholds, "LIST", "thresholds (default 0, 0.05, ..., 0.95)",
        false},
       {"plot", CLI_STR, &plot, "FILE", "draw coverage and accuracy against threshold (.png/.svg)",
@@ -789,7 +824,8 @@ static int cmd_agent_calibrate(int argc, char **argv) {
   eval_setup e;
   int rc = CLI_EXIT_OK;
   mimic_agent_eval ev = {0};
-  if (eval_prepare(traces, format, model_file, split_by, frac, seed, &po, quiet || json, &e) ||
+  if (eval_prepare(traces, format, model_file, split_by, frac, seed, held, &po, quiet || json,
+                   &e) ||
       mimic_agent_evaluate(e.m, e.test.ex, e.test.n, &ev)) {
     rc = cli_fail(cmd);
     goto done;
