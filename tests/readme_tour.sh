@@ -115,4 +115,5 @@ done
 ls frames/*.png >/dev/null 2>&1 || fail "no PNG frames in frames/"
 [ "$(wc -l <labels.jsonl)" = 50 ] || fail "labels.jsonl holds $(wc -l <labels.jsonl) labels, want 20 + 30"
 [ "$(grep -c '"labeler":"human"' labels.jsonl)" = 30 ] || fail "labels.jsonl does not hold the 30 answers"
+grep -qE ':-?0\.[0-9]{15,}' labels.jsonl && fail "labels.jsonl prints numbers with 17 digits"
 echo "readme_tour: ok ($i commands)"

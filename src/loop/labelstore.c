@@ -625,7 +625,9 @@ mimic_status mimic_labelstore_export(mimic_labelstore *s, int64_t session, const
       json_object_set_new(o, "time_utc", json_string(ts));
       json_t *meta = r->meta ? json_loads(r->meta, JSON_DECODE_ANY, NULL) : NULL;
       json_object_set_new(o, "meta", meta ? meta : json_null());
-      char *line = json_dumps(o, JSON_COMPACT);
+      /* 15 digits: a meta's 9-digit numbers come back as written (0.109937236,
+       * not 0.10993723599999999); a time keeps 10 microseconds */
+      char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
       json_decref(o);
       if (!line) {
         st = mimic_fail_nomem("export");
