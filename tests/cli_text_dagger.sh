@@ -159,4 +159,11 @@ grep -q "different pool" "$T/err" || fail "changed pool message: $(cat "$T/err")
 [ $? = 2 ] || fail "unknown flag should exit 2"
 "$MIMIC" text dagger "${common[@]}" --expert oracle 2>"$T/err" >/dev/null
 [ $? = 1 ] && grep -q "unknown expert 'oracle'" "$T/err" || fail "unknown expert: $(cat "$T/err")"
+# a person typing a label the seed lacks is told how to allow it
+if command -v script >/dev/null; then
+  printf 'no_such_label\nq\n' | script -qec "$MIMIC text dagger --pool $T/pool.csv --labeled $T/seed.csv --db $T/person.db --expert human" \
+    /dev/null >"$T/person.txt" 2>&1
+  grep -q "labels the seed file lacks are named with --labels" "$T/person.txt" ||
+    fail "no hint for a label outside the list: $(cat "$T/person.txt")"
+fi
 echo "cli_text_dagger: ok"

@@ -320,7 +320,11 @@ static int resolve_name(human *h, const mimic_codec *c, const char *s, bool by_n
     fprintf(h->out, "(a new %s: %s)\n", noun(c), s);
     return id;
   }
-  fprintf(h->out, "no %s is called or starts with '%s' (l lists them)\n", noun(c), s);
+  /* a closed label list is fixed when a text session starts: say how to widen it */
+  fprintf(h->out, "no %s is called or starts with '%s' (l lists them%s)\n", noun(c), s,
+          strcmp(noun(c), "label") == 0
+              ? "; labels the seed file lacks are named with --labels when a session starts"
+              : "");
   return -1;
 }
 
