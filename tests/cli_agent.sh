@@ -147,8 +147,10 @@ http POST /predict '{"stat": {"request": "Where is order F1207?"}}'
 [ "$CODE" = 400 ] && echo "$BODY" | grep -q 'unknown key \\"stat\\"' || fail "misspelled key: $CODE $BODY"
 http POST /predict '{"state": {"requets": "Where is order F1207?"}}'
 [ "$CODE" = 400 ] && echo "$BODY" | grep -q 'unknown key \\"requets\\"' || fail "misspelled state key: $CODE $BODY"
-http POST /predict '{"request": "Where is order F1207?", "k": 0}'
+http POST /predict '{"request": "Where is order F1207?", "k": 0, "threshold": 0.7}'
 [ "$CODE" = 200 ] || fail "a bare state: $CODE $BODY"
+# numbers in the fewest digits that read back the same: 0.7, not 0.69999999999999996
+echo "$BODY" | grep -q '"threshold":0.7,' || fail "threshold printed as: $BODY"
 # "reply" is reserved for plain replies here as on import
 http POST /predict '{"request": "x", "previous_actions": [{"tool": "reply", "arguments": {}}]}'
 [ "$CODE" = 400 ] && echo "$BODY" | grep -q "reserved for plain replies" || fail "tool reply: $CODE $BODY"

@@ -116,8 +116,52 @@ static mimic_agent_scratch *thread_scratch(mimic_agent_server *s) {
 
 /* ---- the handler ---------------------------------------------------------- */
 
+/* Rewrites, in place, every real number of compact JSON text (Jansson
+ * prints them with 17 digits: 0.7 as 0.69999999999999996) in the fewest
+ * digits that read back to the same double, skipping strings. */
+static void shorten_reals(char *text) {
+  char *w = text;
+  for (const char *r = text; *r;) {
+    if (*r == '"') { /* copy a string, escapes and all */
+      *w++ = *r++;
+      while (*r && *r != '"') {
+        if (*r == '\\' && r[1]) *w++ = *r++;
+        *w++ = *r++;
+      }
+      if (*r) *w++ = *r++;
+      continue;
+    }
+    if (*r == '-' || (*r >= '0' && *r <= '9')) {
+      const char *end = r;
+      bool real = false;
+      while (*end && strchr("+-0123456789.eE", *end)) real |= strchr(".eE", *end++) != NULL;
+      if (real) {
+        double v = strtod(r, NULL);
+        char buf[32];
+        for (int p = 1; p <= 17; p++) {
+          snprintf(buf, sizeof buf, "%.*g", p, v);
+          if (strtod(buf, NULL) == v) break;
+        }
+        if (!strpbrk(buf, ".eE")) strcat(buf, ".0"); /* still a real to a reader */
+        size_t n = strlen(buf);
+        if (n <= (size_t)(end - r)) {
+          memcpy(w, buf, n);
+          w += n;
+          r = end;
+          continue;
+        }
+      }
+      while (r < end) *w++ = *r++;
+      continue;
+    }
+    *w++ = *r++;
+  }
+  *w = '\0';
+}
+
 static int reply_json(json_t *body, int status, char **out) {
   *out = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  if (*out) shorten_reals(*out);
   json_decref(body);
   if (!*out) {
     *out = strdup("{\"error\":\"out of memory\"}");
