@@ -26,6 +26,8 @@ path0=$PATH
 for page in "$src"/docs/*.md; do
   name=$(basename "$page" .md)
   [ "$name" = agent-langgraph ] || [ "$name" = python ] && continue
+  # pages that came with main's last commands, whose examples are still to come
+  case "$name" in bco | preferences | fuzzing) echo "docs/$name.md: no example yet"; continue ;; esac
   block=$(awk -v m="$marker" '
     $0 == m { on = 1; next }
     on && /^    / { line = substr($0, 5)
