@@ -55,6 +55,13 @@ mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char
 mimic_status mimic_eval_references(const char *env_id, const char *env_opts,
                                    const mimic_eval_config *cfg, double *expert_return,
                                    double *random_return);
+struct mimic_model;
+/* Mean (and std, which may be NULL) of the return of a network model's
+ * deterministic episodes from reset(seed + k), k < episodes, with actions in
+ * action_space; model is taken over (freed, whatever happens). */
+mimic_status mimic_evaluate_model(struct mimic_model *model, const mimic_space *action_space,
+                                  const char *env_id, const char *env_opts, int episodes,
+                                  uint64_t seed, double *mean, double *std);
 /* Frees the per-episode arrays of a result. */
 void mimic_eval_result_free(mimic_eval_result *r);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mimic/nn.h"
 #include "mimic/rollout.h"
 
 mimic_eval_config mimic_eval_defaults(void) {
@@ -142,5 +143,30 @@ mimic_status mimic_evaluate(mimic_policy *policy, const char *env_id, const char
     }
   }
   if (st != MIMIC_OK) mimic_eval_result_free(out);
+  return st;
+}
+
+mimic_status mimic_evaluate_model(struct mimic_model *model, const mimic_space *action_space,
+                                  const char *env_id, const char *env_opts, int episodes,
+                                  uint64_t seed, double *mean, double *std) {
+  mimic_policy *pol;
+  mimic_status st = mimic_policy_from_model(model, action_space, &pol);
+  if (st) {
+    mimic_model_free(model);
+    return st;
+  }
+  mimic_eval_config ec = mimic_eval_defaults();
+  ec.episodes = episodes;
+  ec.seed = seed;
+  ec.normalize = false;
+  ec.progress = false;
+  mimic_eval_result r;
+  st = mimic_evaluate(pol, env_id, env_opts, &ec, &r);
+  if (st == MIMIC_OK) {
+    *mean = r.return_mean;
+    if (std) *std = r.return_std;
+    mimic_eval_result_free(&r);
+  }
+  mimic_policy_free(pol);
   return st;
 }

@@ -626,24 +626,5 @@ mimic_status mimic_offpolicy_evaluate(mimic_offpolicy *t, int episodes, uint64_t
                                       double *std) {
   mimic_model m;
   MIMIC_TRY(mimic_offpolicy_actor_model(t, &m));
-  mimic_policy *pol;
-  mimic_status st = mimic_policy_from_model(&m, &t->act_space, &pol);
-  if (st) {
-    mimic_model_free(&m);
-    return st;
-  }
-  mimic_eval_config ec = mimic_eval_defaults();
-  ec.episodes = episodes;
-  ec.seed = seed;
-  ec.normalize = false;
-  ec.progress = false;
-  mimic_eval_result r;
-  st = mimic_evaluate(pol, t->env_id, t->env_opts, &ec, &r);
-  if (st == MIMIC_OK) {
-    *mean = r.return_mean;
-    if (std) *std = r.return_std;
-    mimic_eval_result_free(&r);
-  }
-  mimic_policy_free(pol);
-  return st;
+  return mimic_evaluate_model(&m, &t->act_space, t->env_id, t->env_opts, episodes, seed, mean, std);
 }

@@ -205,26 +205,8 @@ mimic_status mimic_ppo_evaluate(mimic_ppo *p, int episodes, uint64_t seed, doubl
                                 double *std) {
   mimic_model copy;
   MIMIC_TRY(mimic_ppo_copy_model(p, &copy));
-  mimic_policy *pol;
-  mimic_status st = mimic_policy_from_model(&copy, &p->act_space, &pol);
-  if (st) {
-    mimic_model_free(&copy);
-    return st;
-  }
-  mimic_eval_config ec = mimic_eval_defaults();
-  ec.episodes = episodes;
-  ec.seed = seed;
-  ec.normalize = false;
-  ec.progress = false;
-  mimic_eval_result r;
-  st = mimic_evaluate(pol, p->env_id, p->env_opts, &ec, &r);
-  if (st == MIMIC_OK) {
-    *mean = r.return_mean;
-    if (std) *std = r.return_std;
-    mimic_eval_result_free(&r);
-  }
-  mimic_policy_free(pol);
-  return st;
+  return mimic_evaluate_model(&copy, &p->act_space, p->env_id, p->env_opts, episodes, seed, mean,
+                              std);
 }
 
 static const char *num(char *buf, double v) {
