@@ -121,18 +121,7 @@ SERVER_PID=$!
 for _ in $(seq 50); do grep -q "serving" "$T/serve.log" && break; sleep 0.1; done
 PORT=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$T/serve.log")
 [ -n "$PORT" ] || fail "server did not start: $(cat "$T/serve.log")"
-# One request over bash's /dev/tcp (a bare machine has no curl): sets CODE and BODY.
-http() {
-  local LC_ALL=C body=${3-} reply
-  exec 3<> "/dev/tcp/127.0.0.1/$PORT" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-    "$1" "$2" "${#body}" "$body" >&3
-  reply=$(cat <&3)
-  exec 3<&-
-  CODE=$(printf '%s' "$reply" | sed -n '1s/^HTTP\/1\.[01] \([0-9]*\).*/\1/p')
-  BODY=${reply#*$'\r\n\r\n'}
-  [ -n "$CODE" ]
-}
+source "$(dirname "${BASH_SOURCE[0]}")/http.sh"
 http GET /health || fail "health"
 [ "$(echo "$BODY" | jget '["status"]')" = ok ] || fail "health: $BODY"
 http POST /predict '{"state": {"intent": "order_status", "request": "Where is order F1207?"}, "k": 1}'

@@ -62,13 +62,15 @@ int cmd_experiment_offline(int argc, char **argv) {
              *algos = "bc,td3bc,iql,cql", *hidden = NULL;
   long long n = 10000, steps = 10000, eval_every = 200;
   int seeds = 3, episodes = 20;
+  uint64_t first_seed = 0;
   bool json = false, quiet = false;
   cli_opt o[] = {
       {"env", CLI_STR, &env, "ID", "environment id (continuous actions)", true},
       {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
       {"kinds", CLI_STR, &kinds, "K,K", "dataset kinds (all five)"},
       {"algos", CLI_STR, &algos, "A,A", "bc, td3bc, iql, cql (all)"},
-      {"seeds", CLI_INT, &seeds, "N", "seeds 0..N-1 (3)"},
+      {"seeds", CLI_INT, &seeds, "N", "how many seeds (3)"},
+      {"seed", CLI_U64, &first_seed, "S", "the first seed: S..S+N-1 (0)"},
       {"transitions", CLI_LONG, &n, "N", "transitions per dataset (10000)"},
       {"steps", CLI_LONG, &steps, "N", "gradient steps per offline learner (10000)"},
       {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between medium snapshots (200)"},
@@ -87,6 +89,7 @@ int cmd_experiment_offline(int argc, char **argv) {
   mimic_exp_offline_config c = {.env_id = env,
                                 .env_opts = env_opts,
                                 .seeds = seeds,
+                                .first_seed = first_seed,
                                 .transitions = (long)n,
                                 .steps = (long)steps,
                                 .eval_every = (long)eval_every,

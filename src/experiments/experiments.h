@@ -66,12 +66,13 @@ typedef struct mimic_exp_offline_config {
   const char *env_id, *env_opts;
   int kinds[8], n_kinds; /* mimic_data_quality values */
   int algos[8], n_algos; /* MIMIC_EXP_OFFLINE_BC or offline mimic_offpolicy_algo values */
-  int seeds;             /* seeds 0 .. seeds-1 (datasets and learners alike) */
-  long transitions;      /* per dataset (medium-replay: its whole run) */
-  long steps;            /* gradient steps of each offline learner */
-  long eval_every;       /* SAC steps between the medium policy's snapshots */
-  int eval_episodes;     /* evaluation episodes, from seed 1000 */
-  int n_hidden;          /* 0: every network keeps its default widths */
+  int seeds;             /* seeds first_seed .. first_seed + seeds - 1 (datasets and learners) */
+  uint64_t first_seed;
+  long transitions;  /* per dataset (medium-replay: its whole run) */
+  long steps;        /* gradient steps of each offline learner */
+  long eval_every;   /* SAC steps between the medium policy's snapshots */
+  int eval_episodes; /* evaluation episodes, from seed 1000 */
+  int n_hidden;      /* 0: every network keeps its default widths */
   int hidden[MIMIC_MLP_MAX_LAYERS - 1];
   bool progress;
 } mimic_exp_offline_config;

@@ -90,7 +90,7 @@ mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *sc
     for (int k = 0; !st && k < c->n_kinds; k++) {
       mimic_generate_config g = mimic_generate_defaults(c->env_id, c->kinds[k], c->transitions);
       g.env_opts = c->env_opts;
-      g.seed = (uint64_t)s;
+      g.seed = c->first_seed + (uint64_t)s;
       g.eval_every = c->eval_every;
       if (c->n_hidden) {
         g.sac.n_hidden = c->n_hidden;
@@ -105,7 +105,7 @@ mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *sc
             (r.data_return - r.random_return) / (r.expert_return - r.random_return);
       mimic_progress_update(&bar, ++done);
       for (int a = 0; !st && a < c->n_algos; a++) {
-        st = run_one(c, c->algos[a], &ds, (uint64_t)s,
+        st = run_one(c, c->algos[a], &ds, c->first_seed + (uint64_t)s,
                      &scores[((size_t)a * c->n_kinds + k) * c->seeds + s]);
         if (st)
           mimic_errctx("%s on %s, seed %d",
