@@ -121,7 +121,9 @@ def test_policy_act_save_load(tmp_path, cartpole_demos):
     assert np.all((conf > 0.5) & (conf <= 1.0))  # argmax of two actions
     np.testing.assert_array_equal(p.act(obs.astype(np.float64)), a)  # any float dtype
     single, c = p.predict(obs[7])
-    assert single == a[7] and c == conf[7]
+    # one row may take another BLAS path than a batch (gemv, or another
+    # kernel for the CPU): the same action, the confidence to float rounding
+    assert single == a[7] and abs(c - conf[7]) <= 1e-6
     path = tmp_path / "saved.mimic"
     p.save(str(path))
     np.testing.assert_array_equal(mimic.load_policy(path).act(obs), a)

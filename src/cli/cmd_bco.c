@@ -111,8 +111,10 @@ int cli_train_bco(int argc, char **argv) {
     mimic_model_free(&clone);
   }
   mimic_env_free(e);
-  mimic_dataset_free(&ds);
-  if (st) return cli_fail(cmd);
+  if (st) {
+    mimic_dataset_free(&ds);
+    return cli_fail(cmd);
+  }
   if (json) {
     json_t *o = json_object();
     json_object_set_new(o, "policy", cli_json_str(out));
@@ -133,6 +135,7 @@ int cli_train_bco(int argc, char **argv) {
     printf("; wrote %s\n", out);
   }
   mimic_eval_result_free(&r);
+  mimic_dataset_free(&ds); /* last: c.env_id may point into its metadata */
   return CLI_EXIT_OK;
 }
 
