@@ -30,6 +30,8 @@ typedef struct fragment_set {
   double *rew;             /* (cap, L) */
 } fragment_set;
 
+enum { MAX_ITERATIONS = 1023 }; /* the schedule's arrays live on the stack */
+
 struct mimic_pref {
   mimic_pref_config cfg;
   mimic_pref_gather_fn gather;
@@ -96,7 +98,8 @@ mimic_pref_config mimic_pref_defaults(const char *env_id) {
 mimic_status mimic_pref_check(const mimic_pref_config *c) {
   MIMIC_TRY(mimic_ppo_check(&c->ppo));
   if (c->comparisons < 1) return mimic_fail(MIMIC_ERR_INVALID, "comparisons must be at least 1");
-  if (c->iterations < 1) return mimic_fail(MIMIC_ERR_INVALID, "iterations must be at least 1");
+  if (c->iterations < 1 || c->iterations > MAX_ITERATIONS)
+    return mimic_fail(MIMIC_ERR_INVALID, "iterations must be 1..%d", MAX_ITERATIONS);
   if (!(c->initial_comparison_frac >= 0 && c->initial_comparison_frac < 1))
     return mimic_fail(MIMIC_ERR_INVALID, "initial_comparison_frac must be in [0, 1)");
   if (!(c->initial_epoch_multiplier >= 1 && c->initial_epoch_multiplier <= 1e4))
@@ -645,7 +648,7 @@ mimic_ppo *mimic_pref_agent(mimic_pref *p) { return p->agent; }
 static void schedule(const mimic_pref_config *c, int *counts) {
   const int initial = (int)(c->comparisons * c->initial_comparison_frac);
   const int rest = c->comparisons - initial, n = c->iterations;
-  double w[1024], total = 0, frac[1024];
+  double w[MAX_ITERATIONS], total = 0, frac[MAX_ITERATIONS];
   for (int i = 0; i < n; i++) {
     w[i] = 1.0 / (1.0 + (n > 1 ? (double)i / (n - 1) : 0.0));
     total += w[i];
@@ -671,9 +674,7 @@ static void schedule(const mimic_pref_config *c, int *counts) {
 mimic_status mimic_pref_learn(mimic_pref *p, mimic_pref_callback cb, mimic_ppo_callback ppo_cb,
                               void *user) {
   const mimic_pref_config *c = &p->cfg;
-  if (c->iterations > 1023)
-    return mimic_fail(MIMIC_ERR_INVALID, "at most 1023 iterations, got %d", c->iterations);
-  int counts[1024];
+  int counts[MAX_ITERATIONS + 1];
   schedule(c, counts);
   mimic_rng member_rngs[32];
   for (int k = 0; k < p->K; k++) mimic_rng_seed(&member_rngs[k], c->seed * 1000003ULL + 17 + k);

@@ -120,13 +120,8 @@ int cli_train_bco(int argc, char **argv) {
     json_object_set_new(o, "policy", cli_json_str(out));
     json_object_set_new(o, "env", json_string(c.env_id));
     json_object_set_new(o, "interactions", json_integer(last.interactions));
-    json_object_set_new(o, "inferred_action_agreement",
-                        isfinite(last.idm_agreement) ? json_real(last.idm_agreement) : json_null());
-    json_object_set_new(o, "return_mean", json_real(r.return_mean));
-    json_object_set_new(o, "return_std", json_real(r.return_std));
-    json_object_set_new(o, "normalized_score",
-                        isfinite(r.normalized_score) ? json_real(r.normalized_score) : json_null());
-    json_object_set_new(o, "eval_episodes", json_integer(r.episodes));
+    json_object_set_new(o, "inferred_action_agreement", cli_json_number(last.idm_agreement));
+    cli_eval_json(o, &r);
     cli_print_json(o);
   } else {
     printf("cloned from observations with %ld interactions; return %.2f +- %.2f over %d episodes",

@@ -288,12 +288,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       json_object_set_new(o, "env", cli_json_str(env));
       json_object_set_new(o, "steps", json_integer(mimic_offpolicy_steps(t)));
       json_object_set_new(o, "seconds", cli_json_number(secs));
-      json_object_set_new(o, "return_mean", cli_json_number(r.return_mean));
-      json_object_set_new(o, "return_std", cli_json_number(r.return_std));
-      json_object_set_new(o, "normalized_score", cli_json_number(r.normalized_score));
-      json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
-      json_object_set_new(o, "random_return", cli_json_number(r.random_return));
-      json_object_set_new(o, "eval_episodes", json_integer(r.episodes));
+      cli_eval_json(o, &r);
       cli_print_json_line(o);
     } else if (!st) {
       printf("trained %ld steps in %.1f s; return %.2f +- %.2f over %d episodes",

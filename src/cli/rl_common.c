@@ -238,12 +238,7 @@ int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *ou
     json_object_set_new(o, "iterations", json_integer(m->n_rows));
     json_object_set_new(o, "seconds", cli_json_number(seconds));
     json_object_set_new(o, "steps_per_second", cli_json_number(fps));
-    json_object_set_new(o, "return_mean", cli_json_number(r.return_mean));
-    json_object_set_new(o, "return_std", cli_json_number(r.return_std));
-    json_object_set_new(o, "normalized_score", cli_json_number(r.normalized_score));
-    json_object_set_new(o, "expert_return", cli_json_number(r.expert_return));
-    json_object_set_new(o, "random_return", cli_json_number(r.random_return));
-    json_object_set_new(o, "eval_episodes", json_integer(r.episodes));
+    cli_eval_json(o, &r);
     bool reached = m->reached_steps >= 0;
     json_object_set_new(o, "target_reached_at_steps",
                         reached ? json_integer(m->reached_steps) : json_null());

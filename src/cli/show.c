@@ -122,3 +122,12 @@ json_t *cli_data_space_json(const mimic_data_space *s) {
   }
   return box_json(&s->space, mimic_dtype_name(s->dtype), s->low, s->high, s->lowf, s->highf);
 }
+
+void cli_eval_json(json_t *o, const mimic_eval_result *r) {
+  json_object_set_new(o, "return_mean", cli_json_number(r->return_mean));
+  json_object_set_new(o, "return_std", cli_json_number(r->return_std));
+  json_object_set_new(o, "normalized_score", cli_json_number(r->normalized_score));
+  json_object_set_new(o, "expert_return", cli_json_number(r->expert_return));
+  json_object_set_new(o, "random_return", cli_json_number(r->random_return));
+  json_object_set_new(o, "eval_episodes", json_integer(r->episodes));
+}

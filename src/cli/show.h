@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "mimic/data.h"
+#include "mimic/evaluate.h"
 
 /* Writes "Discrete(2)", "Discrete(3, start=1)" or "Box(shape=(4,), float32)" into buf. */
 void cli_space_text(const mimic_data_space *s, char *buf, size_t cap);
@@ -29,6 +30,9 @@ json_t *cli_json_str(const char *s);
  * infinite bounds are the strings "inf" and "-inf", as Gymnasium's
  * constants.json writes them, so the output stays strict JSON). */
 json_t *cli_space_json(const mimic_space *sp);
+/* Adds an evaluation's figures to o: return_mean, return_std,
+ * normalized_score, expert_return, random_return, eval_episodes. */
+void cli_eval_json(json_t *o, const mimic_eval_result *r);
 /* The same for a dataset's space: Box bounds in its dtype, Discrete with its start. */
 json_t *cli_data_space_json(const mimic_data_space *s);
 
