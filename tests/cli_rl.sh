@@ -3,7 +3,8 @@
 # train ppo (log, plot, policy file that `mimic eval` reads, same seed =
 # same file), train gail and airl from demonstrations (reward files),
 # train ppo --reward on a learned reward, train preferences (its reward
-# file trains PPO), train bco on a dataset stripped of its actions, train maxent-irl (heat map,
+# file trains PPO), train bco on a dataset stripped of its actions, train sqil, train density,
+# train maxent-irl (heat map,
 # JSON, expert match), refine a clone of a noisy expert; bad flags.
 set -euo pipefail
 mimic=$1
@@ -91,10 +92,27 @@ json=$("$mimic" train bco --data "$dir/obs-only" --pre-steps 2000 --iterations 1
 [ "$(num "$json" interactions)" = 2200 ] || fail "bco interactions: $json"
 "$mimic" eval --policy "$dir/bco.mimic" --env CartPole-v1 --episodes 2 --quiet > /dev/null || fail "eval bco"
 
+# SQIL: a short run writes a policy eval runs; the JSON says how many steps it took
+json=$("$mimic" train sqil --data "$dir/one" --steps 1500 --learning-starts 500 -o "$dir/sqil.mimic" --json | tr -d "\n")
+[ "$(num "$json" steps)" = 1500 ] || fail "sqil steps: $json"
+"$mimic" eval --policy "$dir/sqil.mimic" --env CartPole-v1 --episodes 2 --quiet > /dev/null || fail "eval sqil"
+
+# density: PPO on the demonstrations' log density; the policy says what it learned from
+json=$("$mimic" train density --data "$dir/one" --steps 2048 -o "$dir/density.mimic" --json | tr -d "\n")
+case "$json" in *'"floor":'*) ;; *) fail "density JSON: $json" ;; esac
+"$mimic" model info "$dir/density.mimic" | grep -q density || fail "density metadata"
+
 set +e
 "$mimic" train bc --data "$dir/obs-only" -o x 2> "$dir/err"; [ $? -eq 1 ] || fail "bc on observations only"
 grep -q "train bco" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" train bco --data "$dir/obs-only" -o x --alpha -1 2> /dev/null; [ $? -eq 2 ] || fail "alpha -1"
+"$mimic" train sqil --data "$dir/one" -o x --temperature 0 2> "$dir/err"; [ $? -eq 2 ] || fail "sqil T 0"
+grep -q temperature "$dir/err" || fail "sqil message: $(cat "$dir/err")"
+"$mimic" train sqil --data "$dir/one" --env Pendulum-v1 -o x 2> "$dir/err"; [ $? -eq 1 ] || fail "sqil on a Box"
+grep -q Discrete "$dir/err" || fail "sqil Box message: $(cat "$dir/err")"
+"$mimic" train density --data "$dir/one" -o x --inputs everything 2> /dev/null; [ $? -eq 2 ] || fail "density inputs"
+"$mimic" train density --data "$dir/one" -o x --env Acrobot-v1 2> "$dir/err"; [ $? -eq 1 ] || fail "density env"
+grep -q "observations of 4" "$dir/err" || fail "density env message: $(cat "$dir/err")"
 "$mimic" train preferences --env CartPole-v1 -o x --pairs sideways 2> "$dir/err"; [ $? -eq 2 ] || fail "pairs"
 "$mimic" train preferences --env CartPole-v1 -o x --pairs disagreement --ensemble 1 2> "$dir/err"
 [ $? -eq 2 ] || fail "disagreement without an ensemble"

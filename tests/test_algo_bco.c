@@ -15,24 +15,6 @@
 #include "mimic/collect.h"
 #include "mimic/evaluate.h"
 
-static double clone_return(mimic_model *clone, const char *env_id, int episodes) {
-  mimic_env *env;
-  assert_int_equal(mimic_env_make(env_id, NULL, &env), MIMIC_OK);
-  mimic_policy *p;
-  assert_int_equal(mimic_policy_from_model(clone, mimic_env_action_space(env), &p), MIMIC_OK);
-  mimic_eval_config ec = mimic_eval_defaults();
-  ec.episodes = episodes;
-  ec.seed = 1000;
-  ec.normalize = false;
-  mimic_eval_result r = {0};
-  assert_int_equal(mimic_evaluate(p, env_id, NULL, &ec, &r), MIMIC_OK);
-  const double mean = r.return_mean;
-  mimic_eval_result_free(&r);
-  mimic_policy_free(p);
-  mimic_env_free(env);
-  return mean;
-}
-
 static void test_cartpole_from_observations(void **state) {
   (void)state;
   mimic_nn_set_threads(1);
@@ -59,7 +41,7 @@ static void test_cartpole_from_observations(void **state) {
   assert_int_equal(again.n_params, clone.n_params);
   assert_memory_equal(again.params, clone.params, clone.n_params * sizeof(float));
   mimic_model_free(&again);
-  const double ret = clone_return(&clone, "CartPole-v1", 50);
+  const double ret = tu_model_return(&clone, "CartPole-v1", 50);
   print_message("BCO CartPole-v1: clone return %.1f over 50 episodes\n", ret);
   assert_true(ret >= 475);
   mimic_dataset_free(&demos);

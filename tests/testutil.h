@@ -46,5 +46,9 @@ void tu_assert_close_f64(const double *got, const double *ref, size_t n, double 
 int tu_run(const char *cmd, char **out);
 /* The path of the built mimic command ($MIMIC_CLI). */
 const char *tu_cli(void);
+struct mimic_model;
+/* Mean return of a trained model (ownership passes here: it is freed) over
+ * episodes deterministic episodes of env_id from reset(1000). */
+double tu_model_return(struct mimic_model *model, const char *env_id, int episodes);
 
 #endif

@@ -218,6 +218,9 @@ typedef struct mimic_transitions {
 mimic_transitions mimic_dataset_transitions(const mimic_dataset *ds);
 /* Checks a view before training: rows, arrays, episode bounds and weights. */
 mimic_status mimic_transitions_check(const mimic_transitions *t);
+/* Checks that every action of a view is a whole number in [0, n), as a
+ * Discrete(n) space's ids are; the message names the transition. */
+mimic_status mimic_transitions_check_ids(const mimic_transitions *t, int n);
 /* Splits into train and validation rows by episode (by transition when the
  * view has no episodes), as scikit-learn's ShuffleSplit after a seeded
  * permutation: ceil(val_fraction * groups) held out, but at least one

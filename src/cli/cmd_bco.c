@@ -64,12 +64,8 @@ int cli_train_bco(int argc, char **argv) {
     return cli_usage_error(cmd, "--hidden wants widths like 32,32, got '%s'", hidden);
   c.env_opts = env_opts;
   mimic_dataset ds;
-  if (mimic_dataset_load(data, &ds)) return cli_fail(cmd);
-  c.env_id = env ? env : ds.meta.env_id;
-  if (!c.env_id) {
-    mimic_dataset_free(&ds);
-    return cli_usage_error(cmd, "%s names no environment: give --env", data);
-  }
+  int loaded = cli_load_demos(cmd, data, env, &ds, &c.env_id);
+  if (loaded >= 0) return loaded;
   if (c.pre_steps < 1 || mimic_bco_check(&c)) {
     mimic_dataset_free(&ds);
     return cli_usage_error(cmd, "%s",
@@ -80,8 +76,7 @@ int cli_train_bco(int argc, char **argv) {
   mimic_model clone;
   mimic_bco_round last;
   mimic_status st = mimic_bco_train(&c, &ds, on_round, &prog, &clone, &last);
-  mimic_env *e = NULL;
-  if (st == MIMIC_OK) st = mimic_env_make(c.env_id, c.env_opts, &e);
+  mimic_eval_result r = {0};
   if (st == MIMIC_OK) {
     json_t *meta = json_object();
     json_object_set_new(meta, "algorithm", json_string("bco"));
@@ -90,28 +85,10 @@ int cli_train_bco(int argc, char **argv) {
     json_object_set_new(meta, "alpha", cli_json_number(c.alpha));
     json_object_set_new(meta, "iterations", json_integer(c.iterations));
     json_object_set_new(meta, "seed", cli_json_u64(c.seed));
-    char *text = cli_json_text(meta);
-    st = text ? mimic_policy_describe_model(&clone, c.env_id, mimic_env_obs_space(e),
-                                            mimic_env_action_space(e), text)
-              : mimic_fail_nomem("the model's description");
-    free(text);
+    st = cli_save_and_evaluate(&clone, c.env_id, c.env_opts, out, meta, !json && !quiet, &r);
   }
-  if (st == MIMIC_OK) st = mimic_model_save(&clone, out);
-  mimic_eval_result r = {0};
-  if (st == MIMIC_OK) {
-    mimic_policy *pol;
-    st = mimic_policy_from_model(&clone, mimic_env_action_space(e), &pol);
-    mimic_eval_config ec = mimic_eval_defaults();
-    ec.seed = 1000;
-    ec.normalize = mimic_env_has_expert(e);
-    ec.progress = !json && !quiet;
-    if (st == MIMIC_OK) st = mimic_evaluate(pol, c.env_id, c.env_opts, &ec, &r);
-    mimic_policy_free(pol);
-  } else {
-    mimic_model_free(&clone);
-  }
-  mimic_env_free(e);
   if (st) {
+    mimic_eval_result_free(&r);
     mimic_dataset_free(&ds);
     return cli_fail(cmd);
   }

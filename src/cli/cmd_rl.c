@@ -17,15 +17,6 @@
 #include "mimic/ppo.h"
 #include "mimic/reward.h"
 
-/* Saves a PPO policy with meta (released) as its description. */
-static mimic_status save_with_meta(mimic_ppo *p, const char *out, json_t *meta) {
-  char *text = cli_json_text(meta);
-  if (!text) return mimic_fail_nomem("the model's description");
-  mimic_status st = mimic_ppo_save(p, out, text);
-  free(text);
-  return st;
-}
-
 #define MAX_OPTS 64
 
 int cli_train_ppo(int argc, char **argv) {
@@ -48,7 +39,6 @@ int cli_train_ppo(int argc, char **argv) {
   if (rc >= 0) return rc;
   mimic_reward_net rn = {0};
   bool have_rn = false;
-  mimic_ppo *p = NULL;
   mimic_status st = MIMIC_OK;
   if (reward) {
     mimic_env *e;
@@ -61,38 +51,19 @@ int cli_train_ppo(int argc, char **argv) {
       mimic_env_free(e);
     }
   }
-  if (st == MIMIC_OK) st = mimic_ppo_create(&cfg, NULL, &p);
-  if (st == MIMIC_OK && have_rn) mimic_ppo_set_reward(p, mimic_reward_net_fn, &rn);
   snprintf(m.title, sizeof m.title, "PPO on %s%s%s", env, reward ? " (learned reward " : "",
            reward ? reward : "");
   if (reward) strncat(m.title, ")", sizeof m.title - strlen(m.title) - 1);
-  m.reference_name = "solved";
-  if (st == MIMIC_OK) {
-    mimic_env *e;
-    if (mimic_env_make(env, env_opts, &e) == MIMIC_OK) {
-      m.reference = mimic_env_reward_threshold(e);
-      mimic_env_free(e);
-    }
-    st = mimic_ppo_learn(p, 0, rl_monitor_iter, &m);
-    if (st == MIMIC_OK && m.failed) st = mimic_errcode();
-  }
-  if (st == MIMIC_OK) st = rl_monitor_finish(&m);
-  if (st == MIMIC_OK) {
-    json_t *meta = json_object();
-    json_object_set_new(meta, "algorithm", json_string("ppo"));
-    if (reward) json_object_set_new(meta, "reward", cli_json_str(reward));
-    st = save_with_meta(p, out, meta);
-  }
-  if (st == MIMIC_OK) {
-    json_t *extra = json_object();
-    json_object_set_new(extra, "algorithm", json_string("ppo"));
-    json_object_set_new(extra, "learned_reward", json_boolean(reward != NULL));
-    rc = rl_report(cmd, p, &m, out, extra, 100);
-    json_decref(extra);
-  } else {
-    rc = cli_fail(cmd);
-  }
-  mimic_ppo_free(p);
+  json_t *meta = json_object(), *extra = json_object();
+  json_object_set_new(meta, "algorithm", json_string("ppo"));
+  if (reward) json_object_set_new(meta, "reward", cli_json_str(reward));
+  json_object_set_new(extra, "algorithm", json_string("ppo"));
+  json_object_set_new(extra, "learned_reward", json_boolean(reward != NULL));
+  rc = st ? cli_fail(cmd)
+          : rl_train_on_reward(cmd, &cfg, &m, have_rn ? mimic_reward_net_fn : NULL, &rn, out, meta,
+                               extra);
+  json_decref(meta);
+  json_decref(extra);
   if (have_rn) mimic_reward_net_free(&rn);
   rl_monitor_free(&m);
   return rc;
@@ -205,7 +176,7 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
     json_object_set_new(meta, "algorithm", json_string(airl ? "airl" : "gail"));
     json_object_set_new(meta, "trained_on", cli_json_str(data));
     json_object_set_new(meta, "episodes", json_integer((json_int_t)ds.n_episodes));
-    st = save_with_meta(mimic_adv_generator(t), out, meta);
+    st = rl_save_with_meta(mimic_adv_generator(t), out, meta);
   }
   if (st == MIMIC_OK) {
     json_t *extra = json_object();
@@ -290,7 +261,7 @@ int cli_refine(int argc, char **argv) {
     json_object_set_new(meta, "algorithm", json_string("refine"));
     json_object_set_new(meta, "refined_from", cli_json_str(policy));
     json_object_set_new(meta, "anchor", cli_json_str(anchor));
-    st = save_with_meta(p, out, meta);
+    st = rl_save_with_meta(p, out, meta);
   }
   if (st == MIMIC_OK) {
     json_t *extra = json_object();

@@ -461,6 +461,8 @@ static const cli_command train_commands[] = {
     {"gail", cli_train_gail, "GAIL: imitate demonstrations through a discriminator"},
     {"airl", cli_train_airl, "AIRL: learn a reusable reward from demonstrations"},
     {"bco", cli_train_bco, "behavioral cloning from observations alone (no actions)"},
+    {"sqil", cli_train_sqil, "SQIL: soft Q-learning that rewards the demonstrations' moves"},
+    {"density", cli_train_density, "PPO on the log density of the demonstrations"},
     {"preferences", cli_train_preferences, "learn a reward from preferences, PPO on it"},
     {"sac", cli_train_sac, "SAC (automatic temperature) on an environment"},
     {"td3", cli_train_td3, "TD3 on an environment"},

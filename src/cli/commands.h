@@ -37,6 +37,10 @@ int cli_train_gail(int argc, char **argv);
 int cli_train_preferences(int argc, char **argv);
 /* mimic train bco and mimic dataset strip-actions (cmd_bco.c). */
 int cli_train_bco(int argc, char **argv);
+/* mimic train sqil (cmd_sqil.c). */
+int cli_train_sqil(int argc, char **argv);
+/* mimic train density (cmd_density.c). */
+int cli_train_density(int argc, char **argv);
 int cli_dataset_strip_actions(int argc, char **argv);
 int cli_train_airl(int argc, char **argv);
 int cli_train_maxent_irl(int argc, char **argv);

@@ -257,3 +257,35 @@ int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *ou
   mimic_eval_result_free(&r);
   return CLI_EXIT_OK;
 }
+
+/* Saves a PPO policy with meta (released) as its description. */
+mimic_status rl_save_with_meta(mimic_ppo *p, const char *out, json_t *meta) {
+  char *text = cli_json_text(meta);
+  if (!text) return mimic_fail_nomem("the model's description");
+  mimic_status st = mimic_ppo_save(p, out, text);
+  free(text);
+  return st;
+}
+
+int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor *m,
+                       mimic_reward_fn reward, void *user, const char *out, json_t *meta,
+                       json_t *extra) {
+  mimic_ppo *p = NULL;
+  mimic_status st = mimic_ppo_create(cfg, NULL, &p);
+  if (st == MIMIC_OK && reward) mimic_ppo_set_reward(p, reward, user);
+  m->reference_name = "solved";
+  if (st == MIMIC_OK) {
+    mimic_env *e;
+    if (mimic_env_make(cfg->env_id, cfg->env_opts, &e) == MIMIC_OK) {
+      m->reference = mimic_env_reward_threshold(e);
+      mimic_env_free(e);
+    }
+    st = mimic_ppo_learn(p, 0, rl_monitor_iter, m);
+    if (st == MIMIC_OK && m->failed) st = mimic_errcode();
+  }
+  if (st == MIMIC_OK) st = rl_monitor_finish(m);
+  if (st == MIMIC_OK) st = rl_save_with_meta(p, out, json_incref(meta));
+  int rc = st == MIMIC_OK ? rl_report(cmd, p, m, out, extra, 100) : cli_fail(cmd);
+  mimic_ppo_free(p);
+  return rc;
+}

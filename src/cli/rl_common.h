@@ -12,6 +12,7 @@
 
 #include "cli/args.h"
 #include "mimic/ppo.h"
+#include "mimic/reward.h"
 
 /* Holders for PPO's flags. */
 typedef struct rl_ppo_flags {
@@ -73,5 +74,14 @@ int rl_parse(const char *cmd, const char *summary, const char *usage, cli_opt *o
  * JSON object ending with extra's members (extra stays the caller's; may be NULL). */
 int rl_report(const char *cmd, mimic_ppo *p, const rl_monitor *m, const char *out, json_t *extra,
               int final_episodes);
+
+/* Saves a PPO policy with meta (released) as its description. */
+mimic_status rl_save_with_meta(mimic_ppo *p, const char *out, json_t *meta);
+/* Trains PPO with cfg on reward (NULL: the environment's own) under the
+ * monitor, saves the policy to out described by meta, and reports with
+ * extra's members (meta and extra stay the caller's). Returns the exit code. */
+int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor *m,
+                       mimic_reward_fn reward, void *user, const char *out, json_t *meta,
+                       json_t *extra);
 
 #endif

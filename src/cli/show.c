@@ -1,6 +1,8 @@
 /* Printing that several commands share (see show.h). */
 #include "cli/show.h"
 
+#include "cli/args.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +132,42 @@ void cli_eval_json(json_t *o, const mimic_eval_result *r) {
   json_object_set_new(o, "expert_return", cli_json_number(r->expert_return));
   json_object_set_new(o, "random_return", cli_json_number(r->random_return));
   json_object_set_new(o, "eval_episodes", json_integer(r->episodes));
+}
+
+mimic_status cli_save_and_evaluate(mimic_model *model, const char *env_id, const char *env_opts,
+                                   const char *out, json_t *meta, bool progress,
+                                   mimic_eval_result *r) {
+  mimic_env *e = NULL;
+  char *text = cli_json_text(meta);
+  mimic_status st =
+      text ? mimic_env_make(env_id, env_opts, &e) : mimic_fail_nomem("the model's description");
+  if (st == MIMIC_OK)
+    st = mimic_policy_describe_model(model, env_id, mimic_env_obs_space(e),
+                                     mimic_env_action_space(e), text);
+  free(text);
+  if (st == MIMIC_OK) st = mimic_model_save(model, out);
+  if (st != MIMIC_OK) {
+    mimic_model_free(model);
+    mimic_env_free(e);
+    return st;
+  }
+  mimic_policy *pol;
+  st = mimic_policy_from_model(model, mimic_env_action_space(e), &pol);
+  mimic_eval_config ec = mimic_eval_defaults();
+  ec.seed = 1000;
+  ec.normalize = mimic_env_has_expert(e);
+  ec.progress = progress;
+  if (st == MIMIC_OK) st = mimic_evaluate(pol, env_id, env_opts, &ec, r);
+  mimic_policy_free(pol);
+  mimic_env_free(e);
+  return st;
+}
+
+int cli_load_demos(const char *cmd, const char *data, const char *env, mimic_dataset *ds,
+                   const char **env_id) {
+  if (mimic_dataset_load(data, ds)) return cli_fail(cmd);
+  *env_id = env ? env : ds->meta.env_id;
+  if (*env_id) return -1;
+  mimic_dataset_free(ds);
+  return cli_usage_error(cmd, "%s names no environment: give --env", data);
 }

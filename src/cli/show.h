@@ -9,6 +9,7 @@
 
 #include "mimic/data.h"
 #include "mimic/evaluate.h"
+#include "mimic/nn.h"
 
 /* Writes "Discrete(2)", "Discrete(3, start=1)" or "Box(shape=(4,), float32)" into buf. */
 void cli_space_text(const mimic_data_space *s, char *buf, size_t cap);
@@ -33,6 +34,18 @@ json_t *cli_space_json(const mimic_space *sp);
 /* Adds an evaluation's figures to o: return_mean, return_std,
  * normalized_score, expert_return, random_return, eval_episodes. */
 void cli_eval_json(json_t *o, const mimic_eval_result *r);
+/* Loads the demonstrations at data and the environment to learn in: env,
+ * or else the one the dataset names. Returns -1 to go on (ds loaded), or
+ * an exit code (nothing loaded) after saying what is wrong. */
+int cli_load_demos(const char *cmd, const char *data, const char *env, mimic_dataset *ds,
+                   const char **env_id);
+/* Describes a trained policy model by meta (released) and the environment's
+ * spaces, saves it to out and evaluates it (100 episodes from seed 1000,
+ * normalised when the environment has an expert) into r; the model passes
+ * to this function (freed here). */
+mimic_status cli_save_and_evaluate(mimic_model *model, const char *env_id, const char *env_opts,
+                                   const char *out, json_t *meta, bool progress,
+                                   mimic_eval_result *r);
 /* The same for a dataset's space: Box bounds in its dtype, Discrete with its start. */
 json_t *cli_data_space_json(const mimic_data_space *s);
 

@@ -169,3 +169,15 @@ mimic_status mimic_obs_stats_of_transitions(mimic_obs_stats *st, const mimic_tra
   }
   return MIMIC_OK;
 }
+
+mimic_status mimic_transitions_check_ids(const mimic_transitions *t, int n) {
+  if (t->act_dim != 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "actions of %d values are not Discrete ids", t->act_dim);
+  for (size_t j = 0; j < t->n; j++) {
+    float a = t->act[j];
+    if (!(a >= 0 && a < (float)n) || a != floorf(a))
+      return mimic_fail(MIMIC_ERR_INVALID, "transition %zu: action %g is not in Discrete(%d)", j,
+                        (double)a, n);
+  }
+  return MIMIC_OK;
+}
