@@ -45,6 +45,8 @@
 #ifndef MIMIC_PREFERENCES_H
 #define MIMIC_PREFERENCES_H
 
+#include <stdio.h>
+
 #include "mimic/ppo.h"
 #include "mimic/reward.h"
 
@@ -109,6 +111,60 @@ typedef mimic_status (*mimic_pref_gather_fn)(void *user, const mimic_fragment *f
  * true rewards as the configuration's oracle fields say. */
 mimic_status mimic_pref_oracle(void *user, const mimic_fragment *first,
                                const mimic_fragment *second, int n, double *preference);
+
+/* ---- people, programs, and the label log ------------------------------ */
+
+/* A person at a terminal (user = mimic_pref_human *): each pair is shown
+ * side by side as a table of observations and actions at a few evenly
+ * spaced steps; the answer is 1 or l (left better), 2 or r (right), e or =
+ * (equal), s (skip), q (quit: MIMIC_ERR_INTERRUPTED; end of input too).
+ * Lines are read from in_fd a byte at a time, prompts written to out. */
+typedef struct mimic_pref_human {
+  int in_fd;
+  FILE *out;
+  int shown_steps; /* rows of each table (0: 6) */
+  long asked;      /* questions shown so far (numbers the prompts) */
+} mimic_pref_human;
+/* The terminal gatherer (a mimic_pref_gather_fn). */
+mimic_status mimic_pref_human_gather(void *user, const mimic_fragment *first,
+                                     const mimic_fragment *second, int n, double *preference);
+
+/* A program speaking the expert protocol's "compare" requests
+ * (docs/expert-protocol.md): one pair per request, answered with
+ * {"preference": p} (p in [0, 1], the probability the first is better),
+ * {"choice": "first" | "second" | "equal"} or {"skip": true}. */
+typedef struct mimic_pref_program mimic_pref_program;
+/* Starts cmdline (never through a shell); timeout_s bounds each reply. */
+mimic_status mimic_pref_program_open(const char *cmdline, double timeout_s, const char *env_id,
+                                     mimic_pref_program **out);
+/* The program gatherer (a mimic_pref_gather_fn; user = the program). */
+mimic_status mimic_pref_program_gather(void *user, const mimic_fragment *first,
+                                       const mimic_fragment *second, int n, double *preference);
+/* Stops the program (NULL is fine). */
+void mimic_pref_program_close(mimic_pref_program *p);
+
+/* Any gatherer with every answer in a label store (mimic/labelstore.h),
+ * committed before the next question. A run is a pure function of its
+ * settings, seed and answers, so a killed run resumes by running again:
+ * the answers the log already holds are replayed (each checked against
+ * its question's fingerprint) and the gatherer is asked only from where
+ * the log ends. */
+typedef struct mimic_pref_log mimic_pref_log;
+/* Opens session name in the store at path for a run described by
+ * config_json (a resumed session must have been made with the same),
+ * answers by inner (labeler names it in the log). */
+mimic_status mimic_pref_log_open(const char *path, const char *name, const char *config_json,
+                                 const char *labeler, mimic_pref_gather_fn inner, void *inner_user,
+                                 mimic_pref_log **out);
+/* The logging gatherer (a mimic_pref_gather_fn; user = the log). */
+mimic_status mimic_pref_log_gather(void *user, const mimic_fragment *first,
+                                   const mimic_fragment *second, int n, double *preference);
+/* Answers in the log when it was opened (replayed before asking). */
+long mimic_pref_log_resumed(const mimic_pref_log *l);
+/* Answers given so far (replayed and new). */
+long mimic_pref_log_answers(const mimic_pref_log *l);
+/* Closes the log, marking the session finished (or quit, resumable). */
+mimic_status mimic_pref_log_close(mimic_pref_log *l, bool finished);
 
 /* One round's numbers. */
 typedef struct mimic_pref_round {

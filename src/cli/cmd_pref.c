@@ -3,6 +3,7 @@
  * trained with PPO on the learned reward. Thin: flags become a
  * mimic_pref_config, the library trains, rl_common.c logs, plots and
  * reports. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,86 @@ static bool on_round(const mimic_pref_round *r, void *user) {
   return true;
 }
 
+/* Who answers, and the label log that keeps the answers. */
+typedef struct pref_gatherer {
+  mimic_pref_human human;
+  mimic_pref_program *program;
+  mimic_pref_log *log;
+  mimic_pref_gather_fn fn; /* NULL: the oracle, unlogged */
+  void *user;
+} pref_gatherer;
+
+/* The settings a resumed label log must have been made with. */
+static char *pref_config_json(const mimic_pref_config *c) {
+  json_t *o = json_object();
+  json_object_set_new(o, "env", json_string(c->ppo.env_id));
+  json_object_set_new(o, "env_opts", cli_json_str(c->ppo.env_opts));
+  json_object_set_new(o, "seed", cli_json_u64(c->seed));
+  json_object_set_new(o, "ppo_seed", cli_json_u64(c->ppo.seed));
+  json_object_set_new(o, "steps", json_integer(c->ppo.total_steps));
+  json_object_set_new(o, "comparisons", json_integer(c->comparisons));
+  json_object_set_new(o, "iterations", json_integer(c->iterations));
+  json_object_set_new(o, "fragment_length", json_integer(c->fragment_length));
+  json_object_set_new(o, "pairs", json_integer(c->pairs));
+  json_object_set_new(o, "ensemble", json_integer(c->ensemble));
+  json_object_set_new(o, "initial_frac", cli_json_number(c->initial_comparison_frac));
+  return cli_json_text(o);
+}
+
+/* Opens the gatherer the flag names, logged to log_path (NULL: none for
+ * the oracle, OUT.labels for a person or a program). */
+static mimic_status pref_gatherer_open(pref_gatherer *g, const char *gatherer, const char *log_path,
+                                       const char *out, const mimic_pref_config *c,
+                                       mimic_pref *oracle_of) {
+  const bool oracle = !gatherer || !strcmp(gatherer, "oracle");
+  g->human = (mimic_pref_human){.in_fd = 0, .out = stderr};
+  if (oracle) {
+    g->fn = mimic_pref_oracle;
+    g->user = oracle_of;
+  } else if (!strcmp(gatherer, "human")) {
+    g->fn = mimic_pref_human_gather;
+    g->user = &g->human;
+  } else {
+    MIMIC_TRY(mimic_pref_program_open(gatherer + 4, 0, c->ppo.env_id, &g->program));
+    g->fn = mimic_pref_program_gather;
+    g->user = g->program;
+  }
+  char fallback[4096];
+  if (!log_path && !oracle) {
+    snprintf(fallback, sizeof fallback, "%s.labels", out);
+    log_path = fallback;
+  }
+  if (!log_path) return MIMIC_OK;
+  char *config = pref_config_json(c);
+  if (!config) return mimic_fail_nomem("the label log's settings");
+  mimic_status st = mimic_pref_log_open(log_path, "preferences", config,
+                                        oracle ? "oracle" : gatherer, g->fn, g->user, &g->log);
+  free(config);
+  if (st != MIMIC_OK) return st;
+  g->human.asked = mimic_pref_log_resumed(g->log);
+  if (g->human.asked > 0)
+    fprintf(stderr,
+            "train preferences: %ld answers in %s are replayed; asking from comparison %ld\n",
+            g->human.asked, log_path, g->human.asked + 1);
+  g->fn = mimic_pref_log_gather;
+  g->user = g->log;
+  return MIMIC_OK;
+}
+
+/* Hands each question to the gatherer opened after the trainer (the
+ * oracle needs the trainer, the trainer needs a gatherer). */
+static mimic_status pref_gatherer_gate(void *user, const mimic_fragment *first,
+                                       const mimic_fragment *second, int n, double *preference) {
+  const pref_gatherer *g = user;
+  return g->fn(g->user, first, second, n, preference);
+}
+
 /* Parses the configuration flags that are not PPO's; returns a usage exit code or -1. */
 static int pref_flags(const char *cmd, const cli_opt *o, const char *pairs, const char *hidden,
                       const char *inputs, const char *gatherer, mimic_pref_config *c) {
-  if (gatherer && strcmp(gatherer, "oracle") != 0)
-    return cli_usage_error(cmd, "--gatherer is oracle (the synthetic one), got '%s'", gatherer);
+  if (gatherer && strcmp(gatherer, "oracle") != 0 && strcmp(gatherer, "human") != 0 &&
+      strncmp(gatherer, "cmd:", 4) != 0)
+    return cli_usage_error(cmd, "--gatherer is oracle, human or cmd:PROGRAM, got '%s'", gatherer);
   if (pairs) {
     if (strcmp(pairs, "random") == 0)
       c->pairs = MIMIC_PAIRS_RANDOM;
@@ -66,7 +142,7 @@ static int pref_flags(const char *cmd, const cli_opt *o, const char *pairs, cons
 int cli_train_preferences(int argc, char **argv) {
   const char *cmd = "train preferences";
   const char *env = NULL, *env_opts = NULL, *out = NULL, *reward_out = NULL, *pairs = NULL,
-             *hidden = NULL, *inputs = NULL, *gatherer = NULL;
+             *hidden = NULL, *inputs = NULL, *gatherer = NULL, *label_log = NULL;
   mimic_pref_config d = mimic_pref_defaults(NULL);
   int comparisons = d.comparisons, iterations = d.iterations, length = d.fragment_length,
       ensemble = d.ensemble, epochs = d.reward_epochs, batch = d.reward_batch;
@@ -85,7 +161,11 @@ int cli_train_preferences(int argc, char **argv) {
   o[n++] = (cli_opt){"o", CLI_STR, &out, "FILE", "where to write the agent's policy", true};
   o[n++] = (cli_opt){"reward-out", CLI_STR, &reward_out, "FILE", "write the learned reward here"};
   o[n++] = (cli_opt){"gatherer", CLI_STR, &gatherer, "KIND",
-                     "who answers: oracle (synthetic, from the true reward; default)"};
+                     "who answers: oracle (synthetic, from the true reward; default), human (at "
+                     "this terminal) or cmd:PROGRAM (docs/expert-protocol.md)"};
+  o[n++] = (cli_opt){"label-log", CLI_STR, &label_log, "FILE",
+                     "keep every answer here; a rerun resumes (default for human and cmd: "
+                     "OUT.labels)"};
   o[n++] = (cli_opt){"comparisons", CLI_INT, &comparisons, "N", "comparisons asked (1000)"};
   o[n++] = (cli_opt){"iterations", CLI_INT, &iterations, "N", "rounds after the first (10)"};
   o[n++] = (cli_opt){"fragment-length", CLI_INT, &length, "L", "steps per fragment (100)"};
@@ -138,7 +218,9 @@ int cli_train_preferences(int argc, char **argv) {
   rc = pref_flags(cmd, o, pairs, hidden, inputs, gatherer, &c);
   if (rc >= 0) return rc;
   mimic_pref *t = NULL;
-  mimic_status st = mimic_pref_create(&c, NULL, NULL, &t);
+  pref_gatherer g = {0};
+  mimic_status st = mimic_pref_create(&c, pref_gatherer_gate, &g, &t);
+  if (st == MIMIC_OK) st = pref_gatherer_open(&g, gatherer, label_log, out, &c, t);
   snprintf(m.title, sizeof m.title, "preferences on %s%s%s, %d comparisons", env,
            env_opts ? " " : "", env_opts ? env_opts : "", c.comparisons);
   m.reference = NAN;
@@ -146,6 +228,22 @@ int cli_train_preferences(int argc, char **argv) {
   if (st == MIMIC_OK) {
     st = mimic_pref_learn(t, on_round, on_ppo, &run);
     if (st == MIMIC_OK && m.failed) st = mimic_errcode();
+  }
+  mimic_pref_program_close(g.program);
+  if (st == MIMIC_ERR_INTERRUPTED) {
+    long kept = g.log ? mimic_pref_log_answers(g.log) : 0;
+    mimic_pref_log_close(g.log, false);
+    mimic_pref_free(t);
+    rl_monitor_free(&m);
+    fprintf(stderr,
+            "train preferences: stopped; %ld answers are kept; run the same command again to "
+            "resume\n",
+            kept);
+    return CLI_EXIT_OK;
+  }
+  if (g.log) {
+    mimic_status closed = mimic_pref_log_close(g.log, st == MIMIC_OK);
+    if (st == MIMIC_OK) st = closed;
   }
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK && reward_out) st = mimic_pref_save_reward(t, reward_out);

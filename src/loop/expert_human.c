@@ -56,8 +56,7 @@ typedef struct human {
   char *letters; /* key mode: the unique first letter of each action, or 0 */
 } human;
 
-/* Reads one line (without its newline); false at end of input with nothing read. */
-static bool read_line(int fd, char *buf, size_t cap) {
+bool mimic_read_line_fd(int fd, char *buf, size_t cap) {
   size_t n = 0;
   bool any = false;
   for (;;) {
@@ -360,7 +359,7 @@ static mimic_status ask_line(human *h, const mimic_codec *c, const mimic_questio
   for (;;) {
     fprintf(h->out, "answer> ");
     fflush(h->out);
-    if (!read_line(h->fd, line, sizeof line)) {
+    if (!mimic_read_line_fd(h->fd, line, sizeof line)) {
       fprintf(h->out, "\n(end of input: quitting)\n");
       a->kind = MIMIC_ANSWER_QUIT;
       return MIMIC_OK;

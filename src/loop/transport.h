@@ -34,6 +34,12 @@ mimic_questions mimic_questions_slice(const mimic_questions *q, size_t lo, size_
 
 /* ---- transports --------------------------------------------------------- */
 
+/* Reads one line from fd a byte at a time (nothing is buffered past the
+ * newline, so a person's next answers stay in the terminal for whoever
+ * reads next), without its newline and trailing space; false at end of
+ * input with nothing read. */
+bool mimic_read_line_fd(int fd, char *buf, size_t cap);
+
 /* The environment's built-in expert (questions must carry envs). */
 mimic_status mimic_expert_builtin(const mimic_codec *codec, mimic_expert **out);
 /* A policy as the expert (deterministic actions; ownership of p moves). */
