@@ -305,6 +305,26 @@ static void test_pendulum_from_preferences(void **state) {
   mimic_pref_free(p);
 }
 
+/* CartPole-v1 with fixed_horizon=1 from 1,000 synthetic comparisons: the
+ * agent keeps the pole up (>= 475 upright steps of 500), the issue's bar. */
+static void test_cartpole_from_preferences(void **state) {
+  (void)state;
+  mimic_nn_set_threads(1);
+  mimic_pref_config c = mimic_pref_defaults("CartPole-v1");
+  c.ppo.env_opts = "fixed_horizon=1";
+  assert_true(c.comparisons <= 1000);
+  mimic_pref *p;
+  assert_int_equal(mimic_pref_create(&c, NULL, NULL, &p), MIMIC_OK);
+  mimic_pref_round r;
+  assert_int_equal(mimic_pref_learn(p, last_round, NULL, &r), MIMIC_OK);
+  double mean;
+  assert_int_equal(mimic_ppo_evaluate(mimic_pref_agent(p), 50, 1000, &mean, NULL), MIMIC_OK);
+  print_message("preferences on fixed-horizon CartPole-v1: %.1f upright steps, %d ties of %d\n",
+                mean, r.ties, r.comparisons);
+  assert_true(mean >= 475);
+  mimic_pref_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bradley_terry_reference),
@@ -315,6 +335,7 @@ int main(void) {
       cmocka_unit_test(test_custom_gatherer),
       cmocka_unit_test(test_bad_configurations),
       cmocka_unit_test(test_pendulum_from_preferences),
+      cmocka_unit_test(test_cartpole_from_preferences),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

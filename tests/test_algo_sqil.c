@@ -27,7 +27,8 @@ static void test_cartpole_from_ten_episodes(void **state) {
   mimic_dataset_free(&demos);
 }
 
-static bool count_logs(const mimic_sqil_log *row, void *user) {
+static bool count_logs(const mimic_sqil_log *row, const mimic_model *q, void *user) {
+  assert_non_null(q);
   long *n = user;
   assert_true(row->step > 0 && row->updates >= 0);
   (*n)++;

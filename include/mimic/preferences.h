@@ -86,7 +86,8 @@ typedef struct mimic_pref_config {
 } mimic_pref_config;
 
 /* imitation-like defaults for env_id: the agent is PPO with the env's
- * preset (mimic_ppo_preset); 1,000 comparisons over 10 iterations. */
+ * preset (mimic_ppo_preset; on CartPole-v1 with 300,000 steps, three times
+ * the preset's); 1,000 comparisons over 10 iterations. */
 mimic_pref_config mimic_pref_defaults(const char *env_id);
 /* Checks a configuration; fails with a sentence naming the bad field. */
 mimic_status mimic_pref_check(const mimic_pref_config *cfg);

@@ -66,8 +66,9 @@ typedef struct mimic_sqil_log {
   double seconds;
 } mimic_sqil_log;
 
-/* Returns false to stop learning. */
-typedef bool (*mimic_sqil_callback)(const mimic_sqil_log *row, void *user);
+/* Returns false to stop learning; q is the network as it is (its logits
+ * are Q / T), for evaluating it on the way. */
+typedef bool (*mimic_sqil_callback)(const mimic_sqil_log *row, const mimic_model *q, void *user);
 
 /* SQIL's defaults (above) for env_id. */
 mimic_sqil_config mimic_sqil_defaults(const char *env_id);

@@ -263,7 +263,7 @@ static bool report(sqil *s, mimic_sqil_callback cb, void *user, double t0) {
   };
   s->sum_loss = s->sum_q_demo = s->sum_q_agent = 0;
   s->n_terms = 0;
-  return cb(&row, user);
+  return cb(&row, s->q, user);
 }
 
 mimic_status mimic_sqil_learn(const mimic_sqil_config *cfg, const mimic_transitions *demos,

@@ -199,8 +199,10 @@ int cli_train_preferences(int argc, char **argv) {
                         "--env ID -o FILE [options]", o, n, &f, &m, argc, argv);
   if (parsed >= 0) return parsed;
   mimic_pref_config c = mimic_pref_defaults(env);
+  const long budget = c.ppo.total_steps; /* preferences' own, unless --steps or --preset none */
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &c.ppo);
   if (rc >= 0) return rc;
+  if (!cli_seen(o, "steps") && !(f.preset && !strcmp(f.preset, "none"))) c.ppo.total_steps = budget;
   c.comparisons = comparisons;
   c.iterations = iterations;
   c.fragment_length = length;

@@ -12,7 +12,8 @@
 #include "mimic/evaluate.h"
 #include "mimic/sqil.h"
 
-static bool on_log(const mimic_sqil_log *row, void *user) {
+static bool on_log(const mimic_sqil_log *row, const mimic_model *q, void *user) {
+  (void)q;
   const bool *quiet = user;
   if (!*quiet)
     fprintf(stderr,
