@@ -117,7 +117,7 @@ grep -q "observations of 4" "$dir/err" || fail "density env message: $(cat "$dir
 "$mimic" train preferences --env CartPole-v1 -o x --pairs disagreement --ensemble 1 2> "$dir/err"
 [ $? -eq 2 ] || fail "disagreement without an ensemble"
 grep -q "ensemble" "$dir/err" || fail "message: $(cat "$dir/err")"
-"$mimic" train preferences --env CartPole-v1 -o x --gatherer human 2> /dev/null; [ $? -eq 2 ] || fail "gatherer"
+"$mimic" train preferences --env CartPole-v1 -o x --gatherer wizard 2> /dev/null; [ $? -eq 2 ] || fail "gatherer"
 "$mimic" train ppo --env CartPole-v1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "missing -o is not a usage error"
 "$mimic" train ppo --env CartPole-v1 -o x --gamma 2 2> "$dir/err"; [ $? -eq 2 ] || fail "gamma 2"
 grep -q "gamma" "$dir/err" || fail "message: $(cat "$dir/err")"
