@@ -22,7 +22,7 @@
 int cli_train_ppo(int argc, char **argv) {
   const char *cmd = "train ppo", *env = NULL, *env_opts = NULL, *out = NULL, *reward = NULL;
   rl_ppo_flags f = {0};
-  rl_monitor m = {.cmd = cmd};
+  rl_monitor m = {.cmd = cmd, .can_checkpoint = true};
   cli_opt o[MAX_OPTS];
   int n = 0;
   o[n++] = (cli_opt){"env", CLI_STR, &env, "ID", "environment id", true};
@@ -83,7 +83,7 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   double disc_lr = 0, disc_wd = 0;
   bool absorbing = false, no_absorbing = false, logit_reward = false;
   rl_ppo_flags f = {0};
-  rl_monitor m = {.cmd = cmd};
+  rl_monitor m = {.cmd = cmd, .can_checkpoint = true};
   cli_opt o[MAX_OPTS];
   int n = 0;
   o[n++] = (cli_opt){"env", CLI_STR, &env, "ID", "environment id", true};
@@ -165,10 +165,13 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
            ds.n_episodes);
   m.reference = demo_return;
   m.reference_name = "demonstrations";
+  m.adv = t;
+  if (st == MIMIC_OK) st = rl_checkpoint_resume(&m, mimic_adv_generator(t));
   if (st == MIMIC_OK) {
     st = mimic_adv_learn(t, 0, adv_round, &m);
     if (st == MIMIC_OK && m.failed) st = mimic_errcode();
   }
+  if (st == MIMIC_OK) st = rl_checkpoint_save(&m, mimic_adv_generator(t));
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK && reward_out) st = mimic_adv_save_reward(t, reward_out, shaping_out);
   if (st == MIMIC_OK) {
