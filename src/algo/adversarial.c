@@ -36,7 +36,6 @@
 #include "algo/adversarial_impl.h"
 #include "algo/reward_net.h"
 
-
 mimic_adv_config mimic_adv_defaults(mimic_adv_kind kind, const char *env_id) {
   mimic_adv_config c;
   memset(&c, 0, sizeof c);

@@ -32,16 +32,16 @@ static json_t *widths(const int *w, int n) {
 
 static json_t *settings_json(const mimic_adv *a) {
   const mimic_adv_config *c = &a->cfg;
-  return json_pack("{s:s, s:o, s:o, s:s, s:i, s:f, s:f, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:I}",
-                   "algorithm", c->kind == MIMIC_ADV_AIRL ? "airl" : "gail", "disc_hidden", widths(c->disc_hidden, c->disc_n_hidden),
-                   "shaping_hidden", widths(c->shaping_hidden, c->shaping_n_hidden),
-                   "disc_activation", mimic_activation_name(c->disc_activation), "reward_inputs",
-                   (int)c->reward_inputs, "disc_lr", c->disc_lr, "disc_weight_decay",
-                   c->disc_weight_decay, "n_disc_updates", c->n_disc_updates, "disc_warmup",
-                   c->disc_warmup, "demo_batch_size", c->demo_batch_size, "disc_normalize",
-                   c->disc_normalize, "gail_logit_reward", c->gail_logit_reward, "absorbing",
-                   c->absorbing, "demo_transitions", (json_int_t)a->M, "demo_crc32",
-                   (json_int_t)adv_demo_crc(a));
+  return json_pack(
+      "{s:s, s:o, s:o, s:s, s:i, s:f, s:f, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:I}", "algorithm",
+      c->kind == MIMIC_ADV_AIRL ? "airl" : "gail", "disc_hidden",
+      widths(c->disc_hidden, c->disc_n_hidden), "shaping_hidden",
+      widths(c->shaping_hidden, c->shaping_n_hidden), "disc_activation",
+      mimic_activation_name(c->disc_activation), "reward_inputs", (int)c->reward_inputs, "disc_lr",
+      c->disc_lr, "disc_weight_decay", c->disc_weight_decay, "n_disc_updates", c->n_disc_updates,
+      "disc_warmup", c->disc_warmup, "demo_batch_size", c->demo_batch_size, "disc_normalize",
+      c->disc_normalize, "gail_logit_reward", c->gail_logit_reward, "absorbing", c->absorbing,
+      "demo_transitions", (json_int_t)a->M, "demo_crc32", (json_int_t)adv_demo_crc(a));
 }
 
 /* The networks a checkpoint holds: g, and h for AIRL. */

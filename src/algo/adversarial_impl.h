@@ -34,8 +34,8 @@ struct mimic_adv {
   long round;
   /* what a checkpoint borrows until it is saved (adversarial_ckpt.c) */
   int64_t ckpt_counts[5];
-  double *ckpt_rms;   /* g's then h's [count, mean, var] */
-  float *ckpt_norm;   /* g's then h's [eps, clip, mean, var] */
+  double *ckpt_rms; /* g's then h's [count, mean, var] */
+  float *ckpt_norm; /* g's then h's [eps, clip, mean, var] */
 };
 
 /* The demonstrations' fingerprint: CRC-32 of their arrays. */

@@ -39,16 +39,16 @@ static json_t *config_json(const mimic_ppo_config *c) {
       "s:f, s:b, s:b, s:f, s:f, s:o, s:o, s:s, s:f, s:b, s:I, s:I, s:i, s:f, s:I}",
       "env", c->env_id, "env_opts", c->env_opts ? json_string(c->env_opts) : json_null(), "n_envs",
       c->n_envs, "n_steps", c->n_steps, "batch_size", c->batch_size, "n_epochs", c->n_epochs,
-      "learning_rate", c->learning_rate, "lr_linear", c->lr_linear, "gamma", c->gamma,
-      "gae_lambda", c->gae_lambda, "clip_range", c->clip_range, "clip_linear", c->clip_linear,
-      "clip_range_vf", c->clip_range_vf, "normalize_advantage", c->normalize_advantage,
-      "ent_coef", c->ent_coef, "vf_coef", c->vf_coef, "max_grad_norm", c->max_grad_norm,
-      "target_kl", c->target_kl, "adam_eps", c->adam_eps, "norm_obs", c->norm_obs, "norm_reward",
-      c->norm_reward, "clip_obs", c->clip_obs, "clip_reward", c->clip_reward, "hidden", h,
-      "vf_hidden", vh, "activation", mimic_activation_name(c->activation), "log_std_init", c->log_std_init,
-      "ortho_init", c->ortho_init, "total_steps", (json_int_t)c->total_steps, "seed",
-      (json_int_t)c->seed, "anchor", (int)c->anchor, "anchor_coef", c->anchor_coef,
-      "anchor_decay_steps", (json_int_t)c->anchor_decay_steps);
+      "learning_rate", c->learning_rate, "lr_linear", c->lr_linear, "gamma", c->gamma, "gae_lambda",
+      c->gae_lambda, "clip_range", c->clip_range, "clip_linear", c->clip_linear, "clip_range_vf",
+      c->clip_range_vf, "normalize_advantage", c->normalize_advantage, "ent_coef", c->ent_coef,
+      "vf_coef", c->vf_coef, "max_grad_norm", c->max_grad_norm, "target_kl", c->target_kl,
+      "adam_eps", c->adam_eps, "norm_obs", c->norm_obs, "norm_reward", c->norm_reward, "clip_obs",
+      c->clip_obs, "clip_reward", c->clip_reward, "hidden", h, "vf_hidden", vh, "activation",
+      mimic_activation_name(c->activation), "log_std_init", c->log_std_init, "ortho_init",
+      c->ortho_init, "total_steps", (json_int_t)c->total_steps, "seed", (json_int_t)c->seed,
+      "anchor", (int)c->anchor, "anchor_coef", c->anchor_coef, "anchor_decay_steps",
+      (json_int_t)c->anchor_decay_steps);
 }
 
 mimic_status ckpt_same_settings(const mimic_container *c, const char *key, json_t *want) {
@@ -88,8 +88,7 @@ static void rms_pack(const rl_running *r, double *buf) {
 
 static mimic_status rms_check(const mimic_container *c, const char *name, const double *buf,
                               int dim) {
-  if (!(buf[0] > 0))
-    return mimic_container_fail(c, name, "the count %g must be > 0", buf[0]);
+  if (!(buf[0] > 0)) return mimic_container_fail(c, name, "the count %g must be > 0", buf[0]);
   for (int k = 0; k < dim; k++)
     if (!(buf[1 + dim + k] >= 0))
       return mimic_container_fail(c, name, "variance %d is %g", k, buf[1 + dim + k]);
@@ -159,8 +158,8 @@ mimic_status ppo_ckpt_load(mimic_ppo *p, const mimic_container *c) {
   GET("ppo.rng", MIMIC_ARRAY_U1, sizeof p->rng, &rngp);
   GET("ppo.seconds", MIMIC_ARRAY_F8, 1, &seconds);
 #undef GET
-  if (k[0] < 0 || k[1] < 0 || (k[2] != 0 && k[2] != 1) || k[3] < 0 || k[4] < 0 ||
-      k[4] > PPO_RING || k[5] < 0 || k[5] >= PPO_RING)
+  if (k[0] < 0 || k[1] < 0 || (k[2] != 0 && k[2] != 1) || k[3] < 0 || k[4] < 0 || k[4] > PPO_RING ||
+      k[5] < 0 || k[5] >= PPO_RING)
     return mimic_container_fail(c, "ppo.counts", "the counters are not valid");
   for (size_t i = 0; i < np; i++)
     if (!(v[i] >= 0)) return mimic_container_fail(c, "ppo.adam_v", "value %zu is negative", i);

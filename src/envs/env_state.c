@@ -63,8 +63,7 @@ mimic_status mimic_env_load_state(mimic_env *env, const void *buf, size_t size) 
   memcpy(&h, buf, sizeof h);
   if (h.magic != SAVED_MAGIC || h.n_state < 1 || h.n_state > SAVED_MAX_STATE ||
       size != sizeof h + (size_t)h.n_state * sizeof(double))
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the bytes are not a saved environment state",
-                      env->id);
+    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the bytes are not a saved environment state", env->id);
   if (h.elapsed < 0 || h.max_steps < 0 || (h.seeded != 0 && h.seeded != 1) ||
       (h.reset_seed < 0 && h.reset_seed != MIMIC_SEED_NONE) || !mimic_rng_plausible(&h.rng))
     return mimic_fail(MIMIC_ERR_FORMAT,

@@ -48,8 +48,8 @@ mimic_status mimic_rollout_save_state(mimic_rollout *r, mimic_container *c, cons
   MIMIC_TRY(mimic_grow(&r->saved, &r->saved_cap, total, 1, 4096, "a rollout's saved state"));
   int64_t *counts = r->saved, *copies = counts + N_COUNTS, *sizes = copies + 3 * n;
   uint8_t *log = (uint8_t *)(sizes + n), *envs = log + log_bytes;
-  const int64_t cv[N_COUNTS] = {r->n,           r->obs_dim, (int64_t)r->cfg.seed,
-                                r->cfg.episodes, r->started, r->n_running};
+  const int64_t cv[N_COUNTS] = {r->n,       r->obs_dim,  (int64_t)r->cfg.seed, r->cfg.episodes,
+                                r->started, r->n_running};
   memcpy(counts, cv, sizeof cv);
   memcpy(log, &r->log, sizeof r->log);
   size_t off = 0;
@@ -127,7 +127,8 @@ mimic_status mimic_rollout_load_state(mimic_rollout *r, const mimic_container *c
   /* checked: the environments first (their classes check the values) */
   size_t off = 0;
   for (size_t i = 0; i < n; i++) {
-    mimic_status st = mimic_env_load_state(r->envs[i], (const uint8_t *)envs + off, (size_t)sizes[i]);
+    mimic_status st =
+        mimic_env_load_state(r->envs[i], (const uint8_t *)envs + off, (size_t)sizes[i]);
     if (st) return mimic_errctx("%s: %s: copy %zu", c->name, prefix, i);
     off += (size_t)sizes[i];
   }
