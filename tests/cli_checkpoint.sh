@@ -81,7 +81,7 @@ wait "$pid" 2> /dev/null || true
 grep -o "resuming from .*" "$dir/out" || echo "the run had finished before the kill"
 same "$dir/long.a.mimic" "$dir/long.b.mimic" "ppo killed from outside, resumed"
 
-# refusals, each naming what differs; the checkpoint is left as it was
+# refusals, each naming what differs
 expect_refusal() {
   local want=$1 rc=0
   shift
@@ -103,6 +103,12 @@ expect_refusal 'meta.adversarial.algorithm: the checkpoint was written with "gai
 expect_refusal "meta.adversarial.demo_transitions" \
   "$mimic" train gail --env CartPole-v1 --data "$dir/demos3" --steps 6144 -o "$dir/x.mimic" \
   --checkpoint "$dir/gail.ckpt" --resume
+# train ppo on a learned reward: the reward file is part of the run
+args=(train ppo --env CartPole-v1 --steps 2048 --norm-reward -o "$dir/r.mimic" --checkpoint "$dir/r.ckpt")
+"$mimic" "${args[@]}" --reward "$dir/airl.ra.mimic" --quiet > /dev/null
+"$mimic" "${args[@]}" --reward "$dir/airl.ra.mimic" --resume --quiet > /dev/null
+expect_refusal "meta.command: 'reward_crc32' differs from this run's" \
+  "$mimic" "${args[@]}" --reward "$dir/gail.ra.mimic" --resume
 head -c 3000 "$dir/gail.ckpt" > "$dir/cut.ckpt"
 cp "$dir/cut.ckpt" "$dir/cut.keep"
 rc=0

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/rl_common.h"
 #include "cli/show.h"
+#include "core/util.h"
 #include "mimic/adversarial.h"
 #include "mimic/data.h"
 #include "mimic/policy.h"
@@ -50,6 +51,18 @@ int cli_train_ppo(int argc, char **argv) {
       if (st) mimic_errctx("%s", reward);
       mimic_env_free(e);
     }
+  }
+  if (st == MIMIC_OK && m.checkpoint) { /* a learned reward is part of the run */
+    char *bytes = NULL;
+    size_t len = 0;
+    if (reward) st = mimic_read_file(reward, &bytes, &len);
+    /* not the last 4 bytes: a container ends with the CRC-32 of the rest,
+     * and the CRC of data and its own CRC is the same for every file */
+    size_t body = len > 4 ? len - 4 : len;
+    m.settings = json_pack("{s:o}", "reward_crc32",
+                           reward ? json_integer(mimic_crc32(0, bytes, body)) : json_null());
+    free(bytes);
+    if (!st && !m.settings) st = mimic_fail_nomem("a checkpoint's settings");
   }
   snprintf(m.title, sizeof m.title, "PPO on %s%s%s", env, reward ? " (learned reward " : "",
            reward ? reward : "");

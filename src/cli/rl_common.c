@@ -176,7 +176,8 @@ mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p) {
   json_t *mon =
       json_pack("{s:i, s:I, s:f}", "row_bytes", (int)sizeof(mimic_ppo_iter), "reached_steps",
                 (json_int_t)m->reached_steps, "reached_seconds", m->reached_seconds);
-  mimic_status st = mon && !json_object_set_new(c.meta, "monitor", mon)
+  mimic_status st = mon && !json_object_set_new(c.meta, "monitor", mon) &&
+                            (!m->settings || !json_object_set(c.meta, "command", m->settings))
                         ? MIMIC_OK
                         : mimic_fail_nomem("a checkpoint");
   if (!st)
@@ -189,6 +190,16 @@ mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p) {
 
 /* The monitor's part of a read checkpoint, checked, into m. */
 static mimic_status restore_rows(rl_monitor *m, const mimic_container *c) {
+  const char *key;
+  json_t *want;
+  json_object_foreach(m->settings, key, want) {
+    const json_t *had = json_object_get(json_object_get(c->meta, "command"), key);
+    if (!had || !json_equal(had, want))
+      return mimic_container_fail(c, "meta.command",
+                                  "'%s' differs from this run's: resume with "
+                                  "the same settings or start a new checkpoint",
+                                  key);
+  }
   const json_t *mon = json_object_get(c->meta, "monitor");
   json_int_t row_bytes = -1, reached = -2;
   double seconds = 0;
@@ -218,8 +229,10 @@ mimic_status rl_checkpoint_resume(rl_monitor *m, mimic_ppo *p) {
   if (!m->resume || !m->checkpoint || !mimic_path_exists(m->checkpoint)) return MIMIC_OK;
   mimic_container c;
   MIMIC_TRY(mimic_container_read(m->checkpoint, &c));
-  mimic_status st = restore_rows(m, &c);
-  if (!st) st = m->adv ? mimic_adv_restore(m->adv, &c) : mimic_ppo_restore(p, &c);
+  /* the trainer's restore checks the kind and settings first; a failure
+   * anywhere fails the command, so the order changes nothing else */
+  mimic_status st = m->adv ? mimic_adv_restore(m->adv, &c) : mimic_ppo_restore(p, &c);
+  if (!st) st = restore_rows(m, &c);
   mimic_container_free(&c);
   if (!st)
     MIMIC_INFO("%s: resuming from %s at step %ld (iteration %d)", m->cmd, m->checkpoint,
@@ -295,6 +308,8 @@ mimic_status rl_monitor_finish(rl_monitor *m) {
 }
 
 void rl_monitor_free(rl_monitor *m) {
+  json_decref(m->settings);
+  m->settings = NULL;
   free(m->rows);
   m->rows = NULL;
 }

@@ -57,7 +57,8 @@ typedef struct rl_monitor {
   const char *checkpoint; /* --checkpoint FILE, or NULL */
   int checkpoint_every;   /* iterations between checkpoints (0: at the end only) */
   bool resume;
-  mimic_adv *adv; /* GAIL/AIRL: the trainer the checkpoint holds (else the PPO one) */
+  mimic_adv *adv;   /* GAIL/AIRL: the trainer the checkpoint holds (else the PPO one) */
+  json_t *settings; /* the command's own settings a checkpoint must match (owned; may be NULL) */
 } rl_monitor;
 
 #define RL_MONITOR_OPTS 11
