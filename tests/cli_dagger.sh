@@ -51,5 +51,18 @@ if command -v script > /dev/null; then
     fail "no legend: $(cat "$dir/person.txt")"
   grep -q "max_steps:\|see_through_walls:" "$dir/person.txt" && fail "the map file's header is shown"
   grep -q "round 1 of 5, question 1" "$dir/person.txt" || fail "no round counter"
+  # what is left of the round, and a notice when an episode ends: pushing
+  # left 25 times drops CartPole's pole within the first 20 steps
+  printf '%s' "$(printf '0%.0s' $(seq 25))q" |
+    script -qec "$mimic train dagger --env CartPole-v1 --expert human -o $dir/left.mimic" \
+      /dev/null > "$dir/left.txt" 2>&1 || fail "a person pushing left: exit $?"
+  grep -q "this round: at least 50 more steps and 1 more episode" "$dir/left.txt" ||
+    fail "no steps left before the first question: $(head -20 "$dir/left.txt")"
+  grep -q "this round: at least 49 more steps and 1 more episode" "$dir/left.txt" ||
+    fail "the steps left do not count down"
+  grep -Eq "^episode 1 of round 1 ended: return ([0-9]+)\.0 after \1 steps" "$dir/left.txt" ||
+    fail "no notice of the episode's end: $(grep -n ended "$dir/left.txt")"
+  grep "this round: at least [0-9]* more steps" "$dir/left.txt" | grep -vq "episode" ||
+    fail "the episode that ended is not counted"
 fi
 echo "cli_dagger: person ok"

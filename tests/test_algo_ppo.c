@@ -2,7 +2,8 @@
  * evaluation episodes) and Pendulum-v1 (>= -200) within their documented
  * step budgets (docs/rl.md); a run is a pure function of its seed; a reward
  * function replaces the environment's; policy files act as the trainer's
- * policy; bad configurations are refused with a sentence. */
+ * policy; a checkpoint resumes bit for bit; bad configurations are refused
+ * with a sentence. */
 #include "testutil.h"
 
 #include <math.h>
@@ -64,6 +65,53 @@ static void test_deterministic(void **state) {
     mimic_ppo_free(b);
     mimic_ppo_free(c);
   }
+}
+
+/* A checkpoint taken between iterations (encoded and decoded as a file
+ * would be) continues in a new trainer to the same parameters, bit for
+ * bit, as the trainer that never stopped; a trainer of another seed or
+ * width refuses it by name. */
+static void test_checkpoint(void **state) {
+  (void)state;
+  mimic_ppo_config c = mimic_ppo_defaults();
+  c.env_id = "Pendulum-v1";
+  assert_true(mimic_ppo_preset(c.env_id, &c));
+  c.n_envs = 3, c.n_steps = 128, c.norm_reward = true, c.total_steps = 100000;
+  mimic_ppo *a, *b, *d;
+  assert_int_equal(mimic_ppo_create(&c, NULL, &a), MIMIC_OK);
+  assert_int_equal(mimic_ppo_learn(a, 3 * 384, NULL, NULL), MIMIC_OK);
+  mimic_container ck;
+  assert_int_equal(mimic_ppo_checkpoint(a, &ck), MIMIC_OK);
+  uint8_t *bytes;
+  size_t len;
+  assert_int_equal(mimic_container_encode(&ck, &bytes, &len), MIMIC_OK);
+  mimic_container_free(&ck);
+  assert_int_equal(mimic_ppo_learn(a, 7 * 384, NULL, NULL), MIMIC_OK);
+  mimic_container rd;
+  assert_int_equal(mimic_container_decode(bytes, len, "ppo.ckpt", &rd), MIMIC_OK);
+  assert_int_equal(mimic_ppo_create(&c, NULL, &b), MIMIC_OK);
+  if (mimic_ppo_restore(b, &rd)) fail_msg("%s", mimic_errmsg());
+  assert_int_equal(mimic_ppo_timesteps(b), 3 * 384);
+  assert_int_equal(mimic_ppo_learn(b, 7 * 384, NULL, NULL), MIMIC_OK);
+  mimic_model *ma = mimic_ppo_model(a), *mb = mimic_ppo_model(b);
+  assert_memory_equal(ma->params, mb->params, ma->n_params * sizeof(float));
+  assert_memory_equal(ma->obs_mean, mb->obs_mean, (size_t)ma->cfg.obs_dim * sizeof(float));
+  mimic_ppo_config other = c;
+  other.seed = 9;
+  assert_int_equal(mimic_ppo_create(&other, NULL, &d), MIMIC_OK);
+  assert_int_equal(mimic_ppo_restore(d, &rd), MIMIC_ERR_FORMAT);
+  assert_non_null(strstr(mimic_errmsg(), "meta.ppo.seed"));
+  mimic_ppo_free(d);
+  other = c;
+  other.hidden[1] = 32;
+  assert_int_equal(mimic_ppo_create(&other, NULL, &d), MIMIC_OK);
+  assert_int_equal(mimic_ppo_restore(d, &rd), MIMIC_ERR_FORMAT);
+  assert_non_null(strstr(mimic_errmsg(), "meta.ppo.hidden"));
+  mimic_ppo_free(d);
+  mimic_container_free(&rd);
+  free(bytes);
+  mimic_ppo_free(a);
+  mimic_ppo_free(b);
 }
 
 /* A reward of 2 per step: the trained-on return is twice the length. */
@@ -203,10 +251,11 @@ int main(void) {
   mimic_nn_set_threads(1);
   mimic_log_set_level(MIMIC_LOG_WARN);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bad_config),      cmocka_unit_test(test_log_prob),
-      cmocka_unit_test(test_reward_function), cmocka_unit_test(test_truncation),
-      cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_save_load),
-      cmocka_unit_test(test_cartpole),        cmocka_unit_test(test_pendulum),
+      cmocka_unit_test(test_bad_config), cmocka_unit_test(test_checkpoint),
+      cmocka_unit_test(test_log_prob),   cmocka_unit_test(test_reward_function),
+      cmocka_unit_test(test_truncation), cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_save_load),  cmocka_unit_test(test_cartpole),
+      cmocka_unit_test(test_pendulum),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * float32 bounds written as the doubles they widen to). Bad input must be
  * a clear error: unknown ids and options, out-of-range option values, NaN,
  * fractional and out-of-range actions, a wrong action length, bad reset
- * options and bad states. Every environment renders text and an RGB frame
+ * options and bad states. A saved state (mimic_env_save_state) resumes
+ * exactly. Every environment renders text and an RGB frame
  * that changes when the state changes, and writes a PNG. */
 #include "testutil.h"
 
@@ -260,6 +261,70 @@ static void test_render(void **st) {
   }
 }
 
+/* Steps env n times with actions drawn from rng (resetting ended episodes
+ * by continuing the generator); writes the observations and rewards. */
+static void run_on(mimic_env *env, mimic_rng *rng, int n, float *obs, double *rew) {
+  const mimic_space *as = mimic_env_action_space(env);
+  int d = mimic_env_obs_space(env)->dim;
+  for (int t = 0; t < n; t++) {
+    float a[4];
+    bool te, tr;
+    mimic_space_sample(as, rng, a);
+    assert_int_equal(mimic_env_step(env, a, obs + (size_t)t * d, &rew[t], &te, &tr), MIMIC_OK);
+    if (te || tr) assert_int_equal(mimic_env_reset(env, MIMIC_SEED_NONE, obs + (size_t)t * d), 0);
+  }
+}
+
+/* A saved state resumes exactly: the same actions from it give the same
+ * observations and rewards, bit for bit, across episode ends (the
+ * generator and the clock are part of it); damaged bytes and another
+ * environment's state are refused. */
+static void test_save_state(void **st) {
+  (void)st;
+  enum { T = 600 };
+  float *oa = malloc(T * 8 * sizeof(float)), *ob = malloc(T * 8 * sizeof(float)), o[8];
+  double ra[T], rb[T];
+  for (int k = 0; k < N_IDS; k++) {
+    mimic_env *a = make(control_ids[k], NULL), *b = make(control_ids[k], NULL);
+    mimic_rng rng, r1, r2;
+    mimic_rng_seed(&rng, 5);
+    assert_int_equal(mimic_env_reset(a, 3, o), MIMIC_OK);
+    run_on(a, &rng, 17, oa, ra);
+    size_t size = mimic_env_saved_size(a);
+    assert_true(size > 0);
+    double *buf = malloc(size);
+    assert_int_equal(mimic_env_save_state(a, buf, size), MIMIC_OK);
+    r1 = rng, r2 = rng;
+    run_on(a, &r1, T, oa, ra);
+    assert_int_equal(mimic_env_reset(b, 99, o), MIMIC_OK);
+    run_on(b, &rng, 5, ob, rb);
+    if (mimic_env_load_state(b, buf, size)) fail_msg("%s: %s", control_ids[k], mimic_errmsg());
+    run_on(b, &r2, T, ob, rb);
+    int d = mimic_env_obs_space(a)->dim;
+    if (memcmp(oa, ob, (size_t)T * d * sizeof(float)) || memcmp(ra, rb, sizeof ra))
+      fail_msg("%s: the resumed environment went another way", control_ids[k]);
+    assert_int_equal(mimic_env_load_state(b, buf, size - 8), MIMIC_ERR_FORMAT);
+    ((unsigned char *)buf)[0] ^= 1;
+    assert_int_equal(mimic_env_load_state(b, buf, size), MIMIC_ERR_FORMAT);
+    free(buf);
+    mimic_env_free(a);
+    mimic_env_free(b);
+  }
+  /* CartPole's five values are not Pendulum's two */
+  mimic_env *cp = make("CartPole-v1", NULL), *pd = make("Pendulum-v1", NULL);
+  assert_int_equal(mimic_env_reset(cp, 1, o), MIMIC_OK);
+  size_t size = mimic_env_saved_size(cp);
+  double *buf = malloc(size);
+  assert_int_equal(mimic_env_save_state(cp, buf, size), MIMIC_OK);
+  assert_int_equal(mimic_env_load_state(pd, buf, size), MIMIC_ERR_FORMAT);
+  assert_non_null(strstr(mimic_errmsg(), "has 5 values, this environment's has 2"));
+  free(buf);
+  mimic_env_free(cp);
+  mimic_env_free(pd);
+  free(oa);
+  free(ob);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spaces_match_gymnasium),
@@ -269,6 +334,7 @@ int main(void) {
       cmocka_unit_test(test_bad_reset_options_and_states),
       cmocka_unit_test(test_seeding),
       cmocka_unit_test(test_render),
+      cmocka_unit_test(test_save_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

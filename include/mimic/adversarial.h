@@ -103,6 +103,16 @@ mimic_status mimic_adv_learn(mimic_adv *a, long total_steps, mimic_adv_callback 
 mimic_ppo *mimic_adv_generator(mimic_adv *a);
 /* The learned reward: GAIL's discriminator (softplus output) or AIRL's g. */
 mimic_reward_net *mimic_adv_reward(mimic_adv *a);
+/* Starts checkpoint container c (kind "mimic.adversarial-checkpoint"):
+ * the generator's state (as mimic_ppo_checkpoint), the discriminator (and
+ * AIRL's shaping net) with its optimiser and input statistics, the
+ * generator of draws and the round. Call it between rounds; then as
+ * mimic_ppo_checkpoint. */
+mimic_status mimic_adv_checkpoint(mimic_adv *a, mimic_container *c);
+/* Restores checkpoint c into a trainer created with the same configuration
+ * and demonstrations (what differs is refused by name); a trainer whose
+ * restore failed is only fit to be freed. */
+mimic_status mimic_adv_restore(mimic_adv *a, const mimic_container *c);
 /* Saves the learned reward as a reward network file (env id and spaces in
  * its metadata). For AIRL this is g; shaping_path (may be NULL) gets h. */
 mimic_status mimic_adv_save_reward(mimic_adv *a, const char *path, const char *shaping_path);

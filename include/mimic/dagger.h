@@ -227,6 +227,9 @@ mimic_status mimic_dagger_add(mimic_dagger *d, const mimic_dagger_state *states,
  * gets the answers. */
 mimic_status mimic_dagger_ask(mimic_dagger *d, const size_t *idx, size_t n, mimic_env *const *envs,
                               const float *guess, const float *guess_conf, float *actions);
+/* Sets a line a person is shown once, with the next question (where the
+ * round stands, episodes that ended; copied, NULL clears it). */
+void mimic_dagger_set_note(mimic_dagger *d, const char *note);
 /* Whether key was answered (1) or skipped (2) in a round before the
  * current one, or neither (0): a pool's source leaves those out. */
 int mimic_dagger_settled(const mimic_dagger *d, const char *key);

@@ -131,6 +131,17 @@ int mimic_env_get_state(const mimic_env *env, double *state, int cap);
  * envs also take just Gymnasium's part, as right after reset). */
 mimic_status mimic_env_set_state(mimic_env *env, const double *state, int n);
 
+/* Bytes mimic_env_save_state needs for env now (0 when its class has no get_state). */
+size_t mimic_env_saved_size(const mimic_env *env);
+/* Writes everything that decides env's future into buf (size bytes from
+ * mimic_env_saved_size, 8-byte aligned): its class's state, its generator
+ * and the episode's clock, for mimic_env_load_state to resume from. */
+mimic_status mimic_env_save_state(const mimic_env *env, void *buf, size_t size);
+/* Restores what mimic_env_save_state wrote (buf 8-byte aligned) into an
+ * environment made with the same id and options; every field is checked
+ * before env changes (the class's set_state checks its own). */
+mimic_status mimic_env_load_state(mimic_env *env, const void *buf, size_t size);
+
 /* Writes a text picture of the current state into buf (NUL-terminated). */
 mimic_status mimic_env_render_text(mimic_env *env, char *buf, size_t cap);
 /* Renders an RGB frame (w*h*3 bytes, caller-owned); *w and *h give the size

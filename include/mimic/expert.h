@@ -57,6 +57,8 @@ typedef struct mimic_questions {
   bool can_undo;        /* an earlier answer of this round can be taken back */
   bool must_act;        /* the state needs an action now (a rollout waits): no skip or undo */
   bool again;           /* asked again after an undo */
+  const char *note;     /* for a person: where the loop stands (episodes that just ended,
+                           what is left of the round), or NULL */
 } mimic_questions;
 
 typedef enum mimic_answer_kind {

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mimic/container.h"
 #include "mimic/core.h"
 #include "mimic/env.h"
 #include "mimic/nn.h"
@@ -162,6 +163,18 @@ long mimic_ppo_timesteps(const mimic_ppo *p);
 /* Writes the policy as a policy file (env id, spaces and the configuration
  * in its metadata, merged with extra_json, an object or NULL). */
 mimic_status mimic_ppo_save(mimic_ppo *p, const char *path, const char *extra_json);
+/* Starts checkpoint container c (kind "mimic.ppo-checkpoint") holding
+ * everything the trainer needs to go on as if it had never stopped:
+ * parameters, Adam's state, the generator, the running normalisers, the
+ * environments mid-episode and the episode statistics. Call it between
+ * iterations. The caller may add arrays (names not starting "ppo.") and
+ * meta keys of its own, then saves c with mimic_container_save and frees
+ * it; c borrows the trainer's memory until then. */
+mimic_status mimic_ppo_checkpoint(mimic_ppo *p, mimic_container *c);
+/* Restores checkpoint c into a trainer created with the same configuration
+ * (a setting that differs is refused by name); a trainer whose restore
+ * failed is only fit to be freed. */
+mimic_status mimic_ppo_restore(mimic_ppo *p, const mimic_container *c);
 /* Mean and std of the return of `episodes` deterministic episodes from
  * reset(seed + k), k = 0.. (mimic_evaluate on a copy of the policy). */
 mimic_status mimic_ppo_evaluate(mimic_ppo *p, int episodes, uint64_t seed, double *mean,

@@ -15,6 +15,7 @@
 #ifndef MIMIC_RNG_H
 #define MIMIC_RNG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,9 @@ typedef struct mimic_rng {
 
 /* Seeds like np.random.default_rng(seed) / Gymnasium's np_random(seed). */
 void mimic_rng_seed(mimic_rng *r, uint64_t seed);
+/* Whether r could be a generator's state (odd increment, seed sequence
+ * sizes in range): checks a state read back from a file. */
+bool mimic_rng_plausible(const mimic_rng *r);
 /* Makes an independent child generator (the parent's seed sequence spawns). */
 void mimic_rng_spawn(mimic_rng *parent, mimic_rng *child);
 /* Next raw 64-bit output (PCG64.random_raw()). */

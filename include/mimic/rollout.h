@@ -23,6 +23,7 @@
 #ifndef MIMIC_ROLLOUT_H
 #define MIMIC_ROLLOUT_H
 
+#include "mimic/container.h"
 #include "mimic/env.h"
 #include "mimic/policy.h"
 
@@ -87,6 +88,8 @@ typedef struct mimic_rollout {
   mimic_env **pack_envs;
   int *pack_copy, *ident; /* the copies of a packed batch; 0..n-1 */
   bool *pack_start;       /* each batch row's episode begins with this step */
+  void *saved;            /* the bytes of the last mimic_rollout_save_state */
+  size_t saved_cap;
 } mimic_rollout;
 
 /* Makes cfg->n copies of env id (with options) and resets them (see the top). */
@@ -110,6 +113,17 @@ mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool dete
  * any copy moves), records rewards and flags, logs ended episodes in
  * r->end and r->log, and resets their copies. */
 mimic_status mimic_rollout_step(mimic_rollout *r);
+
+/* Adds the rollout's state between steps to checkpoint c, as arrays named
+ * prefix.*: every copy's environment mid-episode (mimic_env_save_state),
+ * the observations, the episodes in progress and the log. c borrows the
+ * rollout's memory: save it before the rollout steps again. */
+mimic_status mimic_rollout_save_state(mimic_rollout *r, mimic_container *c, const char *prefix);
+/* Restores what mimic_rollout_save_state put in c under prefix, into a
+ * rollout opened with the same environment, options, copies and seeding
+ * (checked, naming what differs). */
+mimic_status mimic_rollout_load_state(mimic_rollout *r, const mimic_container *c,
+                                      const char *prefix);
 
 /* Mean return of the logged episodes (NAN when there are none). */
 double mimic_episode_log_mean_return(const mimic_episode_log *log);

@@ -28,40 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algo/rl_running.h"
 #include "algo/softplus.h"
 #include "mimic/adversarial.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
 #include "nn/model.h"
-#include "algo/ppo_impl.h"
+#include "algo/adversarial_impl.h"
 #include "algo/reward_net.h"
-
-struct mimic_adv {
-  mimic_adv_config cfg;
-  mimic_ppo *gen;
-  int D, aw, B, n_roll;
-  mimic_space act_space; /* kind, n and dim (no bounds) */
-  /* demonstrations */
-  size_t M, M_term; /* transitions, terminated ones */
-  float *d_obs, *d_next, *d_act;
-  bool *d_term;
-  /* networks */
-  mimic_reward_net g, h; /* h only for AIRL */
-  mimic_optim opt_g, opt_h;
-  rl_running norm_g, norm_h;
-  mimic_rng rng;
-  /* step scratch (2B rows; h uses 4B) */
-  float *s_obs, *s_next, *s_act, *s_logpi, *s_logit, *s_dl, *s_hin, *s_hd;
-  bool *s_mask; /* (2B) h(s') is masked out (terminated, no absorbing state) */
-  bool *s_abs;  /* (4B) absorbing s rows, then absorbing s' rows */
-  float *zeros; /* (D + aw) an absorbing row's placeholder */
-  bool one[1];  /* {true} */
-  /* rollout reward scratch (n_roll rows) */
-  float *r_g, *r_hs;
-  size_t gen_term; /* terminated transitions of the last rollout */
-  long round;
-};
 
 mimic_adv_config mimic_adv_defaults(mimic_adv_kind kind, const char *env_id) {
   mimic_adv_config c;
@@ -247,6 +220,8 @@ void mimic_adv_free(mimic_adv *a) {
   rl_running_free(&a->norm_h);
   free(a->d_obs);
   free(a->s_obs);
+  free(a->ckpt_rms);
+  free(a->ckpt_norm);
   free(a);
 }
 

@@ -233,7 +233,8 @@ struct mimic_dagger {
   pending pend;
   size_t batch_skips; /* a program's skips wait for their batch's commit */
   size_t round_count, round_number;
-  bool again; /* the question asked next was undone */
+  bool again;     /* the question asked next was undone */
+  char note[256]; /* shown to a person with the next questions ("": none) */
   mimic_progress bar;
   bool learner_fitted;
   ask_scratch scratch;
@@ -1039,7 +1040,9 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
     s.can_undo = !online && d->n_hist > 0;
     s.number = d->round_number + 1;
     s.count = d->round_count;
+    s.note = d->note[0] ? d->note : NULL;
     st = mimic_expert_label(e, &s, ans);
+    d->note[0] = '\0'; /* shown once */
     d->asked += st ? 0 : (long)m;
     for (size_t t = 0; t < m && !st; t++) {
       mimic_answer *a = &ans[t];
@@ -1076,6 +1079,10 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
   }
   if (!st && actions) memcpy(actions, act, n * (size_t)w * sizeof *act);
   return st;
+}
+
+void mimic_dagger_set_note(mimic_dagger *d, const char *note) {
+  snprintf(d->note, sizeof d->note, "%s", note ? note : "");
 }
 
 mimic_status mimic_dagger_ask(mimic_dagger *d, const size_t *idx, size_t n, mimic_env *const *envs,

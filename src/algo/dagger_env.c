@@ -86,11 +86,46 @@ typedef struct source {
   char *labels_path;
   dagger_labels labels;
   mimic_dagger *d;
+  char ended[200]; /* episodes that ended since a person's last question */
 } source;
 
 /* Where a state's answer joins the training set: round, then copy, then step. */
 static uint64_t order_of(int round, int copy, uint64_t tick) {
   return (uint64_t)round << 43 | (uint64_t)copy << 31 | tick;
+}
+
+/* Notes an episode that ended (the k-th of round) for the person's next
+ * question, which may come in the next round: the round is named. */
+static void ended(source *s, const mimic_episode_end *e, int round, int k) {
+  size_t len = strlen(s->ended);
+  if (len + 100 > sizeof s->ended) len = 0; /* keep the latest (a replayed round ends many) */
+  snprintf(s->ended + len, sizeof s->ended - len,
+           "%sepisode %d of round %d ended: return %.1f after %d steps%s", len ? "\n" : "", k,
+           round + 1, e->ret, e->length, e->terminated ? "" : " (time limit)");
+}
+
+/* The line a person sees with the next question: the episodes that ended
+ * since the last one, and what is left of the round. */
+static void set_note(source *s, long steps, int episodes) {
+  const mimic_dagger_env_config *cfg = s->cfg;
+  char left[128];
+  long more_steps = cfg->min_steps - steps;
+  int more_eps = cfg->min_episodes - episodes;
+  if (more_steps > 0 && more_eps > 0)
+    snprintf(left, sizeof left, "this round: at least %ld more steps and %d more episode%s",
+             more_steps, more_eps, more_eps == 1 ? "" : "s");
+  else if (more_steps > 0)
+    snprintf(left, sizeof left, "this round: at least %ld more step%s", more_steps,
+             more_steps == 1 ? "" : "s");
+  else if (more_eps > 0)
+    snprintf(left, sizeof left, "this round: until %d more episode%s end%s", more_eps,
+             more_eps == 1 ? "" : "s", more_eps == 1 ? "s" : "");
+  else
+    snprintf(left, sizeof left, "this round: its last step");
+  char note[sizeof s->ended + sizeof left + 8];
+  snprintf(note, sizeof note, "%s%s%s", s->ended, s->ended[0] ? "\n" : "", left);
+  mimic_dagger_set_note(s->d, note);
+  s->ended[0] = '\0';
 }
 
 static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
@@ -148,6 +183,7 @@ static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
         s->ask_env[k] = ro->envs[i];
         s->ask[k] = first + i;
       }
+      if (s->expert->person) set_note(s, steps, episodes);
       st = mimic_dagger_ask(d, s->ask, n_ask, s->ask_env, actor == s->learner ? s->guess : NULL,
                             s->guess_conf, s->answers);
       for (size_t k = 0; !st && k < n_ask; k++) /* the expert acts where beta or defer says */
@@ -166,6 +202,8 @@ static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
     }
     episodes += ro->n_end;
     steps += s->n;
+    for (int k = 0; s->expert->person && k < ro->n_end; k++)
+      ended(s, &ro->end[k], round, episodes - ro->n_end + k + 1);
     mimic_progress_update(&bar, (uint64_t)steps);
   }
   mimic_progress_end(&bar);

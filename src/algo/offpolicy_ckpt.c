@@ -129,8 +129,7 @@ static mimic_status check_and_load(mimic_offpolicy *t, const mimic_container *c)
                                 c->n_arrays);
   mimic_rng r;
   memcpy(&r, rng, sizeof r);
-  if (!(r.inc & 1) || r.seq.n_entropy < 0 || r.seq.n_entropy > MIMIC_SEEDSEQ_MAX_ENTROPY ||
-      r.seq.n_spawn_key < 0 || r.seq.n_spawn_key > MIMIC_SEEDSEQ_MAX_SPAWN_DEPTH)
+  if (!mimic_rng_plausible(&r))
     return mimic_container_fail(c, "array 'rng'", "is not a generator's state");
   /* everything checked (the container checked finiteness): overwrite */
   const float *s = NULL;

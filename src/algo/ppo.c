@@ -246,6 +246,7 @@ void mimic_ppo_free(mimic_ppo *p) {
   rl_running_free(&p->ret_rms);
   mimic_mlp_free(&p->anchor);
   mimic_free_aligned(p->norm_mean);
+  free(p->ckpt_rms);
   free(p->act_bounds);
   free(p->obs_bounds);
   free(p->env_id);

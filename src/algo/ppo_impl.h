@@ -106,7 +106,20 @@ struct mimic_ppo {
   bool has_anchor;
   mimic_mlp anchor;
   float *anchor_log_std; /* (K) */
+  /* what a checkpoint borrows until it is saved (ppo_ckpt.c) */
+  int64_t ckpt_counts[6];
+  double *ckpt_rms;
 };
+
+/* Adds the trainer's state to checkpoint c (meta "ppo", arrays "ppo.*"),
+ * between iterations; c borrows the trainer's memory until it is saved. */
+mimic_status ppo_ckpt_add(mimic_ppo *p, mimic_container *c);
+/* Restores what ppo_ckpt_add wrote, after checking meta "ppo" against the
+ * trainer's configuration. */
+mimic_status ppo_ckpt_load(mimic_ppo *p, const mimic_container *c);
+/* Fails naming the first setting of want (a JSON object, released) that
+ * differs from c's meta object key. */
+mimic_status ckpt_same_settings(const mimic_container *c, const char *key, json_t *want);
 
 /* Writes the running observation statistics into the model's normaliser. */
 mimic_status ppo_sync_norm(mimic_ppo *p);

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/rl_common.h"
 #include "cli/show.h"
+#include "core/util.h"
 #include "mimic/adversarial.h"
 #include "mimic/data.h"
 #include "mimic/policy.h"
@@ -22,7 +23,7 @@
 int cli_train_ppo(int argc, char **argv) {
   const char *cmd = "train ppo", *env = NULL, *env_opts = NULL, *out = NULL, *reward = NULL;
   rl_ppo_flags f = {0};
-  rl_monitor m = {.cmd = cmd};
+  rl_monitor m = {.cmd = cmd, .can_checkpoint = true};
   cli_opt o[MAX_OPTS];
   int n = 0;
   o[n++] = (cli_opt){"env", CLI_STR, &env, "ID", "environment id", true};
@@ -50,6 +51,18 @@ int cli_train_ppo(int argc, char **argv) {
       if (st) mimic_errctx("%s", reward);
       mimic_env_free(e);
     }
+  }
+  if (st == MIMIC_OK && m.checkpoint) { /* a learned reward is part of the run */
+    char *bytes = NULL;
+    size_t len = 0;
+    if (reward) st = mimic_read_file(reward, &bytes, &len);
+    /* not the last 4 bytes: a container ends with the CRC-32 of the rest,
+     * and the CRC of data and its own CRC is the same for every file */
+    size_t body = len > 4 ? len - 4 : len;
+    m.settings = json_pack("{s:o}", "reward_crc32",
+                           reward ? json_integer(mimic_crc32(0, bytes, body)) : json_null());
+    free(bytes);
+    if (!st && !m.settings) st = mimic_fail_nomem("a checkpoint's settings");
   }
   snprintf(m.title, sizeof m.title, "PPO on %s%s%s", env, reward ? " (learned reward " : "",
            reward ? reward : "");
@@ -83,7 +96,7 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   double disc_lr = 0, disc_wd = 0;
   bool absorbing = false, no_absorbing = false, logit_reward = false;
   rl_ppo_flags f = {0};
-  rl_monitor m = {.cmd = cmd};
+  rl_monitor m = {.cmd = cmd, .can_checkpoint = true};
   cli_opt o[MAX_OPTS];
   int n = 0;
   o[n++] = (cli_opt){"env", CLI_STR, &env, "ID", "environment id", true};
@@ -165,10 +178,13 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
            ds.n_episodes);
   m.reference = demo_return;
   m.reference_name = "demonstrations";
+  m.adv = t;
+  if (st == MIMIC_OK) st = rl_checkpoint_resume(&m, mimic_adv_generator(t));
   if (st == MIMIC_OK) {
     st = mimic_adv_learn(t, 0, adv_round, &m);
     if (st == MIMIC_OK && m.failed) st = mimic_errcode();
   }
+  if (st == MIMIC_OK) st = rl_checkpoint_save(&m, mimic_adv_generator(t));
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
   if (st == MIMIC_OK && reward_out) st = mimic_adv_save_reward(t, reward_out, shaping_out);
   if (st == MIMIC_OK) {

@@ -2,12 +2,14 @@
 #include "cli/rl_common.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/show.h"
+#include "mimic/container.h"
 #include "mimic/evaluate.h"
 #include "mimic/policy.h"
 
@@ -60,6 +62,10 @@ int rl_parse(const char *cmd, const char *summary, const char *usage, cli_opt *o
   memset(&opts[n], 0, sizeof opts[n]);
   cli_parsed a = cli_parse(cmd, summary, usage, opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
+  if (m->checkpoint_every < 0 || (m->resume && !m->checkpoint) ||
+      (m->checkpoint_every && !m->checkpoint))
+    return cli_usage_error(cmd, "--checkpoint-every must be >= 0, and --checkpoint-every and "
+                                "--resume need --checkpoint");
   cli_set_output(m->json, m->quiet);
   return -1;
 }
@@ -133,11 +139,105 @@ int rl_monitor_opts(cli_opt *o, rl_monitor *m) {
   };
   int n = (int)(sizeof list / sizeof *list);
   memcpy(o, list, sizeof list);
+  if (m->can_checkpoint) {
+    const cli_opt ck[] = {
+        {"checkpoint", CLI_STR, &m->checkpoint, "FILE",
+         "checkpoint file (written at the end and every N iterations)"},
+        {"checkpoint-every", CLI_INT, &m->checkpoint_every, "N", "iterations between checkpoints"},
+        {"resume", CLI_FLAG, &m->resume, NULL,
+         "continue from --checkpoint if it exists (same result, bit for bit)"},
+    };
+    memcpy(o + n, ck, sizeof ck);
+    n += (int)(sizeof ck / sizeof *ck);
+  }
   m->eval_episodes = 10;
   m->target = NAN;
   m->reference = NAN;
   m->reached_steps = -1;
   return n;
+}
+
+/* The tests' hard stop: with MIMIC_TEST_KILL_AT=K the process kills itself
+ * (SIGKILL: no cleanup, as a crash or kill -9) right after the checkpoint
+ * of iteration K, a deterministic point to resume from. */
+static void kill_point(long iteration) {
+  const char *k = getenv("MIMIC_TEST_KILL_AT");
+  if (k && *k && strtol(k, NULL, 10) == iteration) raise(SIGKILL);
+}
+
+#define ROWS_ARRAY "monitor.rows"
+
+mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p) {
+  if (!m->checkpoint) return MIMIC_OK;
+  mimic_container c;
+  MIMIC_TRY(m->adv ? mimic_adv_checkpoint(m->adv, &c) : mimic_ppo_checkpoint(p, &c));
+  /* the rows are kept as they sit in memory (they hold NaNs, which float
+   * arrays may not): a checkpoint is for the build that wrote it */
+  json_t *mon =
+      json_pack("{s:i, s:I, s:f}", "row_bytes", (int)sizeof(mimic_ppo_iter), "reached_steps",
+                (json_int_t)m->reached_steps, "reached_seconds", m->reached_seconds);
+  mimic_status st = mon && !json_object_set_new(c.meta, "monitor", mon) &&
+                            (!m->settings || !json_object_set(c.meta, "command", m->settings))
+                        ? MIMIC_OK
+                        : mimic_fail_nomem("a checkpoint");
+  if (!st)
+    st = mimic_container_add(&c, ROWS_ARRAY, MIMIC_ARRAY_U1, m->rows,
+                             (uint64_t)m->n_rows * sizeof(mimic_ppo_iter));
+  if (!st) st = mimic_container_save(&c, m->checkpoint);
+  mimic_container_free(&c);
+  return st;
+}
+
+/* The monitor's part of a read checkpoint, checked, into m. */
+static mimic_status restore_rows(rl_monitor *m, const mimic_container *c) {
+  const char *key;
+  json_t *want;
+  json_object_foreach(m->settings, key, want) {
+    const json_t *had = json_object_get(json_object_get(c->meta, "command"), key);
+    if (!had || !json_equal(had, want))
+      return mimic_container_fail(c, "meta.command",
+                                  "'%s' differs from this run's: resume with "
+                                  "the same settings or start a new checkpoint",
+                                  key);
+  }
+  const json_t *mon = json_object_get(c->meta, "monitor");
+  json_int_t row_bytes = -1, reached = -2;
+  double seconds = 0;
+  if (json_unpack((json_t *)mon, "{s:I, s:I, s:F}", "row_bytes", &row_bytes, "reached_steps",
+                  &reached, "reached_seconds", &seconds) ||
+      row_bytes != (json_int_t)sizeof(mimic_ppo_iter) || reached < -1)
+    return mimic_container_fail(c, "meta.monitor", "is missing or from another build of mimic");
+  const mimic_container_array *a = mimic_container_find(c, ROWS_ARRAY);
+  if (!a || a->type != MIMIC_ARRAY_U1 || a->count % sizeof(mimic_ppo_iter) ||
+      a->count / sizeof(mimic_ppo_iter) > (1u << 24))
+    return mimic_container_fail(c, "array '" ROWS_ARRAY "'", "is missing or not whole rows");
+  int n = (int)(a->count / sizeof(mimic_ppo_iter));
+  if (n > m->cap) {
+    mimic_ppo_iter *rows = mimic_realloc(m->rows, (size_t)n, sizeof *rows, "log rows");
+    if (!rows) return MIMIC_ERR_NOMEM;
+    m->rows = rows;
+    m->cap = n;
+  }
+  if (n) memcpy(m->rows, a->data, a->count);
+  m->n_rows = n;
+  m->reached_steps = (long)reached;
+  m->reached_seconds = seconds;
+  return MIMIC_OK;
+}
+
+mimic_status rl_checkpoint_resume(rl_monitor *m, mimic_ppo *p) {
+  if (!m->resume || !m->checkpoint || !mimic_path_exists(m->checkpoint)) return MIMIC_OK;
+  mimic_container c;
+  MIMIC_TRY(mimic_container_read(m->checkpoint, &c));
+  /* the trainer's restore checks the kind and settings first; a failure
+   * anywhere fails the command, so the order changes nothing else */
+  mimic_status st = m->adv ? mimic_adv_restore(m->adv, &c) : mimic_ppo_restore(p, &c);
+  if (!st) st = restore_rows(m, &c);
+  mimic_container_free(&c);
+  if (!st)
+    MIMIC_INFO("%s: resuming from %s at step %ld (iteration %d)", m->cmd, m->checkpoint,
+               mimic_ppo_timesteps(p), m->n_rows);
+  return st;
 }
 
 bool rl_monitor_iter(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
@@ -175,6 +275,13 @@ bool rl_monitor_iter(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
       stop = true;
     }
   }
+  if (m->checkpoint && m->checkpoint_every > 0 && it->iteration % m->checkpoint_every == 0) {
+    if (rl_checkpoint_save(m, p)) {
+      m->failed = true;
+      return false;
+    }
+    kill_point(it->iteration);
+  }
   mimic_progress_update(&m->bar, (uint64_t)it->timesteps);
   if (isfinite(row->eval_return))
     mimic_progress_note(&m->bar, "return %.1f  eval %.1f", it->ep_return_mean, row->eval_return);
@@ -201,6 +308,8 @@ mimic_status rl_monitor_finish(rl_monitor *m) {
 }
 
 void rl_monitor_free(rl_monitor *m) {
+  json_decref(m->settings);
+  m->settings = NULL;
   free(m->rows);
   m->rows = NULL;
 }
@@ -273,6 +382,7 @@ int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor 
   mimic_ppo *p = NULL;
   mimic_status st = mimic_ppo_create(cfg, NULL, &p);
   if (st == MIMIC_OK && reward) mimic_ppo_set_reward(p, reward, user);
+  if (st == MIMIC_OK) st = rl_checkpoint_resume(m, p);
   m->reference_name = "solved";
   if (st == MIMIC_OK) {
     mimic_env *e;
@@ -283,6 +393,7 @@ int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor 
     st = mimic_ppo_learn(p, 0, rl_monitor_iter, m);
     if (st == MIMIC_OK && m->failed) st = mimic_errcode();
   }
+  if (st == MIMIC_OK) st = rl_checkpoint_save(m, p);
   if (st == MIMIC_OK) st = rl_monitor_finish(m);
   if (st == MIMIC_OK) st = rl_save_with_meta(p, out, json_incref(meta));
   int rc = st == MIMIC_OK ? rl_report(cmd, p, m, out, extra, 100) : cli_fail(cmd);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "cli/args.h"
+#include "mimic/adversarial.h"
 #include "mimic/ppo.h"
 #include "mimic/reward.h"
 
@@ -51,15 +52,27 @@ typedef struct rl_monitor {
   double reached_seconds;
   bool failed;     /* an evaluation or log write failed (message set) */
   double last_log; /* mimic_now() of the last log write */
+  /* checkpoints (train ppo, gail, airl): set can_checkpoint before rl_parse */
+  bool can_checkpoint;
+  const char *checkpoint; /* --checkpoint FILE, or NULL */
+  int checkpoint_every;   /* iterations between checkpoints (0: at the end only) */
+  bool resume;
+  mimic_adv *adv;   /* GAIL/AIRL: the trainer the checkpoint holds (else the PPO one) */
+  json_t *settings; /* the command's own settings a checkpoint must match (owned; may be NULL) */
 } rl_monitor;
 
-#define RL_MONITOR_OPTS 8
+#define RL_MONITOR_OPTS 11
 /* Writes the monitoring flag entries into opts; returns how many. */
 int rl_monitor_opts(cli_opt *opts, rl_monitor *m);
 /* The per-iteration callback for mimic_ppo_learn (user = the monitor). */
 bool rl_monitor_iter(mimic_ppo *p, const mimic_ppo_iter *it, void *user);
 /* Finishes: progress line, log and chart files. */
 mimic_status rl_monitor_finish(rl_monitor *m);
+/* With --resume and an existing --checkpoint: restores the trainer (p, or
+ * m->adv) and the monitor's rows from it. */
+mimic_status rl_checkpoint_resume(rl_monitor *m, mimic_ppo *p);
+/* Writes --checkpoint (if given): the trainer's state and the monitor's rows. */
+mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p);
 /* Frees the rows. */
 void rl_monitor_free(rl_monitor *m);
 

@@ -120,6 +120,12 @@ void mimic_rng_seed(mimic_rng *r, uint64_t seed) {
   mimic_rng_seed_seq(r, &ss);
 }
 
+bool mimic_rng_plausible(const mimic_rng *r) {
+  return (r->inc & 1) && r->seq.n_entropy >= 0 && r->seq.n_entropy <= MIMIC_SEEDSEQ_MAX_ENTROPY &&
+         r->seq.n_spawn_key >= 0 && r->seq.n_spawn_key <= MIMIC_SEEDSEQ_MAX_SPAWN_DEPTH &&
+         (r->has_uint32 == 0 || r->has_uint32 == 1) && (r->has_gauss == 0 || r->has_gauss == 1);
+}
+
 void mimic_rng_spawn(mimic_rng *parent, mimic_rng *child) {
   mimic_seedseq cs;
   mimic_seedseq_spawn(&parent->seq, &cs);

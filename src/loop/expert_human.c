@@ -138,6 +138,7 @@ static int guesses(const mimic_questions *q, size_t i, int width, int *id, doubl
 
 static void header(human *h, const mimic_questions *q, size_t i) {
   fprintf(h->out, "\n");
+  if (q->note && i == 0) fprintf(h->out, "%s\n", q->note);
   if (q->round > 0) fprintf(h->out, "round %d of %d, ", q->round, q->rounds);
   if (q->count)
     fprintf(h->out, "question %zu of %zu", q->number + i, q->count);

@@ -168,6 +168,7 @@ void mimic_rollout_close(mimic_rollout *r) {
   free(r->pack_copy);
   free(r->ident);
   free(r->pack_start);
+  free(r->saved);
   memset(r, 0, sizeof *r);
 }
 
