@@ -61,6 +61,17 @@ static mimic_status item_json(const mimic_codec *c, const mimic_questions *q, si
   if (!st && c->request_shared) st = c->request_shared(c, q, state);
   if (!st) st = c->request(c, q, i, state);
   json_object_del(state, "labels"); /* "actions" has them */
+  if (!st && q->envs && q->envs[i] && c->show) { /* the mission and the picture, as a person reads them */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+      bool shown = c->show(c, q, i, f) == MIMIC_OK;
+      if (!fclose(f) && shown && text) json_object_set_new(state, "shown", json_string(text));
+    }
+    free(text);
+  }
+  if (it->png) json_object_del(state, "observation"); /* the frame shows it */
   int n = mimic_codec_n_names(c) > c->space.n ? mimic_codec_n_names(c) : c->space.n;
   for (int k = 0; !st && k < n; k++) {
     char *name = mimic_asprintf("%d", k);

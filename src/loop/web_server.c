@@ -309,13 +309,14 @@ mimic_status web_server_start(web *w, const char *bind, int port) {
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
   w->port = info ? info->port : port;
   bool v6 = flags & MHD_USE_IPv6;
+  /* at warning level: the address is what a person needs, --quiet or not */
   if (loopback) {
-    MIMIC_INFO("labeling page: http://%s%s%s:%d/", v6 ? "[" : "", host, v6 ? "]" : "", w->port);
+    MIMIC_WARN("labeling page: http://%s%s%s:%d/", v6 ? "[" : "", host, v6 ? "]" : "", w->port);
   } else {
     MIMIC_WARN("the labeling page is served on %s, not only this machine: anyone who can reach "
                "it and has the token can label",
                host);
-    MIMIC_INFO("labeling page: http://%s%s%s:%d/?token=%s", v6 ? "[" : "", host, v6 ? "]" : "",
+    MIMIC_WARN("labeling page: http://%s%s%s:%d/?token=%s", v6 ? "[" : "", host, v6 ? "]" : "",
                w->port, w->token);
   }
   return MIMIC_OK;

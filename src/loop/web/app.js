@@ -59,6 +59,7 @@ function progress(p) {
 function chart(h) {
   const svg = $("chart"), W = 260, H = 90, pad = 18;
   svg.textContent = "";
+  $("nochart").hidden = h.length > 0;
   if (!h.length) return;
   const vs = h.map((r) => r.value), lo = Math.min(...vs), hi = Math.max(...vs);
   const x = (i) => pad + (h.length > 1 ? i * (W - 2 * pad) / (h.length - 1) : (W - 2 * pad) / 2);
@@ -90,7 +91,8 @@ function show(it) {
   const frame = $("frame");
   frame.hidden = !it.frame;
   if (it.frame) frame.src = "/api/frame?item=" + encodeURIComponent(it.id) + (token ? "&token=" + token : "") + "&n=" + frameN++;
-  $("text").textContent = it.kind === "text" ? s.text : it.kind === "agent_state" ? agentText(s) : (s.env || "");
+  $("text").className = it.kind === "text" ? "" : "picture";
+  $("text").textContent = it.kind === "text" ? s.text : it.kind === "agent_state" ? agentText(s) : (s.shown || s.env || "");
   $("suggestion").textContent = it.suggested != null
     ? "the learner suggests " + it.suggested + (it.confidence != null ? " (confidence " + it.confidence.toFixed(2) + ")" : "")
     : "the learner has no guess yet";
@@ -122,6 +124,7 @@ function show(it) {
   }
   $("filterbox").hidden = order.length <= 9;
   $("filter").value = "";
+  if (document.activeElement && document.activeElement.id === "filter") $("filter").blur(); // keys answer again
   numberKeys();
   const agent = it.kind === "agent_state";
   $("argsbox").hidden = !agent;
