@@ -60,8 +60,10 @@ static mimic_status item_json(const mimic_codec *c, const mimic_questions *q, si
   mimic_status st = state && actions ? MIMIC_OK : mimic_fail_nomem("a question");
   if (!st && c->request_shared) st = c->request_shared(c, q, state);
   if (!st) st = c->request(c, q, i, state);
-  json_object_del(state, "labels"); /* "actions" has them */
-  if (!st && q->envs && q->envs[i] && c->show) { /* the mission and the picture, as a person reads them */
+  json_object_del(state, "labels"); /* the item's "actions" has them */
+  json_object_del(state, "actions");
+  if (!st && q->envs && q->envs[i] &&
+      c->show) { /* the mission and the picture, as a person reads them */
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

@@ -1,7 +1,8 @@
 // The labeling page in a real browser (Debian's chromium, driven by
 // playwright-core): a text DAgger run answered by clicks, keys, the filter,
 // skip and undo; two labelers at once; a reload mid-round; mimic killed and
-// restarted mid-round; a gridworld DAgger run answered by keys. After each,
+// restarted mid-round; a gridworld DAgger run answered by keys; an agent's
+// corrections with edited arguments. After each,
 // the label log holds exactly the answers given, by whom they were given.
 //
 // usage: node web.mjs path/to/mimic   (MIMIC_SHOTS=DIR: screenshots there,
@@ -297,6 +298,45 @@ async function gridworld(browser) {
   await page.context().close();
 }
 
+// An agent's state: the tool chosen by a button, its arguments edited in
+// the JSON box (malformed JSON is refused on the page, nothing is sent).
+async function agent(browser) {
+  const port = await freePort();
+  const mission = new URL("../../docs/agent-mission/", import.meta.url).pathname;
+  const p = await start(["agent", "dagger", "--demos", mission + "demos.jsonl", "--pool",
+    mission + "pool.jsonl", "--store", "agent.sqlite", "-o", "agent.mimic", "--query",
+    "uncertain:1", "--expert", "web:" + port, "--quiet"]);
+  const page = await open(browser, port, "frank");
+  const expected = new Map(), args = new Map();
+  const answers = [["search_orders", { order_id: "F1207" }], ["reply", { text: "We are sorry" }]];
+  for (let step = 0, it; (it = await current(page, p)); step++) {
+    const [tool, a] = answers[step % answers.length];
+    if (step === 0) {
+      await page.fill("#args", "{\"order_id\": ");
+      await page.getByRole("button", { name: tool, exact: true }).click();
+      const err = await page.textContent("#argserr");
+      assert(/arguments/.test(err), "malformed arguments were not refused on the page: " + err);
+      const still = await current(page, p);
+      assert(still.id === it.id, "a refused answer moved the page on");
+    }
+    await page.fill("#args", JSON.stringify(a));
+    if (step === 0) await shot(page, "web-agent.png");
+    await page.getByRole("button", { name: tool, exact: true }).click();
+    expected.set(it.id, [tool, "frank"]);
+    args.set(it.id, a);
+  }
+  await finished(p);
+  checkLog("agent.sqlite", expected, "agent corrections with edited arguments");
+  const py = "import json, sqlite3, sys\n" +
+    "c = sqlite3.connect(sys.argv[1])\n" +
+    "print(json.dumps({i: json.loads(m).get('arguments') for i, m in c.execute('SELECT item, meta FROM labels WHERE round > 0 AND undone = 0')}))";
+  const stored = JSON.parse(execFileSync("python3", ["-c", py, path.join(tmp, "agent.sqlite")]).toString());
+  for (const [id, a] of args)
+    assert(JSON.stringify(stored[id]) === JSON.stringify(a), id + ": stored arguments " + JSON.stringify(stored[id]));
+  console.log("ok: the stored arguments are the edited ones");
+  await page.context().close();
+}
+
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
   await textRun(browser);
@@ -304,6 +344,7 @@ try {
   await reload(browser);
   await restart(browser);
   await gridworld(browser);
+  await agent(browser);
   if (failed) fail("the page threw errors");
   console.log("all browser tests passed");
 } catch (e) {

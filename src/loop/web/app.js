@@ -46,7 +46,7 @@ function say(m) { $("message").textContent = m; }
 
 function progress(p) {
   if (!p) return;
-  $("kind").textContent = p.kind === "text" ? "text labels" : p.kind === "state" ? "environment" : p.kind;
+  $("kind").textContent = p.kind === "text" ? "text labels" : p.kind === "state" ? "environment" : p.kind === "agent_state" ? "agent" : p.kind;
   const parts = [];
   if (p.round) parts.push("round " + p.round + " of " + p.rounds);
   parts.push("answered " + p.answered + (p.count ? " of " + p.count : ""));
@@ -128,15 +128,18 @@ function show(it) {
   numberKeys();
   const agent = it.kind === "agent_state";
   $("argsbox").hidden = !agent;
-  if (agent) $("args").value = JSON.stringify(s.suggested_arguments || {}, null, 1);
+  if (agent) $("args").value = "{}";
   $("argserr").textContent = "";
   $("skip").disabled = $("undo").disabled = it.must_act;
 }
 
 function agentText(s) {
-  const lines = ["request: " + (s.request || s.intent || "")];
-  for (const m of s.moves || s.history || []) lines.push("  did " + (m.tool || JSON.stringify(m)));
-  if (s.observation) lines.push("observation: " + (typeof s.observation === "string" ? s.observation : JSON.stringify(s.observation)));
+  const st = s.state || {};
+  const show = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+  const prev = (st.previous_actions || []).map((m) => (m && m.tool ? m.tool + " " + show(m.arguments || {}) : show(m)));
+  const lines = ["intent: " + (st.intent || "(none)"), "request: " + (st.request || ""),
+    "earlier moves: " + (prev.length ? prev.join(", ") : "(none)")];
+  if (st.last_observation != null) lines.push("last observation: " + show(st.last_observation));
   return lines.join("\n");
 }
 
@@ -186,6 +189,7 @@ function answer(name) {
   send("answer", body);
 }
 
+$("args").addEventListener("input", () => ($("argserr").textContent = ""));
 $("skip").addEventListener("click", () => item && send("skip", { item: item.id, labeler }));
 $("undo").addEventListener("click", () => send("undo", { labeler }));
 
