@@ -60,6 +60,7 @@ function chart(h) {
   const svg = $("chart"), W = 260, H = 90, pad = 18;
   svg.textContent = "";
   $("nochart").hidden = h.length > 0;
+  svg.style.display = h.length ? "" : "none";
   if (!h.length) return;
   const vs = h.map((r) => r.value), lo = Math.min(...vs), hi = Math.max(...vs);
   const x = (i) => pad + (h.length > 1 ? i * (W - 2 * pad) / (h.length - 1) : (W - 2 * pad) / 2);
