@@ -7,7 +7,8 @@
 # A page without such a block fails the test, except agent-langgraph.md,
 # whose example tests/example_langgraph_js.sh runs, and python.md, whose
 # examples python/tests runs (python_pytest; a sanitized build has no module),
-# and fuzzing.md, whose `make fuzz` CI runs.
+# fuzzing.md, whose `make fuzz` CI runs, and web-expert.md, whose page
+# tests/cli_web_browser.sh drives in a browser.
 # Usage: docs_examples.sh MIMIC (the built command; MIMIC_SOURCE_DIR the repo)
 set -u
 mimic=$(realpath "$1")
@@ -27,6 +28,8 @@ path0=$PATH
 for page in "$src"/docs/*.md; do
   name=$(basename "$page" .md)
   [ "$name" = agent-langgraph ] || [ "$name" = python ] && continue
+  # the labeling page needs a person or a browser: tests/cli_web_browser.sh runs it
+  [ "$name" = web-expert ] && continue
   # fuzzing needs clang's libFuzzer, which only CI installs (scripts/bootstrap --ci)
   [ "$name" = fuzzing ] && continue
   block=$(awk -v m="$marker" '

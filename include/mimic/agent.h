@@ -419,6 +419,7 @@ typedef struct mimic_agent_dagger_config {
   const char *expert;     /* "human", "cmd:PROGRAM ARGS", or "recorded" (the pool's own moves) */
   double expert_timeout;  /* seconds per answer of a program (default 30) */
   FILE *human_in;         /* a person's answers (default stdin) */
+  const char *bind;       /* web: the labeling page's address (default 127.0.0.1) */
   FILE *human_out;        /* questions to a person (default stderr) */
   const char *store_path; /* the SQLite label store */
   const char *session;    /* session name (default "agent-dagger") */

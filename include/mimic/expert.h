@@ -12,6 +12,8 @@
  *             the state's text (text gold labels, an agent's recorded moves)
  *   program   an external program speaking JSON Lines (docs/expert-protocol.md)
  *   human     a person at the terminal: a line per answer, or single keys
+ *   web       people at a labeling page mimic serves (docs/web-expert.md):
+ *             several at once, each answer handed to the loop as it comes
  *
  * A domain brings a codec: the action space and its names, how a state is
  * put in a program's request, shown to a person and written in the label
@@ -39,8 +41,11 @@ extern "C" {
 
 /* ---- questions and answers ---------------------------------------------- */
 
+struct mimic_answer;
+
 /* A batch of states to label, with what the learner made of them. */
-typedef struct mimic_questions {
+typedef struct mimic_questions mimic_questions;
+struct mimic_questions {
   size_t n;
   const float *obs;          /* [n x obs_dim] observation rows, or NULL */
   int obs_dim;               /* with obs */
@@ -59,7 +64,14 @@ typedef struct mimic_questions {
   bool again;           /* asked again after an undo */
   const char *note;     /* for a person: where the loop stands (episodes that just ended,
                            what is left of the round), or NULL */
-} mimic_questions;
+  /* Where an expert that streams (mimic_expert.streams) hands each answer
+   * as it comes, in any order: the caller stores it before the expert
+   * hands out another question. An undo names the question i whose answer
+   * is taken back (it is asked again). Set by the caller; NULL: answers
+   * come back together when label returns. */
+  mimic_status (*deliver)(void *ctx, const mimic_questions *q, size_t i, struct mimic_answer *a);
+  void *deliver_ctx;
+};
 
 typedef enum mimic_answer_kind {
   MIMIC_ANSWER_ACTION = 0, /* action (and detail) hold the answer */
@@ -72,6 +84,8 @@ typedef enum mimic_answer_kind {
 /* One answer. action is the caller's buffer of the space's width. */
 typedef struct mimic_answer {
   mimic_answer_kind kind;
+  const char *labeler; /* who of several people answered ("web:alice"), borrowed until the
+                          answer is stored; NULL: the expert's name */
   float *action;
   char *detail; /* a JSON object text attached to the action (a tool's arguments), malloc'd
                    by the expert and freed by the caller; NULL when none */
@@ -119,6 +133,8 @@ typedef struct mimic_expert_class {
   /* Answers q->n questions (answers[i].action has the space's width). */
   mimic_status (*label)(mimic_expert *e, const mimic_questions *q, mimic_answer *answers);
   void (*free_impl)(mimic_expert *e);
+  /* Hears how a finished round's learner did (a page charts it); NULL: not interested. */
+  void (*round_done)(mimic_expert *e, int round, const char *metric, double value);
 } mimic_expert_class;
 
 struct mimic_expert {
@@ -133,6 +149,8 @@ struct mimic_expert {
                                person): its questions cannot wait for the state to pass */
   size_t max_batch;         /* the most questions one label call takes (a program's is
                                what it announced in its first reply) */
+  bool streams;             /* answers come one by one in any order through q->deliver
+                               (several people at a page): asked a whole batch at once */
   long answers;             /* questions answered so far */
   void *impl;
 };
@@ -143,6 +161,9 @@ struct mimic_expert {
  * that question again). A quit or an undo ends the batch: the questions
  * after it are not asked and their answers read QUIT. */
 mimic_status mimic_expert_label(mimic_expert *e, const mimic_questions *q, mimic_answer *answers);
+/* Tells the expert how the learner of a finished round did (metric: "accuracy",
+ * "return"); experts that show progress keep it. NULL e is fine. */
+void mimic_expert_round_done(mimic_expert *e, int round, const char *metric, double value);
 /* Frees an expert and what it runs (a program is stopped). NULL is fine. */
 void mimic_expert_free(mimic_expert *e);
 /* Allocates an expert of class cls for codec (for writing new transports). */
@@ -155,10 +176,13 @@ typedef struct mimic_expert_opts {
   int in_fd;        /* person: where answers come from (default 0) */
   FILE *out;        /* person: where questions go (default stderr) */
   bool interactive; /* person: refuse unless in_fd is a terminal */
+  const char *bind; /* web: the address the page is served on (NULL: 127.0.0.1; any other
+                       address is warned about and needs the printed token) */
 } mimic_expert_opts;
 
 /* Opens an expert from a command-line spec: "builtin" or "expert" (the
- * environment's own), "human", "cmd:PROGRAM ARGS", "random", or the path
+ * environment's own), "human", "web[:PORT]" (a labeling page, default port
+ * 8765; 0 picks a free one), "cmd:PROGRAM ARGS", "random", or the path
  * of a policy file. Domains add their own specs (file:, recorded) first. */
 mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
                                const mimic_expert_opts *opts, mimic_expert **out);

@@ -52,10 +52,11 @@ typedef struct mimic_text_expert_opts {
   double timeout_s;                 /* cmd: seconds per reply (default 30; < 0: none) */
   int in_fd;                        /* human: where answers come from (default 0 = stdin) */
   FILE *out;                        /* human: where questions go (default stderr) */
+  const char *bind;                 /* web: the page's address (default 127.0.0.1) */
 } mimic_text_expert_opts;
 
-/* Opens an expert for the text codec from a spec: "human", "file:PATH"
- * (gold labels) or "cmd:PROGRAM ARGS". */
+/* Opens an expert for the text codec from a spec: "human", "web[:PORT]" (a
+ * labeling page), "file:PATH" (gold labels) or "cmd:PROGRAM ARGS". */
 mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
                                     const mimic_text_expert_opts *opts, mimic_expert **out);
 

@@ -226,10 +226,10 @@ static mimic_status open_expert(source *s) {
   if (!strcmp(spec, "human"))
     return mimic_expert_human(&s->codec, cfg->human_in ? fileno(cfg->human_in) : 0,
                               cfg->human_out ? cfg->human_out : stderr, &s->expert);
-  if (strncmp(spec, "cmd:", 4))
-    return mimic_fail(MIMIC_ERR_INVALID, "unknown expert '%s' (use recorded, human or cmd:PROGRAM)",
-                      spec);
-  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout};
+  if (strncmp(spec, "cmd:", 4) && strcmp(spec, "web") && strncmp(spec, "web:", 4))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "unknown expert '%s' (use recorded, human, web[:PORT] or cmd:PROGRAM)", spec);
+  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout, .bind = cfg->bind};
   return mimic_expert_open(spec, &s->codec, &eo, &s->expert);
 }
 

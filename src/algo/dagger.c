@@ -207,6 +207,7 @@ typedef struct pending {
 
 struct mimic_dagger {
   const mimic_dagger_config *cfg;
+  const char *labeler; /* who of several people gave the answer being recorded (NULL: the expert) */
   mimic_dagger_source src;
   int width, obs_dim;
   bool rows;
@@ -712,7 +713,7 @@ static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_
   r->item = mimic_strdup(q->keys[k]);
   r->text = codec->state_text(codec, q, k);
   r->label = mimic_codec_action_text(codec, action);
-  r->labeler = mimic_strdup(d->cfg->expert->name);
+  r->labeler = mimic_strdup(d->labeler ? d->labeler : d->cfg->expert->name);
   r->meta = answer_meta(codec, detail, guess, guess_conf);
   if (!r->item || !r->text || !r->label || !r->labeler) {
     mimic_label_record_free(r);
@@ -979,6 +980,49 @@ static mimic_questions questions(mimic_dagger *d, qbuf *b, const size_t *idx, si
                            .rounds = d->cfg->rounds};
 }
 
+/* What a streaming expert's answers are recorded against (stream_deliver). */
+typedef struct stream_ctx {
+  mimic_dagger *d;
+  const size_t *cid;  /* candidate of each question */
+  const float *guess; /* the questions' guesses (rows), or NULL */
+  const float *conf;
+  size_t left; /* questions not yet answered or skipped */
+} stream_ctx;
+
+/* Records one answer of a streaming expert (several people at a page) the
+ * moment it comes: durable before the expert hands out another question. */
+static mimic_status stream_deliver(void *ctx, const mimic_questions *q, size_t t, mimic_answer *a) {
+  stream_ctx *x = ctx;
+  mimic_dagger *d = x->d;
+  mimic_status st = MIMIC_OK;
+  if (a->kind == MIMIC_ANSWER_UNDO) {
+    size_t undone;
+    if (d->n_hist == 0) return mimic_fail(MIMIC_ERR_INVALID, "undo: nothing to take back");
+    st = undo_last(d, &undone);
+    if (!st && undone != x->cid[t])
+      st = mimic_fail(MIMIC_ERR_INVALID, "undo took back another question than %s", q->keys[t]);
+    if (!st && d->round_number) d->round_number--;
+    if (!st) x->left++;
+    return st;
+  }
+  if (a->kind == MIMIC_ANSWER_SKIP) {
+    st = record_skip(d, x->cid[t]);
+  } else {
+    int w = d->width;
+    d->labeler = a->labeler;
+    st = record_answer(d, x->cid[t], q, t, a->action, a->detail,
+                       x->guess ? x->guess + t * (size_t)w : NULL, x->guess ? x->conf[t] : NAN,
+                       false);
+    d->labeler = NULL;
+    a->detail = NULL; /* taken */
+  }
+  if (!st) {
+    d->round_number++;
+    x->left--;
+  }
+  return st;
+}
+
 /* Asks about candidates idx[0..n): first what the log (a replayed round) or
  * a snapshot already answers, then the expert: a person or a program one
  * question at a time (each answer on disk before the next question), an
@@ -1025,7 +1069,11 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
   /* a person one question at a time, a program in the batches it takes
    * (each committed before the next is asked), a repeatable expert at once */
   for (size_t lo = 0, m; lo < n_todo && !st && *undone == SIZE_MAX; lo += m) {
-    size_t step = e->person ? 1 : e->repeatable ? n_todo : e->max_batch ? e->max_batch : 1;
+    size_t step = e->streams      ? n_todo
+                  : e->person     ? 1
+                  : e->repeatable ? n_todo
+                  : e->max_batch  ? e->max_batch
+                                  : 1;
     m = n_todo - lo < step ? n_todo - lo : step;
     size_t *cid = sc->cid;
     for (size_t t = 0; t < m; t++) {
@@ -1041,9 +1089,22 @@ static mimic_status ask(mimic_dagger *d, const size_t *idx, size_t n, bool onlin
     s.number = d->round_number + 1;
     s.count = d->round_count;
     s.note = d->note[0] ? d->note : NULL;
+    stream_ctx sx = {d, cid, s.guess, s.guess_conf, m};
+    if (e->streams) {
+      s.deliver = stream_deliver;
+      s.deliver_ctx = &sx;
+    }
     st = mimic_expert_label(e, &s, ans);
     d->note[0] = '\0'; /* shown once */
     d->asked += st ? 0 : (long)m;
+    if (!st && e->streams) { /* every answer was recorded as it came */
+      if (sx.left)
+        st = mimic_fail(MIMIC_ERR_INTERRUPTED,
+                        "%s stopped with %zu questions open (everything answered is stored; run "
+                        "the same command again to resume)",
+                        e->name, sx.left);
+      break;
+    }
     for (size_t t = 0; t < m && !st; t++) {
       mimic_answer *a = &ans[t];
       if (a->kind == MIMIC_ANSWER_QUIT) {
@@ -1180,7 +1241,8 @@ static mimic_status query(mimic_dagger *d, int round) {
   size_t *redo = mimic_malloc((2 * k + 2) * sizeof *redo, "questions");
   if (!st && (!cand || !redo)) st = MIMIC_ERR_NOMEM;
   for (size_t b = 0; !st && b < k; b++) cand[b] = open[chosen[b]];
-  if (!st && !cfg->expert->person) { /* in batches, guesses by their rows in open */
+  bool one_by_one = cfg->expert->person && !cfg->expert->streams;
+  if (!st && !one_by_one) { /* in batches, guesses by their rows in open */
     size_t undone;
     st = ask(d, cand, k, false, NULL, act, conf, proba, K, chosen, NULL, &undone);
   }
@@ -1188,7 +1250,7 @@ static mimic_status query(mimic_dagger *d, int round) {
    * asked again before the one that undid it */
   size_t n_redo = 0;
   bool again = false;
-  for (size_t j = 0; !st && cfg->expert->person && (j < k || n_redo);) {
+  for (size_t j = 0; !st && one_by_one && (j < k || n_redo);) {
     size_t pick = n_redo ? redo[--n_redo] : chosen[j++]; /* a position in open */
     size_t i = open[pick], undone;
     if (d->c.status[i]) continue; /* replayed as skipped */
@@ -1487,6 +1549,8 @@ mimic_status mimic_dagger_run(mimic_dagger *d, mimic_dagger_round *rows, int cap
     if (!st) st = fit(d, round);
     row.queried = (size_t)(d->answers - before);
     if (!st) st = measure(d, &row); /* before the round is durable: the source keeps its best */
+    if (!st && row.n_metrics)
+      mimic_expert_round_done(cfg->expert, round + 1, row.metric_names[0], row.metrics[0]);
     if (!st) st = end_round(d, round);
     row.seconds = mimic_now() - t0;
     if (!st) st = report(d, &row, rows, cap, &got);

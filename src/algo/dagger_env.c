@@ -372,7 +372,8 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout,
                           .in_fd = cfg->human_fd,
                           .out = cfg->human_out ? cfg->human_out : stderr,
-                          .interactive = cfg->human_fd == 0};
+                          .interactive = cfg->human_fd == 0,
+                          .bind = cfg->bind};
   if (cfg->expert_obj)
     s->expert = cfg->expert_obj;
   else

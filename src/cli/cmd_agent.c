@@ -888,7 +888,7 @@ static void on_round(const mimic_dagger_round *r, void *user) {
 static int cmd_agent_dagger(int argc, char **argv) {
   const char *cmd = "agent dagger";
   const char *demos = NULL, *pool = NULL, *eval = NULL, *expert = "human", *store = NULL;
-  const char *session = "agent-dagger", *query = "uncertain:0.5", *out = NULL;
+  const char *session = "agent-dagger", *query = "uncertain:0.5", *out = NULL, *bind = NULL;
   int rounds = 1;
   double timeout = 30;
   uint64_t seed = 0;
@@ -900,7 +900,10 @@ static int cmd_agent_dagger(int argc, char **argv) {
       {"pool", CLI_STR, &pool, "FILE", "states the policy meets: JSON Lines of states or traces",
        true},
       {"eval", CLI_STR, &eval, "FILE", "held-out traces scored after each round", false},
-      {"expert", CLI_STR, &expert, "WHO", "human (default), cmd:PROGRAM or recorded", false},
+      {"expert", CLI_STR, &expert, "WHO",
+       "human (default), web[:PORT] (a labeling page), cmd:PROGRAM or recorded", false},
+      {"bind", CLI_STR, &bind, "ADDR",
+       "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)", false},
       {"expert-timeout", CLI_DOUBLE, &timeout, "S", "seconds per answer of a program (30)", false},
       {"store", CLI_STR, &store, "DB", "label store for the answers (SQLite)", true},
       {"session", CLI_STR, &session, "NAME", "session name; rerun to resume (agent-dagger)", false},
@@ -953,6 +956,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
   cfg.pool = &pex;
   cfg.eval = eval ? &eex : NULL;
   cfg.expert = expert;
+  cfg.bind = bind;
   cfg.expert_timeout = timeout;
   cfg.store_path = store;
   cfg.session = session;

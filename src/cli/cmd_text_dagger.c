@@ -143,7 +143,8 @@ static void print_row(const mimic_dagger_round *row, void *user) {
 int cmd_text_dagger(int argc, char **argv) {
   const char *cmd = "text dagger";
   const char *pool_path = NULL, *seed_path = NULL, *expert_spec = NULL, *db = NULL,
-             *test_path = NULL, *query = "margin", *labels_arg = NULL, *out = NULL, *model = "ovr";
+             *test_path = NULL, *bind = NULL, *query = "margin", *labels_arg = NULL, *out = NULL,
+             *model = "ovr";
   columns col = {0};
   mimic_text_dagger_config cfg = mimic_text_dagger_defaults();
   long long batch = 10;
@@ -155,7 +156,11 @@ int cmd_text_dagger(int argc, char **argv) {
        true},
       {"labeled", CLI_STR, &seed_path, "PATH", "labeled seed texts (.csv or .jsonl)", true},
       {"expert", CLI_STR, &expert_spec, "WHO",
-       "human, file:GOLD.csv (gold labels by id or text) or cmd:PROGRAM (JSON Lines)", true},
+       "human, web[:PORT] (a labeling page), file:GOLD.csv (gold labels by id or text) or "
+       "cmd:PROGRAM (JSON Lines)",
+       true},
+      {"bind", CLI_STR, &bind, "ADDR",
+       "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)", false},
       {"db", CLI_STR, &db, "PATH", "SQLite label store (created if missing; resumes a session)",
        true},
       {"rounds", CLI_INT, &cfg.rounds, "N", "rounds (default 3)", false},
@@ -248,8 +253,12 @@ int cmd_text_dagger(int argc, char **argv) {
   }
   mimic_text_read_opts ro = {
       .format = fmt, .text_column = col.text_column, .label_column = col.label_column};
-  mimic_text_expert_opts eo = {
-      .read = &ro, .id_column = col.id_column, .timeout_s = timeout, .in_fd = 0, .out = stderr};
+  mimic_text_expert_opts eo = {.read = &ro,
+                               .id_column = col.id_column,
+                               .timeout_s = timeout,
+                               .in_fd = 0,
+                               .out = stderr,
+                               .bind = bind};
   if (mimic_text_codec(&codec) || mimic_text_expert_open(expert_spec, codec, &eo, &expert))
     goto fail;
   if (mimic_labelstore_open(db, NULL, &store)) goto fail;

@@ -293,7 +293,9 @@ static int train_dagger(int argc, char **argv) {
       {"env", CLI_STR, &cfg.env_id, "ID", "environment id", true},
       {"env-opts", CLI_STR, &cfg.env_opts, "K=V,..", "environment options, e.g. horizon=400"},
       {"expert", CLI_STR, &cfg.expert, "SPEC",
-       "builtin (default), cmd:PROGRAM, human, or a policy file"},
+       "builtin (default), cmd:PROGRAM, human, web[:PORT] (a labeling page), or a policy file"},
+      {"bind", CLI_STR, &cfg.bind, "ADDR",
+       "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)"},
       {"expert-timeout", CLI_DOUBLE, &cfg.expert_timeout, "SEC",
        "seconds an expert program may take (30)"},
       {"rounds", CLI_INT, &cfg.rounds, "R", "rounds (default 15; 5 for a human expert)"},
@@ -337,7 +339,7 @@ static int train_dagger(int argc, char **argv) {
                            "--env ID -o FILE [options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
   cli_set_output(json, quiet);
-  bool human = strcmp(cfg.expert, "human") == 0;
+  bool human = strcmp(cfg.expert, "human") == 0 || strncmp(cfg.expert, "web", 3) == 0;
   if (human) { /* a person's budget, not a program's: 5 rounds of some 50 steps */
     if (!cli_seen(opts, "rounds")) cfg.rounds = 5;
     if (!cli_seen(opts, "beta")) beta = "linear:5";
@@ -367,7 +369,7 @@ static int train_dagger(int argc, char **argv) {
   cfg.min_steps = min_steps;
   cfg.cap = cap;
   cfg.progress = !json && !quiet && !human; /* a bar would garble the questions */
-  if (human && !quiet)
+  if (human && !quiet && cfg.expert[0] == 'h')
     fprintf(stderr,
             "you are the expert: %d rounds, each asking about the states of at least %lld steps "
             "and %d episode%s (--rounds, --min-steps and --min-episodes change it); q quits and "

@@ -42,6 +42,9 @@ size_t mimic_memory_total(void);
 mimic_status mimic_fsync_parent(const char *path);
 /* Writes an 8-bit RGB image (w*h*3 bytes, rows top to bottom) as a PNG file, durably. */
 mimic_status mimic_png_write_rgb(const char *path, const uint8_t *rgb, int w, int h);
+/* Encodes an 8-bit RGB image as PNG bytes in memory (*out malloc'd). */
+mimic_status mimic_png_encode_rgb(const uint8_t *rgb, int w, int h, unsigned char **out,
+                                  size_t *len);
 
 /* ---- text and checksums ------------------------------------------------- */
 

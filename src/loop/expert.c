@@ -186,9 +186,36 @@ mimic_questions mimic_questions_slice(const mimic_questions *q, size_t lo, size_
   return s;
 }
 
+mimic_status mimic_expert_deliver(mimic_expert *e, const mimic_questions *q, size_t i,
+                                  mimic_answer *a) {
+  mimic_questions one = mimic_questions_slice(q, i, 1, mimic_space_width(&e->codec->space));
+  MIMIC_TRY(check_answer(e, &one, 0, a));
+  if (a->kind == MIMIC_ANSWER_QUIT) return MIMIC_OK;
+  MIMIC_TRY(q->deliver(q->deliver_ctx, q, i, a));
+  e->answers += a->kind == MIMIC_ANSWER_UNDO ? -1 : 1;
+  return MIMIC_OK;
+}
+
+void mimic_expert_round_done(mimic_expert *e, int round, const char *metric, double value) {
+  if (e && e->cls->round_done) e->cls->round_done(e, round, metric, value);
+}
+
 mimic_status mimic_expert_label(mimic_expert *e, const mimic_questions *q, mimic_answer *answers) {
   if (!q->obs && !q->items && !q->envs)
     return mimic_fail(MIMIC_ERR_INVALID, "questions need states");
+  if (e->streams) { /* every answer was checked and handed over by mimic_expert_deliver */
+    if (!q->deliver)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s hands answers over one by one: the loop must "
+                        "take them (questions.deliver)",
+                        e->name);
+    for (size_t i = 0; i < q->n; i++) {
+      answers[i].kind = MIMIC_ANSWER_QUIT;
+      answers[i].detail = NULL;
+      answers[i].labeler = NULL;
+    }
+    return e->cls->label(e, q, answers);
+  }
   int width = mimic_space_width(&e->codec->space);
   for (size_t lo = 0, n; lo < q->n; lo += n) {
     size_t step = e->max_batch ? e->max_batch : 1; /* a program's grows once it has said so */
@@ -197,6 +224,7 @@ mimic_status mimic_expert_label(mimic_expert *e, const mimic_questions *q, mimic
     for (size_t i = 0; i < n; i++) {
       answers[lo + i].kind = MIMIC_ANSWER_ACTION;
       answers[lo + i].detail = NULL;
+      answers[lo + i].labeler = NULL;
     }
     MIMIC_TRY(e->cls->label(e, &s, answers + lo));
     for (size_t i = 0; i < n; i++) {
@@ -218,13 +246,22 @@ mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
   mimic_expert_opts o = {0};
   if (opts) o = *opts;
   if (!spec || !*spec)
-    return mimic_fail(MIMIC_ERR_INVALID, "no expert given (builtin, human, cmd:PROGRAM or a file)");
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "no expert given (builtin, human, web[:PORT], cmd:PROGRAM or a file)");
   if (!strcmp(spec, "builtin") || !strcmp(spec, "expert")) return mimic_expert_builtin(codec, out);
   if (!strcmp(spec, "human")) {
     if (o.interactive && !isatty(o.in_fd))
       return mimic_fail(MIMIC_ERR_INVALID,
                         "the human expert reads answers from a terminal, and stdin is not one");
     return mimic_expert_human(codec, o.in_fd, o.out ? o.out : stderr, out);
+  }
+  if (!strcmp(spec, "web") || !strncmp(spec, "web:", 4)) {
+    char *end = NULL;
+    long port = spec[3] ? strtol(spec + 4, &end, 10) : 8765;
+    if (spec[3] && (!spec[4] || *end || port < 0 || port > 65535))
+      return mimic_fail(MIMIC_ERR_INVALID, "expert '%s': the port must be 0..65535 (web:8765)",
+                        spec);
+    return mimic_expert_web(codec, o.bind, (int)port, out);
   }
   if (!strncmp(spec, "cmd:", 4)) {
     if (!spec[4])
@@ -237,10 +274,11 @@ mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
   } else {
     mimic_status st = mimic_policy_load(spec, &p);
     if (st == MIMIC_ERR_IO || st == MIMIC_ERR_NOT_FOUND)
-      return mimic_fail(st,
-                        "unknown expert '%s': not builtin, human, cmd:PROGRAM, random or a "
-                        "readable policy file (%s)",
-                        spec, mimic_errmsg());
+      return mimic_fail(
+          st,
+          "unknown expert '%s': not builtin, human, web[:PORT], cmd:PROGRAM, random or a "
+          "readable policy file (%s)",
+          spec, mimic_errmsg());
     if (st) return st;
   }
   char name[160];

@@ -52,6 +52,15 @@ mimic_status mimic_expert_program(const char *cmdline, const mimic_codec *codec,
  * keys when the codec says so and in_fd is a terminal; lines otherwise). */
 mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
                                 mimic_expert **out_expert);
+/* People at a labeling page served on bind (NULL: 127.0.0.1) at port (0:
+ * a free one), answering in any order (docs/web-expert.md). */
+mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port,
+                              mimic_expert **out);
+/* Checks answer a to question i of q (a streaming expert's) and hands it to
+ * q->deliver, which stores it (an undo: takes i's answer back). */
+mimic_status mimic_expert_deliver(mimic_expert *e, const mimic_questions *q, size_t i,
+                                  mimic_answer *a);
+
 /* The labels a table expert can give, sorted and distinct (0 for other experts). */
 size_t mimic_expert_table_labels(const mimic_expert *e, const char *const **labels);
 

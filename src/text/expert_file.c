@@ -48,17 +48,20 @@ mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
   mimic_text_expert_opts o = {0};
   if (opts) o = *opts;
   if (!spec || !*spec)
-    return mimic_fail(MIMIC_ERR_INVALID, "no expert given (use human, file:PATH or cmd:PROGRAM)");
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "no expert given (use human, web[:PORT], file:PATH or cmd:PROGRAM)");
   if (strncmp(spec, "file:", 5) == 0) {
     if (!spec[5])
       return mimic_fail(MIMIC_ERR_INVALID, "expert 'file:' needs a path (file:gold.csv)");
     return mimic_text_expert_file(spec + 5, o.read, o.id_column, codec, out);
   }
-  if (strcmp(spec, "human") && strncmp(spec, "cmd:", 4))
+  if (strcmp(spec, "human") && strncmp(spec, "cmd:", 4) && strcmp(spec, "web") &&
+      strncmp(spec, "web:", 4))
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "unknown expert '%s' (use human, file:PATH with gold labels, or cmd:PROGRAM)",
+                      "unknown expert '%s' (use human, web[:PORT], file:PATH with gold labels, or "
+                      "cmd:PROGRAM)",
                       spec);
-  mimic_expert_opts eo = {.timeout_s = o.timeout_s, .in_fd = o.in_fd, .out = o.out};
+  mimic_expert_opts eo = {.timeout_s = o.timeout_s, .in_fd = o.in_fd, .out = o.out, .bind = o.bind};
   return mimic_expert_open(spec, codec, &eo, out);
 }
 

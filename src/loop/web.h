@@ -1,0 +1,79 @@
+/* The labeling page's two halves (docs/web-expert.md): the HTTP side
+ * (web_server.c, threads of libmicrohttpd) and the expert (expert_web.c,
+ * the loop's thread). They share one struct under one mutex.
+ *
+ * Reads (the next question, progress, a frame) are answered on the HTTP
+ * side from what the expert published. Every change (an answer, a skip, an
+ * undo) is a message the HTTP side queues and the loop's thread handles
+ * while it waits in label(): it checks the request, hands the answer to
+ * the loop, which stores it, and only then is the reply sent. So the codec
+ * and the loop are only ever touched by the loop's thread, and an answer
+ * is on disk before its labeler is given another question. Internal to the
+ * loop layer. */
+#ifndef MIMIC_LOOP_WEB_H
+#define MIMIC_LOOP_WEB_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "mimic/core.h"
+
+enum { WEB_MAX_BODY = 16384, WEB_NAME_MAX = 40, WEB_LEASE_S = 300 };
+/* WEB_LEASE_S: a question handed to a labeler who went quiet goes to another after this long */
+
+typedef enum web_op { WEB_ANSWER, WEB_SKIP, WEB_UNDO } web_op;
+
+/* A change asked for by a page: handled by the loop's thread. */
+typedef struct web_msg {
+  web_op op;
+  json_t *body; /* the request's JSON object (the HTTP side's) */
+  int code;     /* the reply's status (set by the loop's thread) */
+  char *reply;  /* the reply's JSON text (malloc'd by the loop's thread) */
+  bool done;
+  struct web_msg *next;
+} web_msg;
+
+/* A question as the page sees it. */
+typedef struct web_item {
+  char *id;           /* the question's key: stable across restarts */
+  char *json;         /* what /api/next sends for it */
+  unsigned char *png; /* the environment's frame, or NULL */
+  size_t png_len;
+  int state;                     /* 0 open, 1 answered, 2 skipped */
+  char holder[WEB_NAME_MAX + 1]; /* the labeler it was handed to ("": nobody) */
+  double handed;                 /* when (mimic_now) */
+} web_item;
+
+typedef struct web {
+  pthread_mutex_t mu;
+  pthread_cond_t to_loop, to_http;
+  struct MHD_Daemon *daemon;
+  int port;
+  char token[33]; /* "" when the page is served on loopback only */
+  /* published by the loop's thread */
+  bool active; /* label() waits for answers: messages are taken */
+  web_item *items;
+  size_t n_items;
+  web_msg *head, *tail;
+  int round, rounds;
+  size_t answered, count; /* this round's answers and its questions (0: unknown) */
+  long total;             /* answers over the whole run, this process */
+  json_t *history;        /* [{"round": r, "metric": name, "value": v}] */
+  json_t *labelers;       /* {"name": answers} */
+  const char *kind;       /* the codec's kind */
+} web;
+
+/* Starts serving the page and its API on bind:port (the web's mutex,
+ * conditions and token are set up here). */
+mimic_status web_server_start(web *w, const char *bind, int port);
+/* Stops serving (waiting requests are answered 503 first). */
+void web_server_stop(web *w);
+/* A labeler's name is 1..40 letters, digits, '.', '_', '-' or '@'. */
+bool web_name_ok(const char *s);
+/* The run's progress as JSON text (w->mu held; malloc'd). */
+char *web_progress_json(const web *w);
+
+#endif

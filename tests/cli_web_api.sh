@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The labeling page's API (mimic text dagger --expert web): bad requests
+# (an unknown item id, an answer for an item already answered or held by
+# another labeler, malformed JSON, an oversized body, a bad labeler name or
+# label, a missing token where the page is served beyond loopback) get 4xx
+# and change nothing: the label log ends with exactly the good answers.
+set -u
+MIMIC=${1:?usage: cli_web_api.sh path/to/mimic}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/http.sh"
+T=$(mktemp -d)
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
+expect() { # expect CODE METHOD PATH [BODY]
+  local want=$1; shift
+  http "$@" || fail "no reply to $1 $2"
+  [ "$CODE" = "$want" ] || fail "$1 $2 ${3:0:80}: got $CODE ($BODY), want $want"
+}
+field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v = v[k] if v is not None else None
+print("" if v is None else v)' "$1" <<<"$BODY"; }
+serve() { # serve [ARGS...]: text dagger with the page on a free port; sets PORT and PID
+  "$MIMIC" text dagger --pool "$T/pool.csv" --labeled "$T/seed.csv" --expert web:0 \
+    --db "$T/l.sqlite" --rounds 1 --batch 2 --quiet "$@" 2>"$T/err" &
+  PID=$!
+  for _ in $(seq 200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
+  PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
+  [ -n "$PORT" ] || fail "the page was not served"
+}
+
+cat >"$T/seed.csv" <<'CSV'
+text,category
+my card has not arrived yet,card_arrival
+when will my new card come,card_arrival
+I want my money back for this purchase,refund
+please refund the last payment,refund
+CSV
+cat >"$T/pool.csv" <<'CSV'
+id,text
+a1,the card still has not been delivered
+b1,I need a refund for an order
+c1,where is my card
+CSV
+
+serve
+for _ in $(seq 200); do # the page is up before the loop asks its first questions
+  expect 200 GET "/api/next?labeler=alice"
+  A=$(field item.id)
+  [ -n "$A" ] && break
+  sleep 0.05
+done
+[ -n "$A" ] || fail "alice got no question: $BODY"
+expect 200 GET "/api/next?labeler=bob"
+B=$(field item.id)
+[ -n "$B" ] && [ "$B" != "$A" ] || fail "bob got '$B', alice '$A'"
+expect 404 POST /api/answer '{"item":"pool.csv:99","label":"refund","labeler":"alice"}'
+expect 400 POST /api/answer '{"item":"'"$A"'","label":"refund","labeler":"alice"'
+expect 400 POST /api/answer '[1, 2]'
+expect 400 POST /api/answer ''
+expect 413 POST /api/answer "{\"item\":\"$A\",\"label\":\"refund\",\"labeler\":\"alice\",\"x\":\"$(printf '%*s' 20000 '' | tr ' ' a)\"}"
+expect 400 POST /api/answer '{"item":"'"$A"'","label":"refund","labeler":"al ice"}'
+expect 400 POST /api/answer '{"item":"'"$A"'","label":"no_such_label","labeler":"alice"}'
+expect 400 POST /api/answer '{"item":"'"$A"'","labeler":"alice"}'
+expect 400 POST /api/answer '{"item":"'"$A"'","label":"refund","labeler":"alice","arguments":[1]}'
+expect 409 POST /api/answer '{"item":"'"$A"'","label":"refund","labeler":"bob"}'
+expect 409 POST /api/undo '{"labeler":"alice"}'
+expect 404 GET /api/nothing
+expect 405 PUT /api/next
+expect 200 GET /api/progress
+[ "$(field answered)" = 0 ] || fail "bad requests changed the progress: $BODY"
+expect 200 POST /api/answer '{"item":"'"$A"'","label":"card_arrival","labeler":"alice"}'
+expect 409 POST /api/answer '{"item":"'"$A"'","label":"refund","labeler":"alice"}'
+expect 409 POST /api/skip '{"item":"'"$A"'","labeler":"alice"}'
+expect 409 POST /api/undo '{"labeler":"bob"}'
+expect 200 GET /api/progress
+[ "$(field answered)" = 1 ] || fail "after one answer: $BODY"
+expect 200 POST /api/answer '{"item":"'"$B"'","label":"refund","labeler":"bob"}'
+wait "$PID" || fail "text dagger failed"
+PID=
+"$MIMIC" text export --db "$T/l.sqlite" --session text-dagger -o "$T/x.jsonl" 2>/dev/null ||
+  fail "export"
+got=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["round"] > 0: print(r["item"], r["label"], r["labeler"])' "$T/x.jsonl" | sort)
+want=$(printf '%s card_arrival web:alice\n%s refund web:bob\n' "$A" "$B" | sort)
+[ "$got" = "$want" ] || fail "the label log holds '$got', want '$want'"
+
+# beyond loopback: a warning, and every API call needs the token
+rm -f "$T"/l.sqlite*
+serve --bind 0.0.0.0
+grep -q "warning: the labeling page is served on 0.0.0.0" "$T/err" || fail "no warning: $(cat "$T/err")"
+TOKEN=$(sed -n 's/.*?token=\([0-9a-f]*\).*/\1/p' "$T/err")
+[ ${#TOKEN} = 32 ] || fail "no token printed: $(cat "$T/err")"
+expect 403 GET "/api/next?labeler=alice"
+expect 403 GET "/api/next?labeler=alice&token=0123"
+expect 200 GET "/"
+expect 200 GET "/api/next?labeler=alice&token=$TOKEN"
+kill "$PID"
+wait "$PID" 2>/dev/null
+PID=
+echo "ok: the page's API refuses bad requests and changes nothing"
