@@ -469,6 +469,7 @@ static const cli_command train_commands[] = {
     {"td3bc", cli_train_td3bc, "TD3+BC: offline RL from a dataset with rewards"},
     {"iql", cli_train_iql, "IQL: offline RL from a dataset with rewards"},
     {"cql", cli_train_cql, "CQL (continuous): offline RL from a dataset with rewards"},
+    {"dt", cli_train_dt, "Decision Transformer: return-conditioned sequence model on a dataset"},
     {"maxent-irl", cli_train_maxent_irl, "maximum causal entropy IRL on a gridworld"},
     {NULL, NULL, NULL},
 };
