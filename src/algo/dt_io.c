@@ -135,7 +135,6 @@ mimic_status mimic_dt_load(const char *path, mimic_dt **out) {
       st = mimic_container_fail(&c, "act_high", "element %d is not above act_low's", d);
   mimic_container_free(&c);
   if (st) {
-    mimic_errctx("%s", path);
     mimic_dt_free(t);
     return st;
   }
@@ -208,6 +207,5 @@ mimic_status mimic_dt_load_checkpoint(mimic_dt *t, const char *path) {
   }
   free(tmp);
   mimic_container_free(&c);
-  if (st) mimic_errctx("%s", path);
   return st;
 }
