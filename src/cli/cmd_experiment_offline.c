@@ -67,7 +67,7 @@ int cmd_experiment_offline(int argc, char **argv) {
   uint64_t first_seed = 0;
   bool json = false, quiet = false;
   mimic_dt_config dt = mimic_dt_defaults();
-  long long dt_steps = 0;
+  long long dt_steps = 0, dt_warmup = 1000;
   cli_opt o[] = {
       {"env", CLI_STR, &env, "ID", "environment id (continuous actions)", true},
       {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
@@ -85,6 +85,7 @@ int cmd_experiment_offline(int argc, char **argv) {
       {"dt-layers", CLI_INT, &dt.n_layer, "N", "its blocks (3)"},
       {"dt-embd", CLI_INT, &dt.n_embd, "C", "its width (128)"},
       {"dt-lr", CLI_DOUBLE, &dt.lr, "LR", "its learning rate (1e-4)"},
+      {"dt-warmup", CLI_LONG, &dt_warmup, "N", "its warm-up steps (1000)"},
       {"plot", CLI_STR, &plot, "FILE", "chart of the table (.png or .svg)"},
       {"json", CLI_FLAG, &json, NULL, "print one JSON object"},
       {"quiet", CLI_FLAG, &quiet, NULL, "no progress output"},
@@ -128,6 +129,7 @@ int cmd_experiment_offline(int argc, char **argv) {
   if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
   dt.steps = (long)dt_steps;
+  dt.warmup_steps = (long)dt_warmup;
   if (mimic_dt_check(&dt)) return cli_usage_error(cmd, "--dt-*: %s", mimic_errmsg());
   c.dt = dt;
   if (seeds < 1 || steps < 1 || episodes < 1 || eval_every < 1)
