@@ -108,29 +108,17 @@ void mimic_dt_net_free(mimic_dt_net *n) {
   memset(n, 0, sizeof *n);
 }
 
-static void fill_normal(float *w, size_t count, double std, mimic_rng *rng) {
-  for (size_t i = 0; i < count; i++) w[i] = (float)(std * mimic_rng_normal(rng));
-}
-
 void mimic_dt_net_init(mimic_dt_net *n, mimic_rng *rng) {
   const mimic_dt_net_config *c = &n->cfg;
   size_t C = (size_t)c->n_embd, S = (size_t)c->state_dim, A = (size_t)c->act_dim;
-  double proj_std = 0.02 / sqrt(2.0 * c->n_layer);
   memset(n->params, 0, n->n_params * sizeof(float));
-  fill_normal(n->ret_w, C, 0.02, rng);
-  fill_normal(n->st_w, C * S, 0.02, rng);
-  fill_normal(n->act_w, A * C, 0.02, rng);
-  fill_normal(n->t_emb, (size_t)c->max_ep_len * C, 0.02, rng);
+  mimic_fill_normal(n->ret_w, C, 0.02, rng);
+  mimic_fill_normal(n->st_w, C * S, 0.02, rng);
+  mimic_fill_normal(n->act_w, A * C, 0.02, rng);
+  mimic_fill_normal(n->t_emb, (size_t)c->max_ep_len * C, 0.02, rng);
   for (size_t i = 0; i < C; i++) n->lne_w[i] = n->lnf_w[i] = 1.0f;
-  for (int l = 0; l < c->n_layer; l++) {
-    mimic_block_params *b = &n->blocks[l];
-    for (size_t i = 0; i < C; i++) b->ln1w[i] = b->ln2w[i] = 1.0f;
-    fill_normal(b->qkvw, 3 * C * C, 0.02, rng);
-    fill_normal(b->attprojw, C * C, proj_std, rng);
-    fill_normal(b->fcw, 4 * C * C, 0.02, rng);
-    fill_normal(b->fcprojw, 4 * C * C, proj_std, rng);
-  }
-  fill_normal(n->head_w, A * C, 0.02, rng);
+  for (int l = 0; l < c->n_layer; l++) mimic_block_init(&n->blocks[l], c->n_embd, c->n_layer, rng);
+  mimic_fill_normal(n->head_w, A * C, 0.02, rng);
 }
 
 mimic_status mimic_dt_net_forward(mimic_dt_net *n, const float *states, const float *actions,

@@ -83,28 +83,12 @@ void mimic_tf_free(mimic_tf_trunk *t) {
   t->cache = NULL;
 }
 
-static void fill_normal(float *w, size_t n, double std, mimic_rng *rng) {
-  for (size_t i = 0; i < n; i++) w[i] = (float)(std * mimic_rng_normal(rng));
-}
-
 void mimic_tf_init(mimic_tf_trunk *t, mimic_rng *rng) {
   size_t C = (size_t)t->C;
-  double proj = 0.02 / sqrt(2.0 * t->L);
-  fill_normal(t->w_in, C * t->D, 0.02, rng);
+  mimic_fill_normal(t->w_in, C * t->D, 0.02, rng);
   memset(t->b_in, 0, C * sizeof(float));
-  fill_normal(t->wpe, (size_t)t->K * C, 0.02, rng);
-  for (int l = 0; l < t->L; l++) {
-    mimic_block_params *b = &t->p[l];
-    for (size_t i = 0; i < C; i++) b->ln1w[i] = b->ln2w[i] = 1.0f, b->ln1b[i] = b->ln2b[i] = 0;
-    fill_normal(b->qkvw, 3 * C * C, 0.02, rng);
-    memset(b->qkvb, 0, 3 * C * sizeof(float));
-    fill_normal(b->attprojw, C * C, proj, rng);
-    memset(b->attprojb, 0, C * sizeof(float));
-    fill_normal(b->fcw, 4 * C * C, 0.02, rng);
-    memset(b->fcb, 0, 4 * C * sizeof(float));
-    fill_normal(b->fcprojw, 4 * C * C, proj, rng);
-    memset(b->fcprojb, 0, C * sizeof(float));
-  }
+  mimic_fill_normal(t->wpe, (size_t)t->K * C, 0.02, rng);
+  for (int l = 0; l < t->L; l++) mimic_block_init(&t->p[l], t->C, t->L, rng);
   for (size_t i = 0; i < C; i++) t->lnfw[i] = 1.0f, t->lnfb[i] = 0.0f;
 }
 
