@@ -3,7 +3,8 @@
 # dataset generate, a model, CSV log and learning curve; mimic eval runs
 # the model at its training target and at another; same seed = same file;
 # a run resumed from a checkpoint ends with the straight run's file; bad
-# flags, data and files are refused with a message.
+# flags, data and files are refused with a message; experiment offline
+# --algos dt runs it beside BC.
 set -euo pipefail
 mimic=$1
 dir=$(mktemp -d)
@@ -57,8 +58,15 @@ cmp -s "$dir/straight.mimic" "$dir/part.mimic" && fail "25 steps gave the 60-ste
 "$mimic" "${common[@]}" --steps 60 --seed 1 -o "$dir/seed1.mimic" > /dev/null
 cmp -s "$dir/straight.mimic" "$dir/seed1.mimic" && fail "seeds 0 and 1 gave the same model"
 
+# the offline experiment runs it beside BC
+json=$("$mimic" experiment offline --env CartPole-v1 --kinds expert --algos bc,dt --seeds 1 \
+  --transitions 600 --dt-steps 20 --dt-context 5 --dt-layers 1 --dt-embd 16 --episodes 2 --json)
+echo "$json" | grep -q '"dt": \[[-0-9.e]*, 0\]' || fail "experiment offline --algos dt: $json"
+
 # refusals
 set +e
+"$mimic" experiment offline --env CartPole-v1 --algos dt --dt-context 0 > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--dt-context 0 accepted"
 "$mimic" train dt --data "$dir/exp" -o "$dir/x.mimic" --heads 3 --embd 16 > /dev/null 2>&1
 [ $? -eq 2 ] || fail "--heads 3 --embd 16 is not a usage error"
 out=$("$mimic" train dt --data "$dir/nothing" -o "$dir/x.mimic" 2>&1)
