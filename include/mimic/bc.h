@@ -53,6 +53,9 @@ typedef struct mimic_bc_config {
                                   mimic_model_config_cnn) */
   int gru_hidden;              /* > 0: a recurrent policy (a GRU of this many units) fitted on
                                   whole episodes, batch_size episodes a minibatch */
+  mimic_tf_config tf;          /* context > 0: a transformer policy over the last K
+                                  observations, fitted on windows of K steps of episodes,
+                                  batch_size windows a minibatch */
 } mimic_bc_config;
 
 /* One row of the learning curve (one epoch). */

@@ -110,6 +110,13 @@ typedef struct mimic_conv_config {
   int stride[MIMIC_MODEL_MAX_CONV], pad[MIMIC_MODEL_MAX_CONV];
 } mimic_conv_config;
 
+/* A transformer trunk in front of the actor (a policy that reads the last
+ * `context` observations, each one token; see docs/nn.md). */
+typedef struct mimic_tf_config {
+  int context; /* K > 0: a transformer over the last K observations; 0: none */
+  int layers, heads, embd;
+} mimic_tf_config;
+
 typedef struct mimic_model_config {
   int obs_dim;
   int act_dim; /* categorical: number of actions; gaussian/regression: action size */
@@ -125,6 +132,7 @@ typedef struct mimic_model_config {
   mimic_conv_config conv; /* n_conv = 0: none */
   int gru_hidden;         /* > 0: a GRU of this many units reads the observations and the
                              actor reads its state (a policy with memory); 0: none */
+  mimic_tf_config tf;     /* context 0: none */
   bool squash;            /* gaussian/regression: the action is tanh(output) scaled from [-1, 1]
                              to the Box's bounds (SAC, TD3 and the offline actors) */
 } mimic_model_config;
@@ -149,6 +157,7 @@ typedef struct mimic_model {
   float *grads;                  /* mirrors params */
   struct mimic_cnn *trunk;       /* the conv trunk (cfg.conv), or NULL */
   struct mimic_gru_trunk *gru;   /* the recurrent trunk (cfg.gru_hidden), or NULL */
+  struct mimic_tf_trunk *tf;     /* the transformer trunk (cfg.tf), or NULL */
   mimic_mlp actor;               /* views into params/grads */
   mimic_mlp critic;              /* n_layers == 0 when there is no critic */
   float *log_std, *grad_log_std; /* (act_dim) views for gaussian, else NULL */

@@ -261,8 +261,10 @@ static PyObject *policy_info(PolicyObject *self, PyObject *unused) {
   mimic_model *m = mimic_policy_model(self->p);
   if (!d || !m) return d;
   /* a conv or GRU trunk feeds the actor: the actor's layers alone are not the network */
-  if (m->cfg.conv.n_conv || m->cfg.gru_hidden) {
-    PyObject *trunk = PyUnicode_FromString(m->cfg.gru_hidden ? "gru" : "conv");
+  if (m->cfg.conv.n_conv || m->cfg.gru_hidden || m->cfg.tf.context) {
+    PyObject *trunk = PyUnicode_FromString(m->cfg.gru_hidden   ? "gru"
+                                           : m->cfg.tf.context ? "transformer"
+                                                               : "conv");
     if (!trunk || PyDict_SetItemString(d, "trunk", trunk) < 0) Py_CLEAR(d);
     Py_XDECREF(trunk);
     return d;

@@ -99,6 +99,10 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
     mc.conv = cfg->conv;
     mc.critic = false; /* an image critic would need a trunk of its own */
   }
+  if (cfg->tf.context) {
+    mc.tf = cfg->tf;
+    mc.critic = false;
+  }
   if (cfg->gru_hidden) {
     mc.gru_hidden = cfg->gru_hidden;
     mc.critic = false;
@@ -387,7 +391,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
                           mimic_model *model, mimic_bc_report *report) {
   memset(report, 0, sizeof *report);
   MIMIC_TRY(mimic_bc_check(cfg, t));
-  if (model->gru) return mimic_bc_fit_sequences(cfg, t, model, report);
+  if (model->gru || model->tf) return mimic_bc_fit_sequences(cfg, t, model, report);
   const bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
   mimic_status st = MIMIC_OK;
   uint32_t *train_rows = NULL, *val_rows = NULL;

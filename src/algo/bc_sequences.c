@@ -8,7 +8,13 @@
  * first step, and gradients flow through the whole episode (demonstrations
  * are short enough; the layer itself takes chunks for longer ones). One
  * epoch is ceil(episodes / B) minibatches. Buffers are sized once for the
- * longest episode. */
+ * longest episode.
+ *
+ * A transformer policy learns from windows instead, as a GPT does: each of
+ * the B windows starts at a uniformly drawn step and runs for K steps
+ * (its context) or to its episode's end, padded and masked after that; an
+ * epoch is ceil(steps / (B K')) minibatches, K' = min(K, longest episode),
+ * so every step is seen about K' times an epoch in the windows' positions. */
 #include "algo/bc_sequences.h"
 
 #include <math.h>
@@ -23,22 +29,28 @@ mimic_status mimic_bc_fit_sequences(const mimic_bc_config *cfg, const mimic_tran
                                     mimic_model *model, mimic_bc_report *report) {
   memset(report, 0, sizeof *report);
   if (t->act_space->kind != MIMIC_SPACE_DISCRETE)
-    return mimic_fail(MIMIC_ERR_INVALID, "a recurrent policy needs discrete actions");
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "a recurrent or transformer policy needs discrete actions");
   if (!t->ep_start || t->n_episodes == 0)
-    return mimic_fail(MIMIC_ERR_INVALID, "a recurrent policy learns from episodes; the data has "
-                                         "none");
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "a recurrent or transformer policy learns from episodes; the "
+                      "data has "
+                      "none");
   if (cfg->val_fraction > 0 || cfg->checkpoint_path || cfg->resume || cfg->log_path ||
       cfg->plot_path)
-    return mimic_fail(MIMIC_ERR_INVALID, "a recurrent policy does not take validation, "
-                                         "checkpoints, logs or plots yet");
-  const size_t E = t->n_episodes, D = (size_t)t->obs_dim;
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "a recurrent or transformer policy does not take validation, "
+                      "checkpoints, logs or plots yet");
+  const size_t E = t->n_episodes, D = (size_t)t->obs_dim, N = t->ep_start[E];
+  const bool windows = model->tf != NULL;
   enum { MAX_SEQ_BATCH = 1024 };
-  int B = cfg->batch_size < (int)E ? cfg->batch_size : (int)E;
+  int B = windows || cfg->batch_size < (int)E ? cfg->batch_size : (int)E;
   if (B > MAX_SEQ_BATCH) B = MAX_SEQ_BATCH;
   size_t T_max = 0;
   for (size_t e = 0; e < E; e++)
     if (t->ep_start[e + 1] - t->ep_start[e] > T_max) T_max = t->ep_start[e + 1] - t->ep_start[e];
   if (T_max == 0) return mimic_fail(MIMIC_ERR_INVALID, "the episodes have no steps");
+  if (windows && T_max > (size_t)model->cfg.tf.context) T_max = (size_t)model->cfg.tf.context;
   if ((size_t)B * T_max > (1u << 24))
     return mimic_fail(MIMIC_ERR_INVALID, "%d episodes of %zu steps are too large a batch", B,
                       T_max);
@@ -55,32 +67,48 @@ mimic_status mimic_bc_fit_sequences(const mimic_bc_config *cfg, const mimic_tran
     oc.lr = cfg->lr;
     st = mimic_optim_create(&opt, &oc, model->n_params);
   }
-  const long per_epoch = (long)((E + (size_t)B - 1) / (size_t)B);
+  const size_t per_batch = windows ? (size_t)B * T_max : (size_t)B;
+  const long per_epoch = (long)(((windows ? N : E) + per_batch - 1) / per_batch);
   const long total =
       cfg->batches > 0 ? cfg->batches : (cfg->epochs > 0 ? cfg->epochs : 30) * per_epoch;
   mimic_rng rng;
   mimic_rng_seed(&rng, cfg->seed ^ 0x5e9u);
   mimic_progress bar;
-  mimic_progress_begin(&bar, "train bc (gru)", "batch", (uint64_t)total);
+  mimic_progress_begin(&bar, windows ? "train bc (transformer)" : "train bc (gru)", "batch",
+                       (uint64_t)total);
   if (!cfg->progress) bar.active = false;
   double t0 = mimic_now(), epoch_loss = 0, last_epoch_loss = NAN;
   long done = 0, steps = 0, in_epoch = 0;
   size_t pos = E;
   while (st == MIMIC_OK && done < total) {
     /* the next B episodes of the permutation (a new one each epoch) */
-    int T = 0, nb = B;
-    uint32_t pick[MAX_SEQ_BATCH];
+    int T = windows ? (int)T_max : 0, nb = B;
+    size_t firsts[MAX_SEQ_BATCH], lens[MAX_SEQ_BATCH];
     for (int b = 0; b < B; b++) {
+      if (windows) { /* a window from a uniformly drawn step */
+        size_t j = (size_t)mimic_rng_integers(&rng, 0, (int64_t)N), lo = 0, hi = E;
+        while (hi - lo > 1) { /* the episode holding step j */
+          size_t mid = (lo + hi) / 2;
+          if (t->ep_start[mid] <= j)
+            lo = mid;
+          else
+            hi = mid;
+        }
+        firsts[b] = j;
+        lens[b] = t->ep_start[lo + 1] - j < T_max ? t->ep_start[lo + 1] - j : T_max;
+        continue;
+      }
       if (pos == E) {
         mimic_rng_permutation(&rng, perm, E);
         pos = 0;
       }
-      pick[b] = perm[pos++];
-      size_t len = t->ep_start[pick[b] + 1] - t->ep_start[pick[b]];
-      if ((int)len > T) T = (int)len;
+      uint32_t e = perm[pos++];
+      firsts[b] = t->ep_start[e];
+      lens[b] = t->ep_start[e + 1] - firsts[b];
+      if ((int)lens[b] > T) T = (int)lens[b];
     }
     for (int b = 0; b < nb; b++) {
-      size_t first = t->ep_start[pick[b]], len = t->ep_start[pick[b] + 1] - first;
+      size_t first = firsts[b], len = lens[b];
       for (int k = 0; k < T; k++) {
         size_t r = (size_t)b * T + k;
         if ((size_t)k < len) {

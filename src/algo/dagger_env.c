@@ -428,10 +428,10 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   if (n_rows) *n_rows = 0;
   if (cfg->n_envs < 1)
     return mimic_fail(MIMIC_ERR_INVALID, "DAgger needs at least 1 environment copy");
-  if (bc->gru_hidden)
+  if (bc->gru_hidden || bc->tf.context)
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "DAgger does not train recurrent (GRU) policies yet: its labeled states "
-                      "are not kept as episodes");
+                      "DAgger does not train recurrent (GRU) or transformer policies yet: its "
+                      "labeled states are not kept as episodes");
   if (cfg->min_steps < 1 || cfg->min_episodes < 0)
     return mimic_fail(MIMIC_ERR_INVALID, "each round needs at least 1 step");
   if (cfg->epochs < 1) return mimic_fail(MIMIC_ERR_INVALID, "BC needs at least 1 epoch per round");

@@ -15,7 +15,9 @@
 #include "mimic/plot.h"
 
 static const char *algo_label(int a) {
-  return a == MIMIC_EXP_OFFLINE_BC ? "bc" : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
+  return a == MIMIC_EXP_OFFLINE_BC   ? "bc"
+         : a == MIMIC_EXP_OFFLINE_DT ? "dt"
+                                     : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
 }
 
 static void mean_std(const double *v, int n, double *mean, double *std) {
@@ -64,11 +66,13 @@ int cmd_experiment_offline(int argc, char **argv) {
   int seeds = 3, episodes = 20;
   uint64_t first_seed = 0;
   bool json = false, quiet = false;
+  mimic_dt_config dt = mimic_dt_defaults();
+  long long dt_steps = 0, dt_warmup = 1000;
   cli_opt o[] = {
       {"env", CLI_STR, &env, "ID", "environment id (continuous actions)", true},
       {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
       {"kinds", CLI_STR, &kinds, "K,K", "dataset kinds (all five)"},
-      {"algos", CLI_STR, &algos, "A,A", "bc, td3bc, iql, cql (all)"},
+      {"algos", CLI_STR, &algos, "A,A", "bc, td3bc, iql, cql, dt (bc,td3bc,iql,cql)"},
       {"seeds", CLI_INT, &seeds, "N", "how many seeds (3)"},
       {"seed", CLI_U64, &first_seed, "S", "the first seed: S..S+N-1 (0)"},
       {"transitions", CLI_LONG, &n, "N", "transitions per dataset (10000)"},
@@ -76,6 +80,12 @@ int cmd_experiment_offline(int argc, char **argv) {
       {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between medium snapshots (200)"},
       {"episodes", CLI_INT, &episodes, "N", "evaluation episodes from seed 1000 (20)"},
       {"hidden", CLI_STR, &hidden, "N,N", "widths of every network (each one's default)"},
+      {"dt-steps", CLI_LONG, &dt_steps, "N", "the Decision Transformer's steps (--steps)"},
+      {"dt-context", CLI_INT, &dt.context, "K", "its context (20)"},
+      {"dt-layers", CLI_INT, &dt.n_layer, "N", "its blocks (3)"},
+      {"dt-embd", CLI_INT, &dt.n_embd, "C", "its width (128)"},
+      {"dt-lr", CLI_DOUBLE, &dt.lr, "LR", "its learning rate (1e-4)"},
+      {"dt-warmup", CLI_LONG, &dt_warmup, "N", "its warm-up steps (1000)"},
       {"plot", CLI_STR, &plot, "FILE", "chart of the table (.png or .svg)"},
       {"json", CLI_FLAG, &json, NULL, "print one JSON object"},
       {"quiet", CLI_FLAG, &quiet, NULL, "no progress output"},
@@ -109,13 +119,19 @@ int cmd_experiment_offline(int argc, char **argv) {
     if (c.n_algos == 8) return cli_usage_error(cmd, "--algos: at most 8");
     if (strcmp(s, "bc") == 0)
       c.algos[c.n_algos++] = MIMIC_EXP_OFFLINE_BC;
+    else if (strcmp(s, "dt") == 0)
+      c.algos[c.n_algos++] = MIMIC_EXP_OFFLINE_DT;
     else if (mimic_offpolicy_algo_parse(s, &al) && mimic_offpolicy_is_offline(al))
       c.algos[c.n_algos++] = (int)al;
     else
-      return cli_usage_error(cmd, "--algos: '%s' is not bc, td3bc, iql or cql", s);
+      return cli_usage_error(cmd, "--algos: '%s' is not bc, td3bc, iql, cql or dt", s);
   }
   if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  dt.steps = (long)dt_steps;
+  dt.warmup_steps = (long)dt_warmup;
+  if (mimic_dt_check(&dt)) return cli_usage_error(cmd, "--dt-*: %s", mimic_errmsg());
+  c.dt = dt;
   if (seeds < 1 || steps < 1 || episodes < 1 || eval_every < 1)
     return cli_usage_error(cmd, "--seeds, --steps, --episodes and --eval-every must be >= 1");
   size_t cells = (size_t)c.n_algos * c.n_kinds * c.seeds;

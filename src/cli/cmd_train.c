@@ -46,7 +46,10 @@ bool cli_parse_activation(const char *text, mimic_activation *act) {
   return true;
 }
 
-/* --policy mlp|cnn|gru[:H]: gru is a GRU of H units (default 64) over the
+/* --policy mlp|cnn|gru[:H]|transformer[:K]: transformer reads the last K
+ * observations (default 16) with 2 blocks of width 64 and 2 heads, and a
+ * head of [64] relu unless --hidden / --activation say otherwise; gru is a
+ * GRU of H units (default 64) over the
  * observations with a head of [64] relu unless --hidden / --activation say
  * otherwise; a cnn gets the default conv trunk for the observation
  * space's image shape (C, H, W), or (1, H, W) for a 2-D one; its head
@@ -68,8 +71,20 @@ static bool policy_arch(const char *cmd, const char *policy, const char *hidden,
     if (!activation) bc->activation = MIMIC_ACT_RELU;
     return true;
   }
+  if (strncmp(policy, "transformer", 11) == 0 && (!policy[11] || policy[11] == ':')) {
+    char *end = NULL;
+    long k = policy[11] ? strtol(policy + 12, &end, 10) : 16;
+    if (policy[11] && (end == policy + 12 || *end || k < 1 || k > 1024)) {
+      cli_usage_error(cmd, "--policy transformer:K wants a context K in 1..1024, got '%s'", policy);
+      return false;
+    }
+    bc->tf = (mimic_tf_config){.context = (int)k, .layers = 2, .heads = 2, .embd = 64};
+    if (!hidden) bc->n_hidden = 1, bc->hidden[0] = 64;
+    if (!activation) bc->activation = MIMIC_ACT_RELU;
+    return true;
+  }
   if (strcmp(policy, "cnn") != 0) {
-    cli_usage_error(cmd, "--policy is mlp, cnn or gru[:H], got '%s'", policy);
+    cli_usage_error(cmd, "--policy is mlp, cnn, gru[:H] or transformer[:K], got '%s'", policy);
     return false;
   }
   int c = 1, h, w;
@@ -116,14 +131,15 @@ static int train_bc(int argc, char **argv) {
       {"l2-weight", CLI_DOUBLE, &cfg.l2_weight, "W", "L2 weight on all parameters (default 0)"},
       {"max-grad-norm", CLI_DOUBLE, &cfg.max_grad_norm, "N",
        "clip gradients to this global norm (default off)"},
-      {"policy", CLI_STR, &policy, "mlp|cnn|gru[:H]",
-       "network: mlp (default), cnn for image observations (conv trunk + MLP head), or gru "
+      {"policy", CLI_STR, &policy, "mlp|cnn|gru[:H]|transformer[:K]",
+       "network: mlp (default), cnn for image observations (conv trunk + MLP head), gru "
        "(memory: a GRU of H units, default 64, trained on whole episodes; --batch-size counts "
-       "episodes)"},
+       "episodes) or transformer (memory: the last K observations, default 16, trained on "
+       "windows; --batch-size counts windows)"},
       {"hidden", CLI_STR, &hidden, "N,N",
-       "hidden layer widths (default 32,32; cnn: 64 or 512; gru: 64)"},
+       "hidden layer widths (default 32,32; cnn: 64 or 512; gru, transformer: 64)"},
       {"activation", CLI_STR, &activation, "tanh|relu",
-       "hidden activation (default tanh; cnn and gru: relu)"},
+       "hidden activation (default tanh; cnn, gru, transformer: relu)"},
       {"head", CLI_STR, &head, "gaussian|mse",
        "continuous actions: Gaussian likelihood (default) or MSE"},
       {"val-fraction", CLI_DOUBLE, &cfg.val_fraction, "F",
@@ -471,6 +487,7 @@ static const cli_command train_commands[] = {
     {"td3bc", cli_train_td3bc, "TD3+BC: offline RL from a dataset with rewards"},
     {"iql", cli_train_iql, "IQL: offline RL from a dataset with rewards"},
     {"cql", cli_train_cql, "CQL (continuous): offline RL from a dataset with rewards"},
+    {"dt", cli_train_dt, "Decision Transformer: return-conditioned sequence model on a dataset"},
     {"maxent-irl", cli_train_maxent_irl, "maximum causal entropy IRL on a gridworld"},
     {NULL, NULL, NULL},
 };

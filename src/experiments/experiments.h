@@ -22,6 +22,7 @@
 
 #include "mimic/core.h"
 #include "mimic/dagger.h"
+#include "mimic/dt.h"
 #include "mimic/nn.h"
 #include "mimic/textloop.h"
 
@@ -61,11 +62,12 @@ bool mimic_power_overlap(const mimic_power_fit *a, const mimic_power_fit *b);
 /* ---- offline RL on datasets of known quality (offline.c) ----------------- */
 
 #define MIMIC_EXP_OFFLINE_BC (-1) /* behavioural cloning, beside mimic_offpolicy_algo values */
+#define MIMIC_EXP_OFFLINE_DT (-2) /* Decision Transformer (mimic/dt.h) at the expert's return */
 
 typedef struct mimic_exp_offline_config {
   const char *env_id, *env_opts;
   int kinds[8], n_kinds; /* mimic_data_quality values */
-  int algos[8], n_algos; /* MIMIC_EXP_OFFLINE_BC or offline mimic_offpolicy_algo values */
+  int algos[8], n_algos; /* MIMIC_EXP_OFFLINE_BC, _DT or offline mimic_offpolicy_algo values */
   int seeds;             /* seeds first_seed .. first_seed + seeds - 1 (datasets and learners) */
   uint64_t first_seed;
   long transitions;  /* per dataset (medium-replay: its whole run) */
@@ -74,6 +76,7 @@ typedef struct mimic_exp_offline_config {
   int eval_episodes; /* evaluation episodes, from seed 1000 */
   int n_hidden;      /* 0: every network keeps its default widths */
   int hidden[MIMIC_MLP_MAX_LAYERS - 1];
+  mimic_dt_config dt; /* the Decision Transformer's (steps 0: use steps) */
   bool progress;
 } mimic_exp_offline_config;
 

@@ -4,13 +4,15 @@
  * (imitation's defaults) and each offline learner train on it with that
  * seed and are evaluated deterministically on the same episodes as the
  * dataset's reference returns (20 from seed 1000); the score is
- * normalised with the dataset's ref_min_score and ref_max_score. */
+ * normalised with the dataset's ref_min_score and ref_max_score. The
+ * Decision Transformer is asked for the expert's return (ref_max_score). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "experiments/experiments.h"
 #include "mimic/bc.h"
+#include "mimic/dt.h"
 #include "mimic/evaluate.h"
 #include "mimic/offpolicy.h"
 #include "mimic/policy.h"
@@ -39,11 +41,34 @@ static mimic_status score_model(const mimic_exp_offline_config *c, mimic_model *
   return st;
 }
 
-/* One learner (MIMIC_EXP_OFFLINE_BC or an offline algorithm) on ds. */
+/* The Decision Transformer on ds, asked for the expert's return. */
+static mimic_status run_dt(const mimic_exp_offline_config *c, const mimic_dataset *ds,
+                           uint64_t seed, double *out) {
+  mimic_dt_config dc = c->dt;
+  if (!dc.steps) dc.steps = c->steps;
+  dc.seed = seed;
+  mimic_dt *t;
+  MIMIC_TRY(mimic_dt_create(&dc, ds, &t));
+  mimic_eval_result r;
+  mimic_status st = mimic_dt_learn(t, 0, 0, NULL, NULL);
+  if (!st)
+    st = mimic_dt_evaluate(t, c->env_id, c->env_opts, ds->meta.ref_max_score, c->eval_episodes,
+                           1000, false, &r);
+  if (!st) {
+    *out = (r.return_mean - ds->meta.ref_min_score) /
+           (ds->meta.ref_max_score - ds->meta.ref_min_score);
+    mimic_eval_result_free(&r);
+  }
+  mimic_dt_free(t);
+  return st;
+}
+
+/* One learner (MIMIC_EXP_OFFLINE_BC, _DT or an offline algorithm) on ds. */
 static mimic_status run_one(const mimic_exp_offline_config *c, int algo, const mimic_dataset *ds,
                             uint64_t seed, double *out) {
   mimic_transitions t = mimic_dataset_transitions(ds);
   mimic_model m;
+  if (algo == MIMIC_EXP_OFFLINE_DT) return run_dt(c, ds, seed, out);
   if (algo == MIMIC_EXP_OFFLINE_BC) {
     mimic_bc_config bc = mimic_bc_defaults();
     bc.seed = seed;
@@ -109,8 +134,9 @@ mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *sc
                      &scores[((size_t)a * c->n_kinds + k) * c->seeds + s]);
         if (st)
           mimic_errctx("%s on %s, seed %d",
-                       c->algos[a] == MIMIC_EXP_OFFLINE_BC
-                           ? "bc"
+                       c->algos[a] == MIMIC_EXP_OFFLINE_BC ? "bc"
+                       : c->algos[a] == MIMIC_EXP_OFFLINE_DT
+                           ? "dt"
                            : mimic_offpolicy_algo_name((mimic_offpolicy_algo)c->algos[a]),
                        mimic_data_quality_name(c->kinds[k]), s);
         mimic_progress_update(&bar, ++done);

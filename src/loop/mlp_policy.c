@@ -9,7 +9,9 @@
  * A recurrent model (a GRU) keeps one state per stream the batches name
  * (a rollout's copies): a row whose episode starts, or a batch without
  * streams, begins from the zero state; the others continue their stream's.
- * The state table grows when a new stream appears, not per step. */
+ * The state table grows when a new stream appears, not per step. A
+ * transformer model keeps each stream's last K observations the same way
+ * (its window; a new episode empties it) and answers from the window. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,10 @@ typedef struct model_impl {
   float *state; /* recurrent models: (n_streams, H) each stream's state */
   float *h;     /* (cap, H) the batch's states */
   int n_streams;
+  /* transformer models: (n_streams, K, obs_dim) windows and their lengths,
+   * and the batch's windows (cap, K, obs_dim) */
+  float *win, *bwin;
+  int *win_len, *blen;
 } model_impl;
 
 static mimic_status ensure_batch(mimic_policy *p, int n) {
@@ -49,6 +55,17 @@ static mimic_status ensure_batch(mimic_policy *p, int n) {
                              "recurrent states");
     if (!h) return MIMIC_ERR_NOMEM;
     m->h = h;
+  }
+  if (m->model.cfg.tf.context) {
+    const int K = m->model.cfg.tf.context;
+    if ((long)n * K > m->model.max_batch) MIMIC_TRY(mimic_model_reserve(&m->model, n * K));
+    float *w = mimic_realloc(m->bwin, (size_t)n * K * (size_t)m->model.cfg.obs_dim, sizeof *w,
+                             "transformer windows");
+    if (!w) return MIMIC_ERR_NOMEM;
+    m->bwin = w;
+    int *len = mimic_realloc(m->blen, (size_t)n, sizeof *len, "transformer windows");
+    if (!len) return MIMIC_ERR_NOMEM;
+    m->blen = len;
   }
   m->cap = n;
   return MIMIC_OK;
@@ -83,12 +100,67 @@ static mimic_status recurrent_forward(model_impl *m, const mimic_act_batch *b) {
   return MIMIC_OK;
 }
 
+/* Transformer models: each row's observation joins its stream's window
+ * (emptied at an episode's start, the oldest dropped when full), and the
+ * windows go through the model as one batch padded to the longest. */
+static mimic_status window_forward(model_impl *m, const mimic_act_batch *b) {
+  const int K = m->model.cfg.tf.context, D = m->model.cfg.obs_dim;
+  const size_t wrow = (size_t)D * sizeof(float);
+  int need = 0;
+  for (int i = 0; b->streams && i < b->n; i++) {
+    if (b->streams[i] < 0) return mimic_fail(MIMIC_ERR_INVALID, "stream %d", b->streams[i]);
+    if (b->streams[i] >= need) need = b->streams[i] + 1;
+  }
+  if (need > m->n_streams) {
+    float *w = mimic_realloc(m->win, (size_t)need * K * D, sizeof *w, "transformer windows");
+    if (!w) return MIMIC_ERR_NOMEM;
+    m->win = w;
+    int *len = mimic_realloc(m->win_len, (size_t)need, sizeof *len, "transformer windows");
+    if (!len) return MIMIC_ERR_NOMEM;
+    for (int s = m->n_streams; s < need; s++) len[s] = 0;
+    m->win_len = len;
+    m->n_streams = need;
+  }
+  int T = 1;
+  for (int i = 0; i < b->n; i++) {
+    const float *o = b->obs + (size_t)i * D;
+    float *dst = m->bwin + (size_t)i * K * D;
+    if (!b->streams) { /* every row an episode's first state */
+      memcpy(dst, o, wrow);
+      m->blen[i] = 1;
+      continue;
+    }
+    int s = b->streams[i];
+    if (!b->starts || b->starts[i]) m->win_len[s] = 0;
+    int L = m->win_len[s];
+    float *w = m->win + (size_t)s * K * D;
+    if (L == K) {
+      memmove(w, w + D, (size_t)(K - 1) * wrow);
+      L--;
+    }
+    memcpy(w + (size_t)L * D, o, wrow);
+    m->win_len[s] = ++L;
+    memcpy(dst, w, (size_t)L * wrow);
+    m->blen[i] = L;
+    if (L > T) T = L;
+  }
+  /* the batch laid out as (n, T, D): rows move down from the (n, K, D) staging */
+  for (int i = 0; i < b->n; i++) {
+    float *row = m->bwin + (size_t)i * T * D;
+    memmove(row, m->bwin + (size_t)i * K * D, (size_t)m->blen[i] * wrow);
+    memset(row + (size_t)m->blen[i] * D, 0, (size_t)(T - m->blen[i]) * wrow);
+  }
+  return mimic_model_windows(&m->model, m->bwin, m->blen, b->n, T);
+}
+
 static mimic_status model_act(mimic_policy *p, mimic_act_batch *b) {
   model_impl *m = p->impl;
   if (!b->obs) return mimic_fail(MIMIC_ERR_INVALID, "%s acts on observations", p->description);
   MIMIC_TRY(ensure_batch(p, b->n));
   if (m->model.cfg.gru_hidden)
     MIMIC_TRY(recurrent_forward(m, b));
+  else if (m->model.cfg.tf.context)
+    MIMIC_TRY(window_forward(m, b));
   else
     MIMIC_TRY(mimic_model_forward(&m->model, b->obs, b->n));
   const float *out = m->model.actor.out;
@@ -145,6 +217,10 @@ static void model_free(mimic_policy *p) {
   free(m->probs);
   free(m->state);
   free(m->h);
+  free(m->win);
+  free(m->bwin);
+  free(m->win_len);
+  free(m->blen);
   free(m);
 }
 
@@ -184,6 +260,9 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
   const mimic_conv_config *v = &c->conv;
   if (c->gru_hidden) /* "984-gru64-32-7" */
     k += (size_t)snprintf(arch, sizeof arch, "%d-gru%d", c->obs_dim, c->gru_hidden);
+  else if (c->tf.context) /* "984-tf16x2x64-64-7": context, layers, width */
+    k += (size_t)snprintf(arch, sizeof arch, "%d-tf%dx%dx%d", c->obs_dim, c->tf.context,
+                          c->tf.layers, c->tf.embd);
   else if (v->n_conv) /* "1x24x32-c16k5s2-c32k3s2-64-7": the image, then each conv layer */
     k += (size_t)snprintf(arch, sizeof arch, "%dx%dx%d", v->image[0], v->image[1], v->image[2]);
   else
@@ -195,9 +274,10 @@ mimic_status mimic_policy_from_model(mimic_model *model, const mimic_space *acti
     k += (size_t)snprintf(arch + k, sizeof arch - k, "-%d", c->hidden[i]);
   if (k < sizeof arch) snprintf(arch + k, sizeof arch - k, "-%d", c->act_dim);
   snprintf((*out)->description, sizeof(*out)->description, "%s %s %s %s",
-           c->gru_hidden ? "gru"
-           : v->n_conv   ? "cnn"
-                         : "mlp",
+           c->gru_hidden   ? "gru"
+           : c->tf.context ? "transformer"
+           : v->n_conv     ? "cnn"
+                           : "mlp",
            arch, mimic_activation_name(c->activation), mimic_head_name(c->head));
   return MIMIC_OK;
 }

@@ -185,27 +185,35 @@ void mimic_gpt_free(mimic_gpt *g) {
   memset(g, 0, sizeof *g);
 }
 
-static void fill_normal(float *w, size_t n, double std, mimic_rng *rng) {
+void mimic_fill_normal(float *w, size_t n, double std, mimic_rng *rng) {
   for (size_t i = 0; i < n; i++) w[i] = (float)(std * mimic_rng_normal(rng));
+}
+
+void mimic_block_init(mimic_block_params *b, int C, int n_layer, mimic_rng *rng) {
+  size_t c = (size_t)C;
+  double proj_std = 0.02 / sqrt(2.0 * n_layer);
+  memset(b->ln1b, 0, c * sizeof(float));
+  memset(b->ln2b, 0, c * sizeof(float));
+  memset(b->qkvb, 0, 3 * c * sizeof(float));
+  memset(b->attprojb, 0, c * sizeof(float));
+  memset(b->fcb, 0, 4 * c * sizeof(float));
+  memset(b->fcprojb, 0, c * sizeof(float));
+  for (size_t i = 0; i < c; i++) b->ln1w[i] = b->ln2w[i] = 1.0f;
+  mimic_fill_normal(b->qkvw, 3 * c * c, 0.02, rng);
+  mimic_fill_normal(b->attprojw, c * c, proj_std, rng);
+  mimic_fill_normal(b->fcw, 4 * c * c, 0.02, rng);
+  mimic_fill_normal(b->fcprojw, 4 * c * c, proj_std, rng);
 }
 
 void mimic_gpt_init(mimic_gpt *g, mimic_rng *rng) {
   const mimic_gpt_config *c = &g->cfg;
   size_t C = (size_t)c->n_embd, V = (size_t)c->vocab_size;
-  double proj_std = 0.02 / sqrt(2.0 * c->n_layer);
   memset(g->params, 0, g->n_params * sizeof(float));
-  fill_normal(g->wte, V * C, 0.02, rng);
-  fill_normal(g->wpe, (size_t)c->block_size * C, 0.02, rng);
-  for (int l = 0; l < c->n_layer; l++) {
-    mimic_block_params *b = &g->blocks[l];
-    for (size_t i = 0; i < C; i++) b->ln1w[i] = b->ln2w[i] = 1.0f;
-    fill_normal(b->qkvw, 3 * C * C, 0.02, rng);
-    fill_normal(b->attprojw, C * C, proj_std, rng);
-    fill_normal(b->fcw, 4 * C * C, 0.02, rng);
-    fill_normal(b->fcprojw, 4 * C * C, proj_std, rng);
-  }
+  mimic_fill_normal(g->wte, V * C, 0.02, rng);
+  mimic_fill_normal(g->wpe, (size_t)c->block_size * C, 0.02, rng);
+  for (int l = 0; l < c->n_layer; l++) mimic_block_init(&g->blocks[l], c->n_embd, c->n_layer, rng);
   for (size_t i = 0; i < C; i++) g->lnfw[i] = 1.0f;
-  fill_normal(g->lm_head, V * C, 0.02, rng);
+  mimic_fill_normal(g->lm_head, V * C, 0.02, rng);
 }
 
 mimic_status mimic_gpt_forward(mimic_gpt *g, const int32_t *idx, int B, int T) {

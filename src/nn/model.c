@@ -25,6 +25,7 @@
 #include "nn/heads.h"
 #include "nn/layers.h"
 #include "nn/model.h"
+#include "nn/tf_trunk.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -121,6 +122,23 @@ mimic_status mimic_model_check_config(const mimic_model_config *c) {
     if (c->head != MIMIC_HEAD_CATEGORICAL)
       return mimic_fail(MIMIC_ERR_INVALID,
                         "model: a recurrent model has a categorical head (discrete actions)");
+  }
+  if (c->tf.context) {
+    const mimic_tf_config *t = &c->tf;
+    if (t->context < 1 || t->context > 1024 || t->layers < 1 || t->layers > MIMIC_GPT_MAX_LAYERS ||
+        t->heads < 1 || t->embd < 1 || t->embd > 4096 || t->embd % t->heads)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "model: a transformer of context %d (1..1024), %d layers (1..%d), %d "
+                        "heads and width %d (1..4096, a multiple of the heads)",
+                        t->context, t->layers, MIMIC_GPT_MAX_LAYERS, t->heads, t->embd);
+    if (c->conv.n_conv || c->gru_hidden)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: a transformer with a conv trunk or a GRU is "
+                                           "not supported");
+    if (c->critic)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: a transformer model has no critic network");
+    if (c->head != MIMIC_HEAD_CATEGORICAL)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "model: a transformer model has a categorical head (discrete actions)");
   }
   if (c->squash && c->head == MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "model: a categorical head cannot be squashed");
@@ -242,6 +260,7 @@ mimic_status mimic_model_reserve(mimic_model *m, int max_batch) {
     *m->trunk = t;
   }
   if (m->gru) MIMIC_TRY(gru_reserve(m->gru, max_batch));
+  if (m->tf) MIMIC_TRY(mimic_tf_reserve(m->tf, max_batch));
   MIMIC_TRY(mimic_mlp_reserve(&m->actor, max_batch));
   if (m->cfg.critic) MIMIC_TRY(mimic_mlp_reserve(&m->critic, max_batch));
   return model_work(m, max_batch);
@@ -262,6 +281,10 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
   if (cfg->gru_hidden) {
     pt = mimic_rnn_param_count(3, cfg->obs_dim, cfg->gru_hidden);
     in = cfg->gru_hidden;
+  }
+  if (cfg->tf.context) {
+    pt = mimic_tf_param_count(cfg);
+    in = cfg->tf.embd;
   }
   int as[MIMIC_MLP_MAX_LAYERS + 1], cs[MIMIC_MLP_MAX_LAYERS + 1];
   int na = net_sizes(as, in, cfg->n_hidden, cfg->hidden, cfg->act_dim);
@@ -296,6 +319,11 @@ mimic_status mimic_model_create(mimic_model *m, const mimic_model_config *cfg, i
     mimic_rnn_params_point(&m->gru->p, m->params, 3, cfg->obs_dim, cfg->gru_hidden);
     mimic_rnn_params_point(&m->gru->g, m->grads, 3, cfg->obs_dim, cfg->gru_hidden);
     st = gru_reserve(m->gru, max_batch);
+    if (st != MIMIC_OK) goto fail;
+  } else if (cfg->tf.context) {
+    m->tf = mimic_calloc(1, sizeof *m->tf, "model transformer");
+    if (!m->tf) goto fail;
+    st = mimic_tf_create(m->tf, cfg, m->params, m->grads, max_batch);
     if (st != MIMIC_OK) goto fail;
   } else if (pt) {
     m->trunk = mimic_calloc(1, sizeof *m->trunk, "model trunk");
@@ -335,6 +363,8 @@ void mimic_model_free(mimic_model *m) {
   if (m->trunk) mimic_cnn_free(m->trunk);
   free(m->trunk);
   gru_free(m->gru);
+  if (m->tf) mimic_tf_free(m->tf);
+  free(m->tf);
   mimic_mlp_free(&m->actor);
   mimic_mlp_free(&m->critic);
   mimic_free_aligned(m->params);
@@ -351,6 +381,7 @@ mimic_status mimic_model_init_params(mimic_model *m, mimic_init_kind kind, mimic
     size_t n = mimic_rnn_param_count(3, m->gru->In, m->gru->H);
     for (size_t k = 0; k < n; k++) m->params[k] = (float)mimic_rng_uniform(rng, -bound, bound);
   }
+  if (m->tf) mimic_tf_init(m->tf, rng);
   if (kind == MIMIC_INIT_TORCH) {
     mimic_mlp_init_torch(&m->actor, rng);
     if (m->cfg.critic) mimic_mlp_init_torch(&m->critic, rng);
@@ -450,6 +481,10 @@ mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B) {
     MIMIC_TRY(mimic_cnn_forward(m->trunk, x, B));
     x = m->trunk->out;
   }
+  if (m->tf) { /* each row a window of its own */
+    MIMIC_TRY(mimic_tf_forward(m->tf, x, B, 1));
+    x = m->tf->out;
+  }
   return mimic_mlp_forward(&m->actor, x, B);
 }
 
@@ -457,6 +492,11 @@ mimic_status mimic_model_actor_backward(mimic_model *m, const float *x, const fl
   if (m->gru) {
     MIMIC_TRY(mimic_mlp_backward(&m->actor, m->gru->out, dout, B, m->gru->dout));
     gru_back(m->gru, x, m->gru->h0, B, 1);
+    return MIMIC_OK;
+  }
+  if (m->tf) {
+    MIMIC_TRY(mimic_mlp_backward(&m->actor, m->tf->out, dout, B, m->tf->dout));
+    mimic_tf_backward(m->tf, x);
     return MIMIC_OK;
   }
   if (!m->trunk) return mimic_mlp_backward(&m->actor, x, dout, B, NULL);
@@ -476,10 +516,49 @@ mimic_status mimic_model_step(mimic_model *m, const float *obs, float *h, int B)
   return mimic_mlp_forward(&m->actor, m->gru->out, B);
 }
 
+/* Categorical BC of a transformer model over B windows of T normalised
+ * observations x (see mimic_model_bc_sequences). */
+static mimic_status tf_bc_sequences(mimic_model *m, const float *x, const int32_t *acts,
+                                    const float *mask, double valid, int B, int T, float ent_weight,
+                                    float l2_weight, mimic_bc_stats *st) {
+  const int R = B * T;
+  mimic_tf_trunk *t = m->tf;
+  MIMIC_TRY(mimic_tf_forward(t, x, B, T));
+  MIMIC_TRY(mimic_mlp_forward(&m->actor, t->out, R));
+  float *w = t->dtmp; /* free until the trunk's backward pass */
+  const float scale = (float)(R / valid);
+  for (int i = 0; i < R; i++) w[i] = mask[i] * scale;
+  MIMIC_TRY(
+      mimic_bc_categorical(m->actor.out, acts, w, R, m->cfg.act_dim, ent_weight, m->dout, st));
+  MIMIC_TRY(mimic_mlp_backward(&m->actor, t->out, m->dout, R, t->dout));
+  mimic_tf_backward(t, x);
+  mimic_bc_finish(st, bc_l2(m, l2_weight), l2_weight);
+  return MIMIC_OK;
+}
+
+mimic_status mimic_model_windows(mimic_model *m, const float *obs, const int *len, int B, int T) {
+  if (!m->tf) return mimic_fail(MIMIC_ERR_INVALID, "model: it is not a transformer");
+  if (B < 1 || T < 1 || (long)B * T > m->max_batch)
+    return mimic_fail(MIMIC_ERR_INVALID, "model: %d windows of %d steps exceed %d rows", B, T,
+                      m->max_batch);
+  for (int b = 0; b < B; b++)
+    if (len[b] < 1 || len[b] > T)
+      return mimic_fail(MIMIC_ERR_INVALID, "model: window %d holds %d of %d steps", b, len[b], T);
+  const float *x = mimic_model_normalize_obs(m, obs, B * T);
+  if (!x) return mimic_errcode();
+  mimic_tf_trunk *t = m->tf;
+  MIMIC_TRY(mimic_tf_forward(t, x, B, T));
+  const size_t C = (size_t)t->C;
+  for (int b = 0; b < B; b++) /* each window's last step, gathered for the actor */
+    memcpy(t->dtmp + (size_t)b * C, t->out + ((size_t)b * T + len[b] - 1) * C, C * sizeof(float));
+  return mimic_mlp_forward(&m->actor, t->dtmp, B);
+}
+
 mimic_status mimic_model_bc_sequences(mimic_model *m, const float *obs, const int32_t *acts,
                                       const float *mask, int B, int T, float ent_weight,
                                       float l2_weight, mimic_bc_stats *st) {
-  if (!m->gru) return mimic_fail(MIMIC_ERR_INVALID, "bc: sequences need a recurrent model");
+  if (!m->gru && !m->tf)
+    return mimic_fail(MIMIC_ERR_INVALID, "bc: sequences need a recurrent or transformer model");
   if (B < 1 || T < 1 || (long)B * T > m->max_batch)
     return mimic_fail(MIMIC_ERR_INVALID, "model: %d sequences of %d steps exceed %d rows", B, T,
                       m->max_batch);
@@ -489,6 +568,7 @@ mimic_status mimic_model_bc_sequences(mimic_model *m, const float *obs, const in
   if (!(valid > 0)) return mimic_fail(MIMIC_ERR_INVALID, "bc: a batch of sequences without steps");
   const float *x = mimic_model_normalize_obs(m, obs, R);
   if (!x) return mimic_errcode();
+  if (m->tf) return tf_bc_sequences(m, x, acts, mask, valid, B, T, ent_weight, l2_weight, st);
   mimic_gru_trunk *g = m->gru;
   memset(g->h0, 0, (size_t)B * g->H * sizeof(float));
   gru_run(g, x, g->h0, B, T);

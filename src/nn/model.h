@@ -27,7 +27,8 @@ typedef struct mimic_gru_trunk {
  * (B, H) the streams' states, replaced by the new ones; the actor's output
  * lands in m->actor.out. */
 mimic_status mimic_model_step(mimic_model *m, const float *obs, float *h, int B);
-/* Categorical BC over B sequences of T steps from zero states: obs (B, T,
+/* Categorical BC over B sequences of T steps (a recurrent model: from
+ * zero states; a transformer: windows of T <= context steps): obs (B, T,
  * obs_dim) raw, acts (B, T), mask (B, T) 1 on real steps and 0 on
  * padding. The data terms are means over the real steps; the gradient is
  * added to m->grads. Needs a recurrent model with max_batch >= B*T. */
@@ -35,6 +36,11 @@ mimic_status mimic_model_bc_sequences(mimic_model *m, const float *obs, const in
                                       const float *mask, int B, int T, float ent_weight,
                                       float l2_weight, mimic_bc_stats *st);
 
+/* A transformer model acting: B windows of T raw observations (B, T,
+ * obs_dim), window b's first len[b] rows real (padding after them is never
+ * read); the actor's output for each window's last real step lands in
+ * m->actor.out (B, act_dim). Needs max_batch >= B*T. */
+mimic_status mimic_model_windows(mimic_model *m, const float *obs, const int *len, int B, int T);
 /* Actor forward of observations x (B, obs_dim) already normalised, through
  * the trunk if the model has one; output in m->actor.out. */
 mimic_status mimic_model_actor_forward(mimic_model *m, const float *x, int B);

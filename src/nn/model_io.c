@@ -66,6 +66,13 @@ static json_t *architecture_json(const mimic_model *m) {
     json_decref(a);
     return NULL;
   }
+  if (a && c->tf.context &&
+      json_object_set_new(a, "transformer",
+                          json_pack("{s:i, s:i, s:i, s:i}", "context", c->tf.context, "layers",
+                                    c->tf.layers, "heads", c->tf.heads, "embd", c->tf.embd))) {
+    json_decref(a);
+    return NULL;
+  }
   /* written only when set, so files of unsquashed models stay as they were */
   if (a && c->squash) json_object_set_new(a, "squash", json_string("tanh"));
   return a;
@@ -138,6 +145,12 @@ mimic_status mimic_model_config_compare(const mimic_model_config *a, const mimic
     DIFF("the file has %s critic, expected %s", a->critic ? "a" : "no", b->critic ? "one" : "none");
   if (a->gru_hidden != b->gru_hidden)
     DIFF("the GRU has %d units, expected %d", a->gru_hidden, b->gru_hidden);
+  if (memcmp(&a->tf, &b->tf, sizeof a->tf) != 0)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "architecture mismatch: the transformer (context %d, %d layers, %d heads, "
+                      "width %d) differs from the expected (%d, %d, %d, %d)",
+                      a->tf.context, a->tf.layers, a->tf.heads, a->tf.embd, b->tf.context,
+                      b->tf.layers, b->tf.heads, b->tf.embd);
   if (a->conv.n_conv != b->conv.n_conv)
     DIFF("the file has %d conv layers, expected %d", a->conv.n_conv, b->conv.n_conv);
   for (int i = 0; i < 3; i++)
@@ -269,8 +282,9 @@ static mimic_status arch_conv(const mimic_container *c, const json_t *conv, mimi
 /* meta.architecture -> cfg (and the normalisation's eps and clip). */
 static mimic_status read_architecture(const mimic_container *c, mimic_model_config *cfg, bool *norm,
                                       float *eps, float *clip) {
-  static const char *const keys[] = {"head",         "obs_dim",  "act_dim", "actor", "critic",
-                                     "log_std_init", "obs_norm", "conv",    "gru",   "squash"};
+  static const char *const keys[] = {"head",   "obs_dim",      "act_dim",    "actor",
+                                     "critic", "log_std_init", "obs_norm",   "conv",
+                                     "gru",    "squash",       "transformer"};
   const json_t *arch = json_object_get(c->meta, ARCH);
   if (!json_is_object(arch)) return mimic_container_fail(c, "meta." ARCH, "missing");
   const char *key;
@@ -298,6 +312,17 @@ static mimic_status read_architecture(const mimic_container *c, mimic_model_conf
       return mimic_container_fail(c, "meta." ARCH ".gru", "must be {\"hidden\": units}");
     MIMIC_TRY(arch_int(c, gru, "hidden", 1, 65536, &cfg->gru_hidden));
     actor_in = cfg->gru_hidden;
+  }
+  const json_t *tf = json_object_get(arch, "transformer");
+  if (tf) {
+    if (!json_is_object(tf) || json_object_size(tf) != 4)
+      return mimic_container_fail(c, "meta." ARCH ".transformer",
+                                  "must be {\"context\", \"layers\", \"heads\", \"embd\"}");
+    MIMIC_TRY(arch_int(c, tf, "context", 1, 1024, &cfg->tf.context));
+    MIMIC_TRY(arch_int(c, tf, "layers", 1, 32, &cfg->tf.layers));
+    MIMIC_TRY(arch_int(c, tf, "heads", 1, 4096, &cfg->tf.heads));
+    MIMIC_TRY(arch_int(c, tf, "embd", 1, 4096, &cfg->tf.embd));
+    actor_in = cfg->tf.embd;
   }
   MIMIC_TRY(arch_net(c, arch, "actor", actor_in, cfg->act_dim, cfg->hidden, &cfg->n_hidden,
                      &cfg->activation));

@@ -101,6 +101,12 @@ size_t mimic_block_act_count(const mimic_block_shape *s);
 void mimic_block_acts_point(mimic_block_acts *a, float *base, const mimic_block_shape *s);
 /* Floats of the scratch a block's backward pass needs. */
 size_t mimic_block_scratch_count(const mimic_block_shape *s);
+/* w[0..n) drawn from N(0, std^2). */
+void mimic_fill_normal(float *w, size_t n, double std, mimic_rng *rng);
+/* GPT-2's init of a block of a model with n_layer blocks: weights N(0, 0.02)
+ * (the two residual projections 0.02 / sqrt(2 n_layer)), biases 0,
+ * LayerNorm weights 1. */
+void mimic_block_init(mimic_block_params *p, int C, int n_layer, mimic_rng *rng);
 /* out = a->out (B,T,C) = x1 + MLP(LN_2(x1)), x1 = x + Attn(LN_1(x)). */
 void mimic_block_forward(const mimic_block_params *p, mimic_block_acts *a, const float *x,
                          const mimic_block_shape *s);
