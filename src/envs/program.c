@@ -234,11 +234,12 @@ static mimic_status program_expert(void *impl, float *action);
 /* Takes what the handshake says beyond the spaces. */
 static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env_spec *spec) {
   const json_t *proto = json_object_get(reply, "protocol");
-  if (!json_is_integer(proto) || json_integer_value(proto) != PROTOCOL)
-    return mimic_fail(MIMIC_ERR_FORMAT,
-                      "hello: the program speaks protocol %s, mimic speaks %d (the reply's "
-                      "\"protocol\")",
-                      json_is_integer(proto) ? "another version" : "no version", PROTOCOL);
+  if (!json_is_integer(proto))
+    return mimic_fail(MIMIC_ERR_FORMAT, "hello: the reply has no \"protocol\" (mimic speaks %d)",
+                      PROTOCOL);
+  if (json_integer_value(proto) != PROTOCOL)
+    return mimic_fail(MIMIC_ERR_FORMAT, "hello: the program speaks protocol %lld, mimic speaks %d",
+                      (long long)json_integer_value(proto), PROTOCOL);
   const json_t *ms = json_object_get(reply, "max_episode_steps");
   if (ms && !json_is_null(ms)) {
     if (!json_is_integer(ms) || json_integer_value(ms) < 0 || json_integer_value(ms) > (1 << 30))
