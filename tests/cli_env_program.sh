@@ -17,7 +17,7 @@ check() { # MODE EXPECTED...
   local mode=$1
   shift
   set +e
-  "$mimic" eval --env "$peer $mode 3" --env-opts timeout=2 --policy random --episodes 1 \
+  "$mimic" eval --env "$peer $mode 3" --env-opts timeout=5 --policy random --episodes 1 \
     --no-normalize --quiet > /dev/null 2> "$dir/err"
   local rc=$?
   set -e
@@ -32,7 +32,7 @@ check nan_reward "step 3 of episode 1" "reward is NaN"
 check bad_flag "step 3 of episode 1" "terminated is another value, not true or false"
 check garbage "step 3 of episode 1" "not a JSON object" "<html>"
 check crash "step 3 of episode 1" "exited with status 3"
-check hang "step 3 of episode 1" "did not answer request" "within 2 s"
+check hang "step 3 of episode 1" "did not answer request" "within 5 s"
 check error "step 3 of episode 1" "the simulator diverged"
 check bad_space "hello" "observation_space.low has 2 values, the shape holds 4"
 set +e

@@ -177,6 +177,8 @@ mimic_status mimic_proc_start(const char *cmdline, const char *role, double time
 
 const char *mimic_proc_name(const mimic_proc *p) { return p->name; }
 
+void mimic_proc_set_timeout(mimic_proc *p, double timeout_s) { p->timeout_s = timeout_s; }
+
 void mimic_proc_allow_nonfinite(mimic_proc *p) { p->nonfinite = true; }
 
 /* Rewrites NaN, Infinity and -Infinity outside strings (what Python's json

@@ -34,6 +34,8 @@ mimic_status mimic_proc_start(const char *cmdline, const char *role, double time
 /* Same with the words already split (argv NULL-terminated, argv[0] looked up on PATH). */
 mimic_status mimic_proc_spawn(char *const argv[], const char *role, double timeout_s,
                               mimic_proc **out);
+/* Changes the bound on each reply from now on (<= 0: no limit). */
+void mimic_proc_set_timeout(mimic_proc *p, double timeout_s);
 /* The program's name (argv[0]), for messages. */
 const char *mimic_proc_name(const mimic_proc *p);
 /* From now on, NaN, Infinity and -Infinity in replies (Python's json module

@@ -34,6 +34,7 @@
 
 enum { PROTOCOL = 1 };
 #define DEFAULT_TIMEOUT_S 60.0
+#define HELLO_TIMEOUT_S 120.0
 
 typedef struct program_class {
   mimic_env_class cls; /* first: env.c frees the class through its pointer */
@@ -386,11 +387,16 @@ static mimic_status program_init(mimic_env *env, void *impl, const void *user, m
   }
   char **argv;
   MIMIC_TRY(program_argv(pc->spec, &argv));
-  mimic_status st = mimic_proc_spawn(argv, "environment program", pc->timeout_s, &pc->proc);
+  /* starting an interpreter and importing a simulator may take longer than
+   * a step: the handshake of a new program waits at least HELLO_TIMEOUT_S */
+  double first =
+      pc->timeout_s > 0 && pc->timeout_s < HELLO_TIMEOUT_S ? HELLO_TIMEOUT_S : pc->timeout_s;
+  mimic_status st = mimic_proc_spawn(argv, "environment program", first, &pc->proc);
   mimic_argv_free(argv);
   if (st) return st;
   mimic_proc_allow_nonfinite(pc->proc);
   MIMIC_TRY(hello(e, kv, spec));
+  mimic_proc_set_timeout(pc->proc, pc->timeout_s);
 ready:
   spec->obs_space = e->obs_space;
   spec->action_space = e->act_space;
