@@ -12,6 +12,10 @@ JSON object of medians over REPEATS runs, wall-clock steps per second.
                         class in this process, the same episodes, random
                         actions: what the program could do without mimic
   cmd_vs_python_loop    cmd / python_loop
+  cmd_single_steps_per_s one copy stepped from Python (mimic.make("cmd:...").step,
+                        random actions): one round trip at a time
+  cmd_single_mimic_cpu_us_per_step  this process's CPU time per step there
+                        (encoding, decoding, checking, the pipe's system calls)
   load_average          the 1-minute load when the run began (the machine is shared)
 The protocol's cost is a round trip per step (two pipe writes, two process
 wake-ups, a JSON line each way); a loaded machine pays mostly in wake-ups.
@@ -56,6 +60,20 @@ def python_loop(episodes=EPISODES):
     return steps / (time.perf_counter() - t)
 
 
+def single(cmd, n=5000):
+    env = mimic.make(cmd)
+    env.reset(seed=0)
+    actions = np.random.default_rng(0).integers(0, 2, size=n).tolist()
+    t, c = time.perf_counter(), time.process_time()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(a)
+        if terminated or truncated:
+            env.reset()
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    env.close()
+    return n / wall, cpu / n * 1e6
+
+
 def main():
     cmd = f"cmd:{sys.executable} {os.path.abspath(PEER)}"
     out = {"bench": "env_protocol", "statistic": f"median of {REPEATS} runs",
@@ -66,6 +84,9 @@ def main():
                     ("python_loop_steps_per_s", python_loop)):
         out[name] = round(statistics.median(f() for _ in range(REPEATS)))
     out["cmd_vs_python_loop"] = round(out["cmd_steps_per_s"] / out["python_loop_steps_per_s"], 3)
+    runs = [single(cmd) for _ in range(REPEATS)]
+    out["cmd_single_steps_per_s"] = round(statistics.median(r[0] for r in runs))
+    out["cmd_single_mimic_cpu_us_per_step"] = round(statistics.median(r[1] for r in runs), 1)
     print(json.dumps(out))
 
 
