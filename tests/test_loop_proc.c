@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "loop/proc.h"
+#include "core/proc.h"
 
 static char *write_script(const char *name, const char *body) {
   char *path = tu_tmp_path(name);
@@ -45,7 +45,7 @@ static void test_round_trips(void **state) {
   (void)state;
   char *script = write_script("echo.sh", ECHO);
   mimic_proc *p;
-  assert_int_equal(mimic_proc_start(script, 10, &p), MIMIC_OK);
+  assert_int_equal(mimic_proc_start(script, "expert program", 10, &p), MIMIC_OK);
   for (int i = 1; i <= 20; i++) {
     json_t *req = json_pack("{s:[f,f]}", "observation", 0.5, -1.0), *rep;
     assert_int_equal(mimic_proc_request(p, req, &rep), MIMIC_OK);
@@ -66,7 +66,7 @@ static void test_long_timeouts(void **state) {
   const double timeouts[] = {3e6, 1e300, INFINITY};
   for (int k = 0; k < 3; k++) {
     mimic_proc *p;
-    assert_int_equal(mimic_proc_start(script, timeouts[k], &p), MIMIC_OK);
+    assert_int_equal(mimic_proc_start(script, "expert program", timeouts[k], &p), MIMIC_OK);
     json_t *req = json_object(), *rep;
     assert_int_equal(mimic_proc_request(p, req, &rep), MIMIC_OK);
     assert_int_equal(json_integer_value(json_object_get(rep, "action")), 2);
@@ -75,14 +75,14 @@ static void test_long_timeouts(void **state) {
     mimic_proc_stop(p);
   }
   mimic_proc *p;
-  assert_int_equal(mimic_proc_start(script, NAN, &p), MIMIC_ERR_INVALID);
+  assert_int_equal(mimic_proc_start(script, "expert program", NAN, &p), MIMIC_ERR_INVALID);
   free(script);
 }
 
 static mimic_status one_request(const char *body, const char *name) {
   char *script = write_script(name, body);
   mimic_proc *p;
-  mimic_status st = mimic_proc_start(script, 1.0, &p);
+  mimic_status st = mimic_proc_start(script, "expert program", 1.0, &p);
   if (st == MIMIC_OK) {
     json_t *req = json_object(), *rep = NULL;
     st = mimic_proc_request(p, req, &rep);
@@ -120,7 +120,8 @@ static void test_errors(void **state) {
     assert_true(*c >= 0x20 && *c != 0x7f);
   assert_int_equal(one_request("exit 0", "early.sh"), MIMIC_ERR_EXTERNAL);
   mimic_proc *p;
-  assert_int_equal(mimic_proc_start("/nonexistent/expert --flag", 1, &p), MIMIC_ERR_EXTERNAL);
+  assert_int_equal(mimic_proc_start("/nonexistent/expert --flag", "expert program", 1, &p),
+                   MIMIC_ERR_EXTERNAL);
   assert_non_null(strstr(mimic_errmsg(), "cannot start '/nonexistent/expert'"));
 }
 
@@ -128,7 +129,7 @@ static void test_stop_kills_stubborn_program(void **state) {
   (void)state;
   char *script = write_script("stubborn.sh", "trap '' TERM; while true; do sleep 1; done");
   mimic_proc *p;
-  assert_int_equal(mimic_proc_start(script, 1, &p), MIMIC_OK);
+  assert_int_equal(mimic_proc_start(script, "expert program", 1, &p), MIMIC_OK);
   mimic_proc_stop(p); /* returns: SIGKILL after SIGTERM is ignored */
   free(script);
 }

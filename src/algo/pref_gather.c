@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "loop/label_log.h"
-#include "loop/proc.h"
+#include "core/proc.h"
 #include "loop/transport.h"
 #include "mimic/preferences.h"
 
@@ -99,8 +99,9 @@ mimic_status mimic_pref_program_open(const char *cmdline, double timeout_s, cons
   if (!p) return mimic_fail_nomem("the preference program");
   p->cmdline = strdup(cmdline);
   p->env_id = strdup(env_id ? env_id : "");
-  mimic_status st = p->cmdline && p->env_id ? mimic_proc_start(cmdline, timeout_s, &p->proc)
-                                            : mimic_fail_nomem("the preference program");
+  mimic_status st = p->cmdline && p->env_id
+                        ? mimic_proc_start(cmdline, "expert program", timeout_s, &p->proc)
+                        : mimic_fail_nomem("the preference program");
   if (st != MIMIC_OK) {
     mimic_pref_program_close(p);
     return st;

@@ -215,22 +215,31 @@ static mimic_status init_env(mimic_env *env, mimic_kv *kv) {
 mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out) {
   *out = NULL;
   if (!id) return mimic_fail(MIMIC_ERR_INVALID, "no environment id given");
-  const mimic_env_class *cls = mimic_env_class_find(id);
-  if (!cls)
+  mimic_env_class *owned = NULL;
+  const mimic_env_class *cls;
+  if (mimic_env_is_program(id)) {
+    MIMIC_TRY(mimic_env_program_class(id, &owned));
+    cls = owned;
+  } else if (!(cls = mimic_env_class_find(id))) {
     return mimic_fail(MIMIC_ERR_NOT_FOUND, "unknown environment '%s' (see 'mimic envs')", id);
+  }
   mimic_kv kv;
   mimic_status st = mimic_kv_parse(options, &kv);
-  if (st) return mimic_errctx("%s", id);
-  mimic_env *env = mimic_calloc(1, sizeof *env, "an environment");
-  if (!env) return MIMIC_ERR_NOMEM;
-  env->impl = mimic_calloc(1, cls->impl_size ? cls->impl_size : 1, id);
-  if (!env->impl) {
-    free(env);
-    return MIMIC_ERR_NOMEM;
+  mimic_env *env = st ? NULL : mimic_calloc(1, sizeof *env, "an environment");
+  if (env) {
+    env->cls = cls;
+    env->owned_cls = owned;
+    env->impl = mimic_calloc(1, cls->impl_size ? cls->impl_size : 1, id);
+    env->id = mimic_strdup(id);
   }
-  env->cls = cls;
+  if (!env || !env->impl || !env->id) {
+    if (env)
+      mimic_env_free(env);
+    else
+      mimic_env_program_class_free(owned);
+    return st ? mimic_errctx("%s", id) : MIMIC_ERR_NOMEM;
+  }
   env->reset_seed = MIMIC_SEED_NONE;
-  snprintf(env->id, sizeof env->id, "%s", id);
   mimic_rng_seed(&env->rng, 0);
   st = init_env(env, &kv);
   if (st != MIMIC_OK) {
@@ -244,9 +253,11 @@ mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out
 
 void mimic_env_free(mimic_env *env) {
   if (!env) return;
-  if (env->cls->fini) env->cls->fini(env->impl);
+  if (env->cls->fini && env->impl) env->cls->fini(env->impl);
+  mimic_env_program_class_free(env->owned_cls);
   free(env->impl);
   free(env->bounds);
+  free(env->id);
   free(env);
 }
 

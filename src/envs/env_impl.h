@@ -20,12 +20,22 @@ struct mimic_env {
   int made_max_steps; /* the time limit after make (options applied); every reset restores it */
   int max_steps;      /* this episode's time limit (mimic_env_set_clock may change it) */
   int elapsed;
-  int64_t reset_seed; /* the seed of the last reset (MIMIC_SEED_NONE: it continued) */
-  char id[MIMIC_ENV_ID_MAX];
+  int64_t reset_seed;         /* the seed of the last reset (MIMIC_SEED_NONE: it continued) */
+  char *id;                   /* a registered id, or a program's "cmd:..." of any length */
+  mimic_env_class *owned_cls; /* a class made for this environment alone (program.c) */
 };
 
 /* Looks up a registered class by id (NULL if unknown). */
 const mimic_env_class *mimic_env_class_find(const char *id);
+
+/* Whether id names an environment in another process ("cmd:", "gym:"). */
+bool mimic_env_is_program(const char *id);
+/* A class for one environment in another process, named by id ("cmd:PROGRAM
+ * ARGS" or "gym:ID[:JSON]"; docs/env-protocol.md): its init starts the
+ * program and fills the class in from the handshake. */
+mimic_status mimic_env_program_class(const char *id, mimic_env_class **out);
+/* Ends the program and frees a class from mimic_env_program_class (NULL is fine). */
+void mimic_env_program_class_free(mimic_env_class *cls);
 
 /* Checks an action against the space: finite, integral and in range for
  * Discrete. Returns an error naming the problem. */

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "mimic/expert.h"
-#include "loop/proc.h"
+#include "core/proc.h"
 #include "loop/transport.h"
 
 enum {
@@ -208,7 +208,8 @@ mimic_status mimic_expert_program(const char *cmdline, const mimic_codec *codec,
   snprintf(name, sizeof name, "cmd:%s", cmdline);
   MIMIC_TRY(mimic_expert_alloc(&program_class, codec, name, out));
   program *p = mimic_calloc(1, sizeof *p, "an expert program");
-  mimic_status st = p ? mimic_proc_start(cmdline, timeout_s, &p->proc) : MIMIC_ERR_NOMEM;
+  mimic_status st =
+      p ? mimic_proc_start(cmdline, "expert program", timeout_s, &p->proc) : MIMIC_ERR_NOMEM;
   if (p) p->version = 1;
   (*out)->impl = p;
   if (st) {

@@ -7,7 +7,7 @@
  * deadline and a bound on line length (a hostile program cannot make mimic
  * wait forever or allocate without limit). */
 #define _GNU_SOURCE
-#include "loop/proc.h"
+#include "core/proc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,8 +30,10 @@ struct mimic_proc {
   pid_t pid;
   int to_child, from_child;
   double timeout_s;
-  char *name; /* argv[0], for messages */
-  char *buf;  /* bytes read but not yet consumed */
+  char *name;       /* argv[0], for messages */
+  const char *role; /* "expert program", "environment program": for messages */
+  bool nonfinite;   /* NaN and Infinity tokens become strings (mimic_proc_allow_nonfinite) */
+  char *buf;        /* bytes read but not yet consumed */
   size_t len, cap;
   long next_id, replies;
   bool exited;
@@ -112,21 +114,17 @@ void mimic_argv_free(char **argv) {
   free(argv);
 }
 
-mimic_status mimic_proc_start(const char *cmdline, double timeout_s, mimic_proc **out) {
+mimic_status mimic_proc_spawn(char *const argv[], const char *role, double timeout_s,
+                              mimic_proc **out) {
   *out = NULL;
   if (isnan(timeout_s))
-    return mimic_fail(MIMIC_ERR_INVALID, "the timeout for '%s' is not a number", cmdline);
-  char **argv;
-  MIMIC_TRY(mimic_argv_split(cmdline, &argv));
+    return mimic_fail(MIMIC_ERR_INVALID, "the timeout for '%s' is not a number", argv[0]);
   int in_pipe[2], out_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0) {
-    mimic_argv_free(argv);
+  if (pipe2(in_pipe, O_CLOEXEC) != 0)
     return mimic_fail(MIMIC_ERR_IO, "cannot create a pipe: %s", strerror(errno));
-  }
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     close(in_pipe[0]);
     close(in_pipe[1]);
-    mimic_argv_free(argv);
     return mimic_fail(MIMIC_ERR_IO, "cannot create a pipe: %s", strerror(errno));
   }
   posix_spawn_file_actions_t fa;
@@ -141,14 +139,10 @@ mimic_status mimic_proc_start(const char *cmdline, double timeout_s, mimic_proc 
   if (rc != 0) {
     close(in_pipe[1]);
     close(out_pipe[0]);
-    mimic_status st =
-        mimic_fail(MIMIC_ERR_EXTERNAL, "cannot start '%s': %s", argv[0], strerror(rc));
-    mimic_argv_free(argv);
-    return st;
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "cannot start '%s': %s", argv[0], strerror(rc));
   }
   mimic_proc *p = mimic_calloc(1, sizeof *p, "an external program");
   char *name = mimic_strdup(argv[0]);
-  mimic_argv_free(argv);
   if (!p || !name) {
     free(p);
     free(name);
@@ -163,9 +157,72 @@ mimic_status mimic_proc_start(const char *cmdline, double timeout_s, mimic_proc 
   p->from_child = out_pipe[0];
   p->timeout_s = timeout_s;
   p->name = name;
+  p->role = role;
   p->next_id = 1;
   *out = p;
   return MIMIC_OK;
+}
+
+mimic_status mimic_proc_start(const char *cmdline, const char *role, double timeout_s,
+                              mimic_proc **out) {
+  *out = NULL;
+  if (isnan(timeout_s))
+    return mimic_fail(MIMIC_ERR_INVALID, "the timeout for '%s' is not a number", cmdline);
+  char **argv;
+  MIMIC_TRY(mimic_argv_split(cmdline, &argv));
+  mimic_status st = mimic_proc_spawn(argv, role, timeout_s, out);
+  mimic_argv_free(argv);
+  return st;
+}
+
+const char *mimic_proc_name(const mimic_proc *p) { return p->name; }
+
+void mimic_proc_set_timeout(mimic_proc *p, double timeout_s) { p->timeout_s = timeout_s; }
+
+void mimic_proc_allow_nonfinite(mimic_proc *p) { p->nonfinite = true; }
+
+/* Rewrites NaN, Infinity and -Infinity outside strings (what Python's json
+ * module writes for non-finite floats, and JSON has no words for) as the
+ * strings "NaN", "Infinity", "-Infinity", so the line parses and the reader
+ * of the field can say which one was not finite. Returns a new string. */
+static char *quote_nonfinite(const char *line) {
+  size_t n = strlen(line), extra = 0;
+  for (const char *c = line; (c = strpbrk(c, "NI")); c++) extra += 2;
+  char *out = mimic_malloc(n + extra + 1, "a reply");
+  if (!out) return NULL;
+  size_t o = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = line[i];
+    if (in_string) {
+      out[o++] = c;
+      if (c == '\\' && i + 1 < n)
+        out[o++] = line[++i];
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const char *word = NULL;
+    if (strncmp(line + i, "NaN", 3) == 0)
+      word = "NaN";
+    else if (strncmp(line + i, "Infinity", 8) == 0)
+      word = "Infinity";
+    else if (strncmp(line + i, "-Infinity", 9) == 0)
+      word = "-Infinity";
+    if (word) {
+      size_t k = strlen(word);
+      out[o++] = '"';
+      memcpy(out + o, word, k);
+      o += k;
+      out[o++] = '"';
+      i += k - 1;
+      continue;
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+  return out;
 }
 
 /* Reaps the child if it has exited and describes how it ended. */
@@ -204,9 +261,8 @@ static mimic_status write_all(mimic_proc *p, const char *data, size_t len, long 
         struct timespec zero = {0, 0};
         sigtimedwait(&pipe_set, NULL, &zero); /* consume the pending SIGPIPE */
         char story[64];
-        st = mimic_fail(MIMIC_ERR_EXTERNAL,
-                        "expert program '%s' %s before request %ld (after %ld replies)", p->name,
-                        exit_story(p, story, sizeof story), id, p->replies);
+        st = mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' %s before request %ld (after %ld replies)",
+                        p->role, p->name, exit_story(p, story, sizeof story), id, p->replies);
       } else {
         st = mimic_fail(MIMIC_ERR_IO, "cannot write to '%s': %s", p->name, strerror(err));
       }
@@ -234,16 +290,14 @@ static mimic_status read_line(mimic_proc *p, double deadline, long id, char **li
       return MIMIC_OK;
     }
     if (p->len >= MAX_LINE)
-      return mimic_fail(MIMIC_ERR_EXTERNAL,
-                        "expert program '%s': reply to request %ld is longer than %u bytes",
-                        p->name, id, MAX_LINE);
+      return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s': reply to request %ld is longer than %u bytes",
+                        p->role, p->name, id, MAX_LINE);
     int wait_ms = -1;
     if (p->timeout_s > 0) {
       double left = deadline - mimic_now();
       if (left <= 0)
-        return mimic_fail(MIMIC_ERR_TIMEOUT,
-                          "expert program '%s' did not answer request %ld within %g s", p->name, id,
-                          p->timeout_s);
+        return mimic_fail(MIMIC_ERR_TIMEOUT, "%s '%s' did not answer request %ld within %g s",
+                          p->role, p->name, id, p->timeout_s);
       /* a timeout of days would overflow an int of milliseconds: wait in
        * slices of at most a day, the deadline check above ends it */
       wait_ms = left < 86400.0 ? (int)(left * 1000) + 1 : 86400 * 1000;
@@ -268,7 +322,7 @@ static mimic_status read_line(mimic_proc *p, double deadline, long id, char **li
     if (k == 0) {
       char story[64];
       return mimic_fail(MIMIC_ERR_EXTERNAL,
-                        "expert program '%s' %s without answering request %ld (after %ld replies)",
+                        "%s '%s' %s without answering request %ld (after %ld replies)", p->role,
                         p->name, exit_story(p, story, sizeof story), id, p->replies);
     }
     p->len += (size_t)k;
@@ -278,7 +332,7 @@ static mimic_status read_line(mimic_proc *p, double deadline, long id, char **li
 mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) {
   *reply = NULL;
   if (p->exited)
-    return mimic_fail(MIMIC_ERR_EXTERNAL, "expert program '%s' is no longer running", p->name);
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' is no longer running", p->role, p->name);
   long id = p->next_id++;
   json_object_set_new(request, "id", json_integer(id));
   char *text = json_dumps(request, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -296,13 +350,18 @@ mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) 
       free(line);
       continue;
     }
+    if (p->nonfinite) {
+      char *quoted = quote_nonfinite(line);
+      free(line);
+      if (!quoted) return MIMIC_ERR_NOMEM;
+      line = quoted;
+    }
     json_error_t err;
     json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &err);
     if (!j || !json_is_object(j)) {
-      st =
-          mimic_fail(MIMIC_ERR_FORMAT,
-                     "expert program '%s': reply to request %ld is not a JSON object (%s): '%.80s'",
-                     p->name, id, j ? "not an object" : err.text, line);
+      st = mimic_fail(MIMIC_ERR_FORMAT,
+                      "%s '%s': reply to request %ld is not a JSON object (%s): '%.80s'", p->role,
+                      p->name, id, j ? "not an object" : err.text, line);
       json_decref(j);
       free(line);
       return st;
@@ -311,14 +370,13 @@ mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) 
     json_t *rid = json_object_get(j, "id");
     if (!json_is_integer(rid) || json_integer_value(rid) != id) {
       json_decref(j);
-      return mimic_fail(MIMIC_ERR_FORMAT, "expert program '%s': reply to request %ld carries %s",
+      return mimic_fail(MIMIC_ERR_FORMAT, "%s '%s': reply to request %ld carries %s", p->role,
                         p->name, id, rid ? "another id" : "no \"id\"");
     }
     json_t *e = json_object_get(j, "error");
     if (json_is_string(e)) {
-      st =
-          mimic_fail(MIMIC_ERR_EXTERNAL, "expert program '%s' reported an error on request %ld: %s",
-                     p->name, id, json_string_value(e));
+      st = mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' reported an error on request %ld: %s", p->role,
+                      p->name, id, json_string_value(e));
       json_decref(j);
       return st;
     }

@@ -1,0 +1,119 @@
+"""`--env gym:ID` and `--env cmd:PROGRAM` from the command line: mimic runs a
+Gymnasium environment in a Python child (mimic's gym_bridge.py) and steps it
+over the env protocol (docs/env-protocol.md). Gymnasium is not packaged for
+Debian, so the child imports a stand-in gymnasium whose make() gives mimic's
+own CartPole behind a plain object: DAgger through the protocol must then
+equal DAgger on the built-in environment bit for bit."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import mimic
+from test_gymnasium import STUB
+
+HERE = os.path.dirname(__file__)
+STANDIN = """
+    class _Spec:
+        def __init__(self, steps, threshold):
+            self.max_episode_steps, self.reward_threshold = steps, threshold
+
+    class Disguised:
+        \"\"\"mimic's CartPole as Gymnasium's make() would give it (TimeLimit and all).\"\"\"
+        def __init__(self, env_id, **kwargs):
+            import mimic  # not at import: mimic itself imports gymnasium
+            self.inner = mimic.make(env_id, **kwargs)
+            self.observation_space = self.inner.observation_space
+            self.action_space = self.inner.action_space
+            self.spec = _Spec(500, 475.0)
+            self.unwrapped = self
+        def reset(self, seed=None, options=None):
+            return self.inner.reset(seed=seed)
+        def step(self, action):
+            return self.inner.step(int(action))
+        def expert_action(self):
+            return self.inner.expert_action()
+        def close(self):
+            self.inner.close()
+
+    def make(env_id, **kwargs):
+        return Disguised(env_id, **kwargs)
+"""
+
+
+def run(cli, args, env, check=True):
+    out = subprocess.run([cli, *args], env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+@pytest.fixture
+def standin_env(tmp_path):
+    pkg = tmp_path / "standin" / "gymnasium"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(textwrap.dedent(STUB["__init__.py"]) + textwrap.dedent(STANDIN))
+    (pkg / "spaces.py").write_text(textwrap.dedent(STUB["spaces.py"]))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "standin"), env.get("PYTHONPATH", "")])
+    env["MIMIC_PYTHON"] = sys.executable
+    return env
+
+
+def dagger(cli, env_id, out, env, extra=()):
+    args = ["train", "dagger", "--env", env_id, "--rounds", "3", "--seed", "4", "--envs", "2",
+            "--eval-episodes", "4", "-o", str(out), "--json", "--quiet", *extra]
+    rows = json.loads(run(cli, args, env).stdout)["rounds"]
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+
+def test_gym_dagger_is_bit_identical_to_the_builtin_path(cli, standin_env, tmp_path):
+    builtin = dagger(cli, "CartPole-v1", tmp_path / "b.mimic", standin_env)
+    bridged = dagger(cli, "gym:CartPole-v1", tmp_path / "g.mimic", standin_env)
+    assert bridged == builtin
+    assert bridged[-1]["return"] == 500
+    a = mimic.load_policy(str(tmp_path / "b.mimic")).state_dict()
+    b = mimic.load_policy(str(tmp_path / "g.mimic")).state_dict()
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_gym_kwargs_reach_make(cli, standin_env, tmp_path):
+    # the stand-in passes kwargs to mimic.make: an unknown one is the child's error, shown
+    out = run(cli, ["eval", "--env", 'gym:CartPole-v1:{"bogus": 1}', "--policy", "expert",
+                    "--episodes", "2", "--no-normalize", "--quiet"], standin_env, check=False)
+    assert out.returncode != 0
+    assert "bogus" in out.stderr and "gym:CartPole-v1" in out.stderr, out.stderr
+
+
+def test_gym_without_gymnasium_says_so(cli, tmp_path):
+    env = dict(os.environ, MIMIC_PYTHON=sys.executable)
+    env["PYTHONPATH"] = env.get("PYTHONPATH", "")
+    probe = subprocess.run([sys.executable, "-c", "import gymnasium"], env=env, capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("gymnasium is installed here")
+    out = run(cli, ["eval", "--env", "gym:CartPole-v1", "--policy", "expert",
+                    "--episodes", "1", "--no-normalize", "--quiet"], env, check=False)
+    assert out.returncode != 0
+    assert "gymnasium is not importable" in out.stderr, out.stderr
+
+
+def test_example_peer_plays_mimics_cartpole(cli):
+    peer = os.path.join(HERE, "..", "..", "examples", "python", "cartpole_peer.py")
+    spec = f"cmd:{sys.executable} {os.path.abspath(peer)}"
+
+    def evaluate(env_id, policy):
+        args = ["eval", "--env", env_id, "--policy", policy, "--episodes", "6", "--seed", "3",
+                "--no-normalize", "--json", "--quiet"]
+        return json.loads(run(cli, args, dict(os.environ)).stdout)
+
+    # Gymnasium's dynamics and seeding: a random policy's episodes last as long
+    # as on mimic's own CartPole, and the expert (expert_action) holds the pole
+    ours, theirs = evaluate("CartPole-v1", "random"), evaluate(spec, "random")
+    assert theirs["return_mean"] == ours["return_mean"] and theirs["length_mean"] == ours["length_mean"]
+    assert evaluate(spec, "expert")["return_mean"] == 500

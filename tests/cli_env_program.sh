@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# --env cmd:PROGRAM from the command line: an environment program that lies,
+# crashes or hangs is a clear error naming the program, the step and the
+# field; DAgger keeps every label given before a crash, and the rerun
+# resumes to the uninterrupted result.
+set -euo pipefail
+mimic=$1
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+peer="cmd:$py $here/hostile_env_peer.py"
+
+# each misbehaviour: a non-zero exit and a message with the step and the field
+check() { # MODE EXPECTED...
+  local mode=$1
+  shift
+  set +e
+  "$mimic" eval --env "$peer $mode 3" --env-opts timeout=5 --policy random --episodes 1 \
+    --no-normalize --quiet > /dev/null 2> "$dir/err"
+  local rc=$?
+  set -e
+  [ $rc -ne 0 ] || fail "$mode: exit status 0"
+  for want in "$@"; do
+    grep -qF -- "$want" "$dir/err" || fail "$mode: no '$want' in: $(cat "$dir/err")"
+  done
+}
+check nan_obs "step 3 of episode 1" "obs[2] is NaN"
+check short_obs "step 3 of episode 1" "obs has 3 values, the space takes 4"
+check nan_reward "step 3 of episode 1" "reward is NaN"
+check bad_flag "step 3 of episode 1" "terminated is another value, not true or false"
+check garbage "step 3 of episode 1" "not a JSON object" "<html>"
+check crash "step 3 of episode 1" "exited with status 3"
+check hang "step 3 of episode 1" "did not answer request" "within 5 s"
+check error "step 3 of episode 1" "the simulator diverged"
+check bad_space "hello" "observation_space.low has 2 values, the shape holds 4"
+set +e
+"$mimic" eval --env "cmd:$dir/no-such-program" --policy random --episodes 1 --no-normalize \
+  --quiet 2> "$dir/err"
+[ $? -ne 0 ] || fail "a missing program"
+set -e
+grep -q "cannot start '$dir/no-such-program'" "$dir/err" || fail "missing: $(cat "$dir/err")"
+
+# DAgger: a crash in round 2 keeps round 1's labels; the rerun resumes
+# (episodes of at most 50 steps keep the expert's reference runs short)
+args=(train dagger --env "$peer ok" --env-opts max_steps=50 --rounds 3 --min-steps 300
+  --eval-episodes 2 --seed 1 --json --quiet)
+"$mimic" "${args[@]}" -o "$dir/whole.mimic" > "$dir/whole.json"
+set +e
+MIMIC_PEER_FAULT=crash@400 "$mimic" "${args[@]}" -o "$dir/cut.mimic" > /dev/null 2> "$dir/err"
+[ $? -ne 0 ] || fail "a crash in round 2 went unnoticed"
+set -e
+grep -q "exited with status 3" "$dir/err" || fail "crash message: $(cat "$dir/err")"
+[ -s "$dir/cut.mimic.dagger/labels/data/main_data.hdf5" ] || fail "round 1's labels are gone"
+"$mimic" dataset validate "$dir/cut.mimic.dagger/labels" > /dev/null || fail "labels do not validate"
+"$mimic" "${args[@]}" -o "$dir/cut.mimic" > "$dir/rest.json"
+grep -q '"round": 1,' "$dir/rest.json" && fail "round 1 was redone: $(cat "$dir/rest.json")"
+strip() { $py -c 'import json,sys; print([{k: v for k, v in r.items() if k != "seconds"} for r in json.load(open(sys.argv[1]))["rounds"] if r["round"] >= 2])' "$1"; }
+[ "$(strip "$dir/whole.json")" = "$(strip "$dir/rest.json")" ] ||
+  fail "resumed rounds differ: $(strip "$dir/whole.json") vs $(strip "$dir/rest.json")"
+cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed learner differs from the uninterrupted one"
+echo ok
