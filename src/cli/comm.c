@@ -12,6 +12,10 @@ mimic_comm *cli_comm_begin(const char *cmd) {
     cli_fail(cmd);
     return NULL;
   }
+  if (c->rank > 0) { /* rank 0 speaks for the job */
+    mimic_progress_set_enabled(false);
+    mimic_log_set_level(MIMIC_LOG_WARN);
+  }
   return c;
 }
 
