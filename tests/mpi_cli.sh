@@ -38,14 +38,7 @@ while [ ! -s "$dir/ck" ]; do
   kill -0 $job 2> /dev/null || fail "the job ended before its first checkpoint"
   sleep 0.05
 done
-victim=
-for p in $(pgrep -P "$(pgrep -P $job -x mpirun || echo $job)" || true); do
-  if tr '\0' '\n' < /proc/"$p"/environ 2> /dev/null | grep -x OMPI_COMM_WORLD_RANK=1 > /dev/null; then
-    victim=$p
-  fi
-done
-[ -n "$victim" ] || fail "rank 1 not found among mpirun's children"
-kill -9 "$victim"
+bash "$here/mpi_kill_rank.sh" $job 1
 set +e
 wait $job
 rc=$?

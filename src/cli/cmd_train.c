@@ -393,10 +393,21 @@ static int train_dagger(int argc, char **argv) {
   bool silent = json || quiet;
   cfg.on_round = print_round;
   cfg.user = &silent;
+  /* under mpirun, distributed rollouts: rank 0 learns, the others roll out */
+  mimic_comm *comm = cli_comm_begin("train dagger");
+  if (!comm) {
+    free(work_default);
+    return CLI_EXIT_FAIL;
+  }
+  cfg.comm = comm;
   mimic_dagger_round rows[1024];
   int n_rows = 0;
   mimic_model best;
   mimic_status st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
+  if (!mimic_comm_writer(comm)) { /* a rollout rank: rank 0 reports */
+    free(work_default);
+    return cli_comm_end(comm, st ? cli_comm_fail("train dagger", comm) : CLI_EXIT_OK);
+  }
   if (st == MIMIC_OK) {
     mimic_env *env;
     st = mimic_env_make(cfg.env_id, cfg.env_opts, &env);
@@ -433,10 +444,10 @@ static int train_dagger(int argc, char **argv) {
             "to go on\n",
             mimic_errmsg(), work);
     free(work_default);
-    return CLI_EXIT_OK;
+    return cli_comm_end(comm, CLI_EXIT_OK);
   }
   free(work_default);
-  if (st) return cli_fail("train dagger");
+  if (st) return cli_comm_end(comm, cli_comm_fail("train dagger", comm));
   if (json) {
     json_t *o = json_object(), *rounds = json_array();
     json_object_set_new(o, "policy", cli_json_str(out));
@@ -463,7 +474,7 @@ static int train_dagger(int argc, char **argv) {
   } else {
     printf("wrote the best learner to %s\n", out);
   }
-  return CLI_EXIT_OK;
+  return cli_comm_end(comm, CLI_EXIT_OK);
 }
 
 static const cli_command train_commands[] = {
