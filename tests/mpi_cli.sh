@@ -3,6 +3,7 @@
 # machine only (tests/mpirun.sh; skipped, 77, without MPI):
 # - train bc on 2 ranks writes one policy (rank 0), the same bits on a
 #   rerun, and a clone as good as one process's;
+# - a command that does not share its work out refuses to run on 2 ranks;
 # - a rank killed mid-run stops the job with an error naming it, and the
 #   run resumed from its checkpoint ends with the very model of a run that
 #   was never interrupted.
@@ -27,6 +28,14 @@ cmp -s "$dir/bc2.mimic" "$dir/again.mimic" || fail "two 2-rank trainings with on
 ret=$("$mimic" eval --policy "$dir/bc2.mimic" --env CartPole-v1 --episodes 50 --json |
   sed -E 's/.*"return_mean": ([0-9.]+).*/\1/')
 awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "the 2-rank clone returned $ret"
+
+# a command that does not share its work out is refused on several ranks
+set +e
+run 2 "$mimic" eval --policy expert --env CartPole-v1 --episodes 1 > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "eval ran on 2 ranks"
+grep -q "only train bc, ppo and dagger share their work" "$dir/err" || fail "message: $(cat "$dir/err")"
 
 # a rank killed mid-run
 args=(train bc --data "$dir/demos" --batches 12000 --checkpoint-every 300 --quiet)

@@ -22,7 +22,6 @@ static mimic_comm self_comm;
 
 /* The environment variables launchers set (Open MPI's mpirun, PMIx and
  * PMI-2 under Slurm's srun, MPICH's Hydra). */
-#ifndef MIMIC_HAVE_MPI
 static const char *launcher_size(void) {
   static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE",
                                "SLURM_NTASKS_ON_JOB"};
@@ -32,7 +31,12 @@ static const char *launcher_size(void) {
   }
   return getenv("PMIX_RANK") ? "1" : NULL;
 }
-#endif
+
+int mimic_mpi_launch_size(void) {
+  const char *size = mimic_mpi_launched() ? launcher_size() : NULL;
+  int n = size ? atoi(size) : 1;
+  return n > 1 ? n : 1;
+}
 
 bool mimic_mpi_launched(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");

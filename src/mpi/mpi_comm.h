@@ -14,6 +14,9 @@ bool mimic_mpi_built(void);
 /* Whether this process was started by an MPI launcher (mpirun, mpiexec,
  * srun): its environment names a rank. */
 bool mimic_mpi_launched(void);
+/* The number of processes the launcher started (1 without one), read from
+ * its environment before joining the job. */
+int mimic_mpi_launch_size(void);
 /* Joins the MPI job when launched by one (MPI_Init) and returns its world
  * communicator; otherwise a one-process communicator (rank 0 of 1). Fails
  * when launched by MPI in a mimic built without it and the launcher says
