@@ -7,8 +7,9 @@
 # A page without such a block fails the test, except agent-langgraph.md,
 # whose example tests/example_langgraph_js.sh runs, and python.md, whose
 # examples python/tests runs (python_pytest; a sanitized build has no module),
-# fuzzing.md, whose `make fuzz` CI runs, and web-expert.md, whose page
-# tests/cli_web_browser.sh drives in a browser.
+# fuzzing.md, whose `make fuzz` CI runs, web-expert.md, whose page
+# tests/cli_web_browser.sh drives in a browser, and cluster.md when mimic
+# was built without MPI or mpirun is missing (tests/mpi_*.sh skip then too).
 # Usage: docs_examples.sh MIMIC (the built command; MIMIC_SOURCE_DIR the repo)
 set -u
 mimic=$(realpath "$1")
@@ -32,6 +33,10 @@ for page in "$src"/docs/*.md; do
   [ "$name" = web-expert ] && continue
   # fuzzing needs clang's libFuzzer, which only CI installs (scripts/bootstrap --ci)
   [ "$name" = fuzzing ] && continue
+  if [ "$name" = cluster ] && ! { command -v mpirun && ldd "$mimic" | grep -q libmpi; } > /dev/null; then
+    echo "docs/cluster.md: skipped (no MPI)"
+    continue
+  fi
   block=$(awk -v m="$marker" '
     $0 == m { on = 1; next }
     on && /^    / { line = substr($0, 5)

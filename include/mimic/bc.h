@@ -14,6 +14,7 @@
 #ifndef MIMIC_BC_H
 #define MIMIC_BC_H
 
+#include "mimic/comm.h"
 #include "mimic/core.h"
 #include "mimic/data.h"
 #include "mimic/nn.h"
@@ -56,6 +57,8 @@ typedef struct mimic_bc_config {
   mimic_tf_config tf;          /* context > 0: a transformer policy over the last K
                                   observations, fitted on windows of K steps of episodes,
                                   batch_size windows a minibatch */
+  mimic_comm *comm;            /* data-parallel over comm's ranks (NULL: one process); see
+                                  mimic_bc_fit */
 } mimic_bc_config;
 
 /* One row of the learning curve (one epoch). */
@@ -90,7 +93,15 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
  * A fresh model comes from mimic_bc_model_create; a trained one is
  * warm-started (DAgger). Validation episodes (transitions, when t has no
  * episodes) are held out when cfg->val_fraction > 0; weights scale each
- * transition's loss. */
+ * transition's loss.
+ * With a communicator of several ranks (cfg->comm), every rank holds the
+ * same transitions and draws the same global batch; each takes its slice
+ * (rank r of N: rows [r B/N, (r+1) B/N)), and the slices' gradients,
+ * weighted by their share of the batch, are summed in one all-reduce, so
+ * every rank steps Adam on the whole batch's gradient and the model equals
+ * one process's up to float summation order. Only rank 0 writes the log,
+ * chart and checkpoint; the parameters are checked to be identical on
+ * every rank at each checkpoint and at the end. MLP and CNN policies only. */
 mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t,
                           mimic_model *model, mimic_bc_report *report);
 /* Frees the learning curve of a report. */

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "mimic/comm.h"
 #include "mimic/core.h"
 #include "mimic/expert.h"
 #include "mimic/labelstore.h"
@@ -285,13 +286,26 @@ typedef struct mimic_dagger_env_config {
   bool progress;
   void (*on_round)(const mimic_dagger_round *row, void *user);
   void *user;
+  /* distributed rollouts over comm's ranks (NULL or 1 rank: one process):
+   * rank 0 is the learner (driver, label log, fits, evaluation, files);
+   * ranks 1..R each step n_envs copies with the broadcast learner and the
+   * beta mixture, the built-in expert labelling on the spot, and send the
+   * round's states to rank 0. A round has one process's R*n_envs copies'
+   * seeds and candidate order; the beta draws come from each rank's own
+   * stream, and each rank rolls out its share of min_steps and
+   * min_episodes. Built-in expert only (it reads the live environment, so
+   * it runs where the environments are). */
+  mimic_comm *comm;
 } mimic_dagger_env_config;
 
 /* imitation's SimpleDAggerTrainer defaults (rounds 15, linear beta over 15
  * rounds, >= 500 steps and 3 episodes per round, 4 BC epochs per round). */
 mimic_dagger_env_config mimic_dagger_env_defaults(void);
 /* Runs DAgger; bc holds the learner's settings (its epochs are replaced by
- * cfg->epochs). The best learner is left in best (a fresh model; free it). */
+ * cfg->epochs). The best learner is left in best (a fresh model; free it).
+ * Distributed (cfg->comm), every rank calls it; the rollout ranks return
+ * when rank 0's run ends, with best zeroed and no rows. After a failure on
+ * any rank the job must be ended (its peers wait in a collective). */
 mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg,
                                   const struct mimic_bc_config *bc, struct mimic_model *best,
                                   mimic_dagger_round *rows, int cap, int *n_rows);

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mimic/comm.h"
 #include "mimic/container.h"
 #include "mimic/core.h"
 #include "mimic/env.h"
@@ -83,6 +84,14 @@ typedef struct mimic_ppo_config {
   mimic_anchor_kind anchor;
   double anchor_coef;      /* starting coefficient */
   long anchor_decay_steps; /* the coefficient falls linearly to 0 over this many env steps */
+  /* data-parallel over comm's ranks (NULL: one process): rank r steps its
+   * own n_envs environments, seeded as envs r*n_envs.. of one process with
+   * size*n_envs; observation statistics take every rank's observations;
+   * each minibatch's gradient is averaged over the ranks (one all-reduce),
+   * so a rollout is size*n_envs*n_steps steps and a minibatch size*batch_size
+   * rows; timesteps and total_steps count every rank's steps. Episode
+   * statistics in mimic_ppo_iter are this rank's. */
+  mimic_comm *comm;
 } mimic_ppo_config;
 
 /* SB3's PPO defaults with 8 environments, VecNormalize on observations,

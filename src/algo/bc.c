@@ -68,6 +68,13 @@ mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions 
     return mimic_fail(MIMIC_ERR_INVALID, "early stopping (patience) needs a validation fraction");
   if (!(cfg->max_grad_norm >= 0))
     return mimic_fail(MIMIC_ERR_INVALID, "max_grad_norm must be >= 0");
+  if (mimic_comm_parallel(cfg->comm) && cfg->batch_size < cfg->comm->size)
+    return mimic_fail(MIMIC_ERR_INVALID, "a batch of %d cannot be split over %d ranks",
+                      cfg->batch_size, cfg->comm->size);
+  if (mimic_comm_parallel(cfg->comm) && cfg->gru_hidden)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "a recurrent policy trains on one process only (not with %d ranks)",
+                      cfg->comm->size);
   if (cfg->n_hidden < 0 || cfg->n_hidden > MIMIC_MLP_MAX_LAYERS - 1)
     return mimic_fail(MIMIC_ERR_INVALID, "between 0 and %d hidden layers, got %d",
                       MIMIC_MLP_MAX_LAYERS - 1, cfg->n_hidden);
@@ -341,6 +348,7 @@ typedef struct bufs {
   uint32_t *val_rows;
   size_t n_val_rows;
   float *best;
+  float *reduce; /* data-parallel: the gradients and the batch's numbers, summed over ranks */
 } bufs;
 
 /* The curve row of epoch from the partial sums in ls (val_loss left NAN). */
@@ -387,12 +395,57 @@ static mimic_status validation_loss(const mimic_bc_config *cfg, const mimic_tran
   return MIMIC_OK;
 }
 
+/* The batch's numbers a data-parallel step sums with the gradients. */
+#define N_SHARED 5
+
+/* Data-parallel: the loss of this rank's slice of the global batch of n
+ * rows, then one all-reduce of the gradients and the batch's numbers, each
+ * rank's weighted by its share of the batch (the loss is a mean over rows),
+ * so model->grads and stats end as the whole batch's on every rank. */
+static mimic_status slice_loss(const mimic_bc_config *cfg, mimic_model *model, bool discrete,
+                               const mimic_transitions *t, bufs *b, size_t n,
+                               mimic_bc_stats *stats) {
+  mimic_comm *c = cfg->comm;
+  size_t lo = n * (size_t)c->rank / (size_t)c->size,
+         hi = n * (size_t)(c->rank + 1) / (size_t)c->size;
+  MIMIC_TRY(batch_loss(cfg, model, discrete, b->obs + lo * (size_t)t->obs_dim,
+                       b->act + lo * (size_t)t->act_dim, b->weight ? b->weight + lo : NULL, b->acts,
+                       (int)(hi - lo), stats));
+  const float share = (float)(hi - lo) / (float)n;
+  const size_t P = model->n_params;
+  float *r = b->reduce;
+  for (size_t k = 0; k < P; k++) r[k] = model->grads[k] * share;
+  const double mine[N_SHARED] = {stats->loss, stats->neglogp, stats->entropy, stats->prob_true_act,
+                                 stats->mse};
+  for (int k = 0; k < N_SHARED; k++) r[P + k] = (float)(mine[k] * share);
+  MIMIC_TRY(c->allreduce_sum(c, r, P + N_SHARED));
+  memcpy(model->grads, r, P * sizeof(float));
+  stats->loss = r[P];
+  stats->neglogp = r[P + 1];
+  stats->entropy = r[P + 2];
+  stats->prob_true_act = r[P + 3];
+  stats->mse = r[P + 4];
+  return MIMIC_OK;
+}
+
+/* Rank 0 writes the checkpoint, once every rank is seen to hold the same
+ * parameters (the file stands for all of them). */
+static mimic_status checkpoint_write(const mimic_bc_config *cfg, const mimic_model *model,
+                                     const mimic_optim *opt, const loop_state *ls,
+                                     const mimic_bc_epoch *curve, long curve_n, const float *best) {
+  MIMIC_TRY(mimic_comm_check_same(cfg->comm, model->params, model->n_params * sizeof(float),
+                                  "the parameters"));
+  if (!mimic_comm_writer(cfg->comm)) return MIMIC_OK;
+  return checkpoint_save(cfg->checkpoint_path, model, opt, ls, curve, (uint64_t)curve_n, best);
+}
+
 mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t,
                           mimic_model *model, mimic_bc_report *report) {
   memset(report, 0, sizeof *report);
   MIMIC_TRY(mimic_bc_check(cfg, t));
   if (model->gru || model->tf) return mimic_bc_fit_sequences(cfg, t, model, report);
   const bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
+  const bool writer = mimic_comm_writer(cfg->comm);
   mimic_status st = MIMIC_OK;
   uint32_t *train_rows = NULL, *val_rows = NULL;
   size_t n_train = 0, n_val = 0;
@@ -436,6 +489,13 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
     if (t->weight) b.weight = mimic_malloc(B * sizeof(float), "a batch");
     if (!b.obs || !b.act || !b.acts || (t->weight && !b.weight)) st = MIMIC_ERR_NOMEM;
   }
+  if (st == MIMIC_OK && mimic_comm_parallel(cfg->comm)) {
+    b.reduce = mimic_malloc((model->n_params + N_SHARED) * sizeof(float), "the all-reduce buffer");
+    if (!b.reduce) st = MIMIC_ERR_NOMEM;
+    if (st == MIMIC_OK)
+      st = mimic_comm_check_same(cfg->comm, model->params, model->n_params * sizeof(float),
+                                 "the initial parameters");
+  }
   if (st == MIMIC_OK && n_val) {
     b.val_rows = val_rows;
     b.n_val_rows = n_val;
@@ -463,7 +523,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   }
   mimic_progress bar;
   mimic_progress_begin(&bar, "train bc", "batch", (uint64_t)total);
-  if (!cfg->progress) bar.active = false;
+  if (!cfg->progress || !writer) bar.active = false;
   double t0 = mimic_now();
   mimic_batch batch = {.obs = b.obs, .act = b.act, .weight = b.weight};
   bool stop = false;
@@ -471,7 +531,11 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
     size_t n = mimic_sampler_next(&sampler, &batch);
     mimic_model_zero_grad(model);
     mimic_bc_stats stats;
-    st = batch_loss(cfg, model, discrete, b.obs, b.act, b.weight, b.acts, (int)n, &stats);
+    if (b.reduce) {
+      st = slice_loss(cfg, model, discrete, t, &b, n, &stats);
+    } else {
+      st = batch_loss(cfg, model, discrete, b.obs, b.act, b.weight, b.acts, (int)n, &stats);
+    }
     if (st) break;
     if (!isfinite(stats.loss)) {
       st = mimic_fail(MIMIC_ERR_RANGE,
@@ -509,7 +573,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
         }
       }
       if (curve_n < curve_cap) curve[curve_n++] = row;
-      if (cfg->log_path) st = log_rows(cfg->log_path, curve, curve_n);
+      if (cfg->log_path && writer) st = log_rows(cfg->log_path, curve, curve_n);
       if (st) break;
       mimic_progress_note(&bar, "epoch %ld loss %.4f", row.epoch, row.train_loss);
     }
@@ -518,8 +582,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
         ls.batches_done % cfg->checkpoint_every == 0) {
       ls.sampler_epoch = sampler.epoch;
       ls.sampler_pos = sampler.pos;
-      st =
-          checkpoint_save(cfg->checkpoint_path, model, &opt, &ls, curve, (uint64_t)curve_n, b.best);
+      st = checkpoint_write(cfg, model, &opt, &ls, curve, curve_n, b.best);
     }
   }
   mimic_progress_end(&bar);
@@ -528,15 +591,18 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   if (st == MIMIC_OK && cfg->checkpoint_path) {
     ls.sampler_epoch = sampler.epoch;
     ls.sampler_pos = sampler.pos;
-    st = checkpoint_save(cfg->checkpoint_path, model, &opt, &ls, curve, (uint64_t)curve_n, b.best);
+    st = checkpoint_write(cfg, model, &opt, &ls, curve, curve_n, b.best);
   }
+  if (st == MIMIC_OK && b.reduce)
+    st = mimic_comm_check_same(cfg->comm, model->params, model->n_params * sizeof(float),
+                               "the trained parameters");
   if (st == MIMIC_OK && ls.epoch_batches > 0 && curve_n < curve_cap) {
     /* a run cut by --batches ends mid-epoch: report that partial epoch too
      * (after the checkpoint, which keeps the sums for a resumed run) */
     curve[curve_n++] = epoch_row(&ls, (long)ls.epochs_done + 1, ls.epoch_l2, mimic_now() - t0);
-    if (cfg->log_path) st = log_rows(cfg->log_path, curve, curve_n);
+    if (cfg->log_path && writer) st = log_rows(cfg->log_path, curve, curve_n);
   }
-  if (st == MIMIC_OK && cfg->plot_path && curve_n > 0)
+  if (st == MIMIC_OK && cfg->plot_path && curve_n > 0 && writer)
     st = plot_curve(cfg->plot_path, cfg->plot_title, curve, curve_n);
   report->epochs = curve_n;
   report->batches = ls.batches_done;
@@ -556,6 +622,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   free(b.acts);
   free(b.weight);
   free(b.best);
+  free(b.reduce);
   free(train_rows);
   free(val_rows);
   return st;

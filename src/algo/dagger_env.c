@@ -39,6 +39,7 @@
 #include "mimic/expert.h"
 #include "mimic/rollout.h"
 
+#include "algo/dagger_dist.h"
 #include "algo/dagger_labels.h"
 
 mimic_dagger_env_config mimic_dagger_env_defaults(void) {
@@ -86,7 +87,8 @@ typedef struct source {
   char *labels_path;
   dagger_labels labels;
   mimic_dagger *d;
-  char ended[200]; /* episodes that ended since a person's last question */
+  char ended[200];  /* episodes that ended since a person's last question */
+  dagger_dist dist; /* rank 0 of distributed rollouts (dist.comm NULL: one process) */
 } source;
 
 /* Where a state's answer joins the training set: round, then copy, then step. */
@@ -128,6 +130,39 @@ static void set_note(source *s, long steps, int episodes) {
   s->ended[0] = '\0';
 }
 
+/* Distributed: the rollout ranks' round (dagger_dist.c), then their states
+ * tick by tick as one process's R*n copies would report them: every state
+ * with the built-in expert's label known, those DAgger asks about asked. */
+static mimic_status gather_remote(source *s, mimic_dagger *d, int round, double beta) {
+  bool ready = mimic_dagger_learner_ready(d);
+  MIMIC_TRY(dagger_dist_round(&s->dist, round, beta, ready ? s->learner : NULL));
+  const size_t aw = (size_t)s->aw;
+  for (long t = 0; t < s->dist.ticks; t++) {
+    size_t n_ask = 0, first = 0;
+    for (int i = 0; i < s->n; i++) {
+      dagger_dist_record r = dagger_dist_get(&s->dist, t, i);
+      s->states[i] = (mimic_dagger_state){
+          .obs = r.obs, .known = r.label, .order = order_of(round, i, (uint64_t)t)};
+      if (r.flags & DIST_ASKED) {
+        memcpy(s->guess + n_ask * aw, r.guess, aw * sizeof(float));
+        s->guess_conf[n_ask] = r.conf;
+        s->ask[n_ask++] = (size_t)i;
+      }
+    }
+    MIMIC_TRY(mimic_dagger_add(d, s->states, (size_t)s->n, &first));
+    for (size_t k = 0; k < n_ask; k++) s->ask[k] += first;
+    if (n_ask)
+      MIMIC_TRY(mimic_dagger_ask(d, s->ask, n_ask, NULL, ready ? s->guess : NULL, s->guess_conf,
+                                 s->answers));
+    for (int i = 0; s->labels_path && i < s->n; i++) {
+      dagger_dist_record r = dagger_dist_get(&s->dist, t, i);
+      MIMIC_TRY(dagger_labels_step(&s->labels, first + (size_t)i, r.obs, r.next, r.reward,
+                                   r.flags & DIST_TERM, r.flags & DIST_TRUNC));
+    }
+  }
+  return MIMIC_OK;
+}
+
 static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
   source *s = ctx;
   const mimic_dagger_env_config *cfg = s->cfg;
@@ -137,6 +172,7 @@ static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
     MIMIC_TRY(dagger_labels_open(&s->labels, s->labels_path, cfg->env_id, s->n,
                                  mimic_env_obs_space(ro->envs[0]),
                                  mimic_env_action_space(ro->envs[0]), -1));
+  if (s->dist.comm) return gather_remote(s, d, round, beta);
   /* every round from fresh resets seeded by the round: rounds replay exactly */
   MIMIC_TRY(mimic_rollout_reset(ro, cfg->seed + 100003u * (uint64_t)round));
   mimic_rng_seed(&s->roll_rng, cfg->seed * 7919u + (uint64_t)round);
@@ -330,6 +366,9 @@ static char *settings(const mimic_dagger_env_config *cfg, const mimic_bc_config 
       (json_int_t)cfg->cap, "seed", (json_int_t)cfg->seed, "hidden", hidden, "activation",
       mimic_activation_name(bc->activation), "batch_size", bc->batch_size, "lr", bc->lr,
       "ent_weight", bc->ent_weight, "l2_weight", bc->l2_weight, "normalize_obs", bc->normalize_obs);
+  /* rounds depend on the rollout ranks: a work folder resumes with as many */
+  if (j && mimic_comm_parallel(cfg->comm))
+    json_object_set_new(j, "rollout_ranks", json_integer(cfg->comm->size - 1));
   char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(j);
   if (!text) mimic_fail_nomem("the run's settings");
@@ -356,6 +395,7 @@ static void source_free(source *s) {
   free(s->before);
   free(s->labels_path);
   dagger_labels_close(&s->labels);
+  dagger_dist_close(&s->dist);
 }
 
 /* The expert, its checks, the learner and the buffers of one tick. */
@@ -366,6 +406,10 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   mimic_env *env = s->roll.envs[0];
   const mimic_space *os = mimic_env_obs_space(env), *as = mimic_env_action_space(env);
   s->n = cfg->n_envs;
+  if (mimic_comm_parallel(cfg->comm)) { /* rank 0: the states of every rollout rank's copies */
+    MIMIC_TRY(dagger_dist_open(&s->dist, cfg->comm, cfg));
+    s->n = s->dist.G;
+  }
   s->od = os->dim;
   s->aw = mimic_space_width(as);
   MIMIC_TRY(mimic_codec_env(env, &s->codec));
@@ -435,6 +479,13 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   if (cfg->min_steps < 1 || cfg->min_episodes < 0)
     return mimic_fail(MIMIC_ERR_INVALID, "each round needs at least 1 step");
   if (cfg->epochs < 1) return mimic_fail(MIMIC_ERR_INVALID, "BC needs at least 1 epoch per round");
+  if (mimic_comm_parallel(cfg->comm) && cfg->comm->rank > 0) { /* a rollout rank */
+    dagger_dist x;
+    mimic_status st = dagger_dist_open(&x, cfg->comm, cfg);
+    if (!st) st = dagger_dist_serve(&x);
+    dagger_dist_close(&x);
+    return st;
+  }
   source s = {.cfg = cfg, .best_round = -1, .best_return = -INFINITY};
   mimic_labelstore *store = NULL;
   mimic_dagger *d = NULL;
@@ -475,6 +526,7 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   if (!st && cfg->work_dir && mimic_dagger_resumed(d))
     MIMIC_INFO("dagger: resuming the run in %s", cfg->work_dir);
   if (!st) st = mimic_dagger_run(d, rows, cap, n_rows);
+  if (!st && s.dist.comm) st = dagger_dist_stop(&s.dist);
   if (!st && !s.best_bytes) { /* no evaluation: the last learner is the result */
     if (mimic_bc_learner_model(s.learner))
       st = mimic_model_encode(mimic_bc_learner_model(s.learner), &s.best_bytes, &s.best_len);

@@ -184,6 +184,40 @@ static mimic_status make_model(mimic_ppo *p, const mimic_model *init) {
   return MIMIC_OK;
 }
 
+/* Data-parallel: the buffers of the collectives; every rank's model was
+ * initialised from the one seed (checked); each rank then samples its
+ * actions from a stream of its own (rank 0 keeps the one-process one). */
+static mimic_status parallel_start(mimic_ppo *p) {
+  mimic_comm *c = p->cfg.comm;
+  p->all_obs = mimic_malloc((size_t)c->size * (size_t)p->N * (size_t)p->D * sizeof(float),
+                            "the ranks' observations");
+  p->reduce =
+      mimic_malloc((p->model.n_params + PPO_SHARED) * sizeof(float), "the all-reduce buffer");
+  if (!p->all_obs || !p->reduce) return MIMIC_ERR_NOMEM;
+  MIMIC_TRY(mimic_comm_check_same(c, p->model.params, p->model.n_params * sizeof(float),
+                                  "the initial parameters"));
+  if (c->rank > 0)
+    mimic_rng_seed(&p->rng, p->cfg.seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)c->rank));
+  return MIMIC_OK;
+}
+
+/* Updates the observation statistics with the N new rows of this rank and,
+ * data-parallel, every other rank's, in rank order: the update one process
+ * stepping all ranks' environments makes. */
+static mimic_status update_obs_stats(mimic_ppo *p, const float *rows) {
+  if (!p->cfg.norm_obs || p->obs_frozen) return MIMIC_OK;
+  const size_t block = (size_t)p->N * (size_t)p->D;
+  mimic_comm *c = p->cfg.comm;
+  if (!mimic_comm_parallel(c)) {
+    rl_running_update(&p->obs_rms, rows, (size_t)p->N, (size_t)p->D);
+    return MIMIC_OK;
+  }
+  MIMIC_TRY(c->gather(c, rows, block * sizeof(float), p->all_obs, 0));
+  MIMIC_TRY(c->bcast(c, p->all_obs, (size_t)c->size * block * sizeof(float), 0));
+  rl_running_update(&p->obs_rms, p->all_obs, (size_t)c->size * (size_t)p->N, (size_t)p->D);
+  return MIMIC_OK;
+}
+
 mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *init,
                               mimic_ppo **out) {
   *out = NULL;
@@ -213,6 +247,8 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
     if (st == MIMIC_OK) st = copy_space(os, &p->obs_space, &p->obs_bounds);
   }
   mimic_rng_seed(&p->rng, cfg->seed);
+  const bool parallel = mimic_comm_parallel(cfg->comm);
+  p->env_seed = cfg->seed + (parallel ? (uint64_t)cfg->comm->rank * (uint64_t)p->N : 0);
   if (st == MIMIC_OK) st = rl_running_init(&p->obs_rms, p->D, 1e-4);
   if (st == MIMIC_OK) st = rl_running_init(&p->ret_rms, 1, 1e-4);
   if (st == MIMIC_OK && !alloc_buffers(p)) st = MIMIC_ERR_NOMEM;
@@ -227,6 +263,7 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
     oc.eps = cfg->adam_eps;
     st = mimic_optim_create(&p->opt, &oc, p->model.n_params);
   }
+  if (st == MIMIC_OK && parallel) st = parallel_start(p);
   if (st != MIMIC_OK) {
     mimic_ppo_free(p);
     return st;
@@ -247,6 +284,8 @@ void mimic_ppo_free(mimic_ppo *p) {
   mimic_mlp_free(&p->anchor);
   mimic_free_aligned(p->norm_mean);
   free(p->ckpt_rms);
+  free(p->all_obs);
+  free(p->reduce);
   free(p->act_bounds);
   free(p->obs_bounds);
   free(p->env_id);
@@ -298,10 +337,9 @@ mimic_status ppo_normalize(mimic_ppo *p, const float *raw, int n, float *dst) {
 
 /* Resets every environment (seed + i) and the observation statistics' first batch. */
 static mimic_status start(mimic_ppo *p) {
-  MIMIC_TRY(mimic_rollout_reset(&p->roll, p->cfg.seed));
+  MIMIC_TRY(mimic_rollout_reset(&p->roll, p->env_seed));
   memcpy(p->cur_raw, p->roll.obs, (size_t)p->N * (size_t)p->D * sizeof(float));
-  if (p->cfg.norm_obs && !p->obs_frozen)
-    rl_running_update(&p->obs_rms, p->cur_raw, (size_t)p->N, (size_t)p->D);
+  MIMIC_TRY(update_obs_stats(p, p->cur_raw));
   MIMIC_TRY(ppo_sync_norm(p));
   MIMIC_TRY(ppo_normalize(p, p->cur_raw, p->N, p->cur_norm));
   for (int i = 0; i < p->N; i++) p->last_starts[i] = 1;
@@ -383,12 +421,12 @@ mimic_status mimic_ppo_collect(mimic_ppo *p) {
       p->b_trunc[r] = p->s_trunc[i];
       p->last_starts[i] = done;
     }
-    if (p->cfg.norm_obs && !p->obs_frozen) rl_running_update(&p->obs_rms, p->s_next, (size_t)N, D);
+    MIMIC_TRY(update_obs_stats(p, p->s_next));
     MIMIC_TRY(ppo_sync_norm(p));
     MIMIC_TRY(ppo_normalize(p, p->s_next, N, p->cur_norm));
     memcpy(p->cur_raw, p->s_next, (size_t)N * D * sizeof(float));
     MIMIC_TRY(terminal_values(p, row));
-    p->timesteps += N;
+    p->timesteps += mimic_comm_parallel(p->cfg.comm) ? (long)N * p->cfg.comm->size : N;
   }
   MIMIC_TRY(mimic_mlp_forward(&p->model.critic, p->cur_norm, N));
   memcpy(p->last_values, p->model.critic.out, (size_t)N * sizeof(float));

@@ -45,6 +45,7 @@ mimic_status mimic_ppo_log_prob(mimic_ppo *p, const float *obs, const float *act
                                 float *out);
 
 #define PPO_RING MIMIC_EPISODE_RECENT /* SB3's ep_info_buffer */
+#define PPO_SHARED 6                  /* the losses averaged with the gradient */
 
 struct mimic_ppo {
   mimic_ppo_config cfg;
@@ -99,6 +100,10 @@ struct mimic_ppo {
   int ring_train_n, ring_train_pos;
   long timesteps, iteration;
   double t0;
+  /* data-parallel (cfg.comm of several ranks) */
+  uint64_t env_seed; /* this rank's first environment's seed */
+  float *all_obs;    /* (size*N, D) every rank's new observations, for the statistics */
+  float *reduce;     /* (n_params + PPO_SHARED) the all-reduced gradient and losses */
   /* reward replacement */
   mimic_reward_fn reward_fn;
   void *reward_user;

@@ -108,6 +108,24 @@ static double explained_variance(const float *values, const float *returns, int 
   return vy == 0 ? NAN : 1.0 - vd / vy;
 }
 
+/* Data-parallel: the minibatch's gradient and losses become their mean
+ * over the ranks (equal minibatches: every rank holds n rows), in one
+ * all-reduce; target_kl then stops every rank at the same step. */
+static mimic_status average_over_ranks(mimic_ppo *p, mimic_ppo_loss_result *r) {
+  mimic_comm *c = p->cfg.comm;
+  const size_t P = p->model.n_params;
+  const float w = 1.0f / (float)c->size;
+  float *buf = p->reduce;
+  for (size_t k = 0; k < P; k++) buf[k] = p->model.grads[k] * w;
+  double *fields[PPO_SHARED] = {&r->policy_loss, &r->value_loss, &r->entropy_loss,
+                                &r->anchor_loss, &r->approx_kl,  &r->clip_fraction};
+  for (int k = 0; k < PPO_SHARED; k++) buf[P + k] = (float)(*fields[k] * w);
+  MIMIC_TRY(c->allreduce_sum(c, buf, P + PPO_SHARED));
+  memcpy(p->model.grads, buf, P * sizeof(float));
+  for (int k = 0; k < PPO_SHARED; k++) *fields[k] = buf[P + k];
+  return MIMIC_OK;
+}
+
 mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
   if (!p->rollout_ready)
     return mimic_fail(MIMIC_ERR_INVALID, "ppo: update before a rollout was collected");
@@ -166,6 +184,7 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
       mimic_model_zero_grad(&p->model);
       mimic_ppo_loss_result r;
       MIMIC_TRY(mimic_ppo_loss(&p->model, &b, &lc, &p->work, &r));
+      if (p->reduce) MIMIC_TRY(average_over_ranks(p, &r));
       s_pl += r.policy_loss;
       s_vl += r.value_loss;
       s_el += r.entropy_loss;
@@ -188,6 +207,9 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
       return mimic_fail(MIMIC_ERR_RANGE,
                         "ppo: parameter %zu became %g at iteration %ld (learning rate too high?)",
                         k, p->model.params[k], p->iteration + 1);
+  if (p->reduce)
+    MIMIC_TRY(mimic_comm_check_same(c->comm, p->model.params, p->model.n_params * sizeof(float),
+                                    "ppo: the parameters"));
   p->rollout_ready = false;
   p->iteration++;
   if (it) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/comm.h"
 #include "cli/commands.h"
 #include "cli/rl_common.h"
 #include "cli/show.h"
@@ -38,6 +39,17 @@ int cli_train_ppo(int argc, char **argv) {
   mimic_ppo_config cfg;
   int rc = rl_ppo_config(cmd, o, &f, env, env_opts, &cfg);
   if (rc >= 0) return rc;
+  /* under mpirun, data-parallel: each rank steps its own environments */
+  mimic_comm *comm = cli_comm_begin(cmd);
+  if (!comm) return CLI_EXIT_FAIL;
+  cfg.comm = comm;
+  const bool writer = mimic_comm_writer(comm);
+  if (!writer) m.log = m.plot = NULL;
+  if (mimic_comm_parallel(comm) && m.checkpoint)
+    return cli_comm_end(comm, cli_usage_error(cmd,
+                                              "--checkpoint runs on one process only (not "
+                                              "with %d ranks: docs/cluster.md)",
+                                              comm->size));
   mimic_reward_net rn = {0};
   bool have_rn = false;
   mimic_status st = MIMIC_OK;
@@ -70,16 +82,17 @@ int cli_train_ppo(int argc, char **argv) {
   json_t *meta = json_object(), *extra = json_object();
   json_object_set_new(meta, "algorithm", json_string("ppo"));
   if (reward) json_object_set_new(meta, "reward", cli_json_str(reward));
+  if (mimic_comm_parallel(comm)) json_object_set_new(meta, "ranks", json_integer(comm->size));
   json_object_set_new(extra, "algorithm", json_string("ppo"));
   json_object_set_new(extra, "learned_reward", json_boolean(reward != NULL));
-  rc = st ? cli_fail(cmd)
+  rc = st ? cli_comm_fail(cmd, comm)
           : rl_train_on_reward(cmd, &cfg, &m, have_rn ? mimic_reward_net_fn : NULL, &rn, out, meta,
                                extra);
   json_decref(meta);
   json_decref(extra);
   if (have_rn) mimic_reward_net_free(&rn);
   rl_monitor_free(&m);
-  return rc;
+  return cli_comm_end(comm, rc);
 }
 
 /* Per-round callback of GAIL/AIRL: the generator's iteration goes to the monitor. */

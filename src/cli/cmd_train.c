@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli/args.h"
+#include "cli/comm.h"
 #include "cli/commands.h"
 #include "cli/show.h"
 #include "mimic/bc.h"
@@ -189,20 +190,26 @@ static int train_bc(int argc, char **argv) {
   else if (strcmp(head, "auto") != 0)
     return cli_usage_error("train bc", "--head is gaussian or mse, got '%s'", head);
   if (resume && !checkpoint) return cli_usage_error("train bc", "--resume needs --checkpoint");
+  /* under mpirun, data-parallel: every rank trains on its slice of each batch */
+  mimic_comm *comm = cli_comm_begin("train bc");
+  if (!comm) return CLI_EXIT_FAIL;
+  cfg.comm = comm;
+  const bool writer = mimic_comm_writer(comm);
+  if (!writer) cfg.progress = false;
 
   mimic_dataset ds;
-  if (mimic_dataset_load(data, &ds)) return cli_fail("train bc");
+  if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail("train bc", comm));
   if (!mimic_dataset_has_actions(&ds)) {
     mimic_dataset_free(&ds);
     mimic_fail(MIMIC_ERR_INVALID,
                "%s has no actions (its metadata says \"actions_removed\"): clone from "
                "observations with 'mimic train bco'",
                data);
-    return cli_fail("train bc");
+    return cli_comm_end(comm, cli_comm_fail("train bc", comm));
   }
   if (!policy_arch("train bc", policy, hidden, activation, &ds.obs_space.space, &cfg)) {
     mimic_dataset_free(&ds);
-    return CLI_EXIT_USAGE;
+    return cli_comm_end(comm, CLI_EXIT_USAGE);
   }
   char title[160];
   snprintf(title, sizeof title, "%s, %zu episodes", ds.meta.env_id ? ds.meta.env_id : data,
@@ -232,11 +239,14 @@ static int train_bc(int argc, char **argv) {
                : mimic_fail_nomem("the model's description");
     free(extra);
   }
-  if (st == MIMIC_OK) st = mimic_model_save(&model, out);
-  if (st == MIMIC_OK) {
+  if (st == MIMIC_OK && writer) st = mimic_model_save(&model, out);
+  if (st == MIMIC_OK && !writer) {
+    rc = CLI_EXIT_OK;
+  } else if (st == MIMIC_OK) {
     if (json) {
       json_t *o = json_object();
       json_object_set_new(o, "policy", cli_json_str(out));
+      if (mimic_comm_parallel(comm)) json_object_set_new(o, "ranks", json_integer(comm->size));
       json_object_set_new(o, "episodes", json_integer((json_int_t)ds.n_episodes));
       json_object_set_new(o, "transitions", json_integer((json_int_t)ds.n_steps));
       json_object_set_new(o, "epochs", json_integer(rep.epochs));
@@ -259,12 +269,12 @@ static int train_bc(int argc, char **argv) {
     }
     rc = CLI_EXIT_OK;
   } else {
-    rc = cli_fail("train bc");
+    rc = cli_comm_fail("train bc", comm);
   }
   mimic_bc_report_free(&rep);
   mimic_model_free(&model);
   mimic_dataset_free(&ds);
-  return rc;
+  return cli_comm_end(comm, rc);
 }
 
 static void print_round(const mimic_dagger_round *r, void *user) {
@@ -399,10 +409,21 @@ static int train_dagger(int argc, char **argv) {
   bool silent = json || quiet;
   cfg.on_round = print_round;
   cfg.user = &silent;
+  /* under mpirun, distributed rollouts: rank 0 learns, the others roll out */
+  mimic_comm *comm = cli_comm_begin("train dagger");
+  if (!comm) {
+    free(work_default);
+    return CLI_EXIT_FAIL;
+  }
+  cfg.comm = comm;
   mimic_dagger_round rows[1024];
   int n_rows = 0;
   mimic_model best;
   mimic_status st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
+  if (!mimic_comm_writer(comm)) { /* a rollout rank: rank 0 reports */
+    free(work_default);
+    return cli_comm_end(comm, st ? cli_comm_fail("train dagger", comm) : CLI_EXIT_OK);
+  }
   if (st == MIMIC_OK) {
     mimic_env *env;
     st = mimic_env_make(cfg.env_id, cfg.env_opts, &env);
@@ -439,10 +460,10 @@ static int train_dagger(int argc, char **argv) {
             "to go on\n",
             mimic_errmsg(), work);
     free(work_default);
-    return CLI_EXIT_OK;
+    return cli_comm_end(comm, CLI_EXIT_OK);
   }
   free(work_default);
-  if (st) return cli_fail("train dagger");
+  if (st) return cli_comm_end(comm, cli_comm_fail("train dagger", comm));
   if (json) {
     json_t *o = json_object(), *rounds = json_array();
     json_object_set_new(o, "policy", cli_json_str(out));
@@ -469,7 +490,7 @@ static int train_dagger(int argc, char **argv) {
   } else {
     printf("wrote the best learner to %s\n", out);
   }
-  return CLI_EXIT_OK;
+  return cli_comm_end(comm, CLI_EXIT_OK);
 }
 
 static const cli_command train_commands[] = {

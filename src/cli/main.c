@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "mpi/mpi_comm.h"
 
 #ifndef MIMIC_VERSION
 #define MIMIC_VERSION "0.0.0"
@@ -55,7 +56,25 @@ int cli_dispatch(const char *prefix, const cli_command *table, int argc, char **
   return CLI_EXIT_USAGE;
 }
 
+/* The commands that share their work out over an MPI job's ranks
+ * (docs/cluster.md); any other, started N times by mpirun, would do the
+ * same work N times into the same files. */
+static bool runs_on_ranks(int argc, char **argv) {
+  static const char *train[] = {"bc", "ppo", "dagger"};
+  if (argc < 3 || strcmp(argv[1], "train") != 0) return false;
+  for (size_t i = 0; i < sizeof train / sizeof *train; i++)
+    if (strcmp(argv[2], train[i]) == 0) return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
+  if (mimic_mpi_launch_size() > 1 && !runs_on_ranks(argc, argv)) {
+    fprintf(stderr,
+            "mimic: started on %d MPI ranks, but only train bc, ppo and dagger share their work "
+            "out over ranks; run this command without mpirun (docs/cluster.md)\n",
+            mimic_mpi_launch_size());
+    return CLI_EXIT_USAGE;
+  }
   return cli_dispatch("", commands, argc - 1, argv + 1);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/comm.h"
 #include "cli/commands.h"
 #include "cli/show.h"
 #include "mimic/container.h"
@@ -395,8 +396,12 @@ int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor 
   }
   if (st == MIMIC_OK) st = rl_checkpoint_save(m, p);
   if (st == MIMIC_OK) st = rl_monitor_finish(m);
-  if (st == MIMIC_OK) st = rl_save_with_meta(p, out, json_incref(meta));
-  int rc = st == MIMIC_OK ? rl_report(cmd, p, m, out, extra, 100) : cli_fail(cmd);
+  /* data-parallel (cfg->comm): rank 0 saves and reports for the job */
+  const bool writer = mimic_comm_writer(cfg->comm);
+  if (st == MIMIC_OK && writer) st = rl_save_with_meta(p, out, json_incref(meta));
+  int rc = st != MIMIC_OK ? cli_comm_fail(cmd, cfg->comm)
+           : writer       ? rl_report(cmd, p, m, out, extra, 100)
+                          : CLI_EXIT_OK;
   mimic_ppo_free(p);
   return rc;
 }

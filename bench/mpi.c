@@ -1,0 +1,239 @@
+/* bench/mpi: data-parallel BC and distributed DAgger rollouts under MPI.
+ *
+ * Run by hand, it is the driver: it starts itself under mpirun
+ * (tests/mpirun.sh: this machine only, shared memory) for each rank count,
+ * --runs times, and prints one JSON object with the medians:
+ *   - bc: samples per second of data-parallel BC (CartPole-v1, 10 expert
+ *     episodes, batches of 256) at 1, 2 and 4 ranks, for the default
+ *     32x32 network and a 256x256 one; efficiency = rate / (ranks x the
+ *     1-rank rate); and the measured seconds of one all-reduce of the
+ *     parameter block, and of one batch's compute at 1 rank (the inputs of
+ *     docs/cluster.md's scaling model);
+ *   - rollouts: env steps per second of DAgger's distributed rollouts
+ *     (dagger_dist.c: 8 CartPole copies per rollout rank acting with a BC
+ *     learner of the default network and beta 0.5, built-in expert labels,
+ *     the records gathered to rank 0) with 1 and 2 rollout ranks,
+ *     and the efficiency at 2: rate(2) / (2 x rate(1)).
+ * Rank 0 of a rollout job only waits; it is started with
+ * mpi_yield_when_idle so that it gives its core away while it does.
+ *
+ *   bench/mpi [--runs N]          (default 3)
+ *   bench/mpi --worker bc|bc-wide|rollouts   (under mpirun: one measurement)
+ *
+ * The machine's load average is printed too: the ranks share its 2 cores
+ * with whatever else runs. Skipped (exit 77) when mimic was built without
+ * MPI. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "algo/dagger_dist.h"
+#include "mimic/bc.h"
+#include "mimic/collect.h"
+#include "mpi/mpi_comm.h"
+
+#define BENCH_NAME "mpi"
+#include "bench_util.h"
+
+/* ---- workers (under mpirun) --------------------------------------------------- */
+
+static void worker_bc(mimic_comm *c, bool wide) {
+  mimic_dataset ds;
+  if (mimic_collect_expert("CartPole-v1", NULL, 10, 0, &ds)) die("collect");
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  mimic_bc_config cfg = mimic_bc_defaults();
+  cfg.progress = false;
+  cfg.batch_size = 256;
+  cfg.batches = wide ? 300 : 1500;
+  if (wide) cfg.hidden[0] = cfg.hidden[1] = 256;
+  cfg.comm = c;
+  mimic_model m;
+  mimic_bc_report rep;
+  if (mimic_bc_model_create(&cfg, &t, &m)) die("model");
+  double t0 = mimic_now();
+  if (mimic_bc_fit(&cfg, &t, &m, &rep)) die("fit");
+  double secs = mimic_now() - t0;
+  /* one all-reduce of the block a step sums (parameters + 5 numbers) */
+  size_t n = m.n_params + 5;
+  float *buf = calloc(n, sizeof *buf);
+  int reps = 500;
+  double a0 = mimic_now();
+  for (int i = 0; i < reps; i++)
+    if (c->allreduce_sum(c, buf, n)) die("allreduce");
+  double ar = (mimic_now() - a0) / reps;
+  if (c->rank == 0)
+    printf("{\"rate\": %.6g, \"seconds\": %.6g, \"params\": %zu, \"allreduce_s\": %.6g, "
+           "\"batch_s\": %.6g}\n",
+           (double)rep.samples / secs, secs, m.n_params, ar, secs / (double)rep.batches);
+  free(buf);
+  mimic_bc_report_free(&rep);
+  mimic_model_free(&m);
+  mimic_dataset_free(&ds);
+}
+
+static void worker_rollouts(mimic_comm *c) {
+  mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
+  cfg.env_id = "CartPole-v1";
+  cfg.n_envs = 4;
+  cfg.min_steps = 20000;
+  cfg.min_episodes = 0;
+  cfg.comm = c;
+  dagger_dist x;
+  if (dagger_dist_open(&x, c, &cfg)) die("open");
+  if (c->rank > 0) {
+    if (dagger_dist_serve(&x)) die("serve");
+  } else {
+    /* the learner the ranks roll out: BC's default network, one epoch on
+     * 10 expert episodes (its forward pass is part of every step) */
+    mimic_dataset ds;
+    if (mimic_collect_expert("CartPole-v1", NULL, 10, 0, &ds)) die("collect");
+    mimic_transitions t = mimic_dataset_transitions(&ds);
+    mimic_bc_config bc = mimic_bc_defaults();
+    bc.progress = false;
+    bc.epochs = 1;
+    mimic_policy *learner;
+    if (mimic_bc_learner(&bc, "CartPole-v1", &ds.obs_space.space, &ds.act_space.space, NULL,
+                         &learner))
+      die("learner");
+    mimic_labeled lab = {.n = t.n, .obs = t.obs, .obs_dim = t.obs_dim, .actions = t.act};
+    if (mimic_policy_fit(learner, &lab, false, 0)) die("fit");
+    double t0 = mimic_now();
+    long steps = 0;
+    for (int round = 0; round < 3; round++) {
+      if (dagger_dist_round(&x, round, 0.5, learner)) die("round");
+      steps += x.ticks * x.G;
+    }
+    double secs = mimic_now() - t0;
+    if (dagger_dist_stop(&x)) die("stop");
+    mimic_policy_free(learner);
+    mimic_dataset_free(&ds);
+    printf("{\"rate\": %.6g, \"seconds\": %.6g, \"steps\": %ld}\n", (double)steps / secs, secs,
+           steps);
+  }
+  dagger_dist_close(&x);
+}
+
+/* ---- the driver --------------------------------------------------------------- */
+
+/* Median over runs of a worker's "rate" (and its other fields, from the median run). */
+static double measure(const char *self, const char *what, int np, int runs, json_t **fields) {
+  double rates[16];
+  json_t *objs[16] = {0};
+  for (int r = 0; r < runs; r++) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "bash %s/tests/mpirun.sh %d %s --worker %s", MIMIC_SOURCE_DIR, np,
+             self, what);
+    if (strcmp(what, "rollouts") == 0) setenv("OMPI_MCA_mpi_yield_when_idle", "1", 1);
+    FILE *p = popen(cmd, "r");
+    if (!p) die("popen");
+    char line[1024] = "";
+    if (!fgets(line, sizeof line, p)) line[0] = 0;
+    int rc = pclose(p);
+    unsetenv("OMPI_MCA_mpi_yield_when_idle");
+    if (rc != 0) {
+      fprintf(stderr, "bench/mpi: %s (exit %d)\n", cmd, rc);
+      exit(WEXITSTATUS(rc) == 77 ? 77 : 1);
+    }
+    json_error_t err;
+    objs[r] = json_loads(line, 0, &err);
+    if (!objs[r]) {
+      fprintf(stderr, "bench/mpi: %s printed '%s'\n", cmd, line);
+      exit(1);
+    }
+    rates[r] = json_number_value(json_object_get(objs[r], "rate"));
+    fprintf(stderr, "bench/mpi: %s on %d rank%s: %.0f/s\n", what, np, np == 1 ? "" : "s", rates[r]);
+  }
+  double sorted[16];
+  memcpy(sorted, rates, sizeof(double) * (size_t)runs);
+  double med = median(sorted, runs);
+  int pick = 0;
+  for (int r = 0; r < runs; r++)
+    if (fabs(rates[r] - med) < fabs(rates[pick] - med)) pick = r;
+  if (fields) *fields = json_incref(objs[pick]);
+  for (int r = 0; r < runs; r++) json_decref(objs[r]);
+  return med;
+}
+
+static json_t *bc_series(const char *self, const char *what, int runs) {
+  static const int nps[] = {1, 2, 4};
+  json_t *o = json_object(), *ranks = json_array(), *rates = json_array(), *eff = json_array(),
+         *ar = json_array();
+  double one = 0;
+  for (int k = 0; k < 3; k++) {
+    json_t *f = NULL;
+    double rate = measure(self, what, nps[k], runs, &f);
+    if (k == 0) {
+      one = rate;
+      json_object_set(o, "params", json_object_get(f, "params"));
+      json_object_set(o, "batch_seconds_1_rank", json_object_get(f, "batch_s"));
+    }
+    json_array_append_new(ranks, json_integer(nps[k]));
+    json_array_append_new(rates, json_real(rate));
+    json_array_append_new(eff, json_real(rate / (nps[k] * one)));
+    json_array_append(ar, json_object_get(f, "allreduce_s"));
+    json_decref(f);
+  }
+  json_object_set_new(o, "ranks", ranks);
+  json_object_set_new(o, "samples_per_second", rates);
+  json_object_set_new(o, "efficiency", eff);
+  json_object_set_new(o, "allreduce_seconds", ar);
+  return o;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--worker") == 0) {
+    mimic_comm *c;
+    if (mimic_mpi_begin(&c)) die("joining the job");
+    mimic_log_set_level(MIMIC_LOG_WARN);
+    if (strcmp(argv[2], "bc") == 0 || strcmp(argv[2], "bc-wide") == 0)
+      worker_bc(c, strcmp(argv[2], "bc-wide") == 0);
+    else if (strcmp(argv[2], "rollouts") == 0)
+      worker_rollouts(c);
+    else
+      die("unknown worker");
+    mimic_mpi_end(c);
+    return 0;
+  }
+  int runs = 3;
+  if (argc == 3 && strcmp(argv[1], "--runs") == 0) runs = atoi(argv[2]);
+  if (runs < 1 || runs > 16 || (argc != 1 && argc != 3)) {
+    fprintf(stderr, "usage: bench/mpi [--runs N (1..16)]\n");
+    return 2;
+  }
+  if (!mimic_mpi_built()) {
+    fprintf(stderr, "bench/mpi: mimic was built without MPI\n");
+    return 77;
+  }
+  const char *self = "/proc/self/exe";
+  char exe[4096];
+  ssize_t len = readlink(self, exe, sizeof exe - 1);
+  if (len <= 0) die("readlink /proc/self/exe");
+  exe[len] = 0;
+  json_t *out = json_object();
+  json_object_set_new(out, "bench", json_string("mpi"));
+  json_object_set_new(out, "runs", json_integer(runs));
+  json_object_set_new(out, "bc", bc_series(exe, "bc", runs));
+  json_object_set_new(out, "bc_wide", bc_series(exe, "bc-wide", runs));
+  json_t *f1 = NULL, *f2 = NULL;
+  double r1 = measure(exe, "rollouts", 2, runs, &f1), r2 = measure(exe, "rollouts", 3, runs, &f2);
+  json_t *ro = json_object();
+  json_object_set_new(ro, "rollout_ranks", json_pack("[i, i]", 1, 2));
+  json_object_set_new(ro, "copies_per_rank", json_integer(8));
+  json_object_set_new(ro, "steps_per_second", json_pack("[f, f]", r1, r2));
+  json_object_set_new(ro, "efficiency_2", json_real(r2 / (2 * r1)));
+  json_object_set_new(out, "rollouts", ro);
+  json_decref(f1);
+  json_decref(f2);
+  double load[3] = {NAN, NAN, NAN};
+  if (getloadavg(load, 3) == 3) json_object_set_new(out, "load_average_1min", json_real(load[0]));
+  char *text = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(6));
+  puts(text);
+  free(text);
+  json_decref(out);
+  return 0;
+}

@@ -1,0 +1,225 @@
+/* Distributed rollouts for DAgger in environments (see dagger_dist.h).
+ *
+ * A round: rank 0 broadcasts a header (round, beta, the learner's length)
+ * and the learner's bytes (a model file's encoding); every rollout rank
+ * resets its copies from the seeds one process with all R*n copies would
+ * use (rank r's copy i is global copy (r-1)*n + i), steps them until it
+ * has its share of the round's steps and episodes, and learns from a
+ * gather the most ticks any rank needed; the others step on to that count,
+ * so every rank sends the same number of records and one gather brings
+ * them to rank 0, which orders them tick-major over the global copies: the
+ * candidate numbering of one process with R*n copies. A record is the
+ * observation, the next observation, the expert's label (the built-in
+ * expert answers every state; it counts as a question only where DAgger
+ * asks), the learner's action and confidence, the reward and the flags
+ * (terminated, truncated, asked, the expert's action taken).
+ *
+ * Rollouts are a pure function of the round, the learner and the rank
+ * count, so rank 0's resume replays a round exactly with the same count. */
+#include "algo/dagger_dist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mimic/bc.h"
+#include "mimic/nn.h"
+
+typedef struct header {
+  int32_t cmd; /* 1 a round, 0 stop */
+  int32_t round;
+  double beta;
+  int64_t model_len; /* 0: no learner yet, act at random */
+} header;
+
+mimic_status dagger_dist_open(dagger_dist *x, mimic_comm *comm,
+                              const mimic_dagger_env_config *cfg) {
+  memset(x, 0, sizeof *x);
+  x->comm = comm;
+  x->cfg = cfg;
+  if (!mimic_comm_parallel(comm))
+    return mimic_fail(MIMIC_ERR_INVALID, "distributed rollouts need 2 or more ranks");
+  if (cfg->expert_obj || strcmp(cfg->expert, "builtin") != 0)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "distributed DAgger runs the built-in expert on the rollout ranks; the "
+                      "expert '%s' runs on one process only",
+                      cfg->expert_obj ? cfg->expert_obj->name : cfg->expert);
+  x->n = cfg->n_envs;
+  x->G = cfg->n_envs * (comm->size - 1);
+  mimic_rollout_config rc = {.n = comm->rank == 0 ? 1 : cfg->n_envs, .seed = cfg->seed};
+  MIMIC_TRY(mimic_rollout_open(&x->roll, cfg->env_id, cfg->env_opts, &rc));
+  mimic_env *env = x->roll.envs[0];
+  if (!mimic_env_has_expert(env))
+    return mimic_fail(MIMIC_ERR_INVALID, "%s has no built-in expert", cfg->env_id);
+  x->as = mimic_env_action_space(env);
+  x->od = mimic_env_obs_space(env)->dim;
+  x->aw = mimic_space_width(x->as);
+  x->width = 2 * (size_t)x->od + 2 * (size_t)x->aw + 3;
+  if (comm->rank > 0) MIMIC_TRY(mimic_policy_random(x->as, &x->random));
+  return MIMIC_OK;
+}
+
+void dagger_dist_close(dagger_dist *x) {
+  mimic_rollout_close(&x->roll);
+  mimic_policy_free(x->random);
+  mimic_policy_free(x->learner);
+  free(x->local);
+  free(x->all);
+  memset(x, 0, sizeof *x);
+}
+
+dagger_dist_record dagger_dist_get(const dagger_dist *x, long tick, int copy) {
+  const float *r = x->all + ((size_t)tick * (size_t)x->G + (size_t)copy) * x->width;
+  const size_t od = (size_t)x->od, aw = (size_t)x->aw;
+  return (dagger_dist_record){.obs = r,
+                              .next = r + od,
+                              .label = r + 2 * od,
+                              .guess = r + 2 * od + aw,
+                              .conf = r[2 * od + 2 * aw],
+                              .reward = r[2 * od + 2 * aw + 1],
+                              .flags = (int)r[2 * od + 2 * aw + 2]};
+}
+
+/* Grows *buf to hold n records of width floats. */
+static mimic_status reserve(float **buf, size_t *cap, size_t n, size_t width) {
+  if (n <= *cap) return MIMIC_OK;
+  size_t want = *cap ? *cap : 1024;
+  while (want < n) want *= 2;
+  float *p = mimic_realloc(*buf, want, width * sizeof(float), "the rollout records");
+  if (!p) return MIMIC_ERR_NOMEM;
+  *buf = p;
+  *cap = want;
+  return MIMIC_OK;
+}
+
+/* Rollout rank: one tick of its n copies, recorded as row `tick`. */
+static mimic_status tick_once(dagger_dist *x, mimic_policy *actor, double beta, long tick,
+                              int *ended) {
+  mimic_rollout *ro = &x->roll;
+  const mimic_dagger_env_config *cfg = x->cfg;
+  const size_t od = (size_t)x->od, aw = (size_t)x->aw;
+  MIMIC_TRY(reserve(&x->local, &x->local_cap, (size_t)(tick + 1) * (size_t)x->n, x->width));
+  MIMIC_TRY(mimic_rollout_act(ro, actor, true, &x->rng));
+  float *row = x->local + (size_t)tick * (size_t)x->n * x->width;
+  for (int i = 0; i < x->n; i++) {
+    float *r = row + (size_t)i * x->width;
+    float *label = r + 2 * od, *guess = r + 2 * od + aw;
+    bool takes = beta > 0 && mimic_rng_double(&x->rng) < beta;
+    float conf = ro->confidence[i];
+    bool unsure = cfg->query.kind == MIMIC_QUERY_UNCERTAIN && conf < cfg->query.threshold;
+    bool asked = takes || cfg->query.kind == MIMIC_QUERY_ALL || unsure;
+    takes = takes || (unsure && cfg->defer);
+    MIMIC_TRY(mimic_env_expert_act(ro->envs[i], label));
+    memcpy(r, ro->obs + (size_t)i * od, od * sizeof(float));
+    memcpy(guess, ro->actions + (size_t)i * aw, aw * sizeof(float));
+    if (takes) memcpy(ro->actions + (size_t)i * aw, label, aw * sizeof(float));
+    r[2 * od + 2 * aw] = conf;
+    r[2 * od + 2 * aw + 2] = (float)((asked ? DIST_ASKED : 0) | (takes ? DIST_TAKES : 0));
+  }
+  MIMIC_TRY(mimic_rollout_step(ro));
+  for (int i = 0; i < x->n; i++) {
+    float *r = row + (size_t)i * x->width;
+    bool done = ro->terminated[i] || ro->truncated[i];
+    memcpy(r + od, (done ? ro->final_obs : ro->obs) + (size_t)i * od, od * sizeof(float));
+    r[2 * od + 2 * aw + 1] = (float)ro->reward[i];
+    r[2 * od + 2 * aw + 2] +=
+        (float)((ro->terminated[i] ? DIST_TERM : 0) | (ro->truncated[i] ? DIST_TRUNC : 0));
+  }
+  *ended += ro->n_end;
+  return MIMIC_OK;
+}
+
+/* Rollout rank: a round's rollouts, then the agreed tick count, then the
+ * records to rank 0. */
+static mimic_status serve_round(dagger_dist *x, const header *h) {
+  mimic_comm *c = x->comm;
+  const mimic_dagger_env_config *cfg = x->cfg;
+  const int R = c->size - 1, r = c->rank - 1;
+  uint64_t round = (uint64_t)h->round;
+  MIMIC_TRY(
+      mimic_rollout_reset(&x->roll, cfg->seed + 100003u * round + (uint64_t)r * (uint64_t)x->n));
+  mimic_rng_seed(&x->rng,
+                 (cfg->seed * 7919u + round) ^ (0x9E3779B97F4A7C15ULL * (uint64_t)c->rank));
+  mimic_policy *actor = h->model_len ? x->learner : x->random;
+  long steps_share = (cfg->min_steps + R - 1) / R;
+  int episodes_share = (cfg->min_episodes + R - 1) / R, ended = 0;
+  long tick = 0;
+  for (; tick * x->n < steps_share || ended < episodes_share; tick++)
+    MIMIC_TRY(tick_once(x, actor, h->beta, tick, &ended));
+  int64_t mine = tick, most = 0;
+  MIMIC_TRY(c->gather(c, &mine, sizeof mine, NULL, 0));
+  MIMIC_TRY(c->bcast(c, &most, sizeof most, 0));
+  for (; tick < most; tick++) MIMIC_TRY(tick_once(x, actor, h->beta, tick, &ended));
+  return c->gather(c, x->local, (size_t)most * (size_t)x->n * x->width * sizeof(float), NULL, 0);
+}
+
+mimic_status dagger_dist_serve(dagger_dist *x) {
+  mimic_comm *c = x->comm;
+  uint8_t *bytes = NULL;
+  mimic_status st = MIMIC_OK;
+  for (;;) {
+    header h;
+    st = c->bcast(c, &h, sizeof h, 0);
+    if (st || h.cmd == 0) break;
+    if (h.model_len > 0) {
+      uint8_t *b = mimic_realloc(bytes, (size_t)h.model_len, 1, "the learner");
+      if (!b) {
+        st = MIMIC_ERR_NOMEM;
+        break;
+      }
+      bytes = b;
+      st = c->bcast(c, bytes, (size_t)h.model_len, 0);
+      mimic_model m;
+      if (!st) st = mimic_model_decode(bytes, (size_t)h.model_len, "the learner", NULL, x->n, &m);
+      if (!st) {
+        mimic_policy_free(x->learner);
+        x->learner = NULL;
+        st = mimic_policy_from_model(&m, x->as, &x->learner);
+        if (st) mimic_model_free(&m);
+      }
+    }
+    if (!st) st = serve_round(x, &h);
+    if (st) break;
+  }
+  free(bytes);
+  return st;
+}
+
+mimic_status dagger_dist_round(dagger_dist *x, int round, double beta, mimic_policy *learner) {
+  mimic_comm *c = x->comm;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  mimic_model *m = learner ? mimic_bc_learner_model(learner) : NULL;
+  if (m) MIMIC_TRY(mimic_model_encode(m, &bytes, &len));
+  header h = {.cmd = 1, .round = round, .beta = beta, .model_len = (int64_t)len};
+  mimic_status st = c->bcast(c, &h, sizeof h, 0);
+  if (!st && len) st = c->bcast(c, bytes, len, 0);
+  free(bytes);
+  if (st) return st;
+  int64_t *ticks = mimic_calloc((size_t)c->size, sizeof *ticks, "tick counts"), mine = 0, most = 0;
+  if (!ticks) return MIMIC_ERR_NOMEM;
+  st = c->gather(c, &mine, sizeof mine, ticks, 0);
+  for (int r = 1; r < c->size; r++)
+    if (ticks[r] > most) most = ticks[r];
+  free(ticks);
+  if (!st) st = c->bcast(c, &most, sizeof most, 0);
+  const size_t block = (size_t)most * (size_t)x->n * x->width; /* floats from each rank */
+  if (!st)
+    st = reserve(&x->local, &x->local_cap, (size_t)c->size * (size_t)most * (size_t)x->n, x->width);
+  if (!st) st = reserve(&x->all, &x->all_cap, (size_t)most * (size_t)x->G, x->width);
+  /* rank 0's own block is not read: any buffer apart from the receiving one */
+  if (!st) st = c->gather(c, x->all, block * sizeof(float), x->local, 0);
+  if (st) return st;
+  /* rank-major [rank][tick][copy] to tick-major over the global copies */
+  for (long t = 0; t < most; t++)
+    for (int r = 1; r < c->size; r++)
+      memcpy(x->all + ((size_t)t * (size_t)x->G + (size_t)(r - 1) * (size_t)x->n) * x->width,
+             x->local + (size_t)r * block + (size_t)t * (size_t)x->n * x->width,
+             (size_t)x->n * x->width * sizeof(float));
+  x->ticks = most;
+  return MIMIC_OK;
+}
+
+mimic_status dagger_dist_stop(dagger_dist *x) {
+  header h = {.cmd = 0};
+  return x->comm->bcast(x->comm, &h, sizeof h, 0);
+}

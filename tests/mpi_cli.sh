@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The MPI commands end to end (docs/cluster.md), under mpirun on this
+# machine only (tests/mpirun.sh; skipped, 77, without MPI):
+# - train bc on 2 ranks writes one policy (rank 0), the same bits on a
+#   rerun, and a clone as good as one process's;
+# - a command that does not share its work out refuses to run on 2 ranks;
+# - a rank killed mid-run stops the job with an error naming it, and the
+#   run resumed from its checkpoint ends with the very model of a run that
+#   was never interrupted.
+set -euo pipefail
+mimic=$1
+here=$(dirname "$0")
+run() { bash "$here/mpirun.sh" "$@"; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+run 1 true || exit $?   # 77 when built without MPI
+"$mimic" collect --env CartPole-v1 --episodes 10 --seed 0 -o "$dir/demos" --quiet > /dev/null
+
+run 2 "$mimic" train bc --data "$dir/demos" -o "$dir/bc2.mimic" --log "$dir/curve.csv" --json \
+  > "$dir/out"
+[ "$(grep -c '"policy"' "$dir/out")" = 1 ] || fail "not one summary (rank 0's): $(cat "$dir/out")"
+grep -q '"ranks": 2' "$dir/out" || fail "the summary does not say 2 ranks: $(cat "$dir/out")"
+[ "$(wc -l < "$dir/curve.csv")" -eq 31 ] || fail "the curve has not 30 epochs"
+run 2 "$mimic" train bc --data "$dir/demos" -o "$dir/again.mimic" --quiet > /dev/null
+cmp -s "$dir/bc2.mimic" "$dir/again.mimic" || fail "two 2-rank trainings with one seed differ"
+ret=$("$mimic" eval --policy "$dir/bc2.mimic" --env CartPole-v1 --episodes 50 --json |
+  sed -E 's/.*"return_mean": ([0-9.]+).*/\1/')
+awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "the 2-rank clone returned $ret"
+
+# a command that does not share its work out is refused on several ranks
+set +e
+run 2 "$mimic" eval --policy expert --env CartPole-v1 --episodes 1 > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "eval ran on 2 ranks"
+grep -q "only train bc, ppo and dagger share their work" "$dir/err" || fail "message: $(cat "$dir/err")"
+
+# a rank killed mid-run
+args=(train bc --data "$dir/demos" --batches 12000 --checkpoint-every 300 --quiet)
+run 2 "$mimic" "${args[@]}" --checkpoint "$dir/whole.ck" -o "$dir/whole.mimic" > /dev/null
+args+=(--checkpoint "$dir/ck" -o "$dir/cut.mimic")
+run 2 "$mimic" "${args[@]}" 2> "$dir/err" &
+job=$!
+while [ ! -s "$dir/ck" ]; do
+  kill -0 $job 2> /dev/null || fail "the job ended before its first checkpoint"
+  sleep 0.05
+done
+bash "$here/mpi_kill_rank.sh" $job 1
+set +e
+wait $job
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
+grep -qi "rank 1" "$dir/err" || fail "the error does not name rank 1: $(cat "$dir/err")"
+[ ! -e "$dir/cut.mimic" ] || fail "a killed job wrote its policy"
+run 2 "$mimic" "${args[@]}" --resume > /dev/null
+cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed run differs from the whole one"
+cat "$dir/err"
+echo "ok: killed job (exit $rc) resumed to the uninterrupted model"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Distributed DAgger rollouts under mpirun (docs/cluster.md; skipped, 77,
+# without MPI): rank 0 learns, 3 rollout ranks step CartPole with the
+# broadcast learner and the built-in expert labelling on the spot.
+# - the learner reaches 500, as one process's does;
+# - a rollout rank killed mid-run stops the job, and the same command
+#   resumes the work folder to the very policy of a run never interrupted;
+# - a work folder refuses another rank count, and an expert that cannot run
+#   on the rollout ranks is refused.
+set -euo pipefail
+mimic=$1
+here=$(dirname "$0")
+run() { bash "$here/mpirun.sh" "$@"; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run 1 true || exit $?
+
+run 4 "$mimic" train dagger --env CartPole-v1 -o "$dir/d.mimic" --json > "$dir/out"
+[ "$(grep -c '"policy"' "$dir/out")" = 1 ] || fail "not one summary (rank 0's): $(cat "$dir/out")"
+best=$(grep -o '"return": [0-9.]*' "$dir/out" | sed 's/.*: //' | sort -g | tail -1)
+awk -v r="$best" 'BEGIN { exit !(r >= 500) }' || fail "DAgger on 3 rollout ranks reached $best"
+grep -q '"visited": 1500' "$dir/out" || fail "a round is not 3 copies' 500 steps: $(cat "$dir/out")"
+ret=$("$mimic" eval --policy "$dir/d.mimic" --env CartPole-v1 --episodes 20 --json |
+  sed -E 's/.*"return_mean": ([0-9.]+).*/\1/')
+awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "the saved learner returned $ret"
+
+# a rollout rank killed mid-run; the work folder resumes exactly
+args=(train dagger --env CartPole-v1 --rounds 6 --quiet)
+run 4 "$mimic" "${args[@]}" -o "$dir/whole.mimic" > /dev/null
+run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic" 2> "$dir/err" > /dev/null &
+job=$!
+while [ ! -s "$dir/cut.mimic.dagger/learner.mimic" ]; do # after the first round
+  kill -0 $job 2> /dev/null || fail "the job ended before its first round: $(cat "$dir/err")"
+  sleep 0.05
+done
+bash "$here/mpi_kill_rank.sh" $job 2
+set +e
+wait $job
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
+grep -qi "rank 2" "$dir/err" || fail "the error does not name rank 2: $(cat "$dir/err")"
+[ ! -e "$dir/cut.mimic" ] || fail "a killed job wrote its policy"
+run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic" > /dev/null
+cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed run differs from the whole one"
+
+# the folder's rounds depend on the rank count; experts other than the built-in are refused
+set +e
+run 3 "$mimic" "${args[@]}" --rounds 7 -o "$dir/cut.mimic" > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a work folder of 3 rollout ranks resumed on 2"
+grep -q "rollout_ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
+set +e
+run 2 "$mimic" train dagger --env CartPole-v1 --expert "$dir/d.mimic" -o "$dir/x.mimic" --quiet \
+  > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a policy-file expert ran on the rollout ranks"
+grep -q "runs the built-in expert on the rollout ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
+echo "ok: distributed DAgger reached $best; a killed rank's run resumed exactly"
