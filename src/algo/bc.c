@@ -71,10 +71,10 @@ mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions 
   if (mimic_comm_parallel(cfg->comm) && cfg->batch_size < cfg->comm->size)
     return mimic_fail(MIMIC_ERR_INVALID, "a batch of %d cannot be split over %d ranks",
                       cfg->batch_size, cfg->comm->size);
-  if (mimic_comm_parallel(cfg->comm) && cfg->gru_hidden)
+  if (mimic_comm_parallel(cfg->comm) && (cfg->gru_hidden || cfg->tf.context))
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "a recurrent policy trains on one process only (not with %d ranks)",
-                      cfg->comm->size);
+                      "a %s policy trains on one process only (not with %d ranks)",
+                      cfg->gru_hidden ? "recurrent" : "transformer", cfg->comm->size);
   if (cfg->n_hidden < 0 || cfg->n_hidden > MIMIC_MLP_MAX_LAYERS - 1)
     return mimic_fail(MIMIC_ERR_INVALID, "between 0 and %d hidden layers, got %d",
                       MIMIC_MLP_MAX_LAYERS - 1, cfg->n_hidden);
