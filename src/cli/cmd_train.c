@@ -470,7 +470,9 @@ static const cli_command train_commands[] = {
     {"td3", cli_train_td3, "TD3 on an environment"},
     {"td3bc", cli_train_td3bc, "TD3+BC: offline RL from a dataset with rewards"},
     {"iql", cli_train_iql, "IQL: offline RL from a dataset with rewards"},
-    {"cql", cli_train_cql, "CQL (continuous): offline RL from a dataset with rewards"},
+    {"cql", cli_train_cql, "CQL (continuous or discrete): offline RL from a dataset with rewards"},
+    {"dqn", cli_train_dqn, "DQN (SB3's) on an environment with Discrete actions"},
+    {"discrete-bc", cli_train_discrete_bc, "BC with d3rlpy's DiscreteBC settings"},
     {"maxent-irl", cli_train_maxent_irl, "maximum causal entropy IRL on a gridworld"},
     {NULL, NULL, NULL},
 };

@@ -51,6 +51,8 @@ int cli_train_td3(int argc, char **argv);
 int cli_train_td3bc(int argc, char **argv);
 int cli_train_iql(int argc, char **argv);
 int cli_train_cql(int argc, char **argv);
+int cli_train_dqn(int argc, char **argv);
+int cli_train_discrete_bc(int argc, char **argv);
 
 #include <stdbool.h>
 
