@@ -383,13 +383,7 @@ static mimic_status check_data(mimic_offpolicy *t) {
                         d->act_space && d->act_space->kind == MIMIC_SPACE_DISCRETE ? "Discrete"
                                                                                    : "Box",
                         t->env_id, t->D, t->K);
-    for (size_t k = 0; k < d->n; k++) {
-      float a = d->act[k];
-      if (!(a >= 0 && a < (float)t->K) || a != floorf(a))
-        return mimic_fail(MIMIC_ERR_INVALID,
-                          "transition %zu: action %g is not an id of Discrete(%d)", k, (double)a,
-                          t->K);
-    }
+    MIMIC_TRY(mimic_transitions_check_ids(d, t->K));
   } else if (d->obs_dim != t->D || d->act_dim != t->A || !d->act_space ||
              d->act_space->kind != MIMIC_SPACE_BOX)
     return mimic_fail(MIMIC_ERR_INVALID,
