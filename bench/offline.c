@@ -6,9 +6,9 @@
  * <algo>_updates_per_s (the median of 5 runs of 200 updates each after 20
  * warm-up updates, CPU time of this process; CQL 20 after 2, as each of
  * its updates scores 30 sampled actions per state), and torch_updates_per_s:
- * null, because the PyTorch re-creation the issue asks for needs
- * python3-torch, which this machine does not have. Single BLAS thread, so
- * the figures are per core. */
+ * null; the PyTorch re-creation is bench/offline_torch.py, which runs this
+ * program in alternating rounds with its own timings and prints the
+ * ratios. Single BLAS thread, so the figures are per core. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

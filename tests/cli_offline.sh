@@ -3,6 +3,7 @@
 # td3 (CSV log, a policy file `mimic eval` runs, same seed = same file),
 # dataset generate (Minari metadata with the kind and reference returns,
 # exactly N transitions), train td3bc and iql from a generated dataset;
+# train dqn, and train cql and discrete-bc on a CartPole dataset;
 # bad flags and bad data are refused with a message.
 set -euo pipefail
 mimic=$1
@@ -70,6 +71,35 @@ echo "$json" | grep -q '"expert": {.*"iql": \[' || fail "experiment: no iql cell
 expect_fail_early() { if "$@" > /dev/null 2>&1; then fail "accepted: $*"; fi; }
 expect_fail_early "$mimic" experiment offline --env Pendulum-v1 --algos sac
 
+# Discrete actions: DQN online, a medium-replay set made by DQN, discrete
+# CQL (chosen by train cql from the dataset) and discrete BC on it, a
+# discrete CQL run resumed bit for bit, and the experiment's discrete rows
+json=$("$mimic" train dqn --env CartPole-v1 --steps 600 --hidden 16,16 --learning-starts 100 \
+  -o "$dir/dqn.mimic" --log "$dir/dqn.csv" --log-every 200 --episodes 2 --json)
+[ "$(num "$json" steps)" = 600 ] || fail "dqn steps: $json"
+[ "$(wc -l < "$dir/dqn.csv")" -eq 4 ] || fail "dqn log rows"
+"$mimic" model info "$dir/dqn.mimic" | grep -qi categorical || fail "dqn's file is no Categorical model"
+"$mimic" dataset generate --env CartPole-v1 --kind medium-replay -o "$dir/cpmr" --hidden 32,32 \
+  --quiet > /dev/null
+grep -q '"algorithm": *"dqn"' "$dir/cpmr/data/metadata.json" || fail "the medium policy is not DQN's"
+for algo in cql discrete-bc; do
+  json=$("$mimic" train $algo --data "$dir/cpmr" --steps 200 --hidden 16,16 -o "$dir/d$algo.mimic" \
+    --episodes 2 --json)
+  [ "$(num "$json" steps)" = 200 ] || fail "$algo on CartPole: $json"
+done
+"$mimic" model info "$dir/dcql.mimic" | grep -q "discrete-cql" || fail "train cql did not pick DiscreteCQL"
+common=(train cql --data "$dir/cpmr" --hidden 16,16 --target-update-interval 20 --episodes 1 --quiet)
+"$mimic" "${common[@]}" --steps 60 -o "$dir/straight.mimic" > /dev/null
+"$mimic" "${common[@]}" --steps 25 -o "$dir/part.mimic" --checkpoint "$dir/dcql.ckpt" > /dev/null
+"$mimic" "${common[@]}" --steps 60 -o "$dir/resumed.mimic" --checkpoint "$dir/dcql.ckpt" --resume \
+  > /dev/null
+cmp -s "$dir/straight.mimic" "$dir/resumed.mimic" || fail "discrete cql: the resumed run differs"
+json=$("$mimic" experiment offline --env CartPole-v1 --kinds random --seeds 1 --transitions 300 \
+  --steps 20 --hidden 8,8 --episodes 1 --json)
+echo "$json" | grep -q '"random": {.*"bc": \[.*"cql": \[' || fail "experiment on CartPole: $json"
+expect_fail_early "$mimic" experiment offline --env CartPole-v1 --kinds random --algos iql --seeds 1 \
+  --transitions 300 --steps 20 --episodes 1
+
 # refusals
 expect_fail() {
   local want=$1
@@ -80,6 +110,8 @@ expect_fail() {
 expect_fail "kind" "$mimic" dataset generate --env Pendulum-v1 --kind great --transitions 10 -o "$dir/x"
 expect_fail "transitions" "$mimic" dataset generate --env Pendulum-v1 --kind random -o "$dir/x"
 expect_fail "Discrete" "$mimic" train sac --env CartPole-v1 -o "$dir/x.mimic" --steps 10
+expect_fail "Box" "$mimic" train dqn --env Pendulum-v1 -o "$dir/x.mimic" --steps 10
+expect_fail "Box" "$mimic" train discrete-bc --data "$dir/exp" -o "$dir/x.mimic" --steps 10
 expect_fail "data" "$mimic" train td3bc -o "$dir/x.mimic"
 "$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/cp" --quiet > /dev/null
 expect_fail "Discrete" "$mimic" train iql --data "$dir/cp" -o "$dir/x.mimic" --steps 10

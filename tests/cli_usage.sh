@@ -19,12 +19,13 @@ commands=(envs collect refine eval play version "model info"
   "agent import" "agent fit" "agent predict" "agent calibrate" "agent examples" "agent dagger"
   "agent serve" "agent eval" "experiment compounding" "experiment text-dagger"
   "dataset generate" "train sac" "train td3" "train td3bc" "train iql" "train cql" "train dt"
-  "experiment offline")
+  "experiment offline" "train dqn" "train discrete-bc")
 # README: "commands whose result depends on random draws take --seed"
 seeded=(collect refine eval play "dataset split" "train bc" "train dagger" "train ppo"
   "train gail" "train airl" "train bco" "train sqil" "train density" "train preferences" "train maxent-irl" "text dagger" "agent calibrate" "agent dagger"
   "agent eval" "experiment compounding" "experiment text-dagger" "dataset generate" "train sac"
-  "train td3" "train td3bc" "train iql" "train cql" "train dt" "experiment offline")
+  "train td3" "train td3bc" "train iql" "train cql" "train dt" "experiment offline" "train dqn"
+  "train discrete-bc")
 # "... print no result": the others print one and take --json
 no_json=(version "text export" "agent serve" "agent examples" "dataset strip-actions")
 # "commands that show progress or print as they go take --quiet"
@@ -32,7 +33,8 @@ quiet=(collect refine eval play "train bc" "train dagger" "train ppo" "train gai
   "train bco" "train sqil" "train density" "train preferences" "train maxent-irl" "text train" "text predict" "text eval" "text dagger" "agent import"
   "agent fit" "agent calibrate" "agent dagger" "agent serve" "agent eval"
   "experiment compounding" "experiment text-dagger" "dataset generate" "train sac" "train td3"
-  "train td3bc" "train iql" "train cql" "train dt" "experiment offline")
+  "train td3bc" "train iql" "train cql" "train dt" "experiment offline" "train dqn"
+  "train discrete-bc")
 
 in_list() {
   local x=$1

@@ -39,19 +39,26 @@ extern "C" {
 #endif
 
 typedef enum mimic_offpolicy_algo {
-  MIMIC_OFFPOLICY_SAC = 0,   /* online */
-  MIMIC_OFFPOLICY_TD3 = 1,   /* online */
-  MIMIC_OFFPOLICY_TD3BC = 2, /* offline */
-  MIMIC_OFFPOLICY_IQL = 3,   /* offline */
-  MIMIC_OFFPOLICY_CQL = 4,   /* offline (continuous, SAC's actor) */
+  MIMIC_OFFPOLICY_SAC = 0,          /* online */
+  MIMIC_OFFPOLICY_TD3 = 1,          /* online */
+  MIMIC_OFFPOLICY_TD3BC = 2,        /* offline */
+  MIMIC_OFFPOLICY_IQL = 3,          /* offline */
+  MIMIC_OFFPOLICY_CQL = 4,          /* offline (continuous, SAC's actor) */
+  MIMIC_OFFPOLICY_DQN = 5,          /* online, Discrete actions (SB3's DQN) */
+  MIMIC_OFFPOLICY_DISCRETE_CQL = 6, /* offline, Discrete (d3rlpy's DiscreteCQL: double DQN
+                                       + alpha CQL(H)) */
+  MIMIC_OFFPOLICY_DISCRETE_BC = 7,  /* offline, Discrete (d3rlpy's DiscreteBC) */
 } mimic_offpolicy_algo;
 
-/* Returns "sac", "td3", "td3bc", "iql", "cql" (NULL if unknown). */
+/* Returns "sac", "td3", "td3bc", "iql", "cql", "dqn", "discrete-cql",
+ * "discrete-bc" (NULL if unknown). */
 const char *mimic_offpolicy_algo_name(mimic_offpolicy_algo algo);
 /* Finds an algorithm by name; false if there is none. */
 bool mimic_offpolicy_algo_parse(const char *name, mimic_offpolicy_algo *out);
 /* True for the algorithms that learn from a dataset. */
 bool mimic_offpolicy_is_offline(mimic_offpolicy_algo algo);
+/* True for the algorithms of Discrete action spaces (DQN, discrete CQL and BC). */
+bool mimic_offpolicy_is_discrete(mimic_offpolicy_algo algo);
 
 typedef struct mimic_offpolicy_config {
   mimic_offpolicy_algo algo;
@@ -91,11 +98,29 @@ typedef struct mimic_offpolicy_config {
   double cql_alpha;           /* its initial weight (1.0) */
   double alpha_lr;            /* its learning rate (1e-4) */
   double temp_lr;             /* the temperature's learning rate (1e-4) */
+  /* DQN, discrete CQL (whose alpha is cql_alpha, fixed), discrete BC. The
+   * Q-network (or BC's logits) is the "actor": D -> K, Huber TD loss, a
+   * target copied with weight tau (1: a hard copy) every
+   * target_update_interval steps (DQN: environment steps) */
+  int train_freq;                 /* DQN: gradient_steps updates every train_freq env steps (4) */
+  long target_update_interval;    /* DQN 10000 (SB3), discrete CQL 8000 (d3rlpy) */
+  double exploration_fraction;    /* DQN: epsilon decays over this fraction of the run (0.1) */
+  double exploration_initial_eps; /* (1.0) */
+  double exploration_final_eps;   /* (0.05) */
+  double max_grad_norm;           /* DQN 10 (SB3); 0: no clipping */
+  double adam_eps;                /* Adam's epsilon (1e-8; discrete CQL 1e-2 / 32, d3rlpy's) */
+  bool double_q;                  /* the target's action from the online network (discrete CQL) */
+  double logit_penalty;           /* discrete BC's beta: weight of mean(logits^2) (0.5) */
   uint64_t seed;
 } mimic_offpolicy_config;
 
-/* The defaults of algo (SB3's for SAC and TD3, d3rlpy's for the offline
- * ones) with 100000 steps (offline: 100000 gradient steps), seed 0. */
+/* The defaults of algo (SB3's for SAC, TD3 and DQN, d3rlpy's for the
+ * offline ones) with 100000 steps (offline: 100000 gradient steps), seed 0.
+ * DQN: lr 1e-4, batch 32, (64, 64), buffer 1e6, learning_starts 100,
+ * train_freq 4, target every 10000 steps, epsilon 1 -> 0.05 over 10%, clip
+ * 10. Discrete CQL: lr 6.25e-5, Adam eps 1e-2/32, batch 32, (256, 256),
+ * target every 8000 steps, alpha 1, double DQN. Discrete BC: lr 1e-3,
+ * batch 100, (256, 256), beta 0.5. */
 mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo);
 /* Checks a configuration; fails with a sentence naming the bad field. */
 mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *cfg);
@@ -186,6 +211,10 @@ typedef struct mimic_generate_config {
   int eval_episodes;          /* episodes per snapshot evaluation (10, from seed 1000) */
   mimic_offpolicy_config sac; /* the medium policy's trainer (SAC's defaults; total_steps is
                                  the most it may take) */
+  mimic_offpolicy_config dqn; /* the same for Discrete actions: DQN with rl-zoo's CartPole
+                                 settings (lr 2.3e-3, batch 64, (256, 256), learning_starts
+                                 1000, train_freq 256 x 128 updates, target every 10 steps,
+                                 epsilon to 0.04 over 16%), 50000 steps at most */
   uint64_t seed;              /* episodes are recorded from reset(seed + k) */
   bool progress;
 } mimic_generate_config;

@@ -42,8 +42,23 @@ mimic_generate_config mimic_generate_defaults(const char *env_id, mimic_data_qua
       .eval_every = 200,
       .eval_episodes = 10,
       .sac = mimic_offpolicy_defaults(MIMIC_OFFPOLICY_SAC),
+      .dqn = mimic_offpolicy_defaults(MIMIC_OFFPOLICY_DQN),
   };
   c.sac.env_id = env_id;
+  /* rl-zoo's CartPole-v1 DQN (SB3's defaults barely learn in 50000 steps) */
+  mimic_offpolicy_config *d = &c.dqn;
+  d->env_id = env_id;
+  d->total_steps = 50000;
+  d->actor_lr = d->critic_lr = 2.3e-3;
+  d->batch_size = 64;
+  d->buffer_size = 100000;
+  d->learning_starts = 1000;
+  d->target_update_interval = 10;
+  d->train_freq = 256;
+  d->gradient_steps = 128;
+  d->exploration_fraction = 0.16;
+  d->exploration_final_eps = 0.04;
+  d->hidden[0] = d->hidden[1] = 256;
   return c;
 }
 
@@ -66,14 +81,15 @@ static mimic_status score(const mimic_generate_config *c, mimic_policy *p, int e
   return MIMIC_OK;
 }
 
-/* Trains SAC until a snapshot reaches the medium score; returns the
- * snapshot as a policy, and records the run's episodes into replay (may
- * be NULL). */
+/* Trains SAC (DQN for Discrete actions) until a snapshot reaches the
+ * medium score; returns the snapshot as a policy, and records the run's
+ * episodes into replay (may be NULL). */
 static mimic_status train_medium(const mimic_generate_config *c, double lo, double hi,
-                                 mimic_dataset *replay, mimic_policy **out,
+                                 bool discrete, mimic_dataset *replay, mimic_policy **out,
                                  mimic_generate_result *res) {
   *out = NULL;
-  mimic_offpolicy_config sc = c->sac;
+  mimic_offpolicy_config sc = discrete ? c->dqn : c->sac;
+  const char *algo = mimic_offpolicy_algo_name(sc.algo);
   sc.env_id = c->env_id;
   sc.env_opts = c->env_opts;
   sc.seed = c->seed;
@@ -81,7 +97,8 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
   MIMIC_TRY(mimic_offpolicy_create(&sc, NULL, &t));
   mimic_status st = replay ? mimic_offpolicy_record(t, replay) : MIMIC_OK;
   mimic_progress bar;
-  mimic_progress_begin(&bar, "medium policy (SAC)", "steps", (uint64_t)sc.total_steps);
+  mimic_progress_begin(&bar, discrete ? "medium policy (DQN)" : "medium policy (SAC)", "steps",
+                       (uint64_t)sc.total_steps);
   if (!c->progress) bar.active = false;
   bool reached = false;
   while (!st && mimic_offpolicy_steps(t) < sc.total_steps) {
@@ -100,9 +117,9 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
   mimic_progress_end(&bar);
   if (!st && !reached)
     st = mimic_fail(MIMIC_ERR_INVALID,
-                    "%s: SAC did not reach a normalised score of %.2f in %ld steps; give it more "
+                    "%s: %s did not reach a normalised score of %.2f in %ld steps; give it more "
                     "steps or a lower target",
-                    c->env_id, c->medium_score, sc.total_steps);
+                    c->env_id, algo, c->medium_score, sc.total_steps);
   mimic_model m;
   if (!st) st = mimic_offpolicy_actor_model(t, &m);
   if (!st) {
@@ -119,21 +136,23 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
   return st;
 }
 
-/* Appends n transitions of policy to ds (episodes from seed + k). */
-static mimic_status record(const mimic_generate_config *c, mimic_policy *p, long n, uint64_t seed,
-                           mimic_dataset *ds) {
+/* Appends n transitions of policy to ds (episodes from seed + k), its
+ * actions sampled (a Q-network's greedy action: its Q-values are no
+ * probabilities). */
+static mimic_status record(const mimic_generate_config *c, mimic_policy *p, bool greedy, long n,
+                           uint64_t seed, mimic_dataset *ds) {
   mimic_collect_config cc = {.env_id = c->env_id,
                              .env_opts = c->env_opts,
                              .episodes = n > 0x7fffffffL ? 0x7fffffff : (int)n,
                              .seed = seed,
-                             .sample = true,
+                             .sample = !greedy,
                              .progress = c->progress,
                              .transitions = n};
   mimic_collect_result r;
   return mimic_collect(&cc, p, ds, NULL, &r);
 }
 
-static mimic_status describe(const mimic_generate_config *c, mimic_dataset *ds,
+static mimic_status describe(const mimic_generate_config *c, bool discrete, mimic_dataset *ds,
                              const mimic_generate_result *res) {
   const bool medium = c->kind != MIMIC_QUALITY_RANDOM && c->kind != MIMIC_QUALITY_EXPERT;
   const double span = res->expert_return - res->random_return;
@@ -144,10 +163,10 @@ static mimic_status describe(const mimic_generate_config *c, mimic_dataset *ds,
         json_pack("{s:f, s:f}", "return", res->random_return, "normalized_score", 0.0));
   if (medium)
     json_object_set_new(pol, "medium",
-                        json_pack("{s:s, s:f, s:f, s:I, s:f}", "algorithm", "sac", "return",
-                                  res->medium_return, "normalized_score", res->medium_score,
-                                  "train_steps", (json_int_t)res->medium_steps, "target_score",
-                                  c->medium_score));
+                        json_pack("{s:s, s:f, s:f, s:I, s:f}", "algorithm",
+                                  discrete ? "dqn" : "sac", "return", res->medium_return,
+                                  "normalized_score", res->medium_score, "train_steps",
+                                  (json_int_t)res->medium_steps, "target_score", c->medium_score));
   if (c->kind == MIMIC_QUALITY_EXPERT || c->kind == MIMIC_QUALITY_MEDIUM_EXPERT)
     json_object_set_new(pol, "expert",
                         json_pack("{s:s, s:f, s:f}", "algorithm", "built-in expert", "return",
@@ -200,21 +219,22 @@ mimic_status mimic_generate_dataset(const mimic_generate_config *c, mimic_datase
   mimic_status st = mimic_policy_random(mimic_env_action_space(e), &random);
   if (!st) st = mimic_policy_builtin_expert(e, &expert);
   const int max_steps = mimic_env_max_steps(e);
+  const bool discrete = mimic_env_action_space(e)->kind == MIMIC_SPACE_DISCRETE;
   mimic_env_free(e);
   const uint64_t seed = c->seed + DATA_SEED_OFFSET;
   const long half = c->transitions / 2;
   switch (st ? -1 : (int)c->kind) {
-  case MIMIC_QUALITY_RANDOM: st = record(c, random, c->transitions, seed, ds); break;
-  case MIMIC_QUALITY_EXPERT: st = record(c, expert, c->transitions, seed, ds); break;
+  case MIMIC_QUALITY_RANDOM: st = record(c, random, false, c->transitions, seed, ds); break;
+  case MIMIC_QUALITY_EXPERT: st = record(c, expert, false, c->transitions, seed, ds); break;
   case MIMIC_QUALITY_MEDIUM:
-    st = train_medium(c, lo, hi, NULL, &medium, res);
-    if (!st) st = record(c, medium, c->transitions, seed, ds);
+    st = train_medium(c, lo, hi, discrete, NULL, &medium, res);
+    if (!st) st = record(c, medium, discrete, c->transitions, seed, ds);
     break;
-  case MIMIC_QUALITY_MEDIUM_REPLAY: st = train_medium(c, lo, hi, ds, &medium, res); break;
+  case MIMIC_QUALITY_MEDIUM_REPLAY: st = train_medium(c, lo, hi, discrete, ds, &medium, res); break;
   case MIMIC_QUALITY_MEDIUM_EXPERT:
-    st = train_medium(c, lo, hi, NULL, &medium, res);
-    if (!st) st = record(c, medium, c->transitions - half, seed, ds);
-    if (!st) st = record(c, expert, half, seed + (uint64_t)c->transitions, ds);
+    st = train_medium(c, lo, hi, discrete, NULL, &medium, res);
+    if (!st) st = record(c, medium, discrete, c->transitions - half, seed, ds);
+    if (!st) st = record(c, expert, false, half, seed + (uint64_t)c->transitions, ds);
     break;
   default: break;
   }
@@ -231,7 +251,7 @@ mimic_status mimic_generate_dataset(const mimic_generate_config *c, mimic_datase
       n++;
     }
     res->data_return = n ? sum / (double)n : NAN;
-    st = describe(c, ds, res);
+    st = describe(c, discrete, ds, res);
   }
   mimic_policy_free(random);
   mimic_policy_free(expert);

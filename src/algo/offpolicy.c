@@ -14,8 +14,9 @@
 #include "mimic/policy.h"
 #include "nn/layers.h"
 
-static const char *const algo_names[] = {"sac", "td3", "td3bc", "iql", "cql"};
-#define N_ALGOS 5
+static const char *const algo_names[] = {"sac", "td3", "td3bc",        "iql",
+                                         "cql", "dqn", "discrete-cql", "discrete-bc"};
+#define N_ALGOS 8
 
 const char *mimic_offpolicy_algo_name(mimic_offpolicy_algo algo) {
   return (unsigned)algo < N_ALGOS ? algo_names[algo] : NULL;
@@ -32,7 +33,13 @@ bool mimic_offpolicy_algo_parse(const char *name, mimic_offpolicy_algo *out) {
 
 bool mimic_offpolicy_is_offline(mimic_offpolicy_algo algo) {
   return algo == MIMIC_OFFPOLICY_TD3BC || algo == MIMIC_OFFPOLICY_IQL ||
-         algo == MIMIC_OFFPOLICY_CQL;
+         algo == MIMIC_OFFPOLICY_CQL || algo == MIMIC_OFFPOLICY_DISCRETE_CQL ||
+         algo == MIMIC_OFFPOLICY_DISCRETE_BC;
+}
+
+bool mimic_offpolicy_is_discrete(mimic_offpolicy_algo algo) {
+  return algo == MIMIC_OFFPOLICY_DQN || algo == MIMIC_OFFPOLICY_DISCRETE_CQL ||
+         algo == MIMIC_OFFPOLICY_DISCRETE_BC;
 }
 
 mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
@@ -67,12 +74,40 @@ mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
       .cql_alpha = 1.0,
       .alpha_lr = 1e-4,
       .temp_lr = 1e-4,
+      .train_freq = 4,
+      .target_update_interval = 10000,
+      .exploration_fraction = 0.1,
+      .exploration_initial_eps = 1.0,
+      .exploration_final_eps = 0.05,
+      .max_grad_norm = 0,
+      .adam_eps = 1e-8,
+      .double_q = false,
+      .logit_penalty = 0.5,
   };
   if (algo == MIMIC_OFFPOLICY_CQL) c.actor_lr = 1e-4; /* d3rlpy's CQLConfig */
   if (algo == MIMIC_OFFPOLICY_TD3) {                  /* SB3's TD3: lr 1e-3, net_arch [400, 300] */
     c.actor_lr = c.critic_lr = 1e-3;
     c.hidden[0] = 400;
     c.hidden[1] = 300;
+  }
+  if (algo == MIMIC_OFFPOLICY_DQN) { /* SB3's DQN */
+    c.actor_lr = c.critic_lr = 1e-4;
+    c.batch_size = 32;
+    c.tau = 1.0;
+    c.hidden[0] = c.hidden[1] = 64;
+    c.max_grad_norm = 10;
+  }
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_CQL) { /* d3rlpy's DiscreteCQLConfig */
+    c.actor_lr = c.critic_lr = 6.25e-5;
+    c.adam_eps = 1e-2 / 32;
+    c.batch_size = 32;
+    c.tau = 1.0;
+    c.target_update_interval = 8000;
+    c.double_q = true;
+  }
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_BC) { /* d3rlpy's DiscreteBCConfig */
+    c.actor_lr = c.critic_lr = 1e-3;
+    c.batch_size = 100;
   }
   return c;
 }
@@ -91,6 +126,20 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
     if (c->gradient_steps < 1)
       BAD("off-policy: gradient_steps must be >= 1, got %d", c->gradient_steps);
   }
+  if (mimic_offpolicy_is_discrete(c->algo)) {
+    if (c->train_freq < 1) BAD("off-policy: train_freq must be >= 1, got %d", c->train_freq);
+    if (c->target_update_interval < 1)
+      BAD("off-policy: target_update_interval must be >= 1, got %ld", c->target_update_interval);
+    if (!(c->exploration_fraction >= 0 && c->exploration_fraction <= 1) ||
+        !(c->exploration_initial_eps >= 0 && c->exploration_initial_eps <= 1) ||
+        !(c->exploration_final_eps >= 0 && c->exploration_final_eps <= 1))
+      BAD("off-policy: exploration_fraction and the epsilons must be in [0, 1]");
+    if (!(c->max_grad_norm >= 0)) BAD("off-policy: max_grad_norm must be >= 0");
+    if (!(c->logit_penalty >= 0)) BAD("off-policy: logit_penalty must be >= 0");
+    if (c->algo == MIMIC_OFFPOLICY_DISCRETE_CQL && !(c->cql_alpha >= 0))
+      BAD("off-policy: discrete CQL's alpha (cql_alpha) must be >= 0, got %g", c->cql_alpha);
+  }
+  if (!(c->adam_eps > 0)) BAD("off-policy: adam_eps must be > 0, got %g", c->adam_eps);
   if (!(c->actor_lr > 0) || !(c->critic_lr > 0))
     BAD("off-policy: learning rates must be > 0 (actor %g, critic %g)", c->actor_lr, c->critic_lr);
   if (!(c->gamma >= 0 && c->gamma <= 1))
@@ -156,10 +205,34 @@ static int sizes_of(const mimic_offpolicy_config *c, int in, int out, int *s) {
   return c->n_hidden + 2;
 }
 
+/* Discrete algorithms: one network D -> K (Q-values or BC's logits) as
+ * the "actor", its target, one Adam; no critics. */
+static mimic_status make_discrete_network(mimic_offpolicy *t) {
+  const mimic_offpolicy_config *c = &t->cfg;
+  int as[MIMIC_MLP_MAX_LAYERS + 1];
+  int na = sizes_of(c, t->D, t->K, as);
+  t->n_actor = mimic_mlp_param_count(as, na);
+  t->a_params = mimic_calloc(3 * t->n_actor, sizeof(float), "Q-network parameters");
+  t->qbuf = mimic_calloc((size_t)t->B * t->K * 2, sizeof(float), "Q-network scratch");
+  t->act_ids = mimic_calloc((size_t)t->B, sizeof(int32_t), "an action batch");
+  if (!t->a_params || !t->qbuf || !t->act_ids) return MIMIC_ERR_NOMEM;
+  t->a_grads = t->a_params + t->n_actor;
+  t->a_targ = t->a_grads + t->n_actor;
+  MIMIC_TRY(mimic_mlp_create(&t->actor, as, na, MIMIC_ACT_RELU, t->B, t->a_params, t->a_grads));
+  MIMIC_TRY(mimic_mlp_create(&t->actor_targ, as, na, MIMIC_ACT_RELU, t->B, t->a_targ, t->a_grads));
+  mimic_mlp_init_torch(&t->actor, &t->rng);
+  memcpy(t->a_targ, t->a_params, t->n_actor * sizeof(float));
+  mimic_optim_config oc = mimic_optim_defaults(MIMIC_OPTIM_ADAM);
+  oc.lr = c->actor_lr;
+  oc.eps = c->adam_eps;
+  return mimic_optim_create(&t->actor_opt, &oc, t->n_actor);
+}
+
 /* Actor, critics, targets and optimizers, initialised as PyTorch's
  * nn.Linear (SB3's and d3rlpy's off-policy networks): actor, then Q1, Q2,
  * then V, from one generator. */
 static mimic_status make_networks(mimic_offpolicy *t) {
+  if (t->discrete) return make_discrete_network(t);
   const mimic_offpolicy_config *c = &t->cfg;
   const bool sac = c->algo == MIMIC_OFFPOLICY_SAC || c->algo == MIMIC_OFFPOLICY_CQL,
              iql = c->algo == MIMIC_OFFPOLICY_IQL;
@@ -201,6 +274,7 @@ static mimic_status make_networks(mimic_offpolicy *t) {
   memcpy(t->a_targ, t->a_params, t->n_actor * sizeof(float));
   memcpy(t->c_targ, t->c_params, t->n_critic * sizeof(float));
   mimic_optim_config oc = mimic_optim_defaults(MIMIC_OPTIM_ADAM);
+  oc.eps = c->adam_eps;
   oc.lr = c->actor_lr;
   MIMIC_TRY(mimic_optim_create(&t->actor_opt, &oc, t->n_actor));
   oc.lr = c->critic_lr;
@@ -230,15 +304,29 @@ static mimic_status make_networks(mimic_offpolicy *t) {
 /* Copies an env's spaces (bounds owned) and checks the action space. */
 static mimic_status take_spaces(mimic_offpolicy *t, const mimic_env *e) {
   const mimic_space *as = mimic_env_action_space(e), *os = mimic_env_obs_space(e);
+  t->obs_bounds = mimic_calloc((size_t)os->dim * 2, sizeof(float), "observation bounds");
+  if (!t->obs_bounds) return MIMIC_ERR_NOMEM;
+  t->D = os->dim;
+  memcpy(t->obs_bounds, os->low, (size_t)t->D * sizeof(float));
+  memcpy(t->obs_bounds + t->D, os->high, (size_t)t->D * sizeof(float));
+  t->obs_space = mimic_space_box(t->D, t->obs_bounds, t->obs_bounds + t->D);
+  if (t->discrete) {
+    if (as->kind != MIMIC_SPACE_DISCRETE)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s: %s learns Discrete actions, but the action space is a Box of %d",
+                        t->env_id, mimic_offpolicy_algo_name(t->cfg.algo), as->dim);
+    t->A = 1;
+    t->K = as->n;
+    t->act_space = mimic_space_discrete(t->K);
+    return MIMIC_OK;
+  }
   if (as->kind != MIMIC_SPACE_BOX)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "%s: %s learns continuous actions, but the action space is Discrete(%d)",
                       t->env_id, mimic_offpolicy_algo_name(t->cfg.algo), as->n);
-  t->D = os->dim;
   t->A = as->dim;
   t->act_low = mimic_calloc((size_t)t->A * 2, sizeof(float), "action bounds");
-  t->obs_bounds = mimic_calloc((size_t)t->D * 2, sizeof(float), "observation bounds");
-  if (!t->act_low || !t->obs_bounds) return MIMIC_ERR_NOMEM;
+  if (!t->act_low) return MIMIC_ERR_NOMEM;
   t->act_high = t->act_low + t->A;
   for (int j = 0; j < t->A; j++) {
     if (!isfinite(as->low[j]) || !isfinite(as->high[j]) || !(as->high[j] > as->low[j]))
@@ -248,10 +336,7 @@ static mimic_status take_spaces(mimic_offpolicy *t, const mimic_env *e) {
     t->act_low[j] = as->low[j];
     t->act_high[j] = as->high[j];
   }
-  memcpy(t->obs_bounds, os->low, (size_t)t->D * sizeof(float));
-  memcpy(t->obs_bounds + t->D, os->high, (size_t)t->D * sizeof(float));
   t->act_space = mimic_space_box(t->A, t->act_low, t->act_high);
-  t->obs_space = mimic_space_box(t->D, t->obs_bounds, t->obs_bounds + t->D);
   return MIMIC_OK;
 }
 
@@ -288,8 +373,19 @@ static mimic_status check_data(mimic_offpolicy *t) {
                       "%s needs transitions with next observations, rewards and dones (a "
                       "dataset's episodes)",
                       mimic_offpolicy_algo_name(t->cfg.algo));
-  if (d->obs_dim != t->D || d->act_dim != t->A || !d->act_space ||
-      d->act_space->kind != MIMIC_SPACE_BOX)
+  if (t->discrete) {
+    if (d->obs_dim != t->D || d->act_dim != 1 || !d->act_space ||
+        d->act_space->kind != MIMIC_SPACE_DISCRETE || d->act_space->n != t->K)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "the dataset has observations of %d and %s actions, but %s has %d and "
+                        "Discrete(%d)",
+                        d->obs_dim,
+                        d->act_space && d->act_space->kind == MIMIC_SPACE_DISCRETE ? "Discrete"
+                                                                                   : "Box",
+                        t->env_id, t->D, t->K);
+    MIMIC_TRY(mimic_transitions_check_ids(d, t->K));
+  } else if (d->obs_dim != t->D || d->act_dim != t->A || !d->act_space ||
+             d->act_space->kind != MIMIC_SPACE_BOX)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "the dataset has observations of %d and %s actions of %d, but %s has %d "
                       "and a Box of %d",
@@ -316,6 +412,7 @@ mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
   if (!t) return MIMIC_ERR_NOMEM;
   t->cfg = *cfg;
   t->offline = offline;
+  t->discrete = mimic_offpolicy_is_discrete(cfg->algo);
   t->env_id = mimic_strdup(cfg->env_id);
   t->env_opts = cfg->env_opts ? mimic_strdup(cfg->env_opts) : NULL;
   t->cfg.env_id = t->env_id;
@@ -365,6 +462,8 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
   mimic_optim_free(&t->alpha_opt);
   mimic_optim_free(&t->cql_opt);
   free(t->big_sa);
+  free(t->qbuf);
+  free(t->act_ids);
   free(t->obs_mean);
   free(t->act_low);
   free(t->obs_bounds);
@@ -380,12 +479,28 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
 
 /* ---- learning ---------------------------------------------------------------- */
 
+/* DQN's exploration rate after t->steps steps (SB3's linear schedule). */
+static double epsilon(const mimic_offpolicy *t) {
+  const mimic_offpolicy_config *c = &t->cfg;
+  double done = (double)t->steps / (double)c->total_steps;
+  if (done >= c->exploration_fraction) return c->exploration_final_eps;
+  return c->exploration_initial_eps +
+         (c->exploration_final_eps - c->exploration_initial_eps) * done / c->exploration_fraction;
+}
+
 /* One environment step (SB3's collect_rollouts with train_freq 1). */
 static mimic_status env_step(mimic_offpolicy *t) {
   mimic_rollout *r = &t->roll;
   const int A = t->A;
   float *a = t->step_act; /* in [-1, 1] */
-  if (t->steps < t->cfg.learning_starts) {
+  if (t->discrete) {
+    int id;
+    if (t->steps < t->cfg.learning_starts || mimic_rng_uniform(&t->rng, 0.0, 1.0) < epsilon(t))
+      id = (int)mimic_rng_integers(&t->rng, 0, t->K);
+    else
+      id = op_greedy(t, r->obs);
+    a[0] = r->actions[0] = (float)id;
+  } else if (t->steps < t->cfg.learning_starts) {
     for (int j = 0; j < A; j++) a[j] = (float)mimic_rng_uniform(&t->rng, -1.0, 1.0);
   } else if (t->cfg.algo == MIMIC_OFFPOLICY_SAC) {
     mimic_mlp_forward(&t->actor, r->obs, 1);
@@ -399,7 +514,7 @@ static mimic_status env_step(mimic_offpolicy *t) {
       a[j] = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
     }
   }
-  for (int j = 0; j < A; j++) /* SB3's unscale_action */
+  for (int j = 0; j < A && !t->discrete; j++) /* SB3's unscale_action */
     r->actions[j] = t->act_low[j] + 0.5f * (a[j] + 1.0f) * (t->act_high[j] - t->act_low[j]);
   memcpy(t->w.obs, r->obs, (size_t)t->D * sizeof(float)); /* the observation acted on */
   MIMIC_TRY(mimic_rollout_step(r));
@@ -407,6 +522,7 @@ static mimic_status env_step(mimic_offpolicy *t) {
   const float *next = ended ? r->final_obs : r->obs;
   mimic_replay_add(&t->replay, t->w.obs, a, r->reward[0], next, r->terminated[0]);
   t->steps++;
+  if (t->discrete && t->steps % t->cfg.target_update_interval == 0) op_update_target(t);
   if (!t->record) return MIMIC_OK;
   MIMIC_TRY(mimic_episode_buf_step(&t->rec_ep, r->actions, r->reward[0], r->terminated[0],
                                    r->truncated[0], next));
@@ -430,7 +546,7 @@ static void sample_batch(mimic_offpolicy *t) {
     mimic_batch b = {
         .obs = w->obs, .act = w->act, .next_obs = w->next_obs, .rew = w->rew_d, .done = w->done_u8};
     mimic_transitions_gather(t->data, w->rows, (size_t)B, &b);
-    for (size_t k = 0; k < (size_t)B * A; k++) { /* env units -> [-1, 1] */
+    for (size_t k = 0; k < (size_t)B * A && !t->discrete; k++) { /* env units -> [-1, 1] */
       int j = (int)(k % (size_t)A);
       float v = 2.0f * (w->act[k] - t->act_low[j]) / (t->act_high[j] - t->act_low[j]) - 1.0f;
       w->act[k] = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
@@ -442,6 +558,7 @@ static void sample_batch(mimic_offpolicy *t) {
         w->next_obs[k] = (w->next_obs[k] - t->obs_mean[j]) * t->obs_scale[j];
       }
   }
+  for (int i = 0; i < B && t->discrete; i++) t->act_ids[i] = (int32_t)w->act[i];
   for (int i = 0; i < B; i++) {
     w->rew[i] = (float)w->rew_d[i];
     w->done[i] = w->done_u8[i] ? 1.0f : 0.0f;
@@ -456,7 +573,8 @@ static void fill_log(mimic_offpolicy *t, mimic_offpolicy_log *row) {
       .ep_return_mean = t->offline ? NAN : mimic_episode_log_recent_return(&t->roll.log),
       .critic_loss = t->n_critic_terms ? t->sum_critic / t->n_critic_terms : NAN,
       .actor_loss = t->n_actor_terms ? t->sum_actor / t->n_actor_terms : NAN,
-      .value_loss = (t->cfg.algo == MIMIC_OFFPOLICY_IQL || t->cfg.algo == MIMIC_OFFPOLICY_CQL) &&
+      .value_loss = (t->cfg.algo == MIMIC_OFFPOLICY_IQL || t->cfg.algo == MIMIC_OFFPOLICY_CQL ||
+                     t->cfg.algo == MIMIC_OFFPOLICY_DISCRETE_CQL) &&
                             t->n_critic_terms
                         ? t->sum_value / t->n_critic_terms
                         : NAN,
@@ -478,7 +596,9 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
   while (t->steps < end) {
     if (!t->offline) {
       MIMIC_TRY(env_step(t));
-      if (t->steps > t->cfg.learning_starts)
+      /* SB3: DQN trains every train_freq steps; SAC and TD3 every step */
+      bool due = !t->discrete || t->steps % t->cfg.train_freq == 0;
+      if (t->steps > t->cfg.learning_starts && due)
         for (int g = 0; g < t->cfg.gradient_steps; g++) {
           sample_batch(t);
           op_update(t);
@@ -534,11 +654,13 @@ mimic_status mimic_offpolicy_actor_model(mimic_offpolicy *t, mimic_model *out) {
   const bool iql = c->algo == MIMIC_OFFPOLICY_IQL;
   mimic_model_config mc = {
       .obs_dim = t->D,
-      .act_dim = t->A,
-      .head = iql ? MIMIC_HEAD_GAUSSIAN : MIMIC_HEAD_REGRESSION,
+      .act_dim = t->discrete ? t->K : t->A,
+      .head = t->discrete ? MIMIC_HEAD_CATEGORICAL
+              : iql       ? MIMIC_HEAD_GAUSSIAN
+                          : MIMIC_HEAD_REGRESSION,
       .n_hidden = c->n_hidden,
       .activation = MIMIC_ACT_RELU,
-      .squash = true,
+      .squash = !t->discrete, /* Discrete: Q-values (or logits) as logits, argmax acts */
   };
   memcpy(mc.hidden, c->hidden, sizeof mc.hidden);
   mimic_model m;
@@ -602,6 +724,24 @@ mimic_status mimic_offpolicy_save(mimic_offpolicy *t, const char *path, const ch
     json_object_set_new(pc, "alpha_threshold", json_real(c->alpha_threshold));
     json_object_set_new(pc, "cql_alpha", json_real(exp((double)t->log_cql)));
     json_object_set_new(pc, "temperature", json_real(exp((double)t->log_alpha)));
+  }
+  if (pc && t->discrete) {
+    json_object_set_new(pc, "adam_eps", json_real(c->adam_eps));
+    if (c->algo != MIMIC_OFFPOLICY_DISCRETE_BC) {
+      json_object_set_new(pc, "target_update_interval",
+                          json_integer((json_int_t)c->target_update_interval));
+      json_object_set_new(pc, "double_q", json_boolean(c->double_q));
+    }
+    if (c->algo == MIMIC_OFFPOLICY_DQN) {
+      json_object_set_new(pc, "train_freq", json_integer(c->train_freq));
+      json_object_set_new(pc, "exploration_fraction", json_real(c->exploration_fraction));
+      json_object_set_new(pc, "exploration_final_eps", json_real(c->exploration_final_eps));
+      json_object_set_new(pc, "max_grad_norm", json_real(c->max_grad_norm));
+    }
+    if (c->algo == MIMIC_OFFPOLICY_DISCRETE_CQL)
+      json_object_set_new(pc, "alpha", json_real(c->cql_alpha));
+    if (c->algo == MIMIC_OFFPOLICY_DISCRETE_BC)
+      json_object_set_new(pc, "beta", json_real(c->logit_penalty));
   }
   if (pc && c->algo == MIMIC_OFFPOLICY_IQL) {
     json_object_set_new(pc, "expectile", json_real(c->expectile));

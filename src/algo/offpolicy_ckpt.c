@@ -27,12 +27,13 @@ static int arrays_of(mimic_offpolicy *t, ckpt_array *a) {
   int n = 0;
   a[n++] = (ckpt_array){"actor", t->a_params, t->n_actor};
   a[n++] = (ckpt_array){"actor_target", t->a_targ, t->n_actor};
-  a[n++] = (ckpt_array){"critic", t->c_params, t->n_critic};
-  a[n++] = (ckpt_array){"critic_target", t->c_targ, t->n_critic};
+  if (t->n_critic) /* the discrete algorithms have none */
+    a[n++] = (ckpt_array){"critic", t->c_params, t->n_critic};
+  if (t->n_critic) a[n++] = (ckpt_array){"critic_target", t->c_targ, t->n_critic};
   a[n++] = (ckpt_array){"actor_adam_m", t->actor_opt.m, t->n_actor};
   a[n++] = (ckpt_array){"actor_adam_v", t->actor_opt.v, t->n_actor};
-  a[n++] = (ckpt_array){"critic_adam_m", t->critic_opt.m, t->n_critic};
-  a[n++] = (ckpt_array){"critic_adam_v", t->critic_opt.v, t->n_critic};
+  if (t->n_critic) a[n++] = (ckpt_array){"critic_adam_m", t->critic_opt.m, t->n_critic};
+  if (t->n_critic) a[n++] = (ckpt_array){"critic_adam_v", t->critic_opt.v, t->n_critic};
   a[n++] = (ckpt_array){"scalars", NULL, 0}; /* log_alpha, log_cql and their moments */
   return n;
 }

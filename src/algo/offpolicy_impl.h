@@ -11,6 +11,8 @@
 #ifndef MIMIC_ALGO_OFFPOLICY_IMPL_H
 #define MIMIC_ALGO_OFFPOLICY_IMPL_H
 
+#include <stdint.h>
+
 #include "data/replay.h"
 #include "mimic/offpolicy.h"
 #include "mimic/rollout.h"
@@ -33,7 +35,11 @@ typedef struct op_work {
 struct mimic_offpolicy {
   mimic_offpolicy_config cfg;
   char *env_id, *env_opts; /* owned copies (cfg points at them) */
-  int D, A, B;             /* obs dim, action dim, batch */
+  int D, A, B;             /* obs dim, action dim (Discrete: 1, the id), batch */
+  int K;                   /* Discrete: the number of actions (0 otherwise) */
+  bool discrete;           /* DQN, discrete CQL, discrete BC: the actor is D -> K */
+  int32_t *act_ids;        /* Discrete: the batch's actions (B) */
+  float *qbuf;             /* Discrete: (2, B, K) the online net's outputs at s', dLoss/dout */
   bool offline;
   float *act_low, *act_high; /* (A) the Box bounds */
   mimic_space act_space, obs_space;
@@ -80,5 +86,9 @@ void op_update(mimic_offpolicy *t);
 /* The deterministic action in [-1, 1] of n normalised observations (n <= B)
  * into out (n, A). */
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out);
+/* Discrete: the greedy action of one observation (argmax of the actor's outputs). */
+int op_greedy(mimic_offpolicy *t, const float *obs);
+/* Discrete: target <- tau * online + (1 - tau) * target (tau 1: a copy). */
+void op_update_target(mimic_offpolicy *t);
 
 #endif

@@ -14,6 +14,7 @@
 #include "algo/offline_loss.h"
 #include "algo/offpolicy_impl.h"
 #include "nn/layers.h"
+#include "nn/optim.h"
 
 #define IQL_LOG_STD_MIN (-5.0f) /* d3rlpy's NormalPolicy */
 #define IQL_LOG_STD_MAX 2.0f
@@ -358,6 +359,120 @@ static void cql_update(mimic_offpolicy *t) {
   polyak(t->c_targ, t->c_params, t->n_q, (float)t->cfg.tau);
 }
 
+/* Huber loss (delta 1: SB3's smooth_l1_loss, d3rlpy's compute_huber_loss)
+ * of q - y averaged over B; writes its gradient w.r.t. q. */
+static double huber(const float *q, const float *y, int B, float *dq) {
+  double loss = 0;
+  for (int i = 0; i < B; i++) {
+    double d = (double)q[i] - y[i];
+    if (fabs(d) < 1.0) {
+      loss += 0.5 * d * d;
+      dq[i] = (float)(d / B);
+    } else {
+      loss += fabs(d) - 0.5;
+      dq[i] = (float)((d > 0 ? 1.0 : -1.0) / B);
+    }
+  }
+  return loss / B;
+}
+
+/* DQN (SB3's: max over the target network) and discrete CQL (d3rlpy's:
+ * double DQN's target, the action from the online network, plus alpha
+ * times CQL(H), mean_b logsumexp_k Q(s, k) - Q(s, a_data)). */
+static void dqn_update(mimic_offpolicy *t) {
+  op_work *w = &t->w;
+  const int B = t->B, K = t->K;
+  float *q_next = t->qbuf, *dout = t->qbuf + (size_t)B * K;
+  if (t->cfg.double_q) {
+    mimic_mlp_forward(&t->actor, w->next_obs, B);
+    memcpy(q_next, t->actor.out, (size_t)B * K * sizeof(float));
+  }
+  mimic_mlp_forward(&t->actor_targ, w->next_obs, B);
+  const float *qt = t->actor_targ.out;
+  for (int i = 0; i < B; i++) {
+    const float *row = (t->cfg.double_q ? q_next : qt) + (size_t)i * K;
+    int best = 0;
+    for (int k = 1; k < K; k++)
+      if (row[k] > row[best]) best = k;
+    w->v[i] = qt[(size_t)i * K + best];
+  }
+  td_target(t, w->v);
+  mimic_mlp_forward(&t->actor, w->obs, B);
+  const float *q = t->actor.out;
+  for (int i = 0; i < B; i++) w->q1[i] = q[(size_t)i * K + t->act_ids[i]];
+  double loss = huber(w->q1, w->target, B, w->dq), qsum = 0;
+  const bool cql = t->cfg.algo == MIMIC_OFFPOLICY_DISCRETE_CQL;
+  double penalty = 0;
+  if (cql) {
+    const float alpha = (float)t->cfg.cql_alpha;
+    penalty = mimic_cql_h_penalty(q, t->act_ids, B, K, NULL, NULL, dout);
+    for (size_t k = 0; k < (size_t)B * K; k++) dout[k] *= alpha;
+    loss += alpha * penalty;
+  } else {
+    memset(dout, 0, (size_t)B * K * sizeof(float));
+  }
+  for (int i = 0; i < B; i++) {
+    dout[(size_t)i * K + t->act_ids[i]] += w->dq[i];
+    qsum += w->q1[i];
+  }
+  memset(t->a_grads, 0, t->n_actor * sizeof(float));
+  mimic_mlp_backward(&t->actor, w->obs, dout, B, NULL);
+  if (t->cfg.max_grad_norm > 0)
+    mimic_clip_grad_norm(t->a_grads, t->n_actor, (float)t->cfg.max_grad_norm);
+  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
+  t->sum_critic += loss;
+  t->sum_value += penalty;
+  t->sum_q += qsum / B;
+  t->n_critic_terms++;
+  t->updates++;
+  /* offline, the target follows gradient steps (d3rlpy); DQN's follows env steps */
+  if (t->offline && t->updates % t->cfg.target_update_interval == 0) op_update_target(t);
+}
+
+/* d3rlpy's DiscreteBC: cross-entropy of the data's actions plus beta times
+ * mean(logits^2) over the batch and the actions. */
+static void discrete_bc_update(mimic_offpolicy *t) {
+  op_work *w = &t->w;
+  const int B = t->B, K = t->K;
+  float *dout = t->qbuf + (size_t)B * K;
+  mimic_mlp_forward(&t->actor, w->obs, B);
+  const float *z = t->actor.out;
+  const double beta = t->cfg.logit_penalty;
+  double nll = 0, sq = 0;
+  for (int i = 0; i < B; i++) {
+    const float *row = z + (size_t)i * K;
+    double m = row[0], sum = 0;
+    for (int k = 1; k < K; k++) m = fmax(m, row[k]);
+    for (int k = 0; k < K; k++) sum += exp((double)row[k] - m);
+    double lse = m + log(sum);
+    nll += lse - row[t->act_ids[i]];
+    for (int k = 0; k < K; k++) {
+      double p = exp((double)row[k] - lse);
+      sq += (double)row[k] * row[k];
+      dout[(size_t)i * K + k] =
+          (float)((p - (k == t->act_ids[i])) / B + beta * 2.0 * row[k] / ((double)B * K));
+    }
+  }
+  memset(t->a_grads, 0, t->n_actor * sizeof(float));
+  mimic_mlp_backward(&t->actor, w->obs, dout, B, NULL);
+  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
+  t->sum_actor += nll / B + beta * sq / ((double)B * K);
+  t->n_actor_terms++;
+  t->updates++;
+}
+
+void op_update_target(mimic_offpolicy *t) {
+  polyak(t->a_targ, t->a_params, t->n_actor, (float)t->cfg.tau);
+}
+
+int op_greedy(mimic_offpolicy *t, const float *obs) {
+  mimic_mlp_forward(&t->actor, obs, 1);
+  int best = 0;
+  for (int k = 1; k < t->K; k++)
+    if (t->actor.out[k] > t->actor.out[best]) best = k;
+  return best;
+}
+
 void op_update(mimic_offpolicy *t) {
   switch (t->cfg.algo) {
   case MIMIC_OFFPOLICY_SAC:
@@ -368,6 +483,9 @@ void op_update(mimic_offpolicy *t) {
   case MIMIC_OFFPOLICY_TD3BC: td3_update(t); break;
   case MIMIC_OFFPOLICY_IQL: iql_update(t); break;
   case MIMIC_OFFPOLICY_CQL: cql_update(t); break;
+  case MIMIC_OFFPOLICY_DQN:
+  case MIMIC_OFFPOLICY_DISCRETE_CQL: dqn_update(t); break;
+  case MIMIC_OFFPOLICY_DISCRETE_BC: discrete_bc_update(t); break;
   }
 }
 

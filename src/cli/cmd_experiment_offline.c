@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/show.h"
 #include "experiments/experiments.h"
+#include "mimic/env.h"
 #include "mimic/offpolicy.h"
 #include "mimic/plot.h"
 
@@ -60,8 +61,10 @@ static mimic_status draw(const char *path, const mimic_exp_offline_config *c,
 
 int cmd_experiment_offline(int argc, char **argv) {
   const char *cmd = "experiment offline", *env = NULL, *env_opts = NULL, *plot = NULL,
-             *kinds = "random,medium,medium-replay,medium-expert,expert",
-             *algos = "bc,td3bc,iql,cql", *hidden = NULL;
+             *kinds = "random,medium,medium-replay,medium-expert,expert", *algos = NULL,
+             *hidden = NULL;
+  long long target_every = 0;
+  double cql_lr = 0;
   long long n = 10000, steps = 10000, eval_every = 200;
   int seeds = 3, episodes = 20;
   uint64_t first_seed = 0;
@@ -69,10 +72,15 @@ int cmd_experiment_offline(int argc, char **argv) {
   mimic_dt_config dt = mimic_dt_defaults();
   long long dt_steps = 0, dt_warmup = 1000;
   cli_opt o[] = {
-      {"env", CLI_STR, &env, "ID", "environment id (continuous actions)", true},
+      {"env", CLI_STR, &env, "ID", "environment id", true},
       {"env-opts", CLI_STR, &env_opts, "K=V,..", "environment options"},
       {"kinds", CLI_STR, &kinds, "K,K", "dataset kinds (all five)"},
-      {"algos", CLI_STR, &algos, "A,A", "bc, td3bc, iql, cql, dt (bc,td3bc,iql,cql)"},
+      {"algos", CLI_STR, &algos, "A,A",
+       "bc, td3bc, iql, cql, dt (bc,td3bc,iql,cql; Discrete actions: bc and cql, d3rlpy's "
+       "discrete ones)"},
+      {"target-update-interval", CLI_LONG, &target_every, "N",
+       "discrete CQL's target interval (8000)"},
+      {"cql-lr", CLI_DOUBLE, &cql_lr, "LR", "discrete CQL's learning rate (6.25e-5)"},
       {"seeds", CLI_INT, &seeds, "N", "how many seeds (3)"},
       {"seed", CLI_U64, &first_seed, "S", "the first seed: S..S+N-1 (0)"},
       {"transitions", CLI_LONG, &n, "N", "transitions per dataset (10000)"},
@@ -104,7 +112,15 @@ int cmd_experiment_offline(int argc, char **argv) {
                                 .steps = (long)steps,
                                 .eval_every = (long)eval_every,
                                 .eval_episodes = episodes,
+                                .target_update_interval = (long)target_every,
+                                .cql_lr = cql_lr,
                                 .progress = !json && !quiet};
+  if (!algos) {
+    mimic_env *e = NULL;
+    if (mimic_env_make(env, env_opts, &e)) return cli_fail(cmd);
+    algos = mimic_env_action_space(e)->kind == MIMIC_SPACE_DISCRETE ? "bc,cql" : "bc,td3bc,iql,cql";
+    mimic_env_free(e);
+  }
   char buf[256];
   snprintf(buf, sizeof buf, "%s", kinds);
   for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
@@ -132,8 +148,9 @@ int cmd_experiment_offline(int argc, char **argv) {
   dt.warmup_steps = (long)dt_warmup;
   if (mimic_dt_check(&dt)) return cli_usage_error(cmd, "--dt-*: %s", mimic_errmsg());
   c.dt = dt;
-  if (seeds < 1 || steps < 1 || episodes < 1 || eval_every < 1)
-    return cli_usage_error(cmd, "--seeds, --steps, --episodes and --eval-every must be >= 1");
+  if (seeds < 1 || steps < 1 || episodes < 1 || eval_every < 1 || target_every < 0 || cql_lr < 0)
+    return cli_usage_error(cmd, "--seeds, --steps, --episodes and --eval-every must be >= 1, "
+                                "--target-update-interval and --cql-lr >= 0");
   size_t cells = (size_t)c.n_algos * c.n_kinds * c.seeds;
   double *scores = calloc(cells + (size_t)c.n_kinds * c.seeds, sizeof *scores);
   if (!scores) return cli_fail(cmd);

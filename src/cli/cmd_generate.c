@@ -32,9 +32,10 @@ int cmd_dataset_generate(int argc, char **argv) {
       {"seed", CLI_U64, &seed, "S", "random seed (0)"},
       {"medium-score", CLI_DOUBLE, &medium, "X",
        "the medium policy's normalised score to stop at (1/3)"},
-      {"sac-steps", CLI_LONG, &sac_steps, "N", "most SAC steps for the medium policy (100000)"},
-      {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between its evaluations (200)"},
-      {"hidden", CLI_STR, &hidden, "N,N", "SAC's hidden widths (256,256)"},
+      {"sac-steps", CLI_LONG, &sac_steps, "N",
+       "most SAC (Discrete: DQN) steps for the medium policy (100000; DQN 50000)"},
+      {"eval-every", CLI_LONG, &eval_every, "N", "SAC (DQN) steps between its evaluations (200)"},
+      {"hidden", CLI_STR, &hidden, "N,N", "SAC's (DQN's) hidden widths (256,256)"},
       {"dataset-id", CLI_STR, &id, "ID", "Minari id (default from DIR)"},
       {"overwrite", CLI_FLAG, &overwrite, NULL, "replace an existing dataset"},
       {"json", CLI_FLAG, &json, NULL, "print one JSON object"},
@@ -58,10 +59,12 @@ int cmd_dataset_generate(int argc, char **argv) {
   c.seed = seed;
   c.progress = !json && !quiet;
   if (medium) c.medium_score = medium;
-  if (sac_steps) c.sac.total_steps = (long)sac_steps;
+  if (sac_steps) c.sac.total_steps = c.dqn.total_steps = (long)sac_steps;
   if (eval_every) c.eval_every = (long)eval_every;
   if (hidden && !cli_parse_hidden(hidden, c.sac.hidden, &c.sac.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
+  c.dqn.n_hidden = c.sac.n_hidden;
+  memcpy(c.dqn.hidden, c.sac.hidden, sizeof c.dqn.hidden);
   mimic_dataset ds = {0};
   mimic_generate_result r;
   mimic_status st = mimic_generate_dataset(&c, &ds, &r);
@@ -100,8 +103,9 @@ int cmd_dataset_generate(int argc, char **argv) {
            out, env, kind, ds.n_steps, ds.n_episodes, r.data_return,
            (r.data_return - r.random_return) / span, r.random_return, r.expert_return);
     if (isfinite(r.medium_score))
-      printf("; medium policy %.2f (normalised %.3f) after %ld SAC steps", r.medium_return,
-             r.medium_score, r.medium_steps);
+      printf("; medium policy %.2f (normalised %.3f) after %ld %s steps", r.medium_return,
+             r.medium_score, r.medium_steps,
+             ds.act_space.space.kind == MIMIC_SPACE_DISCRETE ? "DQN" : "SAC");
     printf("\n");
   }
   mimic_dataset_free(&ds);

@@ -106,7 +106,8 @@ static mimic_status write_plot(const char *path, const char *title, const op_mon
 
 static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   char cmd[32];
-  snprintf(cmd, sizeof cmd, "train %s", mimic_offpolicy_algo_name(algo));
+  snprintf(cmd, sizeof cmd, "train %s",
+           algo == MIMIC_OFFPOLICY_DISCRETE_CQL ? "cql" : mimic_offpolicy_algo_name(algo));
   const bool offline = mimic_offpolicy_is_offline(algo);
   mimic_offpolicy_config c = mimic_offpolicy_defaults(algo);
   const char *env = NULL, *env_opts = NULL, *out = NULL, *data = NULL, *hidden = NULL, *log = NULL,
@@ -160,6 +161,24 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     o[n++] = (cli_opt){"expectile", CLI_DOUBLE, &c.expectile, "TAU", "value expectile (0.7)"};
     o[n++] = (cli_opt){"beta", CLI_DOUBLE, &c.beta, "B", "advantage inverse temperature (3)"};
   }
+  long long target_every = 0;
+  if (mimic_offpolicy_is_discrete(algo) && algo != MIMIC_OFFPOLICY_DISCRETE_BC)
+    o[n++] = (cli_opt){"target-update-interval", CLI_LONG, &target_every, "N",
+                       algo == MIMIC_OFFPOLICY_DQN ? "steps between target copies (10000)"
+                                                   : "gradient steps between target copies (8000)"};
+  if (algo == MIMIC_OFFPOLICY_DQN) {
+    o[n++] = (cli_opt){"train-freq", CLI_INT, &c.train_freq, "N", "train every N steps (4)"};
+    o[n++] = (cli_opt){"gradient-steps", CLI_INT, &c.gradient_steps, "N",
+                       "gradient steps each time (1)"};
+    o[n++] = (cli_opt){"exploration-fraction", CLI_DOUBLE, &c.exploration_fraction, "F",
+                       "epsilon decays over this fraction of the run (0.1)"};
+    o[n++] = (cli_opt){"exploration-final-eps", CLI_DOUBLE, &c.exploration_final_eps, "E",
+                       "final epsilon (0.05)"};
+  }
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_CQL)
+    o[n++] = (cli_opt){"alpha", CLI_DOUBLE, &c.cql_alpha, "A", "weight of CQL(H) (1)"};
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_BC)
+    o[n++] = (cli_opt){"beta", CLI_DOUBLE, &c.logit_penalty, "B", "weight of mean logits^2 (0.5)"};
   if (algo == MIMIC_OFFPOLICY_CQL) {
     o[n++] = (cli_opt){"conservative-weight", CLI_DOUBLE, &c.conservative_weight, "W",
                        "weight of the logsumexp penalty (5)"};
@@ -184,8 +203,12 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       : algo == MIMIC_OFFPOLICY_TD3BC ? "TD3+BC (d3rlpy's defaults): offline RL from a dataset."
       : algo == MIMIC_OFFPOLICY_IQL
           ? "Implicit Q-learning (d3rlpy's defaults): offline RL from a dataset."
-          : "Conservative Q-learning (d3rlpy's defaults): offline RL from a "
-            "dataset.";
+      : algo == MIMIC_OFFPOLICY_DQN
+          ? "DQN (SB3's defaults) on an environment with Discrete actions."
+      : algo == MIMIC_OFFPOLICY_DISCRETE_BC
+          ? "Behavioural cloning with d3rlpy's DiscreteBC settings (Discrete actions)."
+          : "Conservative Q-learning (d3rlpy's defaults): offline RL from a dataset (Discrete "
+            "actions: DiscreteCQL, chosen from the dataset).";
   cli_parsed a = cli_parse(cmd, summary,
                            offline ? "--data DIR -o FILE [options]" : "--env ID -o FILE [options]",
                            o, 0, argc, argv);
@@ -197,6 +220,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   if (cli_seen(o, "learning-starts")) c.learning_starts = (long)starts;
   if (batch) c.batch_size = batch;
   if (lr) c.actor_lr = c.critic_lr = lr;
+  if (target_every) c.target_update_interval = (long)target_every;
   if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
   if (ckpt_every < 0 || (resume && !ckpt))
@@ -317,6 +341,24 @@ int cli_train_td3bc(int argc, char **argv) {
 int cli_train_iql(int argc, char **argv) {
   return train_offpolicy(MIMIC_OFFPOLICY_IQL, argc, argv);
 }
+/* CQL for the dataset's action space: DiscreteCQL when its actions are
+ * Discrete. A dataset that does not load is left for the command to report. */
 int cli_train_cql(int argc, char **argv) {
-  return train_offpolicy(MIMIC_OFFPOLICY_CQL, argc, argv);
+  mimic_offpolicy_algo algo = MIMIC_OFFPOLICY_CQL;
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--data") == 0) {
+      mimic_dataset ds = {0};
+      if (mimic_dataset_load(argv[i + 1], &ds) == MIMIC_OK &&
+          ds.act_space.space.kind == MIMIC_SPACE_DISCRETE)
+        algo = MIMIC_OFFPOLICY_DISCRETE_CQL;
+      mimic_dataset_free(&ds);
+      break;
+    }
+  return train_offpolicy(algo, argc, argv);
+}
+int cli_train_dqn(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_DQN, argc, argv);
+}
+int cli_train_discrete_bc(int argc, char **argv) {
+  return train_offpolicy(MIMIC_OFFPOLICY_DISCRETE_BC, argc, argv);
 }

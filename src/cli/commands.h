@@ -53,6 +53,8 @@ int cli_train_iql(int argc, char **argv);
 int cli_train_cql(int argc, char **argv);
 /* mimic train dt (cmd_dt.c). */
 int cli_train_dt(int argc, char **argv);
+int cli_train_dqn(int argc, char **argv);
+int cli_train_discrete_bc(int argc, char **argv);
 
 #include <stdbool.h>
 

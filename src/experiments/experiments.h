@@ -75,6 +75,10 @@ typedef struct mimic_exp_offline_config {
   long eval_every;   /* SAC steps between the medium policy's snapshots */
   int eval_episodes; /* evaluation episodes, from seed 1000 */
   int n_hidden;      /* 0: every network keeps its default widths */
+  /* Discrete actions: "bc" is d3rlpy's DiscreteBC, "cql" its DiscreteCQL,
+   * whose target interval and learning rate these override (0: defaults) */
+  long target_update_interval;
+  double cql_lr;
   int hidden[MIMIC_MLP_MAX_LAYERS - 1];
   mimic_dt_config dt; /* the Decision Transformer's (steps 0: use steps) */
   bool progress;

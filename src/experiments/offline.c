@@ -69,6 +69,14 @@ static mimic_status run_one(const mimic_exp_offline_config *c, int algo, const m
   mimic_transitions t = mimic_dataset_transitions(ds);
   mimic_model m;
   if (algo == MIMIC_EXP_OFFLINE_DT) return run_dt(c, ds, seed, out);
+  const bool discrete = ds->act_space.space.kind == MIMIC_SPACE_DISCRETE;
+  if (discrete && algo == MIMIC_EXP_OFFLINE_BC) algo = MIMIC_OFFPOLICY_DISCRETE_BC;
+  if (discrete && algo == MIMIC_OFFPOLICY_CQL) algo = MIMIC_OFFPOLICY_DISCRETE_CQL;
+  if (algo != MIMIC_EXP_OFFLINE_BC && discrete != mimic_offpolicy_is_discrete(algo))
+    return mimic_fail(MIMIC_ERR_INVALID, "%s learns %s actions; %s's are %s",
+                      mimic_offpolicy_algo_name((mimic_offpolicy_algo)algo),
+                      discrete ? "continuous" : "Discrete", c->env_id,
+                      discrete ? "Discrete" : "continuous");
   if (algo == MIMIC_EXP_OFFLINE_BC) {
     mimic_bc_config bc = mimic_bc_defaults();
     bc.seed = seed;
@@ -88,6 +96,9 @@ static mimic_status run_one(const mimic_exp_offline_config *c, int algo, const m
   oc.env_opts = c->env_opts;
   oc.total_steps = c->steps;
   oc.seed = seed;
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_CQL && c->target_update_interval)
+    oc.target_update_interval = c->target_update_interval;
+  if (algo == MIMIC_OFFPOLICY_DISCRETE_CQL && c->cql_lr > 0) oc.actor_lr = oc.critic_lr = c->cql_lr;
   if (c->n_hidden) {
     oc.n_hidden = c->n_hidden;
     memcpy(oc.hidden, c->hidden, sizeof oc.hidden);
@@ -118,8 +129,9 @@ mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *sc
       g.seed = c->first_seed + (uint64_t)s;
       g.eval_every = c->eval_every;
       if (c->n_hidden) {
-        g.sac.n_hidden = c->n_hidden;
+        g.sac.n_hidden = g.dqn.n_hidden = c->n_hidden;
         memcpy(g.sac.hidden, c->hidden, sizeof g.sac.hidden);
+        memcpy(g.dqn.hidden, c->hidden, sizeof g.dqn.hidden);
       }
       mimic_dataset ds;
       memset(&ds, 0, sizeof ds);
