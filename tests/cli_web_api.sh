@@ -14,7 +14,7 @@ trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
 expect() { # expect CODE METHOD PATH [BODY]
   local want=$1; shift
-  http "$@" || fail "no reply to $1 $2"
+  http "$@" || fail "no reply to $1 $2 ${3:0:60} (mimic $(kill -0 "$PID" 2>/dev/null && echo running || echo gone))"
   [ "$CODE" = "$want" ] || fail "$1 $2 ${3:0:80}: got $CODE ($BODY), want $want"
 }
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
@@ -24,7 +24,7 @@ serve() { # serve [ARGS...]: text dagger with the page on a free port; sets PORT
   "$MIMIC" text dagger --pool "$T/pool.csv" --labeled "$T/seed.csv" --expert web:0 \
     --db "$T/l.sqlite" --rounds 1 --batch 2 --quiet "$@" 2>"$T/err" &
   PID=$!
-  for _ in $(seq 200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
+  for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done # 60 s: a loaded machine
   PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
   [ -n "$PORT" ] || fail "the page was not served"
 }

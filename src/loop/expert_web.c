@@ -281,13 +281,13 @@ static mimic_status web_label(mimic_expert *e, const mimic_questions *q, mimic_a
     st = m->op == WEB_UNDO ? handle_undo(e, x, q, answers, who, m, &open)
                            : handle_answer(e, x, q, answers, who, m, &open);
     if (st) refuse(m, 500, "the answer could not be stored: %s", mimic_errmsg());
-    m->done = true;
+    web_msg_done(w, m);
     pthread_cond_broadcast(&w->to_http);
   }
   w->active = false;
   for (web_msg *m = w->head; m; m = m->next) {
     refuse(m, 409, "this batch of questions is closed: ask /api/next again");
-    m->done = true;
+    web_msg_done(w, m);
   }
   w->head = w->tail = NULL;
   pthread_cond_broadcast(&w->to_http);

@@ -27,14 +27,21 @@ enum { WEB_MAX_BODY = 16384, WEB_NAME_MAX = 40, WEB_LEASE_S = 300 };
 typedef enum web_op { WEB_ANSWER, WEB_SKIP, WEB_UNDO } web_op;
 
 /* A change asked for by a page: handled by the loop's thread. */
+struct web;
+
 typedef struct web_msg {
   web_op op;
   json_t *body; /* the request's JSON object (the HTTP side's) */
   int code;     /* the reply's status (set by the loop's thread) */
   char *reply;  /* the reply's JSON text (malloc'd by the loop's thread) */
   bool done;
+  bool owed; /* counted in web.owed when done (by the loop's thread, so stopping sees it) */
   struct web_msg *next;
 } web_msg;
+
+/* Marks m answered by the loop's thread (w->mu held): its reply is owed
+ * until the HTTP side has sent it. */
+void web_msg_done(struct web *w, web_msg *m);
 
 /* A question as the page sees it. */
 typedef struct web_item {
@@ -58,6 +65,8 @@ typedef struct web {
   web_item *items;
   size_t n_items;
   web_msg *head, *tail;
+  int owed; /* changes the loop has stored whose HTTP reply is not yet sent: stopping
+               waits for them, so a person's last answer is confirmed, not cut off */
   int round, rounds;
   size_t answered, count; /* this round's answers and its questions (0: unknown) */
   long total;             /* answers over the whole run, this process */

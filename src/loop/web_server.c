@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "loop/web.h"
@@ -39,7 +40,14 @@ typedef struct body {
   char *text;
   size_t len;
   bool too_large;
+  bool owed; /* the loop stored this request's change; its reply counts in web.owed */
 } body;
+
+void web_msg_done(web *w, web_msg *m) {
+  m->done = true;
+  m->owed = true;
+  w->owed++;
+}
 
 bool web_name_ok(const char *s) {
   size_t n = s ? strlen(s) : 0;
@@ -145,7 +153,7 @@ static enum MHD_Result get_frame(web *w, struct MHD_Connection *c) {
 }
 
 /* Queues a change for the loop's thread and waits for its reply. */
-static enum MHD_Result post_change(web *w, struct MHD_Connection *c, web_op op, const body *b) {
+static enum MHD_Result post_change(web *w, struct MHD_Connection *c, web_op op, body *b) {
   if (b->too_large) return send_error(c, 413, "the request body is larger than 16384 bytes");
   json_error_t err;
   json_t *j = b->len ? json_loadb(b->text, b->len, JSON_REJECT_DUPLICATES, &err) : NULL;
@@ -177,6 +185,7 @@ static enum MHD_Result post_change(web *w, struct MHD_Connection *c, web_op op, 
   w->tail = &m;
   pthread_cond_signal(&w->to_loop);
   while (!m.done) pthread_cond_wait(&w->to_http, &w->mu);
+  b->owed = m.owed;
   pthread_mutex_unlock(&w->mu);
   json_decref(j);
   if (!m.reply) return send_error(c, m.code ? (unsigned)m.code : 503, "the run has stopped");
@@ -240,7 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     return send_error(c, 404, "unknown API path (next, progress, frame, answer, skip, undo)");
   }
-  const body *b = *state;
+  body *b = *state;
   if (!strcmp(api, "answer")) return post_change(w, c, WEB_ANSWER, b);
   if (!strcmp(api, "skip")) return post_change(w, c, WEB_SKIP, b);
   if (!strcmp(api, "undo")) return post_change(w, c, WEB_UNDO, b);
@@ -249,10 +258,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode code) {
-  (void)cls;
   (void)c;
   (void)code;
+  web *w = cls;
   body *b = *state;
+  if (b && b->owed) {
+    pthread_mutex_lock(&w->mu);
+    w->owed--;
+    pthread_cond_broadcast(&w->to_http);
+    pthread_mutex_unlock(&w->mu);
+  }
   if (b) free(b->text);
   free(b);
   *state = NULL;
@@ -328,10 +343,16 @@ void web_server_stop(web *w) {
   w->active = false;
   for (web_msg *m = w->head; m; m = m->next) {
     m->code = 503;
-    m->done = true;
+    web_msg_done(w, m);
   }
   w->head = w->tail = NULL;
   pthread_cond_broadcast(&w->to_http);
+  /* the replies to stored answers go out before the server does (at most 5 s) */
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 5;
+  while (w->owed > 0 && pthread_cond_timedwait(&w->to_http, &w->mu, &until) == 0) {
+  }
   pthread_mutex_unlock(&w->mu);
   MHD_stop_daemon(w->daemon);
   w->daemon = NULL;
