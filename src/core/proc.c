@@ -7,6 +7,7 @@
  * deadline and a bound on line length (a hostile program cannot make mimic
  * wait forever or allocate without limit). */
 #define _GNU_SOURCE
+#include "core/util.h"
 #include "core/proc.h"
 
 #include <errno.h>
@@ -181,50 +182,6 @@ void mimic_proc_set_timeout(mimic_proc *p, double timeout_s) { p->timeout_s = ti
 
 void mimic_proc_allow_nonfinite(mimic_proc *p) { p->nonfinite = true; }
 
-/* Rewrites NaN, Infinity and -Infinity outside strings (what Python's json
- * module writes for non-finite floats, and JSON has no words for) as the
- * strings "NaN", "Infinity", "-Infinity", so the line parses and the reader
- * of the field can say which one was not finite. Returns a new string. */
-static char *quote_nonfinite(const char *line) {
-  size_t n = strlen(line), extra = 0;
-  for (const char *c = line; (c = strpbrk(c, "NI")); c++) extra += 2;
-  char *out = mimic_malloc(n + extra + 1, "a reply");
-  if (!out) return NULL;
-  size_t o = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < n; i++) {
-    char c = line[i];
-    if (in_string) {
-      out[o++] = c;
-      if (c == '\\' && i + 1 < n)
-        out[o++] = line[++i];
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    const char *word = NULL;
-    if (strncmp(line + i, "NaN", 3) == 0)
-      word = "NaN";
-    else if (strncmp(line + i, "Infinity", 8) == 0)
-      word = "Infinity";
-    else if (strncmp(line + i, "-Infinity", 9) == 0)
-      word = "-Infinity";
-    if (word) {
-      size_t k = strlen(word);
-      out[o++] = '"';
-      memcpy(out + o, word, k);
-      o += k;
-      out[o++] = '"';
-      i += k - 1;
-      continue;
-    }
-    out[o++] = c;
-  }
-  out[o] = '\0';
-  return out;
-}
-
 /* Reaps the child if it has exited and describes how it ended. */
 static const char *exit_story(mimic_proc *p, char *buf, size_t cap) {
   if (!p->exited) {
@@ -351,7 +308,7 @@ mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) 
       continue;
     }
     if (p->nonfinite) {
-      char *quoted = quote_nonfinite(line);
+      char *quoted = mimic_json_quote_nonfinite(line);
       free(line);
       if (!quoted) return MIMIC_ERR_NOMEM;
       line = quoted;

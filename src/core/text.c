@@ -11,7 +11,6 @@
 #include "mimic/core.h"
 
 #include "core/util.h"
-#include "core/util.h"
 
 bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset) {
   const unsigned char *u = (const unsigned char *)s;
@@ -254,4 +253,44 @@ bool mimic_json_valid(const char *s, size_t len) {
   if (!json_value(&j)) return false;
   json_ws(&j);
   return j.p == j.end;
+}
+
+char *mimic_json_quote_nonfinite(const char *line) {
+  size_t n = strlen(line), extra = 0;
+  for (const char *c = line; (c = strpbrk(c, "NI")); c++) extra += 2;
+  char *out = mimic_malloc(n + extra + 1, "JSON text");
+  if (!out) return NULL;
+  size_t o = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = line[i];
+    if (in_string) {
+      out[o++] = c;
+      if (c == '\\' && i + 1 < n)
+        out[o++] = line[++i];
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const char *word = NULL;
+    if (strncmp(line + i, "NaN", 3) == 0)
+      word = "NaN";
+    else if (strncmp(line + i, "Infinity", 8) == 0)
+      word = "Infinity";
+    else if (strncmp(line + i, "-Infinity", 9) == 0)
+      word = "-Infinity";
+    if (word) {
+      size_t k = strlen(word);
+      out[o++] = '"';
+      memcpy(out + o, word, k);
+      o += k;
+      out[o++] = '"';
+      i += k - 1;
+      continue;
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+  return out;
 }

@@ -48,6 +48,12 @@ mimic_status mimic_png_encode_rgb(const uint8_t *rgb, int w, int h, unsigned cha
 
 /* ---- text and checksums ------------------------------------------------- */
 
+/* Rewrites NaN, Infinity and -Infinity outside strings (what Python's json
+ * module writes for non-finite floats, and JSON has no words for) as the
+ * strings "NaN", "Infinity", "-Infinity", so the text parses and the reader
+ * of a field can say which one was not finite. Returns a new string (NULL
+ * when out of memory). */
+char *mimic_json_quote_nonfinite(const char *text);
 /* Checks that len bytes are valid UTF-8; on failure *bad_offset = first bad byte. */
 bool mimic_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 /* Writes one CSV field, quoting when needed (",", quote, CR, LF, leading/trailing space). */

@@ -107,9 +107,6 @@ mimic_status dmeta_write(const char *path, const mimic_dataset_meta *meta,
                          const mimic_data_space *os, const mimic_data_space *as,
                          int64_t total_episodes, int64_t total_steps, bool sync);
 void dmeta_free(dmeta *m);
-/* Replaces JSON's Infinity/-Infinity/NaN tokens (outside strings) with strings
- * so Jansson can parse; returns a malloc'd copy. */
-char *dmeta_quote_nonfinite(const char *text);
 /* Default dataset id for a folder (relative to $MINARI_DATASETS_PATH, or
  * "mimic/<name>-v0"); malloc'd. */
 char *dmeta_default_id(const char *dir);

@@ -18,50 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "data/data_impl.h"
-
-char *dmeta_quote_nonfinite(const char *text) {
-  size_t len = strlen(text);
-  char *out = mimic_malloc(2 * len + 3, "JSON text");
-  if (!out) return NULL;
-  size_t o = 0;
-  bool in_str = false;
-  for (size_t i = 0; i < len; i++) {
-    char c = text[i];
-    if (in_str) {
-      out[o++] = c;
-      if (c == '\\' && i + 1 < len)
-        out[o++] = text[++i];
-      else if (c == '"')
-        in_str = false;
-      continue;
-    }
-    if (c == '"') {
-      in_str = true;
-      out[o++] = c;
-      continue;
-    }
-    const char *tok = NULL;
-    if (strncmp(text + i, "-Infinity", 9) == 0)
-      tok = "-Infinity";
-    else if (strncmp(text + i, "Infinity", 8) == 0)
-      tok = "Infinity";
-    else if (strncmp(text + i, "NaN", 3) == 0)
-      tok = "NaN";
-    if (tok) {
-      size_t k = strlen(tok);
-      out[o++] = '"';
-      memcpy(out + o, tok, k);
-      o += k;
-      out[o++] = '"';
-      i += k - 1;
-      continue;
-    }
-    out[o++] = c;
-  }
-  out[o] = '\0';
-  return out;
-}
 
 void dmeta_free(dmeta *m) {
   mimic_dataset_meta_free(&m->meta);
@@ -124,7 +82,7 @@ static mimic_status get_score(const char *path, json_t *o, const char *key, doub
     *out = json_number_value(v);
     return MIMIC_OK;
   }
-  if (json_is_string(v)) { /* Infinity/NaN quoted by dmeta_quote_nonfinite */
+  if (json_is_string(v)) { /* Infinity/NaN quoted by mimic_json_quote_nonfinite */
     const char *s = json_string_value(v);
     if (strcmp(s, "NaN") == 0) return MIMIC_OK;
     if (strcmp(s, "Infinity") == 0)
@@ -245,7 +203,7 @@ mimic_status dmeta_read(const char *path, dmeta *m) {
     free(text);
     return mimic_fail(MIMIC_ERR_FORMAT, "%s: contains a NUL byte", path);
   }
-  char *q = dmeta_quote_nonfinite(text);
+  char *q = mimic_json_quote_nonfinite(text);
   free(text);
   if (!q) return MIMIC_ERR_NOMEM;
   json_error_t err;

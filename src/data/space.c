@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "data/data_impl.h"
 
 static const char *const dtype_names[] = {"float32", "float64", "int8",   "int16",  "int32",
@@ -274,7 +275,7 @@ static mimic_status parse_obj(mimic_data_space *out, const json_t *o) {
 
 mimic_status mimic_data_space_parse(mimic_data_space *out, const char *json_text) {
   memset(out, 0, sizeof *out);
-  char *q = dmeta_quote_nonfinite(json_text);
+  char *q = mimic_json_quote_nonfinite(json_text);
   if (!q) return MIMIC_ERR_NOMEM;
   json_error_t err;
   json_t *o = json_loads(q, JSON_REJECT_DUPLICATES, &err);
