@@ -4,12 +4,16 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all build bootstrap demo check bench clean format fuzz fuzz-run
+.PHONY: all build bootstrap bootstrap-check demo check bench clean format fuzz fuzz-run
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
+
+# the tests' own packages too (the browser and node for the labeling page's tests)
+bootstrap-check:
+	@scripts/bootstrap --check
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -22,7 +26,7 @@ demo: bootstrap $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target mimic
 	@scripts/demo $(BUILD)
 
-check: build
+check: bootstrap-check build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
