@@ -116,6 +116,7 @@ static stopwatch run_density(const mimic_dataset *demos, uint64_t seed) {
   mimic_ppo_config pc = mimic_ppo_defaults();
   pc.env_id = "CartPole-v1";
   mimic_ppo_preset("CartPole-v1", &pc);
+  pc.total_steps *= 2; /* train density's budget */
   pc.seed = seed;
   mimic_ppo *p;
   if (mimic_ppo_create(&pc, NULL, &p)) die("ppo");

@@ -109,6 +109,7 @@ static void test_cartpole_on_the_density_alone(void **state) {
   mimic_ppo_config pc = mimic_ppo_defaults();
   pc.env_id = "CartPole-v1";
   assert_true(mimic_ppo_preset("CartPole-v1", &pc));
+  pc.total_steps *= 2; /* train density's budget: twice the preset's */
   mimic_ppo *p;
   assert_int_equal(mimic_ppo_create(&pc, NULL, &p), MIMIC_OK);
   mimic_ppo_set_reward(p, mimic_density_reward_fn, &d);

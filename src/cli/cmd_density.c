@@ -50,6 +50,11 @@ int cli_train_density(int argc, char **argv) {
   if (rc >= 0) return rc;
   mimic_ppo_config cfg;
   rc = rl_ppo_config(cmd, o, &f, env_id, env_opts, &cfg);
+  /* twice the preset's budget: on CartPole-v1 the preset's 100k steps left
+   * seeds below 475 with one BLAS kernel and not another; 200k reached 500
+   * on every seed with both (docs/density.md) */
+  if (rc < 0 && !cli_seen(o, "steps") && !(f.preset && !strcmp(f.preset, "none")))
+    cfg.total_steps *= 2;
   if (rc >= 0) {
     mimic_dataset_free(&ds);
     return rc;
