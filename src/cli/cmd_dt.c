@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "core/util.h"
 #include "cli/commands.h"
 #include "cli/show.h"
 #include "mimic/dt.h"
@@ -26,7 +27,8 @@ typedef struct dt_monitor {
   int eval_episodes;
   mimic_progress bar;
   mimic_dt_log *rows;
-  int n_rows, cap;
+  int n_rows;
+  size_t cap;
   bool failed;
 } dt_monitor;
 
@@ -42,16 +44,10 @@ static bool on_log(mimic_dt *t, const mimic_dt_log *row, void *user) {
     r.eval_return = e.return_mean;
     mimic_eval_result_free(&e);
   }
-  if (m->n_rows == m->cap) {
-    int cap = m->cap ? 2 * m->cap : 64;
-    mimic_dt_log *rows = realloc(m->rows, (size_t)cap * sizeof *rows);
-    if (!rows) {
-      m->failed = true;
-      mimic_fail_nomem("the training log");
-      return false;
-    }
-    m->rows = rows;
-    m->cap = cap;
+  if (mimic_grow(&m->rows, &m->cap, (size_t)m->n_rows + 1, sizeof *m->rows, 64,
+                 "the training log")) {
+    m->failed = true;
+    return false;
   }
   m->rows[m->n_rows++] = r;
   mimic_progress_update(&m->bar, (uint64_t)r.step);
