@@ -1,6 +1,6 @@
 /* The split of an expert command line into words (cmd:PROGRAM ARGS). */
 #include "fuzz_util.h"
-#include "loop/proc.h"
+#include "core/proc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *text = fuzz_text(data, size);
