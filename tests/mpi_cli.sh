@@ -9,13 +9,7 @@
 #   was never interrupted.
 set -euo pipefail
 mimic=$1
-here=$(dirname "$0")
-run() { bash "$here/mpirun.sh" "$@"; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-run 1 true || exit $?   # 77 when built without MPI
+source "$(dirname "$0")/mpi_prelude.sh"
 "$mimic" collect --env CartPole-v1 --episodes 10 --seed 0 -o "$dir/demos" --quiet > /dev/null
 
 run 2 "$mimic" train bc --data "$dir/demos" -o "$dir/bc2.mimic" --log "$dir/curve.csv" --json \
@@ -35,7 +29,7 @@ run 2 "$mimic" eval --policy expert --env CartPole-v1 --episodes 1 > /dev/null 2
 rc=$?
 set -e
 [ $rc -ne 0 ] || fail "eval ran on 2 ranks"
-grep -q "only train bc, ppo and dagger share their work" "$dir/err" || fail "message: $(cat "$dir/err")"
+grep -q "share their work out over ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
 
 # a rank killed mid-run
 args=(train bc --data "$dir/demos" --batches 12000 --checkpoint-every 300 --quiet)

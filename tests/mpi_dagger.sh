@@ -9,12 +9,7 @@
 #   on the rollout ranks is refused.
 set -euo pipefail
 mimic=$1
-here=$(dirname "$0")
-run() { bash "$here/mpirun.sh" "$@"; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run 1 true || exit $?
+source "$(dirname "$0")/mpi_prelude.sh"
 
 run 4 "$mimic" train dagger --env CartPole-v1 -o "$dir/d.mimic" --json > "$dir/out"
 [ "$(grep -c '"policy"' "$dir/out")" = 1 ] || fail "not one summary (rank 0's): $(cat "$dir/out")"

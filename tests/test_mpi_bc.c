@@ -8,10 +8,8 @@
  * and fails otherwise), and the parallel model must equal the one-process
  * one up to float summation order: the test prints the largest parameter
  * difference and fails above 1e-4 (measured: 1.2e-7 to 9.8e-7 at 2 and
- * 4 ranks; see docs/cluster.md). A failure on any rank ends the job.
- *
- * Not cmocka: an assertion failing on one rank would leave the others
- * waiting in a collective, so a failure here aborts the whole job. */
+ * 4 ranks; see docs/cluster.md). A failure on any rank ends the job
+ * (mpi_check.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +17,7 @@
 
 #include "mimic/bc.h"
 #include "mimic/collect.h"
-#include "mpi/mpi_comm.h"
-
-static mimic_comm *comm;
-
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "FAIL (rank %d): ", comm ? comm->rank : 0);                                  \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, " [%s]\n", mimic_errmsg());                                                  \
-      mimic_mpi_abort(comm, 1);                                                                    \
-      exit(1);                                                                                     \
-    }                                                                                              \
-  } while (0)
+#include "mpi_check.h"
 
 /* Trains a clone with comm c (NULL: alone) into model. */
 static void train(const mimic_bc_config *base, mimic_comm *c, const mimic_transitions *t,

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mimic/comm.h"
 #include "mimic/core.h"
 #include "mimic/data.h"
 #include "mimic/nn.h"
@@ -112,6 +113,10 @@ typedef struct mimic_offpolicy_config {
   bool double_q;                  /* the target's action from the online network (discrete CQL) */
   double logit_penalty;           /* discrete BC's beta: weight of mean(logits^2) (0.5) */
   uint64_t seed;
+  /* TD3+BC, IQL: data-parallel over these ranks (NULL: one process). Every
+   * rank draws the same global batch and computes on its slice; one
+   * all-reduce per network step sums the gradients (docs/cluster.md). */
+  mimic_comm *comm;
 } mimic_offpolicy_config;
 
 /* The defaults of algo (SB3's for SAC, TD3 and DQN, d3rlpy's for the
@@ -164,8 +169,13 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
 mimic_status mimic_offpolicy_record(mimic_offpolicy *t, mimic_dataset *ds);
 /* Offline learners: writes everything a run needs to continue (networks,
  * targets, optimizer moments, temperatures, generator, step counts) to
- * path atomically, a container of kind "mimic.offpolicy-checkpoint". */
+ * path atomically, a container of kind "mimic.offpolicy-checkpoint".
+ * Data-parallel, every rank calls it: they are checked to hold the same
+ * parameters and rank 0 writes (every rank restores the same file). */
 mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *path);
+/* Data-parallel: checks every rank holds the same actor and critic
+ * parameters (fails naming the first rank that differs); one process: OK. */
+mimic_status mimic_offpolicy_check_same(mimic_offpolicy *t);
 /* Restores a checkpoint into a learner made with the same configuration
  * and data; the run then continues bit for bit as if it had not stopped.
  * A file of another shape is refused naming the field; t is untouched on

@@ -40,13 +40,19 @@ double mimic_iql_actor_loss(const float *q, const float *v, const float *log_pro
 double mimic_td3bc_actor_loss(const float *q, const float *pi, const float *actions, int B, int A,
                               double alpha, double *lambda, double *q_term, double *bc_term,
                               float *grad_q, float *grad_pi) {
-  double abs_sum = 0, q_sum = 0, sq = 0;
-  for (int i = 0; i < B; i++) {
-    abs_sum += fabs((double)q[i]);
-    q_sum += q[i];
-  }
+  double abs_sum = 0;
+  for (int i = 0; i < B; i++) abs_sum += fabs((double)q[i]);
   /* d3rlpy and the paper: lambda = alpha / mean|Q|, detached */
   double lam = alpha / (abs_sum / B);
+  if (lambda) *lambda = lam;
+  return mimic_td3bc_actor_loss_at(q, pi, actions, B, A, lam, q_term, bc_term, grad_q, grad_pi);
+}
+
+double mimic_td3bc_actor_loss_at(const float *q, const float *pi, const float *actions, int B,
+                                 int A, double lam, double *q_term, double *bc_term, float *grad_q,
+                                 float *grad_pi) {
+  double q_sum = 0, sq = 0;
+  for (int i = 0; i < B; i++) q_sum += q[i];
   size_t n = (size_t)B * (size_t)A;
   for (size_t k = 0; k < n; k++) {
     double d = (double)pi[k] - (double)actions[k];
@@ -55,7 +61,6 @@ double mimic_td3bc_actor_loss(const float *q, const float *pi, const float *acti
   }
   for (int i = 0; i < B; i++) grad_q[i] = (float)(-lam / B);
   double qt = -lam * q_sum / B, bt = sq / (double)n;
-  if (lambda) *lambda = lam;
   if (q_term) *q_term = qt;
   if (bc_term) *bc_term = bt;
   return qt + bt;

@@ -32,6 +32,11 @@ double mimic_iql_actor_loss(const float *q, const float *v, const float *log_pro
 double mimic_td3bc_actor_loss(const float *q, const float *pi, const float *actions, int B, int A,
                               double alpha, double *lambda, double *q_term, double *bc_term,
                               float *grad_q, float *grad_pi);
+/* The same with lambda given: data-parallel ranks each hold a slice of the
+ * batch, and lambda is the whole batch's (mean|q| summed over the ranks). */
+double mimic_td3bc_actor_loss_at(const float *q, const float *pi, const float *actions, int B,
+                                 int A, double lam, double *q_term, double *bc_term, float *grad_q,
+                                 float *grad_pi);
 
 /* CQL(H) for discrete actions (Kumar et al. 2020) over q (B,K): returns
  * mean_b (logsumexp_k q[b,k] - q[b, actions[b]]) and writes grad_q (B,K);

@@ -164,6 +164,13 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
        (long)c->batch_size * 3 * c->n_action_samples > 1 << 24))
     BAD("off-policy: CQL needs n_action_samples in 1..1000, conservative_weight >= 0, cql_alpha, "
         "alpha_lr and temp_lr > 0");
+  if (mimic_comm_parallel(c->comm)) {
+    if (c->algo != MIMIC_OFFPOLICY_TD3BC && c->algo != MIMIC_OFFPOLICY_IQL)
+      BAD("off-policy: %s runs on one process only (data-parallel: td3bc, iql), not on %d ranks",
+          mimic_offpolicy_algo_name(c->algo), c->comm->size);
+    if (c->batch_size < c->comm->size)
+      BAD("off-policy: a batch of %d cannot be split over %d ranks", c->batch_size, c->comm->size);
+  }
 #undef BAD
   return MIMIC_OK;
 }
@@ -418,6 +425,12 @@ mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
   t->cfg.env_id = t->env_id;
   t->cfg.env_opts = t->env_opts;
   t->B = cfg->batch_size;
+  t->Bs = t->B;
+  if (mimic_comm_parallel(cfg->comm)) { /* this rank's rows of every global batch */
+    const mimic_comm *c = cfg->comm;
+    t->lo = (int)((long)t->B * c->rank / c->size);
+    t->Bs = (int)((long)t->B * (c->rank + 1) / c->size) - t->lo;
+  }
   t->data = data;
   mimic_rng_seed(&t->rng, cfg->seed);
   mimic_status st = t->env_id && (t->env_opts || !cfg->env_opts) ? MIMIC_OK : MIMIC_ERR_NOMEM;
@@ -429,6 +442,17 @@ mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
   if (!st && offline && cfg->normalize_obs) st = take_obs_stats(t);
   if (!st) st = alloc_work(t);
   if (!st) st = make_networks(t);
+  if (!st && mimic_comm_parallel(cfg->comm)) {
+    size_t n = (t->n_critic > t->n_actor ? t->n_critic : t->n_actor) + OP_N_SHARED;
+    t->reduce = mimic_malloc(n * sizeof(float), "the all-reduce buffer");
+    if (!t->reduce) st = MIMIC_ERR_NOMEM;
+    if (!st)
+      st = mimic_comm_check_same(cfg->comm, t->a_params, t->n_actor * sizeof(float),
+                                 "the initial actor parameters");
+    if (!st)
+      st = mimic_comm_check_same(cfg->comm, t->c_params, t->n_critic * sizeof(float),
+                                 "the initial critic parameters");
+  }
   if (!st && !offline) {
     size_t cap = (size_t)cfg->buffer_size;
     if (cap > (size_t)cfg->total_steps)
@@ -462,6 +486,7 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
   mimic_optim_free(&t->alpha_opt);
   mimic_optim_free(&t->cql_opt);
   free(t->big_sa);
+  free(t->reduce);
   free(t->qbuf);
   free(t->act_ids);
   free(t->obs_mean);
@@ -601,11 +626,11 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
       if (t->steps > t->cfg.learning_starts && due)
         for (int g = 0; g < t->cfg.gradient_steps; g++) {
           sample_batch(t);
-          op_update(t);
+          MIMIC_TRY(op_update(t));
         }
     } else {
       sample_batch(t);
-      op_update(t);
+      MIMIC_TRY(op_update(t));
       t->steps++;
     }
     if (cb && (t->steps % log_every == 0 || t->steps == end)) {

@@ -47,8 +47,19 @@ static mimic_status offline_only(const mimic_offpolicy *t) {
   return MIMIC_OK;
 }
 
+mimic_status mimic_offpolicy_check_same(mimic_offpolicy *t) {
+  mimic_comm *c = t->cfg.comm;
+  MIMIC_TRY(
+      mimic_comm_check_same(c, t->a_params, t->n_actor * sizeof(float), "the actor parameters"));
+  return mimic_comm_check_same(c, t->c_params, t->n_critic * sizeof(float),
+                               "the critic parameters");
+}
+
 mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *path) {
   MIMIC_TRY(offline_only(t));
+  /* the file stands for every rank: they must agree, and one writes it */
+  MIMIC_TRY(mimic_offpolicy_check_same(t));
+  if (!mimic_comm_writer(t->cfg.comm)) return MIMIC_OK;
   float scalars[6] = {
       t->log_alpha, t->alpha_opt.m ? t->alpha_opt.m[0] : 0, t->alpha_opt.v ? t->alpha_opt.v[0] : 0,
       t->log_cql,   t->cql_opt.m ? t->cql_opt.m[0] : 0,     t->cql_opt.v ? t->cql_opt.v[0] : 0};

@@ -36,6 +36,9 @@ struct mimic_offpolicy {
   mimic_offpolicy_config cfg;
   char *env_id, *env_opts; /* owned copies (cfg points at them) */
   int D, A, B;             /* obs dim, action dim (Discrete: 1, the id), batch */
+  int lo, Bs;              /* data-parallel: this rank's rows lo..lo+Bs of each batch
+                              (one process: 0, B) */
+  float *reduce;           /* data-parallel: the all-reduce buffer (NULL: one process) */
   int K;                   /* Discrete: the number of actions (0 otherwise) */
   bool discrete;           /* DQN, discrete CQL, discrete BC: the actor is D -> K */
   int32_t *act_ids;        /* Discrete: the batch's actions (B) */
@@ -80,9 +83,13 @@ struct mimic_offpolicy {
   double t0;
 };
 
+/* The running loss sums a data-parallel step shares along with its gradients. */
+#define OP_N_SHARED 4
+
 /* One gradient step of the configured algorithm on the batch in t->w
- * (obs, act, next_obs, rew, done filled). */
-void op_update(mimic_offpolicy *t);
+ * (obs, act, next_obs, rew, done filled); fails only when a
+ * data-parallel collective does. */
+mimic_status op_update(mimic_offpolicy *t);
 /* The deterministic action in [-1, 1] of n normalised observations (n <= B)
  * into out (n, A). */
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out);

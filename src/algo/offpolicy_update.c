@@ -7,7 +7,14 @@
  * The random draws of a step are made first, in SB3's order, so
  * reordering changes no number. When the actor's loss is backpropagated
  * through a critic, the critic's parameter gradients are written too and
- * discarded: the critic step zeroes them before its own pass. */
+ * discarded: the critic step zeroes them before its own pass.
+ *
+ * Data-parallel (TD3+BC, IQL over a mimic_comm): every rank samples the
+ * same global batch and draws the same noise, then computes on its slice of
+ * Bs rows; before each optimizer step one all-reduce sums the network's
+ * gradients weighted by the slice's share of the batch (each loss is a mean
+ * over rows), so every rank takes the same step. TD3+BC's lambda needs the
+ * whole batch's mean|Q|: one more (one-number) sum. */
 #include <math.h>
 #include <string.h>
 
@@ -45,10 +52,50 @@ static const float *q_forward(mimic_mlp *q, const float *sa, int B) {
   return q->out;
 }
 
+/* Data-parallel: moves this rank's rows of the batch (and of the step's
+ * target noise, drawn for the whole batch) to the front of the buffers. */
+static void take_slice(mimic_offpolicy *t) {
+  if (!t->reduce || t->lo == 0) return;
+  op_work *w = &t->w;
+  const size_t lo = (size_t)t->lo, n = (size_t)t->Bs, D = (size_t)t->D, A = (size_t)t->A;
+  memmove(w->obs, w->obs + lo * D, n * D * sizeof(float));
+  memmove(w->next_obs, w->next_obs + lo * D, n * D * sizeof(float));
+  memmove(w->act, w->act + lo * A, n * A * sizeof(float));
+  memmove(w->eps2, w->eps2 + lo * A, n * A * sizeof(float));
+  memmove(w->rew, w->rew + lo, n * sizeof(float));
+  memmove(w->done, w->done + lo, n * sizeof(float));
+}
+
+/* Data-parallel: sums grads[n] over the ranks, each rank's weighted by its
+ * share of the batch, together with the loss sums added since mark (which
+ * then moves to the shared sums), so every rank holds the whole batch's
+ * gradient and log. One process: nothing. */
+static mimic_status share(mimic_offpolicy *t, float *grads, size_t n, double *mark) {
+  if (!t->reduce) return MIMIC_OK;
+  mimic_comm *c = t->cfg.comm;
+  double *sums[OP_N_SHARED] = {&t->sum_critic, &t->sum_actor, &t->sum_value, &t->sum_q};
+  const float w = (float)t->Bs / (float)t->B;
+  float *r = t->reduce;
+  for (size_t k = 0; k < n; k++) r[k] = grads[k] * w;
+  for (int k = 0; k < OP_N_SHARED; k++) r[n + k] = (float)((*sums[k] - mark[k]) * w);
+  MIMIC_TRY(c->allreduce_sum(c, r, n + OP_N_SHARED));
+  memcpy(grads, r, n * sizeof(float));
+  for (int k = 0; k < OP_N_SHARED; k++) mark[k] = *sums[k] = mark[k] + r[n + k];
+  return MIMIC_OK;
+}
+
+/* The loss sums as they stand (share's mark). */
+static void mark_sums(const mimic_offpolicy *t, double *mark) {
+  mark[0] = t->sum_critic;
+  mark[1] = t->sum_actor;
+  mark[2] = t->sum_value;
+  mark[3] = t->sum_q;
+}
+
 /* Trains both critics towards w->target with loss scale * sum_c mean (q_c - y)^2. */
 static void critic_step(mimic_offpolicy *t, double scale) {
   op_work *w = &t->w;
-  const int B = t->B;
+  const int B = t->Bs;
   memset(t->c_grads, 0, t->n_critic * sizeof(float));
   fill_sa(w->sa, w->obs, w->act, B, t->D, t->A);
   double loss = 0, qsum = 0;
@@ -128,15 +175,19 @@ static void sac_update(mimic_offpolicy *t) {
 }
 
 /* TD3 and TD3+BC. */
-static void td3_update(mimic_offpolicy *t) {
+static mimic_status td3_update(mimic_offpolicy *t) {
   op_work *w = &t->w;
-  const int B = t->B, A = t->A, D = t->D;
-  const size_t BA = (size_t)B * A;
+  const int A = t->A, D = t->D;
   const float sigma = (float)t->cfg.target_noise, clip = (float)t->cfg.target_noise_clip;
-  for (size_t k = 0; k < BA; k++) {
+  for (size_t k = 0; k < (size_t)t->B * A; k++) {
     float e = (float)mimic_rng_normal(&t->rng) * sigma;
     w->eps2[k] = e < -clip ? -clip : e > clip ? clip : e;
   }
+  take_slice(t);
+  const int B = t->Bs;
+  const size_t BA = (size_t)B * A;
+  double mark[OP_N_SHARED];
+  mark_sums(t, mark);
   /* target policy smoothing: clip(pi'(s') + clipped noise, -1, 1) */
   mimic_mlp_forward(&t->actor_targ, w->next_obs, B);
   for (size_t k = 0; k < BA; k++) {
@@ -149,18 +200,26 @@ static void td3_update(mimic_offpolicy *t) {
   for (int i = 0; i < B; i++) w->v[i] = w->q1[i] < qt2[i] ? w->q1[i] : qt2[i];
   td_target(t, w->v);
   critic_step(t, 1.0); /* the sum of the two MSEs */
+  MIMIC_TRY(share(t, t->c_grads, t->n_critic, mark));
   mimic_optim_step(&t->critic_opt, t->c_params, t->c_grads);
   t->updates++;
-  if (t->updates % t->cfg.policy_delay != 0) return;
+  if (t->updates % t->cfg.policy_delay != 0) return MIMIC_OK;
   /* actor: -Q1(s, pi(s)) (+ TD3+BC's behaviour cloning) */
   mimic_mlp_forward(&t->actor, w->obs, B);
   for (size_t k = 0; k < BA; k++) w->a_pi[k] = tanhf(t->actor.out[k]);
   fill_sa(w->sa, w->obs, w->a_pi, B, D, A);
   const float *q = q_forward(&t->q[0], w->sa, B);
   double loss;
-  if (t->cfg.algo == MIMIC_OFFPOLICY_TD3BC) {
+  if (t->cfg.algo == MIMIC_OFFPOLICY_TD3BC && !t->reduce) {
     loss = mimic_td3bc_actor_loss(q, w->a_pi, w->act, B, A, t->cfg.alpha, NULL, NULL, NULL, w->dq,
                                   w->dact);
+  } else if (t->cfg.algo == MIMIC_OFFPOLICY_TD3BC) { /* lambda from the whole batch's mean|Q| */
+    double abs_sum = 0;
+    for (int i = 0; i < B; i++) abs_sum += fabs((double)q[i]);
+    float all = (float)abs_sum;
+    MIMIC_TRY(t->cfg.comm->allreduce_sum(t->cfg.comm, &all, 1));
+    double lam = t->cfg.alpha / ((double)all / t->B);
+    loss = mimic_td3bc_actor_loss_at(q, w->a_pi, w->act, B, A, lam, NULL, NULL, w->dq, w->dact);
   } else {
     double s = 0;
     for (int i = 0; i < B; i++) s += q[i];
@@ -173,21 +232,25 @@ static void td3_update(mimic_offpolicy *t) {
   for (size_t k = 0; k < BA; k++) w->dout[k] = w->dact[k] * (1.0f - w->a_pi[k] * w->a_pi[k]);
   memset(t->a_grads, 0, t->n_actor * sizeof(float));
   mimic_mlp_backward(&t->actor, w->obs, w->dout, B, NULL);
-  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
   t->sum_actor += loss;
+  MIMIC_TRY(share(t, t->a_grads, t->n_actor, mark));
+  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
   t->n_actor_terms++;
   polyak(t->c_targ, t->c_params, t->n_q, (float)t->cfg.tau);
   polyak(t->a_targ, t->a_params, t->n_actor, (float)t->cfg.tau);
+  return MIMIC_OK;
 }
 
 static inline float clamp_iql(float s) {
   return s < IQL_LOG_STD_MIN ? IQL_LOG_STD_MIN : s > IQL_LOG_STD_MAX ? IQL_LOG_STD_MAX : s;
 }
 
-static void iql_update(mimic_offpolicy *t) {
+static mimic_status iql_update(mimic_offpolicy *t) {
   op_work *w = &t->w;
-  const int B = t->B, A = t->A, D = t->D;
-  const size_t BA = (size_t)B * A;
+  take_slice(t);
+  const int B = t->Bs, A = t->A, D = t->D;
+  double mark[OP_N_SHARED];
+  mark_sums(t, mark);
   /* Q towards r + gamma (1 - done) V(s') */
   mimic_mlp_forward(&t->vnet, w->next_obs, B);
   memcpy(w->v, t->vnet.out, (size_t)B * sizeof(float));
@@ -201,6 +264,7 @@ static void iql_update(mimic_offpolicy *t) {
   mimic_mlp_forward(&t->vnet, w->obs, B);
   t->sum_value += mimic_iql_value_loss(w->target, t->vnet.out, B, t->cfg.expectile, NULL, w->dv);
   mimic_mlp_backward(&t->vnet, w->obs, w->dv, B, NULL);
+  MIMIC_TRY(share(t, t->c_grads, t->n_critic, mark));
   mimic_optim_step(&t->critic_opt, t->c_params, t->c_grads);
   /* actor: advantage-weighted log-likelihood of the data's actions under
    * N(tanh(mu), exp(log_std)), weights from the updated V */
@@ -233,12 +297,13 @@ static void iql_update(mimic_offpolicy *t) {
         t->grad_log_std[j] += (float)(w->dq[i] * (d * d / var - 1));
     }
   mimic_mlp_backward(&t->actor, w->obs, w->dout, B, NULL);
-  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
   t->sum_actor += loss;
+  MIMIC_TRY(share(t, t->a_grads, t->n_actor, mark));
+  mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
   t->n_actor_terms++;
   t->updates++;
   polyak(t->c_targ, t->c_params, t->n_q, (float)t->cfg.tau);
-  (void)BA;
+  return MIMIC_OK;
 }
 
 /* CQL (Kumar et al. 2020) as d3rlpy's CQL: SAC's actor and temperature
@@ -473,20 +538,21 @@ int op_greedy(mimic_offpolicy *t, const float *obs) {
   return best;
 }
 
-void op_update(mimic_offpolicy *t) {
+mimic_status op_update(mimic_offpolicy *t) {
   switch (t->cfg.algo) {
   case MIMIC_OFFPOLICY_SAC:
     sac_update(t);
     t->updates++;
     break;
   case MIMIC_OFFPOLICY_TD3:
-  case MIMIC_OFFPOLICY_TD3BC: td3_update(t); break;
-  case MIMIC_OFFPOLICY_IQL: iql_update(t); break;
+  case MIMIC_OFFPOLICY_TD3BC: return td3_update(t);
+  case MIMIC_OFFPOLICY_IQL: return iql_update(t);
   case MIMIC_OFFPOLICY_CQL: cql_update(t); break;
   case MIMIC_OFFPOLICY_DQN:
   case MIMIC_OFFPOLICY_DISCRETE_CQL: dqn_update(t); break;
   case MIMIC_OFFPOLICY_DISCRETE_BC: discrete_bc_update(t); break;
   }
+  return MIMIC_OK;
 }
 
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/comm.h"
 #include "core/util.h"
 #include "cli/commands.h"
 #include "cli/show.h"
@@ -25,6 +26,7 @@ typedef struct op_monitor {
   long eval_every;
   int eval_episodes;
   bool quiet;
+  bool writer; /* rank 0 (or one process): evaluates and writes */
   mimic_progress bar;
   mimic_offpolicy_log *rows;
   int n_rows;
@@ -35,7 +37,7 @@ typedef struct op_monitor {
 static bool on_log(mimic_offpolicy *t, const mimic_offpolicy_log *row, void *user) {
   op_monitor *m = user;
   mimic_offpolicy_log r = *row;
-  if (m->eval_every > 0 && r.step % m->eval_every == 0 &&
+  if (m->writer && m->eval_every > 0 && r.step % m->eval_every == 0 &&
       mimic_offpolicy_evaluate(t, m->eval_episodes, 1000, &r.eval_return, NULL) != MIMIC_OK) {
     m->failed = true;
     return false;
@@ -224,16 +226,21 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   if (eval_every < 0 || m.eval_episodes < 1 || episodes < 1 || log_every < 1)
     return cli_usage_error(cmd, "--eval-every >= 0, --eval-episodes, --episodes, --log-every >= 1");
   m.eval_every = (long)eval_every;
+  /* under mpirun (td3bc, iql): data-parallel, every rank on its slice of each batch */
+  mimic_comm *comm = cli_comm_begin(cmd);
+  if (!comm) return CLI_EXIT_FAIL;
+  c.comm = comm;
+  m.writer = mimic_comm_writer(comm);
   mimic_dataset ds = {0};
   mimic_transitions tr;
   bool have_ds = false;
   if (offline) {
-    if (mimic_dataset_load(data, &ds)) return cli_fail(cmd);
+    if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail(cmd, comm));
     have_ds = true;
     if (!env) env = ds.meta.env_id;
     if (!env) {
       mimic_dataset_free(&ds);
-      return cli_usage_error(cmd, "%s names no environment: give --env", data);
+      return cli_comm_end(comm, cli_usage_error(cmd, "%s names no environment: give --env", data));
     }
     tr = mimic_dataset_transitions(&ds);
   }
@@ -241,7 +248,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   c.env_opts = env_opts;
   if (mimic_offpolicy_check(&c)) {
     if (have_ds) mimic_dataset_free(&ds);
-    return cli_usage_error(cmd, "%s", mimic_errmsg());
+    return cli_comm_end(comm, cli_usage_error(cmd, "%s", mimic_errmsg()));
   }
   mimic_offpolicy *t = NULL;
   mimic_status st = mimic_offpolicy_create(&c, offline ? &tr : NULL, &t);
@@ -262,6 +269,14 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     }
     mimic_progress_end(&m.bar);
     if (!st && m.failed) st = mimic_errcode();
+  }
+  if (!st) st = mimic_offpolicy_check_same(t);
+  if (!m.writer) { /* rank 0 writes and evaluates */
+    int rc = st ? cli_comm_fail(cmd, comm) : CLI_EXIT_OK;
+    mimic_offpolicy_free(t);
+    free(m.rows);
+    if (have_ds) mimic_dataset_free(&ds);
+    return cli_comm_end(comm, rc);
   }
   if (!st && log) st = write_log(log, &m);
   if (!st && plot) {
@@ -308,6 +323,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       json_object_set_new(o, "env", cli_json_str(env));
       json_object_set_new(o, "steps", json_integer(mimic_offpolicy_steps(t)));
       json_object_set_new(o, "seconds", cli_json_number(secs));
+      if (mimic_comm_parallel(comm)) json_object_set_new(o, "ranks", json_integer(comm->size));
       cli_eval_json(o, &r);
       cli_print_json_line(o);
     } else if (!st) {
@@ -318,11 +334,11 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
     }
     mimic_eval_result_free(&r);
   }
-  if (st) rc = cli_fail(cmd);
+  if (st) rc = cli_comm_fail(cmd, comm);
   mimic_offpolicy_free(t);
   free(m.rows);
   if (have_ds) mimic_dataset_free(&ds);
-  return rc;
+  return cli_comm_end(comm, rc);
 }
 
 int cli_train_sac(int argc, char **argv) {

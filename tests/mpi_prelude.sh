@@ -1,0 +1,9 @@
+# Sourced by tests/mpi_*.sh after `set -euo pipefail; mimic=$1`: run (an
+# mpirun job on this machine, tests/mpirun.sh), a scratch folder $dir
+# removed on exit, fail, and exit 77 (skipped) when mimic has no MPI.
+here=$(dirname "${BASH_SOURCE[0]}")
+run() { bash "$here/mpirun.sh" "$@"; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run 1 true || exit $? # 77 when built without MPI

@@ -1,0 +1,130 @@
+/* Data-parallel TD3+BC and IQL under MPI (ctest runs it under `mpirun -np 2`
+ * and `-np 4`, and once alone as a one-process job).
+ *
+ * Every rank trains the same learner twice on its slices of the same global
+ * batches, and once alone (no communicator) as the reference. The two
+ * parallel runs must agree bit for bit (their checkpoints, which hold every
+ * network, target and optimizer moment, are the same bytes), every rank
+ * must hold the same parameters (the checkpoint checks it and fails
+ * otherwise), and the parallel actor must equal the one-process one up to
+ * float summation order: the test prints the largest parameter difference
+ * and fails above 1e-4 (see docs/cluster.md for the measured numbers).
+ * A failure on any rank ends the job (mpi_check.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mimic/collect.h"
+#include "mimic/offpolicy.h"
+#include "mpi_check.h"
+
+/* The whole file at path (rank 0's), its size in *n. */
+static unsigned char *slurp(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  CHECK(f, "open %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *buf = malloc((size_t)len + 1);
+  CHECK(buf && fread(buf, 1, (size_t)len, f) == (size_t)len, "read %s", path);
+  fclose(f);
+  *n = (size_t)len;
+  return buf;
+}
+
+/* Trains with comm c (NULL: alone) and returns the actor as a model; the
+ * learner's checkpoint goes to ckpt (NULL: none). */
+static void train(const mimic_offpolicy_config *base, mimic_comm *c, const mimic_transitions *t,
+                  const char *ckpt, mimic_model *actor) {
+  mimic_offpolicy_config cfg = *base;
+  cfg.comm = c;
+  mimic_offpolicy *op = NULL;
+  CHECK(mimic_offpolicy_create(&cfg, t, &op) == MIMIC_OK, "create");
+  CHECK(mimic_offpolicy_learn(op, 0, 1000, NULL, NULL) == MIMIC_OK, "learn");
+  if (ckpt) CHECK(mimic_offpolicy_save_checkpoint(op, ckpt) == MIMIC_OK, "checkpoint");
+  CHECK(mimic_offpolicy_actor_model(op, actor) == MIMIC_OK, "actor model");
+  mimic_offpolicy_free(op);
+}
+
+static void check_algo(mimic_offpolicy_algo algo, int batch, const mimic_transitions *t,
+                       const char *dir) {
+  const char *name = mimic_offpolicy_algo_name(algo);
+  mimic_offpolicy_config cfg = mimic_offpolicy_defaults(algo);
+  cfg.env_id = "Pendulum-v1";
+  cfg.total_steps = 400;
+  cfg.batch_size = batch;
+  cfg.n_hidden = 2;
+  cfg.hidden[0] = cfg.hidden[1] = 32;
+  char pa[512], pb[512];
+  snprintf(pa, sizeof pa, "%s/%s-a.ck", dir, name);
+  snprintf(pb, sizeof pb, "%s/%s-b.ck", dir, name);
+  mimic_model ref, a, b;
+  train(&cfg, NULL, t, NULL, &ref);
+  train(&cfg, comm, t, pa, &a);
+  train(&cfg, comm, t, pb, &b);
+  CHECK(a.n_params == ref.n_params, "%s: parameter counts", name);
+  CHECK(memcmp(a.params, b.params, a.n_params * sizeof(float)) == 0,
+        "%s: two runs on %d ranks differ", name, comm->size);
+  double d = 0;
+  for (size_t k = 0; k < a.n_params; k++) d = fmax(d, fabs((double)a.params[k] - ref.params[k]));
+  if (comm->rank == 0) {
+    size_t na, nb;
+    unsigned char *fa = slurp(pa, &na), *fb = slurp(pb, &nb);
+    CHECK(na == nb && memcmp(fa, fb, na) == 0, "%s: two checkpoints on %d ranks differ", name,
+          comm->size);
+    free(fa);
+    free(fb);
+    printf("%s, batch %d on %d rank%s: %zu actor parameters, %ld steps; max |param - one "
+           "process| = %.3g\n",
+           name, batch, comm->size, comm->size == 1 ? "" : "s", a.n_params, cfg.total_steps, d);
+  }
+  if (comm->size == 1) CHECK(d == 0, "%s: a one-rank job differs from no communicator", name);
+  CHECK(d <= 1e-4, "%s: the parallel actor differs from one process by %g", name, d);
+  mimic_model_free(&ref);
+  mimic_model_free(&a);
+  mimic_model_free(&b);
+}
+
+int main(void) {
+  CHECK(mimic_mpi_begin(&comm) == MIMIC_OK, "joining the job");
+  mimic_log_set_level(MIMIC_LOG_WARN);
+  /* one folder for the job: rank 0 makes it, the others learn its name */
+  char dir[64] = "/tmp/mimic-mpi-offline-XXXXXX";
+  if (comm->rank == 0) CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+  CHECK(comm->bcast(comm, dir, sizeof dir, 0) == MIMIC_OK, "bcast");
+
+  mimic_dataset ds;
+  CHECK(mimic_collect_expert("Pendulum-v1", NULL, 3, 0, &ds) == MIMIC_OK, "collect");
+  mimic_transitions t = mimic_dataset_transitions(&ds);
+  check_algo(MIMIC_OFFPOLICY_TD3BC, 64, &t, dir);
+  /* 30 rows do not split evenly over 4 ranks (7, 8, 7, 8) */
+  check_algo(MIMIC_OFFPOLICY_IQL, 30, &t, dir);
+  check_algo(MIMIC_OFFPOLICY_TD3BC, 30, &t, dir);
+
+  if (comm->size > 1) { /* refused alike on every rank */
+    mimic_offpolicy_config cfg = mimic_offpolicy_defaults(MIMIC_OFFPOLICY_IQL);
+    cfg.env_id = "Pendulum-v1";
+    cfg.comm = comm;
+    cfg.batch_size = comm->size - 1;
+    CHECK(mimic_offpolicy_check(&cfg) == MIMIC_ERR_INVALID, "a batch of %d on %d ranks passed",
+          cfg.batch_size, comm->size);
+    CHECK(strstr(mimic_errmsg(), "cannot be split over") != NULL, "message: %s", mimic_errmsg());
+    cfg = mimic_offpolicy_defaults(MIMIC_OFFPOLICY_CQL);
+    cfg.env_id = "Pendulum-v1";
+    cfg.comm = comm;
+    CHECK(mimic_offpolicy_check(&cfg) == MIMIC_ERR_INVALID, "CQL on %d ranks passed", comm->size);
+    CHECK(strstr(mimic_errmsg(), "runs on one process only") != NULL, "message: %s",
+          mimic_errmsg());
+  }
+  mimic_dataset_free(&ds);
+  CHECK(comm->bcast(comm, dir, sizeof dir, 0) == MIMIC_OK, "bcast"); /* all done reading */
+  if (comm->rank == 0) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "removing %s", dir);
+  }
+  mimic_mpi_end(comm);
+  return 0;
+}
