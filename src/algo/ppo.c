@@ -234,7 +234,10 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
   p->T = cfg->n_steps;
   p->n = p->N * p->T;
   p->mb = cfg->batch_size < p->n ? cfg->batch_size : p->n;
-  mimic_rollout_config rc = {.n = p->N, .seed = cfg->seed};
+  const bool parallel = mimic_comm_parallel(cfg->comm);
+  p->env_seed = cfg->seed + (parallel ? (uint64_t)cfg->comm->rank * (uint64_t)p->N : 0);
+  /* opened with this rank's seed, so a checkpoint's rollout matches before the first reset */
+  mimic_rollout_config rc = {.n = p->N, .seed = p->env_seed};
   if (st == MIMIC_OK) st = mimic_rollout_open(&p->roll, cfg->env_id, cfg->env_opts, &rc);
   if (st == MIMIC_OK) {
     mimic_env *e = p->roll.envs[0];
@@ -247,8 +250,6 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
     if (st == MIMIC_OK) st = copy_space(os, &p->obs_space, &p->obs_bounds);
   }
   mimic_rng_seed(&p->rng, cfg->seed);
-  const bool parallel = mimic_comm_parallel(cfg->comm);
-  p->env_seed = cfg->seed + (parallel ? (uint64_t)cfg->comm->rank * (uint64_t)p->N : 0);
   if (st == MIMIC_OK) st = rl_running_init(&p->obs_rms, p->D, 1e-4);
   if (st == MIMIC_OK) st = rl_running_init(&p->ret_rms, 1, 1e-4);
   if (st == MIMIC_OK && !alloc_buffers(p)) st = MIMIC_ERR_NOMEM;

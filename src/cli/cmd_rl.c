@@ -45,11 +45,7 @@ int cli_train_ppo(int argc, char **argv) {
   cfg.comm = comm;
   const bool writer = mimic_comm_writer(comm);
   if (!writer) m.log = m.plot = NULL;
-  if (mimic_comm_parallel(comm) && m.checkpoint)
-    return cli_comm_end(comm, cli_usage_error(cmd,
-                                              "--checkpoint runs on one process only (not "
-                                              "with %d ranks: docs/cluster.md)",
-                                              comm->size));
+  m.comm = comm; /* rank 0 writes checkpoints holding every rank's part */
   mimic_reward_net rn = {0};
   bool have_rn = false;
   mimic_status st = MIMIC_OK;

@@ -168,6 +168,49 @@ static void kill_point(long iteration) {
 
 #define ROWS_ARRAY "monitor.rows"
 
+/* Several ranks: each holds its own environments, generator, episode log
+ * and log rows, so rank 0 stores every other rank's whole checkpoint, as
+ * the bytes of an encoded container, in an array "ranks.R" beside its own
+ * (one file; docs/cluster.md). The parameters every rank shares are
+ * checked equal first. gathered receives the buffer c borrows (rank 0). */
+static mimic_status add_ranks(rl_monitor *m, mimic_container *c, uint8_t **gathered) {
+  mimic_comm *k = m->comm;
+  const mimic_container_array *pa = mimic_container_find(c, "ppo.params");
+  if (!pa) return mimic_fail(MIMIC_ERR_INVALID, "a PPO checkpoint without ppo.params");
+  MIMIC_TRY(mimic_comm_check_same(k, pa->data, pa->count * sizeof(float), "the parameters"));
+  uint8_t *mine = NULL, *pad = NULL;
+  size_t len = 0;
+  uint64_t n = 0, *lens = NULL;
+  mimic_status st = k->rank ? mimic_container_encode(c, &mine, &len) : MIMIC_OK;
+  n = len;
+  if (!st && k->rank == 0 &&
+      !(lens = mimic_calloc((size_t)k->size, sizeof *lens, "the ranks' checkpoint sizes")))
+    st = MIMIC_ERR_NOMEM; /* the others then wait: the caller aborts the job */
+  if (!st) st = k->gather(k, &n, sizeof n, lens, 0);
+  uint64_t most = 0;
+  for (int r = 0; !st && k->rank == 0 && r < k->size; r++) most = lens[r] > most ? lens[r] : most;
+  if (!st) st = k->bcast(k, &most, sizeof most, 0);
+  if (!st && !(pad = mimic_calloc(most ? most : 1, 1, "a rank's checkpoint"))) st = MIMIC_ERR_NOMEM;
+  if (!st && k->rank == 0 &&
+      !(*gathered = mimic_malloc((size_t)most * (size_t)k->size + 1, "the ranks' checkpoints")))
+    st = MIMIC_ERR_NOMEM;
+  if (!st) {
+    if (len) memcpy(pad, mine, len);
+    st = k->gather(k, pad, (size_t)most, *gathered, 0);
+  }
+  for (int r = 1; !st && k->rank == 0 && r < k->size; r++) {
+    char name[32];
+    snprintf(name, sizeof name, "ranks.%d", r);
+    st = mimic_container_add(c, name, MIMIC_ARRAY_U1, *gathered + (size_t)r * most, lens[r]);
+  }
+  if (!st && k->rank == 0 && json_object_set_new(c->meta, "ranks", json_integer(k->size)))
+    st = mimic_fail_nomem("a checkpoint");
+  free(mine);
+  free(pad);
+  free(lens);
+  return st;
+}
+
 mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p) {
   if (!m->checkpoint) return MIMIC_OK;
   mimic_container c;
@@ -184,8 +227,11 @@ mimic_status rl_checkpoint_save(rl_monitor *m, mimic_ppo *p) {
   if (!st)
     st = mimic_container_add(&c, ROWS_ARRAY, MIMIC_ARRAY_U1, m->rows,
                              (uint64_t)m->n_rows * sizeof(mimic_ppo_iter));
-  if (!st) st = mimic_container_save(&c, m->checkpoint);
+  uint8_t *gathered = NULL;
+  if (!st && mimic_comm_parallel(m->comm)) st = add_ranks(m, &c, &gathered);
+  if (!st && mimic_comm_writer(m->comm)) st = mimic_container_save(&c, m->checkpoint);
   mimic_container_free(&c);
+  free(gathered);
   return st;
 }
 
@@ -226,15 +272,45 @@ static mimic_status restore_rows(rl_monitor *m, const mimic_container *c) {
   return MIMIC_OK;
 }
 
+/* Fails unless the file's c was written by a job of this many ranks. */
+static mimic_status check_ranks(const rl_monitor *m, const mimic_container *c) {
+  const int size = m->comm ? m->comm->size : 1;
+  const json_t *jr = json_object_get(c->meta, "ranks");
+  const json_int_t had = jr ? json_integer_value(jr) : 1;
+  if (had == size) return MIMIC_OK;
+  return mimic_container_fail(c, "meta.ranks",
+                              "written by a job of %lld rank%s, resumed on %d: resume with the "
+                              "same number of ranks",
+                              (long long)had, had == 1 ? "" : "s", size);
+}
+
+/* Rank r's own checkpoint (r > 0) out of the file's c. */
+static mimic_status rank_part(const rl_monitor *m, const mimic_container *c,
+                              mimic_container *mine) {
+  char name[32];
+  snprintf(name, sizeof name, "ranks.%d", m->comm->rank);
+  const mimic_container_array *a = mimic_container_find(c, name);
+  if (!a || a->type != MIMIC_ARRAY_U1)
+    return mimic_container_fail(c, name, "rank %d's checkpoint is missing", m->comm->rank);
+  return mimic_container_decode(a->data, (size_t)a->count, m->checkpoint, mine);
+}
+
 mimic_status rl_checkpoint_resume(rl_monitor *m, mimic_ppo *p) {
   if (!m->resume || !m->checkpoint || !mimic_path_exists(m->checkpoint)) return MIMIC_OK;
-  mimic_container c;
-  MIMIC_TRY(mimic_container_read(m->checkpoint, &c));
+  mimic_container file, part = {0}, *c = &file;
+  MIMIC_TRY(mimic_container_read(m->checkpoint, &file));
+  /* every rank reads the one file; a rank after 0 restores its own part */
+  mimic_status st = check_ranks(m, &file);
+  if (!st && m->comm && m->comm->rank > 0) {
+    st = rank_part(m, &file, &part);
+    c = &part;
+  }
   /* the trainer's restore checks the kind and settings first; a failure
    * anywhere fails the command, so the order changes nothing else */
-  mimic_status st = m->adv ? mimic_adv_restore(m->adv, &c) : mimic_ppo_restore(p, &c);
-  if (!st) st = restore_rows(m, &c);
-  mimic_container_free(&c);
+  if (!st) st = m->adv ? mimic_adv_restore(m->adv, c) : mimic_ppo_restore(p, c);
+  if (!st) st = restore_rows(m, c);
+  mimic_container_free(&part);
+  mimic_container_free(&file);
   if (!st)
     MIMIC_INFO("%s: resuming from %s at step %ld (iteration %d)", m->cmd, m->checkpoint,
                mimic_ppo_timesteps(p), m->n_rows);

@@ -59,6 +59,7 @@ typedef struct rl_monitor {
   bool resume;
   mimic_adv *adv;   /* GAIL/AIRL: the trainer the checkpoint holds (else the PPO one) */
   json_t *settings; /* the command's own settings a checkpoint must match (owned; may be NULL) */
+  mimic_comm *comm; /* the MPI job (NULL or one rank: one process); rank 0 writes checkpoints */
 } rl_monitor;
 
 #define RL_MONITOR_OPTS 11
