@@ -5,8 +5,10 @@
 # - the learner reaches 500, as one process's does;
 # - a rollout rank killed mid-run stops the job, and the same command
 #   resumes the work folder to the very policy of a run never interrupted;
-# - a work folder refuses another rank count, and an expert that cannot run
-#   on the rollout ranks is refused.
+# - a work folder refuses another rank count;
+# - an expert program (tests/batch_expert.py) on 2 rollout ranks reaches
+#   500 and resumes exactly after a rank is killed; a policy-file expert
+#   runs; a person is refused.
 set -euo pipefail
 mimic=$1
 source "$(dirname "$0")/mpi_prelude.sh"
@@ -40,18 +42,46 @@ grep -qi "rank 2" "$dir/err" || fail "the error does not name rank 2: $(cat "$di
 run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic" > /dev/null
 cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed run differs from the whole one"
 
-# the folder's rounds depend on the rank count; experts other than the built-in are refused
+# the folder's rounds depend on the rank count
 set +e
 run 3 "$mimic" "${args[@]}" --rounds 7 -o "$dir/cut.mimic" > /dev/null 2> "$dir/err"
 rc=$?
 set -e
 [ $rc -ne 0 ] || fail "a work folder of 3 rollout ranks resumed on 2"
 grep -q "rollout_ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
+
+# an expert program on 2 rollout ranks (each starts its own copy): it
+# reaches 500, its labels are logged under its name, and a killed rank's
+# run resumes to the very policy of a run never interrupted
+prog=(--expert "cmd:/usr/bin/python3 $here/batch_expert.py" --rounds 6 --quiet)
+run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/p.mimic" --json > "$dir/out"
+pbest=$(grep -o '"return": [0-9.]*' "$dir/out" | sed 's/.*: //' | sort -g | tail -1)
+awk -v r="$pbest" 'BEGIN { exit !(r >= 500) }' || fail "DAgger with a program expert reached only $pbest"
+grep -aq "cmd:/usr/bin/python3" "$dir/p.mimic.dagger/labels.sqlite" ||
+  fail "the labels are not logged under the program's name"
+run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/pcut.mimic" 2> "$dir/err" > /dev/null &
+job=$!
+while [ ! -s "$dir/pcut.mimic.dagger/learner.mimic" ]; do # after the first round
+  kill -0 $job 2> /dev/null || fail "the job ended before its first round: $(cat "$dir/err")"
+  sleep 0.05
+done
+bash "$here/mpi_kill_rank.sh" $job 2
 set +e
-run 2 "$mimic" train dagger --env CartPole-v1 --expert "$dir/d.mimic" -o "$dir/x.mimic" --quiet \
-  > /dev/null 2> "$dir/err"
+wait $job
 rc=$?
 set -e
-[ $rc -ne 0 ] || fail "a policy-file expert ran on the rollout ranks"
-grep -q "runs the built-in expert on the rollout ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
+[ $rc -ne 0 ] || fail "a job with a killed rank (program expert) exited 0"
+run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/pcut.mimic" > /dev/null
+cmp -s "$dir/p.mimic" "$dir/pcut.mimic" || fail "the resumed program-expert run differs"
+# a policy file as the expert runs on the rollout ranks; a person is refused
+run 3 "$mimic" train dagger --env CartPole-v1 --expert "$dir/d.mimic" --rounds 2 -o "$dir/f.mimic" \
+  --quiet > /dev/null
+[ -s "$dir/f.mimic" ] || fail "no policy from a policy-file expert"
+set +e
+run 2 "$mimic" train dagger --env CartPole-v1 --expert human -o "$dir/x.mimic" --quiet \
+  > /dev/null 2> "$dir/err" < /dev/null
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a person was asked on the rollout ranks"
+grep -q "runs on one process only" "$dir/err" || fail "message: $(cat "$dir/err")"
 echo "ok: distributed DAgger reached $best; a killed rank's run resumed exactly"

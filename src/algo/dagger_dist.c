@@ -9,10 +9,19 @@
  * so every rank sends the same number of records and one gather brings
  * them to rank 0, which orders them tick-major over the global copies: the
  * candidate numbering of one process with R*n copies. A record is the
- * observation, the next observation, the expert's label (the built-in
- * expert answers every state; it counts as a question only where DAgger
- * asks), the learner's action and confidence, the reward and the flags
+ * observation, the next observation, the expert's label (the expert
+ * answers every state; it counts as a question only where DAgger asks),
+ * the learner's action and confidence, the reward and the flags
  * (terminated, truncated, asked, the expert's action taken).
+ *
+ * The expert runs on the rollout ranks, beside the environments: the
+ * built-in one reads the live environment, and every expert's label is
+ * needed the moment the beta mixture takes its action, so asking rank 0
+ * would cost a round trip per tick. Each rollout rank opens its own copy
+ * from the spec (an expert program is started once per rollout rank, a
+ * policy file loaded by each), asks it about its n states once a tick (one
+ * batched message to a program), and the labels travel with the states.
+ * A person (human, web) answers on one process only.
  *
  * Rollouts are a pure function of the round, the learner and the rank
  * count, so rank 0's resume replays a round exactly with the same count. */
@@ -38,23 +47,34 @@ mimic_status dagger_dist_open(dagger_dist *x, mimic_comm *comm,
   x->cfg = cfg;
   if (!mimic_comm_parallel(comm))
     return mimic_fail(MIMIC_ERR_INVALID, "distributed rollouts need 2 or more ranks");
-  if (cfg->expert_obj || strcmp(cfg->expert, "builtin") != 0)
+  const char *spec = cfg->expert;
+  if (cfg->expert_obj || strcmp(spec, "human") == 0 || strncmp(spec, "web", 3) == 0)
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "distributed DAgger runs the built-in expert on the rollout ranks; the "
-                      "expert '%s' runs on one process only",
-                      cfg->expert_obj ? cfg->expert_obj->name : cfg->expert);
+                      "distributed DAgger runs the expert on the rollout ranks (built-in, a "
+                      "program or a policy file); the expert '%s' runs on one process only",
+                      cfg->expert_obj ? cfg->expert_obj->name : spec);
+  const bool builtin = strcmp(spec, "builtin") == 0 || strcmp(spec, "expert") == 0;
   x->n = cfg->n_envs;
   x->G = cfg->n_envs * (comm->size - 1);
   mimic_rollout_config rc = {.n = comm->rank == 0 ? 1 : cfg->n_envs, .seed = cfg->seed};
   MIMIC_TRY(mimic_rollout_open(&x->roll, cfg->env_id, cfg->env_opts, &rc));
   mimic_env *env = x->roll.envs[0];
-  if (!mimic_env_has_expert(env))
+  if (builtin && !mimic_env_has_expert(env))
     return mimic_fail(MIMIC_ERR_INVALID, "%s has no built-in expert", cfg->env_id);
   x->as = mimic_env_action_space(env);
   x->od = mimic_env_obs_space(env)->dim;
   x->aw = mimic_space_width(x->as);
   x->width = 2 * (size_t)x->od + 2 * (size_t)x->aw + 3;
   if (comm->rank > 0) MIMIC_TRY(mimic_policy_random(x->as, &x->random));
+  if (comm->rank > 0 && !builtin) { /* this rank's own copy of the expert */
+    mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout};
+    MIMIC_TRY(mimic_codec_env(env, &x->codec));
+    MIMIC_TRY(mimic_expert_open(spec, x->codec, &eo, &x->expert));
+    if (x->expert->person || x->expert->streams)
+      return mimic_fail(MIMIC_ERR_INVALID, "the expert '%s' is a person: one process only", spec);
+    x->answers = mimic_calloc((size_t)x->n, sizeof *x->answers, "the expert's answers");
+    if (!x->answers) return MIMIC_ERR_NOMEM;
+  }
   return MIMIC_OK;
 }
 
@@ -62,6 +82,9 @@ void dagger_dist_close(dagger_dist *x) {
   mimic_rollout_close(&x->roll);
   mimic_policy_free(x->random);
   mimic_policy_free(x->learner);
+  mimic_expert_free(x->expert);
+  mimic_codec_free(x->codec);
+  free(x->answers);
   free(x->local);
   free(x->all);
   memset(x, 0, sizeof *x);
@@ -91,15 +114,44 @@ static mimic_status reserve(float **buf, size_t *cap, size_t n, size_t width) {
   return MIMIC_OK;
 }
 
+/* Rollout rank: the expert's (not built-in) labels of the n states of a
+ * tick into the records' label fields, in one batch. */
+static mimic_status ask_expert(dagger_dist *x, float *row, int round, bool learner) {
+  mimic_rollout *ro = &x->roll;
+  const size_t od = (size_t)x->od;
+  for (int i = 0; i < x->n; i++)
+    x->answers[i] = (mimic_answer){.action = row + (size_t)i * x->width + 2 * od};
+  mimic_questions q = {.n = (size_t)x->n,
+                       .obs = ro->obs,
+                       .obs_dim = x->od,
+                       .envs = ro->envs,
+                       .guess = learner ? ro->actions : NULL, /* none before the first fit */
+                       .guess_conf = learner ? ro->confidence : NULL,
+                       .round = round + 1,
+                       .must_act = true};
+  mimic_status st = mimic_expert_label(x->expert, &q, x->answers);
+  for (int i = 0; i < x->n; i++) {
+    if (!st && x->answers[i].kind != MIMIC_ANSWER_ACTION)
+      st = mimic_fail(MIMIC_ERR_INVALID,
+                      "the expert '%s' gave no action (a skip or quit) on rollout rank %d: "
+                      "distributed DAgger needs one for every state",
+                      x->expert->name, x->comm->rank);
+    free(x->answers[i].detail);
+    x->answers[i].detail = NULL;
+  }
+  return st;
+}
+
 /* Rollout rank: one tick of its n copies, recorded as row `tick`. */
-static mimic_status tick_once(dagger_dist *x, mimic_policy *actor, double beta, long tick,
-                              int *ended) {
+static mimic_status tick_once(dagger_dist *x, mimic_policy *actor, double beta, int round,
+                              long tick, int *ended) {
   mimic_rollout *ro = &x->roll;
   const mimic_dagger_env_config *cfg = x->cfg;
   const size_t od = (size_t)x->od, aw = (size_t)x->aw;
   MIMIC_TRY(reserve(&x->local, &x->local_cap, (size_t)(tick + 1) * (size_t)x->n, x->width));
   MIMIC_TRY(mimic_rollout_act(ro, actor, true, &x->rng));
   float *row = x->local + (size_t)tick * (size_t)x->n * x->width;
+  if (x->expert) MIMIC_TRY(ask_expert(x, row, round, actor != x->random));
   for (int i = 0; i < x->n; i++) {
     float *r = row + (size_t)i * x->width;
     float *label = r + 2 * od, *guess = r + 2 * od + aw;
@@ -108,7 +160,7 @@ static mimic_status tick_once(dagger_dist *x, mimic_policy *actor, double beta, 
     bool unsure = cfg->query.kind == MIMIC_QUERY_UNCERTAIN && conf < cfg->query.threshold;
     bool asked = takes || cfg->query.kind == MIMIC_QUERY_ALL || unsure;
     takes = takes || (unsure && cfg->defer);
-    MIMIC_TRY(mimic_env_expert_act(ro->envs[i], label));
+    if (!x->expert) MIMIC_TRY(mimic_env_expert_act(ro->envs[i], label));
     memcpy(r, ro->obs + (size_t)i * od, od * sizeof(float));
     memcpy(guess, ro->actions + (size_t)i * aw, aw * sizeof(float));
     if (takes) memcpy(ro->actions + (size_t)i * aw, label, aw * sizeof(float));
@@ -144,11 +196,11 @@ static mimic_status serve_round(dagger_dist *x, const header *h) {
   int episodes_share = (cfg->min_episodes + R - 1) / R, ended = 0;
   long tick = 0;
   for (; tick * x->n < steps_share || ended < episodes_share; tick++)
-    MIMIC_TRY(tick_once(x, actor, h->beta, tick, &ended));
+    MIMIC_TRY(tick_once(x, actor, h->beta, h->round, tick, &ended));
   int64_t mine = tick, most = 0;
   MIMIC_TRY(c->gather(c, &mine, sizeof mine, NULL, 0));
   MIMIC_TRY(c->bcast(c, &most, sizeof most, 0));
-  for (; tick < most; tick++) MIMIC_TRY(tick_once(x, actor, h->beta, tick, &ended));
+  for (; tick < most; tick++) MIMIC_TRY(tick_once(x, actor, h->beta, h->round, tick, &ended));
   return c->gather(c, x->local, (size_t)most * (size_t)x->n * x->width * sizeof(float), NULL, 0);
 }
 

@@ -1,14 +1,15 @@
 /* Distributed rollouts for DAgger in environments (dagger_dist.c): rank 0
  * is the learner (the driver, the label log, the fits); ranks 1..R step
  * n_envs copies each with the broadcast learner and the beta mixture, the
- * built-in expert labelling every state on the spot (it reads the live
- * environment, so it runs where the environments are), and send the round's
- * records to rank 0. Private to src/algo. */
+ * expert (built-in, a program or a policy file; each rollout rank runs its
+ * own) labelling every state on the spot, where the environments are, and
+ * send the round's records to rank 0. Private to src/algo. */
 #ifndef MIMIC_ALGO_DAGGER_DIST_H
 #define MIMIC_ALGO_DAGGER_DIST_H
 
 #include "mimic/comm.h"
 #include "mimic/dagger.h"
+#include "mimic/expert.h"
 #include "mimic/rollout.h"
 
 /* A record's flags (stored in a float). */
@@ -36,11 +37,14 @@ typedef struct dagger_dist {
   mimic_policy *random, *learner;
   mimic_rng rng;
   const mimic_space *as;
+  mimic_codec *codec;    /* the expert's (not the built-in one's) */
+  mimic_expert *expert;  /* NULL: the built-in expert, asked per environment */
+  mimic_answer *answers; /* [n] */
 } dagger_dist;
 
 /* Prepares either side: rank 0 (n_envs copies per rollout rank, the
- * spaces' widths) or a rollout rank (its environments). Needs 2+ ranks and
- * the built-in expert. */
+ * spaces' widths) or a rollout rank (its environments and its copy of the
+ * expert). Needs 2+ ranks and an expert that is not a person. */
 mimic_status dagger_dist_open(dagger_dist *x, mimic_comm *comm, const mimic_dagger_env_config *cfg);
 /* Rank 0: one round on the rollout ranks with learner (NULL: act at
  * random); afterwards x->ticks ticks of x->G copies are in x->all. */
