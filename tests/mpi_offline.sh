@@ -5,7 +5,9 @@
 #   says 2 ranks), the same bits on a rerun;
 # - a 2-rank run stopped after a checkpoint and resumed (every rank
 #   restores rank 0's file) ends with the very policy of a run that was
-#   never interrupted.
+#   never interrupted;
+# - each rank reads its shard of the episodes (fewer episodes than ranks
+#   is refused).
 # tests/test_mpi_offline.c compares the parameters with one process's.
 set -euo pipefail
 mimic=$1
@@ -28,4 +30,12 @@ for algo in td3bc iql; do
     fail "$algo: the resumed 2-rank run differs from the uninterrupted one"
 done
 
+# each rank reads its shard of the episodes: fewer episodes than ranks is refused
+"$mimic" collect --env Pendulum-v1 --episodes 1 --seed 0 -o "$dir/one" --quiet > /dev/null
+set +e
+run 2 "$mimic" train iql --data "$dir/one" --steps 10 -o "$dir/x.mimic" --quiet 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "1 episode was shared out over 2 ranks"
+grep -q "1 episodes cannot be shared out over 2 ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
 echo "ok: td3bc and iql on 2 ranks (one summary, rerun identical, resume identical)"

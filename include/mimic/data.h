@@ -316,6 +316,17 @@ mimic_status mimic_dataset_strip_actions(mimic_dataset *ds);
 /* Loads and validates a Minari dataset (committed episodes, then any
  * journaled ones a crash left). Errors name file, episode and field. */
 mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds);
+/* Where a shard sits in its dataset. */
+typedef struct mimic_dataset_shard {
+  size_t first_episode, episodes; /* its first episode, of the dataset's episodes */
+  uint64_t first_step, steps;     /* its first step (transition), of the dataset's steps */
+} mimic_dataset_shard;
+/* Loads shard `shard` of n_shards: a run of whole episodes, [s E/n,
+ * (s+1) E/n) of the dataset's E, so the shards partition it in order. Every
+ * episode's shapes are checked (metadata reads); only the shard's values
+ * are read (data-parallel ranks, docs/cluster.md). Fails when E < n. */
+mimic_status mimic_dataset_load_shard(const char *path, int shard, int n_shards, mimic_dataset *ds,
+                                      mimic_dataset_shard *info);
 
 /* How files are written. */
 typedef struct mimic_write_opts {

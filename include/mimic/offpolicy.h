@@ -117,6 +117,12 @@ typedef struct mimic_offpolicy_config {
    * rank draws the same global batch and computes on its slice; one
    * all-reduce per network step sums the gradients (docs/cluster.md). */
   mimic_comm *comm;
+  /* Sharded (with comm): the data given are this rank's transitions,
+   * [shard_first, shard_first + n) of the whole dataset's shard_total
+   * (mimic_dataset_load_shard). Every rank draws the same global batch
+   * over all shard_total and computes on the rows it holds. 0: every rank
+   * holds the whole dataset. */
+  uint64_t shard_first, shard_total;
 } mimic_offpolicy_config;
 
 /* The defaults of algo (SB3's for SAC, TD3 and DQN, d3rlpy's for the

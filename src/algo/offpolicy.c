@@ -170,6 +170,8 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
           mimic_offpolicy_algo_name(c->algo), c->comm->size);
     if (c->batch_size < c->comm->size)
       BAD("off-policy: a batch of %d cannot be split over %d ranks", c->batch_size, c->comm->size);
+  } else if (c->shard_total) {
+    BAD("off-policy: a shard of the data (shard_total) needs several ranks");
   }
 #undef BAD
   return MIMIC_OK;
@@ -350,14 +352,41 @@ static mimic_status take_spaces(mimic_offpolicy *t, const mimic_env *e) {
 /* The dataset's observation mean and std + 1e-3 (TD3+BC), written as the
  * model normalises: (obs - mean) / sqrt(var + eps), var = (std + 1e-3)^2. */
 #define NORM_EPS 1e-8f
+/* Sharded: the whole dataset's mean and (population) standard deviation of
+ * each observation column into mean[2D], from every rank's rows: the sums,
+ * then the squared deviations from the mean, each summed over the ranks. */
+static mimic_status shard_obs_stats(mimic_offpolicy *t, double *mean) {
+  const mimic_transitions *d = t->data;
+  const int D = t->D;
+  float *acc = t->reduce; /* holds max(critic, actor) >= D floats */
+  for (int pass = 0; pass < 2; pass++) {
+    for (int k = 0; k < D; k++) {
+      double s = 0;
+      for (size_t j = 0; j < d->n; j++) {
+        double x = d->obs[(size_t)d->obs_row[j] * (size_t)D + (size_t)k];
+        s += pass == 0 ? x : (x - mean[k]) * (x - mean[k]);
+      }
+      acc[k] = (float)s;
+    }
+    MIMIC_TRY(t->cfg.comm->allreduce_sum(t->cfg.comm, acc, (size_t)D));
+    for (int k = 0; k < D; k++)
+      if (pass == 0)
+        mean[k] = (double)acc[k] / (double)t->cfg.shard_total;
+      else
+        mean[D + k] = sqrt((double)acc[k] / (double)t->cfg.shard_total);
+  }
+  return MIMIC_OK;
+}
+
 static mimic_status take_obs_stats(mimic_offpolicy *t) {
   mimic_obs_stats st; /* initialised by the call */
   mimic_status s = mimic_obs_stats_of_transitions(&st, t->data, NULL, 0);
   double *mean = mimic_calloc((size_t)t->D * 2, sizeof(double), "observation statistics");
   t->obs_mean = mimic_calloc((size_t)t->D * 3, sizeof(float), "observation statistics");
   if (!s && (!mean || !t->obs_mean)) s = MIMIC_ERR_NOMEM;
+  if (!s && t->own) s = shard_obs_stats(t, mean);
   if (!s) {
-    mimic_obs_stats_get(&st, mean, mean + t->D);
+    if (!t->own) mimic_obs_stats_get(&st, mean, mean + t->D);
     t->obs_scale = t->obs_mean + t->D;
     float *var = t->obs_scale + t->D;
     for (int k = 0; k < t->D; k++) {
@@ -439,13 +468,15 @@ mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
   if (!st) st = take_spaces(t, e);
   mimic_env_free(e);
   if (!st && offline) st = check_data(t);
-  if (!st && offline && cfg->normalize_obs) st = take_obs_stats(t);
   if (!st) st = alloc_work(t);
   if (!st) st = make_networks(t);
   if (!st && mimic_comm_parallel(cfg->comm)) {
     size_t n = (t->n_critic > t->n_actor ? t->n_critic : t->n_actor) + OP_N_SHARED;
     t->reduce = mimic_malloc(n * sizeof(float), "the all-reduce buffer");
     if (!t->reduce) st = MIMIC_ERR_NOMEM;
+    if (!st && cfg->shard_total &&
+        !(t->own = mimic_calloc((size_t)t->B, sizeof *t->own, "the batch's rows")))
+      st = MIMIC_ERR_NOMEM;
     if (!st)
       st = mimic_comm_check_same(cfg->comm, t->a_params, t->n_actor * sizeof(float),
                                  "the initial actor parameters");
@@ -453,6 +484,7 @@ mimic_status mimic_offpolicy_create(const mimic_offpolicy_config *cfg,
       st = mimic_comm_check_same(cfg->comm, t->c_params, t->n_critic * sizeof(float),
                                  "the initial critic parameters");
   }
+  if (!st && offline && cfg->normalize_obs) st = take_obs_stats(t); /* sharded: a collective */
   if (!st && !offline) {
     size_t cap = (size_t)cfg->buffer_size;
     if (cap > (size_t)cfg->total_steps)
@@ -487,6 +519,7 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
   mimic_optim_free(&t->cql_opt);
   free(t->big_sa);
   free(t->reduce);
+  free(t->own);
   free(t->qbuf);
   free(t->act_ids);
   free(t->obs_mean);
@@ -560,14 +593,25 @@ static mimic_status env_step(mimic_offpolicy *t) {
 /* Fills the batch from the replay buffer or the dataset. */
 static void sample_batch(mimic_offpolicy *t) {
   op_work *w = &t->w;
-  const int B = t->B, A = t->A, D = t->D;
+  int B = t->B;
+  const int A = t->A, D = t->D;
   if (!t->offline) {
     mimic_batch b = {
         .obs = w->obs, .act = w->act, .next_obs = w->next_obs, .rew = w->rew_d, .done = w->done_u8};
     mimic_replay_sample(&t->replay, &t->rng, (size_t)B, &b);
   } else {
+    const uint64_t total = t->cfg.shard_total ? t->cfg.shard_total : t->data->n;
     for (int i = 0; i < B; i++)
-      w->rows[i] = (uint32_t)mimic_rng_integers(&t->rng, 0, (int64_t)t->data->n);
+      w->rows[i] = (uint32_t)mimic_rng_integers(&t->rng, 0, (int64_t)total);
+    if (t->own) { /* sharded: the rows this rank holds, at the front */
+      t->Bs = 0;
+      for (int i = 0; i < B; i++)
+        if (w->rows[i] - t->cfg.shard_first < t->data->n) {
+          t->own[t->Bs] = i;
+          w->rows[t->Bs++] = (uint32_t)(w->rows[i] - t->cfg.shard_first);
+        }
+      B = t->Bs;
+    }
     mimic_batch b = {
         .obs = w->obs, .act = w->act, .next_obs = w->next_obs, .rew = w->rew_d, .done = w->done_u8};
     mimic_transitions_gather(t->data, w->rows, (size_t)B, &b);

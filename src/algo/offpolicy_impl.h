@@ -39,6 +39,7 @@ struct mimic_offpolicy {
   int lo, Bs;              /* data-parallel: this rank's rows lo..lo+Bs of each batch
                               (one process: 0, B) */
   float *reduce;           /* data-parallel: the all-reduce buffer (NULL: one process) */
+  int *own;                /* sharded: the batch positions of this rank's Bs rows */
   int K;                   /* Discrete: the number of actions (0 otherwise) */
   bool discrete;           /* DQN, discrete CQL, discrete BC: the actor is D -> K */
   int32_t *act_ids;        /* Discrete: the batch's actions (B) */

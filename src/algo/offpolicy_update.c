@@ -14,7 +14,9 @@
  * Bs rows; before each optimizer step one all-reduce sums the network's
  * gradients weighted by the slice's share of the batch (each loss is a mean
  * over rows), so every rank takes the same step. TD3+BC's lambda needs the
- * whole batch's mean|Q|: one more (one-number) sum. */
+ * whole batch's mean|Q|: one more (one-number) sum. Sharded, a rank holds
+ * only part of the dataset and computes on the rows of the global batch it
+ * holds (a varying Bs, weighted the same way). */
 #include <math.h>
 #include <string.h>
 
@@ -55,8 +57,14 @@ static const float *q_forward(mimic_mlp *q, const float *sa, int B) {
 /* Data-parallel: moves this rank's rows of the batch (and of the step's
  * target noise, drawn for the whole batch) to the front of the buffers. */
 static void take_slice(mimic_offpolicy *t) {
-  if (!t->reduce || t->lo == 0) return;
   op_work *w = &t->w;
+  if (t->own) { /* sharded: the batch already holds only this rank's rows; the noise follows */
+    const size_t A = (size_t)t->A;
+    for (int k = 0; k < t->Bs; k++)
+      memmove(w->eps2 + (size_t)k * A, w->eps2 + (size_t)t->own[k] * A, A * sizeof(float));
+    return;
+  }
+  if (!t->reduce || t->lo == 0) return;
   const size_t lo = (size_t)t->lo, n = (size_t)t->Bs, D = (size_t)t->D, A = (size_t)t->A;
   memmove(w->obs, w->obs + lo * D, n * D * sizeof(float));
   memmove(w->next_obs, w->next_obs + lo * D, n * D * sizeof(float));
@@ -78,6 +86,8 @@ static mimic_status share(mimic_offpolicy *t, float *grads, size_t n, double *ma
   float *r = t->reduce;
   for (size_t k = 0; k < n; k++) r[k] = grads[k] * w;
   for (int k = 0; k < OP_N_SHARED; k++) r[n + k] = (float)((*sums[k] - mark[k]) * w);
+  if (t->Bs == 0) /* sharded, and none of the batch's rows here: means of nothing are NaN */
+    memset(r, 0, (n + OP_N_SHARED) * sizeof(float));
   MIMIC_TRY(c->allreduce_sum(c, r, n + OP_N_SHARED));
   memcpy(grads, r, n * sizeof(float));
   for (int k = 0; k < OP_N_SHARED; k++) mark[k] = *sums[k] = mark[k] + r[n + k];

@@ -235,7 +235,17 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   mimic_transitions tr;
   bool have_ds = false;
   if (offline) {
-    if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail(cmd, comm));
+    /* several ranks (td3bc, iql): each reads only its shard of the episodes */
+    mimic_dataset_shard shard = {0};
+    if (mimic_comm_parallel(comm) &&
+        (algo == MIMIC_OFFPOLICY_TD3BC || algo == MIMIC_OFFPOLICY_IQL)) {
+      if (mimic_dataset_load_shard(data, comm->rank, comm->size, &ds, &shard))
+        return cli_comm_end(comm, cli_comm_fail(cmd, comm));
+      c.shard_first = shard.first_step;
+      c.shard_total = shard.steps;
+    } else if (mimic_dataset_load(data, &ds)) {
+      return cli_comm_end(comm, cli_comm_fail(cmd, comm));
+    }
     have_ds = true;
     if (!env) env = ds.meta.env_id;
     if (!env) {

@@ -14,7 +14,11 @@
 
 #include "data/data_impl.h"
 
-mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds) {
+/* Loads shard `shard` of n_shards (1: the whole dataset) and says where it
+ * sits in info (may be NULL); every episode's shapes are checked, only the
+ * shard's values are read. */
+static mimic_status load_range(const char *path, int shard, int n_shards, mimic_dataset *ds,
+                               mimic_dataset_shard *info) {
   memset(ds, 0, sizeof *ds);
   dsrc s;
   MIMIC_TRY(dsrc_open(path, &s));
@@ -40,11 +44,30 @@ mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds) {
     st = mimic_fail(MIMIC_ERR_FORMAT, "%s: total_steps is %lld but the episodes hold %llu steps",
                     s.paths.meta_path, (long long)s.meta.total_steps,
                     (unsigned long long)committed_steps);
+  /* a shard: a run of whole episodes, rank r of n holding [r E/n, (r+1) E/n) */
+  int64_t lo = 0, hi = total;
+  if (!st && n_shards > 1) {
+    if (total < n_shards)
+      st = mimic_fail(MIMIC_ERR_INVALID, "%s: %lld episodes cannot be shared out over %d ranks",
+                      path, (long long)total, n_shards);
+    lo = total * shard / n_shards;
+    hi = total * (shard + 1) / n_shards;
+  }
+  uint64_t first = 0, mine = 0;
+  for (int64_t k = 0; k < total && !st; k++) {
+    if (k < lo) first += T[k];
+    if (k >= lo && k < hi) mine += T[k];
+  }
+  if (info && !st)
+    *info = (mimic_dataset_shard){.first_episode = (size_t)lo,
+                                  .episodes = (size_t)total,
+                                  .first_step = first,
+                                  .steps = steps};
   if (!st) st = mimic_dataset_init(ds, &s.meta.obs_space, &s.meta.act_space);
   if (!st) st = mimic_dataset_meta_copy(&ds->meta, &s.meta.meta);
-  if (!st) st = mimic_dataset_reserve(ds, steps, (size_t)total);
-  /* pass 2: values */
-  for (int64_t k = 0; !st && k < total; k++) {
+  if (!st) st = mimic_dataset_reserve(ds, (size_t)mine, (size_t)(hi - lo));
+  /* pass 2: values (of the shard's episodes only) */
+  for (int64_t k = lo; !st && k < hi; k++) {
     hid_t loc, f;
     const char *fname;
     st = dsrc_episode(&s, k, &loc, &f, &fname, name, sizeof name);
@@ -66,6 +89,17 @@ mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds) {
   dsrc_close(&s);
   if (st) mimic_dataset_free(ds);
   return st;
+}
+
+mimic_status mimic_dataset_load(const char *path, mimic_dataset *ds) {
+  return load_range(path, 0, 1, ds, NULL);
+}
+
+mimic_status mimic_dataset_load_shard(const char *path, int shard, int n_shards, mimic_dataset *ds,
+                                      mimic_dataset_shard *info) {
+  if (n_shards < 1 || shard < 0 || shard >= n_shards)
+    return mimic_fail(MIMIC_ERR_INVALID, "shard %d of %d does not exist", shard, n_shards);
+  return load_range(path, shard, n_shards, ds, info);
 }
 
 mimic_status mimic_dataset_summarize(const char *path, mimic_dataset_summary *sum,
