@@ -86,7 +86,8 @@ typedef struct mimic_ppo_config {
   long anchor_decay_steps; /* the coefficient falls linearly to 0 over this many env steps */
   /* data-parallel over comm's ranks (NULL: one process): rank r steps its
    * own n_envs environments, seeded as envs r*n_envs.. of one process with
-   * size*n_envs; observation statistics take every rank's observations;
+   * size*n_envs; observation and reward statistics take every rank's
+   * observations and returns;
    * each minibatch's gradient is averaged over the ranks (one all-reduce),
    * so a rollout is size*n_envs*n_steps steps and a minibatch size*batch_size
    * rows; timesteps and total_steps count every rank's steps. Episode

@@ -70,6 +70,9 @@ mimic_status mimic_adv_check(const mimic_adv_config *c) {
     return mimic_fail(MIMIC_ERR_INVALID, "adversarial: kind %d is neither GAIL nor AIRL",
                       (int)c->kind);
   MIMIC_TRY(mimic_ppo_check(&c->ppo));
+  if (mimic_comm_parallel(c->ppo.comm) && c->kind != MIMIC_ADV_GAIL)
+    return mimic_fail(MIMIC_ERR_INVALID, "adversarial: AIRL runs on one process only, not %d ranks",
+                      c->ppo.comm->size);
   if (c->reward_inputs && !mimic_reward_inputs_name(c->reward_inputs))
     return mimic_fail(MIMIC_ERR_INVALID, "adversarial: unknown reward inputs %d",
                       (int)c->reward_inputs);
@@ -150,6 +153,24 @@ static mimic_status setup_nets(mimic_adv *a) {
   return MIMIC_OK;
 }
 
+/* Data-parallel GAIL: the buffers of the collectives, the ranks'
+ * discriminators checked equal (one seed made them), then each rank draws
+ * its expert samples from a stream of its own (rank 0 keeps the one-process
+ * one), as its generator samples its own environments. */
+static mimic_status parallel_start(mimic_adv *a) {
+  mimic_comm *c = a->cfg.ppo.comm;
+  a->reduce = mimic_malloc(a->g.model.n_params * sizeof(float), "the all-reduce buffer");
+  a->all_in = mimic_malloc((size_t)c->size * 2 * (size_t)a->B * (size_t)a->g.in_dim * sizeof(float),
+                           "the ranks' discriminator inputs");
+  if (!a->reduce || !a->all_in) return MIMIC_ERR_NOMEM;
+  MIMIC_TRY(mimic_comm_check_same(c, a->g.model.params, a->g.model.n_params * sizeof(float),
+                                  "the initial discriminator parameters"));
+  if (c->rank > 0)
+    mimic_rng_seed(&a->rng,
+                   (a->cfg.ppo.seed ^ 0xd15c0ULL) ^ (0x9E3779B97F4A7C15ULL * (uint64_t)c->rank));
+  return MIMIC_OK;
+}
+
 mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *demos,
                               mimic_adv **out) {
   *out = NULL;
@@ -177,6 +198,7 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
   mimic_rng_seed(&a->rng, cfg->ppo.seed ^ 0xd15c0ULL);
   if (st == MIMIC_OK) st = copy_demos(a, demos);
   if (st == MIMIC_OK) st = setup_nets(a);
+  if (st == MIMIC_OK && mimic_comm_parallel(cfg->ppo.comm)) st = parallel_start(a);
   if (st == MIMIC_OK) {
     size_t B2 = 2 * (size_t)a->B, D = (size_t)a->D;
     size_t floats = B2 * (2 * D + (size_t)a->aw + 3) + 2 * B2 * D + 2 * B2 + 2 * (size_t)a->n_roll +
@@ -222,6 +244,8 @@ void mimic_adv_free(mimic_adv *a) {
   free(a->s_obs);
   free(a->ckpt_rms);
   free(a->ckpt_norm);
+  free(a->reduce);
+  free(a->all_in);
   free(a);
 }
 
@@ -232,7 +256,15 @@ mimic_reward_net *mimic_adv_reward(mimic_adv *a) { return &a->g; }
  * (rows) and writes them into its normaliser. */
 static mimic_status renorm(mimic_adv *a, mimic_reward_net *r, rl_running *st, int rows) {
   if (!a->cfg.disc_normalize) return MIMIC_OK;
-  rl_running_update(st, r->in_buf, (size_t)rows, (size_t)r->in_dim);
+  mimic_comm *c = a->cfg.ppo.comm;
+  if (a->all_in) { /* data-parallel: every rank's rows, in rank order */
+    const size_t block = (size_t)rows * (size_t)r->in_dim;
+    MIMIC_TRY(c->gather(c, r->in_buf, block * sizeof(float), a->all_in, 0));
+    MIMIC_TRY(c->bcast(c, a->all_in, (size_t)c->size * block * sizeof(float), 0));
+    rl_running_update(st, a->all_in, (size_t)c->size * (size_t)rows, (size_t)r->in_dim);
+  } else {
+    rl_running_update(st, r->in_buf, (size_t)rows, (size_t)r->in_dim);
+  }
   rl_running_get(st, r->model.obs_mean, r->model.obs_var);
   return mimic_model_set_obs_norm(&r->model, r->model.obs_mean, r->model.obs_var, 1e-5f, 0.0f);
 }
@@ -242,6 +274,19 @@ static mimic_status renorm(mimic_adv *a, mimic_reward_net *r, rl_running *st, in
 static const float *forward(mimic_reward_net *r, int rows, mimic_status *st) {
   *st = mimic_model_forward(&r->model, r->in_buf, rows);
   return r->model.obs_norm ? r->model.obs_buf : r->in_buf;
+}
+
+/* Data-parallel: the discriminator's gradient averaged over the ranks (each
+ * rank's from its own expert and generator samples), one all-reduce. */
+static mimic_status average_grads(mimic_adv *a) {
+  if (!a->reduce) return MIMIC_OK;
+  mimic_comm *c = a->cfg.ppo.comm;
+  const size_t n = a->g.model.n_params;
+  const float w = 1.0f / (float)c->size;
+  for (size_t k = 0; k < n; k++) a->reduce[k] = a->g.model.grads[k] * w;
+  MIMIC_TRY(c->allreduce_sum(c, a->reduce, n));
+  memcpy(a->g.model.grads, a->reduce, n * sizeof(float));
+  return MIMIC_OK;
 }
 
 /* One discriminator step; adds the loss to *loss and the last step's accuracies to out. */
@@ -315,6 +360,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   out->gen_logit = mean_g / B;
   mimic_model_zero_grad(&a->g.model);
   MIMIC_TRY(mimic_mlp_backward(&a->g.model.actor, xg, a->s_dl, B2, NULL));
+  MIMIC_TRY(average_grads(a));
   mimic_optim_step(&a->opt_g, a->g.model.params, a->g.model.grads);
   if (airl) {
     for (int k = 0; k < B2; k++) {

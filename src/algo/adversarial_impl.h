@@ -32,6 +32,9 @@ struct mimic_adv {
   float *r_g, *r_hs;
   size_t gen_term; /* terminated transitions of the last rollout */
   long round;
+  /* data-parallel (cfg.ppo.comm of several ranks, GAIL): the discriminator's
+   * all-reduced gradient and every rank's inputs for its statistics */
+  float *reduce, *all_in;
   /* what a checkpoint borrows until it is saved (adversarial_ckpt.c) */
   int64_t ckpt_counts[5];
   double *ckpt_rms; /* g's then h's [count, mean, var] */

@@ -193,7 +193,8 @@ static mimic_status parallel_start(mimic_ppo *p) {
                             "the ranks' observations");
   p->reduce =
       mimic_malloc((p->model.n_params + PPO_SHARED) * sizeof(float), "the all-reduce buffer");
-  if (!p->all_obs || !p->reduce) return MIMIC_ERR_NOMEM;
+  p->all_ret = mimic_malloc((size_t)c->size * (size_t)p->N * sizeof(double), "the ranks' returns");
+  if (!p->all_obs || !p->reduce || !p->all_ret) return MIMIC_ERR_NOMEM;
   MIMIC_TRY(mimic_comm_check_same(c, p->model.params, p->model.n_params * sizeof(float),
                                   "the initial parameters"));
   if (c->rank > 0)
@@ -286,6 +287,7 @@ void mimic_ppo_free(mimic_ppo *p) {
   mimic_free_aligned(p->norm_mean);
   free(p->ckpt_rms);
   free(p->all_obs);
+  free(p->all_ret);
   free(p->reduce);
   free(p->act_bounds);
   free(p->obs_bounds);

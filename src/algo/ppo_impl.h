@@ -103,6 +103,7 @@ struct mimic_ppo {
   /* data-parallel (cfg.comm of several ranks) */
   uint64_t env_seed; /* this rank's first environment's seed */
   float *all_obs;    /* (size*N, D) every rank's new observations, for the statistics */
+  double *all_ret;   /* (size*N) every rank's discounted returns, for the reward statistics */
   float *reduce;     /* (n_params + PPO_SHARED) the all-reduced gradient and losses */
   /* reward replacement */
   mimic_reward_fn reward_fn;

@@ -24,6 +24,22 @@
 
 _Static_assert(sizeof(bool) == 1, "the terminal flags double as uint8_t masks");
 
+/* Updates the reward statistics with this step's discounted returns of the
+ * N environments and, data-parallel, every other rank's, in rank order:
+ * the update one process stepping all ranks' environments makes. */
+static mimic_status update_ret_stats(mimic_ppo *p) {
+  const size_t N = (size_t)p->N;
+  mimic_comm *c = p->cfg.comm;
+  if (!mimic_comm_parallel(c)) {
+    rl_running_update_scalars(&p->ret_rms, p->ret_acc, N);
+    return MIMIC_OK;
+  }
+  MIMIC_TRY(c->gather(c, p->ret_acc, N * sizeof(double), p->all_ret, 0));
+  MIMIC_TRY(c->bcast(c, p->all_ret, (size_t)c->size * N * sizeof(double), 0));
+  rl_running_update_scalars(&p->ret_rms, p->all_ret, (size_t)c->size * N);
+  return MIMIC_OK;
+}
+
 /* Fills the training rewards (b_train_rew) and the float rewards (b_rew). */
 static mimic_status rewards(mimic_ppo *p) {
   const int N = p->N, n = p->n;
@@ -52,7 +68,7 @@ static mimic_status rewards(mimic_ppo *p) {
     if (p->cfg.norm_reward) {
       for (int i = 0; i < N; i++)
         p->ret_acc[i] = p->ret_acc[i] * p->cfg.gamma + p->b_train_rew[row + i];
-      rl_running_update_scalars(&p->ret_rms, p->ret_acc, (size_t)N);
+      MIMIC_TRY(update_ret_stats(p));
       double scale = sqrt(p->ret_rms.var[0] + 1e-8), c = p->cfg.clip_reward;
       for (int i = 0; i < N; i++) {
         double v = p->b_train_rew[row + i] / scale;

@@ -108,9 +108,6 @@ mimic_status mimic_ppo_check(const mimic_ppo_config *c) {
   CHECK(c->batch_size >= 2,
         "ppo: batch_size %d must be >= 2 (advantages are normalised per minibatch)", c->batch_size);
   CHECK(c->n_epochs >= 1, "ppo: n_epochs %d must be >= 1", c->n_epochs);
-  CHECK(!mimic_comm_parallel(c->comm) || !c->norm_reward,
-        "ppo: reward normalisation (norm_reward) runs on one process only, not %d ranks",
-        c->comm ? c->comm->size : 1);
   CHECK(c->learning_rate > 0 && isfinite(c->learning_rate), "ppo: learning_rate %g must be > 0",
         c->learning_rate);
   CHECK(c->gamma >= 0 && c->gamma <= 1, "ppo: gamma %g must be in [0, 1]", c->gamma);

@@ -175,9 +175,18 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
                            "--reward-inputs is state, state-action, state-next-state or "
                            "state-action-next-state, got '%s'",
                            inputs);
-  if (mimic_adv_check(&c)) return cli_usage_error(cmd, "%s", mimic_errmsg());
+  /* under mpirun (GAIL), data-parallel: each rank steps its own environments
+   * and samples its own discriminator batches; one all-reduce a step */
+  mimic_comm *comm = cli_comm_begin(cmd);
+  if (!comm) return CLI_EXIT_FAIL;
+  c.ppo.comm = comm;
+  m.comm = comm;
+  const bool writer = mimic_comm_writer(comm);
+  if (!writer) m.log = m.plot = NULL;
+  rc = CLI_EXIT_OK; /* a rank after 0 reports nothing */
+  if (mimic_adv_check(&c)) return cli_comm_end(comm, cli_usage_error(cmd, "%s", mimic_errmsg()));
   mimic_dataset ds;
-  if (mimic_dataset_load(data, &ds)) return cli_fail(cmd);
+  if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail(cmd, comm));
   double demo_return = 0;
   for (size_t e = 0; e < ds.n_episodes; e++)
     demo_return += mimic_dataset_episode_return(&ds, e) / ds.n_episodes;
@@ -195,15 +204,17 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   }
   if (st == MIMIC_OK) st = rl_checkpoint_save(&m, mimic_adv_generator(t));
   if (st == MIMIC_OK) st = rl_monitor_finish(&m);
-  if (st == MIMIC_OK && reward_out) st = mimic_adv_save_reward(t, reward_out, shaping_out);
-  if (st == MIMIC_OK) {
+  if (st == MIMIC_OK && reward_out && writer)
+    st = mimic_adv_save_reward(t, reward_out, shaping_out);
+  if (st == MIMIC_OK && writer) {
     json_t *meta = json_object();
     json_object_set_new(meta, "algorithm", json_string(airl ? "airl" : "gail"));
     json_object_set_new(meta, "trained_on", cli_json_str(data));
     json_object_set_new(meta, "episodes", json_integer((json_int_t)ds.n_episodes));
+    if (mimic_comm_parallel(comm)) json_object_set_new(meta, "ranks", json_integer(comm->size));
     st = rl_save_with_meta(mimic_adv_generator(t), out, meta);
   }
-  if (st == MIMIC_OK) {
+  if (st == MIMIC_OK && writer) {
     json_t *extra = json_object();
     json_object_set_new(extra, "algorithm", json_string(airl ? "airl" : "gail"));
     json_object_set_new(extra, "demo_episodes", json_integer((json_int_t)ds.n_episodes));
@@ -211,13 +222,13 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
     json_object_set_new(extra, "demo_return", cli_json_number(demo_return));
     rc = rl_report(cmd, mimic_adv_generator(t), &m, out, extra, 100);
     json_decref(extra);
-  } else {
-    rc = cli_fail(cmd);
+  } else if (st != MIMIC_OK) {
+    rc = cli_comm_fail(cmd, comm);
   }
   mimic_adv_free(t);
   mimic_dataset_free(&ds);
   rl_monitor_free(&m);
-  return rc;
+  return cli_comm_end(comm, rc);
 }
 
 int cli_train_gail(int argc, char **argv) { return train_adversarial(MIMIC_ADV_GAIL, argc, argv); }

@@ -60,7 +60,7 @@ int cli_dispatch(const char *prefix, const cli_command *table, int argc, char **
  * (docs/cluster.md); any other, started N times by mpirun, would do the
  * same work N times into the same files. */
 static bool runs_on_ranks(int argc, char **argv) {
-  static const char *train[] = {"bc", "ppo", "dagger", "td3bc", "iql"};
+  static const char *train[] = {"bc", "ppo", "gail", "dagger", "td3bc", "iql"};
   if (argc < 3 || strcmp(argv[1], "train") != 0) return false;
   for (size_t i = 0; i < sizeof train / sizeof *train; i++)
     if (strcmp(argv[2], train[i]) == 0) return true;
@@ -70,10 +70,11 @@ static bool runs_on_ranks(int argc, char **argv) {
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
   if (mimic_mpi_launch_size() > 1 && !runs_on_ranks(argc, argv)) {
-    fprintf(stderr,
-            "mimic: started on %d MPI ranks, but only train bc, ppo, dagger, td3bc and iql share "
-            "their work out over ranks; run this command without mpirun (docs/cluster.md)\n",
-            mimic_mpi_launch_size());
+    fprintf(
+        stderr,
+        "mimic: started on %d MPI ranks, but only train bc, ppo, gail, dagger, td3bc and iql share "
+        "their work out over ranks; run this command without mpirun (docs/cluster.md)\n",
+        mimic_mpi_launch_size());
     return CLI_EXIT_USAGE;
   }
   return cli_dispatch("", commands, argc - 1, argv + 1);
