@@ -8,7 +8,8 @@
 # The ranks sample their own streams, so the tolerance is the outcome: 2
 # ranks of 4 CartPole environments reach the target 475 from one
 # demonstration, as one process's 8 do (tests/cli_rl.sh); rank 0 writes
-# one policy and one reward file, and a rerun writes the same bytes.
+# one policy and one reward file, and a rerun writes the same bytes; a
+# killed run resumes from its checkpoint to the same bytes.
 set -euo pipefail
 mimic=$1
 source "$(dirname "$0")/mpi_prelude.sh"
@@ -22,6 +23,18 @@ grep -q '"target_reached_at_steps": [0-9]' "$dir/out" || fail "2-rank GAIL did n
 "$mimic" model info "$dir/g.mimic" | grep -Eq '^ +ranks +2$' || fail "the policy does not record 2 ranks"
 run 2 "$mimic" "${args[@]}" -o "$dir/again.mimic" --quiet > /dev/null
 cmp -s "$dir/g.mimic" "$dir/again.mimic" || fail "two 2-rank GAIL runs with one seed differ"
+# a 2-rank run killed after iteration 4 resumes (every rank its part of
+# rank 0's checkpoint) to the policy of an uninterrupted run
+ck=(train gail --env CartPole-v1 --data "$dir/one" --envs 4 --batch-size 128 --steps 8192 --quiet)
+run 2 "$mimic" "${ck[@]}" -o "$dir/whole.mimic" > /dev/null
+set +e
+MIMIC_TEST_KILL_AT=4 run 2 "$mimic" "${ck[@]}" -o "$dir/cut.mimic" --checkpoint "$dir/ck" \
+  --checkpoint-every 1 > /dev/null 2>&1
+rc=$?
+set -e
+[ $rc -ne 0 ] && [ -s "$dir/ck" ] || fail "the job told to die after iteration 4 exited $rc"
+run 2 "$mimic" "${ck[@]}" -o "$dir/cut.mimic" --checkpoint "$dir/ck" --resume > /dev/null
+cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed 2-rank GAIL run differs"
 # AIRL stays on one process, and says so
 set +e
 run 2 "$mimic" train airl --env CartPole-v1 --data "$dir/one" -o "$dir/x.mimic" --quiet \
