@@ -207,11 +207,12 @@ typedef enum mimic_agent_policy_kind {
   MIMIC_AGENT_FREQUENCY = 0, /* counts of actions per intent (and step); the mission's policy */
   MIMIC_AGENT_MARKOV,        /* counts per intent and previous k actions, with back-off */
   MIMIC_AGENT_LOGREG,        /* LIBLINEAR logistic regression over sparse state features */
+  MIMIC_AGENT_TRANSFORMER,   /* a small GPT over the whole trace as byte-pair tokens */
 } mimic_agent_policy_kind;
 
-/* Parses "frequency", "markov" or "logreg". */
+/* Parses "frequency", "markov", "logreg" or "transformer". */
 mimic_status mimic_agent_policy_parse(const char *name, mimic_agent_policy_kind *out);
-/* Returns "frequency", "markov" or "logreg". */
+/* Returns "frequency", "markov", "logreg" or "transformer". */
 const char *mimic_agent_policy_name(mimic_agent_policy_kind k);
 
 /* Feature blocks of the logreg policy (see src/agent/policy.c). */
@@ -234,6 +235,24 @@ enum {
  * ("observation,shapes,previous"), or changes to the default ("+request,-shapes"). */
 mimic_status mimic_agent_features_parse(const char *text, unsigned *out);
 
+/* The trace transformer (docs/agents.md): the state is read as one token
+ * stream - intent, request, then per earlier move its action token, its
+ * arguments or reply text and what came back - each text cut to `segment`
+ * bytes and byte-pair encoded with `merges` merges learned from the
+ * training states; the last `context` tokens go through a GPT of `layers`
+ * blocks of width `embd` with `heads` heads, whose output at the last
+ * position scores the actions. Trained with AdamW (weight decay 0.01,
+ * learning rate decaying linearly to a tenth, gradient norm clipped at 1)
+ * for `epochs` passes in batches of `batch` states, shuffled by `seed`. */
+typedef struct mimic_agent_tf_config {
+  int context, layers, heads, embd; /* default 128, 2, 2, 64 */
+  int merges;                       /* byte-pair merges learned (default 512) */
+  size_t segment;                   /* bytes of each text kept, from its start (default 192) */
+  int epochs, batch;                /* default 8, 16 */
+  double lr;                        /* default 1e-3 */
+  uint64_t seed;                    /* initialisation and shuffling (default 0) */
+} mimic_agent_tf_config;
+
 typedef struct mimic_agent_config {
   mimic_agent_policy_kind policy; /* default logreg */
   int markov_k;                   /* previous actions the Markov policy looks at (default 2) */
@@ -247,6 +266,7 @@ typedef struct mimic_agent_config {
   mimic_linear_config linear; /* default OvR, C = 3 (docs/agents.md) */
   mimic_forest_config forest; /* n_trees > 0: a random forest on the same features too, and
                                  the policy averages both (default 0 trees: off) */
+  mimic_agent_tf_config tf;   /* the transformer policy */
   /* retrieval */
   bool keep_demos; /* keep the demonstration steps for few-shot retrieval (true) */
   int n_threads;   /* threads for fitting, 0 = all cores (results do not depend on it) */

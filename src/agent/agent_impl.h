@@ -166,8 +166,9 @@ struct mimic_agent_model {
   size_t n_demos;
   agent_demo *demos;
   mimic_tfidf vec_demo;
-  mimic_csr demo_t; /* transpose of the demo TF-IDF rows: term -> (demo, weight) */
-  int reply_id;     /* id of "reply", or -1 */
+  mimic_csr demo_t;    /* transpose of the demo TF-IDF rows: term -> (demo, weight) */
+  int reply_id;        /* id of "reply", or -1 */
+  struct agent_tf *tf; /* the transformer policy (agent/tf_policy.h), else NULL */
 };
 
 struct mimic_agent_scratch {
@@ -185,6 +186,9 @@ struct mimic_agent_scratch {
   int32_t *touched; /* [n_demos] */
   char *text;       /* joined texts */
   size_t text_cap;
+  struct mimic_gpt *gpt; /* the transformer's own copy (its caches are per thread) */
+  int32_t *tok;          /* a state's tokens */
+  size_t tok_cap;
 };
 
 /* Table ops (policy.c). */

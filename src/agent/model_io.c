@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "agent/tf_policy.h"
 #include "text/parts.h"
 
 mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
@@ -37,7 +38,8 @@ mimic_status mimic_agent_save(const mimic_agent_model *m, const char *path) {
   json_object_set_new(meta, "n_trained", json_integer((json_int_t)m->n_trained));
   st = mimic_labelset_export(&m->actions, "actions", &c);
   if (!st && m->intents.n > 0) st = mimic_labelset_export(&m->intents, "intents", &c);
-  if (!st && m->kind != MIMIC_AGENT_LOGREG) {
+  if (!st && m->kind == MIMIC_AGENT_TRANSFORMER) st = agent_tf_export(m, &c);
+  if (!st && m->kind < MIMIC_AGENT_LOGREG) {
     json_t *keys = json_array();
     counts = mimic_malloc((m->table.n * (size_t)K + 1) * sizeof *counts, "counts");
     if (!keys || !counts) {
@@ -175,7 +177,8 @@ mimic_status mimic_agent_load(const char *path, mimic_agent_model **out) {
   if (!st && json_object_get(meta, "intents"))
     st = mimic_labelset_import(&m->intents, &f, "intents");
   if (!st) m->reply_id = mimic_labelset_find(&m->actions, MIMIC_AGENT_REPLY);
-  if (!st && m->kind != MIMIC_AGENT_LOGREG) st = load_counts(m, &f, path);
+  if (!st && m->kind < MIMIC_AGENT_LOGREG) st = load_counts(m, &f, path);
+  if (!st && m->kind == MIMIC_AGENT_TRANSFORMER) st = agent_tf_import(m, &f, path);
   if (!st && m->kind == MIMIC_AGENT_LOGREG) {
     st = load_vec(&m->vec_request, &f, "request_vectorizer");
     if (!st) st = load_vec(&m->vec_obs, &f, "observation_vectorizer");

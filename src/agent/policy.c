@@ -44,15 +44,17 @@
 #include <string.h>
 
 #include "agent/agent_impl.h"
+#include "agent/tf_policy.h"
 #include "core/util.h"
 #include "text/tfidf.h"
 #include "text/csr.h"
 #include "text/linear_impl.h"
 
-static const char *policy_names[] = {"frequency", "markov", "logreg"};
+static const char *policy_names[] = {"frequency", "markov", "logreg", "transformer"};
+#define N_POLICIES 4
 
 mimic_status mimic_agent_policy_parse(const char *name, mimic_agent_policy_kind *out) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N_POLICIES; i++)
     if (!strcmp(name, policy_names[i])) {
       *out = (mimic_agent_policy_kind)i;
       return MIMIC_OK;
@@ -61,12 +63,12 @@ mimic_status mimic_agent_policy_parse(const char *name, mimic_agent_policy_kind 
     *out = MIMIC_AGENT_LOGREG;
     return MIMIC_OK;
   }
-  return mimic_fail(MIMIC_ERR_INVALID, "unknown policy '%s' (use frequency, markov or logreg)",
-                    name);
+  return mimic_fail(MIMIC_ERR_INVALID,
+                    "unknown policy '%s' (use frequency, markov, logreg or transformer)", name);
 }
 
 const char *mimic_agent_policy_name(mimic_agent_policy_kind k) {
-  return (unsigned)k < 3 ? policy_names[k] : "?";
+  return (unsigned)k < N_POLICIES ? policy_names[k] : "?";
 }
 
 static const char *feature_names[] = {"request",  "observation", "shapes", "reply",   "available",
@@ -134,6 +136,16 @@ void mimic_agent_config_default(mimic_agent_config *cfg) {
   cfg->tfidf.sublinear_tf = true;
   mimic_linear_config_default(&cfg->linear);
   cfg->linear.C = 3;
+  cfg->tf = (mimic_agent_tf_config){.context = 128,
+                                    .layers = 2,
+                                    .heads = 2,
+                                    .embd = 64,
+                                    .merges = 512,
+                                    .segment = 192,
+                                    .epochs = 8,
+                                    .batch = 16,
+                                    .lr = 1e-3,
+                                    .seed = 0};
   cfg->keep_demos = true;
   mimic_forest_config_default(&cfg->forest);
   cfg->forest.n_trees = 0;
@@ -141,7 +153,7 @@ void mimic_agent_config_default(mimic_agent_config *cfg) {
 }
 
 mimic_status mimic_agent_config_check(const mimic_agent_config *cfg) {
-  if ((unsigned)cfg->policy > MIMIC_AGENT_LOGREG)
+  if ((unsigned)cfg->policy > MIMIC_AGENT_TRANSFORMER)
     return mimic_fail(MIMIC_ERR_INVALID, "unknown policy kind %d", (int)cfg->policy);
   if (cfg->markov_k < 0 || cfg->markov_k > 16)
     return mimic_fail(MIMIC_ERR_INVALID, "markov_k must be in 0..16, got %d", cfg->markov_k);
@@ -160,6 +172,30 @@ mimic_status mimic_agent_config_check(const mimic_agent_config *cfg) {
     MIMIC_TRY(mimic_tfidf_config_check(&cfg->tfidf));
     MIMIC_TRY(mimic_linear_config_check(&cfg->linear));
     if (cfg->forest.n_trees > 0) MIMIC_TRY(mimic_forest_config_check(&cfg->forest));
+  }
+  if (cfg->policy == MIMIC_AGENT_TRANSFORMER) {
+    const mimic_agent_tf_config *t = &cfg->tf;
+    if (t->context < 2 || t->context > 4096)
+      return mimic_fail(MIMIC_ERR_INVALID, "transformer context must be in 2..4096, got %d",
+                        t->context);
+    if (t->layers < 1 || t->layers > 32)
+      return mimic_fail(MIMIC_ERR_INVALID, "transformer layers must be in 1..32, got %d",
+                        t->layers);
+    if (t->embd < 4 || t->embd > 1024 || t->heads < 1 || t->embd % t->heads)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "transformer width %d must be in 4..1024 and a multiple of the heads (%d)",
+                        t->embd, t->heads);
+    if (t->merges < 0 || t->merges > 8192)
+      return mimic_fail(MIMIC_ERR_INVALID, "transformer merges must be in 0..8192, got %d",
+                        t->merges);
+    if (t->segment < 1 || t->segment > (64u << 20))
+      return mimic_fail(MIMIC_ERR_INVALID, "transformer segment must be in 1 byte..64 MiB");
+    if (t->epochs < 1 || t->batch < 1 || t->batch > 4096)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "transformer epochs must be >= 1 and batch in 1..4096 (got %d, %d)",
+                        t->epochs, t->batch);
+    if (!(t->lr > 0 && t->lr <= 1))
+      return mimic_fail(MIMIC_ERR_INVALID, "transformer lr must be in (0, 1], got %g", t->lr);
   }
   return MIMIC_OK;
 }
@@ -524,7 +560,7 @@ mimic_status mimic_agent_scratch_new(const mimic_agent_model *m, mimic_agent_scr
   s->score = mimic_calloc(nd, sizeof *s->score, "retrieval buffers");
   s->touched = mimic_calloc(nd, sizeof *s->touched, "retrieval buffers");
   if (!s->proba || !s->count || !s->proba_forest || !s->dense || !s->score || !s->touched ||
-      sc_reserve(s, 1024)) {
+      sc_reserve(s, 1024) || (m->tf && agent_tf_scratch(m, s))) {
     mimic_agent_scratch_free(s);
     return MIMIC_ERR_NOMEM;
   }
@@ -534,6 +570,7 @@ mimic_status mimic_agent_scratch_new(const mimic_agent_model *m, mimic_agent_scr
 
 void mimic_agent_scratch_free(mimic_agent_scratch *s) {
   if (!s) return;
+  agent_tf_scratch_free(s);
   mimic_tfidf_scratch_free(&s->tf);
   free(s->idx);
   free(s->val);
@@ -711,6 +748,8 @@ mimic_status mimic_agent_fit(const mimic_agent_example *ex, size_t n, const mimi
   st = agent_args_fit(m, ex, n, y);
   if (!st && m->kind == MIMIC_AGENT_LOGREG)
     st = fit_logreg(m, ex, n, y);
+  else if (!st && m->kind == MIMIC_AGENT_TRANSFORMER)
+    st = agent_tf_fit(m, ex, n, y);
   else if (!st)
     st = fit_counts(m, ex, n, y);
   if (!st && cfg->keep_demos) st = agent_demos_build(m, ex, n);
@@ -730,6 +769,7 @@ void mimic_agent_free(mimic_agent_model *m) {
   if (!m) return;
   agent_args_free(m); /* first: it walks the action list */
   agent_demos_free(m);
+  agent_tf_free(m);
   mimic_labelset_free(&m->actions);
   mimic_labelset_free(&m->intents);
   agent_count_table_free(&m->table);
@@ -808,14 +848,19 @@ static mimic_status predict_counts(const mimic_agent_model *m, const mimic_agent
 
 mimic_status mimic_agent_predict(const mimic_agent_model *m, const mimic_agent_state *s,
                                  mimic_agent_scratch *sc, mimic_agent_prediction *out) {
-  if (m->kind != MIMIC_AGENT_LOGREG) return predict_counts(m, s, sc, out);
-  int64_t nnz;
-  MIMIC_TRY(agent_featurize(m, s, sc, &nnz));
   int K = m->actions.n;
-  mimic_linear_proba_row(&m->clf, sc->idx, sc->val, nnz, sc->proba);
-  if (m->forest.n_trees > 0) { /* the mean of the two models' probabilities */
-    mimic_forest_proba_row(&m->forest, sc->idx, sc->val, nnz, sc->dense, sc->proba_forest);
-    for (int k = 0; k < K; k++) sc->proba[k] = (sc->proba[k] + sc->proba_forest[k]) / 2;
+  if (m->kind == MIMIC_AGENT_TRANSFORMER) {
+    MIMIC_TRY(agent_tf_predict(m, s, sc));
+  } else if (m->kind != MIMIC_AGENT_LOGREG) {
+    return predict_counts(m, s, sc, out);
+  } else {
+    int64_t nnz;
+    MIMIC_TRY(agent_featurize(m, s, sc, &nnz));
+    mimic_linear_proba_row(&m->clf, sc->idx, sc->val, nnz, sc->proba);
+    if (m->forest.n_trees > 0) { /* the mean of the two models' probabilities */
+      mimic_forest_proba_row(&m->forest, sc->idx, sc->val, nnz, sc->dense, sc->proba_forest);
+      for (int k = 0; k < K; k++) sc->proba[k] = (sc->proba[k] + sc->proba_forest[k]) / 2;
+    }
   }
   int best = 0;
   for (int k = 1; k < K; k++)

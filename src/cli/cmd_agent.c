@@ -1,12 +1,11 @@
 /* `mimic agent ...`: clone tool-using agents from their trajectories.
  *
  *   import     read OpenAI / ReAct / mimic trace files, report bad records, write mimic traces
- *   fit        fit a policy (frequency, markov, logreg) on traces (+ stored corrections)
- *   predict    the next move of states, with confidence, route and arguments
- *   calibrate  coverage and accuracy per confidence threshold (+ a plot)
- *   examples   the k most similar demonstration steps, as few-shot examples (JSON)
- *   dagger     ask an expert about the states the policy is unsure of; learn the answers
- *   serve      HTTP: POST /predict, POST /correct, GET /health
+ *   fit        fit a policy (frequency, markov, logreg, transformer) on traces (+ stored
+ * corrections) predict    the next move of states, with confidence, route and arguments calibrate
+ * coverage and accuracy per confidence threshold (+ a plot) examples   the k most similar
+ * demonstration steps, as few-shot examples (JSON) dagger     ask an expert about the states the
+ * policy is unsure of; learn the answers serve      HTTP: POST /predict, POST /correct, GET /health
  *   eval       next-move accuracy on held-out tasks (split by task) or a test file
  *
  * Thin wrappers over mimic/agent.h. --json prints one JSON object on stdout
@@ -35,7 +34,8 @@ static int cmd_agent_eval(int argc, char **argv);
 static const cli_command agent_commands[] = {
     {"import", cmd_agent_import,
      "read OpenAI/ReAct transcripts or mimic traces; write mimic traces"},
-    {"fit", cmd_agent_fit, "fit a policy (frequency, markov, logreg) on traces and corrections"},
+    {"fit", cmd_agent_fit,
+     "fit a policy (frequency, markov, logreg, transformer) on traces and corrections"},
     {"predict", cmd_agent_predict, "the next move of states: action, confidence, route, arguments"},
     {"calibrate", cmd_agent_calibrate, "coverage and accuracy at each confidence threshold"},
     {"examples", cmd_agent_examples, "the most similar demonstration steps, as few-shot JSON"},
@@ -94,42 +94,57 @@ typedef struct policy_opts {
   long long max_obs;
   bool no_demos;
   const char *model_kind;
+  mimic_agent_tf_config tf;
+  long long tf_segment, tf_seed;
 } policy_opts;
 
-#define POLICY_OPTS(po)                                                                             \
-  {"policy", CLI_STR, &(po).policy, "KIND", "frequency, markov or logreg (default)", false},        \
-      {"threshold",                                                                                 \
-       CLI_DOUBLE,                                                                                  \
-       &(po).threshold,                                                                             \
-       "T",                                                                                         \
-       "route threshold stored in the model (default 0.5)",                                         \
-       false},                                                                                      \
-      {"markov-k", CLI_INT, &(po).markov_k, "K", "previous actions of the Markov policy (2)",       \
-       false},                                                                                      \
-      {"features",                                                                                  \
-       CLI_STR,                                                                                     \
-       &(po).features,                                                                              \
-       "LIST",                                                                                      \
-       "logreg features: default, all, names, +name/-name",                                         \
-       false},                                                                                      \
-      {"prev-k", CLI_INT, &(po).prev_k, "K", "logreg: previous actions by position (2)", false},    \
-      {"C", CLI_DOUBLE, &(po).C, "X", "logreg: inverse regularisation strength (3)", false},        \
-      {"classifier", CLI_STR, &(po).model_kind, "KIND", "logreg: ovr (default) or softmax", false}, \
-      {"trees",                                                                                     \
-       CLI_INT,                                                                                     \
-       &(po).trees,                                                                                 \
-       "N",                                                                                         \
-       "logreg: average with a random forest of N trees (0: none)",                                 \
-       false},                                                                                      \
-      {"max-observation",                                                                           \
-       CLI_LONG,                                                                                    \
-       &(po).max_obs,                                                                               \
-       "BYTES",                                                                                     \
-       "bytes of an observation featurised and kept (4096)",                                        \
-       false},                                                                                      \
-      {"no-demos", CLI_FLAG, &(po).no_demos, NULL, "keep no demonstrations for retrieval", false},  \
-  {                                                                                                 \
-    "threads", CLI_INT, &(po).threads, "N", "threads (default: all cores)", false                   \
+#define POLICY_OPTS(po)                                                                              \
+  {"policy", CLI_STR, &(po).policy, "KIND", "frequency, markov, logreg (default), transformer",      \
+   false},                                                                                           \
+      {"threshold",                                                                                  \
+       CLI_DOUBLE,                                                                                   \
+       &(po).threshold,                                                                              \
+       "T",                                                                                          \
+       "route threshold stored in the model (default 0.5)",                                          \
+       false},                                                                                       \
+      {"markov-k", CLI_INT, &(po).markov_k, "K", "previous actions of the Markov policy (2)",        \
+       false},                                                                                       \
+      {"features",                                                                                   \
+       CLI_STR,                                                                                      \
+       &(po).features,                                                                               \
+       "LIST",                                                                                       \
+       "logreg features: default, all, names, +name/-name",                                          \
+       false},                                                                                       \
+      {"prev-k", CLI_INT, &(po).prev_k, "K", "logreg: previous actions by position (2)", false},     \
+      {"C", CLI_DOUBLE, &(po).C, "X", "logreg: inverse regularisation strength (3)", false},         \
+      {"classifier", CLI_STR, &(po).model_kind, "KIND", "logreg: ovr (default) or softmax", false},  \
+      {"trees",                                                                                      \
+       CLI_INT,                                                                                      \
+       &(po).trees,                                                                                  \
+       "N",                                                                                          \
+       "logreg: average with a random forest of N trees (0: none)",                                  \
+       false},                                                                                       \
+      {"max-observation",                                                                            \
+       CLI_LONG,                                                                                     \
+       &(po).max_obs,                                                                                \
+       "BYTES",                                                                                      \
+       "bytes of an observation featurised and kept (4096)",                                         \
+       false},                                                                                       \
+      {"tf-context", CLI_INT, &(po).tf.context, "K", "transformer: last K tokens read (128)",        \
+       false},                                                                                       \
+      {"tf-layers", CLI_INT, &(po).tf.layers, "N", "transformer: blocks (2)", false},                \
+      {"tf-heads", CLI_INT, &(po).tf.heads, "N", "transformer: attention heads (2)", false},         \
+      {"tf-embd", CLI_INT, &(po).tf.embd, "D", "transformer: width (64)", false},                    \
+      {"tf-merges", CLI_INT, &(po).tf.merges, "N", "transformer: byte-pair merges (512)", false},    \
+      {"tf-segment", CLI_LONG, &(po).tf_segment, "BYTES", "transformer: bytes kept per text (192)",  \
+       false},                                                                                       \
+      {"tf-epochs", CLI_INT, &(po).tf.epochs, "N", "transformer: passes over the moves (8)", false}, \
+      {"tf-batch", CLI_INT, &(po).tf.batch, "N", "transformer: moves per step (16)", false},         \
+      {"tf-lr", CLI_DOUBLE, &(po).tf.lr, "X", "transformer: AdamW learning rate (1e-3)", false},     \
+      {"tf-seed", CLI_LONG, &(po).tf_seed, "S", "transformer: initialisation and order (0)", false}, \
+      {"no-demos", CLI_FLAG, &(po).no_demos, NULL, "keep no demonstrations for retrieval", false},   \
+  {                                                                                                  \
+    "threads", CLI_INT, &(po).threads, "N", "threads (default: all cores)", false                    \
   }
 
 static void policy_opts_init(policy_opts *po) {
@@ -143,6 +158,9 @@ static void policy_opts_init(policy_opts *po) {
   po->prev_k = c.prev_k;
   po->trees = c.forest.n_trees;
   po->max_obs = (long long)c.max_observation;
+  po->tf = c.tf;
+  po->tf_segment = (long long)c.tf.segment;
+  po->tf_seed = (long long)c.tf.seed;
 }
 
 static mimic_status policy_config(const policy_opts *po, mimic_agent_config *c) {
@@ -160,6 +178,11 @@ static mimic_status policy_config(const policy_opts *po, mimic_agent_config *c) 
   c->max_observation = (size_t)po->max_obs;
   c->keep_demos = !po->no_demos;
   c->n_threads = po->threads;
+  if (po->tf_segment < 1 || po->tf_seed < 0)
+    return mimic_fail(MIMIC_ERR_INVALID, "--tf-segment must be >= 1 and --tf-seed >= 0");
+  c->tf = po->tf;
+  c->tf.segment = (size_t)po->tf_segment;
+  c->tf.seed = (uint64_t)po->tf_seed;
   return mimic_agent_config_check(c);
 }
 
