@@ -3,8 +3,8 @@
 # agent sees 7x7 ahead), a GRU policy cloned from the planner's episodes
 # succeeds more often with argmax actions than an MLP cloned from the same
 # episodes, because it remembers what it has done instead of looping; the
-# policy file says what it is; DAgger and continuous actions refuse a GRU
-# with a message.
+# policy file says what it is; DAgger with a query rule that labels only
+# some states and continuous actions refuse a GRU with a message.
 set -euo pipefail
 mimic=$1
 dir=$(mktemp -d)
@@ -33,9 +33,10 @@ awk -v g="$g" -v m="$m" 'BEGIN { exit !(g >= 0.9 && g > m) }' \
 cmp -s "$dir/gru.mimic" "$dir/gru2.mimic" || fail "two trainings with one seed differ"
 
 set +e
-"$mimic" train dagger --env $env --policy gru --rounds 1 -o "$dir/d.mimic" 2> "$dir/err"
-[ $? -eq 1 ] || fail "DAgger with a GRU"
-grep -q "recurrent" "$dir/err" || fail "message: $(cat "$dir/err")"
+"$mimic" train dagger --env $env --policy gru --query uncertain:0.9 --rounds 1 -o "$dir/d.mimic" \
+  2> "$dir/err"
+[ $? -eq 1 ] || fail "DAgger with a GRU and an uncertainty query"
+grep -q "recurrent.*--query all" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" collect --env Pendulum-v1 --episodes 2 -o "$dir/pend" --quiet > /dev/null
 "$mimic" train bc --data "$dir/pend" --policy gru -o "$dir/p.mimic" 2> "$dir/err"
 [ $? -eq 1 ] || fail "a GRU on continuous actions"

@@ -3,8 +3,9 @@
 # MiniGrid-DoorKey-8x8 from the planner's episodes the file says what it
 # is, mimic eval runs it (the rollout carries each copy's window) and it
 # reaches the goal on unseen seeds; model info shows the trunk; the same
-# seed trains the same file; DAgger, continuous actions, validation and a
-# bad context are refused with a message.
+# seed trains the same file; DAgger with a query rule that leaves holes in
+# the episodes, continuous actions, validation and a bad context are refused
+# with a message.
 set -euo pipefail
 mimic=$1
 dir=$(mktemp -d)
@@ -28,9 +29,10 @@ awk -v s="$s" 'BEGIN { exit !(s >= 0.4) }' || fail "success $s on $env from 30 d
 cmp -s "$dir/tf.mimic" "$dir/tf2.mimic" || fail "two trainings with one seed differ"
 
 set +e
-"$mimic" train dagger --env $env --policy transformer --rounds 1 -o "$dir/d.mimic" 2> "$dir/err"
-[ $? -eq 1 ] || fail "DAgger with a transformer"
-grep -q "transformer" "$dir/err" || fail "message: $(cat "$dir/err")"
+"$mimic" train dagger --env $env --policy transformer --query random:50 --rounds 1 \
+  -o "$dir/d.mimic" 2> "$dir/err"
+[ $? -eq 1 ] || fail "DAgger with a transformer and a random query"
+grep -q "transformer.*--query all" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" collect --env Pendulum-v1 --episodes 2 -o "$dir/pend" --quiet > /dev/null
 "$mimic" train bc --data "$dir/pend" --policy transformer -o "$dir/p.mimic" 2> "$dir/err"
 [ $? -eq 1 ] || fail "a transformer on continuous actions"

@@ -41,16 +41,7 @@ static mimic_bc_config quiet_bc(void) {
 static uint8_t *run(const mimic_dagger_env_config *cfg, size_t *len, mimic_dagger_round *rows,
                     int *n_rows) {
   mimic_bc_config bc = quiet_bc();
-  mimic_model best;
-  mimic_dagger_round local[64];
-  int n_local;
-  mimic_status st =
-      mimic_dagger_env_run(cfg, &bc, &best, rows ? rows : local, 64, n_rows ? n_rows : &n_local);
-  if (st) fail_msg("dagger: %s", mimic_errmsg());
-  uint8_t *bytes;
-  assert_int_equal(mimic_model_encode(&best, &bytes, len), MIMIC_OK);
-  mimic_model_free(&best);
-  return bytes;
+  return tu_dagger_bytes(cfg, &bc, len, rows, n_rows);
 }
 
 static void test_cartpole_reaches_expert(void **state) {
@@ -171,10 +162,6 @@ static void test_query_rules_and_cap(void **state) {
   assert_int_equal(rows[n - 1].dataset_size, 600);
 }
 
-static void kill_after_round_2(const mimic_dagger_round *row, void *user) {
-  if (row->round == 1) kill(getpid(), SIGKILL);
-}
-
 static void test_resume_after_kill_between_rounds(void **state) {
   (void)state;
   mimic_dagger_env_config cfg = small_config("CartPole-v1");
@@ -182,18 +169,8 @@ static void test_resume_after_kill_between_rounds(void **state) {
   uint8_t *a = run(&cfg, &len_a, NULL, NULL);
   char *work = tu_tmp_path("dagger-kill");
   cfg.work_dir = work;
-  pid_t pid = fork();
-  if (pid == 0) {
-    mimic_dagger_env_config child = cfg;
-    child.on_round = kill_after_round_2;
-    mimic_bc_config bc = quiet_bc();
-    mimic_model best;
-    mimic_dagger_env_run(&child, &bc, &best, NULL, 0, NULL);
-    _exit(0); /* not reached */
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  assert_true(WIFSIGNALED(status));
+  mimic_bc_config bc = quiet_bc();
+  tu_dagger_killed_after(&cfg, &bc, 1);
   mimic_dagger_round rows[8];
   int n;
   uint8_t *b = run(&cfg, &len_b, rows, &n);

@@ -50,5 +50,18 @@ struct mimic_model;
 /* Mean return of a trained model (ownership passes here: it is freed) over
  * episodes deterministic episodes of env_id from reset(1000). */
 double tu_model_return(struct mimic_model *model, const char *env_id, int episodes);
+struct mimic_dagger_env_config;
+struct mimic_bc_config;
+struct mimic_dagger_round;
+/* Runs DAgger on an environment (failing the test on an error) and returns
+ * the best learner's model bytes (malloc'd); rows (may be NULL, 64 entries)
+ * and n_rows get the rounds run. */
+uint8_t *tu_dagger_bytes(const struct mimic_dagger_env_config *cfg,
+                         const struct mimic_bc_config *bc, size_t *len,
+                         struct mimic_dagger_round *rows, int *n_rows);
+/* Runs DAgger in a child process that is killed by SIGKILL once round
+ * (0-based) is reported, and checks that it was. */
+void tu_dagger_killed_after(const struct mimic_dagger_env_config *cfg,
+                            const struct mimic_bc_config *bc, int round);
 
 #endif

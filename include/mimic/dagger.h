@@ -135,6 +135,8 @@ typedef struct mimic_dagger_state {
   const float *known; /* the expert's answer, known without asking (a built-in expert's
                          snapshot), or NULL; it counts as a question only if asked */
   uint64_t order;     /* where its answer joins the labeled set (see above) */
+  bool start;         /* an episode begins here: the labeled set keeps episodes for learners
+                         with memory (mimic_labeled.starts; stored with the answer) */
 } mimic_dagger_state;
 
 /* A labeled example restored from the label log. */

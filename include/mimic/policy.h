@@ -84,6 +84,9 @@ typedef struct mimic_labeled {
   const float *weights;       /* [n] loss weights >= 0, or NULL (all 1) */
   const char *const *details; /* [n] JSON object text per example (an agent tool's
                                  arguments), or NULL (entries may be NULL) */
+  const bool *starts;         /* [n] an episode (or the part of one a loop kept) begins at this
+                                 example, the next ones continue it; NULL: no episodes (a
+                                 recurrent or transformer learner needs them) */
 } mimic_labeled;
 
 /* True when p can fit (it is a learner). */

@@ -44,6 +44,22 @@ static mimic_status adopt(mimic_policy *p, mimic_model *m) {
   return MIMIC_OK;
 }
 
+/* The episodes of a labeled set with starts (the first example always
+ * begins one): t->ep_start is allocated (the caller frees it). */
+static mimic_status episodes_of(const mimic_labeled *data, mimic_transitions *t) {
+  size_t E = 0;
+  for (size_t i = 0; i < data->n; i++) E += i == 0 || data->starts[i];
+  uint64_t *ep = mimic_malloc((E + 1) * sizeof *ep, "episode bounds");
+  if (!ep) return MIMIC_ERR_NOMEM;
+  E = 0;
+  for (size_t i = 0; i < data->n; i++)
+    if (i == 0 || data->starts[i]) ep[E++] = i;
+  ep[E] = data->n;
+  t->ep_start = ep;
+  t->n_episodes = E;
+  return MIMIC_OK;
+}
+
 static mimic_status bl_fit(mimic_policy *p, const mimic_labeled *data, bool warm, uint64_t seed) {
   bc_learner *l = p->impl;
   if (!data->obs)
@@ -57,15 +73,22 @@ static mimic_status bl_fit(mimic_policy *p, const mimic_labeled *data, bool warm
                          .weight = data->weights};
   mimic_bc_config bc = l->cfg;
   bc.seed = l->cfg.seed + seed;
-  if ((size_t)bc.batch_size > t.n) bc.batch_size = (int)t.n; /* a loop's tiny first rounds */
-  if (!l->net || !warm) {
+  bool memory = bc.gru_hidden || bc.tf.context;
+  if (memory && !data->starts)
+    return mimic_fail(MIMIC_ERR_INVALID, "a recurrent or transformer learner fits on episodes: "
+                                         "the labeled states do not say where episodes begin");
+  if (!memory && (size_t)bc.batch_size > t.n)
+    bc.batch_size = (int)t.n; /* a loop's tiny first rounds */
+  mimic_status st = memory ? episodes_of(data, &t) : MIMIC_OK;
+  if (!st && (!l->net || !warm)) {
     mimic_model m;
-    MIMIC_TRY(mimic_bc_model_create(&bc, &t, &m));
-    MIMIC_TRY(adopt(p, &m));
+    st = mimic_bc_model_create(&bc, &t, &m);
+    if (!st) st = adopt(p, &m);
   }
   mimic_bc_report rep = {0};
-  mimic_status st = mimic_bc_fit(&bc, &t, mimic_policy_model(l->net), &rep);
+  if (!st) st = mimic_bc_fit(&bc, &t, mimic_policy_model(l->net), &rep);
   mimic_bc_report_free(&rep);
+  free((void *)t.ep_start);
   return st;
 }
 

@@ -154,6 +154,7 @@ mimic_status mimic_bc_fit_sequences(const mimic_bc_config *cfg, const mimic_tran
   if (in_epoch > 0) last_epoch_loss = epoch_loss / (double)in_epoch;
   report->batches = done;
   report->samples = steps;
+  report->train_transitions = N; /* every step is trained on (no validation split) */
   report->final_train_loss = last_epoch_loss;
   report->best_val_loss = NAN;
   report->seconds = mimic_now() - t0;

@@ -28,7 +28,12 @@
  * each state (seed first), so a text model depends only on which answers
  * exist, and a control learner sees its states copy by copy as they were
  * rolled out. With a cap, answers beyond it replace earlier ones by
- * reservoir sampling and the order is the slots'. */
+ * reservoir sampling and the order is the slots'.
+ *
+ * Episodes. A source may mark the states where an episode begins; the mark
+ * travels with the answer (the label log's meta holds "start": true) and
+ * the labeled set hands it to the learner (mimic_labeled.starts), so a
+ * learner with memory fits on the episodes the rollouts ran. */
 #include "mimic/dagger.h"
 #include "core/util.h"
 #include "loop/transport.h"
@@ -134,6 +139,7 @@ typedef struct store {
   char **detail; /* [cap] owned, may be NULL */
   char **key;    /* [cap] owned (NULL for the seed) */
   uint64_t *order;
+  bool *start;   /* [cap] an episode begins at this example */
   uint64_t seen; /* answers offered (reservoir) */
 } store;
 
@@ -196,6 +202,7 @@ typedef struct cands {
   float *known;     /* [cap x width] */
   float *answer;    /* [cap x width] the answer, when status is 1 */
   bool *has_known;
+  bool *start; /* an episode begins at this state */
   uint64_t *order;
   uint8_t *status; /* 0 open, 1 answered, 2 skipped this round */
 } cands;
@@ -288,6 +295,7 @@ static mimic_status store_reserve(mimic_dagger *d, size_t need) {
   GROW(detail, 1);
   GROW(key, 1);
   GROW(order, 1);
+  GROW(start, 1);
 #undef GROW
   s->cap = cap;
   return MIMIC_OK;
@@ -295,7 +303,7 @@ static mimic_status store_reserve(mimic_dagger *d, size_t need) {
 
 /* Writes example fields into slot i (taking detail and key). */
 static void store_set(mimic_dagger *d, size_t i, const float *obs, const void *item,
-                      const float *act, char *detail, char *key, uint64_t order) {
+                      const float *act, char *detail, char *key, uint64_t order, bool start) {
   store *s = &d->ex;
   if (d->rows) memcpy(row(s->obs, i, d->obs_dim), obs, (size_t)d->obs_dim * sizeof(float));
   s->items[i] = item;
@@ -303,11 +311,12 @@ static void store_set(mimic_dagger *d, size_t i, const float *obs, const void *i
   s->detail[i] = detail;
   s->key[i] = key;
   s->order[i] = order;
+  s->start[i] = start;
 }
 
 /* Adds an example (detail and key are taken). Beyond the cap, reservoir sampling. */
 static mimic_status store_add(mimic_dagger *d, const float *obs, const void *item, const float *act,
-                              char *detail, char *key, uint64_t order) {
+                              char *detail, char *key, uint64_t order, bool start) {
   store *s = &d->ex;
   long cap = d->cfg->cap;
   if (cap > 0 && s->n >= s->n_seed + (size_t)cap) { /* full: the reservoir decides */
@@ -321,7 +330,7 @@ static mimic_status store_add(mimic_dagger *d, const float *obs, const void *ite
     size_t slot = s->n_seed + (size_t)j;
     free(s->detail[slot]);
     free(s->key[slot]);
-    store_set(d, slot, obs, item, act, detail, key, order);
+    store_set(d, slot, obs, item, act, detail, key, order, start);
     return MIMIC_OK;
   }
   s->seen++;
@@ -345,8 +354,9 @@ static mimic_status store_add(mimic_dagger *d, const float *obs, const void *ite
     memmove(s->detail + pos + 1, s->detail + pos, m * sizeof *s->detail);
     memmove(s->key + pos + 1, s->key + pos, m * sizeof *s->key);
     memmove(s->order + pos + 1, s->order + pos, m * sizeof *s->order);
+    memmove(s->start + pos + 1, s->start + pos, m * sizeof *s->start);
   }
-  store_set(d, pos, obs, item, act, detail, key, order);
+  store_set(d, pos, obs, item, act, detail, key, order, start);
   s->n++;
   return MIMIC_OK;
 }
@@ -368,6 +378,7 @@ static void store_remove(mimic_dagger *d, const char *key) {
     memmove(s->detail + i, s->detail + i + 1, m * sizeof *s->detail);
     memmove(s->key + i, s->key + i + 1, m * sizeof *s->key);
     memmove(s->order + i, s->order + i + 1, m * sizeof *s->order);
+    memmove(s->start + i, s->start + i + 1, m * sizeof *s->start);
     s->n--;
     s->seen--;
     return;
@@ -385,6 +396,7 @@ static void store_free(store *s) {
   free(s->detail);
   free(s->key);
   free(s->order);
+  free(s->start);
   memset(s, 0, sizeof *s);
 }
 
@@ -542,6 +554,7 @@ void mimic_dagger_close(mimic_dagger *d) {
   free(c->known);
   free(c->answer);
   free(c->has_known);
+  free(c->start);
   free(c->order);
   free(c->status);
   for (size_t h = 0; h < d->n_hist; h++) free(d->hist[h]);
@@ -585,6 +598,7 @@ static mimic_status cands_reserve(mimic_dagger *d, size_t need) {
   GROW(known, d->width);
   GROW(answer, d->width);
   GROW(has_known, 1);
+  GROW(start, 1);
   GROW(order, 1);
   GROW(status, 1);
 #undef GROW
@@ -609,6 +623,7 @@ mimic_status mimic_dagger_add(mimic_dagger *d, const mimic_dagger_state *s, size
     if (s[k].known)
       memcpy(row(c->known, i, d->width), s[k].known, (size_t)d->width * sizeof(float));
     c->order[i] = s[k].order;
+    c->start[i] = s[k].start;
     c->status[i] = 0;
     if ((s[k].key && !(c->key[i] = mimic_strdup(s[k].key))) ||
         (s[k].id && !(c->id[i] = mimic_strdup(s[k].id))))
@@ -658,9 +673,9 @@ static mimic_status hist_push(mimic_dagger *d, const char *key, bool skip) {
  * or NULL when it has none of them. Written by hand: a rollout logs an
  * answer every step, and building it in jansson cost as much as the rest. */
 static char *answer_meta(const mimic_codec *codec, const char *detail, const float *guess,
-                         float guess_conf) {
+                         float guess_conf, bool start) {
   bool has_guess = guess && !isnan(guess[0]);
-  if (!detail && !has_guess && !codec->log_kind) return NULL;
+  if (!detail && !has_guess && !codec->log_kind && !start) return NULL;
   json_t *args = detail ? json_loads(detail, 0, NULL) : NULL;
   char *args_text = json_is_object(args) ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(args);
@@ -689,6 +704,10 @@ static char *answer_meta(const mimic_codec *codec, const char *detail, const flo
       n += mimic_json_quote(codec->log_kind, out + n, cap - n);
       sep = ",";
     }
+    if (start) {
+      n += (size_t)snprintf(out + n, cap - n, "%s\"start\":true", sep);
+      sep = ",";
+    }
     if (*sep == '{') { /* a detail that was not an object, and nothing else */
       free(out);
       out = NULL;
@@ -705,7 +724,7 @@ static char *answer_meta(const mimic_codec *codec, const char *detail, const flo
 /* The label-log record of an answer to question k of q (strings owned). */
 static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_t k,
                                 const float *action, const char *detail, const float *guess,
-                                float guess_conf, mimic_label_record *r) {
+                                float guess_conf, bool start, mimic_label_record *r) {
   const mimic_codec *codec = d->cfg->expert->codec;
   memset(r, 0, sizeof *r);
   r->session = d->session;
@@ -714,7 +733,7 @@ static mimic_status make_record(mimic_dagger *d, const mimic_questions *q, size_
   r->text = codec->state_text(codec, q, k);
   r->label = mimic_codec_action_text(codec, action);
   r->labeler = mimic_strdup(d->labeler ? d->labeler : d->cfg->expert->name);
-  r->meta = answer_meta(codec, detail, guess, guess_conf);
+  r->meta = answer_meta(codec, detail, guess, guess_conf, start);
   if (!r->item || !r->text || !r->label || !r->labeler) {
     mimic_label_record_free(r);
     return mimic_fail_nomem("an answer");
@@ -783,7 +802,9 @@ static mimic_status record_answer(mimic_dagger *d, size_t i, const mimic_questio
   const char *key = cand_key(d, i, kb, sizeof kb);
   mimic_label_record r;
   bool logged = !stored && d->cfg->store; /* without a label log, nothing to write */
-  mimic_status st = logged ? make_record(d, q, k, action, detail, guess, guess_conf, &r) : MIMIC_OK;
+  mimic_status st = logged
+                        ? make_record(d, q, k, action, detail, guess, guess_conf, d->c.start[i], &r)
+                        : MIMIC_OK;
   /* only states with a source's key are tracked one by one (undo, settled
    * keys); rollout states are numbered and never asked about twice */
   bool keyed = d->c.key[i] != NULL;
@@ -800,7 +821,7 @@ static mimic_status record_answer(mimic_dagger *d, size_t i, const mimic_questio
   memcpy(row(d->c.answer, i, d->width), action, (size_t)d->width * sizeof(float));
   d->answers++;
   st = store_add(d, d->rows ? row(d->c.obs, i, d->obs_dim) : NULL, d->c.items[i], action, detail,
-                 kcopy, answer_order(d, d->c.order[i]));
+                 kcopy, answer_order(d, d->c.order[i]), d->c.start[i]);
   if (!st && logged) st = log_answer(d, &r);
   return st;
 }
@@ -1291,17 +1312,19 @@ static mimic_status fit(mimic_dagger *d, int round) {
   if (s->n == 0) return MIMIC_OK; /* nothing to learn from yet */
   const char **details = mimic_malloc(s->n * sizeof *details, "details");
   if (!details) return MIMIC_ERR_NOMEM;
-  bool any = false;
+  bool any = false, episodes = false;
   for (size_t i = 0; i < s->n; i++) {
     details[i] = s->detail[i];
     any |= details[i] != NULL;
+    episodes |= s->start[i];
   }
   mimic_labeled data = {.n = s->n,
                         .obs = d->rows ? s->obs : NULL,
                         .obs_dim = d->obs_dim,
                         .items = d->rows ? NULL : s->items,
                         .actions = s->act,
-                        .details = any ? details : NULL};
+                        .details = any ? details : NULL,
+                        .starts = episodes ? s->start : NULL};
   mimic_status st =
       mimic_policy_fit(d->cfg->learner, &data, true, d->cfg->fit_seed + (uint64_t)round);
   free(details);
@@ -1371,7 +1394,7 @@ static mimic_status add_seed(mimic_dagger *d) {
       return MIMIC_ERR_NOMEM;
     store_set(d, i, sd->obs ? row((float *)sd->obs, i, d->obs_dim) : NULL,
               sd->items ? sd->items[i] : NULL, row((float *)sd->actions, i, d->width), detail, NULL,
-              (uint64_t)i);
+              (uint64_t)i, sd->starts ? sd->starts[i] : false);
   }
   d->ex.n = d->ex.n_seed = sd->n;
   return MIMIC_OK;
@@ -1441,10 +1464,12 @@ static mimic_status restore(mimic_dagger *d) {
     st = d->src.restore(d->src.ctx, r->item, r->text, &ex);
     if (!st) st = mimic_codec_parse_action(codec, r->label, act);
     char *detail = NULL, *key = st ? NULL : mimic_strdup(r->item);
+    bool start = false;
     if (!st && !key) st = MIMIC_ERR_NOMEM;
     if (!st && r->meta) {
       json_t *m = json_loads(r->meta, 0, NULL);
       json_t *a = json_object_get(m, "arguments");
+      start = json_is_true(json_object_get(m, "start"));
       if (json_is_object(a) && !(detail = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS)))
         st = MIMIC_ERR_NOMEM;
       json_decref(m);
@@ -1466,7 +1491,7 @@ static mimic_status restore(mimic_dagger *d) {
     uint64_t order =
         ex.order != MIMIC_DAGGER_IN_ANSWER_ORDER ? ex.order : (1ull << 63) + (uint64_t)r->id;
     if ((uint64_t)r->id >= d->answer_seq) d->answer_seq = (uint64_t)r->id + 1;
-    st = store_add(d, ex.obs, ex.item, act, detail, key, order);
+    st = store_add(d, ex.obs, ex.item, act, detail, key, order, start);
     if (!st) st = ks_put(&d->settled, r->item, round << 2 | SETTLED_ANSWER);
     d->answers++;
   }

@@ -66,6 +66,7 @@ typedef struct source {
   mimic_codec *codec;
   mimic_expert *expert;
   bool snapshots; /* a built-in expert's answers are taken during rollouts */
+  bool episodes;  /* the learner has memory: its states are marked where episodes begin */
   mimic_policy *learner, *random;
   mimic_rng roll_rng;
   /* one tick of the rollout */
@@ -205,7 +206,8 @@ static mimic_status gather(void *ctx, mimic_dagger *d, int round, double beta) {
       s->states[i] = (mimic_dagger_state){.obs = ro->obs + (size_t)i * (size_t)s->od,
                                           .env = ro->envs[i],
                                           .known = !asked && s->snapshots ? known : NULL,
-                                          .order = order_of(round, i, tick)};
+                                          .order = order_of(round, i, tick),
+                                          .start = s->episodes && ro->ep_length[i] == 0};
       s->takes[n_ask] = expert_acts || (unsure && cfg->defer);
       if (asked) s->ask[n_ask++] = (size_t)i;
     }
@@ -369,6 +371,14 @@ static char *settings(const mimic_dagger_env_config *cfg, const mimic_bc_config 
   /* rounds depend on the rollout ranks: a work folder resumes with as many */
   if (j && mimic_comm_parallel(cfg->comm))
     json_object_set_new(j, "rollout_ranks", json_integer(cfg->comm->size - 1));
+  /* a learner with memory (absent for the MLP: older work folders still resume) */
+  if (j && bc->gru_hidden) json_object_set_new(j, "gru", json_integer(bc->gru_hidden));
+  if (j && bc->tf.context) {
+    json_object_set_new(j, "transformer_context", json_integer(bc->tf.context));
+    json_object_set_new(j, "transformer_layers", json_integer(bc->tf.layers));
+    json_object_set_new(j, "transformer_heads", json_integer(bc->tf.heads));
+    json_object_set_new(j, "transformer_embd", json_integer(bc->tf.embd));
+  }
   char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(j);
   if (!text) mimic_fail_nomem("the run's settings");
@@ -437,6 +447,7 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   b.val_fraction = 0;
   b.patience = 0;
   MIMIC_TRY(mimic_bc_learner(&b, cfg->env_id, os, as, "{\"algorithm\": \"dagger\"}", &s->learner));
+  s->episodes = bc->gru_hidden || bc->tf.context;
   if (cfg->init) MIMIC_TRY(mimic_bc_learner_start(s->learner, cfg->init));
   MIMIC_TRY(mimic_policy_random(as, &s->random));
   size_t n = (size_t)s->n, aw = (size_t)s->aw;
@@ -472,10 +483,20 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   if (n_rows) *n_rows = 0;
   if (cfg->n_envs < 1)
     return mimic_fail(MIMIC_ERR_INVALID, "DAgger needs at least 1 environment copy");
-  if (bc->gru_hidden || bc->tf.context)
-    return mimic_fail(MIMIC_ERR_INVALID,
-                      "DAgger does not train recurrent (GRU) or transformer policies yet: its "
-                      "labeled states are not kept as episodes");
+  if (bc->gru_hidden || bc->tf.context) { /* the learner fits on whole rolled-out episodes */
+    const char *what = bc->gru_hidden ? "a recurrent" : "a transformer";
+    if (cfg->query.kind != MIMIC_QUERY_ALL)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s learner fits on whole episodes: use --query all (a rule that labels "
+                        "some states leaves holes in them)",
+                        what);
+    if (cfg->cap > 0)
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s learner fits on whole episodes: a cap (reservoir) would cut them",
+                        what);
+    if (mimic_comm_parallel(cfg->comm))
+      return mimic_fail(MIMIC_ERR_INVALID, "%s learner trains on one process only", what);
+  }
   if (cfg->min_steps < 1 || cfg->min_episodes < 0)
     return mimic_fail(MIMIC_ERR_INVALID, "each round needs at least 1 step");
   if (cfg->epochs < 1) return mimic_fail(MIMIC_ERR_INVALID, "BC needs at least 1 epoch per round");

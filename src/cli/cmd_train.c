@@ -339,11 +339,14 @@ static int train_dagger(int argc, char **argv) {
       {"epochs", CLI_LONG, &epochs, "N", "BC epochs per round on all data (default 4)"},
       {"batch-size", CLI_INT, &bc.batch_size, "B", "BC minibatch size (default 32)"},
       {"lr", CLI_DOUBLE, &bc.lr, "LR", "Adam learning rate (default 1e-3)"},
-      {"policy", CLI_STR, &policy, "mlp|cnn",
-       "network: mlp (default), or cnn for image observations (conv trunk + MLP head)"},
-      {"hidden", CLI_STR, &hidden, "N,N", "hidden layer widths (default 32,32; cnn: 64 or 512)"},
+      {"policy", CLI_STR, &policy, "mlp|cnn|gru[:H]|transformer[:K]",
+       "network: mlp (default), cnn for image observations, gru (memory: a GRU of H units, "
+       "default 64, refitted on the rolled-out episodes; --batch-size counts episodes) or "
+       "transformer (the last K observations, default 16); memory needs --query all"},
+      {"hidden", CLI_STR, &hidden, "N,N",
+       "hidden layer widths (default 32,32; cnn: 64 or 512; gru, transformer: 64)"},
       {"activation", CLI_STR, &activation, "tanh|relu",
-       "hidden activation (default tanh; cnn: relu)"},
+       "hidden activation (default tanh; cnn, gru, transformer: relu)"},
       {"no-normalize", CLI_FLAG, &no_normalize, NULL, "do not standardise observations"},
       {"cap", CLI_LONG, &cap, "N", "keep at most N labeled states in memory (reservoir sampling)"},
       {"eval-episodes", CLI_INT, &cfg.eval_episodes, "N",
