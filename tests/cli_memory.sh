@@ -14,8 +14,12 @@ success() { echo "$1" | sed -E 's/.*"success_rate": ([0-9.]+).*/\1/'; }
 env=MiniGrid-DoorKey-8x8-v0
 
 "$mimic" collect --env $env --episodes 100 --seed 0 -o "$dir/demos" --quiet > /dev/null
-"$mimic" train bc --data "$dir/demos" --policy gru --batch-size 8 --epochs 100 -o "$dir/gru.mimic" \
-  --quiet > /dev/null
+said=$("$mimic" train bc --data "$dir/demos" --policy gru --batch-size 8 --epochs 100 \
+  -o "$dir/gru.mimic" --quiet)
+# a sequence model trains on every step (it said "on 0 transitions" once)
+steps=$(echo "$said" | sed -E 's/.*\(of ([0-9]+) in 100 episodes.*/\1/')
+[ "$steps" -gt 0 ] && echo "$said" | grep -q "on $steps transitions (of $steps in" \
+  || fail "said: $said"
 "$mimic" train bc --data "$dir/demos" -o "$dir/mlp.mimic" --quiet > /dev/null
 gru=$("$mimic" eval --policy "$dir/gru.mimic" --env $env --episodes 100 --seed 1000 --json --quiet)
 mlp=$("$mimic" eval --policy "$dir/mlp.mimic" --env $env --episodes 100 --seed 1000 --json --quiet)
