@@ -3,7 +3,7 @@
 # agent sees 7x7 ahead), a GRU policy cloned from the planner's episodes
 # succeeds more often with argmax actions than an MLP cloned from the same
 # episodes, because it remembers what it has done instead of looping; the
-# policy file says what it is; DAgger with a query rule that labels only
+# policy file says what it is; DAgger trains a GRU; DAgger with a query rule that labels only
 # some states and continuous actions refuse a GRU with a message.
 set -euo pipefail
 mimic=$1
@@ -35,6 +35,12 @@ awk -v g="$g" -v m="$m" 'BEGIN { exit !(g >= 0.9 && g > m) }' \
 "$mimic" train bc --data "$dir/demos" --policy gru --batch-size 8 --epochs 100 -o "$dir/gru2.mimic" \
   --quiet > /dev/null
 cmp -s "$dir/gru.mimic" "$dir/gru2.mimic" || fail "two trainings with one seed differ"
+
+# DAgger refits the GRU on the episodes it rolled out, end to end
+"$mimic" train dagger --env MiniGrid-DoorKey-5x5-v0 --policy gru --batch-size 8 --rounds 2 \
+  --min-steps 300 --eval-episodes 5 -o "$dir/dg.mimic" --quiet > /dev/null
+"$mimic" model info "$dir/dg.mimic" | grep -q "gru  *{\"hidden\": 64}\|gru  *hidden 64" \
+  || fail "DAgger's learner: $("$mimic" model info "$dir/dg.mimic")"
 
 set +e
 "$mimic" train dagger --env $env --policy gru --query uncertain:0.9 --rounds 1 -o "$dir/d.mimic" \
