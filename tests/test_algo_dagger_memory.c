@@ -1,8 +1,9 @@
 /* DAgger with learners that have memory (issue 16): a GRU refitted on the
  * episodes its rollouts ran learns MiniGrid-DoorKey-8x8 (partially
  * observable: it sees 7x7 ahead) to a success rate with argmax actions; the
- * same seed gives the same file; a run killed between rounds resumes to the
- * same file (the episode starts come back from the label log); a
+ * same seed, run again in another process that is killed between rounds
+ * and resumed, gives the same file (the episode starts come back from the
+ * label log); a
  * transformer learner runs the same loop; a query rule that labels only
  * some states, a cap and an episode-less labeled set are refused. */
 #include "testutil.h"
@@ -68,16 +69,13 @@ static void test_gru_learns_same_seed_and_resumes(void **state) {
   (void)state;
   mimic_dagger_env_config cfg = memory_config();
   mimic_bc_config bc = gru_bc();
-  size_t len_a, len_b, len_c;
+  size_t len_a, len_c;
   uint8_t *a = tu_dagger_bytes(&cfg, &bc, &len_a, NULL, NULL);
   double s = argmax_success(a, len_a);
   print_message("DAgger with a GRU on " ENV ": argmax success %.2f (100 episodes)\n", s);
   assert_true(s >= 0.85);
-  /* the same seed, the same file */
-  uint8_t *b = tu_dagger_bytes(&cfg, &bc, &len_b, NULL, NULL);
-  assert_int_equal(len_a, len_b);
-  assert_memory_equal(a, b, len_a);
-  /* killed after round 2, resumed: rounds 3 and 4 refit on restored episodes */
+  /* the same seed in another process, killed after round 2 and resumed
+   * (rounds 3 and 4 refit on episodes restored from the log): the same file */
   char *work = tu_tmp_path("dagger-gru-kill");
   cfg.work_dir = work;
   tu_dagger_killed_after(&cfg, &bc, 1);
@@ -89,7 +87,6 @@ static void test_gru_learns_same_seed_and_resumes(void **state) {
   assert_int_equal(len_a, len_c);
   assert_memory_equal(a, c, len_a);
   free(a);
-  free(b);
   free(c);
   free(work);
 }
