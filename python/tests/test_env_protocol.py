@@ -117,3 +117,49 @@ def test_example_peer_plays_mimics_cartpole(cli):
     ours, theirs = evaluate("CartPole-v1", "random"), evaluate(spec, "random")
     assert theirs["return_mean"] == ours["return_mean"] and theirs["length_mean"] == ours["length_mean"]
     assert evaluate(spec, "expert")["return_mean"] == 500
+
+
+def test_batched_peer_dagger_is_bit_identical_to_the_builtin_path(cli, tmp_path):
+    # protocol 2: one program serves the four copies of each rollout in binary
+    # frames (auto-reset and expert answers included); the rounds and the
+    # learner equal the built-in CartPole's bit for bit
+    peer = os.path.abspath(os.path.join(HERE, "..", "..", "examples", "python", "cartpole_peer.py"))
+    starts = tmp_path / "starts"
+    spec = f"cmd:/bin/sh -c 'echo started >> {starts}; exec {sys.executable} {peer}'"
+    env = dict(os.environ)
+    extra = ("--envs", "4", "--eval-episodes", "8")
+    builtin = dagger(cli, "CartPole-v1", tmp_path / "b.mimic", env, extra)
+    served = dagger(cli, spec, tmp_path / "p.mimic", env, extra)
+    assert served == builtin
+    assert served[-1]["return"] == 500
+    a = mimic.load_policy(str(tmp_path / "b.mimic")).state_dict()
+    b = mimic.load_policy(str(tmp_path / "p.mimic")).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    # one program serves the 4 training copies, one the 8 evaluation copies
+    # (kept and reused every round; the rest are single environments DAgger
+    # opens for spaces and references): a program per copy would be 12 or more
+    assert starts.read_text().count("started") <= 4
+
+
+def test_batched_peer_vector_env_steps_as_gymnasium_does(tmp_path):
+    # mimic.make_vec over the protocol-2 peer against mimic's own vector env:
+    # the same observations, rewards, flags and final observations step for step
+    peer = os.path.abspath(os.path.join(HERE, "..", "..", "examples", "python", "cartpole_peer.py"))
+    ours = mimic.make_vec("CartPole-v1", 5)
+    theirs = mimic.make_vec(f"cmd:{sys.executable} {peer}", 5)
+    o1, _ = ours.reset(seed=11)
+    o2, _ = theirs.reset(seed=11)
+    np.testing.assert_array_equal(o1, o2)
+    rng = np.random.default_rng(0)
+    ended = 0
+    for _ in range(300):
+        a = rng.integers(0, 2, size=5)
+        r1 = ours.step(a)
+        r2 = theirs.step(a)
+        for x, y in zip(r1[:4], r2[:4]):
+            np.testing.assert_array_equal(x, y)
+        ended += int(np.sum(r1[2] | r1[3]))
+    assert ended > 10
+    ours.close()
+    theirs.close()
