@@ -35,6 +35,24 @@ check crash "step 3 of episode 1" "exited with status 3"
 check hang "step 3 of episode 1" "did not answer request" "within 5 s"
 check error "step 3 of episode 1" "the simulator diverged"
 check bad_space "hello" "observation_space.low has 2 values, the shape holds 4"
+# render: mimic play draws the program's text picture and writes its frames
+"$mimic" play --env "$peer ok" --steps 2 --delay 0 > "$dir/play" || fail "play: $(cat "$dir/play")"
+grep -q "^CartPole  x=" "$dir/play" || fail "play drew no picture: $(cat "$dir/play")"
+[ "$(grep -c '^|.*|$' "$dir/play")" -eq 3 ] || fail "play drew no track each step: $(cat "$dir/play")"
+"$mimic" play --env "$peer ok" --steps 2 --frames "$dir/frames" --quiet > /dev/null
+[ "$(ls "$dir/frames" | wc -l)" -eq 3 ] || fail "play wrote $(ls "$dir/frames" | wc -l) frames, not 3"
+$py -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); assert d[:8]==b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", d[16:24])==(600,400), d' \
+  "$dir/frames/frame_000000.png" || fail "frame is not a 600x400 PNG"
+for how in "--delay 0" "--frames $dir/bad --quiet"; do
+  set +e
+  "$mimic" play --env "$peer bad_render" --steps 2 $how > /dev/null 2> "$dir/err"
+  rc=$?
+  set -e
+  [ $rc -ne 0 ] || fail "bad_render ($how): exit status 0"
+  grep -qE 'render at reset of episode 1: ("text" is not a string|rgb holds too few bytes, 600x400 pixels take 720000 bytes)' "$dir/err" ||
+    fail "bad_render ($how): $(cat "$dir/err")"
+done
+
 # protocol 2: four copies served by one program in binary frames; frame 1
 # resets them, frame 4 is the third step
 check_batch() { # MODE EXPECTED...

@@ -6,7 +6,8 @@
 serves examples/python/cartpole_peer.py's CartPole until its STEP-th step
 (counted over the program's life; default 3), then, by MODE: nan_obs,
 short_obs, nan_reward, bad_flag, garbage (a line that is not JSON), crash
-(exit 3), hang (sleeps), error (an {"error": ...} reply). MODE bad_space
+(exit 3), hang (sleeps), error (an {"error": ...} reply); bad_render sends
+a text that is not a string and a frame too short for its size. MODE bad_space
 lies in the handshake; ok never misbehaves. MIMIC_PEER_FAULT=MODE@STEP
 overrides the arguments, so a test changes the behaviour without changing
 the environment's id; it counts only steps of episodes reset without a seed
@@ -97,6 +98,8 @@ for line in sys.stdin:
     reply = answer(env, request)
     if request["type"] == "reset":
         counting = not only_unseeded or request.get("seed") is None
+    if request["type"] == "render" and mode == "bad_render":
+        reply = dict(reply, rgb=reply["rgb"][:400]) if "rgb" in reply else {"text": 5}
     if request["type"] == "hello" and mode == "bad_space":
         reply = dict(reply, observation_space={"type": "Box", "shape": [4], "low": [0, 0]})
     if request["type"] == "step" and counting:

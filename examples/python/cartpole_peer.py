@@ -20,6 +20,7 @@ The dynamics and the seeding are Gymnasium's (NumPy's PCG64 seeded with
 reset's seed), so mimic's built-in CartPole-v1 starts every episode in the
 same state. "builtin" experts get expert_action: push under the falling pole.
 """
+import base64
 import json
 import math
 import struct
@@ -58,6 +59,28 @@ class CartPole:
         x, x_dot, theta, theta_dot = self.state
         return int(1.0 * x + 1.9 * x_dot + 26.0 * theta + 4.3 * theta_dot > 0)
 
+    def render_text(self):
+        """A line of numbers and the track: C the cart, o the pole's tip."""
+        x, x_dot, theta, theta_dot = self.state
+        track = [" "] * 49
+        for pos, mark in ((x, "C"), (x + math.sin(theta), "o")):
+            track[min(48, max(0, round((pos + 2.4) / 4.8 * 48)))] = mark
+        return (f"CartPole  x={x:+.3f}  x_dot={x_dot:+.3f}  theta={math.degrees(theta):+.2f} deg"
+                f"  theta_dot={theta_dot:+.3f}\n|{''.join(track)}|")
+
+    def render_rgb(self):
+        """Gymnasium's 600x400 picture, roughly: a black cart, a brown pole."""
+        x, _, theta, _ = self.state
+        img = np.full((400, 600, 3), 255, np.uint8)
+        img[300, :] = 0
+        cx = int(300 + x * 125)
+        img[285:315, max(0, cx - 25):max(0, cx + 25)] = 0
+        for t in np.linspace(0, 125, 200):  # the pole, 1 m long at 125 px per m
+            px, py = int(cx + t * math.sin(theta)), int(285 - t * math.cos(theta))
+            if 0 <= px < 600 and 0 <= py < 400:
+                img[py, max(0, px - 4):px + 5] = (202, 152, 101)
+        return img
+
 
 def observation(state):
     """float32 values, as the observation space says, written exactly."""
@@ -71,6 +94,7 @@ HELLO = {
     "max_episode_steps": 500,
     "reward_threshold": 475.0,
     "expert": True,
+    "render_modes": ["ansi", "rgb_array"],
 }
 
 
@@ -90,6 +114,12 @@ def answer(env, request):
                 "truncated": False, "info": {}}
     if kind == "expert_action":
         return {"action": env.expert_action()}
+    if kind == "render" and request.get("mode") == "ansi":
+        return {"text": env.render_text()}
+    if kind == "render" and request.get("mode") == "rgb_array":
+        frame = env.render_rgb()
+        return {"width": frame.shape[1], "height": frame.shape[0],
+                "rgb": base64.b64encode(frame.tobytes()).decode()}
     raise ValueError(f"unknown request type {kind!r}")
 
 

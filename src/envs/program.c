@@ -214,6 +214,27 @@ static mimic_status read_spaces(program_class *pc, const json_t *reply, mimic_sp
 }
 
 static mimic_status program_expert(void *impl, float *action);
+static mimic_status program_render_text(void *impl, char *buf, size_t cap);
+static mimic_status program_render_rgb(void *impl, uint8_t *rgb, int *w, int *h);
+
+/* Which of Gymnasium's render modes the handshake's "render_modes" lists. */
+static mimic_status read_render_modes(program_class *pc, const json_t *reply) {
+  pc->cls.render_text = NULL;
+  pc->cls.render_rgb = NULL;
+  const json_t *modes = json_object_get(reply, "render_modes");
+  if (!modes || json_is_null(modes)) return MIMIC_OK;
+  if (!json_is_array(modes))
+    return mimic_fail(MIMIC_ERR_FORMAT, "hello: render_modes is not a list of strings");
+  size_t i;
+  const json_t *m;
+  json_array_foreach(modes, i, m) {
+    const char *name = json_string_value(m);
+    if (!name) return mimic_fail(MIMIC_ERR_FORMAT, "hello: render_modes[%zu] is not a string", i);
+    if (strcmp(name, "ansi") == 0) pc->cls.render_text = program_render_text;
+    if (strcmp(name, "rgb_array") == 0) pc->cls.render_rgb = program_render_rgb;
+  }
+  return MIMIC_OK;
+}
 
 /* Takes what the handshake says beyond the spaces. */
 static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env_spec *spec) {
@@ -252,7 +273,7 @@ static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env
   if (ex && !json_is_boolean(ex))
     return mimic_fail(MIMIC_ERR_FORMAT, "hello: expert is not true or false");
   pc->cls.expert = json_is_true(ex) ? program_expert : NULL;
-  return MIMIC_OK;
+  return read_render_modes(pc, reply);
 }
 
 /* The options for the program: every key but mimic's own, as strings. */
@@ -375,6 +396,9 @@ static mimic_status lead_group(program_env *e, const mimic_env_spec *spec) {
   g->max_steps = spec->max_steps;
   g->healthy = true;
   g->copies[0] = e;
+  /* frames carry no pictures: play and render use a single environment */
+  e->pc->cls.render_text = NULL;
+  e->pc->cls.render_rgb = NULL;
   return program_group_ready(g);
 }
 
@@ -563,6 +587,115 @@ static mimic_status program_expert(void *impl, float *action) {
   return MIMIC_OK;
 }
 
+/* ---- render -------------------------------------------------------------------- */
+
+/* Asks for a picture in mode ("ansi" or "rgb_array"). */
+static mimic_status ask_render(program_env *e, const char *mode, json_t **reply) {
+  return ask(e, json_pack("{s:s, s:s}", "type", "render", "mode", mode), reply);
+}
+
+static mimic_status program_render_text(void *impl, char *buf, size_t cap) {
+  program_env *e = impl;
+  json_t *reply;
+  MIMIC_TRY(ask_render(e, "ansi", &reply));
+  const char *text = json_string_value(json_object_get(reply, "text"));
+  mimic_status st = MIMIC_OK;
+  if (!text) {
+    char w[64];
+    st = mimic_fail(MIMIC_ERR_FORMAT, "environment program '%s': render at %s: \"text\" is %s",
+                    mimic_proc_name(e->pc->proc), program_where(e, w, sizeof w),
+                    json_object_get(reply, "text") ? "not a string" : "missing");
+  } else if (cap > 0) {
+    snprintf(buf, cap, "%s", text);
+  }
+  json_decref(reply);
+  return st;
+}
+
+/* Decodes base64 text into out (cap bytes); returns the count, or -1. */
+static long base64_decode(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  for (; *s && *s != '='; s++) {
+    const char *digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *d = strchr(digits, *s);
+    if (!d) return -1;
+    acc = (acc << 6) | (unsigned)(d - digits);
+    if ((bits += 6) >= 8) {
+      bits -= 8;
+      if (n >= cap) return -1;
+      out[n++] = (uint8_t)(acc >> bits);
+    }
+  }
+  return (long)n;
+}
+
+/* A frame: {"width": W, "height": H, "rgb": base64 of H*W*3 bytes, row by
+ * row}. The size query (rgb NULL) fetches the frame and keeps it, so the
+ * call that follows with a buffer copies it without a second request. */
+static mimic_status program_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
+  program_env *e = impl;
+  if (rgb && e->frame && *w == e->frame_w && *h == e->frame_h) {
+    memcpy(rgb, e->frame, (size_t)e->frame_w * (size_t)e->frame_h * 3);
+    free(e->frame);
+    e->frame = NULL;
+    return MIMIC_OK;
+  }
+  json_t *reply;
+  MIMIC_TRY(ask_render(e, "rgb_array", &reply));
+  const json_t *jw = json_object_get(reply, "width"), *jh = json_object_get(reply, "height");
+  const char *data = json_string_value(json_object_get(reply, "rgb"));
+  char where_[64];
+  mimic_status st = MIMIC_OK;
+  long fw = json_integer_value(jw), fh = json_integer_value(jh);
+  if (!json_is_integer(jw) || !json_is_integer(jh) || fw < 1 || fh < 1 || fw > 8192 || fh > 8192)
+    st = mimic_fail(MIMIC_ERR_FORMAT,
+                    "environment program '%s': render at %s: width and height are not sizes "
+                    "from 1 to 8192",
+                    mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_));
+  else if (!data)
+    st = mimic_fail(MIMIC_ERR_FORMAT, "environment program '%s': render at %s: \"rgb\" is missing",
+                    mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_));
+  size_t bytes = st ? 0 : (size_t)fw * (size_t)fh * 3;
+  uint8_t *frame = st ? NULL : mimic_malloc(bytes, "a frame");
+  if (!st && !frame) st = MIMIC_ERR_NOMEM;
+  if (!st) {
+    long got = base64_decode(data, frame, bytes);
+    if (got != (long)bytes)
+      st =
+          mimic_fail(MIMIC_ERR_FORMAT,
+                     "environment program '%s': render at %s: rgb holds %s, %ldx%ld pixels "
+                     "take %zu bytes",
+                     mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_),
+                     got < 0 ? "something that is not base64 (or too many bytes)" : "too few bytes",
+                     fw, fh, bytes);
+  }
+  json_decref(reply);
+  if (st) {
+    free(frame);
+    return st;
+  }
+  free(e->frame);
+  e->frame = NULL;
+  if (rgb && *w == fw && *h == fh) {
+    memcpy(rgb, frame, bytes);
+    free(frame);
+  } else {
+    e->frame = frame; /* the caller learns the size and asks again */
+    e->frame_w = (int)fw;
+    e->frame_h = (int)fh;
+  }
+  *w = (int)fw;
+  *h = (int)fh;
+  return MIMIC_OK;
+}
+
+static void program_fini(void *impl) {
+  program_env *e = impl;
+  free(e->frame);
+}
+
 /* ---- the class ---------------------------------------------------------------- */
 
 bool mimic_env_is_program(const char *id) {
@@ -587,6 +720,7 @@ mimic_status mimic_env_program_class(const char *id, mimic_env_class **out) {
                               .init = program_init,
                               .reset = program_reset,
                               .step = program_step,
+                              .fini = program_fini,
                               .unlisted = true};
   *out = &pc->cls;
   return MIMIC_OK;

@@ -57,6 +57,8 @@ struct program_env {
   mimic_env *env;
   mimic_space obs_space, act_space;
   long step, episode; /* for messages: steps in this episode, episodes begun */
+  uint8_t *frame;     /* a rendered frame fetched by a size query, until it is taken */
+  int frame_w, frame_h;
 };
 
 /* Where a reply came from, for messages: "step 17 of episode 3". */
