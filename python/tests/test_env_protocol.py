@@ -163,3 +163,41 @@ def test_batched_peer_vector_env_steps_as_gymnasium_does(tmp_path):
     assert ended > 10
     ours.close()
     theirs.close()
+
+
+def test_gym_bridge_serves_copies_in_frames():
+    # the bridge answers a protocol-2 hello for 3 copies, then a reset frame
+    # and a step frame, exactly as mimic's own vector env steps CartPole
+    import io
+    import struct
+
+    from mimic import gym_bridge as gb
+
+    def frame(kind, m, payload):
+        return gb.HEADER.pack(gb.MAGIC, kind, 0, 0, m, len(payload)) + payload
+
+    hello = json.dumps({"id": 1, "type": "hello", "protocol": 2, "num_envs": 3}) + "\n"
+    rows = struct.pack("<3I", 0, 1, 2)
+    reset = frame(gb.RESET, 3, rows + struct.pack("<3q", 7, 8, 9))
+    step = frame(gb.STEP, 3, struct.pack("<qq", -1, 3) + rows + struct.pack("<3f", 0, 1, 1) + bytes(3))
+    out = io.BytesIO()
+    gb.Bridge(lambda options: mimic.make("CartPole-v1")).serve(
+        io.BytesIO(hello.encode() + reset + step), out)
+    data = out.getvalue()
+    line, rest = data.split(b"\n", 1)
+    assert json.loads(line)["protocol"] == 2 and json.loads(line)["num_envs"] == 3
+    magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert (magic, kind, m, size) == (gb.MAGIC, gb.RESET, 3, 3 * 16 + 3 * 4)
+    obs = np.frombuffer(rest, "<f4", 12, gb.HEADER.size).reshape(3, 4)
+    ref = mimic.make_vec("CartPole-v1", 3)
+    want, _ = ref.reset(seed=7)
+    np.testing.assert_array_equal(obs, want)
+    rest = rest[gb.HEADER.size + size:]
+    magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert (kind, m, size) == (gb.STEP, 3, 3 * (8 + 32 + 4 + 2))
+    body = rest[gb.HEADER.size:]
+    want_obs, want_r, want_term, want_trunc, _ = ref.step(np.array([0, 1, 1]))
+    np.testing.assert_array_equal(np.frombuffer(body, "<f8", 3), want_r)
+    np.testing.assert_array_equal(np.frombuffer(body, "<f4", 12, 24).reshape(3, 4), want_obs)
+    assert list(body[-6:]) == [int(t) for t in want_term] + [int(t) for t in want_trunc]
+    ref.close()
