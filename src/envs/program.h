@@ -25,6 +25,7 @@ typedef struct program_group {
   mimic_proc *proc; /* the program, once it answered protocol 2 */
   bool batched;     /* it did */
   bool healthy;
+  bool has_expert; /* frames carry the expert's actions (hello said "expert": true) */
   double timeout_s;
   int max_steps;          /* from the handshake, for every copy */
   program_env **copies;   /* [n] */

@@ -66,7 +66,7 @@ static size_t step_request_size(const program_group *g, int m) {
 }
 static size_t reset_request_size(int m) { return HEADER + (size_t)m * 12; }
 static size_t expert_bytes(const program_group *g, int m) {
-  return g->copies[0] && g->copies[0]->pc->cls.expert ? (size_t)m * 4 * (size_t)g->act_width : 0;
+  return g->has_expert ? (size_t)m * 4 * (size_t)g->act_width : 0;
 }
 static size_t step_reply_payload(const program_group *g, int m) {
   return (size_t)m * (8 + 8 * (size_t)g->obs_dim + 2) + expert_bytes(g, m);
@@ -77,6 +77,7 @@ static size_t reset_reply_payload(const program_group *g, int m) {
 
 mimic_status program_group_ready(program_group *g) {
   const program_env *e = g->copies[0];
+  g->has_expert = e->pc->cls.expert != NULL;
   g->obs_dim = e->obs_space.dim;
   g->act_width = mimic_space_width(&e->act_space);
   size_t out = step_request_size(g, g->n), rs = reset_request_size(g->n);
