@@ -11,12 +11,19 @@ asks reset / step / expert_action one JSON line at a time and reads one
 JSON line back for each, echoing the request's "id". mimic may say hello
 again to reuse the program for a new environment; end of input means close.
 
+When mimic runs several copies (evaluation, DAgger's rollouts) its hello
+asks for protocol 2 with num_envs N: this program then serves all N copies
+at once (VecCartPole, NumPy arrays of N states) in binary frames, one frame
+per step of every copy, resetting the copies that ended in the same frame.
+
 The dynamics and the seeding are Gymnasium's (NumPy's PCG64 seeded with
 reset's seed), so mimic's built-in CartPole-v1 starts every episode in the
 same state. "builtin" experts get expert_action: push under the falling pole.
 """
+import base64
 import json
 import math
+import struct
 import sys
 
 import numpy as np
@@ -52,6 +59,28 @@ class CartPole:
         x, x_dot, theta, theta_dot = self.state
         return int(1.0 * x + 1.9 * x_dot + 26.0 * theta + 4.3 * theta_dot > 0)
 
+    def render_text(self):
+        """A line of numbers and the track: C the cart, o the pole's tip."""
+        x, x_dot, theta, theta_dot = self.state
+        track = [" "] * 49
+        for pos, mark in ((x, "C"), (x + math.sin(theta), "o")):
+            track[min(48, max(0, round((pos + 2.4) / 4.8 * 48)))] = mark
+        return (f"CartPole  x={x:+.3f}  x_dot={x_dot:+.3f}  theta={math.degrees(theta):+.2f} deg"
+                f"  theta_dot={theta_dot:+.3f}\n|{''.join(track)}|")
+
+    def render_rgb(self):
+        """Gymnasium's 600x400 picture, roughly: a black cart, a brown pole."""
+        x, _, theta, _ = self.state
+        img = np.full((400, 600, 3), 255, np.uint8)
+        img[300, :] = 0
+        cx = int(300 + x * 125)
+        img[285:315, max(0, cx - 25):max(0, cx + 25)] = 0
+        for t in np.linspace(0, 125, 200):  # the pole, 1 m long at 125 px per m
+            px, py = int(cx + t * math.sin(theta)), int(285 - t * math.cos(theta))
+            if 0 <= px < 600 and 0 <= py < 400:
+                img[py, max(0, px - 4):px + 5] = (202, 152, 101)
+        return img
+
 
 def observation(state):
     """float32 values, as the observation space says, written exactly."""
@@ -65,6 +94,7 @@ HELLO = {
     "max_episode_steps": 500,
     "reward_threshold": 475.0,
     "expert": True,
+    "render_modes": ["ansi", "rgb_array"],
 }
 
 
@@ -84,18 +114,118 @@ def answer(env, request):
                 "truncated": False, "info": {}}
     if kind == "expert_action":
         return {"action": env.expert_action()}
+    if kind == "render" and request.get("mode") == "ansi":
+        return {"text": env.render_text()}
+    if kind == "render" and request.get("mode") == "rgb_array":
+        frame = env.render_rgb()
+        return {"width": frame.shape[1], "height": frame.shape[0],
+                "rgb": base64.b64encode(frame.tobytes()).decode()}
     raise ValueError(f"unknown request type {kind!r}")
 
 
-def serve(env, source=sys.stdin, sink=sys.stdout):
-    """Answers requests until the end of input."""
-    for line in source:
-        request = json.loads(line)
+class VecCartPole:
+    """N CartPoles as arrays: the same dynamics and seeding as CartPole, copy by copy."""
+
+    def __init__(self, n):
+        self.rngs = [np.random.Generator(np.random.PCG64()) for _ in range(n)]
+        self.state = np.zeros((n, 4))
+
+    def reset(self, i, seed=None):
+        if seed is not None:
+            self.rngs[i] = np.random.Generator(np.random.PCG64(seed))
+        self.state[i] = self.rngs[i].uniform(low=-0.05, high=0.05, size=(4,))
+
+    def step(self, rows, actions):
+        """Steps copies rows with actions; returns whether each terminated."""
+        x, x_dot, theta, theta_dot = self.state[rows].T
+        force = np.where(actions == 1, 10.0, -10.0)
+        # libm's cos and sin, as math's: NumPy's own differ in the last bit on some CPUs
+        cos = np.fromiter(map(math.cos, theta), float, len(rows))
+        sin = np.fromiter(map(math.sin, theta), float, len(rows))
+        temp = (force + 0.05 * theta_dot**2 * sin) / 1.1
+        theta_acc = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos**2 / 1.1))
+        x_acc = temp - 0.05 * theta_acc * cos / 1.1
+        x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * x_acc
+        theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * theta_acc
+        self.state[rows] = np.stack((x, x_dot, theta, theta_dot), axis=1)
+        return (x < -2.4) | (x > 2.4) | (theta < -0.2095) | (theta > 0.2095)
+
+    def expert_action(self, rows):
+        x, x_dot, theta, theta_dot = self.state[rows].T
+        return (1.0 * x + 1.9 * x_dot + 26.0 * theta + 4.3 * theta_dot > 0).astype(np.float32)
+
+
+# Protocol 2's frames (docs/env-protocol.md): a 16-byte header, then arrays,
+# all little-endian. Kinds: 1 reset, 2 step, 0x7f an error (UTF-8 text).
+HEADER = struct.Struct("<4sBBHII")
+MAGIC, RESET, STEP, ERROR = b"MEP2", 1, 2, 0x7F
+
+
+def frame(kind, count, payload):
+    return HEADER.pack(MAGIC, kind, 0, 0, count, len(payload)) + payload
+
+
+def answer_frame(vec, kind, m, payload):
+    """The reply payload to one request frame."""
+    if kind == RESET:
+        rows = np.frombuffer(payload, "<u4", m, 0).astype(np.intp)
+        seeds = np.frombuffer(payload, "<i8", m, 4 * m)
+        for i, seed in zip(rows, seeds):
+            vec.reset(i, None if seed < 0 else int(seed))
+        obs = vec.state[rows].astype("<f4")
+        return obs.tobytes() + vec.expert_action(rows).astype("<f4").tobytes()
+    if kind != STEP:
+        raise ValueError(f"unknown frame kind {kind}")
+    next_seed, max_resets = struct.unpack_from("<qq", payload)
+    rows = np.frombuffer(payload, "<u4", m, 16).astype(np.intp)
+    actions = np.frombuffer(payload, "<f4", m, 16 + 4 * m)
+    last = np.frombuffer(payload, "u1", m, 16 + 8 * m).astype(bool)
+    terminated = vec.step(rows, actions)
+    final = vec.state[rows].astype("<f4")
+    ended = np.flatnonzero(terminated | last)[:max_resets]
+    for j, k in enumerate(ended):  # SB3's auto-reset, with the seeds mimic would give
+        vec.reset(rows[k], None if next_seed < 0 else next_seed + j)
+    obs = vec.state[rows].astype("<f4")
+    return b"".join((np.ones(m, "<f8").tobytes(), obs.tobytes(), final.tobytes(),
+                     vec.expert_action(rows).astype("<f4").tobytes(),
+                     terminated.astype("u1").tobytes(), np.zeros(m, "u1").tobytes()))
+
+
+def serve(env, source=sys.stdin.buffer, sink=sys.stdout.buffer, tamper=None):
+    """Answers requests until the end of input: JSON lines, and frames after
+    a hello that agreed on protocol 2. tamper(kind, count, reply) may change
+    a reply frame (tests/hostile_env_peer.py)."""
+    vec = None
+    while True:
+        head = source.read(HEADER.size) if vec else source.readline()
+        if not head:
+            return
+        if vec and head[:4] == MAGIC:
+            _, kind, _, _, m, size = HEADER.unpack(head)
+            payload = source.read(size)
+            try:
+                reply = frame(kind, m, answer_frame(vec, kind, m, payload))
+            except Exception as exc:  # the error goes back to mimic, which names it
+                reply = frame(ERROR, 0, f"{type(exc).__name__}: {exc}".encode())
+            if tamper:
+                reply = tamper(kind, m, reply)
+            sink.write(reply)
+            sink.flush()
+            continue
+        if vec:  # a JSON line again (hello, to reuse this program)
+            head += source.readline()
+        request = json.loads(head)
         try:
             reply = answer(env, request)
-        except Exception as exc:  # the error goes back to mimic, which names it
+            n = request.get("num_envs")
+            if request["type"] == "hello" and request.get("protocol", 1) >= 2 and n:
+                vec = VecCartPole(n)
+                reply = dict(reply, protocol=2, num_envs=n)
+            elif request["type"] == "hello":
+                vec = None
+        except Exception as exc:
             reply = {"error": f"{type(exc).__name__}: {exc}"}
-        sink.write(json.dumps({"id": request["id"], **reply}) + "\n")
+        sink.write((json.dumps({"id": request["id"], **reply}) + "\n").encode())
         sink.flush()
 
 

@@ -150,6 +150,41 @@ mimic_status mimic_env_render_rgb(mimic_env *env, uint8_t *rgb, int *w, int *h);
 /* Renders a frame and writes it as a PNG file (durably). */
 mimic_status mimic_env_render_png(mimic_env *env, const char *path);
 
+/* ---- copies stepped together -------------------------------------------- */
+
+/* Makes n copies of env id with options into envs[n], to be stepped
+ * together: copies of a program environment ("cmd:", "gym:") are then
+ * served by one program in one message per step when it speaks protocol 2
+ * (docs/env-protocol.md). On failure none is left. */
+mimic_status mimic_env_make_copies(const char *id, const char *options, int n, mimic_env **envs);
+
+/* One step of several copies (mimic_env_step_copies). Buffers have a row
+ * per copy of envs (the caller's [N x width] batch); only the rows listed
+ * are read and written. */
+typedef struct mimic_env_batch {
+  mimic_env *const *envs; /* [N] copies of one id (from mimic_env_make_copies) */
+  const int *rows;        /* the m copies to step, in order; NULL: 0..m-1 */
+  int m;
+  const float *actions;         /* [N x act_width] */
+  float *obs;                   /* [N x obs_dim] */
+  double *reward;               /* [N] */
+  bool *terminated, *truncated; /* [N] */
+  float *final_obs; /* [N x obs_dim]: the last observation of an episode that ended (or NULL) */
+  bool *reset;      /* [N]: whether the copy was reset in this step */
+  int64_t
+      next_seed; /* the j-th copy to end is reset with next_seed + j (MIMIC_SEED_NONE: continues) */
+  long max_resets; /* at most this many copies are reset; others that end stay ended */
+} mimic_env_batch;
+
+/* Steps the listed copies (every action is checked before any copy moves).
+ * A copy that ends is reset in the same call, in row order, while resets
+ * remain (b->reset says which were): obs row i then holds the next episode's
+ * first observation, as in a vector environment. */
+mimic_status mimic_env_step_copies(const mimic_env_batch *b);
+/* Resets envs[rows[k]] (k < m; rows NULL: envs[k]) with seeds[k] into their obs rows. */
+mimic_status mimic_env_reset_copies(mimic_env *const *envs, const int *rows, int m,
+                                    const int64_t *seeds, float *obs);
+
 /* ---- vector environments ----------------------------------------------- */
 
 /* N copies of one environment stepping into shared [N x obs_dim] buffers,

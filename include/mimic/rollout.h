@@ -88,6 +88,8 @@ typedef struct mimic_rollout {
   mimic_env **pack_envs;
   int *pack_copy, *ident; /* the copies of a packed batch; 0..n-1 */
   bool *pack_start;       /* each batch row's episode begins with this step */
+  bool *pack_reset;       /* [n] the copies the last step reset */
+  int64_t *pack_seed;     /* [n] reset seeds */
   void *saved;            /* the bytes of the last mimic_rollout_save_state */
   size_t saved_cap;
 } mimic_rollout;

@@ -13,8 +13,13 @@ tree, or at $MIMIC_GYM_BRIDGE; $MIMIC_PYTHON names the interpreter.
 Spaces: a Box (float32 values) or a Discrete starting at 0; anything else is
 an error naming the space. An environment with an `expert_action()` method
 (on it or on env.unwrapped) serves mimic's "builtin" expert.
+
+When mimic asks for N copies (protocol 2) the bridge makes N environments
+and answers each binary frame by stepping them in turn, resetting the ones
+that ended in the same frame: one round trip per step of all N.
 """
 import json
+import struct
 import sys
 
 import numpy as np
@@ -46,21 +51,42 @@ def _values(x):
     return np.asarray(x, dtype=np.float32).ravel().astype(np.float64).tolist()
 
 
+def _expert_of(env):
+    return getattr(env, "expert_action", None) or getattr(
+        getattr(env, "unwrapped", None), "expert_action", None)
+
+
+# protocol 2's frames (docs/env-protocol.md): header, then little-endian arrays
+HEADER = struct.Struct("<4sBBHII")
+MAGIC, RESET, STEP, ERROR = b"MEP2", 1, 2, 0x7F
+
+
 class Bridge:
-    """Answers the protocol's requests for one Gymnasium environment at a time."""
+    """Answers the protocol's requests for one Gymnasium environment at a
+    time, or for N copies in frames after a protocol-2 hello."""
 
     def __init__(self, make):
         self.make = make  # options -> a new environment
         self.env = None
+        self.copies = []  # protocol 2: every copy (self.env is copies[0])
+
+    def close(self):
+        for env in self.copies or ([self.env] if self.env is not None else []):
+            env.close()
+        self.env, self.copies = None, []
 
     def hello(self, request):
-        if self.env is not None:
-            self.env.close()
-        self.env = self.make(request.get("options") or {})
+        self.close()
+        options = request.get("options") or {}
+        self.env = self.make(options)
+        n = request.get("num_envs")
+        batch = request.get("protocol", 1) >= 2 and isinstance(n, int) and n > 1
+        if batch:
+            self.copies = [self.env] + [self.make(options) for _ in range(n - 1)]
         spec = getattr(self.env, "spec", None)
-        expert = getattr(self.env, "expert_action", None) or getattr(
-            getattr(self.env, "unwrapped", None), "expert_action", None)
+        expert = _expert_of(self.env)
         self.expert = expert
+        extra = {"protocol": 2, "num_envs": n} if batch else {}
         return {"protocol": 1,
                 "observation_space": space_json(self.env.observation_space, "observation_space"),
                 "action_space": space_json(self.env.action_space, "action_space"),
@@ -68,7 +94,55 @@ class Bridge:
                 or getattr(self.env, "max_episode_steps", None),
                 "reward_threshold": getattr(spec, "reward_threshold", None)
                 or getattr(self.env, "reward_threshold", None),
-                "expert": expert is not None}
+                "expert": expert is not None, **extra}
+
+    def _action(self, env, a):
+        space = env.action_space
+        if type(space).__name__ == "Box":
+            return np.asarray(a, dtype=space.dtype).reshape(space.shape)
+        return int(a[0])
+
+    def _experts(self, rows, width):
+        if self.expert is None:
+            return b""
+        out = np.empty((len(rows), width), "<f4")
+        for k, c in enumerate(rows):
+            out[k] = np.asarray(_expert_of(self.copies[c])(), np.float32).ravel()
+        return out.tobytes()
+
+    def frame(self, kind, m, payload):
+        """The reply payload to one request frame."""
+        od = int(np.prod(self.env.observation_space.shape))
+        box = type(self.env.action_space).__name__ == "Box"
+        aw = int(np.prod(self.env.action_space.shape)) if box else 1
+        obs = np.empty((m, od), "<f4")
+        if kind == RESET:
+            rows = np.frombuffer(payload, "<u4", m, 0)
+            seeds = np.frombuffer(payload, "<i8", m, 4 * m)
+            for k, (c, seed) in enumerate(zip(rows, seeds)):
+                o, _ = self.copies[c].reset(seed=None if seed < 0 else int(seed))
+                obs[k] = np.asarray(o, np.float32).ravel()
+            return obs.tobytes() + self._experts(rows, aw)
+        if kind != STEP:
+            raise ValueError(f"unknown frame kind {kind}")
+        next_seed, max_resets = struct.unpack_from("<qq", payload)
+        rows = np.frombuffer(payload, "<u4", m, 16)
+        actions = np.frombuffer(payload, "<f4", m * aw, 16 + 4 * m).reshape(m, aw)
+        last = np.frombuffer(payload, "u1", m, 16 + 4 * m + 4 * m * aw)
+        reward, final = np.empty(m, "<f8"), np.empty((m, od), "<f4")
+        flags = np.zeros((2, m), "u1")
+        j = 0
+        for k, c in enumerate(rows):
+            env = self.copies[c]
+            o, r, term, trunc, _ = env.step(self._action(env, actions[k]))
+            reward[k], flags[0, k], flags[1, k] = r, bool(term), bool(trunc)
+            obs[k] = final[k] = np.asarray(o, np.float32).ravel()
+            if (term or trunc or last[k]) and j < max_resets:
+                o, _ = env.reset(seed=None if next_seed < 0 else next_seed + j)
+                obs[k] = np.asarray(o, np.float32).ravel()
+                j += 1
+        return b"".join((reward.tobytes(), obs.tobytes(), final.tobytes(),
+                         self._experts(rows, aw), flags.tobytes()))
 
     def reset(self, request):
         obs, _ = self.env.reset(seed=request.get("seed"), options=request.get("options"))
@@ -88,9 +162,25 @@ class Bridge:
         return {"action": int(a) if np.ndim(a) == 0 else _values(a)}
 
     def serve(self, source, sink):
-        """Answers requests, one JSON line each, until the end of input."""
-        for line in source:
-            request = json.loads(line)
+        """Answers requests until the end of input: JSON lines, and frames
+        after a protocol-2 hello (a frame starts with MEP2, a line with {)."""
+        while True:
+            head = source.read(HEADER.size) if self.copies else source.readline()
+            if not head:
+                break
+            if self.copies and head[:4] == MAGIC:
+                _, kind, _, _, m, size = HEADER.unpack(head)
+                payload = source.read(size)
+                try:
+                    body, out = self.frame(kind, m, payload), kind
+                except Exception as exc:  # mimic names the frame and shows this
+                    body, out, m = f"{type(exc).__name__}: {exc}".encode(), ERROR, 0
+                sink.write(HEADER.pack(MAGIC, out, 0, 0, m, len(body)) + body)
+                sink.flush()
+                continue
+            if self.copies:
+                head += source.readline()
+            request = json.loads(head)
             handler = getattr(self, str(request.get("type")), None)
             try:
                 if request.get("type") not in ("hello", "reset", "step", "expert_action"):
@@ -100,10 +190,9 @@ class Bridge:
                 reply = handler(request)
             except Exception as exc:  # mimic names the request and shows this
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
-            sink.write(json.dumps({"id": request["id"], **reply}) + "\n")
+            sink.write((json.dumps({"id": request["id"], **reply}) + "\n").encode())
             sink.flush()
-        if self.env is not None:
-            self.env.close()
+        self.close()
 
 
 def _option(text):
@@ -136,7 +225,7 @@ def main(argv):
     def make(options):
         return gymnasium.make(env_id, **kwargs, **{k: _option(v) for k, v in options.items()})
 
-    Bridge(make).serve(sys.stdin, sys.stdout)
+    Bridge(make).serve(sys.stdin.buffer, sys.stdout.buffer)
 
 
 if __name__ == "__main__":

@@ -117,3 +117,87 @@ def test_example_peer_plays_mimics_cartpole(cli):
     ours, theirs = evaluate("CartPole-v1", "random"), evaluate(spec, "random")
     assert theirs["return_mean"] == ours["return_mean"] and theirs["length_mean"] == ours["length_mean"]
     assert evaluate(spec, "expert")["return_mean"] == 500
+
+
+def test_batched_peer_dagger_is_bit_identical_to_the_builtin_path(cli, tmp_path):
+    # protocol 2: one program serves the four copies of each rollout in binary
+    # frames (auto-reset and expert answers included); the rounds and the
+    # learner equal the built-in CartPole's bit for bit
+    peer = os.path.abspath(os.path.join(HERE, "..", "..", "examples", "python", "cartpole_peer.py"))
+    starts = tmp_path / "starts"
+    spec = f"cmd:/bin/sh -c 'echo started >> {starts}; exec {sys.executable} {peer}'"
+    env = dict(os.environ)
+    extra = ("--envs", "4", "--eval-episodes", "8")
+    builtin = dagger(cli, "CartPole-v1", tmp_path / "b.mimic", env, extra)
+    served = dagger(cli, spec, tmp_path / "p.mimic", env, extra)
+    assert served == builtin
+    assert served[-1]["return"] == 500
+    a = mimic.load_policy(str(tmp_path / "b.mimic")).state_dict()
+    b = mimic.load_policy(str(tmp_path / "p.mimic")).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    # one program serves the 4 training copies, one the 8 evaluation copies
+    # (kept and reused every round; the rest are single environments DAgger
+    # opens for spaces and references): a program per copy would be 12 or more
+    assert starts.read_text().count("started") <= 4
+
+
+def test_batched_peer_vector_env_steps_as_gymnasium_does(tmp_path):
+    # mimic.make_vec over the protocol-2 peer against mimic's own vector env:
+    # the same observations, rewards, flags and final observations step for step
+    peer = os.path.abspath(os.path.join(HERE, "..", "..", "examples", "python", "cartpole_peer.py"))
+    ours = mimic.make_vec("CartPole-v1", 5)
+    theirs = mimic.make_vec(f"cmd:{sys.executable} {peer}", 5)
+    o1, _ = ours.reset(seed=11)
+    o2, _ = theirs.reset(seed=11)
+    np.testing.assert_array_equal(o1, o2)
+    rng = np.random.default_rng(0)
+    ended = 0
+    for _ in range(300):
+        a = rng.integers(0, 2, size=5)
+        r1 = ours.step(a)
+        r2 = theirs.step(a)
+        for x, y in zip(r1[:4], r2[:4]):
+            np.testing.assert_array_equal(x, y)
+        ended += int(np.sum(r1[2] | r1[3]))
+    assert ended > 10
+    ours.close()
+    theirs.close()
+
+
+def test_gym_bridge_serves_copies_in_frames():
+    # the bridge answers a protocol-2 hello for 3 copies, then a reset frame
+    # and a step frame, exactly as mimic's own vector env steps CartPole
+    import io
+    import struct
+
+    from mimic import gym_bridge as gb
+
+    def frame(kind, m, payload):
+        return gb.HEADER.pack(gb.MAGIC, kind, 0, 0, m, len(payload)) + payload
+
+    hello = json.dumps({"id": 1, "type": "hello", "protocol": 2, "num_envs": 3}) + "\n"
+    rows = struct.pack("<3I", 0, 1, 2)
+    reset = frame(gb.RESET, 3, rows + struct.pack("<3q", 7, 8, 9))
+    step = frame(gb.STEP, 3, struct.pack("<qq", -1, 3) + rows + struct.pack("<3f", 0, 1, 1) + bytes(3))
+    out = io.BytesIO()
+    gb.Bridge(lambda options: mimic.make("CartPole-v1")).serve(
+        io.BytesIO(hello.encode() + reset + step), out)
+    data = out.getvalue()
+    line, rest = data.split(b"\n", 1)
+    assert json.loads(line)["protocol"] == 2 and json.loads(line)["num_envs"] == 3
+    magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert (magic, kind, m, size) == (gb.MAGIC, gb.RESET, 3, 3 * 16 + 3 * 4)
+    obs = np.frombuffer(rest, "<f4", 12, gb.HEADER.size).reshape(3, 4)
+    ref = mimic.make_vec("CartPole-v1", 3)
+    want, _ = ref.reset(seed=7)
+    np.testing.assert_array_equal(obs, want)
+    rest = rest[gb.HEADER.size + size:]
+    magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert (kind, m, size) == (gb.STEP, 3, 3 * (8 + 32 + 4 + 2))
+    body = rest[gb.HEADER.size:]
+    want_obs, want_r, want_term, want_trunc, _ = ref.step(np.array([0, 1, 1]))
+    np.testing.assert_array_equal(np.frombuffer(body, "<f8", 3), want_r)
+    np.testing.assert_array_equal(np.frombuffer(body, "<f4", 12, 24).reshape(3, 4), want_obs)
+    assert list(body[-6:]) == [int(t) for t in want_term] + [int(t) for t in want_trunc]
+    ref.close()

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -203,7 +204,8 @@ static const char *exit_story(mimic_proc *p, char *buf, size_t cap) {
   return buf;
 }
 
-static mimic_status write_all(mimic_proc *p, const char *data, size_t len, long id) {
+/* what names the message in errors ("request 9", "step frame 17"). */
+static mimic_status write_all(mimic_proc *p, const char *data, size_t len, const char *what) {
   sigset_t pipe_set, old;
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
@@ -218,8 +220,8 @@ static mimic_status write_all(mimic_proc *p, const char *data, size_t len, long 
         struct timespec zero = {0, 0};
         sigtimedwait(&pipe_set, NULL, &zero); /* consume the pending SIGPIPE */
         char story[64];
-        st = mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' %s before request %ld (after %ld replies)",
-                        p->role, p->name, exit_story(p, story, sizeof story), id, p->replies);
+        st = mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' %s before %s (after %ld replies)", p->role,
+                        p->name, exit_story(p, story, sizeof story), what, p->replies);
       } else {
         st = mimic_fail(MIMIC_ERR_IO, "cannot write to '%s': %s", p->name, strerror(err));
       }
@@ -232,29 +234,16 @@ static mimic_status write_all(mimic_proc *p, const char *data, size_t len, long 
   return st;
 }
 
-/* Reads one line (without the newline) into a new string before the deadline. */
-static mimic_status read_line(mimic_proc *p, double deadline, long id, char **line) {
+/* Reads what the program has sent into the buffer, waiting until the
+ * deadline; what names the awaited reply in errors ("request 9"). */
+static mimic_status read_more(mimic_proc *p, double deadline, const char *what) {
   for (;;) {
-    char *nl = p->len ? memchr(p->buf, '\n', p->len) : NULL;
-    if (nl) {
-      size_t n = (size_t)(nl - p->buf);
-      *line = mimic_malloc(n + 1, "a reply");
-      if (!*line) return MIMIC_ERR_NOMEM;
-      memcpy(*line, p->buf, n);
-      (*line)[n] = '\0';
-      memmove(p->buf, nl + 1, p->len - n - 1);
-      p->len -= n + 1;
-      return MIMIC_OK;
-    }
-    if (p->len >= MAX_LINE)
-      return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s': reply to request %ld is longer than %u bytes",
-                        p->role, p->name, id, MAX_LINE);
     int wait_ms = -1;
     if (p->timeout_s > 0) {
       double left = deadline - mimic_now();
       if (left <= 0)
-        return mimic_fail(MIMIC_ERR_TIMEOUT, "%s '%s' did not answer request %ld within %g s",
-                          p->role, p->name, id, p->timeout_s);
+        return mimic_fail(MIMIC_ERR_TIMEOUT, "%s '%s' did not answer %s within %g s", p->role,
+                          p->name, what, p->timeout_s);
       /* a timeout of days would overflow an int of milliseconds: wait in
        * slices of at most a day, the deadline check above ends it */
       wait_ms = left < 86400.0 ? (int)(left * 1000) + 1 : 86400 * 1000;
@@ -278,13 +267,51 @@ static mimic_status read_line(mimic_proc *p, double deadline, long id, char **li
       return mimic_fail(MIMIC_ERR_IO, "cannot read from '%s': %s", p->name, strerror(errno));
     if (k == 0) {
       char story[64];
-      return mimic_fail(MIMIC_ERR_EXTERNAL,
-                        "%s '%s' %s without answering request %ld (after %ld replies)", p->role,
-                        p->name, exit_story(p, story, sizeof story), id, p->replies);
+      return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' %s without answering %s (after %ld replies)",
+                        p->role, p->name, exit_story(p, story, sizeof story), what, p->replies);
     }
     p->len += (size_t)k;
+    return MIMIC_OK;
   }
 }
+
+/* Reads one line (without the newline) into a new string before the deadline. */
+static mimic_status read_line(mimic_proc *p, double deadline, const char *what, char **line) {
+  for (;;) {
+    char *nl = p->len ? memchr(p->buf, '\n', p->len) : NULL;
+    if (nl) {
+      size_t n = (size_t)(nl - p->buf);
+      *line = mimic_malloc(n + 1, "a reply");
+      if (!*line) return MIMIC_ERR_NOMEM;
+      memcpy(*line, p->buf, n);
+      (*line)[n] = '\0';
+      memmove(p->buf, nl + 1, p->len - n - 1);
+      p->len -= n + 1;
+      return MIMIC_OK;
+    }
+    if (p->len >= MAX_LINE)
+      return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s': reply to %s is longer than %u bytes", p->role,
+                        p->name, what, MAX_LINE);
+    MIMIC_TRY(read_more(p, deadline, what));
+  }
+}
+
+mimic_status mimic_proc_send(mimic_proc *p, const void *data, size_t len, const char *what) {
+  if (p->exited)
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "%s '%s' is no longer running", p->role, p->name);
+  return write_all(p, data, len, what);
+}
+
+mimic_status mimic_proc_recv(mimic_proc *p, void *out, size_t len, const char *what) {
+  double deadline = mimic_now() + p->timeout_s;
+  while (p->len < len) MIMIC_TRY(read_more(p, deadline, what));
+  memcpy(out, p->buf, len);
+  memmove(p->buf, p->buf + len, p->len - len);
+  p->len -= len;
+  return MIMIC_OK;
+}
+
+void mimic_proc_count_reply(mimic_proc *p) { p->replies++; }
 
 mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) {
   *reply = NULL;
@@ -296,13 +323,15 @@ mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply) 
   if (!text) return mimic_fail_nomem("a request");
   size_t n = strlen(text);
   text[n] = '\n'; /* the line ends where the string's NUL was */
-  mimic_status st = write_all(p, text, n + 1, id);
+  char what[32];
+  snprintf(what, sizeof what, "request %ld", id);
+  mimic_status st = write_all(p, text, n + 1, what);
   free(text);
   if (st) return st;
   double deadline = mimic_now() + p->timeout_s;
   for (;;) {
     char *line = NULL;
-    MIMIC_TRY(read_line(p, deadline, id, &line));
+    MIMIC_TRY(read_line(p, deadline, what, &line));
     if (line[strspn(line, " \t\r")] == '\0') { /* blank lines are allowed */
       free(line);
       continue;

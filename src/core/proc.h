@@ -46,6 +46,14 @@ void mimic_proc_allow_nonfinite(mimic_proc *p);
 /* Sends request (an object; "id" is set by this call) and waits for the
  * reply with the same id. *reply is a new reference on success. */
 mimic_status mimic_proc_request(mimic_proc *p, json_t *request, json_t **reply);
+/* Sends len raw bytes (the binary frames a protocol may switch to after
+ * its JSON handshake); what names them in errors ("step frame 17"). */
+mimic_status mimic_proc_send(mimic_proc *p, const void *data, size_t len, const char *what);
+/* Reads exactly len raw bytes within the timeout; an exit, a hang or the
+ * end of output is an error naming what was awaited. */
+mimic_status mimic_proc_recv(mimic_proc *p, void *out, size_t len, const char *what);
+/* Counts a reply read with mimic_proc_recv (for "after N replies"). */
+void mimic_proc_count_reply(mimic_proc *p);
 /* Number of replies received so far. */
 long mimic_proc_replies(const mimic_proc *p);
 /* Closes the program's stdin, waits briefly for it to exit, then ends it

@@ -223,6 +223,12 @@ mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out
   } else if (!(cls = mimic_env_class_find(id))) {
     return mimic_fail(MIMIC_ERR_NOT_FOUND, "unknown environment '%s' (see 'mimic envs')", id);
   }
+  return mimic_env_make_class(id, options, cls, owned, out);
+}
+
+mimic_status mimic_env_make_class(const char *id, const char *options, const mimic_env_class *cls,
+                                  mimic_env_class *owned, mimic_env **out) {
+  *out = NULL;
   mimic_kv kv;
   mimic_status st = mimic_kv_parse(options, &kv);
   mimic_env *env = st ? NULL : mimic_calloc(1, sizeof *env, "an environment");

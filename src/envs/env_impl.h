@@ -36,6 +36,20 @@ bool mimic_env_is_program(const char *id);
 mimic_status mimic_env_program_class(const char *id, mimic_env_class **out);
 /* Ends the program and frees a class from mimic_env_program_class (NULL is fine). */
 void mimic_env_program_class_free(mimic_env_class *cls);
+/* n classes for n copies of program id made together, in order (copy 0
+ * first): the program is asked to serve all n (protocol 2), else each copy
+ * gets its own. Each is freed with mimic_env_program_class_free. */
+mimic_status mimic_env_program_classes(const char *id, int n, mimic_env_class **out);
+/* Whether envs[rows[k]] (k < m; rows NULL: envs[k]) are copies served by one
+ * program in protocol 2, so one frame steps them all. */
+bool mimic_env_program_batched(mimic_env *const *envs, const int *rows, int m);
+/* mimic_env_step_copies and mimic_env_reset_copies for such copies. */
+mimic_status mimic_env_program_step_copies(const mimic_env_batch *b);
+mimic_status mimic_env_program_reset_copies(mimic_env *const *envs, const int *rows, int m,
+                                            const int64_t *seeds, float *obs);
+/* Makes an environment of class cls (owned: freed with it, a program's). */
+mimic_status mimic_env_make_class(const char *id, const char *options, const mimic_env_class *cls,
+                                  mimic_env_class *owned, mimic_env **out);
 
 /* Checks an action against the space: finite, integral and in range for
  * Discrete. Returns an error naming the problem. */

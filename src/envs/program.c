@@ -28,30 +28,12 @@
 
 #include <jansson.h>
 
-#include "core/proc.h"
 #include "core/util.h"
-#include "envs/env_impl.h"
+#include "envs/program.h"
 
-enum { PROTOCOL = 1 };
+enum { PROTOCOL = 1, PROTOCOL_BATCH = 2 };
 #define DEFAULT_TIMEOUT_S 60.0
 #define HELLO_TIMEOUT_S 120.0
-
-typedef struct program_class {
-  mimic_env_class cls; /* first: env.c frees the class through its pointer */
-  char *spec;          /* "cmd:..." or "gym:...", the id */
-  char summary[128];
-  mimic_proc *proc;
-  double timeout_s;
-  bool healthy;  /* every request so far was answered as the protocol says */
-  float *bounds; /* obs low, obs high, act low, act high */
-} program_class;
-
-typedef struct program_env {
-  program_class *pc;
-  mimic_env *env;
-  mimic_space obs_space, act_space;
-  long step, episode; /* for messages: steps in this episode, episodes begun */
-} program_env;
 
 /* ---- reading replies ------------------------------------------------------ */
 
@@ -97,7 +79,7 @@ static long flatten(const json_t *v, float *out, long dim, long at, long *bad) {
 }
 
 /* Where a reply came from, for messages: "step 17 of episode 3". */
-static const char *where(const program_env *e, char *buf, size_t cap) {
+const char *program_where(const program_env *e, char *buf, size_t cap) {
   if (e->step > 0)
     snprintf(buf, cap, "step %ld of episode %ld", e->step, e->episode);
   else if (e->episode > 0)
@@ -113,17 +95,18 @@ static mimic_status read_floats(const program_env *e, const json_t *reply, const
   char w[64];
   const json_t *v = json_object_get(reply, name);
   if (!v)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the reply has no \"%s\"", where(e, w, sizeof w), name);
+    return mimic_fail(MIMIC_ERR_FORMAT, "%s: the reply has no \"%s\"",
+                      program_where(e, w, sizeof w), name);
   long bad = 0, n = flatten(v, out, dim, 0, &bad);
   if (n < 0)
-    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s[%ld] is not a number", where(e, w, sizeof w), name,
-                      bad);
+    return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s[%ld] is not a number",
+                      program_where(e, w, sizeof w), name, bad);
   if (n != dim)
     return mimic_fail(MIMIC_ERR_FORMAT, "%s: %s has %ld values, the space takes %d",
-                      where(e, w, sizeof w), name, n, dim);
+                      program_where(e, w, sizeof w), name, n, dim);
   for (int i = 0; i < dim; i++)
     if (isnan(out[i]) || (!allow_inf && isinf(out[i])))
-      return mimic_fail(MIMIC_ERR_RANGE, "%s: %s[%d] is %s", where(e, w, sizeof w), name, i,
+      return mimic_fail(MIMIC_ERR_RANGE, "%s: %s[%d] is %s", program_where(e, w, sizeof w), name, i,
                         isnan(out[i]) ? "NaN" : "infinite");
   return MIMIC_OK;
 }
@@ -137,7 +120,7 @@ static mimic_status ask(program_env *e, json_t *request, json_t **reply) {
   if (st == MIMIC_OK) return MIMIC_OK;
   e->pc->healthy = false;
   char w[64];
-  return mimic_errctx("%s", where(e, w, sizeof w));
+  return mimic_errctx("%s", program_where(e, w, sizeof w));
 }
 
 /* ---- the handshake ------------------------------------------------------------ */
@@ -231,6 +214,27 @@ static mimic_status read_spaces(program_class *pc, const json_t *reply, mimic_sp
 }
 
 static mimic_status program_expert(void *impl, float *action);
+static mimic_status program_render_text(void *impl, char *buf, size_t cap);
+static mimic_status program_render_rgb(void *impl, uint8_t *rgb, int *w, int *h);
+
+/* Which of Gymnasium's render modes the handshake's "render_modes" lists. */
+static mimic_status read_render_modes(program_class *pc, const json_t *reply) {
+  pc->cls.render_text = NULL;
+  pc->cls.render_rgb = NULL;
+  const json_t *modes = json_object_get(reply, "render_modes");
+  if (!modes || json_is_null(modes)) return MIMIC_OK;
+  if (!json_is_array(modes))
+    return mimic_fail(MIMIC_ERR_FORMAT, "hello: render_modes is not a list of strings");
+  size_t i;
+  const json_t *m;
+  json_array_foreach(modes, i, m) {
+    const char *name = json_string_value(m);
+    if (!name) return mimic_fail(MIMIC_ERR_FORMAT, "hello: render_modes[%zu] is not a string", i);
+    if (strcmp(name, "ansi") == 0) pc->cls.render_text = program_render_text;
+    if (strcmp(name, "rgb_array") == 0) pc->cls.render_rgb = program_render_rgb;
+  }
+  return MIMIC_OK;
+}
 
 /* Takes what the handshake says beyond the spaces. */
 static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env_spec *spec) {
@@ -238,9 +242,20 @@ static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env
   if (!json_is_integer(proto))
     return mimic_fail(MIMIC_ERR_FORMAT, "hello: the reply has no \"protocol\" (mimic speaks %d)",
                       PROTOCOL);
-  if (json_integer_value(proto) != PROTOCOL)
-    return mimic_fail(MIMIC_ERR_FORMAT, "hello: the program speaks protocol %lld, mimic speaks %d",
-                      (long long)json_integer_value(proto), PROTOCOL);
+  program_group *g = pc->group && pc->copy == 0 && pc->group->n > 1 ? pc->group : NULL;
+  json_int_t version = json_integer_value(proto);
+  if (version != PROTOCOL && !(g && version == PROTOCOL_BATCH))
+    return mimic_fail(MIMIC_ERR_FORMAT,
+                      "hello: the program speaks protocol %lld, mimic speaks %d%s",
+                      (long long)version, g ? PROTOCOL_BATCH : PROTOCOL,
+                      g ? " (or 1)" : " (2 only when it asks for copies)");
+  if (g && version == PROTOCOL_BATCH) {
+    const json_t *n = json_object_get(reply, "num_envs");
+    if (!json_is_integer(n) || json_integer_value(n) != g->n)
+      return mimic_fail(MIMIC_ERR_FORMAT, "hello: num_envs is %s, mimic asked for %d copies",
+                        json_is_integer(n) ? "another number" : "missing", g->n);
+  }
+  if (g) g->batched = version == PROTOCOL_BATCH;
   const json_t *ms = json_object_get(reply, "max_episode_steps");
   if (ms && !json_is_null(ms)) {
     if (!json_is_integer(ms) || json_integer_value(ms) < 0 || json_integer_value(ms) > (1 << 30))
@@ -258,7 +273,7 @@ static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env
   if (ex && !json_is_boolean(ex))
     return mimic_fail(MIMIC_ERR_FORMAT, "hello: expert is not true or false");
   pc->cls.expert = json_is_true(ex) ? program_expert : NULL;
-  return MIMIC_OK;
+  return read_render_modes(pc, reply);
 }
 
 /* The options for the program: every key but mimic's own, as strings. */
@@ -355,7 +370,9 @@ static void pool_give(const char *spec, double timeout_s, mimic_proc *p) {
 
 /* Sends hello (with the options) and reads the handshake. */
 static mimic_status hello(program_env *e, mimic_kv *kv, mimic_env_spec *spec) {
-  json_t *req = json_pack("{s:s, s:i}", "type", "hello", "protocol", PROTOCOL);
+  program_group *g = e->pc->group && e->pc->copy == 0 && e->pc->group->n > 1 ? e->pc->group : NULL;
+  json_t *req = json_pack("{s:s, s:i}", "type", "hello", "protocol", g ? PROTOCOL_BATCH : PROTOCOL);
+  if (req && g) json_object_set_new(req, "num_envs", json_integer(g->n));
   json_t *opts = options_json(kv);
   if (req && opts) json_object_set(req, "options", opts);
   json_decref(opts);
@@ -368,6 +385,45 @@ static mimic_status hello(program_env *e, mimic_kv *kv, mimic_env_spec *spec) {
   return MIMIC_OK;
 }
 
+/* Copy 0's program answered protocol 2: the group takes the program and
+ * the spaces, and the other copies join without a message. */
+static mimic_status lead_group(program_env *e, const mimic_env_spec *spec) {
+  program_group *g = e->pc->group;
+  g->proc = e->pc->proc; /* the class keeps it as an alias, for messages */
+  g->bounds = e->pc->bounds;
+  e->pc->bounds = NULL;
+  g->timeout_s = e->pc->timeout_s;
+  g->max_steps = spec->max_steps;
+  g->healthy = true;
+  g->copies[0] = e;
+  /* frames carry no pictures: play and render use a single environment */
+  e->pc->cls.render_text = NULL;
+  e->pc->cls.render_rgb = NULL;
+  return program_group_ready(g);
+}
+
+/* A copy after the first of a batched group: the same spaces, no message
+ * (its options went out with copy 0's hello, as they are the same). */
+static mimic_status join_group(program_env *e, mimic_kv *kv, mimic_env_spec *spec) {
+  program_group *g = e->pc->group;
+  program_env *lead = g->copies[0];
+  if (!lead || !g->proc)
+    return mimic_fail(MIMIC_ERR_INVALID, "copy %d of '%s' made before copy 0", e->pc->copy,
+                      g->spec);
+  json_decref(options_json(kv)); /* marks them read */
+  e->obs_space = lead->obs_space;
+  e->act_space = lead->act_space;
+  e->pc->proc = g->proc;
+  e->pc->timeout_s = g->timeout_s;
+  e->pc->cls.reward_threshold = lead->pc->cls.reward_threshold;
+  e->pc->cls.expert = lead->pc->cls.expert;
+  spec->max_steps = g->max_steps;
+  spec->obs_space = e->obs_space;
+  spec->action_space = e->act_space;
+  g->copies[e->pc->copy] = e;
+  return MIMIC_OK;
+}
+
 static mimic_status program_init(mimic_env *env, void *impl, const void *user, mimic_kv *kv,
                                  mimic_env_spec *spec) {
   program_env *e = impl;
@@ -375,7 +431,11 @@ static mimic_status program_init(mimic_env *env, void *impl, const void *user, m
   e->pc = pc;
   e->env = env;
   MIMIC_TRY(mimic_kv_double(kv, "timeout", DEFAULT_TIMEOUT_S, 0, 1e9, &pc->timeout_s));
-  if ((pc->proc = pool_take(pc->spec, pc->timeout_s))) {
+  program_group *g = pc->group;
+  if (g && pc->copy > 0 && g->batched) return join_group(e, kv, spec);
+  bool lead = g && pc->copy == 0 && g->n > 1; /* asks for every copy */
+  if ((lead && (pc->proc = pool_take(g->pool_key, pc->timeout_s))) ||
+      (pc->proc = pool_take(pc->spec, pc->timeout_s))) {
     mimic_env_spec before = *spec;
     if (hello(e, kv, spec) == MIMIC_OK) goto ready;
     /* it died while idle, or cannot start over: a new one decides */
@@ -401,10 +461,14 @@ ready:
   spec->obs_space = e->obs_space;
   spec->action_space = e->act_space;
   pc->healthy = true;
+  if (lead && g->batched) return lead_group(e, spec);
   return MIMIC_OK;
 }
 
 /* ---- reset, step, expert ------------------------------------------------------ */
+
+/* Whether e's copy is served by its group's program in protocol 2. */
+static bool batched(const program_env *e) { return e->pc->group && e->pc->group->batched; }
 
 /* Reads an observation; failures name the program. */
 static mimic_status read_obs(program_env *e, const json_t *reply, float *obs) {
@@ -417,6 +481,11 @@ static mimic_status program_reset(void *impl, mimic_rng *rng, mimic_kv *options,
   (void)rng; /* the program has its own generator, seeded through the request */
   program_env *e = impl;
   int64_t seed = mimic_env_reset_seed(e->env);
+  if (batched(e)) {
+    if (options->n)
+      return mimic_fail(MIMIC_ERR_INVALID, "reset options do not reach copies served in a batch");
+    return program_group_reset(e->pc->group, &e, 1, &seed, &obs);
+  }
   e->step = 0;
   e->episode++;
   json_t *req = json_pack("{s:s}", "type", "reset");
@@ -447,13 +516,18 @@ static mimic_status read_flag(const program_env *e, const json_t *reply, const c
   }
   char w[64];
   return mimic_fail(MIMIC_ERR_FORMAT, "environment program '%s': %s: %s is %s, not true or false",
-                    mimic_proc_name(e->pc->proc), where(e, w, sizeof w), name,
+                    mimic_proc_name(e->pc->proc), program_where(e, w, sizeof w), name,
                     v ? "another value" : "missing");
 }
 
 static mimic_status program_step(void *impl, const float *action, float *obs, double *reward,
                                  bool *terminated) {
   program_env *e = impl;
+  bool trunc = false;
+  if (batched(e)) {
+    MIMIC_TRY(program_group_step_one(e, action, obs, reward, terminated, &trunc));
+    goto clock;
+  }
   e->step++;
   json_t *req =
       json_pack("{s:s, s:o}", "type", "step", "action", action_json(&e->act_space, action));
@@ -461,11 +535,11 @@ static mimic_status program_step(void *impl, const float *action, float *obs, do
   MIMIC_TRY(ask(e, req, &reply));
   mimic_status st = read_obs(e, reply, obs);
   double r = 0;
-  bool term = false, trunc = false;
+  bool term = false;
   char w[64];
   if (st == MIMIC_OK && (!read_real(json_object_get(reply, "reward"), &r) || !isfinite(r)))
     st = mimic_fail(MIMIC_ERR_RANGE, "environment program '%s': %s: reward is %s",
-                    mimic_proc_name(e->pc->proc), where(e, w, sizeof w),
+                    mimic_proc_name(e->pc->proc), program_where(e, w, sizeof w),
                     !json_object_get(reply, "reward") ? "missing"
                     : isnan(r)                        ? "NaN"
                     : isinf(r)                        ? "infinite"
@@ -479,6 +553,7 @@ static mimic_status program_step(void *impl, const float *action, float *obs, do
   }
   *reward = r;
   *terminated = term;
+clock:;
   /* the program's own time limit: mimic's clock ends the episode at this step */
   int elapsed = mimic_env_elapsed(e->env);
   if (trunc) MIMIC_TRY(mimic_env_set_clock(e->env, elapsed, elapsed + 1));
@@ -487,6 +562,10 @@ static mimic_status program_step(void *impl, const float *action, float *obs, do
 
 static mimic_status program_expert(void *impl, float *action) {
   program_env *e = impl;
+  if (batched(e)) { /* every frame brings the expert's answers: no round trip */
+    program_group_expert(e, action);
+    return MIMIC_OK;
+  }
   json_t *reply;
   MIMIC_TRY(ask(e, json_pack("{s:s}", "type", "expert_action"), &reply));
   float a[1];
@@ -497,7 +576,7 @@ static mimic_status program_expert(void *impl, float *action) {
     if (!mimic_space_contains(&e->act_space, a)) {
       char w[64];
       st = mimic_fail(MIMIC_ERR_RANGE, "%s: expert_action %g is not in Discrete(%d)",
-                      where(e, w, sizeof w), (double)a[0], e->act_space.n);
+                      program_where(e, w, sizeof w), (double)a[0], e->act_space.n);
     }
     action[0] = a[0];
   }
@@ -506,6 +585,115 @@ static mimic_status program_expert(void *impl, float *action) {
     return mimic_errctx("environment program '%s'", mimic_proc_name(e->pc->proc));
   }
   return MIMIC_OK;
+}
+
+/* ---- render -------------------------------------------------------------------- */
+
+/* Asks for a picture in mode ("ansi" or "rgb_array"). */
+static mimic_status ask_render(program_env *e, const char *mode, json_t **reply) {
+  return ask(e, json_pack("{s:s, s:s}", "type", "render", "mode", mode), reply);
+}
+
+static mimic_status program_render_text(void *impl, char *buf, size_t cap) {
+  program_env *e = impl;
+  json_t *reply;
+  MIMIC_TRY(ask_render(e, "ansi", &reply));
+  const char *text = json_string_value(json_object_get(reply, "text"));
+  mimic_status st = MIMIC_OK;
+  if (!text) {
+    char w[64];
+    st = mimic_fail(MIMIC_ERR_FORMAT, "environment program '%s': render at %s: \"text\" is %s",
+                    mimic_proc_name(e->pc->proc), program_where(e, w, sizeof w),
+                    json_object_get(reply, "text") ? "not a string" : "missing");
+  } else if (cap > 0) {
+    snprintf(buf, cap, "%s", text);
+  }
+  json_decref(reply);
+  return st;
+}
+
+/* Decodes base64 text into out (cap bytes); returns the count, or -1. */
+static long base64_decode(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  for (; *s && *s != '='; s++) {
+    const char *digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *d = strchr(digits, *s);
+    if (!d) return -1;
+    acc = (acc << 6) | (unsigned)(d - digits);
+    if ((bits += 6) >= 8) {
+      bits -= 8;
+      if (n >= cap) return -1;
+      out[n++] = (uint8_t)(acc >> bits);
+    }
+  }
+  return (long)n;
+}
+
+/* A frame: {"width": W, "height": H, "rgb": base64 of H*W*3 bytes, row by
+ * row}. The size query (rgb NULL) fetches the frame and keeps it, so the
+ * call that follows with a buffer copies it without a second request. */
+static mimic_status program_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
+  program_env *e = impl;
+  if (rgb && e->frame && *w == e->frame_w && *h == e->frame_h) {
+    memcpy(rgb, e->frame, (size_t)e->frame_w * (size_t)e->frame_h * 3);
+    free(e->frame);
+    e->frame = NULL;
+    return MIMIC_OK;
+  }
+  json_t *reply;
+  MIMIC_TRY(ask_render(e, "rgb_array", &reply));
+  const json_t *jw = json_object_get(reply, "width"), *jh = json_object_get(reply, "height");
+  const char *data = json_string_value(json_object_get(reply, "rgb"));
+  char where_[64];
+  mimic_status st = MIMIC_OK;
+  long fw = json_integer_value(jw), fh = json_integer_value(jh);
+  if (!json_is_integer(jw) || !json_is_integer(jh) || fw < 1 || fh < 1 || fw > 8192 || fh > 8192)
+    st = mimic_fail(MIMIC_ERR_FORMAT,
+                    "environment program '%s': render at %s: width and height are not sizes "
+                    "from 1 to 8192",
+                    mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_));
+  else if (!data)
+    st = mimic_fail(MIMIC_ERR_FORMAT, "environment program '%s': render at %s: \"rgb\" is missing",
+                    mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_));
+  size_t bytes = st ? 0 : (size_t)fw * (size_t)fh * 3;
+  uint8_t *frame = st ? NULL : mimic_malloc(bytes, "a frame");
+  if (!st && !frame) st = MIMIC_ERR_NOMEM;
+  if (!st) {
+    long got = base64_decode(data, frame, bytes);
+    if (got != (long)bytes)
+      st =
+          mimic_fail(MIMIC_ERR_FORMAT,
+                     "environment program '%s': render at %s: rgb holds %s, %ldx%ld pixels "
+                     "take %zu bytes",
+                     mimic_proc_name(e->pc->proc), program_where(e, where_, sizeof where_),
+                     got < 0 ? "something that is not base64 (or too many bytes)" : "too few bytes",
+                     fw, fh, bytes);
+  }
+  json_decref(reply);
+  if (st) {
+    free(frame);
+    return st;
+  }
+  free(e->frame);
+  e->frame = NULL;
+  if (rgb && *w == fw && *h == fh) {
+    memcpy(rgb, frame, bytes);
+    free(frame);
+  } else {
+    e->frame = frame; /* the caller learns the size and asks again */
+    e->frame_w = (int)fw;
+    e->frame_h = (int)fh;
+  }
+  *w = (int)fw;
+  *h = (int)fh;
+  return MIMIC_OK;
+}
+
+static void program_fini(void *impl) {
+  program_env *e = impl;
+  free(e->frame);
 }
 
 /* ---- the class ---------------------------------------------------------------- */
@@ -532,14 +720,68 @@ mimic_status mimic_env_program_class(const char *id, mimic_env_class **out) {
                               .init = program_init,
                               .reset = program_reset,
                               .step = program_step,
+                              .fini = program_fini,
                               .unlisted = true};
   *out = &pc->cls;
+  return MIMIC_OK;
+}
+
+/* Ends the group's program (or keeps it for the same spec and N) and frees it. */
+static void group_free(program_group *g) {
+  if (g->proc && g->healthy)
+    pool_give(g->pool_key, g->timeout_s, g->proc);
+  else
+    mimic_proc_stop(g->proc);
+  free(g->spec);
+  free(g->pool_key);
+  free(g->copies);
+  free(g->bounds);
+  free(g->expert);
+  free(g->out);
+  free(g->in);
+  free(g->list);
+  free(g->acts);
+  free(g->rows);
+  free(g->last);
+  free(g);
+}
+
+mimic_status mimic_env_program_classes(const char *id, int n, mimic_env_class **out) {
+  for (int i = 0; i < n; i++) out[i] = NULL;
+  program_group *g = mimic_calloc(1, sizeof *g, "an environment program");
+  if (!g) return MIMIC_ERR_NOMEM;
+  g->n = n;
+  g->spec = mimic_strdup(id);
+  g->copies = mimic_calloc((size_t)n, sizeof *g->copies, "environment copies");
+  size_t klen = strlen(id) + 16;
+  g->pool_key = mimic_malloc(klen, "an environment program");
+  if (!g->spec || !g->copies || !g->pool_key) {
+    group_free(g);
+    return MIMIC_ERR_NOMEM;
+  }
+  snprintf(g->pool_key, klen, "%s\n%d", id, n);
+  for (int i = 0; i < n; i++) {
+    mimic_status st = mimic_env_program_class(id, &out[i]);
+    if (st) {
+      if (i == 0) group_free(g); /* else the last class freed frees it */
+      for (int k = 0; k < i; k++) mimic_env_program_class_free(out[k]);
+      for (int k = 0; k < n; k++) out[k] = NULL;
+      return st;
+    }
+    program_class *pc = (program_class *)out[i];
+    pc->group = g;
+    pc->copy = i;
+    g->refs++;
+  }
   return MIMIC_OK;
 }
 
 void mimic_env_program_class_free(mimic_env_class *cls) {
   if (!cls) return;
   program_class *pc = (program_class *)cls;
+  program_group *g = pc->group;
+  if (g && g->proc && pc->proc == g->proc) pc->proc = NULL; /* the group's: an alias */
+  if (g && g->copies[pc->copy] && g->copies[pc->copy]->pc == pc) g->copies[pc->copy] = NULL;
   if (pc->proc && pc->healthy)
     pool_give(pc->spec, pc->timeout_s, pc->proc);
   else
@@ -547,4 +789,5 @@ void mimic_env_program_class_free(mimic_env_class *cls) {
   free(pc->bounds);
   free(pc->spec);
   free(pc);
+  if (g && --g->refs == 0) group_free(g);
 }

@@ -4,10 +4,11 @@
  * last observation goes to final_obs row i and the copy is reset in the same
  * call, so obs row i already holds the next episode's first observation,
  * exactly as Stable-Baselines3's VecEnv (and Gymnasium's SAME_STEP
- * autoreset) hand it to a learner. The step loop calls the class directly:
- * no allocation, no per-copy validation beyond the action check. A step
- * that fails (a foreign environment's) stops the call there: the copies
- * before it have moved, the ones after it have not. */
+ * autoreset) hand it to a learner. The copies are made and stepped
+ * together (env_copies.c): a loop over mimic's own environments, one frame
+ * each way for a program serving them all. A step that fails (a foreign
+ * environment's) stops the call there: the copies before it have moved, the
+ * ones after it have not. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct mimic_vecenv {
   mimic_env **envs;
   int obs_dim;
   int act_width;
+  int64_t *seeds; /* [n] scratch for reset */
+  bool *reset;    /* [n] scratch for step */
 };
 
 mimic_status mimic_vecenv_make(const char *id, const char *options, int n, mimic_vecenv **out) {
@@ -27,18 +30,18 @@ mimic_status mimic_vecenv_make(const char *id, const char *options, int n, mimic
   mimic_vecenv *v = mimic_calloc(1, sizeof *v, "a vector environment");
   if (!v) return MIMIC_ERR_NOMEM;
   v->envs = mimic_calloc((size_t)n, sizeof *v->envs, "a vector environment");
-  if (!v->envs) {
-    free(v);
+  v->seeds = mimic_calloc((size_t)n, sizeof *v->seeds, "a vector environment");
+  v->reset = mimic_calloc((size_t)n, sizeof *v->reset, "a vector environment");
+  if (!v->envs || !v->seeds || !v->reset) {
+    mimic_vecenv_free(v);
     return MIMIC_ERR_NOMEM;
   }
-  v->n = n;
-  for (int i = 0; i < n; i++) {
-    mimic_status st = mimic_env_make(id, options, &v->envs[i]);
-    if (st != MIMIC_OK) {
-      mimic_vecenv_free(v);
-      return st;
-    }
+  mimic_status st = mimic_env_make_copies(id, options, n, v->envs);
+  if (st != MIMIC_OK) {
+    mimic_vecenv_free(v);
+    return st;
   }
+  v->n = n;
   v->obs_dim = v->envs[0]->obs_space.dim;
   v->act_width = mimic_space_width(&v->envs[0]->action_space);
   *out = v;
@@ -49,6 +52,8 @@ void mimic_vecenv_free(mimic_vecenv *v) {
   if (!v) return;
   for (int i = 0; i < v->n; i++) mimic_env_free(v->envs[i]);
   free(v->envs);
+  free(v->seeds);
+  free(v->reset);
   free(v);
 }
 
@@ -59,38 +64,22 @@ mimic_env *mimic_vecenv_env(mimic_vecenv *v, int i) {
 }
 
 mimic_status mimic_vecenv_reset(mimic_vecenv *v, int64_t seed, float *obs) {
-  for (int i = 0; i < v->n; i++) {
-    int64_t s = seed >= 0 ? seed + i : MIMIC_SEED_NONE;
-    mimic_status st = mimic_env_reset(v->envs[i], s, obs + (size_t)i * (size_t)v->obs_dim);
-    if (st != MIMIC_OK) return mimic_errctx("copy %d", i);
-  }
-  return MIMIC_OK;
+  for (int i = 0; i < v->n; i++) v->seeds[i] = seed >= 0 ? seed + i : MIMIC_SEED_NONE;
+  return mimic_env_reset_copies(v->envs, NULL, v->n, v->seeds, obs);
 }
 
 mimic_status mimic_vecenv_step(mimic_vecenv *v, const float *actions, float *obs, double *rewards,
                                bool *terminated, bool *truncated, float *final_obs) {
-  const size_t od = (size_t)v->obs_dim, aw = (size_t)v->act_width;
-  /* every action is checked before any copy moves, so a bad action leaves
-   * all copies where they were */
-  for (int i = 0; i < v->n; i++)
-    if (mimic_env_check_action(&v->envs[i]->action_space, actions + (size_t)i * aw) != MIMIC_OK)
-      return mimic_errctx("%s copy %d", v->envs[i]->id, i);
-  for (int i = 0; i < v->n; i++) {
-    mimic_env *e = v->envs[i];
-    const float *a = actions + (size_t)i * aw;
-    float *o = obs + (size_t)i * od;
-    if (e->cls->step(e->impl, a, o, &rewards[i], &terminated[i]) != MIMIC_OK)
-      return mimic_errctx("%s copy %d", e->id, i);
-    e->elapsed++;
-    truncated[i] = e->max_steps > 0 && e->elapsed >= e->max_steps;
-    if (terminated[i] || truncated[i]) {
-      if (final_obs) memcpy(final_obs + (size_t)i * od, o, od * sizeof *o);
-      mimic_env_clock_reset(e);
-      mimic_kv none; /* no options: only n is read, so 4 KB are not zeroed per reset */
-      none.n = 0;
-      mimic_status st = e->cls->reset(e->impl, &e->rng, &none, o);
-      if (st != MIMIC_OK) return mimic_errctx("%s copy %d", e->id, i);
-    }
-  }
-  return MIMIC_OK;
+  mimic_env_batch b = {.envs = v->envs,
+                       .m = v->n,
+                       .actions = actions,
+                       .obs = obs,
+                       .reward = rewards,
+                       .terminated = terminated,
+                       .truncated = truncated,
+                       .final_obs = final_obs,
+                       .reset = v->reset,
+                       .next_seed = MIMIC_SEED_NONE,
+                       .max_resets = v->n};
+  return mimic_env_step_copies(&b);
 }

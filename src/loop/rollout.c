@@ -59,37 +59,38 @@ double mimic_episode_log_recent_length(const mimic_episode_log *log) {
   return ring_mean(NULL, log->recent_length, log->recent_n);
 }
 
-/* Starts the next episode on copy i, or idles it when the seeded ones ran out. */
-static mimic_status start_episode(mimic_rollout *r, int i, bool first) {
+/* Counts the episode copy i begins (reset is whether one began: when the
+ * seeded episodes ran out the copy idles instead). */
+static void begin_episode(mimic_rollout *r, int i, bool reset) {
   r->ep_return[i] = 0;
   r->ep_length[i] = 0;
-  float *o = row(r->obs, i, r->obs_dim);
-  mimic_status st;
-  if (r->cfg.episodes > 0) {
-    if (r->started >= r->cfg.episodes) {
-      if (r->running[i]) r->n_running--;
-      r->running[i] = false;
-      return MIMIC_OK;
-    }
-    r->ep_index[i] = r->started++;
-    st = mimic_env_reset(r->envs[i], (int64_t)(r->cfg.seed + (uint64_t)r->ep_index[i]), o);
-  } else {
-    /* training: the copy's generator carries on from one episode to the next */
-    r->ep_index[i] = r->started++;
-    st = mimic_env_reset(r->envs[i], first ? (int64_t)(r->cfg.seed + (uint64_t)i) : MIMIC_SEED_NONE,
-                         o);
+  if (!reset) {
+    if (r->running[i]) r->n_running--;
+    r->running[i] = false;
+    return;
   }
-  if (st) return mimic_errctx("copy %d", i);
+  r->ep_index[i] = r->started++;
   if (!r->running[i]) r->n_running++;
   r->running[i] = true;
-  return MIMIC_OK;
 }
 
 mimic_status mimic_rollout_reset(mimic_rollout *r, uint64_t seed) {
   r->cfg.seed = seed;
   r->started = 0;
   r->n_end = 0;
-  for (int i = 0; i < r->n; i++) MIMIC_TRY(start_episode(r, i, true));
+  /* episode k from reset(seed + k) when seeded; else copy i from seed + i,
+   * its later episodes continuing its generator */
+  int m = 0;
+  for (int i = 0; i < r->n; i++) {
+    bool go = r->cfg.episodes == 0 || r->started < r->cfg.episodes;
+    if (go) {
+      r->pack_seed[m] = (int64_t)(seed + (uint64_t)(r->cfg.episodes > 0 ? r->started : i));
+      r->pack_copy[m++] = i;
+    }
+    begin_episode(r, i, go);
+  }
+  if (mimic_env_reset_copies(r->envs, r->pack_copy, m, r->pack_seed, r->obs))
+    return mimic_errctx("%s", mimic_env_id(r->envs[0]));
   return MIMIC_OK;
 }
 
@@ -104,12 +105,10 @@ mimic_status mimic_rollout_open(mimic_rollout *r, const char *env_id, const char
   r->n = cfg->n;
   r->envs = mimic_calloc((size_t)r->n, sizeof *r->envs, "environments");
   if (!r->envs) return MIMIC_ERR_NOMEM;
-  for (int i = 0; i < r->n; i++) {
-    mimic_status st = mimic_env_make(env_id, env_opts, &r->envs[i]);
-    if (st) {
-      mimic_rollout_close(r);
-      return st;
-    }
+  mimic_status made = mimic_env_make_copies(env_id, env_opts, r->n, r->envs);
+  if (made) {
+    mimic_rollout_close(r);
+    return made;
   }
   r->obs_dim = mimic_env_obs_space(r->envs[0])->dim;
   r->act_width = mimic_space_width(mimic_env_action_space(r->envs[0]));
@@ -133,12 +132,14 @@ mimic_status mimic_rollout_open(mimic_rollout *r, const char *env_id, const char
   r->pack_copy = mimic_calloc(n, sizeof(int), "environments");
   r->ident = mimic_calloc(n, sizeof(int), "environments");
   r->pack_start = mimic_calloc(n, sizeof(bool), "flags");
+  r->pack_reset = mimic_calloc(n, sizeof(bool), "flags");
+  r->pack_seed = mimic_calloc(n, sizeof(int64_t), "seeds");
   for (int i = 0; r->ident && i < r->n; i++) r->ident[i] = i;
   mimic_status st = MIMIC_OK;
   if (!r->obs || !r->final_obs || !r->pack_obs || !r->actions || !r->pack_act || !r->confidence ||
       !r->pack_conf || !r->reward || !r->ep_return || !r->terminated || !r->truncated ||
       !r->running || !r->ep_length || !r->ep_index || !r->end || !r->pack_envs || !r->pack_copy ||
-      !r->ident || !r->pack_start)
+      !r->ident || !r->pack_start || !r->pack_reset || !r->pack_seed)
     st = MIMIC_ERR_NOMEM;
   if (st == MIMIC_OK) st = mimic_rollout_reset(r, cfg->seed);
   if (st) mimic_rollout_close(r);
@@ -168,6 +169,8 @@ void mimic_rollout_close(mimic_rollout *r) {
   free(r->pack_copy);
   free(r->ident);
   free(r->pack_start);
+  free(r->pack_reset);
+  free(r->pack_seed);
   free(r->saved);
   memset(r, 0, sizeof *r);
 }
@@ -220,23 +223,37 @@ mimic_status mimic_rollout_act(mimic_rollout *r, mimic_policy *policy, bool dete
 
 mimic_status mimic_rollout_step(mimic_rollout *r) {
   r->n_end = 0;
-  const mimic_space *as = mimic_env_action_space(r->envs[0]);
-  for (int i = 0; i < r->n; i++) /* a bad action must leave every copy where it was */
-    if (r->running[i] && mimic_space_check(as, row(r->actions, i, r->act_width), r->act_width))
-      return mimic_errctx("%s copy %d", mimic_env_id(r->envs[i]), i);
+  int m = 0;
   for (int i = 0; i < r->n; i++) {
-    if (!r->running[i]) {
+    if (r->running[i]) {
+      r->pack_copy[m++] = i;
+    } else {
       r->reward[i] = 0;
       r->terminated[i] = r->truncated[i] = false;
-      continue;
     }
-    float *o = row(r->obs, i, r->obs_dim);
-    MIMIC_TRY(mimic_env_step(r->envs[i], row(r->actions, i, r->act_width), o, &r->reward[i],
-                             &r->terminated[i], &r->truncated[i]));
+  }
+  /* the copies that end are reset in the same call, in copy order, with
+   * the seeds start-of-episode order gives them */
+  bool seeded = r->cfg.episodes > 0;
+  mimic_env_batch b = {.envs = r->envs,
+                       .rows = r->pack_copy,
+                       .m = m,
+                       .actions = r->actions,
+                       .obs = r->obs,
+                       .reward = r->reward,
+                       .terminated = r->terminated,
+                       .truncated = r->truncated,
+                       .final_obs = r->final_obs,
+                       .reset = r->pack_reset,
+                       .next_seed =
+                           seeded ? (int64_t)(r->cfg.seed + (uint64_t)r->started) : MIMIC_SEED_NONE,
+                       .max_resets = seeded ? r->cfg.episodes - r->started : (long)r->n};
+  MIMIC_TRY(mimic_env_step_copies(&b));
+  for (int k = 0; k < m; k++) {
+    int i = r->pack_copy[k];
     r->ep_return[i] += r->reward[i];
     r->ep_length[i]++;
     if (!r->terminated[i] && !r->truncated[i]) continue;
-    memcpy(row(r->final_obs, i, r->obs_dim), o, (size_t)r->obs_dim * sizeof(float));
     mimic_episode_end *e = &r->end[r->n_end++];
     *e = (mimic_episode_end){
         .copy = i,
@@ -246,7 +263,7 @@ mimic_status mimic_rollout_step(mimic_rollout *r) {
         .success = mimic_env_success(r->envs[i], r->ep_return[i], r->terminated[i], r->reward[i]),
         .terminated = r->terminated[i]};
     log_add(&r->log, e);
-    MIMIC_TRY(start_episode(r, i, false));
+    begin_episode(r, i, r->pack_reset[i]);
   }
   return MIMIC_OK;
 }
