@@ -8,7 +8,8 @@
  * its updates scores 30 sampled actions per state), and torch_updates_per_s:
  * null; the PyTorch re-creation is bench/offline_torch.py, which runs this
  * program in alternating rounds with its own timings and prints the
- * ratios. Single BLAS thread, so the figures are per core. */
+ * ratios. Single BLAS thread, so the figures are per core. Arguments
+ * (td3bc, iql, cql) time only those; the others print null. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,22 @@ static double rate(mimic_offpolicy_algo algo, const mimic_transitions *t) {
   return median(v, RUNS);
 }
 
-int main(void) {
+/* x with one decimal, or null when not measured (NaN). */
+static const char *json_num(char buf[32], double x) {
+  if (isnan(x)) return "null";
+  snprintf(buf, 32, "%.1f", x);
+  return buf;
+}
+
+/* Whether algo `name` is to be timed: every one without arguments, else those named. */
+static int wanted(int argc, char **argv, const char *name) {
+  if (argc < 2) return 1;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], name)) return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
   mimic_nn_set_threads(1);
   mimic_dataset ds;
   mimic_generate_config g = mimic_generate_defaults("Pendulum-v1", MIMIC_QUALITY_EXPERT, 10000);
@@ -51,12 +67,15 @@ int main(void) {
   mimic_generate_result gr;
   if (mimic_generate_dataset(&g, &ds, &gr)) die("dataset");
   mimic_transitions t = mimic_dataset_transitions(&ds);
-  double td3bc = rate(MIMIC_OFFPOLICY_TD3BC, &t), iql = rate(MIMIC_OFFPOLICY_IQL, &t),
-         cql = rate(MIMIC_OFFPOLICY_CQL, &t);
+  double td3bc = wanted(argc, argv, "td3bc") ? rate(MIMIC_OFFPOLICY_TD3BC, &t) : NAN;
+  double iql = wanted(argc, argv, "iql") ? rate(MIMIC_OFFPOLICY_IQL, &t) : NAN;
+  double cql = wanted(argc, argv, "cql") ? rate(MIMIC_OFFPOLICY_CQL, &t) : NAN;
+  char a[32], b[32], c[32];
   printf("{\"network\": [256, 256], \"batch\": 256, \"transitions\": %zu, \"runs\": %d, "
-         "\"updates_per_run\": %d, \"td3bc_updates_per_s\": %.1f, \"iql_updates_per_s\": %.1f, "
-         "\"cql_updates_per_s\": %.1f, \"torch_updates_per_s\": null, \"blas\": \"%s\"}\n",
-         ds.n_steps, RUNS, UPDATES, td3bc, iql, cql, mimic_nn_blas_info());
+         "\"updates_per_run\": %d, \"td3bc_updates_per_s\": %s, \"iql_updates_per_s\": %s, "
+         "\"cql_updates_per_s\": %s, \"torch_updates_per_s\": null, \"blas\": \"%s\"}\n",
+         ds.n_steps, RUNS, UPDATES, json_num(a, td3bc), json_num(b, iql), json_num(c, cql),
+         mimic_nn_blas_info());
   mimic_dataset_free(&ds);
   return 0;
 }
