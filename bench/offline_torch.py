@@ -155,7 +155,7 @@ def main():
     torch.set_num_threads(1)
     rows = []
     for _ in range(rounds):
-        out = subprocess.run([sys.argv[1]], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run([sys.argv[1], "td3bc", "iql"], check=True, capture_output=True, text=True).stdout
         m = json.loads(out.strip().splitlines()[-1])
         rows.append({"mimic_td3bc": m["td3bc_updates_per_s"], "mimic_iql": m["iql_updates_per_s"],
                      "torch_td3bc": rate(TD3BC), "torch_iql": rate(IQL)})

@@ -332,6 +332,66 @@ static void test_init_orthogonal(void **state) {
 
 /* ---- misuse --------------------------------------------------------------- */
 
+/* The eight-lane ReLU gives the scalar rule's bits (x > 0 ? x : +0, NaN
+ * and -0 to +0) at every length, tails included, in place too. */
+static void test_relu_bits(void **state) {
+  (void)state;
+  float in[37], out[37], g[37], dg[37];
+  for (int i = 0; i < 37; i++) {
+    in[i] = (i % 3 == 0) ? -0.5f * i : 0.25f * i;
+    g[i] = 1.0f + i;
+  }
+  in[5] = -0.0f;
+  in[9] = NAN;
+  in[35] = -INFINITY;
+  in[36] = INFINITY;
+  for (size_t n = 0; n <= 37; n++) {
+    memset(out, 0x55, sizeof out);
+    mimic_relu_forward(out, in, n);
+    mimic_relu_backward(dg, g, in, n);
+    for (size_t i = 0; i < n; i++) {
+      float want = in[i] > 0.0f ? in[i] : 0.0f, dwant = in[i] > 0.0f ? g[i] : 0.0f;
+      assert_memory_equal(&out[i], &want, sizeof want);
+      assert_memory_equal(&dg[i], &dwant, sizeof dwant);
+    }
+    uint32_t past = 0x55555555u;
+    if (n < 37) assert_memory_equal(&out[n], &past, sizeof past); /* past n: untouched */
+  }
+  float x[37];
+  memcpy(x, g, sizeof x);
+  mimic_relu_backward(x, x, in, 37); /* in place, as the MLP's backward runs it */
+  assert_memory_equal(x, dg, sizeof x);
+}
+
+/* mimic_mlp_backward_input writes the same dx as mimic_mlp_backward, bit
+ * for bit, and leaves every parameter gradient as it was. */
+static void test_mlp_backward_input(void **state) {
+  (void)state;
+  int sizes[] = {5, 16, 12, 3};
+  mimic_mlp m;
+  assert_int_equal(mimic_mlp_create(&m, sizes, 4, MIMIC_ACT_RELU, 9, NULL, NULL), MIMIC_OK);
+  mimic_rng rng;
+  mimic_rng_seed(&rng, 7);
+  mimic_mlp_init_torch(&m, &rng);
+  float x[9 * 5], dout[9 * 3], dx1[9 * 5], dx2[9 * 5];
+  for (int i = 0; i < 9 * 5; i++) x[i] = (float)mimic_rng_normal(&rng);
+  for (int i = 0; i < 9 * 3; i++) dout[i] = (float)mimic_rng_normal(&rng);
+  mimic_mlp_zero_grad(&m);
+  assert_int_equal(mimic_mlp_forward(&m, x, 9), MIMIC_OK);
+  assert_int_equal(mimic_mlp_backward(&m, x, dout, 9, dx1), MIMIC_OK);
+  float *grads = malloc(m.n_params * sizeof(float));
+  memcpy(grads, m.grads, m.n_params * sizeof(float));
+  assert_int_equal(mimic_mlp_forward(&m, x, 9), MIMIC_OK);
+  assert_int_equal(mimic_mlp_backward_input(&m, x, dout, 9, dx2), MIMIC_OK);
+  assert_memory_equal(dx1, dx2, sizeof dx1);
+  assert_memory_equal(grads, m.grads, m.n_params * sizeof(float));
+  bool any = false;
+  for (size_t k = 0; k < m.n_params; k++) any |= grads[k] != 0.0f;
+  assert_true(any); /* the full backward did write gradients */
+  free(grads);
+  mimic_mlp_free(&m);
+}
+
 static void test_mlp_errors(void **state) {
   (void)state;
   mimic_mlp m;
@@ -362,6 +422,8 @@ int main(void) {
       cmocka_unit_test(test_init_torch_bounds),
       cmocka_unit_test(test_init_orthogonal),
       cmocka_unit_test(test_mlp_errors),
+      cmocka_unit_test(test_relu_bits),
+      cmocka_unit_test(test_mlp_backward_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,19 +173,21 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
  * environment's action units; ds must outlive the learning. The episodes
  * of a whole run are its replay buffer (D4RL's "-replay" datasets). */
 mimic_status mimic_offpolicy_record(mimic_offpolicy *t, mimic_dataset *ds);
-/* Offline learners: writes everything a run needs to continue (networks,
- * targets, optimizer moments, temperatures, generator, step counts) to
- * path atomically, a container of kind "mimic.offpolicy-checkpoint".
- * Data-parallel, every rank calls it: they are checked to hold the same
- * parameters and rank 0 writes (every rank restores the same file). */
+/* Writes everything a run needs to continue (networks, targets, optimizer
+ * moments, temperatures, generator, step counts, the settings; online also
+ * the replay buffer and the environment mid-episode) to path atomically, a
+ * container of kind "mimic.offpolicy-checkpoint". Refused while recording
+ * into a dataset (mimic_offpolicy_record). Data-parallel, every rank calls
+ * it: they are checked to hold the same parameters and rank 0 writes
+ * (every rank restores the same file). */
 mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *path);
 /* Data-parallel: checks every rank holds the same actor and critic
  * parameters (fails naming the first rank that differs); one process: OK. */
 mimic_status mimic_offpolicy_check_same(mimic_offpolicy *t);
 /* Restores a checkpoint into a learner made with the same configuration
  * and data; the run then continues bit for bit as if it had not stopped.
- * A file of another shape is refused naming the field; t is untouched on
- * failure. */
+ * A file of another shape or settings is refused naming the field; t is
+ * untouched on failure. */
 mimic_status mimic_offpolicy_load_checkpoint(mimic_offpolicy *t, const char *path);
 /* Steps taken so far (environment steps online, gradient steps offline). */
 long mimic_offpolicy_steps(const mimic_offpolicy *t);

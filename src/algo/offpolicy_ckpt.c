@@ -6,13 +6,18 @@
  * parameters, bit for bit, as one that ran straight through. The
  * configuration that shapes the arrays (algorithm, widths, dimensions) is
  * in meta and must match the learner it is loaded into; a file is checked
- * field by field before anything is overwritten. Online learners would
- * also need their replay buffer and environment: not written yet. */
+ * field by field before anything is overwritten, and the settings that
+ * change the numbers (meta.settings) must be this run's, naming the first
+ * that differs. Online learners (SAC, TD3, DQN) also keep the replay
+ * buffer's filled rows and the environment mid-episode with its episode
+ * log (mimic_rollout_save_state, arrays "roll.*"), so a killed run resumed
+ * writes the same policy file byte for byte. */
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
 
 #include "algo/offpolicy_impl.h"
+#include "algo/ppo_impl.h" /* ckpt_same_settings */
 
 #define CKPT_KIND "mimic.offpolicy-checkpoint"
 
@@ -38,11 +43,11 @@ static int arrays_of(mimic_offpolicy *t, ckpt_array *a) {
   return n;
 }
 
-static mimic_status offline_only(const mimic_offpolicy *t) {
-  if (!t->offline)
+static mimic_status not_recording(const mimic_offpolicy *t) {
+  if (t->record)
     return mimic_fail(MIMIC_ERR_INVALID,
-                      "%s: checkpoints are written for the offline learners only (an online run "
-                      "would also need its replay buffer and environment)",
+                      "%s: a run that records its episodes into a dataset has no checkpoints (the "
+                      "dataset in memory is not part of one)",
                       mimic_offpolicy_algo_name(t->cfg.algo));
   return MIMIC_OK;
 }
@@ -55,8 +60,49 @@ mimic_status mimic_offpolicy_check_same(mimic_offpolicy *t) {
                                "the critic parameters");
 }
 
+/* The configuration that changes a run's numbers, for meta.settings. An
+ * offline run may be resumed with more gradient steps; an online one not
+ * (its replay capacity and DQN's exploration schedule follow the total). */
+static json_t *settings_of(const mimic_offpolicy *t) {
+  const mimic_offpolicy_config *c = &t->cfg;
+  json_t *s = json_pack(
+      "{s:s, s:s, s:I, s:i, s:f, s:f, s:f, s:f, s:b, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:b, s:f, "
+      "s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:b, s:f}",
+      "env", c->env_id ? c->env_id : "", "env_opts", c->env_opts ? c->env_opts : "", "seed",
+      (json_int_t)c->seed, "batch_size", c->batch_size, "actor_lr", c->actor_lr, "critic_lr",
+      c->critic_lr, "gamma", c->gamma, "tau", c->tau, "ent_auto", c->ent_auto, "ent_coef",
+      c->ent_coef, "target_entropy", isnan(c->target_entropy) ? -1e300 : c->target_entropy,
+      "policy_delay", c->policy_delay, "target_noise", c->target_noise, "target_noise_clip",
+      c->target_noise_clip, "action_noise", c->action_noise, "alpha", c->alpha, "normalize_obs",
+      c->normalize_obs, "expectile", c->expectile, "beta", c->beta, "max_weight", c->max_weight,
+      "conservative_weight", c->conservative_weight, "n_action_samples", c->n_action_samples,
+      "alpha_threshold", c->alpha_threshold, "cql_alpha", c->cql_alpha, "alpha_lr", c->alpha_lr,
+      "temp_lr", c->temp_lr, "train_freq", c->train_freq, "target_update_interval",
+      (json_int_t)c->target_update_interval, "exploration_fraction", c->exploration_fraction,
+      "exploration_initial_eps", c->exploration_initial_eps, "exploration_final_eps",
+      c->exploration_final_eps, "max_grad_norm", c->max_grad_norm, "adam_eps", c->adam_eps,
+      "double_q", c->double_q, "logit_penalty", c->logit_penalty);
+  if (s && !t->offline) {
+    json_object_set_new(s, "total_steps", json_integer(c->total_steps));
+    json_object_set_new(s, "buffer_size", json_integer(c->buffer_size));
+    json_object_set_new(s, "learning_starts", json_integer(c->learning_starts));
+    json_object_set_new(s, "gradient_steps", json_integer(c->gradient_steps));
+  }
+  return s;
+}
+
+/* Online: the replay buffer's filled rows (its positions are in meta). */
+static mimic_status add_replay(mimic_offpolicy *t, mimic_container *c) {
+  const mimic_replay *r = &t->replay;
+  MIMIC_TRY(mimic_container_add(c, "replay_obs", MIMIC_ARRAY_F4, r->obs, r->size * t->D));
+  MIMIC_TRY(mimic_container_add(c, "replay_next_obs", MIMIC_ARRAY_F4, r->next_obs, r->size * t->D));
+  MIMIC_TRY(mimic_container_add(c, "replay_act", MIMIC_ARRAY_F4, r->act, r->size * t->A));
+  MIMIC_TRY(mimic_container_add(c, "replay_rew", MIMIC_ARRAY_F8, r->rew, r->size));
+  return mimic_container_add(c, "replay_done", MIMIC_ARRAY_U1, r->done, r->size);
+}
+
 mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *path) {
-  MIMIC_TRY(offline_only(t));
+  MIMIC_TRY(not_recording(t));
   /* the file stands for every rank: they must agree, and one writes it */
   MIMIC_TRY(mimic_offpolicy_check_same(t));
   if (!mimic_comm_writer(t->cfg.comm)) return MIMIC_OK;
@@ -74,8 +120,16 @@ mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *pat
       "hidden", hidden, "steps", (json_int_t)t->steps, "updates", (json_int_t)t->updates,
       "actor_adam_t", (json_int_t)t->actor_opt.t, "critic_adam_t", (json_int_t)t->critic_opt.t,
       "alpha_adam_t", (json_int_t)t->alpha_opt.t, "cql_adam_t", (json_int_t)t->cql_opt.t);
+  json_t *settings = settings_of(t);
+  if (m && settings) json_object_set_new(m, "settings", settings);
+  if (m && !t->offline) {
+    json_object_set_new(m, "replay_capacity", json_integer((json_int_t)t->replay.capacity));
+    json_object_set_new(m, "replay_size", json_integer((json_int_t)t->replay.size));
+    json_object_set_new(m, "replay_pos", json_integer((json_int_t)t->replay.pos));
+  }
   mimic_status st =
-      m && !json_object_update(c.meta, m) ? MIMIC_OK : mimic_fail_nomem("a checkpoint");
+      m && settings && !json_object_update(c.meta, m) ? MIMIC_OK : mimic_fail_nomem("a checkpoint");
+  if (!m) json_decref(settings);
   json_decref(m);
   ckpt_array a[16];
   int n = arrays_of(t, a);
@@ -83,6 +137,8 @@ mimic_status mimic_offpolicy_save_checkpoint(mimic_offpolicy *t, const char *pat
     st = a[i].data ? mimic_container_add(&c, a[i].name, MIMIC_ARRAY_F4, a[i].data, a[i].count)
                    : mimic_container_add(&c, a[i].name, MIMIC_ARRAY_F4, scalars, 6);
   if (!st) st = mimic_container_add(&c, "rng", MIMIC_ARRAY_U1, &t->rng, sizeof t->rng);
+  if (!st && !t->offline) st = add_replay(t, &c);
+  if (!st && !t->offline) st = mimic_rollout_save_state(&t->roll, &c, "roll");
   if (!st) st = mimic_container_save(&c, path);
   mimic_container_free(&c);
   return st;
@@ -117,6 +173,7 @@ static mimic_status check_and_load(mimic_offpolicy *t, const mimic_container *c)
   MIMIC_TRY(same_int(c, "obs_dim", t->D));
   MIMIC_TRY(same_int(c, "act_dim", t->A));
   MIMIC_TRY(same_int(c, "batch_size", t->B));
+  MIMIC_TRY(ckpt_same_settings(c, "settings", settings_of(t)));
   const json_t *h = json_object_get(c->meta, "hidden");
   bool same = json_is_array(h) && (int)json_array_size(h) == t->cfg.n_hidden;
   for (int i = 0; same && i < t->cfg.n_hidden; i++)
@@ -136,14 +193,56 @@ static mimic_status check_and_load(mimic_offpolicy *t, const mimic_container *c)
     MIMIC_TRY(
         mimic_container_get(c, a[i].name, MIMIC_ARRAY_F4, a[i].data ? a[i].count : 6, &data[i]));
   MIMIC_TRY(mimic_container_get(c, "rng", MIMIC_ARRAY_U1, sizeof t->rng, &rng));
-  if (c->n_arrays != n + 1)
-    return mimic_container_fail(c, "arrays", "a checkpoint holds %d arrays, this one %d", n + 1,
-                                c->n_arrays);
+  const void *rep[5] = {0};
+  long rsize = 0, rpos = 0;
+  int n_online = 0;
+  if (!t->offline) {
+    const mimic_replay *r = &t->replay;
+    long cap;
+    MIMIC_TRY(same_int(c, "replay_capacity", (long long)r->capacity));
+    MIMIC_TRY(count_of(c, "replay_capacity", &cap));
+    MIMIC_TRY(count_of(c, "replay_size", &rsize));
+    MIMIC_TRY(count_of(c, "replay_pos", &rpos));
+    if (rsize > cap || rpos >= cap || (rsize < cap && rpos != rsize))
+      return mimic_container_fail(c, "meta",
+                                  "replay_size %ld and replay_pos %ld do not fit a "
+                                  "buffer of %ld rows",
+                                  rsize, rpos, cap);
+    const size_t rs = (size_t)rsize;
+    MIMIC_TRY(mimic_container_get(c, "replay_obs", MIMIC_ARRAY_F4, rs * t->D, &rep[0]));
+    MIMIC_TRY(mimic_container_get(c, "replay_next_obs", MIMIC_ARRAY_F4, rs * t->D, &rep[1]));
+    MIMIC_TRY(mimic_container_get(c, "replay_act", MIMIC_ARRAY_F4, rs * t->A, &rep[2]));
+    MIMIC_TRY(mimic_container_get(c, "replay_rew", MIMIC_ARRAY_F8, rs, &rep[3]));
+    MIMIC_TRY(mimic_container_get(c, "replay_done", MIMIC_ARRAY_U1, rs, &rep[4]));
+    const uint8_t *d = rep[4];
+    for (size_t i = 0; i < rs; i++)
+      if (d[i] > 1)
+        return mimic_container_fail(c, "array 'replay_done'", "row %zu is %d, not 0 or 1", i, d[i]);
+    n_online = 5;
+    for (int i = 0; i < c->n_arrays; i++)
+      if (!strncmp(c->arrays[i].name, "roll.", 5)) n_online++;
+  }
+  if (c->n_arrays != n + 1 + n_online)
+    return mimic_container_fail(c, "arrays", "a checkpoint holds %d arrays, this one %d",
+                                n + 1 + n_online, c->n_arrays);
   mimic_rng r;
   memcpy(&r, rng, sizeof r);
   if (!mimic_rng_plausible(&r))
     return mimic_container_fail(c, "array 'rng'", "is not a generator's state");
-  /* everything checked (the container checked finiteness): overwrite */
+  /* everything of ours checked (the container checked finiteness); the
+   * environment's state is checked as it loads, so it goes first */
+  if (!t->offline) MIMIC_TRY(mimic_rollout_load_state(&t->roll, c, "roll"));
+  if (!t->offline) {
+    mimic_replay *r = &t->replay;
+    const size_t rs = (size_t)rsize;
+    memcpy(r->obs, rep[0], rs * t->D * sizeof(float));
+    memcpy(r->next_obs, rep[1], rs * t->D * sizeof(float));
+    memcpy(r->act, rep[2], rs * t->A * sizeof(float));
+    memcpy(r->rew, rep[3], rs * sizeof(double));
+    memcpy(r->done, rep[4], rs);
+    r->size = rs;
+    r->pos = (size_t)rpos;
+  }
   const float *s = NULL;
   for (int i = 0; i < n; i++) {
     if (a[i].data)
@@ -166,7 +265,7 @@ static mimic_status check_and_load(mimic_offpolicy *t, const mimic_container *c)
 }
 
 mimic_status mimic_offpolicy_load_checkpoint(mimic_offpolicy *t, const char *path) {
-  MIMIC_TRY(offline_only(t));
+  MIMIC_TRY(not_recording(t));
   mimic_container c;
   MIMIC_TRY(mimic_container_read(path, &c));
   mimic_status st = check_and_load(t, &c);

@@ -5,9 +5,10 @@
  * the forward pass of the same network before that network runs again:
  * the target is computed first, then the critics learn, then the actor.
  * The random draws of a step are made first, in SB3's order, so
- * reordering changes no number. When the actor's loss is backpropagated
- * through a critic, the critic's parameter gradients are written too and
- * discarded: the critic step zeroes them before its own pass.
+ * reordering changes no number. The actor's loss is backpropagated
+ * through a critic to its input only (mimic_mlp_backward_input): the
+ * critic's weight gradient would be the update's largest product, and
+ * unused.
  *
  * Data-parallel (TD3+BC, IQL over a mimic_comm): every rank samples the
  * same global batch and draws the same noise, then computes on its slice of
@@ -162,7 +163,7 @@ static void sac_update(mimic_offpolicy *t) {
       bool first = w->q1[i] <= w->q2[i];
       w->dq[i] = (c == 0) == first ? -1.0f / B : 0.0f;
     }
-    mimic_mlp_backward(&t->q[c], w->sa, w->dq, B, w->dsa);
+    mimic_mlp_backward_input(&t->q[c], w->sa, w->dq, B, w->dsa);
     add_action_grad(w->dact, w->dsa, B, D, A);
   }
   for (int i = 0; i < B; i++) {
@@ -237,7 +238,7 @@ static mimic_status td3_update(mimic_offpolicy *t) {
     for (int i = 0; i < B; i++) w->dq[i] = -1.0f / B;
     memset(w->dact, 0, BA * sizeof(float));
   }
-  mimic_mlp_backward(&t->q[0], w->sa, w->dq, B, w->dsa);
+  mimic_mlp_backward_input(&t->q[0], w->sa, w->dq, B, w->dsa);
   add_action_grad(w->dact, w->dsa, B, D, A);
   for (size_t k = 0; k < BA; k++) w->dout[k] = w->dact[k] * (1.0f - w->a_pi[k] * w->a_pi[k]);
   memset(t->a_grads, 0, t->n_actor * sizeof(float));
@@ -413,7 +414,7 @@ static void cql_update(mimic_offpolicy *t) {
   memset(w->dact, 0, BA * sizeof(float));
   for (int c = 0; c < 2; c++) {
     for (int i = 0; i < B; i++) w->dq[i] = (c == 0) == (w->q1[i] <= w->q2[i]) ? -1.0f / B : 0.0f;
-    mimic_mlp_backward(&t->q[c], w->sa, w->dq, B, w->dsa);
+    mimic_mlp_backward_input(&t->q[c], w->sa, w->dq, B, w->dsa);
     add_action_grad(w->dact, w->dsa, B, D, A);
   }
   double loss = 0, logp_sum = 0;

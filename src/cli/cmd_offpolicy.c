@@ -14,6 +14,7 @@
 #include "cli/comm.h"
 #include "core/util.h"
 #include "cli/commands.h"
+#include "cli/rl_common.h"
 #include "cli/show.h"
 #include "mimic/data.h"
 #include "mimic/env.h"
@@ -140,13 +141,10 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   o[n++] = (cli_opt){"tau", CLI_DOUBLE, &c.tau, "T", "target averaging (0.005)"};
   o[n++] = (cli_opt){"hidden", CLI_STR, &hidden, "N,N", "hidden widths of every network"};
   o[n++] = (cli_opt){"seed", CLI_U64, &c.seed, "S", "random seed (0)"};
-  if (offline) {
-    o[n++] = (cli_opt){"checkpoint", CLI_STR, &ckpt, "FILE",
-                       "checkpoint file (written at the end and every N steps)"};
-    o[n++] = (cli_opt){"checkpoint-every", CLI_LONG, &ckpt_every, "N", "steps between checkpoints"};
-    o[n++] =
-        (cli_opt){"resume", CLI_FLAG, &resume, NULL, "continue from --checkpoint if it exists"};
-  }
+  o[n++] = (cli_opt){"checkpoint", CLI_STR, &ckpt, "FILE",
+                     "checkpoint file (written at the end and every N steps)"};
+  o[n++] = (cli_opt){"checkpoint-every", CLI_LONG, &ckpt_every, "N", "steps between checkpoints"};
+  o[n++] = (cli_opt){"resume", CLI_FLAG, &resume, NULL, "continue from --checkpoint if it exists"};
   if (!offline) {
     o[n++] = (cli_opt){"buffer-size", CLI_LONG, &buffer, "N", "replay capacity (1000000)"};
     o[n++] = (cli_opt){"learning-starts", CLI_LONG, &starts, "N", "random steps first (100)"};
@@ -276,6 +274,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
       long chunk = ckpt && ckpt_every > 0 && ckpt_every < left ? (long)ckpt_every : left;
       st = mimic_offpolicy_learn(t, chunk, every, on_log, &m);
       if (!st && ckpt) st = mimic_offpolicy_save_checkpoint(t, ckpt);
+      if (!st && ckpt) rl_kill_point(mimic_offpolicy_steps(t));
     }
     mimic_progress_end(&m.bar);
     if (!st && m.failed) st = mimic_errcode();

@@ -158,10 +158,7 @@ int rl_monitor_opts(cli_opt *o, rl_monitor *m) {
   return n;
 }
 
-/* The tests' hard stop: with MIMIC_TEST_KILL_AT=K the process kills itself
- * (SIGKILL: no cleanup, as a crash or kill -9) right after the checkpoint
- * of iteration K, a deterministic point to resume from. */
-static void kill_point(long iteration) {
+void rl_kill_point(long iteration) {
   const char *k = getenv("MIMIC_TEST_KILL_AT");
   if (k && *k && strtol(k, NULL, 10) == iteration) raise(SIGKILL);
 }
@@ -357,7 +354,7 @@ bool rl_monitor_iter(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
       m->failed = true;
       return false;
     }
-    kill_point(it->iteration);
+    rl_kill_point(it->iteration);
   }
   mimic_progress_update(&m->bar, (uint64_t)it->timesteps);
   if (isfinite(row->eval_return))

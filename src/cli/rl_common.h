@@ -98,4 +98,9 @@ int rl_train_on_reward(const char *cmd, const mimic_ppo_config *cfg, rl_monitor 
                        mimic_reward_fn reward, void *user, const char *out, json_t *meta,
                        json_t *extra);
 
+/* The tests' hard stop: with MIMIC_TEST_KILL_AT=K the process kills itself
+ * (SIGKILL: no cleanup, as a crash or kill -9) right after the checkpoint
+ * of iteration (or step) K, a deterministic point to resume from. */
+void rl_kill_point(long iteration);
+
 #endif

@@ -75,11 +75,11 @@ void mimic_linear_backward(float *dinp, float *dW, float *db, const float *dout,
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
-/* x86-64: an AVX2 clone beside the SSE2 baseline, picked at load time. */
+/* x86-64: an AVX2 clone beside the SSE2 baseline, picked at load time (tanh, ReLU). */
 #if defined(__x86_64__) && !defined(__clang__)
-#define TANH_CLONES __attribute__((target_clones("avx2", "default")))
+#define SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
-#define TANH_CLONES
+#define SIMD_CLONES
 #endif
 
 /* mask ? a : b, lane by lane */
@@ -124,7 +124,7 @@ static inline __attribute__((always_inline)) void tanh8(float *out, const float 
   memcpy(out, &res, sizeof res);
 }
 
-TANH_CLONES void mimic_tanh_forward(float *out, const float *inp, size_t n) {
+SIMD_CLONES void mimic_tanh_forward(float *out, const float *inp, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) tanh8(out + i, inp + i);
   if (i < n) {
@@ -147,10 +147,31 @@ void mimic_tanh_backward(float *dinp, const float *dout, const float *out, size_
 
 /* ---- ReLU ---------------------------------------------------------------- */
 
-void mimic_relu_forward(float *out, const float *inp, size_t n) {
-  for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+/* Both are masks (x > 0, all ones or zeros) ANDed with the value, eight
+ * lanes at a time: the scalar loop's branch mispredicts on half of a
+ * layer's units and made ReLU 20% of an offline RL update. Same bits as
+ * x > 0 ? v : 0 (+0 where not positive, NaN included). */
+SIMD_CLONES void mimic_relu_forward(float *out, const float *inp, size_t n) {
+  const v8f zero = {0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8f x;
+    memcpy(&x, inp + i, sizeof x);
+    v8f y = (v8f)((v8i)x & (x > zero));
+    memcpy(out + i, &y, sizeof y);
+  }
+  for (; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
-void mimic_relu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
-  for (size_t i = 0; i < n; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
+SIMD_CLONES void mimic_relu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
+  const v8f zero = {0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8f x, g;
+    memcpy(&x, inp + i, sizeof x);
+    memcpy(&g, dout + i, sizeof g);
+    v8f y = (v8f)((v8i)g & (x > zero));
+    memcpy(dinp + i, &y, sizeof y);
+  }
+  for (; i < n; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
 }

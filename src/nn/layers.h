@@ -66,6 +66,10 @@ mimic_status mimic_mlp_forward(mimic_mlp *m, const float *x, int B);
  * m->grads given dout = dLoss/dout (B, dL); writes dLoss/dx (B, d0) into dx
  * unless dx is NULL. */
 mimic_status mimic_mlp_backward(mimic_mlp *m, const float *x, const float *dout, int B, float *dx);
+/* mimic_mlp_backward's dx alone, leaving the parameter gradients untouched
+ * (a loss backpropagated through a network it does not train). */
+mimic_status mimic_mlp_backward_input(mimic_mlp *m, const float *x, const float *dout, int B,
+                                      float *dx);
 /* Sets every gradient to zero. */
 void mimic_mlp_zero_grad(mimic_mlp *m);
 /* PyTorch's default nn.Linear init: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),

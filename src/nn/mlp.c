@@ -141,7 +141,10 @@ mimic_status mimic_mlp_forward(mimic_mlp *m, const float *x, int B) {
   return MIMIC_OK;
 }
 
-mimic_status mimic_mlp_backward(mimic_mlp *m, const float *x, const float *dout, int B, float *dx) {
+/* The two backward passes; with_params false skips dW and db (the input's
+ * gradient alone). */
+static mimic_status backward(mimic_mlp *m, const float *x, const float *dout, int B, float *dx,
+                             bool with_params) {
   if (B < 1 || B > m->max_batch)
     return mimic_fail(MIMIC_ERR_INVALID, "mlp backward: batch %d is outside 1..%d", B,
                       m->max_batch);
@@ -154,8 +157,9 @@ mimic_status mimic_mlp_backward(mimic_mlp *m, const float *x, const float *dout,
     int C = m->sizes[l], OC = m->sizes[l + 1];
     const float *in = l == 0 ? x : m->hid[l - 1];
     float *dinp = l == 0 ? dx : m->scratch[l & 1]; // never the buffer g lives in
-    mimic_linear_backward(dinp, mimic_mlp_dW(m, l), mimic_mlp_db(m, l), g, in, mimic_mlp_W(m, l), B,
-                          C, OC);
+    mimic_linear_backward(dinp, with_params ? mimic_mlp_dW(m, l) : NULL,
+                          with_params ? mimic_mlp_db(m, l) : NULL, g, in, mimic_mlp_W(m, l), B, C,
+                          OC);
     if (l == 0) break;
     size_t n = (size_t)B * C;
     if (m->act == MIMIC_ACT_TANH)
@@ -165,4 +169,13 @@ mimic_status mimic_mlp_backward(mimic_mlp *m, const float *x, const float *dout,
     g = dinp;
   }
   return MIMIC_OK;
+}
+
+mimic_status mimic_mlp_backward(mimic_mlp *m, const float *x, const float *dout, int B, float *dx) {
+  return backward(m, x, dout, B, dx, true);
+}
+
+mimic_status mimic_mlp_backward_input(mimic_mlp *m, const float *x, const float *dout, int B,
+                                      float *dx) {
+  return backward(m, x, dout, B, dx, false);
 }
