@@ -94,10 +94,15 @@ static mimic_status draw_tile(mimic_env *env, const float *obs, int D, uint8_t *
   MIMIC_TRY(mimic_env_set_state(env, s, D));
   int w = fw, h = fh;
   MIMIC_TRY(mimic_env_render_rgb(env, frame, &w, &h));
-  for (int y = 0; y < fh / scale; y++)
+  for (int y = 0; y < fh / scale; y++) /* each tile pixel averages its block: thin lines stay */
     for (int x = 0; x < fw / scale; x++)
-      memcpy(sheet + (((size_t)(y0 + y) * sheet_w + x0 + x) * 3),
-             frame + (((size_t)y * scale * fw + (size_t)x * scale) * 3), 3);
+      for (int ch = 0; ch < 3; ch++) {
+        int sum = 0;
+        for (int dy = 0; dy < scale; dy++)
+          for (int dx = 0; dx < scale; dx++)
+            sum += frame[(((size_t)(y * scale + dy) * fw) + (size_t)(x * scale + dx)) * 3 + ch];
+        sheet[((size_t)(y0 + y) * sheet_w + x0 + x) * 3 + ch] = (uint8_t)(sum / (scale * scale));
+      }
   return MIMIC_OK;
 }
 

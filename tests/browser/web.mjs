@@ -2,11 +2,12 @@
 // playwright-core): a text DAgger run answered by clicks, keys, the filter,
 // skip and undo; two labelers at once; a reload mid-round; mimic killed and
 // restarted mid-round; a gridworld DAgger run answered by keys; an agent's
-// corrections with edited arguments. After each,
+// corrections with edited arguments; preference comparisons. After each,
 // the label log holds exactly the answers given, by whom they were given.
 //
 // usage: node web.mjs path/to/mimic   (MIMIC_SHOTS=DIR: screenshots there,
-// docs/img to refresh the documentation's; CHROMIUM=path: the browser)
+// docs/img to refresh the documentation's; CHROMIUM=path: the browser;
+// ONLY=preferences: that part alone)
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -337,14 +338,72 @@ async function agent(browser) {
   await page.context().close();
 }
 
+// Preferences: two clips side by side; answers by click and keys (arrows,
+// digits, 0 for equal), skip, undo, a reload mid-round. The preference log
+// keeps each pair's key, the choice (first, second, equal, skip) and who.
+async function preferences(browser) {
+  const port = await freePort();
+  const p = await start(["train", "preferences", "--env", "CartPole-v1", "--env-opts",
+    "fixed_horizon=1", "--comparisons", "6", "--iterations", "1", "--initial-frac", "0.5",
+    "--fragment-length", "10", "--initial-epoch-multiplier", "2", "--steps", "2048",
+    "--gatherer", "web:" + port, "-o", "pref.mimic", "--quiet"]);
+  const page = await open(browser, port, "gina");
+  const expected = new Map();
+  for (let step = 0, it; (it = await current(page, p)); step++) {
+    assert(it.actions.join() === "left,right,equal", "the choices are " + it.actions);
+    if (step === 0) {
+      assert(await page.getByRole("button", { name: "left", exact: true }).isVisible(),
+        "a choice's accessible name is its name");
+      await page.waitForFunction(() => document.querySelector("#leftclip .anim").width > 0 &&
+        document.querySelector("#rightclip .strip").width > 0);
+      await shot(page, "web-preferences.png");
+      await page.getByRole("button", { name: "left", exact: true }).click();
+      expected.set(it.id, ["first", "gina"]);
+    } else if (step === 1) { // right by the arrow, taken back, answered again by digit
+      await page.keyboard.press("ArrowRight");
+      const after = await current(page, p);
+      assert(after && after.id !== it.id, "the answered pair is still shown");
+      await page.keyboard.press("u");
+      const back = await current(page, p);
+      assert(back && back.id === it.id, "after undo gina got " + (back && back.id) + ", not " + it.id);
+      await page.keyboard.press("2");
+      expected.set(it.id, ["second", "gina"]);
+    } else if (step === 2) {
+      await page.keyboard.press("0");
+      expected.set(it.id, ["equal", "gina"]);
+    } else if (step === 3) { // the second round, mid-way: a reload keeps the pair
+      await page.reload();
+      const again = await current(page, p);
+      assert(again && again.id === it.id, "after a reload gina got " + (again && again.id) + ", not " + it.id);
+      await page.keyboard.press("1");
+      expected.set(it.id, ["first", "gina"]);
+    } else if (step === 4) {
+      await page.keyboard.press("s");
+      expected.set(it.id, ["skip", "gina"]);
+    } else {
+      await page.keyboard.press("=");
+      expected.set(it.id, ["equal", "gina"]);
+    }
+  }
+  await finished(p);
+  assert(expected.size === 6, "6 pairs were answered, not " + expected.size);
+  const py = "import json, sqlite3, sys\n" +
+    "c = sqlite3.connect(sys.argv[1])\n" +
+    "print(json.dumps(c.execute('SELECT item, label, labeler FROM labels WHERE undone = 0 ORDER BY id').fetchall()))";
+  const rows = JSON.parse(execFileSync("python3", ["-c", py, path.join(tmp, "pref.mimic.labels")]).toString());
+  const want = [...expected.entries()].map(([id, [label, who]]) => [id, label, "web:" + who].join("|"));
+  assert(JSON.stringify(rows.map((r) => r.join("|"))) === JSON.stringify(want),
+    "the preference log holds\n  " + rows.map((r) => r.join("|")).join("\n  ") + "\nbut the page gave\n  " + want.join("\n  "));
+  console.log("ok: preferences through the page (click, arrows, digits, 0 and =, skip, undo, reload): " +
+    rows.length + " answers in the log, as given");
+  await page.context().close();
+}
+
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
-  await textRun(browser);
-  await twoLabelers(browser);
-  await reload(browser);
-  await restart(browser);
-  await gridworld(browser);
-  await agent(browser);
+  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, preferences };
+  for (const [name, run] of Object.entries(runs)) // ONLY=name runs one of them
+    if (!process.env.ONLY || process.env.ONLY === name) await run(browser);
   if (failed) fail("the page threw errors");
   console.log("all browser tests passed");
 } catch (e) {
