@@ -2,7 +2,8 @@
 // playwright-core): a text DAgger run answered by clicks, keys, the filter,
 // skip and undo; two labelers at once; a reload mid-round; mimic killed and
 // restarted mid-round; a gridworld DAgger run answered by keys; an agent's
-// corrections with edited arguments; preference comparisons. After each,
+// corrections with edited arguments, and the box pre-filled with the
+// learner's suggested ones; preference comparisons. After each,
 // the label log holds exactly the answers given, by whom they were given.
 //
 // usage: node web.mjs path/to/mimic   (MIMIC_SHOTS=DIR: screenshots there,
@@ -338,6 +339,35 @@ async function agent(browser) {
   await page.context().close();
 }
 
+// The agent page's argument box starts with the arguments the learner
+// fills for its suggested tool (an order id copied from the request), and
+// answering with them stores them.
+async function agentSuggested(browser) {
+  const port = await freePort();
+  const mission = new URL("../../docs/agent-mission/", import.meta.url).pathname;
+  fs.writeFileSync(path.join(tmp, "apool.jsonl"), JSON.stringify({ id: "p-1", intent: "order_status",
+    request: "Where is my order #Z9876? It is late.", steps: [{ action: { tool: "search_orders",
+      arguments: { order_id: "Z9876" } } }] }) + "\n");
+  const p = await start(["agent", "dagger", "--demos", mission + "demos.jsonl", "--pool", "apool.jsonl",
+    "--store", "asug.sqlite", "-o", "asug.mimic", "--query", "uncertain:1", "--expert", "web:" + port,
+    "--quiet"]);
+  const page = await open(browser, port, "hana");
+  const it = await current(page, p);
+  assert(it && it.suggested === "search_orders", "the learner suggests " + (it && it.suggested));
+  const box = await page.inputValue("#args");
+  assert(box === '{"order_id":"Z9876"}', "the argument box starts with " + box);
+  await page.getByRole("button", { name: "search_orders", exact: true }).click();
+  assert((await current(page, p)) === null, "a second question");
+  await finished(p);
+  checkLog("asug.sqlite", new Map([[it.id, ["search_orders", "hana"]]]), "an agent correction with the suggested arguments");
+  const py = "import json, sqlite3, sys\n" +
+    "print(json.dumps([json.loads(m).get('arguments') for (m,) in sqlite3.connect(sys.argv[1]).execute('SELECT meta FROM labels WHERE round > 0 AND undone = 0')]))";
+  const stored = execFileSync("python3", ["-c", py, path.join(tmp, "asug.sqlite")]).toString().trim();
+  assert(stored === '[{"order_id": "Z9876"}]', "stored arguments " + stored);
+  console.log("ok: the argument box starts with the learner's suggested arguments");
+  await page.context().close();
+}
+
 // Preferences: two clips side by side; answers by click and keys (arrows,
 // digits, 0 for equal), skip, undo, a reload mid-round. The preference log
 // keeps each pair's key, the choice (first, second, equal, skip) and who.
@@ -401,7 +431,7 @@ async function preferences(browser) {
 
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
-  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, preferences };
+  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, agentSuggested, preferences };
   for (const [name, run] of Object.entries(runs)) // ONLY=name runs one of them
     if (!process.env.ONLY || process.env.ONLY === name) await run(browser);
   if (failed) fail("the page threw errors");

@@ -134,7 +134,8 @@ function show(it) {
   numberKeys();
   const agent = it.kind === "agent_state";
   $("argsbox").hidden = !agent;
-  if (agent) $("args").value = "{}";
+  // the box starts with the arguments the learner fills for its suggested tool
+  if (agent) $("args").value = JSON.stringify((s.guess && s.guess.arguments) || {});
   $("argserr").textContent = "";
   $("skip").disabled = $("undo").disabled = it.must_act;
 }
