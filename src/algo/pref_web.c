@@ -130,6 +130,13 @@ static mimic_status picture(const mimic_codec *c, const mimic_questions *q, size
   if (!st) st = mimic_png_encode_rgb(sheet, sheet_w, th * 2, png, len);
   free(frame);
   free(sheet);
+  if (st && st != MIMIC_ERR_NOMEM) { /* a state the renderer refuses: the page shows the table */
+    MIMIC_WARN("comparison %s: no frames (%s)", q->keys ? q->keys[i] : "?", mimic_errmsg());
+    free(*png);
+    *png = NULL;
+    *len = 0;
+    return MIMIC_OK;
+  }
   return st;
 }
 

@@ -235,6 +235,8 @@ int cli_train_preferences(int argc, char **argv) {
   c.seed = cli_seen(o, "pref-seed") ? seed : c.ppo.seed;
   rc = pref_flags(cmd, o, pairs, hidden, inputs, gatherer, &c);
   if (rc >= 0) return rc;
+  if (bind && !(gatherer && !strncmp(gatherer, "web", 3)))
+    return cli_usage_error(cmd, "--bind serves the labeling page: give --gatherer web[:PORT]");
   mimic_pref *t = NULL;
   pref_gatherer g = {0};
   mimic_status st = mimic_pref_create(&c, pref_gatherer_gate, &g, &t);
