@@ -3,7 +3,8 @@
 # (an unknown item id, an answer for an item already answered or held by
 # another labeler, malformed JSON, an oversized body, a bad labeler name or
 # label, a missing token where the page is served beyond loopback) get 4xx
-# and change nothing: the label log ends with exactly the good answers.
+# and change nothing: the label log ends with exactly the good answers. An
+# agent's question carries the learner's suggested tool arguments.
 set -u
 MIMIC=${1:?usage: cli_web_api.sh path/to/mimic}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +87,31 @@ for l in open(sys.argv[1]):
     if r["round"] > 0: print(r["item"], r["label"], r["labeler"])' "$T/x.jsonl" | sort)
 want=$(printf '%s card_arrival web:alice\n%s refund web:bob\n' "$A" "$B" | sort)
 [ "$got" = "$want" ] || fail "the label log holds '$got', want '$want'"
+
+# an agent's question carries the arguments the learner fills for its
+# suggested tool (here copied from the request), which the page starts with
+M=$(cd "$here/../docs/agent-mission" && pwd)
+cat >"$T/apool.jsonl" <<'JSONL'
+{"id":"p-1","intent":"order_status","request":"Where is my order #Z9876? It is late.","steps":[{"action":{"tool":"search_orders","arguments":{"order_id":"Z9876"}}}]}
+JSONL
+"$MIMIC" agent dagger --demos "$M/demos.jsonl" --pool "$T/apool.jsonl" --store "$T/a.sqlite" \
+  -o "$T/a.mimic" --query uncertain:1 --expert web:0 --quiet 2>"$T/err" &
+PID=$!
+for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
+[ -n "$PORT" ] || fail "the agent page was not served"
+for _ in $(seq 200); do
+  expect 200 GET "/api/next?labeler=alice"
+  A=$(field item.id)
+  [ -n "$A" ] && break
+  sleep 0.05
+done
+[ "$(field item.suggested)" = search_orders ] || fail "the agent learner suggests $(field item.suggested)"
+got=$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["item"]["state"]["guess"]["arguments"]))' <<<"$BODY")
+[ "$got" = '{"order_id": "Z9876"}' ] || fail "the suggestion's arguments are $got: $BODY"
+expect 200 POST /api/answer '{"item":"'"$A"'","label":"search_orders","labeler":"alice","arguments":{"order_id":"Z9876"}}'
+wait "$PID" || fail "agent dagger failed"
+PID=
 
 # beyond loopback: a warning, and every API call needs the token
 rm -f "$T"/l.sqlite*

@@ -115,6 +115,10 @@ struct mimic_codec {
   mimic_status (*show)(const mimic_codec *c, const mimic_questions *q, size_t i, FILE *out);
   /* State i as the label log keeps it (malloc'd text). */
   char *(*state_text)(const mimic_codec *c, const mimic_questions *q, size_t i);
+  /* A PNG picture of state i for a page (*png malloc'd; NULL when there is
+   * none); NULL: the live environment's frame, if any. */
+  mimic_status (*picture)(const mimic_codec *c, const mimic_questions *q, size_t i,
+                          unsigned char **png, size_t *len);
   /* Frees ctx (mimic_codec_free; NULL: nothing to free). */
   void (*free_ctx)(mimic_codec *c);
   const char *noun;     /* what an action is called in messages ("label"; NULL: "action") */

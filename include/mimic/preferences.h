@@ -160,6 +160,45 @@ mimic_status mimic_pref_log_open(const char *path, const char *name, const char 
 /* The logging gatherer (a mimic_pref_gather_fn; user = the log). */
 mimic_status mimic_pref_log_gather(void *user, const mimic_fragment *first,
                                    const mimic_fragment *second, int n, double *preference);
+/* Where a gatherer answered out of order (several people at a page) puts
+ * each answer as it comes; the log has it on disk before the call returns. */
+typedef struct mimic_pref_sink {
+  const char *const *keys; /* [n] each pair's key in the log: stable across restarts */
+  int round;               /* the trainer's round of questions (1-based) */
+  long answered;           /* answers the log held when this batch was handed over */
+  /* Stores pair i's answer (NAN: skipped) given by labeler (NULL: the log's). */
+  mimic_status (*store)(void *ctx, int i, double preference, const char *labeler);
+  /* Takes back pair i's answer, which must be the latest stored (it is asked again). */
+  mimic_status (*undo)(void *ctx, int i);
+  void *ctx;
+} mimic_pref_sink;
+
+/* A gatherer answered out of order: answers all n pairs through sink
+ * before it returns. */
+typedef mimic_status (*mimic_pref_stream_fn)(void *user, const mimic_fragment *first,
+                                             const mimic_fragment *second, int n,
+                                             const mimic_pref_sink *sink);
+/* Makes the log hand every pair of a batch it has no answer for to stream
+ * at once, instead of asking the inner gatherer one pair at a time. */
+void mimic_pref_log_stream(mimic_pref_log *l, mimic_pref_stream_fn stream, void *user);
+
+/* People at a labeling page (docs/web-expert.md): two clips side by side,
+ * drawn by the environment's renderer where its observation is its state. */
+typedef struct mimic_pref_web mimic_pref_web;
+/* Serves the page for spec "web[:PORT]" on bind (NULL: 127.0.0.1), the
+ * clips from env_id with env_opts; budget comparisons over rounds rounds. */
+mimic_status mimic_pref_web_open(const char *spec, const char *bind, const char *env_id,
+                                 const char *env_opts, int rounds, long budget,
+                                 mimic_pref_web **out);
+/* The page as a streaming gatherer (a mimic_pref_stream_fn; user = the page). */
+mimic_status mimic_pref_web_gather(void *user, const mimic_fragment *first,
+                                   const mimic_fragment *second, int n,
+                                   const mimic_pref_sink *sink);
+/* Tells the page how the agent did after a round (its chart). */
+void mimic_pref_web_round_done(mimic_pref_web *w, int round, const char *metric, double value);
+/* Stops serving and frees the page (NULL is fine). */
+void mimic_pref_web_close(mimic_pref_web *w);
+
 /* Answers in the log when it was opened (replayed before asking). */
 long mimic_pref_log_resumed(const mimic_pref_log *l);
 /* Answers given so far (replayed and new). */

@@ -12,8 +12,9 @@
  * on the demonstrations plus every answer, in the order given.
  *
  * The codec. A program gets {"kind": "agent_state", "state": {...},
- * "actions": [the actions known so far], "guess": {"action", "confidence"}
- * or null}; a person the intent, request, earlier moves and the last
+ * "actions": [the actions known so far], "guess": {"action", "confidence",
+ * "arguments" (what the learner's argument filler puts in that tool's
+ * arguments)} or null}; a person the intent, request, earlier moves and the last
  * observation; the label log the state as compact JSON, and every answer's
  * meta says {"kind": "agent", ...} so stored corrections read back as
  * examples (mimic_agent_examples_add_store). Actions are ids into a
@@ -36,18 +37,46 @@ void mimic_agent_dagger_defaults(mimic_agent_dagger_config *cfg) {
   cfg->query = (mimic_query_rule){MIMIC_QUERY_UNCERTAIN, 0.5, 0};
 }
 
+/* The loop's state source; the codec's ctx (its vocabulary, and the learner
+ * whose guesses come with their arguments). */
+typedef struct source {
+  const mimic_agent_dagger_config *cfg;
+  mimic_agent_vocab vocab;
+  mimic_codec codec;
+  mimic_policy *learner;
+  mimic_expert *expert;
+  char **keys; /* [pool n] "<trace>#<step>" */
+  float *demo_act;
+  const char **demo_args;
+  const void **demo_items;
+} source;
+
 /* ---- the codec -------------------------------------------------------------- */
 
-static int ac_n_names(const mimic_codec *c) { return (int)((mimic_agent_vocab *)c->ctx)->n; }
+static int ac_n_names(const mimic_codec *c) { return (int)((source *)c->ctx)->vocab.n; }
 static const char *ac_name(const mimic_codec *c, int k) {
-  return ((mimic_agent_vocab *)c->ctx)->names[k];
+  return ((source *)c->ctx)->vocab.names[k];
 }
 static mimic_status ac_add_name(const mimic_codec *c, const char *name, int *id) {
-  return mimic_agent_vocab_add(c->ctx, name, id);
+  return mimic_agent_vocab_add(&((source *)c->ctx)->vocab, name, id);
 }
 
 static const mimic_agent_state *state_of(const mimic_questions *q, size_t i) {
   return &((const mimic_agent_example *)q->items[i])->state;
+}
+
+/* The arguments the learner fills for its guess g at state i (a new
+ * reference; an empty object when it fills none). */
+static mimic_status guess_arguments(const mimic_codec *c, const mimic_questions *q, size_t i, int g,
+                                    json_t **args) {
+  const source *s = c->ctx;
+  const mimic_agent_model *m = s->learner ? mimic_agent_learner_model(s->learner) : NULL;
+  const int action = m ? mimic_agent_action_id(m, ac_name(c, g)) : -1;
+  if (action < 0) {
+    *args = json_object();
+    return *args ? MIMIC_OK : mimic_fail_nomem("a guess's arguments");
+  }
+  return mimic_agent_fill_arguments(m, action, state_of(q, i), args, NULL);
 }
 
 static mimic_status ac_request_shared(const mimic_codec *c, const mimic_questions *q, json_t *req) {
@@ -65,12 +94,15 @@ static mimic_status ac_request(const mimic_codec *c, const mimic_questions *q, s
   if (!state) return mimic_fail_nomem("a request");
   json_object_set_new(req, "state", state);
   float g = q->guess ? q->guess[i] : NAN;
-  if (!isnan(g) && g >= 0 && g < (float)ac_n_names(c))
-    json_object_set_new(req, "guess",
-                        json_pack("{s:s, s:f}", "action", ac_name(c, (int)g), "confidence",
-                                  q->guess_conf ? (double)q->guess_conf[i] : 1.0));
-  else
+  json_t *args = NULL;
+  if (isnan(g) || g < 0 || g >= (float)ac_n_names(c)) {
     json_object_set_new(req, "guess", json_null());
+    return MIMIC_OK;
+  }
+  MIMIC_TRY(guess_arguments(c, q, i, (int)g, &args));
+  json_object_set_new(req, "guess",
+                      json_pack("{s:s, s:f, s:o}", "action", ac_name(c, (int)g), "confidence",
+                                q->guess_conf ? (double)q->guess_conf[i] : 1.0, "arguments", args));
   return MIMIC_OK;
 }
 
@@ -96,12 +128,12 @@ static char *ac_state_text(const mimic_codec *c, const mimic_questions *q, size_
 }
 
 /* The codec of agent states over vocab (borrowed). */
-static void agent_codec(mimic_agent_vocab *vocab, mimic_codec *c) {
+static void agent_codec(source *s, mimic_codec *c) {
   memset(c, 0, sizeof *c);
   c->kind = "agent_state";
   c->log_kind = "agent";
   c->space = (mimic_space){.kind = MIMIC_SPACE_DISCRETE, .n = 0, .dim = 1};
-  c->ctx = vocab;
+  c->ctx = s;
   c->n_names = ac_n_names;
   c->name = ac_name;
   c->add_name = ac_add_name;
@@ -112,18 +144,6 @@ static void agent_codec(mimic_agent_vocab *vocab, mimic_codec *c) {
 }
 
 /* ---- the source ------------------------------------------------------------- */
-
-typedef struct source {
-  const mimic_agent_dagger_config *cfg;
-  mimic_agent_vocab vocab;
-  mimic_codec codec;
-  mimic_policy *learner;
-  mimic_expert *expert;
-  char **keys; /* [pool n] "<trace>#<step>" */
-  float *demo_act;
-  const char **demo_args;
-  const void **demo_items;
-} source;
 
 static char *item_key(const mimic_agent_example *e) {
   return mimic_asprintf("%s#%zu", e->trace_id ? e->trace_id : "", e->step);
@@ -278,7 +298,7 @@ mimic_status mimic_agent_dagger_run(const mimic_agent_dagger_config *cfg, mimic_
   if (cfg->rounds < 1) return mimic_fail(MIMIC_ERR_INVALID, "rounds must be >= 1");
   MIMIC_TRY(mimic_agent_config_check(&cfg->policy));
   source s = {.cfg = cfg};
-  agent_codec(&s.vocab, &s.codec);
+  agent_codec(&s, &s.codec);
   mimic_labelstore *store = NULL;
   mimic_dagger *d = NULL;
   mimic_labeled seed;

@@ -1,13 +1,12 @@
 /* Who answers preference questions besides the synthetic oracle
- * (mimic/preferences.h): a person at a terminal, a program over the expert
- * protocol, and the label log that keeps every answer and replays them
- * when a killed run is started again. */
+ * (mimic/preferences.h): a person at a terminal and a program over the
+ * expert protocol (pref_log.c keeps their answers, pref_web.c serves a
+ * page). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop/label_log.h"
 #include "core/proc.h"
 #include "loop/transport.h"
 #include "mimic/preferences.h"
@@ -189,137 +188,4 @@ mimic_status mimic_pref_program_gather(void *user, const mimic_fragment *first,
     if (st != MIMIC_OK) return st;
   }
   return MIMIC_OK;
-}
-
-/* ---- the label log ---------------------------------------------------------- */
-
-struct mimic_pref_log {
-  mimic_labelstore *store;
-  int64_t session;
-  mimic_label_list replay; /* the answers found when opened */
-  long answers;            /* given so far, replayed ones first */
-  char *labeler;
-  mimic_pref_gather_fn inner;
-  void *inner_user;
-};
-
-/* FNV-1a over a fragment pair's observations and actions: the question's
- * fingerprint, so a replayed answer is known to answer the same question. */
-static uint64_t pair_hash(const mimic_fragment *a, const mimic_fragment *b) {
-  uint64_t h = 1469598103934665603ULL;
-  const mimic_fragment *f[2] = {a, b};
-  for (int s = 0; s < 2; s++) {
-    const unsigned char *parts[2] = {(const unsigned char *)f[s]->obs,
-                                     (const unsigned char *)f[s]->actions};
-    size_t lens[2] = {(size_t)f[s]->length * f[s]->obs_dim * sizeof(float),
-                      (size_t)f[s]->length * f[s]->act_width * sizeof(float)};
-    for (int k = 0; k < 2; k++)
-      for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 1099511628211ULL;
-  }
-  return h;
-}
-
-static const char *label_of(double p, char *buf, size_t cap) {
-  if (isnan(p)) return "skip";
-  if (p == 1.0) return "first";
-  if (p == 0.0) return "second";
-  if (p == 0.5) return "equal";
-  snprintf(buf, cap, "%.17g", p);
-  return buf;
-}
-
-static mimic_status preference_of(const char *label, double *p) {
-  if (!strcmp(label, "skip"))
-    *p = NAN;
-  else if (!strcmp(label, "first"))
-    *p = 1.0;
-  else if (!strcmp(label, "second"))
-    *p = 0.0;
-  else if (!strcmp(label, "equal"))
-    *p = 0.5;
-  else {
-    char *end;
-    *p = strtod(label, &end);
-    if (*end || !(*p >= 0 && *p <= 1))
-      return mimic_fail(MIMIC_ERR_FORMAT, "the answer \"%s\" is not a preference", label);
-  }
-  return MIMIC_OK;
-}
-
-mimic_status mimic_pref_log_open(const char *path, const char *name, const char *config_json,
-                                 const char *labeler, mimic_pref_gather_fn inner, void *inner_user,
-                                 mimic_pref_log **out) {
-  *out = NULL;
-  mimic_pref_log *l = calloc(1, sizeof *l);
-  if (!l) return mimic_fail_nomem("the preference log");
-  l->inner = inner;
-  l->inner_user = inner_user;
-  l->labeler = strdup(labeler ? labeler : "gatherer");
-  bool resumed = false;
-  char *kept = NULL;
-  mimic_status st = l->labeler ? mimic_labelstore_open(path, NULL, &l->store)
-                               : mimic_fail_nomem("the preference log");
-  if (st == MIMIC_OK)
-    st = mimic_labelstore_session_open(l->store, name, "preferences", config_json, &l->session,
-                                       &resumed);
-  if (st == MIMIC_OK && resumed) st = mimic_labelstore_session_config(l->store, l->session, &kept);
-  if (st == MIMIC_OK && resumed && config_json && (!kept || strcmp(kept, config_json) != 0))
-    st = mimic_fail(MIMIC_ERR_INVALID,
-                    "session '%s' was started with other settings (%s); give the same ones to "
-                    "resume it, or another label log",
-                    name, kept ? kept : "none recorded");
-  free(kept);
-  if (st == MIMIC_OK && resumed) st = mimic_labelstore_fetch(l->store, l->session, &l->replay);
-  if (st != MIMIC_OK) {
-    mimic_errctx("label log %s", path);
-    mimic_pref_log_close(l, false);
-    return mimic_errcode();
-  }
-  *out = l;
-  return MIMIC_OK;
-}
-
-mimic_status mimic_pref_log_gather(void *user, const mimic_fragment *first,
-                                   const mimic_fragment *second, int n, double *preference) {
-  mimic_pref_log *l = user;
-  for (int i = 0; i < n; i++) {
-    char item[64], buf[32];
-    snprintf(item, sizeof item, "comparison %ld/%016llx", l->answers + 1,
-             (unsigned long long)pair_hash(&first[i], &second[i]));
-    if ((size_t)l->answers < l->replay.n) {
-      const mimic_label_record *r = &l->replay.r[l->answers];
-      if (!r->item || strcmp(r->item, item) != 0)
-        return mimic_fail(MIMIC_ERR_INVALID,
-                          "label log: answer %ld was given to another question (%s, now %s): "
-                          "the run's settings or seed differ from the logged run's",
-                          l->answers + 1, r->item ? r->item : "none", item);
-      MIMIC_TRY(preference_of(r->label, &preference[i]));
-    } else {
-      MIMIC_TRY(l->inner(l->inner_user, &first[i], &second[i], 1, &preference[i]));
-      mimic_label_record rec = {.session = l->session,
-                                .item = item,
-                                .text = "preference between two fragments",
-                                .label = (char *)label_of(preference[i], buf, sizeof buf),
-                                .labeler = l->labeler};
-      MIMIC_TRY(mimic_labelstore_add(l->store, &rec, NULL, NULL));
-    }
-    l->answers++;
-  }
-  return MIMIC_OK;
-}
-
-long mimic_pref_log_resumed(const mimic_pref_log *l) { return (long)l->replay.n; }
-
-long mimic_pref_log_answers(const mimic_pref_log *l) { return l->answers; }
-
-mimic_status mimic_pref_log_close(mimic_pref_log *l, bool finished) {
-  if (!l) return MIMIC_OK;
-  mimic_status st = MIMIC_OK;
-  if (l->store && l->session)
-    st = mimic_labelstore_session_close(l->store, l->session, finished ? "finished" : "quit");
-  mimic_labelstore_close(l->store);
-  mimic_label_list_free(&l->replay);
-  free(l->labeler);
-  free(l);
-  return st;
 }

@@ -21,6 +21,7 @@
 typedef struct pref_run {
   rl_monitor *monitor;
   mimic_pref_round last;
+  mimic_pref_web *web; /* the labeling page, if people answer there */
 } pref_run;
 
 static bool on_ppo(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
@@ -31,6 +32,9 @@ static bool on_ppo(mimic_ppo *p, const mimic_ppo_iter *it, void *user) {
 static bool on_round(const mimic_pref_round *r, void *user) {
   pref_run *run = user;
   run->last = *r;
+  /* the page charts how well the learned reward agrees with the answers (an
+   * agent's return needs finished episodes, which fixed-horizon tasks lack) */
+  mimic_pref_web_round_done(run->web, r->iteration + 1, "reward accuracy", r->reward_accuracy);
   if (run->monitor->bar_started)
     mimic_progress_note(&run->monitor->bar, "round %d/%d: %d comparisons, reward accuracy %.3f",
                         r->iteration, r->iterations, r->comparisons, r->reward_accuracy);
@@ -41,6 +45,7 @@ static bool on_round(const mimic_pref_round *r, void *user) {
 typedef struct pref_gatherer {
   mimic_pref_human human;
   mimic_pref_program *program;
+  mimic_pref_web *web;
   mimic_pref_log *log;
   mimic_pref_gather_fn fn; /* NULL: the oracle, unlogged */
   void *user;
@@ -66,13 +71,18 @@ static char *pref_config_json(const mimic_pref_config *c) {
 /* Opens the gatherer the flag names, logged to log_path (NULL: none for
  * the oracle, OUT.labels for a person or a program). */
 static mimic_status pref_gatherer_open(pref_gatherer *g, const char *gatherer, const char *log_path,
-                                       const char *out, const mimic_pref_config *c,
-                                       mimic_pref *oracle_of) {
+                                       const char *out, const char *bind,
+                                       const mimic_pref_config *c, mimic_pref *oracle_of) {
   const bool oracle = !gatherer || !strcmp(gatherer, "oracle");
+  const bool web = gatherer && !strncmp(gatherer, "web", 3);
   g->human = (mimic_pref_human){.in_fd = 0, .out = stderr};
   if (oracle) {
     g->fn = mimic_pref_oracle;
     g->user = oracle_of;
+  } else if (web) {
+    MIMIC_TRY(mimic_pref_web_open(gatherer, bind, c->ppo.env_id, c->ppo.env_opts, c->iterations + 1,
+                                  c->comparisons, &g->web));
+    g->fn = NULL;
   } else if (!strcmp(gatherer, "human")) {
     g->fn = mimic_pref_human_gather;
     g->user = &g->human;
@@ -93,6 +103,7 @@ static mimic_status pref_gatherer_open(pref_gatherer *g, const char *gatherer, c
                                         oracle ? "oracle" : gatherer, g->fn, g->user, &g->log);
   free(config);
   if (st != MIMIC_OK) return st;
+  if (web) mimic_pref_log_stream(g->log, mimic_pref_web_gather, g->web);
   g->human.asked = mimic_pref_log_resumed(g->log);
   if (g->human.asked > 0)
     fprintf(stderr,
@@ -115,8 +126,10 @@ static mimic_status pref_gatherer_gate(void *user, const mimic_fragment *first,
 static int pref_flags(const char *cmd, const cli_opt *o, const char *pairs, const char *hidden,
                       const char *inputs, const char *gatherer, mimic_pref_config *c) {
   if (gatherer && strcmp(gatherer, "oracle") != 0 && strcmp(gatherer, "human") != 0 &&
-      strncmp(gatherer, "cmd:", 4) != 0)
-    return cli_usage_error(cmd, "--gatherer is oracle, human or cmd:PROGRAM, got '%s'", gatherer);
+      strncmp(gatherer, "cmd:", 4) != 0 && strcmp(gatherer, "web") != 0 &&
+      strncmp(gatherer, "web:", 4) != 0)
+    return cli_usage_error(cmd, "--gatherer is oracle, human, web[:PORT] or cmd:PROGRAM, got '%s'",
+                           gatherer);
   if (pairs) {
     if (strcmp(pairs, "random") == 0)
       c->pairs = MIMIC_PAIRS_RANDOM;
@@ -142,7 +155,7 @@ static int pref_flags(const char *cmd, const cli_opt *o, const char *pairs, cons
 int cli_train_preferences(int argc, char **argv) {
   const char *cmd = "train preferences";
   const char *env = NULL, *env_opts = NULL, *out = NULL, *reward_out = NULL, *pairs = NULL,
-             *hidden = NULL, *inputs = NULL, *gatherer = NULL, *label_log = NULL;
+             *hidden = NULL, *inputs = NULL, *gatherer = NULL, *label_log = NULL, *bind = NULL;
   mimic_pref_config d = mimic_pref_defaults(NULL);
   int comparisons = d.comparisons, iterations = d.iterations, length = d.fragment_length,
       ensemble = d.ensemble, epochs = d.reward_epochs, batch = d.reward_batch;
@@ -162,7 +175,10 @@ int cli_train_preferences(int argc, char **argv) {
   o[n++] = (cli_opt){"reward-out", CLI_STR, &reward_out, "FILE", "write the learned reward here"};
   o[n++] = (cli_opt){"gatherer", CLI_STR, &gatherer, "KIND",
                      "who answers: oracle (synthetic, from the true reward; default), human (at "
-                     "this terminal) or cmd:PROGRAM (docs/expert-protocol.md)"};
+                     "this terminal), web[:PORT] (people at a labeling page, docs/web-expert.md) "
+                     "or cmd:PROGRAM (docs/expert-protocol.md)"};
+  o[n++] = (cli_opt){"bind", CLI_STR, &bind, "ADDR",
+                     "web: serve the page on ADDR, not only 127.0.0.1 (warns; needs a token)"};
   o[n++] = (cli_opt){"label-log", CLI_STR, &label_log, "FILE",
                      "keep every answer here; a rerun resumes (default for human and cmd: "
                      "OUT.labels)"};
@@ -219,19 +235,22 @@ int cli_train_preferences(int argc, char **argv) {
   c.seed = cli_seen(o, "pref-seed") ? seed : c.ppo.seed;
   rc = pref_flags(cmd, o, pairs, hidden, inputs, gatherer, &c);
   if (rc >= 0) return rc;
+  if (bind && !(gatherer && !strncmp(gatherer, "web", 3)))
+    return cli_usage_error(cmd, "--bind serves the labeling page: give --gatherer web[:PORT]");
   mimic_pref *t = NULL;
   pref_gatherer g = {0};
   mimic_status st = mimic_pref_create(&c, pref_gatherer_gate, &g, &t);
-  if (st == MIMIC_OK) st = pref_gatherer_open(&g, gatherer, label_log, out, &c, t);
+  if (st == MIMIC_OK) st = pref_gatherer_open(&g, gatherer, label_log, out, bind, &c, t);
   snprintf(m.title, sizeof m.title, "preferences on %s%s%s, %d comparisons", env,
            env_opts ? " " : "", env_opts ? env_opts : "", c.comparisons);
   m.reference = NAN;
-  pref_run run = {.monitor = &m};
+  pref_run run = {.monitor = &m, .web = g.web};
   if (st == MIMIC_OK) {
     st = mimic_pref_learn(t, on_round, on_ppo, &run);
     if (st == MIMIC_OK && m.failed) st = mimic_errcode();
   }
   mimic_pref_program_close(g.program);
+  mimic_pref_web_close(g.web);
   if (st == MIMIC_ERR_INTERRUPTED) {
     long kept = g.log ? mimic_pref_log_answers(g.log) : 0;
     mimic_pref_log_close(g.log, false);

@@ -109,7 +109,10 @@ static mimic_status publish(web_expert *x, const mimic_codec *c, const mimic_que
   for (size_t i = 0; i < q->n && !st; i++) {
     items[i].id = q->keys ? mimic_strdup(q->keys[i]) : mimic_asprintf("q%zu", q->number + i);
     if (!items[i].id) st = mimic_fail_nomem("a question");
-    if (!st && q->envs && q->envs[i]) frame_png(q->envs[i], &items[i]);
+    if (!st && c->picture)
+      st = c->picture(c, q, i, &items[i].png, &items[i].png_len);
+    else if (!st && q->envs && q->envs[i])
+      frame_png(q->envs[i], &items[i]);
     if (!st) st = item_json(c, q, i, &items[i]);
   }
   web *w = &x->w;
@@ -146,7 +149,6 @@ static void count_labeler(web *w, const char *who, int by) {
   json_t *n = json_object_get(w->labelers, who);
   json_object_set_new(w->labelers, who, json_integer((n ? json_integer_value(n) : 0) + by));
   w->answered = (size_t)((long)w->answered + by);
-  w->total += by;
 }
 
 /* The reply {"ok": true, key: id}. */
@@ -176,6 +178,7 @@ static mimic_status handle_undo(mimic_expert *e, web_expert *x, const mimic_ques
     x->n_stack--;
     web_item *it = &w->items[i];
     if (it->state == 1) count_labeler(w, who, -1);
+    w->total--;
     it->state = 0;
     snprintf(it->holder, sizeof it->holder, "%s", who); /* asked again, of the same person */
     it->handed = mimic_now();
@@ -213,7 +216,8 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
   }
   mimic_answer *a = &answers[i];
   a->detail = NULL;
-  a->labeler = NULL;
+  snprintf(x->labeler, sizeof x->labeler, "web:%s", who);
+  a->labeler = x->labeler;
   if (m->op == WEB_SKIP) {
     if (q->must_act) {
       refuse(m, 409, "this state needs an action now: it cannot be skipped");
@@ -237,8 +241,6 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
     if (args && !(a->detail = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS)))
       return mimic_fail_nomem("an answer");
     a->kind = MIMIC_ANSWER_ACTION;
-    snprintf(x->labeler, sizeof x->labeler, "web:%s", who);
-    a->labeler = x->labeler;
   }
   mimic_status st = mimic_expert_deliver(e, q, i, a);
   free(a->detail); /* the loop took it unless it failed */
@@ -249,6 +251,7 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
   snprintf(x->stack_who[x->n_stack], sizeof x->stack_who[0], "%s", who);
   x->n_stack++;
   (*open)--;
+  w->total++; /* answers and skips: a skipped question is one of a budget's too */
   if (it->state == 1) count_labeler(w, who, 1);
   char *label = it->state == 1 ? mimic_codec_action_text(c, a->action) : NULL;
   done(m, "item", id, label);
@@ -302,6 +305,14 @@ static void web_round_done(mimic_expert *e, int round, const char *metric, doubl
   json_array_append_new(w->history,
                         json_pack("{s:i, s:s, s:f}", "round", round, "metric", metric ? metric : "",
                                   "value", isfinite(value) ? value : 0.0));
+  pthread_mutex_unlock(&w->mu);
+}
+
+void mimic_expert_web_budget(mimic_expert *e, long answered, long budget) {
+  web *w = &((web_expert *)e->impl)->w;
+  pthread_mutex_lock(&w->mu);
+  w->total = answered;
+  w->budget = budget;
   pthread_mutex_unlock(&w->mu);
 }
 

@@ -56,6 +56,9 @@ mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
  * a free one), answering in any order (docs/web-expert.md). */
 mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port,
                               mimic_expert **out);
+/* Tells a page how many answers the run holds and asks for in all (a
+ * preference run's budget), for its progress. */
+void mimic_expert_web_budget(mimic_expert *e, long answered, long budget);
 /* Checks answer a to question i of q (a streaming expert's) and hands it to
  * q->deliver, which stores it (an undo: takes i's answer back). */
 mimic_status mimic_expert_deliver(mimic_expert *e, const mimic_questions *q, size_t i,

@@ -69,10 +69,11 @@ typedef struct web {
                waits for them, so a person's last answer is confirmed, not cut off */
   int round, rounds;
   size_t answered, count; /* this round's answers and its questions (0: unknown) */
-  long total;             /* answers over the whole run, this process */
-  json_t *history;        /* [{"round": r, "metric": name, "value": v}] */
-  json_t *labelers;       /* {"name": answers} */
-  const char *kind;       /* the codec's kind */
+  long total;       /* answers and skips over the whole run (this process, or as the run says) */
+  long budget;      /* answers the run asks for in all (0: unknown) */
+  json_t *history;  /* [{"round": r, "metric": name, "value": v}] */
+  json_t *labelers; /* {"name": answers} */
+  const char *kind; /* the codec's kind */
 } web;
 
 /* Starts serving the page and its API on bind:port (the web's mutex,

@@ -62,11 +62,11 @@ bool web_name_ok(const char *s) {
 }
 
 char *web_progress_json(const web *w) {
-  json_t *p =
-      json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:O, s:O, s:b}", "kind", w->kind ? w->kind : "",
-                "round", w->round, "rounds", w->rounds, "answered", (json_int_t)w->answered,
-                "count", (json_int_t)w->count, "total", (json_int_t)w->total, "history", w->history,
-                "labelers", w->labelers, "open", w->active);
+  json_t *p = json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:O, s:O, s:b}", "kind",
+                        w->kind ? w->kind : "", "round", w->round, "rounds", w->rounds, "answered",
+                        (json_int_t)w->answered, "count", (json_int_t)w->count, "total",
+                        (json_int_t)w->total, "budget", (json_int_t)w->budget, "history",
+                        w->history, "labelers", w->labelers, "open", w->active);
   char *t = p ? json_dumps(p, JSON_COMPACT) : NULL;
   json_decref(p);
   return t;

@@ -2,11 +2,13 @@
 // playwright-core): a text DAgger run answered by clicks, keys, the filter,
 // skip and undo; two labelers at once; a reload mid-round; mimic killed and
 // restarted mid-round; a gridworld DAgger run answered by keys; an agent's
-// corrections with edited arguments. After each,
+// corrections with edited arguments, and the box pre-filled with the
+// learner's suggested ones; preference comparisons. After each,
 // the label log holds exactly the answers given, by whom they were given.
 //
 // usage: node web.mjs path/to/mimic   (MIMIC_SHOTS=DIR: screenshots there,
-// docs/img to refresh the documentation's; CHROMIUM=path: the browser)
+// docs/img to refresh the documentation's; CHROMIUM=path: the browser;
+// ONLY=preferences: that part alone)
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -337,14 +339,101 @@ async function agent(browser) {
   await page.context().close();
 }
 
+// The agent page's argument box starts with the arguments the learner
+// fills for its suggested tool (an order id copied from the request), and
+// answering with them stores them.
+async function agentSuggested(browser) {
+  const port = await freePort();
+  const mission = new URL("../../docs/agent-mission/", import.meta.url).pathname;
+  fs.writeFileSync(path.join(tmp, "apool.jsonl"), JSON.stringify({ id: "p-1", intent: "order_status",
+    request: "Where is my order #Z9876? It is late.", steps: [{ action: { tool: "search_orders",
+      arguments: { order_id: "Z9876" } } }] }) + "\n");
+  const p = await start(["agent", "dagger", "--demos", mission + "demos.jsonl", "--pool", "apool.jsonl",
+    "--store", "asug.sqlite", "-o", "asug.mimic", "--query", "uncertain:1", "--expert", "web:" + port,
+    "--quiet"]);
+  const page = await open(browser, port, "hana");
+  const it = await current(page, p);
+  assert(it && it.suggested === "search_orders", "the learner suggests " + (it && it.suggested));
+  const box = await page.inputValue("#args");
+  assert(box === '{"order_id":"Z9876"}', "the argument box starts with " + box);
+  await page.getByRole("button", { name: "search_orders", exact: true }).click();
+  assert((await current(page, p)) === null, "a second question");
+  await finished(p);
+  checkLog("asug.sqlite", new Map([[it.id, ["search_orders", "hana"]]]), "an agent correction with the suggested arguments");
+  const py = "import json, sqlite3, sys\n" +
+    "print(json.dumps([json.loads(m).get('arguments') for (m,) in sqlite3.connect(sys.argv[1]).execute('SELECT meta FROM labels WHERE round > 0 AND undone = 0')]))";
+  const stored = execFileSync("python3", ["-c", py, path.join(tmp, "asug.sqlite")]).toString().trim();
+  assert(stored === '[{"order_id": "Z9876"}]', "stored arguments " + stored);
+  console.log("ok: the argument box starts with the learner's suggested arguments");
+  await page.context().close();
+}
+
+// Preferences: two clips side by side; answers by click and keys (arrows,
+// digits, 0 for equal), skip, undo, a reload mid-round. The preference log
+// keeps each pair's key, the choice (first, second, equal, skip) and who.
+async function preferences(browser) {
+  const port = await freePort();
+  const p = await start(["train", "preferences", "--env", "CartPole-v1", "--env-opts",
+    "fixed_horizon=1", "--comparisons", "6", "--iterations", "1", "--initial-frac", "0.5",
+    "--fragment-length", "10", "--initial-epoch-multiplier", "2", "--steps", "2048",
+    "--gatherer", "web:" + port, "-o", "pref.mimic", "--quiet"]);
+  const page = await open(browser, port, "gina");
+  const expected = new Map();
+  for (let step = 0, it; (it = await current(page, p)); step++) {
+    assert(it.actions.join() === "left,right,equal", "the choices are " + it.actions);
+    if (step === 0) {
+      assert(await page.getByRole("button", { name: "left", exact: true }).isVisible(),
+        "a choice's accessible name is its name");
+      await page.waitForFunction(() => document.querySelector("#leftclip .anim").width > 0 &&
+        document.querySelector("#rightclip .strip").width > 0);
+      await shot(page, "web-preferences.png");
+      await page.getByRole("button", { name: "left", exact: true }).click();
+      expected.set(it.id, ["first", "gina"]);
+    } else if (step === 1) { // right by the arrow, taken back, answered again by digit
+      await page.keyboard.press("ArrowRight");
+      const after = await current(page, p);
+      assert(after && after.id !== it.id, "the answered pair is still shown");
+      await page.keyboard.press("u");
+      const back = await current(page, p);
+      assert(back && back.id === it.id, "after undo gina got " + (back && back.id) + ", not " + it.id);
+      await page.keyboard.press("2");
+      expected.set(it.id, ["second", "gina"]);
+    } else if (step === 2) {
+      await page.keyboard.press("0");
+      expected.set(it.id, ["equal", "gina"]);
+    } else if (step === 3) { // the second round, mid-way: a reload keeps the pair
+      await page.reload();
+      const again = await current(page, p);
+      assert(again && again.id === it.id, "after a reload gina got " + (again && again.id) + ", not " + it.id);
+      await page.keyboard.press("1");
+      expected.set(it.id, ["first", "gina"]);
+    } else if (step === 4) {
+      await page.keyboard.press("s");
+      expected.set(it.id, ["skip", "gina"]);
+    } else {
+      await page.keyboard.press("=");
+      expected.set(it.id, ["equal", "gina"]);
+    }
+  }
+  await finished(p);
+  assert(expected.size === 6, "6 pairs were answered, not " + expected.size);
+  const py = "import json, sqlite3, sys\n" +
+    "c = sqlite3.connect(sys.argv[1])\n" +
+    "print(json.dumps(c.execute('SELECT item, label, labeler FROM labels WHERE undone = 0 ORDER BY id').fetchall()))";
+  const rows = JSON.parse(execFileSync("python3", ["-c", py, path.join(tmp, "pref.mimic.labels")]).toString());
+  const want = [...expected.entries()].map(([id, [label, who]]) => [id, label, "web:" + who].join("|"));
+  assert(JSON.stringify(rows.map((r) => r.join("|"))) === JSON.stringify(want),
+    "the preference log holds\n  " + rows.map((r) => r.join("|")).join("\n  ") + "\nbut the page gave\n  " + want.join("\n  "));
+  console.log("ok: preferences through the page (click, arrows, digits, 0 and =, skip, undo, reload): " +
+    rows.length + " answers in the log, as given");
+  await page.context().close();
+}
+
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
-  await textRun(browser);
-  await twoLabelers(browser);
-  await reload(browser);
-  await restart(browser);
-  await gridworld(browser);
-  await agent(browser);
+  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, agentSuggested, preferences };
+  for (const [name, run] of Object.entries(runs)) // ONLY=name runs one of them
+    if (!process.env.ONLY || process.env.ONLY === name) await run(browser);
   if (failed) fail("the page threw errors");
   console.log("all browser tests passed");
 } catch (e) {

@@ -46,10 +46,11 @@ function say(m) { $("message").textContent = m; }
 
 function progress(p) {
   if (!p) return;
-  $("kind").textContent = p.kind === "text" ? "text labels" : p.kind === "state" ? "environment" : p.kind === "agent_state" ? "agent" : p.kind;
+  $("kind").textContent = p.kind === "text" ? "text labels" : p.kind === "state" ? "environment" : p.kind === "agent_state" ? "agent" : p.kind === "compare" ? "preferences" : p.kind;
   const parts = [];
   if (p.round) parts.push("round " + p.round + " of " + p.rounds);
   parts.push("answered " + p.answered + (p.count ? " of " + p.count : ""));
+  if (p.budget) parts.push(p.total + " of " + p.budget + " in all");
   $("progress").textContent = parts.join(" \u00b7 ");
   const who = Object.entries(p.labelers || {}).map(([k, v]) => k + ": " + v);
   $("labelers").textContent = who.length ? "answers by " + who.join(", ") : "";
@@ -89,12 +90,16 @@ function show(it) {
   $("question").hidden = false;
   const s = it.state || {};
   $("where").textContent = "item " + it.id + (it.must_act ? " \u00b7 the rollout waits for this action" : "");
+  const compare = it.kind === "compare";
   const frame = $("frame");
-  frame.hidden = !it.frame;
-  if (it.frame) frame.src = "/api/frame?item=" + encodeURIComponent(it.id) + (token ? "&token=" + token : "") + "&n=" + frameN++;
+  frame.hidden = !it.frame || compare;
+  const src = "/api/frame?item=" + encodeURIComponent(it.id) + (token ? "&token=" + token : "") + "&n=" + frameN++;
+  if (it.frame && !compare) frame.src = src;
+  $("clips").hidden = !compare;
+  if (compare) clips(it, src);
   $("text").className = it.kind === "text" ? "" : "picture";
-  $("text").textContent = it.kind === "text" ? s.text : it.kind === "agent_state" ? agentText(s) : (s.shown || s.env || "");
-  $("suggestion").textContent = it.suggested != null
+  $("text").textContent = it.kind === "text" ? s.text : it.kind === "agent_state" ? agentText(s) : compare ? "" : (s.shown || s.env || "");
+  $("suggestion").textContent = compare ? "which clip is better?" : it.suggested != null
     ? "the learner suggests " + it.suggested + (it.confidence != null ? " (confidence " + it.confidence.toFixed(2) + ")" : "")
     : "the learner has no guess yet";
   const g = $("guesses");
@@ -129,9 +134,49 @@ function show(it) {
   numberKeys();
   const agent = it.kind === "agent_state";
   $("argsbox").hidden = !agent;
-  if (agent) $("args").value = "{}";
+  // the box starts with the arguments the learner fills for its suggested tool
+  if (agent) $("args").value = JSON.stringify((s.guess && s.guess.arguments) || {});
   $("argserr").textContent = "";
   $("skip").disabled = $("undo").disabled = it.must_act;
+}
+
+// Two clips side by side: the frames (a sheet of two rows, left clip on top)
+// played as animations with the shown steps as strips, or a table of the
+// observations and actions where the environment draws no frames.
+let playing = null;
+function clips(it, src) {
+  const s = it.state, K = s.shown.length;
+  clearInterval(playing);
+  for (const side of ["left", "right"]) {
+    const c = s[side], el = $(side + "clip");
+    el.querySelector(".anim").hidden = el.querySelector(".strip").hidden = !it.frame;
+    el.querySelector("pre").hidden = !!it.frame;
+    el.querySelector("pre").textContent = s.shown.map((t, k) => "step " + String(t).padStart(3) + "  " +
+      c.observations[k].map((v) => v.toFixed(3).padStart(7)).join(" ") + "  a=" + JSON.stringify(c.actions[k])).join("\n");
+  }
+  if (!it.frame) return;
+  const img = new Image();
+  img.onload = () => {
+    const tw = img.width / K, th = img.height / 2;
+    let k = 0;
+    for (const [row, side] of [[0, "left"], [1, "right"]]) {
+      const strip = $(side + "clip").querySelector(".strip");
+      strip.width = img.width; strip.height = th;
+      strip.getContext("2d").drawImage(img, 0, row * th, img.width, th, 0, 0, img.width, th);
+    }
+    const draw = () => {
+      for (const [row, side] of [[0, "left"], [1, "right"]]) {
+        const a = $(side + "clip").querySelector(".anim");
+        a.width = tw; a.height = th;
+        a.getContext("2d").drawImage(img, k * tw, row * th, tw, th, 0, 0, tw, th);
+      }
+      $("clipstep").textContent = "step " + s.shown[k] + " of " + s.steps;
+      k = (k + 1) % K;
+    };
+    draw();
+    playing = setInterval(draw, 350);
+  };
+  img.src = src;
 }
 
 function agentText(s) {
@@ -205,7 +250,8 @@ document.addEventListener("keydown", (ev) => {
   if (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || !item) return;
   const v = visible();
   const arrows = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "forward" };
-  if (/^[1-9]$/.test(ev.key) && +ev.key <= v.length) answer(v[+ev.key - 1].dataset.label);
+  if (item.kind === "compare" && (ev.key === "0" || ev.key === "=")) answer("equal");
+  else if (/^[1-9]$/.test(ev.key) && +ev.key <= v.length) answer(v[+ev.key - 1].dataset.label);
   else if (ev.key in arrows && item.actions.includes(arrows[ev.key])) answer(arrows[ev.key]);
   else if (ev.key === "Enter" && t.tagName !== "BUTTON" && item.suggested != null) answer(item.suggested);
   else if (ev.key === "s" && !item.must_act) $("skip").click();
