@@ -22,17 +22,12 @@ ret=$("$mimic" eval --policy "$dir/d.mimic" --env CartPole-v1 --episodes 20 --js
   sed -E 's/.*"return_mean": ([0-9.]+).*/\1/')
 awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "the saved learner returned $ret"
 
-# kills rank 2 of JOB once its work folder OUT.dagger has a learner (after
-# the first round) and leaves the job's exit status in rc
-kill_after_first_round() { # JOB OUT
-  local job=$1
-  while [ ! -s "$2.dagger/learner.mimic" ]; do
-    kill -0 "$job" 2> /dev/null || fail "the job ended before its first round: $(cat "$dir/err")"
-    sleep 0.05
-  done
-  bash "$here/mpi_kill_rank.sh" "$job" 2
+# runs mpirun -np NP ARGS... with rollout rank 2 killing itself (SIGKILL)
+# as round 3 begins (MIMIC_TEST_KILL_RANK: killed from outside, a quick
+# run could finish first); leaves the job's exit status in rc
+killed_run() { # NP ARGS...
   set +e
-  wait "$job"
+  MIMIC_TEST_KILL_RANK=2:3 run "$@" 2> "$dir/err" > /dev/null
   rc=$?
   set -e
 }
@@ -40,11 +35,11 @@ kill_after_first_round() { # JOB OUT
 # a rollout rank killed mid-run; the work folder resumes exactly
 args=(train dagger --env CartPole-v1 --rounds 6 --quiet)
 run 4 "$mimic" "${args[@]}" -o "$dir/whole.mimic" > /dev/null
-run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic" 2> "$dir/err" > /dev/null &
-kill_after_first_round $! "$dir/cut.mimic"
+killed_run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic"
 [ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
 grep -qi "rank 2" "$dir/err" || fail "the error does not name rank 2: $(cat "$dir/err")"
 [ ! -e "$dir/cut.mimic" ] || fail "a killed job wrote its policy"
+[ -s "$dir/cut.mimic.dagger/learner.mimic" ] || fail "the killed job kept no round to resume from"
 run 4 "$mimic" "${args[@]}" -o "$dir/cut.mimic" > /dev/null
 cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed run differs from the whole one"
 
@@ -65,8 +60,7 @@ pbest=$(grep -o '"return": [0-9.]*' "$dir/out" | sed 's/.*: //' | sort -g | tail
 awk -v r="$pbest" 'BEGIN { exit !(r >= 500) }' || fail "DAgger with a program expert reached only $pbest"
 grep -aq "cmd:/usr/bin/python3" "$dir/p.mimic.dagger/labels.sqlite" ||
   fail "the labels are not logged under the program's name"
-run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/pcut.mimic" 2> "$dir/err" > /dev/null &
-kill_after_first_round $! "$dir/pcut.mimic"
+killed_run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/pcut.mimic"
 [ $rc -ne 0 ] || fail "a job with a killed rank (program expert) exited 0"
 run 3 "$mimic" train dagger --env CartPole-v1 "${prog[@]}" -o "$dir/pcut.mimic" > /dev/null
 cmp -s "$dir/p.mimic" "$dir/pcut.mimic" || fail "the resumed program-expert run differs"

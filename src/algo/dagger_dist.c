@@ -27,6 +27,8 @@
  * count, so rank 0's resume replays a round exactly with the same count. */
 #include "algo/dagger_dist.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,10 +182,22 @@ static mimic_status tick_once(dagger_dist *x, mimic_policy *actor, double beta, 
   return MIMIC_OK;
 }
 
+/* The tests' rank failure: with MIMIC_TEST_KILL_RANK=RANK:ROUND rollout
+ * rank RANK kills itself (SIGKILL, as a node dies) as round ROUND begins,
+ * a fixed point where killing it from outside would race the run's end. */
+static void test_kill_point(int rank, int round) {
+  const char *k = getenv("MIMIC_TEST_KILL_RANK");
+  int kill_rank, kill_round;
+  if (k && sscanf(k, "%d:%d", &kill_rank, &kill_round) == 2 && kill_rank == rank &&
+      kill_round == round)
+    raise(SIGKILL);
+}
+
 /* Rollout rank: a round's rollouts, then the agreed tick count, then the
  * records to rank 0. */
 static mimic_status serve_round(dagger_dist *x, const header *h) {
   mimic_comm *c = x->comm;
+  test_kill_point(c->rank, h->round);
   const mimic_dagger_env_config *cfg = x->cfg;
   const int R = c->size - 1, r = c->rank - 1;
   uint64_t round = (uint64_t)h->round;
