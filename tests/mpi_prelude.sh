@@ -3,7 +3,5 @@
 # removed on exit, fail, and exit 77 (skipped) when mimic has no MPI.
 here=$(dirname "${BASH_SOURCE[0]}")
 run() { bash "$here/mpirun.sh" "$@"; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$here/prelude.sh"
 run 1 true || exit $? # 77 when built without MPI

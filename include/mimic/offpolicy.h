@@ -233,6 +233,9 @@ typedef struct mimic_generate_config {
                                  settings (lr 2.3e-3, batch 64, (256, 256), learning_starts
                                  1000, train_freq 256 x 128 updates, target every 10 steps,
                                  epsilon to 0.04 over 16%), 50000 steps at most */
+  double expert_noise;        /* Box actions: the expert's recorded actions get Gaussian noise of
+                                 this std in half-ranges (mimic_collect_config.action_noise), a
+                                 stochastic expert as D4RL's sampled SAC experts are (0) */
   uint64_t seed;              /* episodes are recorded from reset(seed + k) */
   bool progress;
 } mimic_generate_config;

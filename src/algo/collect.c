@@ -12,12 +12,38 @@
 
 #include "mimic/rollout.h"
 
+/* Noise scales with each dimension's half-range, so it needs bounded Box
+ * actions: a Discrete expert is made stochastic with epsilon instead. */
+mimic_status mimic_collect_check_noise(const char *env_id, const mimic_space *as) {
+  if (as->kind != MIMIC_SPACE_BOX)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "%s: action noise needs Box actions (Discrete: use epsilon instead)", env_id);
+  for (int i = 0; i < as->dim; i++)
+    if (!as->low || !as->high || !isfinite(as->low[i]) || !isfinite(as->high[i]))
+      return mimic_fail(MIMIC_ERR_INVALID,
+                        "%s: action noise needs bounded actions; dimension %d is unbounded", env_id,
+                        i);
+  return MIMIC_OK;
+}
+
+/* Adds N(0, (std * half-range)^2) to each dimension and clips to the bounds. */
+static void add_action_noise(const mimic_space *as, double std, mimic_rng *rng, float *action) {
+  for (int i = 0; i < as->dim; i++) {
+    const double half = 0.5 * ((double)as->high[i] - as->low[i]);
+    const double a = action[i] + std * half * mimic_rng_normal(rng);
+    action[i] = (float)(a < as->low[i] ? as->low[i] : a > as->high[i] ? as->high[i] : a);
+  }
+}
+
 mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy, mimic_dataset *ds,
                            mimic_dataset_writer *writer, mimic_collect_result *result) {
   memset(result, 0, sizeof *result);
   if (cfg->episodes < 1) return mimic_fail(MIMIC_ERR_INVALID, "collect at least 1 episode");
   if (!(cfg->epsilon >= 0 && cfg->epsilon <= 1))
     return mimic_fail(MIMIC_ERR_INVALID, "epsilon must be in [0, 1], got %g", cfg->epsilon);
+  if (!(cfg->action_noise >= 0 && isfinite(cfg->action_noise)))
+    return mimic_fail(MIMIC_ERR_INVALID, "action noise must be a finite number >= 0, got %g",
+                      cfg->action_noise);
   mimic_rollout r;
   mimic_rollout_config rc = {.n = 1, .seed = cfg->seed, .episodes = cfg->episodes};
   MIMIC_TRY(mimic_rollout_open(&r, cfg->env_id, cfg->env_opts, &rc));
@@ -25,6 +51,7 @@ mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy
   mimic_episode_buf ep = {0};
   const mimic_space *os = mimic_env_obs_space(r.envs[0]), *as = mimic_env_action_space(r.envs[0]);
   mimic_status st = mimic_policy_random(as, &random);
+  if (st == MIMIC_OK && cfg->action_noise > 0) st = mimic_collect_check_noise(cfg->env_id, as);
   if (st == MIMIC_OK) st = mimic_episode_buf_init(&ep, r.obs_dim, r.act_width);
   if (st == MIMIC_OK && ds && ds->n_episodes == 0 && ds->obs_dim == 0) {
     mimic_data_space dos = {0}, das = {0};
@@ -46,6 +73,8 @@ mimic_status mimic_collect(const mimic_collect_config *cfg, mimic_policy *policy
     if (st == MIMIC_OK && cfg->epsilon > 0 && mimic_rng_double(&rng) < cfg->epsilon) {
       mimic_act_batch b = {.n = 1, .obs = r.obs, .actions = r.actions, .rng = &rng};
       st = mimic_policy_act(random, &b);
+    } else if (st == MIMIC_OK && cfg->action_noise > 0) {
+      add_action_noise(as, cfg->action_noise, &rng, r.actions);
     }
     if (st == MIMIC_OK) st = mimic_rollout_step(&r);
     if (st == MIMIC_OK)

@@ -139,9 +139,10 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
 /* Appends n transitions of policy to ds (episodes from seed + k), its
  * actions sampled (a Q-network's greedy action: its Q-values are no
  * probabilities). */
-static mimic_status record(const mimic_generate_config *c, mimic_policy *p, bool greedy, long n,
-                           uint64_t seed, mimic_dataset *ds) {
+static mimic_status record(const mimic_generate_config *c, mimic_policy *p, bool greedy,
+                           double noise, long n, uint64_t seed, mimic_dataset *ds) {
   mimic_collect_config cc = {.env_id = c->env_id,
+                             .action_noise = noise,
                              .env_opts = c->env_opts,
                              .episodes = n > 0x7fffffffL ? 0x7fffffff : (int)n,
                              .seed = seed,
@@ -169,8 +170,9 @@ static mimic_status describe(const mimic_generate_config *c, bool discrete, mimi
                                   (json_int_t)res->medium_steps, "target_score", c->medium_score));
   if (c->kind == MIMIC_QUALITY_EXPERT || c->kind == MIMIC_QUALITY_MEDIUM_EXPERT)
     json_object_set_new(pol, "expert",
-                        json_pack("{s:s, s:f, s:f}", "algorithm", "built-in expert", "return",
-                                  res->expert_return, "normalized_score", 1.0));
+                        json_pack("{s:s, s:f, s:f, s:f}", "algorithm", "built-in expert", "return",
+                                  res->expert_return, "normalized_score", 1.0, "action_noise",
+                                  c->expert_noise));
   double data_score = (res->data_return - res->random_return) / span;
   json_t *extra =
       json_pack("{s:s, s:o, s:f, s:f, s:i, s:i}", "kind", mimic_data_quality_name(c->kind),
@@ -202,6 +204,9 @@ mimic_status mimic_generate_dataset(const mimic_generate_config *c, mimic_datase
   if (c->eval_every < 1 || c->eval_episodes < 1 || !(c->medium_score > 0))
     return mimic_fail(MIMIC_ERR_INVALID,
                       "eval_every and eval_episodes must be >= 1 and medium_score > 0");
+  if (!(c->expert_noise >= 0 && isfinite(c->expert_noise)))
+    return mimic_fail(MIMIC_ERR_INVALID, "expert noise must be a finite number >= 0, got %g",
+                      c->expert_noise);
   mimic_eval_config ec = mimic_eval_defaults();
   ec.episodes = REF_EPISODES;
   ec.seed = REF_SEED;
@@ -220,21 +225,27 @@ mimic_status mimic_generate_dataset(const mimic_generate_config *c, mimic_datase
   if (!st) st = mimic_policy_builtin_expert(e, &expert);
   const int max_steps = mimic_env_max_steps(e);
   const bool discrete = mimic_env_action_space(e)->kind == MIMIC_SPACE_DISCRETE;
+  const bool noisy_expert = c->expert_noise > 0 && (c->kind == MIMIC_QUALITY_EXPERT ||
+                                                    c->kind == MIMIC_QUALITY_MEDIUM_EXPERT);
+  if (!st && noisy_expert) st = mimic_collect_check_noise(c->env_id, mimic_env_action_space(e));
   mimic_env_free(e);
   const uint64_t seed = c->seed + DATA_SEED_OFFSET;
   const long half = c->transitions / 2;
   switch (st ? -1 : (int)c->kind) {
-  case MIMIC_QUALITY_RANDOM: st = record(c, random, false, c->transitions, seed, ds); break;
-  case MIMIC_QUALITY_EXPERT: st = record(c, expert, false, c->transitions, seed, ds); break;
+  case MIMIC_QUALITY_RANDOM: st = record(c, random, false, 0, c->transitions, seed, ds); break;
+  case MIMIC_QUALITY_EXPERT:
+    st = record(c, expert, false, c->expert_noise, c->transitions, seed, ds);
+    break;
   case MIMIC_QUALITY_MEDIUM:
     st = train_medium(c, lo, hi, discrete, NULL, &medium, res);
-    if (!st) st = record(c, medium, discrete, c->transitions, seed, ds);
+    if (!st) st = record(c, medium, discrete, 0, c->transitions, seed, ds);
     break;
   case MIMIC_QUALITY_MEDIUM_REPLAY: st = train_medium(c, lo, hi, discrete, ds, &medium, res); break;
   case MIMIC_QUALITY_MEDIUM_EXPERT:
     st = train_medium(c, lo, hi, discrete, NULL, &medium, res);
-    if (!st) st = record(c, medium, discrete, c->transitions - half, seed, ds);
-    if (!st) st = record(c, expert, false, half, seed + (uint64_t)c->transitions, ds);
+    if (!st) st = record(c, medium, discrete, 0, c->transitions - half, seed, ds);
+    if (!st)
+      st = record(c, expert, false, c->expert_noise, half, seed + (uint64_t)c->transitions, ds);
     break;
   default: break;
   }

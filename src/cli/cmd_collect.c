@@ -36,7 +36,7 @@ int cmd_collect(int argc, char **argv) {
   const char *env_id = NULL, *env_opts = NULL, *expert = "builtin", *out = NULL, *dataset_id = NULL;
   int episodes = 10;
   uint64_t seed = 0;
-  double epsilon = 0, timeout = 30;
+  double epsilon = 0, timeout = 30, action_noise = 0;
   bool json = false, quiet = false, overwrite = false, append = false, sample = false;
   cli_opt opts[] = {
       {"env", CLI_STR, &env_id, "ID", "environment id (see 'mimic envs')", true},
@@ -47,6 +47,8 @@ int cmd_collect(int argc, char **argv) {
       {"seed", CLI_U64, &seed, "S", "episode k starts from reset(S + k) (default 0)"},
       {"epsilon", CLI_DOUBLE, &epsilon, "P", "take a random action with probability P (default 0)"},
       {"sample", CLI_FLAG, &sample, NULL, "sample the expert's actions instead of its best action"},
+      {"action-noise", CLI_DOUBLE, &action_noise, "S",
+       "Box actions: add Gaussian noise of std S half-ranges to each action taken (default 0)"},
       {"expert-timeout", CLI_DOUBLE, &timeout, "SEC",
        "seconds an expert program may take per answer (30)"},
       {"dataset-id", CLI_STR, &dataset_id, "ID",
@@ -65,6 +67,8 @@ int cmd_collect(int argc, char **argv) {
   if (episodes < 1) return cli_usage_error("collect", "--episodes must be at least 1");
   if (!(epsilon >= 0 && epsilon <= 1))
     return cli_usage_error("collect", "--epsilon must be in [0, 1]");
+  if (!(action_noise >= 0 && isfinite(action_noise)))
+    return cli_usage_error("collect", "--action-noise must be a finite number >= 0");
   if (append && overwrite)
     return cli_usage_error("collect", "--append and --overwrite exclude each other");
   if (!append && !overwrite && holds_something(out))
@@ -85,9 +89,12 @@ int cmd_collect(int argc, char **argv) {
   const mimic_space *obs_space = mimic_env_obs_space(env), *act_space = mimic_env_action_space(env);
   if (mimic_data_space_from_env(&os, obs_space) || mimic_data_space_from_env(&as, act_space))
     goto fail;
+  if (action_noise > 0 && mimic_collect_check_noise(env_id, act_space)) goto fail;
   char algo[160];
   snprintf(algo, sizeof algo, "%s%s", mimic_policy_describe(policy),
-           epsilon > 0 ? " with random actions" : "");
+           epsilon > 0        ? " with random actions"
+           : action_noise > 0 ? " with action noise"
+                              : "");
   if (mimic_dataset_meta_set(&meta.env_id, env_id) ||
       mimic_dataset_meta_set(&meta.algorithm_name, algo) ||
       mimic_dataset_meta_set(&meta.author, "mimic") ||
@@ -111,6 +118,7 @@ int cmd_collect(int argc, char **argv) {
                              .episodes = episodes,
                              .seed = seed,
                              .epsilon = epsilon,
+                             .action_noise = action_noise,
                              .sample = sample,
                              .progress = !json && !quiet};
   mimic_collect_result res;

@@ -64,7 +64,7 @@ int cmd_experiment_offline(int argc, char **argv) {
              *kinds = "random,medium,medium-replay,medium-expert,expert", *algos = NULL,
              *hidden = NULL;
   long long target_every = 0;
-  double cql_lr = 0;
+  double cql_lr = 0, expert_noise = 0;
   long long n = 10000, steps = 10000, eval_every = 200;
   int seeds = 3, episodes = 20;
   uint64_t first_seed = 0;
@@ -86,6 +86,8 @@ int cmd_experiment_offline(int argc, char **argv) {
       {"transitions", CLI_LONG, &n, "N", "transitions per dataset (10000)"},
       {"steps", CLI_LONG, &steps, "N", "gradient steps per offline learner (10000)"},
       {"eval-every", CLI_LONG, &eval_every, "N", "SAC steps between medium snapshots (200)"},
+      {"expert-noise", CLI_DOUBLE, &expert_noise, "S",
+       "Box actions: the expert's data sampled with Gaussian noise of std S half-ranges (0)"},
       {"episodes", CLI_INT, &episodes, "N", "evaluation episodes from seed 1000 (20)"},
       {"hidden", CLI_STR, &hidden, "N,N", "widths of every network (each one's default)"},
       {"dt-steps", CLI_LONG, &dt_steps, "N", "the Decision Transformer's steps (--steps)"},
@@ -111,6 +113,7 @@ int cmd_experiment_offline(int argc, char **argv) {
                                 .transitions = (long)n,
                                 .steps = (long)steps,
                                 .eval_every = (long)eval_every,
+                                .expert_noise = expert_noise,
                                 .eval_episodes = episodes,
                                 .target_update_interval = (long)target_every,
                                 .cql_lr = cql_lr,

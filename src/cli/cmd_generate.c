@@ -18,7 +18,7 @@ int cmd_dataset_generate(int argc, char **argv) {
   const char *cmd = "dataset generate", *env = NULL, *env_opts = NULL, *kind = NULL, *out = NULL,
              *hidden = NULL, *id = NULL;
   long long n = 0, sac_steps = 0, eval_every = 0;
-  double medium = 0;
+  double medium = 0, expert_noise = 0;
   uint64_t seed = 0;
   bool overwrite = false, json = false, quiet = false;
   cli_opt o[] = {
@@ -32,6 +32,9 @@ int cmd_dataset_generate(int argc, char **argv) {
       {"seed", CLI_U64, &seed, "S", "random seed (0)"},
       {"medium-score", CLI_DOUBLE, &medium, "X",
        "the medium policy's normalised score to stop at (1/3)"},
+      {"expert-noise", CLI_DOUBLE, &expert_noise, "S",
+       "Box actions: the expert acts with Gaussian noise of std S half-ranges, as D4RL's "
+       "sampled experts (0)"},
       {"sac-steps", CLI_LONG, &sac_steps, "N",
        "most SAC (Discrete: DQN) steps for the medium policy (100000; DQN 50000)"},
       {"eval-every", CLI_LONG, &eval_every, "N", "SAC (DQN) steps between its evaluations (200)"},
@@ -59,6 +62,7 @@ int cmd_dataset_generate(int argc, char **argv) {
   c.seed = seed;
   c.progress = !json && !quiet;
   if (medium) c.medium_score = medium;
+  c.expert_noise = expert_noise;
   if (sac_steps) c.sac.total_steps = c.dqn.total_steps = (long)sac_steps;
   if (eval_every) c.eval_every = (long)eval_every;
   if (hidden && !cli_parse_hidden(hidden, c.sac.hidden, &c.sac.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))

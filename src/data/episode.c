@@ -44,6 +44,7 @@ static mimic_status write_ds(hid_t g, const char *name, hid_t ftype, hid_t mtype
                              const hsize_t *dims, const void *data, int compress) {
   hid_t sp = H5Screate_simple(rank, dims, NULL);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, 0); /* no clock in the file: one seed, one byte stream */
   mimic_status st = MIMIC_OK;
   if (compress > 0 && dims[0] > 0) {
     hsize_t chunk[8];
@@ -86,8 +87,13 @@ static mimic_status write_space_rows(hid_t g, const char *name, const mimic_data
 mimic_status dh5_write_episode(hid_t loc, const char *name, int64_t id, const mimic_episode *ep,
                                const mimic_data_space *os, const mimic_data_space *as, int compress,
                                dh5_scratch *sc) {
-  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return dh5_fail(MIMIC_ERR_IO, "%s: cannot create group", name);
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  H5Pset_obj_track_times(gcpl, 0);
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (g < 0) {
+    dh5_close(gcpl);
+    return dh5_fail(MIMIC_ERR_IO, "%s: cannot create group", name);
+  }
   hid_t bt = dh5_bool_type();
   hid_t infos = -1;
   hsize_t dims[1] = {ep->T};
@@ -101,12 +107,13 @@ mimic_status dh5_write_episode(hid_t loc, const char *name, int64_t id, const mi
   if (!st) st = write_ds(g, "terminations", bt, bt, 1, dims, ep->term, compress);
   if (!st) st = write_ds(g, "truncations", bt, bt, 1, dims, ep->trunc, compress);
   if (!st) {
-    infos = H5Gcreate2(g, "infos", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    infos = H5Gcreate2(g, "infos", H5P_DEFAULT, gcpl, H5P_DEFAULT);
     if (infos < 0) st = dh5_fail(MIMIC_ERR_IO, "cannot create group 'infos'");
   }
   dh5_close(infos);
   dh5_close(bt);
   dh5_close(g);
+  dh5_close(gcpl);
   if (st) return mimic_errctx("%s", name);
   return MIMIC_OK;
 }

@@ -70,11 +70,12 @@ typedef struct mimic_exp_offline_config {
   int algos[8], n_algos; /* MIMIC_EXP_OFFLINE_BC, _DT or offline mimic_offpolicy_algo values */
   int seeds;             /* seeds first_seed .. first_seed + seeds - 1 (datasets and learners) */
   uint64_t first_seed;
-  long transitions;  /* per dataset (medium-replay: its whole run) */
-  long steps;        /* gradient steps of each offline learner */
-  long eval_every;   /* SAC steps between the medium policy's snapshots */
-  int eval_episodes; /* evaluation episodes, from seed 1000 */
-  int n_hidden;      /* 0: every network keeps its default widths */
+  long transitions;    /* per dataset (medium-replay: its whole run) */
+  long steps;          /* gradient steps of each offline learner */
+  long eval_every;     /* SAC steps between the medium policy's snapshots */
+  double expert_noise; /* mimic_generate_config.expert_noise (0) */
+  int eval_episodes;   /* evaluation episodes, from seed 1000 */
+  int n_hidden;        /* 0: every network keeps its default widths */
   /* Discrete actions: "bc" is d3rlpy's DiscreteBC, "cql" its DiscreteCQL,
    * whose target interval and learning rate these override (0: defaults) */
   long target_update_interval;

@@ -128,6 +128,7 @@ mimic_status mimic_exp_offline_run(const mimic_exp_offline_config *c, double *sc
       g.env_opts = c->env_opts;
       g.seed = c->first_seed + (uint64_t)s;
       g.eval_every = c->eval_every;
+      g.expert_noise = c->expert_noise;
       if (c->n_hidden) {
         g.sac.n_hidden = g.dqn.n_hidden = c->n_hidden;
         memcpy(g.sac.hidden, c->hidden, sizeof g.sac.hidden);
