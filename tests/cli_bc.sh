@@ -4,9 +4,7 @@
 # a valid dataset of the episodes it finished.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
 
 "$mimic" collect --env CartPole-v1 --episodes 10 --seed 0 -o "$dir/demos" --quiet > /dev/null
 "$mimic" train bc --data "$dir/demos" -o "$dir/bc.mimic" --log "$dir/curve.csv" --plot "$dir/curve.png" --quiet \

@@ -9,12 +9,7 @@
 # damaged checkpoint is refused without being overwritten.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+. "$(dirname "$0")/prelude.sh"
 same() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
 
 # killed <label> <args...>: run with MIMIC_TEST_KILL_AT set; it must die of SIGKILL (137)

@@ -8,9 +8,7 @@
 set -u
 mimic=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
 
 "$mimic" collect --env CartPole-v1 --episodes 3 -o "$dir/demos" --quiet > /dev/null || fail "collect"
 [ -s "$dir/demos/data/mimic-checksum" ] || fail "no checksum beside the committed main_data.hdf5"

@@ -7,13 +7,7 @@
 # --algos dt runs it beside BC.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-num() { echo "$1" | sed -E "s/.*\"$2\": (-?[0-9.e+-]+|null).*/\1/"; }
+. "$(dirname "$0")/prelude.sh"
 
 "$mimic" dataset generate --env CartPole-v1 --kind expert --transitions 1500 -o "$dir/exp" --quiet > /dev/null
 small=(--context 5 --layers 1 --embd 16 --batch-size 8 --lr 1e-3 --warmup 10)

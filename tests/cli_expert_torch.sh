@@ -4,9 +4,7 @@
 # the expert's 500 on CartPole-v1) and as the policy of mimic eval.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
 expert="cmd:/usr/bin/python3 $MIMIC_SOURCE_DIR/examples/experts/torch_expert.py"
 
 json=$("$mimic" train dagger --env CartPole-v1 --expert "$expert" --rounds 4 --beta linear:4 \

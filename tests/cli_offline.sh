@@ -7,13 +7,7 @@
 # bad flags and bad data are refused with a message.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-num() { echo "$1" | sed -E "s/.*\"$2\": (-?[0-9.e+-]+|null).*/\1/"; }
+. "$(dirname "$0")/prelude.sh"
 
 # SAC and TD3 run, log, save; the file evaluates; one seed, one file
 for algo in sac td3; do

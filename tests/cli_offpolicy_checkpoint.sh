@@ -7,12 +7,7 @@
 # the setting; a damaged one is refused and left as it was.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+. "$(dirname "$0")/prelude.sh"
 
 # name:env:steps:kill step (Pendulum's episodes are 200 steps, CartPole's vary: mid-episode)
 for run in sac:Pendulum-v1:700:300 td3:Pendulum-v1:700:300 dqn:CartPole-v1:1500:700; do

@@ -10,12 +10,7 @@
 set -euo pipefail
 mimic=$1
 src=${MIMIC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+. "$(dirname "$0")/prelude.sh"
 answers_in() { # number of answers a label log holds
   /usr/bin/python3 -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("select count(*) from labels where undone = 0").fetchone()[0])' "$1"

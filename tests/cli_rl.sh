@@ -8,13 +8,7 @@
 # JSON, expert match), refine a clone of a noisy expert; bad flags.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-num() { echo "$1" | sed -E "s/.*\"$2\": (-?[0-9.e+-]+|null).*/\1/"; }
+. "$(dirname "$0")/prelude.sh"
 
 # PPO solves CartPole-v1 (the preset's 100k steps)
 json=$("$mimic" train ppo --env CartPole-v1 -o "$dir/ppo.mimic" --log "$dir/ppo.csv" --plot "$dir/ppo.png" \

@@ -8,9 +8,7 @@
 # with a message.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
 success() { echo "$1" | sed -E 's/.*"success_rate": ([0-9.]+).*/\1/'; }
 env=MiniGrid-DoorKey-8x8-v0
 
