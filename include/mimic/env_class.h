@@ -82,6 +82,18 @@ typedef struct mimic_env_class {
   mimic_status (*render_text)(void *impl, char *buf, size_t cap);
   mimic_status (*render_rgb)(void *impl, uint8_t *rgb, int *w, int *h);
   bool unlisted; /* made by id, but left out of `mimic envs`' listing (test fixtures) */
+  /* Optional (both or neither): copies of this class made together
+   * (mimic_env_make_copies) stepped and reset in one call each, for
+   * environments whose copies live in one object (a Python vector env: one
+   * callback per step, not one per copy). step_copies fills b's rows as
+   * mimic_env_step_copies says, with the class's own truncation in
+   * b->truncated (mimic adds its time limit: a copy whose step reaches
+   * mimic_env_max_steps ends too, and is reset like one that terminated);
+   * mimic counts the steps and the clocks. reset_copies is
+   * mimic_env_reset_copies (seeds MIMIC_SEED_NONE: continue the generator). */
+  mimic_status (*step_copies)(const mimic_env_batch *b);
+  mimic_status (*reset_copies)(mimic_env *const *envs, const int *rows, int m, const int64_t *seeds,
+                               float *obs);
 } mimic_env_class;
 
 /* Adds cls under cls->id, after those registered before (thread-safe).
@@ -102,6 +114,11 @@ mimic_status mimic_env_set_clock(mimic_env *env, int elapsed, int max_steps);
  * object): the seed of the reset in progress or last done, MIMIC_SEED_NONE
  * when it continues the generator, so the wrapped one is reset the same way. */
 int64_t mimic_env_reset_seed(const mimic_env *env);
+/* For a class whose copies share one object (step_copies): env's index
+ * among the copies made together by mimic_env_make_copies, with their count
+ * in *copies; -1 (and *copies 0) for an environment made alone. Valid in
+ * init too. */
+int mimic_env_copy_index(const mimic_env *env, int *copies);
 /* For a family's API that steps its environments itself (mimic_grid_step):
  * counts one step; returns whether it reached the time limit (truncated). */
 bool mimic_env_count_step(mimic_env *env);

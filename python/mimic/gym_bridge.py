@@ -14,9 +14,14 @@ Spaces: a Box (float32 values) or a Discrete starting at 0; anything else is
 an error naming the space. An environment with an `expert_action()` method
 (on it or on env.unwrapped) serves mimic's "builtin" expert.
 
-When mimic asks for N copies (protocol 2) the bridge makes N environments
-and answers each binary frame by stepping them in turn, resetting the ones
-that ended in the same frame: one round trip per step of all N.
+When mimic asks for N copies (protocol 2) the bridge serves them as one
+Gymnasium vector env, `gymnasium.make_vec(ID, num_envs=N,
+vectorization_mode="sync", **kwargs)`, when gymnasium has one that resets
+chosen copies with chosen seeds (Gymnasium >= 1.1: metadata
+"autoreset_mode" and reset(options={"reset_mask": ...})); else it makes N
+environments with gymnasium.make and steps them in turn. Either way a frame
+steps every copy it lists and resets the ones that ended in the same frame,
+with mimic's seeds: one round trip per step of all N.
 """
 import json
 import struct
@@ -61,12 +66,76 @@ HEADER = struct.Struct("<4sBBHII")
 MAGIC, RESET, STEP, ERROR = b"MEP2", 1, 2, 0x7F
 
 
+def _autoreset_mode(vec):
+    mode = (getattr(vec, "metadata", None) or {}).get("autoreset_mode")
+    name = str(getattr(mode, "value", mode)).lower().replace("_", "")
+    return name.split(".")[-1] if mode is not None else None
+
+
+class VectorCopies:
+    """N copies as one Gymnasium vector env, indexed like a list of environments:
+    steps and resets go to the vector env in one call per frame."""
+
+    def __init__(self, vec):
+        self.vec, self.n, self.mode = vec, int(vec.num_envs), _autoreset_mode(vec)
+        self.observation_space = vec.single_observation_space
+        self.action_space = vec.single_action_space
+        self.spec = getattr(vec, "spec", None)
+        sub = getattr(vec, "envs", None)
+        self.expert_action = _expert_of(sub[0]) if sub else None
+        self.started = False
+        box = type(self.action_space).__name__ == "Box"
+        shape = tuple(self.action_space.shape) if box else ()
+        self.actions = np.zeros((self.n, *shape), self.action_space.dtype if box else np.int64)
+
+    def expert(self, c):
+        return _expert_of(self.vec.envs[c])()
+
+    def close(self):
+        self.vec.close()
+
+    def reset(self, rows, seeds):
+        """Resets copies rows with seeds (None: continue); observations [N, od]."""
+        seed_list = [None] * self.n
+        mask = np.zeros(self.n, bool)
+        for c, seed in zip(rows, seeds):
+            seed_list[c], mask[c] = seed, True
+        if self.started:
+            obs, _ = self.vec.reset(seed=seed_list, options={"reset_mask": mask})
+        else:  # the first reset is of every copy
+            obs, _ = self.vec.reset(seed=seed_list)
+            self.started = True
+        return np.asarray(obs, np.float32).reshape(self.n, -1)
+
+    def step(self, rows, actions, last, next_seed, max_resets):
+        """One step of the copies rows, and mimic's auto-reset of those that end:
+        (obs, final, reward, terminated, truncated), rows as given."""
+        for k, c in enumerate(rows):
+            self.actions[c] = actions[k].reshape(self.actions.shape[1:])
+        o, r, te, tr, info = self.vec.step(self.actions)
+        o = np.asarray(o, np.float32).reshape(self.n, -1)
+        obs, final = o[rows], o[rows]
+        ended = np.flatnonzero(te[rows] | tr[rows] | last)[:max(0, max_resets)]
+        if self.mode == "samestep":  # o holds the next episode's first observation
+            for k in np.flatnonzero(te[rows] | tr[rows]):
+                final[k] = np.asarray(info["final_obs"][rows[k]], np.float32).ravel()
+        seeds = [None if next_seed < 0 else next_seed + j for j in range(len(ended))]
+        if self.mode == "samestep" and next_seed < 0:  # it reset those it ended, unseeded
+            keep = ~(te[rows[ended]] | tr[rows[ended]])
+            ended, seeds = ended[keep], [s for s, k in zip(seeds, keep) if k]
+        if len(ended):
+            obs[ended] = self.reset(rows[ended], seeds)[rows[ended]]
+        return obs, final, r[rows], te[rows], tr[rows]
+
+
 class Bridge:
     """Answers the protocol's requests for one Gymnasium environment at a
     time, or for N copies in frames after a protocol-2 hello."""
 
-    def __init__(self, make):
+    def __init__(self, make, make_vec=None):
         self.make = make  # options -> a new environment
+        self.make_vec = make_vec  # (options, n) -> VectorCopies, or None
+        self.vector = None
         self.env = None
         self.copies = []  # protocol 2: every copy (self.env is copies[0])
 
@@ -78,10 +147,14 @@ class Bridge:
     def hello(self, request):
         self.close()
         options = request.get("options") or {}
-        self.env = self.make(options)
         n = request.get("num_envs")
         batch = request.get("protocol", 1) >= 2 and isinstance(n, int) and n > 1
-        if batch:
+        self.vector = self.make_vec(options, n) if batch and self.make_vec else None
+        if self.vector:
+            self.env, self.copies = self.vector, [self.vector]
+        else:
+            self.env = self.make(options)
+        if batch and not self.vector:
             self.copies = [self.env] + [self.make(options) for _ in range(n - 1)]
         spec = getattr(self.env, "spec", None)
         expert = _expert_of(self.env)
@@ -107,7 +180,8 @@ class Bridge:
             return b""
         out = np.empty((len(rows), width), "<f4")
         for k, c in enumerate(rows):
-            out[k] = np.asarray(_expert_of(self.copies[c])(), np.float32).ravel()
+            a = self.vector.expert(c) if self.vector else _expert_of(self.copies[c])()
+            out[k] = np.asarray(a, np.float32).ravel()
         return out.tobytes()
 
     def frame(self, kind, m, payload):
@@ -119,6 +193,10 @@ class Bridge:
         if kind == RESET:
             rows = np.frombuffer(payload, "<u4", m, 0)
             seeds = np.frombuffer(payload, "<i8", m, 4 * m)
+            if self.vector:
+                seeds = [None if s < 0 else int(s) for s in seeds]
+                obs[:] = self.vector.reset(rows.astype(np.intp), seeds)[rows]
+                return obs.tobytes() + self._experts(rows, aw)
             for k, (c, seed) in enumerate(zip(rows, seeds)):
                 o, _ = self.copies[c].reset(seed=None if seed < 0 else int(seed))
                 obs[k] = np.asarray(o, np.float32).ravel()
@@ -131,6 +209,12 @@ class Bridge:
         last = np.frombuffer(payload, "u1", m, 16 + 4 * m + 4 * m * aw)
         reward, final = np.empty(m, "<f8"), np.empty((m, od), "<f4")
         flags = np.zeros((2, m), "u1")
+        if self.vector:
+            obs, final, reward[:], flags[0], flags[1] = self.vector.step(
+                rows.astype(np.intp), actions, last.astype(bool), next_seed, max_resets)
+            return b"".join((reward.tobytes(), obs.astype("<f4").tobytes(),
+                             final.astype("<f4").tobytes(), self._experts(rows, aw),
+                             flags.tobytes()))
         j = 0
         for k, c in enumerate(rows):
             env = self.copies[c]
@@ -225,7 +309,23 @@ def main(argv):
     def make(options):
         return gymnasium.make(env_id, **kwargs, **{k: _option(v) for k, v in options.items()})
 
-    Bridge(make).serve(sys.stdin.buffer, sys.stdout.buffer)
+    def make_vec(options, n):
+        """N copies as a Gymnasium vector env, or None when gymnasium has none that resets
+        one copy with a seed (it then makes N environments)."""
+        try:
+            import gymnasium.vector  # noqa: F401 (Gymnasium imports it itself; a stand-in may not)
+        except ImportError:
+            return None
+        if not hasattr(gymnasium, "make_vec"):
+            return None
+        vec = gymnasium.make_vec(env_id, num_envs=n, vectorization_mode="sync", **kwargs,
+                                 **{k: _option(v) for k, v in options.items()})
+        if _autoreset_mode(vec) not in ("nextstep", "samestep", "disabled"):
+            vec.close()
+            return None
+        return VectorCopies(vec)
+
+    Bridge(make, make_vec).serve(sys.stdin.buffer, sys.stdout.buffer)
 
 
 if __name__ == "__main__":

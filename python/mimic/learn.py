@@ -10,7 +10,7 @@ import types
 import numpy as np
 
 from . import _mimic
-from .foreign import as_mimic_env, unvector
+from .foreign import as_mimic_env, copies_of
 
 
 class Dataset(_mimic.Dataset):
@@ -199,9 +199,8 @@ def dagger(env, expert="builtin", rounds=15, beta="linear", query="all", seed=0,
     defer, expert_timeout, batch_size, lr, hidden, activation, normalize, progress."""
     if isinstance(expert, _mimic.Policy):
         expert = expert.act
-    env = unvector(env)
-    if isinstance(env, (list, tuple)):  # one copy per environment object given
-        config.setdefault("n_envs", len(env))
+    if copies_of(env):  # one copy per environment object given, or per vector env copy
+        config.setdefault("n_envs", copies_of(env))
     with as_mimic_env(env) as e:
         policy, rows = _mimic.dagger(e, _expert(expert), rounds=int(rounds), beta=str(beta),
                                      query=str(query), seed=int(seed),
@@ -229,9 +228,8 @@ def ppo(env, **config):
     unknown = sorted(set(config) - set(_PPO_SETTINGS))
     if unknown:
         raise TypeError(f"ppo() got unexpected settings {unknown}")
-    env = unvector(env)
-    if isinstance(env, (list, tuple)):
-        config.setdefault("n_envs", len(env))
+    if copies_of(env):
+        config.setdefault("n_envs", copies_of(env))
     with as_mimic_env(env) as e:
         policy, rows = _mimic.ppo(e, dict(config))
     policy.iterations = rows

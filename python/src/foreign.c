@@ -39,6 +39,7 @@ typedef struct pyenv_class {
   char id[MIMIC_ENV_ID_MAX];
   char summary[128];
   PyObject *factory; /* NULL once retired */
+  PyObject *batch;   /* steps and resets copies made together (foreign.py's batches), or NULL */
   mimic_space obs_space, act_space;
   float *bounds; /* obs low, obs high, act low, act high */
 } pyenv_class;
@@ -73,7 +74,11 @@ static mimic_status pyenv_init(mimic_env *env, void *impl, const void *user, mim
   if (!e->pc->factory)
     st = mimic_fail(MIMIC_ERR_INVALID, "Python environment %s is retired (its run is over)",
                     e->pc->id);
-  else if (!(e->obj = PyObject_CallNoArgs(e->pc->factory)))
+  else if (e->pc->batch) { /* the factory places copy k of n in its batch */
+    int n, k = mimic_env_copy_index(env, &n);
+    if (!(e->obj = PyObject_CallFunction(e->pc->factory, "ii", k, n)))
+      st = py_failed(e, "making the environment");
+  } else if (!(e->obj = PyObject_CallNoArgs(e->pc->factory)))
     st = py_failed(e, "making the environment");
   PyGILState_Release(gil);
   return st;
@@ -196,6 +201,185 @@ static mimic_status pyenv_expert(void *impl, float *action) {
   return st;
 }
 
+/* ---- copies made together: one callback per batch -------------------------------- */
+
+/* The Python objects of the listed copies, in order (a new tuple). */
+static PyObject *batch_objects(mimic_env *const *envs, const int *rows, int m) {
+  PyObject *t = PyTuple_New(m);
+  for (int k = 0; t && k < m; k++) {
+    const pyenv *e = mimic_env_impl_of(envs[rows ? rows[k] : k], pyenv_init);
+    PyTuple_SET_ITEM(t, k, Py_NewRef(e->obj));
+  }
+  return t;
+}
+
+static mimic_status batch_failed(const pyenv_class *pc, const char *what) {
+  mimicpy_keep_exception();
+  return mimic_fail(MIMIC_ERR_EXTERNAL, "Python environment %s: the batch's %s failed", pc->id,
+                    what);
+}
+
+/* Reads field `what` of a batch reply, m rows of width floats, into out
+ * (the listed rows of an [N x width] buffer): the right shape, no NaN. Only
+ * rows k with only[k] are read when only is given. */
+static mimic_status batch_rows(const pyenv_class *pc, const char *call, PyObject *x,
+                               const char *what, float *scratch, int m, int width, const int *rows,
+                               const bool *only, float *out) {
+  char field[64];
+  snprintf(field, sizeof field, "%s's %s", call, what);
+  if (mimicpy_floats(x, scratch, (Py_ssize_t)m * width, field) < 0) return batch_failed(pc, call);
+  for (int k = 0; k < m; k++) {
+    const float *r = scratch + (size_t)k * (size_t)width;
+    if (only && !only[k]) continue;
+    for (int j = 0; j < width; j++)
+      if (isnan(r[j]))
+        return mimic_fail(MIMIC_ERR_RANGE, "Python environment %s: %s, copy %d: %s[%d] is NaN",
+                          pc->id, call, rows ? rows[k] : k, what, j);
+    memcpy(out + (size_t)(rows ? rows[k] : k) * (size_t)width, r, (size_t)width * sizeof *r);
+  }
+  return MIMIC_OK;
+}
+
+/* Reads m flags (0 or 1) of a batch reply into the listed rows of out. */
+static mimic_status batch_flags(const pyenv_class *pc, PyObject *x, const char *what,
+                                float *scratch, int m, const int *rows, bool *out) {
+  char field[64];
+  snprintf(field, sizeof field, "step's %s", what);
+  if (mimicpy_floats(x, scratch, m, field) < 0) return batch_failed(pc, "step");
+  for (int k = 0; k < m; k++) {
+    if (scratch[k] != 0 && scratch[k] != 1)
+      return mimic_fail(MIMIC_ERR_FORMAT,
+                        "Python environment %s: step, copy %d: %s is %g, not a flag", pc->id,
+                        rows ? rows[k] : k, what, (double)scratch[k]);
+    out[rows ? rows[k] : k] = scratch[k] != 0;
+  }
+  return MIMIC_OK;
+}
+
+/* The batch's step: batch.step(objects, actions [m, width], at_limit [m], next_seed,
+ * max_resets) -> (obs, reward, terminated, truncated, reset, final_obs), rows in the
+ * order given. */
+static mimic_status pyenv_step_copies(const mimic_env_batch *b) {
+  const int m = b->m;
+  const int *rows = b->rows;
+  const pyenv *e0 = mimic_env_impl_of(b->envs[rows ? rows[0] : 0], pyenv_init);
+  const pyenv_class *pc = e0->pc;
+  const int od = pc->obs_space.dim, aw = mimic_space_width(&pc->act_space);
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  PyObject *owner = NULL, *lowner = NULL, *r = NULL, *objs = batch_objects(b->envs, rows, m);
+  float *acts = mimicpy_alloc((size_t)m * (size_t)aw * sizeof(float), &owner);
+  bool *limit = mimicpy_alloc((size_t)m, &lowner);
+  float *scratch = malloc((size_t)m * (size_t)(od > 1 ? od : 1) * sizeof(float));
+  if (!objs || !acts || !limit || !scratch) {
+    st = batch_failed(pc, "step");
+    goto done;
+  }
+  for (int k = 0; k < m; k++) {
+    int i = rows ? rows[k] : k;
+    mimic_env *env = b->envs[i];
+    pyenv *e = mimic_env_impl_of(env, pyenv_init);
+    e->step++;
+    memcpy(acts + (size_t)k * (size_t)aw, b->actions + (size_t)i * (size_t)aw,
+           (size_t)aw * sizeof(float));
+    int ms = mimic_env_max_steps(env);
+    limit[k] = ms > 0 && mimic_env_elapsed(env) + 1 >= ms;
+  }
+  Py_ssize_t ashape[2] = {m, aw}, lshape[1] = {m};
+  PyObject *a = mimicpy_array(owner, acts, "f", sizeof(float), 2, ashape, true);
+  PyObject *l = a ? mimicpy_array(lowner, limit, "?", 1, 1, lshape, true) : NULL;
+  if (l)
+    r = PyObject_CallMethod(pc->batch, "step", "OOOLl", objs, a, l,
+                            (long long)(b->next_seed >= 0 ? b->next_seed : -1),
+                            b->max_resets < m ? b->max_resets : (long)m);
+  Py_XDECREF(a);
+  Py_XDECREF(l);
+  if (!r) {
+    st = batch_failed(pc, "step");
+  } else if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 6) {
+    st = mimic_fail(MIMIC_ERR_FORMAT,
+                    "Python environment %s: the batch's step returned %s, not (obs, reward, "
+                    "terminated, truncated, reset, final_obs)",
+                    pc->id, Py_TYPE(r)->tp_name);
+  } else {
+    PyObject *rew = PyTuple_GET_ITEM(r, 1);
+    if (PySequence_Size(rew) != m) {
+      PyErr_Clear();
+      st = mimic_fail(MIMIC_ERR_FORMAT,
+                      "Python environment %s: the batch's step gave %zd rewards for %d copies",
+                      pc->id, PyObject_Length(rew), m);
+      PyErr_Clear();
+    }
+    for (int k = 0; st == MIMIC_OK && k < m; k++) {
+      int i = rows ? rows[k] : k;
+      PyObject *x = PySequence_GetItem(rew, k);
+      double v = x ? PyFloat_AsDouble(x) : -1.0;
+      Py_XDECREF(x);
+      if (v == -1.0 && PyErr_Occurred())
+        st = batch_failed(pc, "step's reward");
+      else if (isnan(v))
+        st = mimic_fail(MIMIC_ERR_RANGE, "Python environment %s: step, copy %d: reward is NaN",
+                        pc->id, i);
+      b->reward[i] = v;
+    }
+    if (st == MIMIC_OK)
+      st =
+          batch_rows(pc, "step", PyTuple_GET_ITEM(r, 0), "obs", scratch, m, od, rows, NULL, b->obs);
+    if (st == MIMIC_OK)
+      st = batch_flags(pc, PyTuple_GET_ITEM(r, 2), "terminated", scratch, m, rows, b->terminated);
+    if (st == MIMIC_OK)
+      st = batch_flags(pc, PyTuple_GET_ITEM(r, 3), "truncated", scratch, m, rows, b->truncated);
+    if (st == MIMIC_OK)
+      st = batch_flags(pc, PyTuple_GET_ITEM(r, 4), "reset", scratch, m, rows, b->reset);
+    for (int k = 0; st == MIMIC_OK && k < m; k++) { /* the copies whose episode ended */
+      int i = rows ? rows[k] : k;
+      limit[k] = limit[k] || b->terminated[i] || b->truncated[i];
+    }
+    if (st == MIMIC_OK && b->final_obs)
+      st = batch_rows(pc, "step", PyTuple_GET_ITEM(r, 5), "final_obs", scratch, m, od, rows, limit,
+                      b->final_obs);
+    for (int k = 0; st == MIMIC_OK && k < m; k++) { /* a new episode's step count */
+      int i = rows ? rows[k] : k;
+      if (b->reset[i]) ((pyenv *)mimic_env_impl_of(b->envs[i], pyenv_init))->step = 0;
+    }
+  }
+done:
+  Py_XDECREF(r);
+  Py_XDECREF(objs);
+  Py_XDECREF(owner);
+  Py_XDECREF(lowner);
+  free(scratch);
+  PyGILState_Release(gil);
+  return st;
+}
+
+/* The batch's reset: batch.reset(objects, seeds [m], -1 to continue) -> obs [m, obs_dim]. */
+static mimic_status pyenv_reset_copies(mimic_env *const *envs, const int *rows, int m,
+                                       const int64_t *seeds, float *obs) {
+  const pyenv *e0 = mimic_env_impl_of(envs[rows ? rows[0] : 0], pyenv_init);
+  const pyenv_class *pc = e0->pc;
+  const int od = pc->obs_space.dim;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  PyObject *r = NULL, *objs = batch_objects(envs, rows, m), *list = PyList_New(m);
+  float *scratch = malloc((size_t)m * (size_t)od * sizeof(float));
+  for (int k = 0; list && k < m; k++) {
+    ((pyenv *)mimic_env_impl_of(envs[rows ? rows[k] : k], pyenv_init))->step = 0;
+    PyList_SET_ITEM(list, k, PyLong_FromLongLong(seeds[k] >= 0 ? (long long)seeds[k] : -1));
+  }
+  if (objs && list && scratch) r = PyObject_CallMethod(pc->batch, "reset", "OO", objs, list);
+  if (!r)
+    st = batch_failed(pc, "reset");
+  else
+    st = batch_rows(pc, "reset", r, "obs", scratch, m, od, rows, NULL, obs);
+  Py_XDECREF(r);
+  Py_XDECREF(objs);
+  Py_XDECREF(list);
+  free(scratch);
+  PyGILState_Release(gil);
+  return st;
+}
+
 /* A space from ("discrete", n) or ("box", shape, low, high); bounds go to b. */
 static int space_from(PyObject *desc, mimic_space *s, float *low, float *high) {
   const char *kind;
@@ -273,15 +457,17 @@ static int box_dim(PyObject *desc) {
 }
 
 /* register_env(factory, name, obs_space, action_space, max_episode_steps, reward_threshold,
- * has_expert) -> id */
+ * has_expert, batch=None) -> id; with a batch, factory(k, n) makes copy k of n made together
+ * (k -1: made alone) and batch.step/batch.reset step and reset such copies in one call. */
 static PyObject *py_register_env(PyObject *module, PyObject *args) {
-  PyObject *factory, *obs_desc, *act_desc;
+  PyObject *factory, *obs_desc, *act_desc, *batch = Py_None;
   const char *name;
   int max_steps, has_expert;
   double threshold;
-  if (!PyArg_ParseTuple(args, "OsOOidp", &factory, &name, &obs_desc, &act_desc, &max_steps,
-                        &threshold, &has_expert))
+  if (!PyArg_ParseTuple(args, "OsOOidp|O", &factory, &name, &obs_desc, &act_desc, &max_steps,
+                        &threshold, &has_expert, &batch))
     return NULL;
+  if (batch == Py_None) batch = NULL;
   int od = box_dim(obs_desc), ad = box_dim(act_desc);
   pyenv_class *pc = calloc(1, sizeof *pc);
   float *bounds = calloc((size_t)(2 * od + 2 * ad), sizeof(float));
@@ -321,8 +507,10 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
     for (int i = 0; i < n_registered && !old; i++)
       if (strcmp(registered[i]->id, pc->id) == 0) old = registered[i];
     if (!old) break;
-    if (!old->factory && same_class(old, pc, max_steps, threshold, has_expert)) {
+    if (!old->factory && same_class(old, pc, max_steps, threshold, has_expert) &&
+        (old->cls.step_copies != NULL) == (batch != NULL)) {
       old->factory = Py_NewRef(factory);
+      Py_XSETREF(old->batch, Py_XNewRef(batch));
       free(bounds);
       free(pc);
       return PyUnicode_FromString(old->id);
@@ -339,11 +527,15 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
                               .fini = pyenv_fini,
                               .reset = pyenv_reset,
                               .step = pyenv_step,
-                              .expert = has_expert ? pyenv_expert : NULL};
+                              .expert = has_expert ? pyenv_expert : NULL,
+                              .step_copies = batch ? pyenv_step_copies : NULL,
+                              .reset_copies = batch ? pyenv_reset_copies : NULL};
   pc->factory = Py_NewRef(factory);
+  pc->batch = Py_XNewRef(batch);
   mimic_status st = mimic_env_register(&pc->cls);
   if (st != MIMIC_OK) {
     Py_DECREF(pc->factory);
+    Py_XDECREF(pc->batch);
     free(bounds);
     free(pc);
     return mimicpy_raise(st);
@@ -357,7 +549,10 @@ static PyObject *py_retire_env(PyObject *module, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id) return NULL;
   for (int i = 0; i < n_registered; i++)
-    if (strcmp(registered[i]->id, id) == 0) Py_CLEAR(registered[i]->factory);
+    if (strcmp(registered[i]->id, id) == 0) {
+      Py_CLEAR(registered[i]->factory);
+      Py_CLEAR(registered[i]->batch);
+    }
   Py_RETURN_NONE;
 }
 

@@ -64,6 +64,30 @@ def standin_env(tmp_path):
     return env
 
 
+VECTOR = """
+    def make_vec(env_id, num_envs=1, vectorization_mode=None, vector_kwargs=None, **kwargs):
+        import os
+        from .vector import SyncVectorEnv
+        mode = os.environ.get("STANDIN_AUTORESET", "NextStep")
+        with open(os.environ["STANDIN_VEC_LOG"], "a") as log:
+            log.write(f"{env_id} {num_envs} {vectorization_mode} {mode}\\n")
+        return SyncVectorEnv([lambda: make(env_id, **kwargs)] * num_envs, autoreset_mode=mode)
+"""
+
+
+@pytest.fixture(params=["NextStep", "SameStep", "Disabled"])
+def standin_vec_env(request, standin_env, tmp_path):
+    """The stand-in gymnasium with gymnasium.vector and make_vec (Gymnasium 1.1's API)."""
+    pkg = tmp_path / "standin" / "gymnasium"
+    with open(os.path.join(HERE, "standin_vector.py")) as f:
+        (pkg / "vector.py").write_text(f.read())
+    with open(pkg / "__init__.py", "a") as f:
+        f.write(textwrap.dedent(VECTOR))
+    env = dict(standin_env, STANDIN_AUTORESET=request.param,
+               STANDIN_VEC_LOG=str(tmp_path / "vec.log"))
+    return env
+
+
 def dagger(cli, env_id, out, env, extra=()):
     args = ["train", "dagger", "--env", env_id, "--rounds", "3", "--seed", "4", "--envs", "2",
             "--eval-episodes", "4", "-o", str(out), "--json", "--quiet", *extra]
@@ -79,6 +103,19 @@ def test_gym_dagger_is_bit_identical_to_the_builtin_path(cli, standin_env, tmp_p
     a = mimic.load_policy(str(tmp_path / "b.mimic")).state_dict()
     b = mimic.load_policy(str(tmp_path / "g.mimic")).state_dict()
     assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_gym_serves_copies_as_a_gymnasium_vector_env(cli, standin_vec_env, tmp_path):
+    builtin = dagger(cli, "CartPole-v1", tmp_path / "b.mimic", standin_vec_env)
+    bridged = dagger(cli, "gym:CartPole-v1", tmp_path / "g.mimic", standin_vec_env)
+    assert bridged == builtin
+    made = (tmp_path / "vec.log").read_text().splitlines()
+    mode = standin_vec_env["STANDIN_AUTORESET"]
+    assert f"CartPole-v1 2 sync {mode}" in made  # DAgger's two copies: one vector env
+    a = mimic.load_policy(str(tmp_path / "b.mimic")).state_dict()
+    b = mimic.load_policy(str(tmp_path / "g.mimic")).state_dict()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
 

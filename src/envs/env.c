@@ -212,6 +212,20 @@ static mimic_status init_env(mimic_env *env, mimic_kv *kv) {
   return mimic_kv_check_used(kv, env->id);
 }
 
+/* Which copy the environment being made is: set around each make by
+ * mimic_env_make_copies, so a class's init can see its group. */
+static _Thread_local struct { int k, n; } making = {-1, 0};
+
+void mimic_env_making_copy(int k, int n) {
+  making.k = k;
+  making.n = n;
+}
+
+int mimic_env_copy_index(const mimic_env *env, int *copies) {
+  if (copies) *copies = env->copies;
+  return env->copy;
+}
+
 mimic_status mimic_env_make(const char *id, const char *options, mimic_env **out) {
   *out = NULL;
   if (!id) return mimic_fail(MIMIC_ERR_INVALID, "no environment id given");
@@ -246,6 +260,8 @@ mimic_status mimic_env_make_class(const char *id, const char *options, const mim
     return st ? mimic_errctx("%s", id) : MIMIC_ERR_NOMEM;
   }
   env->reset_seed = MIMIC_SEED_NONE;
+  env->copy = making.k;
+  env->copies = making.k >= 0 ? making.n : 0;
   mimic_rng_seed(&env->rng, 0);
   st = init_env(env, &kv);
   if (st != MIMIC_OK) {

@@ -28,7 +28,11 @@ mimic_status mimic_env_make_copies(const char *id, const char *options, int n, m
     for (int i = 0; i < n; i++) mimic_env_program_class_free(cls[i]);
     free(cls);
   } else {
-    for (int i = 0; st == MIMIC_OK && i < n; i++) st = mimic_env_make(id, options, &envs[i]);
+    for (int i = 0; st == MIMIC_OK && i < n; i++) {
+      mimic_env_making_copy(i, n);
+      st = mimic_env_make(id, options, &envs[i]);
+    }
+    mimic_env_making_copy(-1, 0);
   }
   if (st) {
     for (int i = 0; i < n; i++) {
@@ -37,6 +41,45 @@ mimic_status mimic_env_make_copies(const char *id, const char *options, int n, m
     }
   }
   return st;
+}
+
+/* Whether the listed copies were made together by a class that steps its
+ * copies in one call (mimic_env_class.step_copies). */
+static bool class_batched(mimic_env *const *envs, const int *rows, int m) {
+  const mimic_env *e0 = m > 0 ? envs[rows ? rows[0] : 0] : NULL;
+  if (!e0 || !e0->cls->step_copies || e0->copy < 0) return false;
+  for (int k = 1; k < m; k++) {
+    const mimic_env *e = envs[rows ? rows[k] : k];
+    if (e->cls != e0->cls || e->copy < 0) return false;
+  }
+  return true;
+}
+
+/* A batch through the class's step_copies: the class steps and resets,
+ * mimic keeps the clocks (the class saw the time limit in max_steps). */
+static mimic_status class_step_copies(const mimic_env_batch *b) {
+  mimic_env *e0 = b->envs[b->rows ? b->rows[0] : 0];
+  if (e0->cls->step_copies(b)) return mimic_errctx("%s", e0->id);
+  long j = 0;
+  for (int k = 0; k < b->m; k++) {
+    int i = b->rows ? b->rows[k] : k;
+    mimic_env *e = b->envs[i];
+    e->elapsed++;
+    b->truncated[i] = b->truncated[i] || (e->max_steps > 0 && e->elapsed >= e->max_steps);
+    if (!b->reset[i]) continue;
+    if (!b->terminated[i] && !b->truncated[i])
+      return mimic_fail(MIMIC_ERR_EXTERNAL, "%s copy %d: reset though its episode went on", e->id,
+                        i);
+    int64_t seed = b->next_seed >= 0 ? b->next_seed + j : MIMIC_SEED_NONE;
+    e->reset_seed = seed;
+    if (seed >= 0) e->seeded = true;
+    mimic_env_clock_reset(e);
+    j++;
+  }
+  if (j > b->max_resets)
+    return mimic_fail(MIMIC_ERR_EXTERNAL, "%s: %ld copies reset, at most %ld asked", e0->id, j,
+                      b->max_resets);
+  return MIMIC_OK;
 }
 
 mimic_status mimic_env_step_copies(const mimic_env_batch *b) {
@@ -49,6 +92,7 @@ mimic_status mimic_env_step_copies(const mimic_env_batch *b) {
       return mimic_errctx("%s copy %d", b->envs[i]->id, i);
   }
   if (mimic_env_program_batched(b->envs, b->rows, b->m)) return mimic_env_program_step_copies(b);
+  if (class_batched(b->envs, b->rows, b->m)) return class_step_copies(b);
   long j = 0;
   for (int k = 0; k < b->m; k++) {
     int i = b->rows ? b->rows[k] : k;
@@ -75,6 +119,17 @@ mimic_status mimic_env_reset_copies(mimic_env *const *envs, const int *rows, int
   if (m < 1) return MIMIC_OK;
   if (mimic_env_program_batched(envs, rows, m))
     return mimic_env_program_reset_copies(envs, rows, m, seeds, obs);
+  if (class_batched(envs, rows, m)) {
+    for (int k = 0; k < m; k++) {
+      mimic_env *e = envs[rows ? rows[k] : k];
+      e->reset_seed = seeds[k] >= 0 ? seeds[k] : MIMIC_SEED_NONE;
+      if (seeds[k] >= 0) e->seeded = true;
+      mimic_env_clock_reset(e);
+    }
+    mimic_env *e0 = envs[rows ? rows[0] : 0];
+    if (e0->cls->reset_copies(envs, rows, m, seeds, obs)) return mimic_errctx("%s", e0->id);
+    return MIMIC_OK;
+  }
   const size_t od = (size_t)envs[rows ? rows[0] : 0]->obs_space.dim;
   for (int k = 0; k < m; k++) {
     int i = rows ? rows[k] : k;

@@ -23,7 +23,12 @@ struct mimic_env {
   int64_t reset_seed;         /* the seed of the last reset (MIMIC_SEED_NONE: it continued) */
   char *id;                   /* a registered id, or a program's "cmd:..." of any length */
   mimic_env_class *owned_cls; /* a class made for this environment alone (program.c) */
+  int copy, copies;           /* index among copies made together, and their count (-1, 0) */
 };
+
+/* Makes the next environments made on this thread copy k of n (k -1: alone),
+ * for mimic_env_copy_index (mimic_env_make_copies). */
+void mimic_env_making_copy(int k, int n);
 
 /* Looks up a registered class by id (NULL if unknown). */
 const mimic_env_class *mimic_env_class_find(const char *id);

@@ -38,6 +38,7 @@ static const char *class_problem(const mimic_env_class *cls) {
   if (!cls->init) return "it has no init function";
   if (!cls->reset) return "it has no reset function";
   if (!cls->step) return "it has no step function";
+  if (!cls->step_copies != !cls->reset_copies) return "it has one of step_copies and reset_copies";
   if (cls->max_episode_steps < 0) return "its max_episode_steps is negative";
   if ((unsigned)cls->success > MIMIC_SUCCESS_THRESHOLD) return "its success rule is unknown";
   if (cls->success == MIMIC_SUCCESS_THRESHOLD &&
