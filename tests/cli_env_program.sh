@@ -58,7 +58,8 @@ done
 check_batch() { EPISODES=4 check "$@"; }
 frame="step frame 4 (4 copies; copy 0 at step 3 of episode 1)"
 check_batch batch_short "$frame" "exited with status 0 without answering"
-check_batch batch_length "$frame" "payload is 188 bytes, 4 copies take 184"
+# (no expert actions: the random policy asks none, so frames do not carry them)
+check_batch batch_length "$frame" "payload is 172 bytes, 4 copies take 168"
 check_batch batch_count "$frame" "the reply holds 3 copies, the request 4"
 check_batch batch_magic "$frame" 'does not start with "MEP2"'
 check_batch batch_nan "step 3 of episode 1, copy 1: obs[2] is NaN"

@@ -156,28 +156,32 @@ class VecCartPole:
 
 
 # Protocol 2's frames (docs/env-protocol.md): a 16-byte header, then arrays,
-# all little-endian. Kinds: 1 reset, 2 step, 0x7f an error (UTF-8 text).
+# all little-endian. Kinds: 1 reset, 2 step, 3 expert, 0x7f an error (UTF-8
+# text). Header byte 5, bit 0: the reply carries the expert's actions (this
+# peer says "expert_on_request" in hello, so it computes them only then).
 HEADER = struct.Struct("<4sBBHII")
-MAGIC, RESET, STEP, ERROR = b"MEP2", 1, 2, 0x7F
+MAGIC, RESET, STEP, EXPERT, ERROR = b"MEP2", 1, 2, 3, 0x7F
 
 
 def frame(kind, count, payload):
     return HEADER.pack(MAGIC, kind, 0, 0, count, len(payload)) + payload
 
 
-def answer_frame(vec, kind, m, payload):
+def answer_frame(vec, kind, m, payload, flags=1):
     """The reply payload to one request frame."""
+    rows = np.frombuffer(payload, "<u4", m, 16 if kind == STEP else 0).astype(np.intp)
+    if kind == EXPERT:
+        return vec.expert_action(rows).astype("<f4").tobytes()
     if kind == RESET:
-        rows = np.frombuffer(payload, "<u4", m, 0).astype(np.intp)
         seeds = np.frombuffer(payload, "<i8", m, 4 * m)
         for i, seed in zip(rows, seeds):
             vec.reset(i, None if seed < 0 else int(seed))
         obs = vec.state[rows].astype("<f4")
-        return obs.tobytes() + vec.expert_action(rows).astype("<f4").tobytes()
+        expert = vec.expert_action(rows).astype("<f4").tobytes() if flags & 1 else b""
+        return obs.tobytes() + expert
     if kind != STEP:
         raise ValueError(f"unknown frame kind {kind}")
     next_seed, max_resets = struct.unpack_from("<qq", payload)
-    rows = np.frombuffer(payload, "<u4", m, 16).astype(np.intp)
     actions = np.frombuffer(payload, "<f4", m, 16 + 4 * m)
     last = np.frombuffer(payload, "u1", m, 16 + 8 * m).astype(bool)
     terminated = vec.step(rows, actions)
@@ -186,8 +190,8 @@ def answer_frame(vec, kind, m, payload):
     for j, k in enumerate(ended):  # SB3's auto-reset, with the seeds mimic would give
         vec.reset(rows[k], None if next_seed < 0 else next_seed + j)
     obs = vec.state[rows].astype("<f4")
-    return b"".join((np.ones(m, "<f8").tobytes(), obs.tobytes(), final.tobytes(),
-                     vec.expert_action(rows).astype("<f4").tobytes(),
+    expert = vec.expert_action(rows).astype("<f4").tobytes() if flags & 1 else b""
+    return b"".join((np.ones(m, "<f8").tobytes(), obs.tobytes(), final.tobytes(), expert,
                      terminated.astype("u1").tobytes(), np.zeros(m, "u1").tobytes()))
 
 
@@ -201,10 +205,10 @@ def serve(env, source=sys.stdin.buffer, sink=sys.stdout.buffer, tamper=None):
         if not head:
             return
         if vec and head[:4] == MAGIC:
-            _, kind, _, _, m, size = HEADER.unpack(head)
+            _, kind, flags, _, m, size = HEADER.unpack(head)
             payload = source.read(size)
             try:
-                reply = frame(kind, m, answer_frame(vec, kind, m, payload))
+                reply = frame(kind, m, answer_frame(vec, kind, m, payload, flags))
             except Exception as exc:  # the error goes back to mimic, which names it
                 reply = frame(ERROR, 0, f"{type(exc).__name__}: {exc}".encode())
             if tamper:
@@ -220,7 +224,7 @@ def serve(env, source=sys.stdin.buffer, sink=sys.stdout.buffer, tamper=None):
             n = request.get("num_envs")
             if request["type"] == "hello" and request.get("protocol", 1) >= 2 and n:
                 vec = VecCartPole(n)
-                reply = dict(reply, protocol=2, num_envs=n)
+                reply = dict(reply, protocol=2, num_envs=n, expert_on_request=True)
             elif request["type"] == "hello":
                 vec = None
         except Exception as exc:

@@ -63,7 +63,7 @@ def _expert_of(env):
 
 # protocol 2's frames (docs/env-protocol.md): header, then little-endian arrays
 HEADER = struct.Struct("<4sBBHII")
-MAGIC, RESET, STEP, ERROR = b"MEP2", 1, 2, 0x7F
+MAGIC, RESET, STEP, EXPERT, ERROR = b"MEP2", 1, 2, 3, 0x7F
 
 
 def _autoreset_mode(vec):
@@ -159,7 +159,7 @@ class Bridge:
         spec = getattr(self.env, "spec", None)
         expert = _expert_of(self.env)
         self.expert = expert
-        extra = {"protocol": 2, "num_envs": n} if batch else {}
+        extra = {"protocol": 2, "num_envs": n, "expert_on_request": True} if batch else {}
         return {"protocol": 1,
                 "observation_space": space_json(self.env.observation_space, "observation_space"),
                 "action_space": space_json(self.env.action_space, "action_space"),
@@ -176,7 +176,7 @@ class Bridge:
         return int(a[0])
 
     def _experts(self, rows, width):
-        if self.expert is None:
+        if self.expert is None or not self.want_expert:
             return b""
         out = np.empty((len(rows), width), "<f4")
         for k, c in enumerate(rows):
@@ -184,12 +184,15 @@ class Bridge:
             out[k] = np.asarray(a, np.float32).ravel()
         return out.tobytes()
 
-    def frame(self, kind, m, payload):
-        """The reply payload to one request frame."""
+    def frame(self, kind, m, payload, flags=1):
+        """The reply payload to one request frame (flags bit 0: with the expert's actions)."""
         od = int(np.prod(self.env.observation_space.shape))
         box = type(self.env.action_space).__name__ == "Box"
         aw = int(np.prod(self.env.action_space.shape)) if box else 1
         obs = np.empty((m, od), "<f4")
+        self.want_expert = kind == EXPERT or bool(flags & 1)
+        if kind == EXPERT:
+            return self._experts(np.frombuffer(payload, "<u4", m, 0), aw)
         if kind == RESET:
             rows = np.frombuffer(payload, "<u4", m, 0)
             seeds = np.frombuffer(payload, "<i8", m, 4 * m)
@@ -253,10 +256,10 @@ class Bridge:
             if not head:
                 break
             if self.copies and head[:4] == MAGIC:
-                _, kind, _, _, m, size = HEADER.unpack(head)
+                _, kind, flags, _, m, size = HEADER.unpack(head)
                 payload = source.read(size)
                 try:
-                    body, out = self.frame(kind, m, payload), kind
+                    body, out = self.frame(kind, m, payload, flags), kind
                 except Exception as exc:  # mimic names the frame and shows this
                     body, out, m = f"{type(exc).__name__}: {exc}".encode(), ERROR, 0
                 sink.write(HEADER.pack(MAGIC, out, 0, 0, m, len(body)) + body)

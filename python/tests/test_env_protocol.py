@@ -36,6 +36,10 @@ STANDIN = """
         def step(self, action):
             return self.inner.step(int(action))
         def expert_action(self):
+            import os
+            if os.environ.get("STANDIN_EXPERT_LOG"):
+                with open(os.environ["STANDIN_EXPERT_LOG"], "a") as log:
+                    log.write("x\\n")
             return self.inner.expert_action()
         def close(self):
             self.inner.close()
@@ -118,6 +122,19 @@ def test_gym_serves_copies_as_a_gymnasium_vector_env(cli, standin_vec_env, tmp_p
     b = mimic.load_policy(str(tmp_path / "g.mimic")).state_dict()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_expert_actions_only_when_asked(cli, standin_env, tmp_path):
+    # 8 copies in one bridge: a random policy's evaluation never asks the
+    # expert, so the bridge computes no expert action; the expert's does
+    log = tmp_path / "expert.log"
+    env = dict(standin_env, STANDIN_EXPERT_LOG=str(log))
+    for policy, asked in (("random", False), ("expert", True)):
+        out = run(cli, ["eval", "--env", "gym:CartPole-v1", "--policy", policy, "--episodes", "8",
+                        "--no-normalize", "--json", "--quiet"], env)
+        assert log.exists() == asked, policy
+    assert json.loads(out.stdout)["return_mean"] == 500
+    assert len(log.read_text().split()) >= 8 * 500  # each copy's states, asked through frames
 
 
 def test_gym_kwargs_reach_make(cli, standin_env, tmp_path):
@@ -204,18 +221,19 @@ def test_batched_peer_vector_env_steps_as_gymnasium_does(tmp_path):
 
 def test_gym_bridge_serves_copies_in_frames():
     # the bridge answers a protocol-2 hello for 3 copies, then a reset frame
-    # and a step frame, exactly as mimic's own vector env steps CartPole
+    # and a step frame, exactly as mimic's own vector env steps CartPole; the
+    # expert's actions come only with a frame whose flags ask for them
     import io
     import struct
 
     from mimic import gym_bridge as gb
 
-    def frame(kind, m, payload):
-        return gb.HEADER.pack(gb.MAGIC, kind, 0, 0, m, len(payload)) + payload
+    def frame(kind, m, payload, flags=0):
+        return gb.HEADER.pack(gb.MAGIC, kind, flags, 0, m, len(payload)) + payload
 
     hello = json.dumps({"id": 1, "type": "hello", "protocol": 2, "num_envs": 3}) + "\n"
     rows = struct.pack("<3I", 0, 1, 2)
-    reset = frame(gb.RESET, 3, rows + struct.pack("<3q", 7, 8, 9))
+    reset = frame(gb.RESET, 3, rows + struct.pack("<3q", 7, 8, 9), flags=1)
     step = frame(gb.STEP, 3, struct.pack("<qq", -1, 3) + rows + struct.pack("<3f", 0, 1, 1) + bytes(3))
     out = io.BytesIO()
     gb.Bridge(lambda options: mimic.make("CartPole-v1")).serve(
@@ -223,6 +241,7 @@ def test_gym_bridge_serves_copies_in_frames():
     data = out.getvalue()
     line, rest = data.split(b"\n", 1)
     assert json.loads(line)["protocol"] == 2 and json.loads(line)["num_envs"] == 3
+    assert json.loads(line)["expert_on_request"] is True
     magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
     assert (magic, kind, m, size) == (gb.MAGIC, gb.RESET, 3, 3 * 16 + 3 * 4)
     obs = np.frombuffer(rest, "<f4", 12, gb.HEADER.size).reshape(3, 4)
@@ -231,7 +250,7 @@ def test_gym_bridge_serves_copies_in_frames():
     np.testing.assert_array_equal(obs, want)
     rest = rest[gb.HEADER.size + size:]
     magic, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
-    assert (kind, m, size) == (gb.STEP, 3, 3 * (8 + 32 + 4 + 2))
+    assert (kind, m, size) == (gb.STEP, 3, 3 * (8 + 32 + 2))  # no expert actions asked
     body = rest[gb.HEADER.size:]
     want_obs, want_r, want_term, want_trunc, _ = ref.step(np.array([0, 1, 1]))
     np.testing.assert_array_equal(np.frombuffer(body, "<f8", 3), want_r)

@@ -256,6 +256,13 @@ static mimic_status read_hello(program_class *pc, const json_t *reply, mimic_env
                         json_is_integer(n) ? "another number" : "missing", g->n);
   }
   if (g) g->batched = version == PROTOCOL_BATCH;
+  if (g) {
+    const json_t *eor = json_object_get(reply, "expert_on_request");
+    if (eor && !json_is_boolean(eor))
+      return mimic_fail(MIMIC_ERR_FORMAT, "hello: expert_on_request is not true or false");
+    g->expert_on_request = g->batched && json_is_true(eor);
+    g->want_expert = false;
+  }
   const json_t *ms = json_object_get(reply, "max_episode_steps");
   if (ms && !json_is_null(ms)) {
     if (!json_is_integer(ms) || json_integer_value(ms) < 0 || json_integer_value(ms) > (1 << 30))
@@ -562,10 +569,8 @@ clock:;
 
 static mimic_status program_expert(void *impl, float *action) {
   program_env *e = impl;
-  if (batched(e)) { /* every frame brings the expert's answers: no round trip */
-    program_group_expert(e, action);
-    return MIMIC_OK;
-  }
+  if (batched(e)) /* frames bring the expert's answers: no round trip once asked */
+    return program_group_expert(e, action);
   json_t *reply;
   MIMIC_TRY(ask(e, json_pack("{s:s}", "type", "expert_action"), &reply));
   float a[1];
@@ -737,6 +742,7 @@ static void group_free(program_group *g) {
   free(g->copies);
   free(g->bounds);
   free(g->expert);
+  free(g->expert_fresh);
   free(g->out);
   free(g->in);
   free(g->list);

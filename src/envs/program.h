@@ -25,7 +25,11 @@ typedef struct program_group {
   mimic_proc *proc; /* the program, once it answered protocol 2 */
   bool batched;     /* it did */
   bool healthy;
-  bool has_expert; /* frames carry the expert's actions (hello said "expert": true) */
+  bool has_expert;        /* the program has an expert (hello said "expert": true) */
+  bool expert_on_request; /* hello said so too: replies carry the expert's actions only when
+                             a request's flags ask (else every reply does) */
+  bool want_expert;       /* requests ask: someone asked for an expert action of this group */
+  bool *expert_fresh;     /* [n] the cached expert action is for the copy's current state */
   double timeout_s;
   int max_steps;          /* from the handshake, for every copy */
   program_env **copies;   /* [n] */
@@ -73,7 +77,9 @@ mimic_status program_group_reset(program_group *g, program_env *const *copies, i
 /* One copy's step without auto-reset (mimic_env_step on a copy of a group). */
 mimic_status program_group_step_one(program_env *e, const float *action, float *obs, double *reward,
                                     bool *terminated, bool *truncated);
-/* The expert's action cached from the last frame that touched copy e. */
-void program_group_expert(const program_env *e, float *action);
+/* The expert's action in copy e's state: cached from the last frame that
+ * touched it, or asked for (an expert frame) when that frame carried none;
+ * frames from then on ask for them. */
+mimic_status program_group_expert(program_env *e, float *action);
 
 #endif

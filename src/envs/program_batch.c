@@ -24,7 +24,15 @@
 #include "core/util.h"
 #include "envs/program.h"
 
-enum { HEADER = 16, KIND_RESET = 1, KIND_STEP = 2, KIND_ERROR = 0x7f, ERROR_MAX = 4096 };
+enum {
+  HEADER = 16,
+  KIND_RESET = 1,
+  KIND_STEP = 2,
+  KIND_EXPERT = 3,
+  KIND_ERROR = 0x7f,
+  ERROR_MAX = 4096,
+  FLAG_EXPERT = 1 /* header byte 5: the reply carries the expert's actions */
+};
 static const char MAGIC[4] = {'M', 'E', 'P', '2'};
 
 /* ---- little-endian numbers ------------------------------------------------------ */
@@ -65,8 +73,11 @@ static size_t step_request_size(const program_group *g, int m) {
   return HEADER + 16 + (size_t)m * (4 + 4 * (size_t)g->act_width + 1);
 }
 static size_t reset_request_size(int m) { return HEADER + (size_t)m * 12; }
+static bool frames_carry_expert(const program_group *g) {
+  return g->has_expert && (!g->expert_on_request || g->want_expert);
+}
 static size_t expert_bytes(const program_group *g, int m) {
-  return g->has_expert ? (size_t)m * 4 * (size_t)g->act_width : 0;
+  return frames_carry_expert(g) ? (size_t)m * 4 * (size_t)g->act_width : 0;
 }
 static size_t step_reply_payload(const program_group *g, int m) {
   return (size_t)m * (8 + 8 * (size_t)g->obs_dim + 2) + expert_bytes(g, m);
@@ -87,6 +98,8 @@ mimic_status program_group_ready(program_group *g) {
   free(g->out);
   free(g->in);
   free(g->expert);
+  free(g->expert_fresh);
+  g->expert_fresh = mimic_calloc((size_t)g->n, sizeof(bool), "expert actions");
   g->out = mimic_malloc(g->out_cap, "a frame");
   g->in = mimic_malloc(g->in_cap, "a frame");
   g->expert = mimic_calloc((size_t)g->n * (size_t)g->act_width, sizeof(float), "expert actions");
@@ -96,14 +109,16 @@ mimic_status program_group_ready(program_group *g) {
     g->rows = mimic_calloc((size_t)g->n, sizeof *g->rows, "environment copies");
     g->last = mimic_calloc((size_t)g->n, sizeof *g->last, "environment copies");
   }
-  return g->out && g->in && g->expert && g->list && g->acts && g->rows && g->last ? MIMIC_OK
-                                                                                  : MIMIC_ERR_NOMEM;
+  return g->out && g->in && g->expert && g->expert_fresh && g->list && g->acts && g->rows && g->last
+             ? MIMIC_OK
+             : MIMIC_ERR_NOMEM;
 }
 
-static void put_header(uint8_t *p, int kind, int m, size_t total) {
+static void put_header(const program_group *g, uint8_t *p, int kind, int m, size_t total) {
   memcpy(p, MAGIC, 4);
   p[4] = (uint8_t)kind;
-  p[5] = p[6] = p[7] = 0;
+  p[5] = g->expert_on_request && g->want_expert ? FLAG_EXPERT : 0;
+  p[6] = p[7] = 0;
   put32(p + 8, (uint32_t)m);
   put32(p + 12, (uint32_t)(total - HEADER));
 }
@@ -112,7 +127,10 @@ static void put_header(uint8_t *p, int kind, int m, size_t total) {
 static const char *frame_where(const program_group *g, int kind, const program_env *first, int m,
                                char *buf, size_t cap) {
   char w[64];
-  snprintf(buf, cap, "%s frame %ld (%d %s; copy %d at %s)", kind == KIND_STEP ? "step" : "reset",
+  snprintf(buf, cap, "%s frame %ld (%d %s; copy %d at %s)",
+           kind == KIND_STEP    ? "step"
+           : kind == KIND_RESET ? "reset"
+                                : "expert",
            g->frames, m, m == 1 ? "copy" : "copies", first->pc->copy,
            program_where(first, w, sizeof w));
   return buf;
@@ -209,12 +227,13 @@ mimic_status program_group_reset(program_group *g, program_env *const *copies, i
     copies[k]->step = 0;
     copies[k]->episode++;
   }
-  put_header(g->out, KIND_RESET, m, total);
+  put_header(g, g->out, KIND_RESET, m, total);
   mimic_status st = round_trip(g, KIND_RESET, copies[0], m, total, reset_reply_payload(g, m));
   const uint8_t *in = g->in, *ex = in + (size_t)m * 4 * (size_t)od;
   for (int k = 0; st == MIMIC_OK && k < m; k++) {
     st = check_row(copies[k], "obs", in + (size_t)k * 4 * (size_t)od, od, true);
-    if (st == MIMIC_OK) st = check_expert(copies[k], ex + (size_t)k * 4 * (size_t)aw);
+    if (st == MIMIC_OK && expert_bytes(g, 1))
+      st = check_expert(copies[k], ex + (size_t)k * 4 * (size_t)aw);
   }
   if (st) {
     g->healthy = false;
@@ -222,6 +241,7 @@ mimic_status program_group_reset(program_group *g, program_env *const *copies, i
   }
   for (int k = 0; k < m; k++) {
     take_row(obs[k], in + (size_t)k * 4 * (size_t)od, od);
+    g->expert_fresh[copies[k]->pc->copy] = frames_carry_expert(g);
     if (expert_bytes(g, 1))
       take_row(g->expert + (size_t)copies[k]->pc->copy * (size_t)aw,
                ex + (size_t)k * 4 * (size_t)aw, aw);
@@ -250,7 +270,7 @@ static mimic_status step_frame(program_group *g, program_env *const *copies, int
     lp[k] = last[k];
     copies[k]->step++;
   }
-  put_header(g->out, KIND_STEP, m, total);
+  put_header(g, g->out, KIND_STEP, m, total);
   MIMIC_TRY(round_trip(g, KIND_STEP, copies[0], m, total, step_reply_payload(g, m)));
   const uint8_t *rw = g->in, *ob = rw + 8 * (size_t)m, *fo = ob + (size_t)m * 4 * (size_t)od;
   const uint8_t *ex = fo + (size_t)m * 4 * (size_t)od, *tf = ex + expert_bytes(g, m), *tr = tf + m;
@@ -274,7 +294,7 @@ static mimic_status step_frame(program_group *g, program_env *const *copies, int
     MIMIC_TRY(check_row(e, done ? "final_obs" : "obs",
                         (done ? fo : ob) + (size_t)k * 4 * (size_t)od, od, true));
     if (done) MIMIC_TRY(check_row(e, "obs", ob + (size_t)k * 4 * (size_t)od, od, true));
-    MIMIC_TRY(check_expert(e, ex + (size_t)k * 4 * (size_t)aw));
+    if (expert_bytes(g, 1)) MIMIC_TRY(check_expert(e, ex + (size_t)k * 4 * (size_t)aw));
   }
   return MIMIC_OK;
 }
@@ -291,6 +311,7 @@ mimic_status program_group_step_one(program_env *e, const float *action, float *
   const uint8_t *ob = g->in + 8, *ex = ob + 8 * (size_t)g->obs_dim;
   *reward = getd(g->in);
   take_row(obs, ob, g->obs_dim);
+  g->expert_fresh[e->pc->copy] = frames_carry_expert(g);
   if (expert_bytes(g, 1))
     take_row(g->expert + (size_t)e->pc->copy * (size_t)g->act_width, ex, g->act_width);
   const uint8_t *tf = ex + expert_bytes(g, 1);
@@ -299,10 +320,25 @@ mimic_status program_group_step_one(program_env *e, const float *action, float *
   return MIMIC_OK;
 }
 
-void program_group_expert(const program_env *e, float *action) {
-  const program_group *g = e->pc->group;
-  memcpy(action, g->expert + (size_t)e->pc->copy * (size_t)g->act_width,
-         (size_t)g->act_width * sizeof(float));
+mimic_status program_group_expert(program_env *e, float *action) {
+  program_group *g = e->pc->group;
+  const int c = e->pc->copy, aw = g->act_width;
+  if (!g->expert_fresh[c]) { /* the first ask: one expert frame, then every frame asks */
+    g->want_expert = true;
+    size_t total = HEADER + 4;
+    put32(g->out + HEADER, (uint32_t)c);
+    put_header(g, g->out, KIND_EXPERT, 1, total);
+    mimic_status st = round_trip(g, KIND_EXPERT, e, 1, total, (size_t)4 * (size_t)aw);
+    if (st == MIMIC_OK) st = check_expert(e, g->in);
+    if (st) {
+      g->healthy = false;
+      return st;
+    }
+    take_row(g->expert + (size_t)c * (size_t)aw, g->in, aw);
+    g->expert_fresh[c] = true;
+  }
+  memcpy(action, g->expert + (size_t)c * (size_t)aw, (size_t)aw * sizeof(float));
+  return MIMIC_OK;
 }
 
 /* ---- copies through the env layer ----------------------------------------------------------- */
@@ -356,6 +392,7 @@ mimic_status mimic_env_program_step_copies(const mimic_env_batch *b) {
     b->terminated[i] = tf[k];
     b->truncated[i] = tr[k] || last[k];
     take_row(o, ob + (size_t)k * 4 * (size_t)od, od);
+    g->expert_fresh[e->pc->copy] = frames_carry_expert(g);
     if (expert_bytes(g, 1))
       take_row(g->expert + (size_t)e->pc->copy * (size_t)aw, ex + (size_t)k * 4 * (size_t)aw, aw);
     env->elapsed++;
