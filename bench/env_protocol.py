@@ -24,6 +24,20 @@ JSON object of medians over REPEATS runs, wall-clock steps per second.
   vec_cmd_steps_per_s / vec_python_loop_steps_per_s  mimic.make_vec(cmd, 256)
                         stepped from Python against the same plain loop over
                         VecCartPole(256) (Python drives both)
+  cmd_expert_steps_per_s  the same episodes through cmd: with the environment's
+                        built-in expert as the policy: the program answers an
+                        expert action for every copy every step, as DAgger's
+                        rollouts with --expert builtin ask (environment
+                        stepping and labels, no training)
+  callbacks_steps_per_s  the same episodes of a Python CartPole with
+                        Gymnasium's API (examples/python/cartpole.py's
+                        PyCartPole) handed to mimic.evaluate as a list of 32
+                        objects: stepped in-process, one callback per step of
+                        all copies (python/mimic/foreign.py's _ListBatch)
+  gym_loop_steps_per_s  a plain Python loop stepping PyCartPole, the same
+                        episodes, random actions
+  cpu_gym_loop_vs_callbacks  loop CPU / callbacks CPU per step
+  cpu_python_vec_loop_vs_cmd_expert  loop CPU / cmd_expert CPU per step
   cmd_single_steps_per_s one copy stepped from Python (mimic.make("cmd:...").step,
                         random actions): one JSON round trip at a time
   cmd_single_mimic_cpu_us_per_step  this process's CPU time per step there
@@ -50,6 +64,7 @@ import mimic
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "..", "examples", "python", "cartpole_peer.py")
 sys.path.insert(0, os.path.dirname(PEER))
+from cartpole import PyCartPole  # noqa: E402
 from cartpole_peer import CartPole, VecCartPole  # noqa: E402
 
 REPEATS = 5
@@ -73,9 +88,10 @@ def children_cpu():
 CPU = {}  # name -> CPU microseconds per step of the last run (mimic's and the programs')
 
 
-def through_mimic(env_id, episodes=EPISODES, name=None):
+def through_mimic(env_id, episodes=EPISODES, name=None, policy="random"):
     t, c, k = time.perf_counter(), time.process_time(), children_cpu()
-    r = mimic.evaluate("random", env_id, episodes=episodes, normalize=False)
+    r = mimic.evaluate(policy, env_id() if callable(env_id) else env_id, episodes=episodes,
+                       normalize=False)
     steps = sum(r["lengths"])
     if name:
         CPU.setdefault(name, []).append(
@@ -102,6 +118,20 @@ def python_loop(episodes=EPISODES):
             _, _, terminated = env.step(actions[steps & 0xFFFF])
             steps, n = steps + 1, n + 1
             done = terminated or n >= 500
+    return steps / (time.perf_counter() - t), steps
+
+
+def gym_loop(episodes=EPISODES):
+    env = PyCartPole()
+    actions = np.random.default_rng(0).integers(0, 2, size=1 << 16).tolist()
+    t, steps = time.perf_counter(), 0
+    for k in range(episodes):
+        env.reset(seed=k)
+        done, n = False, 0
+        while not done:
+            _, _, terminated, truncated, _ = env.step(actions[steps & 0xFFFF])
+            steps, n = steps + 1, n + 1
+            done = terminated or truncated or n >= 500
     return steps / (time.perf_counter() - t), steps
 
 
@@ -189,6 +219,11 @@ def main():
     through_mimic(v1)
     for name, f in (("builtin_steps_per_s", lambda: through_mimic("CartPole-v1")),
                     ("cmd_steps_per_s", lambda: through_mimic(cmd, name="cmd")),
+                    ("cmd_expert_steps_per_s",
+                     lambda: through_mimic(cmd, name="cmd_expert", policy="expert")),
+                    ("callbacks_steps_per_s", lambda: through_mimic(
+                        lambda: [PyCartPole() for _ in range(32)], name="callbacks")),
+                    ("gym_loop_steps_per_s", lambda: timed("gym_loop", gym_loop)),
                     ("python_vec_loop_steps_per_s", lambda: timed("python_vec_loop", python_vec_loop)),
                     ("python_loop_steps_per_s", lambda: timed("python_loop", python_loop)),
                     ("cmd_v1_steps_per_s", lambda: through_mimic(v1)),
@@ -202,6 +237,12 @@ def main():
         out[f"{name}_cpu_us_per_step"] = round(statistics.median(CPU[name]), 2)
     out["cpu_python_vec_loop_vs_cmd"] = round(
         out["python_vec_loop_cpu_us_per_step"] / out["cmd_cpu_us_per_step"], 3)
+    out["cpu_python_vec_loop_vs_cmd_expert"] = round(
+        out["python_vec_loop_cpu_us_per_step"] / out["cmd_expert_cpu_us_per_step"], 3)
+    out["cpu_gym_loop_vs_callbacks"] = round(
+        out["gym_loop_cpu_us_per_step"] / out["callbacks_cpu_us_per_step"], 3)
+    out["callbacks_vs_gym_loop"] = round(
+        out["callbacks_steps_per_s"] / out["gym_loop_steps_per_s"], 3)
     out["cpu_python_loop_vs_cmd"] = round(
         out["python_loop_cpu_us_per_step"] / out["cmd_cpu_us_per_step"], 3)
     runs = [single(cmd) for _ in range(REPEATS)]
