@@ -110,47 +110,58 @@ class _Copy:
 
 
 class _ListBatch:
-    """Copies that are environments of their own, stepped in one callback from mimic."""
+    """Copies that are environments of their own, stepped in one callback from mimic.
+    The per-copy work is the environment's step alone: actions are converted and
+    observations checked once per batch."""
 
     def __init__(self, space, obs_dim):
         self.space, self.obs_dim = space, obs_dim
+        self.discrete = getattr(space, "n", None) is not None and np.ndim(space.n) == 0
+
+    def _actions(self, actions):
+        if self.discrete:
+            return actions[:, 0].astype(np.int64).tolist()
+        return list(np.asarray(actions, np.float32).reshape(len(actions), *self.space.shape))
+
+    def _stack(self, rows, copies, what):
+        try:
+            return np.array(rows, dtype=np.float32).reshape(len(rows), self.obs_dim)
+        except ValueError:  # name the copy whose observation is the wrong size
+            for c, o in zip(copies, rows):
+                _row(o, self.obs_dim, c.k, what)
+            raise
 
     def step(self, copies, actions, at_limit, next_seed, max_resets):
-        m, od = len(copies), self.obs_dim
-        obs = np.empty((m, od), np.float32)
-        final = np.empty((m, od), np.float32)
-        reward = np.empty(m)
+        m = len(copies)
+        obs, reward = [None] * m, np.empty(m)
         flags = np.zeros((3, m), bool)  # terminated, truncated, reset
-        j = 0
-        for k, c in enumerate(copies):
+        ended = []
+        for k, (c, a) in enumerate(zip(copies, self._actions(actions))):
             try:
-                o, r, te, tr, _ = c.env.step(_action(self.space, actions[k]))
+                obs[k], reward[k], flags[0, k], flags[1, k], _ = c.env.step(a)
             except Exception as e:
                 raise _copy_error(c.k, "step", e) from e
-            obs[k] = _row(o, od, c.k, "step's obs")
-            reward[k], flags[0, k], flags[1, k] = r, te, tr
-            if not (te or tr or at_limit[k]):
-                continue
-            final[k] = obs[k]
-            if j < max_resets:
-                try:
-                    o, _ = c.env.reset(seed=None if next_seed < 0 else next_seed + j)
-                except Exception as e:
-                    raise _copy_error(c.k, "reset", e) from e
-                obs[k] = _row(o, od, c.k, "reset's obs")
-                flags[2, k] = True
-                j += 1
-        return obs, reward, flags[0], flags[1], flags[2], final
-
-    def reset(self, copies, seeds):
-        obs = np.empty((len(copies), self.obs_dim), np.float32)
-        for k, (c, seed) in enumerate(zip(copies, seeds)):
+        obs = self._stack(obs, copies, "step's obs")
+        ended = np.flatnonzero(flags[0] | flags[1] | np.asarray(at_limit, bool))
+        final = obs.copy() if len(ended) else obs
+        for j, k in enumerate(ended[:max(0, max_resets)]):
+            c = copies[k]
             try:
-                o, _ = c.env.reset(seed=None if seed < 0 else seed)
+                o, _ = c.env.reset(seed=None if next_seed < 0 else next_seed + j)
             except Exception as e:
                 raise _copy_error(c.k, "reset", e) from e
             obs[k] = _row(o, self.obs_dim, c.k, "reset's obs")
-        return obs
+            flags[2, k] = True
+        return obs, reward, flags[0], flags[1], flags[2], final
+
+    def reset(self, copies, seeds):
+        obs = [None] * len(copies)
+        for k, (c, seed) in enumerate(zip(copies, seeds)):
+            try:
+                obs[k], _ = c.env.reset(seed=None if seed < 0 else seed)
+            except Exception as e:
+                raise _copy_error(c.k, "reset", e) from e
+        return self._stack(obs, copies, "reset's obs")
 
 
 def _row(o, od, k, what):
