@@ -96,7 +96,7 @@ static bool policy_arch(const char *cmd, const char *policy, const char *hidden,
   else {
     cli_usage_error(cmd,
                     "--policy cnn needs image observations (shape C x H x W); these are %d "
-                    "values (LaneKeep-v0 has obs=camera)",
+                    "values (LaneKeep-v0 has obs=camera, the MiniGrid envs obs=view and obs=rgb)",
                     os->dim);
     return false;
   }

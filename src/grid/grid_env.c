@@ -13,6 +13,11 @@
  *   full              FullyObsWrapper's [W][H][3] grid (the agent's cell is
  *                     (10, 0, dir)), then the carried object's encoding
  *                     ((1,0,0) if none): W*H*3 + 3
+ *   view              ImgObsWrapper's image channels-first, [3][7][7] (channel,
+ *                     view row far to near, column left to right), no
+ *                     direction: 147, shape 3x7x7 for a CNN
+ *   rgb               RGBImgPartialObsWrapper's picture of the view,
+ *                     channels-first [3][7*tile][7*tile], 0..255: 3x56x56
  *
  * and, with mission=1, a one-hot of the mission id appended.
  *
@@ -55,6 +60,14 @@ static void write_obs(mg_impl *I, float *obs) {
   case MG_OBS_ONEHOT: mg_observe_onehot(&I->w, obs); break;
   case MG_OBS_IMAGE: mg_observe_image_f(&I->w, obs); break;
   case MG_OBS_FULL: mg_observe_full(&I->w, obs); break;
+  case MG_OBS_VIEW: mg_observe_view(&I->w, obs); break;
+  case MG_OBS_RGB: {
+    size_t n = (size_t)(7 * I->tile) * (size_t)(7 * I->tile);
+    mg_render_view(&I->w, I->tile, I->view_rgb);
+    for (size_t p = 0; p < n; p++)
+      for (int c = 0; c < 3; c++) obs[(size_t)c * n + p] = I->view_rgb[3 * p + (size_t)c];
+    break;
+  }
   }
   if (I->obs_mission) {
     float *m = obs + I->obs_base;
@@ -76,11 +89,24 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv
     I->obs = MG_OBS_IMAGE;
   else if (!strcmp(obs, "full"))
     I->obs = MG_OBS_FULL;
+  else if (!strcmp(obs, "view"))
+    I->obs = MG_OBS_VIEW;
+  else if (!strcmp(obs, "rgb"))
+    I->obs = MG_OBS_RGB;
   else
-    return mimic_fail(MIMIC_ERR_INVALID, "option obs=%s: expected onehot, image or full", obs);
-  long long m;
+    return mimic_fail(MIMIC_ERR_INVALID, "option obs=%s: expected onehot, image, full, view or rgb",
+                      obs);
+  long long m, tile;
   MIMIC_TRY(mimic_kv_int(options, "mission", 0, 0, 1, &m));
+  MIMIC_TRY(mimic_kv_int(options, "tile_size", 8, 1, MG_TILE, &tile));
   I->obs_mission = m != 0;
+  I->tile = (int)tile;
+  bool picture = I->obs == MG_OBS_VIEW || I->obs == MG_OBS_RGB;
+  if (picture && I->obs_mission) /* an image has no place for a mission vector */
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "option mission=1: obs=%s is an image with no room for "
+                      "the mission; use obs=onehot or obs=image",
+                      obs);
   if (I->p->kind == MG_GEN_MAP) {
     const char *path = mimic_kv_str(options, "map", NULL);
     if (!path)
@@ -96,6 +122,12 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv
   case MG_OBS_ONEHOT: I->obs_base = MG_ONEHOT_DIM; break;
   case MG_OBS_IMAGE: I->obs_base = MIMIC_GRID_IMAGE + 1; break;
   case MG_OBS_FULL: I->obs_base = I->full_w * I->full_h * 3 + 3; break;
+  case MG_OBS_VIEW: I->obs_base = MIMIC_GRID_IMAGE; break;
+  case MG_OBS_RGB: I->obs_base = 3 * (7 * I->tile) * (7 * I->tile); break;
+  }
+  if (I->obs == MG_OBS_RGB) {
+    I->view_rgb = mimic_malloc((size_t)I->obs_base, "the drawn view");
+    if (!I->view_rgb) return MIMIC_ERR_NOMEM;
   }
   int dim = I->obs_base + (I->obs_mission ? I->mission_count : 0);
   I->low = mimic_calloc((size_t)dim, sizeof(float), "observation bounds");
@@ -105,6 +137,13 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv
     I->high[i] = I->obs == MG_OBS_ONEHOT || i >= I->obs_base ? 1.0f : 255.0f;
   if (I->obs == MG_OBS_IMAGE) I->high[MIMIC_GRID_IMAGE] = 3.0f;
   spec->obs_space = mimic_space_box(dim, I->low, I->high);
+  if (picture) { /* channels-first, for --policy cnn */
+    int side = I->obs == MG_OBS_VIEW ? 7 : 7 * I->tile;
+    spec->obs_space.ndim = 3;
+    spec->obs_space.shape[0] = 3;
+    spec->obs_space.shape[1] = side;
+    spec->obs_space.shape[2] = side;
+  }
   spec->action_space = mimic_space_discrete(MIMIC_GRID_N_ACTIONS);
   /* a world to look at before the first reset */
   mg_world_init(&I->w, 3, 3);
@@ -117,6 +156,7 @@ void mg_grid_fini(void *impl) {
   free(I->low);
   free(I->high);
   free(I->map);
+  free(I->view_rgb);
   mg_planner_free(I->planner);
 }
 

@@ -12,7 +12,13 @@
 
 #define MG_PLAN_CAP 8192
 
-typedef enum mg_obs_kind { MG_OBS_ONEHOT, MG_OBS_IMAGE, MG_OBS_FULL } mg_obs_kind;
+typedef enum mg_obs_kind {
+  MG_OBS_ONEHOT,
+  MG_OBS_IMAGE,
+  MG_OBS_FULL,
+  MG_OBS_VIEW, /* the encoding as a [3][7][7] image, no direction */
+  MG_OBS_RGB   /* the agent's view drawn: [3][7*tile][7*tile] */
+} mg_obs_kind;
 
 /* The class state of every gridworld env. */
 typedef struct mg_impl {
@@ -23,6 +29,8 @@ typedef struct mg_impl {
   int mission_count;
   int obs_base; /* floats before the mission one-hot */
   int full_w, full_h;
+  int tile;          /* obs=rgb: pixels per view cell */
+  uint8_t *view_rgb; /* obs=rgb: the drawn view, 7*tile square RGB bytes */
   float *low, *high;
   char mission[128];
   int mission_id;
@@ -53,8 +61,9 @@ mimic_status mg_grid_render_rgb(void *impl, uint8_t *rgb, int *w, int *h);
 extern const char *const mg_action_names[];
 
 #define MG_OPTIONS_HELP                                                                            \
-  "obs=onehot|image|full (default onehot), mission=0|1 (append a one-hot of the mission id), "     \
-  "max_steps=N"
+  "obs=onehot|image|full|view|rgb (default onehot; view: the 7x7x3 encoding as a 3x7x7 image, "    \
+  "rgb: the view drawn, 3x56x56), tile_size=N (obs=rgb, default 8), mission=0|1 (append a "        \
+  "one-hot of the mission id), max_steps=N"
 
 /* Defines a class `var` for id ID with mg_params {KIND, SIZE, A, B, C,
  * MAX_STEPS, SEE_THROUGH, MISSIONS}. */

@@ -170,6 +170,17 @@ void mg_observe_image_f(const mg_world *w, float *out) {
   out[MIMIC_GRID_IMAGE] = (float)w->dir;
 }
 
+void mg_observe_view(const mg_world *w, float *out) {
+  uint64_t rows[7];
+  uint8_t vis[7];
+  view_rows(w, rows, vis);
+  for (int j = 0; j < 7; j++)
+    for (int i = 0; i < 7; i++) {
+      const uint8_t *e = mg_tab.enc[(vis[j] >> i) & 1 ? (uint8_t)(rows[j] >> (8 * i)) : MG_UNSEEN];
+      for (int c = 0; c < 3; c++) out[c * MG_VIEW_CELLS + j * 7 + i] = e[c];
+    }
+}
+
 void mg_observe_full(const mg_world *w, float *out) {
   for (int x = 0; x < w->width; x++)
     for (int y = 0; y < w->height; y++) {

@@ -262,6 +262,9 @@ void mg_observe_image(const mg_world *w, uint8_t *image);
 void mg_observe_onehot(const mg_world *w, float *out);
 /* Writes the image as floats plus the direction (148 floats). */
 void mg_observe_image_f(const mg_world *w, float *out);
+/* Writes the view's encoding as a channels-first image [3][7][7] (channel,
+ * view row far to near, view column left to right): 147 floats. */
+void mg_observe_view(const mg_world *w, float *out);
 /* Writes the fully observable encoding (width*height*3 + 3 floats). */
 void mg_observe_full(const mg_world *w, float *out);
 /* Marks, in hl[x*height+y], the world cells the agent sees. */
@@ -272,6 +275,9 @@ void mg_visible_cells(const mg_world *w, uint8_t *hl);
 #define MG_TILE 32 /* MiniGrid's TILE_PIXELS */
 /* Renders the world (width*32 x height*32 RGB pixels, rows top to bottom). */
 void mg_render_rgb(const mg_world *w, uint8_t *rgb);
+/* Renders the agent's view as RGBImgPartialObsWrapper sees it: 7*tile
+ * square RGB pixels (tile <= MG_TILE), rows top (far) to bottom (near). */
+void mg_render_view(const mg_world *w, int tile, uint8_t *rgb);
 
 /* ---- layouts (gen.c) --------------------------------------------------- */
 

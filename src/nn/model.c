@@ -199,6 +199,13 @@ mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w
     v->n_conv = 3;
     for (int l = 0; l < 3; l++) v->channels[l] = ch[l], v->kernel[l] = k[l], v->stride[l] = st[l];
     cfg->hidden[0] = 512;
+  } else if (h < 12 || w < 12) {
+    /* a 7x7 gridworld view: 5x5/2 then 3x3/2 does not fit, so the 2x2 convs
+       of MiniGrid's rl-starter-files (16, 32, 64; no max-pool) */
+    const int ch[3] = {16, 32, 64};
+    v->n_conv = 3;
+    for (int l = 0; l < 3; l++) v->channels[l] = ch[l], v->kernel[l] = 2, v->stride[l] = 1;
+    cfg->hidden[0] = 64;
   } else {
     const int ch[2] = {16, 32}, k[2] = {5, 3}, st[2] = {2, 2};
     v->n_conv = 2;
