@@ -234,6 +234,22 @@ static void test_rgb_by_hand(void **state) {
   mimic_env_free(env);
   free(obs);
 
+  /* agent_pov=1: the environment's picture is the view at 32-pixel tiles */
+  env = make_map(open_map, "pov_open.txt", "agent_pov=1");
+  assert_int_equal(mimic_env_reset(env, 0, NULL), MIMIC_OK);
+  int w = 0, h = 0;
+  assert_int_equal(mimic_env_render_rgb(env, NULL, &w, &h), MIMIC_OK);
+  assert_int_equal(w, 224);
+  assert_int_equal(h, 224);
+  uint8_t *pic = malloc((size_t)w * (size_t)h * 3);
+  assert_int_equal(mimic_env_render_rgb(env, pic, &w, &h), MIMIC_OK);
+  const uint8_t *agent = pic + 3 * ((size_t)(32 * 6 + 16) * 224 + 32 * 3 + 16);
+  assert_true(agent[0] == 255 && agent[1] == 76 && agent[2] == 76);
+  const uint8_t *ball = pic + 3 * ((size_t)(32 * 4 + 16) * 224 + 32 * 5 + 16);
+  assert_true(ball[0] == 76 && ball[1] == 255 && ball[2] == 76);
+  free(pic);
+  mimic_env_free(env);
+
   /* tile_size sets the picture's size */
   assert_int_equal(mimic_env_make("MiniGrid-Empty-5x5-v0", "obs=rgb,tile_size=4", &env), MIMIC_OK);
   assert_int_equal(mimic_env_obs_space(env)->shape[1], 28);

@@ -99,6 +99,9 @@ mimic_status mg_grid_init(mimic_env *env, void *impl, const void *user, mimic_kv
   long long m, tile;
   MIMIC_TRY(mimic_kv_int(options, "mission", 0, 0, 1, &m));
   MIMIC_TRY(mimic_kv_int(options, "tile_size", 8, 1, MG_TILE, &tile));
+  long long pov;
+  MIMIC_TRY(mimic_kv_int(options, "agent_pov", 0, 0, 1, &pov));
+  I->agent_pov = pov != 0;
   I->obs_mission = m != 0;
   I->tile = (int)tile;
   bool picture = I->obs == MG_OBS_VIEW || I->obs == MG_OBS_RGB;
@@ -328,6 +331,7 @@ mimic_status mg_grid_render_text(void *impl, char *buf, size_t cap) {
 mimic_status mg_grid_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
   mg_impl *I = impl;
   int W = I->w.width * MG_TILE, H = I->w.height * MG_TILE;
+  if (I->agent_pov) W = H = 7 * MG_TILE; /* MiniGrid's render() with agent_pov=True */
   if (!rgb || *w == 0 || *h == 0) {
     *w = W, *h = H;
     return MIMIC_OK;
@@ -336,7 +340,10 @@ mimic_status mg_grid_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
     return mimic_fail(MIMIC_ERR_INVALID, "the frame is %dx%d pixels, the buffer %dx%d", W, H, *w,
                       *h);
   *w = W, *h = H;
-  mg_render_rgb(&I->w, rgb);
+  if (I->agent_pov)
+    mg_render_view(&I->w, MG_TILE, rgb);
+  else
+    mg_render_rgb(&I->w, rgb);
   return MIMIC_OK;
 }
 

@@ -30,6 +30,7 @@ typedef struct mg_impl {
   int obs_base; /* floats before the mission one-hot */
   int full_w, full_h;
   int tile;          /* obs=rgb: pixels per view cell */
+  bool agent_pov;    /* render_rgb draws the agent's view (MiniGrid's agent_pov) */
   uint8_t *view_rgb; /* obs=rgb: the drawn view, 7*tile square RGB bytes */
   float *low, *high;
   char mission[128];
@@ -63,7 +64,7 @@ extern const char *const mg_action_names[];
 #define MG_OPTIONS_HELP                                                                            \
   "obs=onehot|image|full|view|rgb (default onehot; view: the 7x7x3 encoding as a 3x7x7 image, "    \
   "rgb: the view drawn, 3x56x56), tile_size=N (obs=rgb, default 8), mission=0|1 (append a "        \
-  "one-hot of the mission id), max_steps=N"
+  "one-hot of the mission id), max_steps=N, agent_pov=1 (pictures show the agent's view)"
 
 /* Defines a class `var` for id ID with mg_params {KIND, SIZE, A, B, C,
  * MAX_STEPS, SEE_THROUGH, MISSIONS}. */
