@@ -6,10 +6,7 @@
 # `obs=rgb` is a 3x56x56 picture the CNN takes too.
 set -euo pipefail
 mimic=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-field() { echo "$2" | sed -E "s/.*\"$1\": ([-0-9.e]+).*/\1/"; }
+. "$(dirname "$0")/prelude.sh"
 env=MiniGrid-Empty-Random-6x6-v0
 
 "$mimic" collect --env $env --env-opts obs=view --episodes 100 --seed 0 -o "$dir/demos" \
@@ -22,7 +19,7 @@ grep -q "conv  *3x7x7, 16 2x2/1, 32 2x2/1, 64 2x2/1, relu" "$dir/info" \
   || fail "model info: $(cat "$dir/info")"
 json=$("$mimic" eval --policy "$dir/cnn.mimic" --env $env --env-opts obs=view --episodes 50 \
   --seed 100000 --json --quiet)
-s=$(field success_rate "$json")
+s=$(num "$json" success_rate)
 awk -v s="$s" 'BEGIN { exit !(s >= 0.9) }' || fail "the cloned CNN's success is $s"
 
 # DAgger with the CNN on the same observations, end to end
@@ -30,7 +27,7 @@ awk -v s="$s" 'BEGIN { exit !(s >= 0.9) }' || fail "the cloned CNN's success is 
   --epochs 3 --eval-episodes 3 -o "$dir/dagger.mimic" --quiet > /dev/null
 json=$("$mimic" eval --policy "$dir/dagger.mimic" --env $env --env-opts obs=view \
   --episodes 20 --seed 100000 --json --quiet)
-s=$(field success_rate "$json")
+s=$(num "$json" success_rate)
 awk -v s="$s" 'BEGIN { exit !(s >= 0.5) }' || fail "the DAgger CNN's success is $s"
 
 # the RGB view is an image the CNN reads (NatureCNN at 56x56)
