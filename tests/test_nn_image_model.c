@@ -189,6 +189,19 @@ static void test_refused_configs(void **state) {
   assert_int_equal(mimic_model_create(&m, &cfg, 2), MIMIC_OK);
   assert_int_equal(m.actor.sizes[0], 64 * 7 * 7); /* 3136, as SB3's NatureCNN */
   mimic_model_free(&m);
+  /* a 3x7x7 gridworld view, where 5x5/2 then 3x3/2 does not fit: 2x2/1 convs
+     16, 32, 64 (7 -> 6 -> 5 -> 4) */
+  mimic_model_config_init(&cfg, 3 * 7 * 7, 7, MIMIC_HEAD_CATEGORICAL);
+  assert_int_equal(mimic_model_config_cnn(&cfg, 3, 7, 7), MIMIC_OK);
+  assert_int_equal(cfg.conv.n_conv, 3);
+  for (int l = 0; l < 3; l++) {
+    assert_int_equal(cfg.conv.kernel[l], 2);
+    assert_int_equal(cfg.conv.stride[l], 1);
+    assert_int_equal(cfg.conv.channels[l], 16 << l);
+  }
+  assert_int_equal(mimic_model_create(&m, &cfg, 2), MIMIC_OK);
+  assert_int_equal(m.actor.sizes[0], 64 * 4 * 4);
+  mimic_model_free(&m);
 }
 
 int main(void) {

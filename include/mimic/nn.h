@@ -146,7 +146,7 @@ void mimic_model_config_init(mimic_model_config *cfg, int obs_dim, int act_dim,
 mimic_status mimic_model_check_config(const mimic_model_config *cfg);
 /* Gives cfg a convolutional trunk for images (c, h, w) (obs_dim must be
  * c*h*w): SB3's NatureCNN (32 8x8/4, 64 4x4/2, 64 3x3/1) with one hidden
- * layer of 512 when h and w are at least 36; below 12 (a 7x7 gridworld
+ * layer of 512 when h and w are at least 36; below 9 (a 7x7 gridworld
  * view) 16, 32, 64 2x2/1 with [64]; else 16 5x5/2, 32 3x3/2 with [64];
  * ReLU, no critic (an image critic would need a trunk of its own). */
 mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w);

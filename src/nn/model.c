@@ -199,8 +199,8 @@ mimic_status mimic_model_config_cnn(mimic_model_config *cfg, int c, int h, int w
     v->n_conv = 3;
     for (int l = 0; l < 3; l++) v->channels[l] = ch[l], v->kernel[l] = k[l], v->stride[l] = st[l];
     cfg->hidden[0] = 512;
-  } else if (h < 12 || w < 12) {
-    /* a 7x7 gridworld view: 5x5/2 then 3x3/2 does not fit, so the 2x2 convs
+  } else if (h < 9 || w < 9) {
+    /* 5x5/2 then 3x3/2 does not fit (a 7x7 gridworld view): the 2x2 convs
        of MiniGrid's rl-starter-files (16, 32, 64; no max-pool) */
     const int ch[3] = {16, 32, 64};
     v->n_conv = 3;
