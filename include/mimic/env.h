@@ -62,6 +62,9 @@ int mimic_space_width(const mimic_space *space);
 mimic_status mimic_space_check(const mimic_space *space, const float *x, int n);
 /* Writes the space as Gymnasium/Minari JSON text into buf ("{"type": "Box", ...}"). */
 mimic_status mimic_space_to_json(const mimic_space *space, char *buf, size_t cap);
+/* The space's JSON (as mimic_space_to_json) in a new string the caller
+ * frees, however large the space; NULL with the error set on failure. */
+char *mimic_space_json(const mimic_space *space);
 /* Draws a uniform sample (Discrete: integer; Box: uniform where bounded, normal where not). */
 void mimic_space_sample(const mimic_space *space, mimic_rng *rng, float *out);
 

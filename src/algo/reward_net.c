@@ -213,14 +213,16 @@ mimic_status mimic_reward_net_save(mimic_reward_net *r, const char *path, const 
   json_object_set_new(meta, "absorbing", json_boolean(r->absorbing));
   if (r->absorbing) json_object_set_new(meta, "absorbing_value", json_real(r->absorbing_value));
   if (env_id) json_object_set_new(meta, "env_id", json_string(env_id));
-  char text[16384];
-  if (obs_space) {
-    st = mimic_space_to_json(obs_space, text, sizeof text);
-    if (st == MIMIC_OK) json_object_set_new(meta, "observation_space", json_string(text));
-  }
-  if (st == MIMIC_OK && action_space) {
-    st = mimic_space_to_json(action_space, text, sizeof text);
-    if (st == MIMIC_OK) json_object_set_new(meta, "action_space", json_string(text));
+  const mimic_space *spaces[2] = {obs_space, action_space};
+  const char *const keys[2] = {"observation_space", "action_space"};
+  for (int k = 0; k < 2 && st == MIMIC_OK; k++) {
+    if (!spaces[k]) continue;
+    char *text = mimic_space_json(spaces[k]);
+    if (text)
+      json_object_set_new(meta, keys[k], json_string(text));
+    else
+      st = mimic_errcode();
+    free(text);
   }
   if (st == MIMIC_OK) {
     char *s = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);

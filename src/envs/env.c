@@ -49,11 +49,13 @@ static int print_bound(char *buf, size_t cap, float v) {
   return snprintf(buf, cap, "%s", tmp);
 }
 
-mimic_status mimic_space_to_json(const mimic_space *space, char *buf, size_t cap) {
+/* Writes what fits of the space's JSON into buf (cap bytes; buf may be
+ * NULL when cap is 0) and its full length, without the NUL, into *len. */
+static mimic_status space_json(const mimic_space *space, char *buf, size_t cap, size_t *len) {
   size_t n = 0;
 #define PUT(...)                                                                                   \
   do {                                                                                             \
-    int k = snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__);                                 \
+    int k = snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, __VA_ARGS__);                \
     if (k < 0) return mimic_fail(MIMIC_ERR_INVALID, "cannot format space");                        \
     n += (size_t)k;                                                                                \
   } while (0)
@@ -90,9 +92,27 @@ mimic_status mimic_space_to_json(const mimic_space *space, char *buf, size_t cap
     PUT("}");
   }
 #undef PUT
+  *len = n;
+  return MIMIC_OK;
+}
+
+mimic_status mimic_space_to_json(const mimic_space *space, char *buf, size_t cap) {
+  size_t n;
+  MIMIC_TRY(space_json(space, buf, cap, &n));
   if (n >= cap)
     return mimic_fail(MIMIC_ERR_INVALID, "space JSON needs %zu bytes, buffer has %zu", n + 1, cap);
   return MIMIC_OK;
+}
+
+char *mimic_space_json(const mimic_space *space) {
+  size_t n;
+  if (space_json(space, NULL, 0, &n)) return NULL;
+  char *text = mimic_malloc(n + 1, "a space's JSON");
+  if (text && space_json(space, text, n + 1, &n)) {
+    free(text);
+    return NULL;
+  }
+  return text;
 }
 
 void mimic_space_sample(const mimic_space *space, mimic_rng *rng, float *out) {

@@ -153,11 +153,12 @@ mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out) {
   c->state_text = env_state_text;
   c->free_ctx = env_free;
   snprintf(e->id, sizeof e->id, "%s", mimic_env_id(like));
-  char text[16384];
-  mimic_status st = mimic_space_to_json(as, text, sizeof text);
+  char *text = mimic_space_json(as);
+  mimic_status st = text ? MIMIC_OK : mimic_errcode();
   json_error_t err;
   if (st == MIMIC_OK && !(e->space = json_loads(text, 0, &err)))
     st = mimic_fail(MIMIC_ERR_INVALID, "cannot describe the action space: %s", err.text);
+  free(text);
   if (st == MIMIC_OK && !(e->picture = mimic_malloc(1 << 16, "a picture"))) st = MIMIC_ERR_NOMEM;
   if (st == MIMIC_OK && as->kind == MIMIC_SPACE_BOX) {
     if (!(e->bounds = mimic_malloc(2 * (size_t)as->dim * sizeof(float), "bounds"))) {

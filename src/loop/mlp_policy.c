@@ -300,16 +300,8 @@ mimic_status mimic_policy_describe_model(mimic_model *model, const char *env_id,
   } else {
     meta = json_object();
   }
-  /* a bound prints in at most 16 characters plus ", " and brackets: an RGB
-     view's 9408 values need ~110 KB, more than a stack buffer */
-  size_t obs_cap = 256 + (size_t)obs_space->dim * 2 * 24;
-  char *obs_text = mimic_malloc(obs_cap, "the observation space's JSON"), act_text[8192];
-  if (!obs_text) {
-    json_decref(meta);
-    return MIMIC_ERR_NOMEM;
-  }
-  mimic_status st = mimic_space_to_json(obs_space, obs_text, obs_cap);
-  if (st == MIMIC_OK) st = mimic_space_to_json(action_space, act_text, sizeof act_text);
+  char *obs_text = mimic_space_json(obs_space), *act_text = mimic_space_json(action_space);
+  mimic_status st = obs_text && act_text ? MIMIC_OK : mimic_errcode();
   if (st == MIMIC_OK) {
     json_object_set_new(meta, "format", json_string("mimic-policy-1"));
     if (env_id) json_object_set_new(meta, "env_id", json_string(env_id));
@@ -319,6 +311,7 @@ mimic_status mimic_policy_describe_model(mimic_model *model, const char *env_id,
     st = text ? mimic_model_set_metadata(model, text) : mimic_fail_nomem("policy metadata");
     free(text);
   }
+  free(act_text);
   free(obs_text);
   json_decref(meta);
   return st;
