@@ -100,6 +100,8 @@ struct mimic_codec {
   mimic_space space; /* the actions answers live in (Box bounds borrowed) */
   bool keys;         /* a person answers with one key per state (environments) */
   void *ctx;         /* the domain's */
+  /* A Box's dimensions as people call them ("torque"): dim names, or NULL (a[0], a[1], ...). */
+  const char *const *dim_names;
   /* Names of discrete actions (NULL: actions are numbers). */
   int (*n_names)(const mimic_codec *c);
   const char *(*name)(const mimic_codec *c, int k);
@@ -204,8 +206,9 @@ mimic_status mimic_expert_table(const mimic_codec *codec, const char *name, size
 
 /* The codec of environment states like like's (control, gridworld):
  * requests carry the env id, the observation and the action space; a
- * person sees the environment's text picture and answers with keys. Its
- * id, space and names are copied (like may go). Free with mimic_codec_free. */
+ * person sees the environment's text picture and answers with keys (a Box
+ * action: a list of numbers, one per named dimension). Its id, space and
+ * names are copied (like may go). Free with mimic_codec_free. */
 mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out);
 
 #ifdef __cplusplus
