@@ -15,11 +15,6 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
-expect() { # expect CODE METHOD PATH [BODY]
-  local want=$1; shift
-  http "$@" || fail "no reply to $1 $2 ${3:0:60} (mimic $(kill -0 "$PID" 2>/dev/null && echo running || echo gone))"
-  [ "$CODE" = "$want" ] || fail "$1 $2 ${3:0:80}: got $CODE ($BODY), want $want"
-}
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k] if v is not None else None
 print("" if v is None else json.dumps(v) if not isinstance(v, str) else v)' "$1" <<<"$BODY"; }
@@ -31,9 +26,7 @@ serve() { # the run on a free port; sets PORT and PID
   "$MIMIC" train dagger --env Pendulum-v1 --expert web:0 --rounds 2 --min-steps 4 \
     --min-episodes 0 --eval-episodes 1 -o "$T/p.mimic" --work "$T/w" --quiet 2>"$T/err" &
   PID=$!
-  for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done # 60 s: a loaded machine
-  PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-  [ -n "$PORT" ] || fail "the page was not served"
+  page_port "$T/err"
 }
 question() { # waits for alice's question; sets Q (its id), or Q= when the run has ended
   Q=

@@ -100,8 +100,6 @@ struct mimic_codec {
   mimic_space space; /* the actions answers live in (Box bounds borrowed) */
   bool keys;         /* a person answers with one key per state (environments) */
   void *ctx;         /* the domain's */
-  /* A Box's dimensions as people call them ("torque"): dim names, or NULL (a[0], a[1], ...). */
-  const char *const *dim_names;
   /* Names of discrete actions (NULL: actions are numbers). */
   int (*n_names)(const mimic_codec *c);
   const char *(*name)(const mimic_codec *c, int k);
@@ -125,6 +123,8 @@ struct mimic_codec {
   void (*free_ctx)(mimic_codec *c);
   const char *noun;     /* what an action is called in messages ("label"; NULL: "action") */
   const char *log_kind; /* "kind" in the meta of every answer logged (NULL: none) */
+  /* A Box's dimensions as people call them ("torque"): dim names, or NULL (a[0], a[1], ...). */
+  const char *const *dim_names;
 };
 
 /* Frees a codec made on the heap by a mimic_codec_* constructor (NULL is fine). */
