@@ -13,11 +13,6 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
-expect() { # expect CODE METHOD PATH [BODY]
-  local want=$1; shift
-  http "$@" || fail "no reply to $1 $2 ${3:0:60} (mimic $(kill -0 "$PID" 2>/dev/null && echo running || echo gone))"
-  [ "$CODE" = "$want" ] || fail "$1 $2 ${3:0:80}: got $CODE ($BODY), want $want"
-}
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k] if v is not None else None
 print("" if v is None else v)' "$1" <<<"$BODY"; }

@@ -14,11 +14,6 @@ T=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && tail -20 "$T/err" >&2; exit 1; }
-expect() { # expect CODE METHOD PATH [BODY]
-  local want=$1; shift
-  http "$@" || fail "no reply to $1 $2"
-  [ "$CODE" = "$want" ] || fail "$1 $2 ${3:0:80}: got $CODE ($BODY), want $want"
-}
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = None if v is None else v[int(k)] if isinstance(v, list) else v[k]
 print("" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v))' "$1" <<<"$BODY"; }

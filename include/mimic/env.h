@@ -119,6 +119,8 @@ mimic_status mimic_env_step(mimic_env *env, const float *action, float *obs, dou
 
 /* The name of discrete action a ("forward"), or NULL when it has none. */
 const char *mimic_env_action_name(const mimic_env *env, int a);
+/* The name of dimension j of a Box action ("torque"), or NULL when it has none. */
+const char *mimic_env_action_dim_name(const mimic_env *env, int j);
 
 /* Asks the environment's built-in expert for the action in the current state. */
 mimic_status mimic_env_expert_act(mimic_env *env, float *action);

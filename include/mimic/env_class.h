@@ -59,7 +59,8 @@ typedef struct mimic_env_class {
                                       or a foreign environment's object; given to init */
   mimic_success_rule success;      /* how evaluation counts a success */
   double success_threshold;        /* for MIMIC_SUCCESS_THRESHOLD */
-  const char *const *action_names; /* Discrete: n names for people ("left", ...), or NULL */
+  const char *const *action_names; /* Discrete: n names for people ("left", ...); a Box: dim
+                                      names of its dimensions ("torque"); or NULL */
 
   mimic_env_init_fn *init;  /* required */
   void (*fini)(void *impl); /* releases what init acquired; may be NULL */

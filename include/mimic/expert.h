@@ -123,6 +123,8 @@ struct mimic_codec {
   void (*free_ctx)(mimic_codec *c);
   const char *noun;     /* what an action is called in messages ("label"; NULL: "action") */
   const char *log_kind; /* "kind" in the meta of every answer logged (NULL: none) */
+  /* A Box's dimensions as people call them ("torque"): dim names, or NULL (a[0], a[1], ...). */
+  const char *const *dim_names;
 };
 
 /* Frees a codec made on the heap by a mimic_codec_* constructor (NULL is fine). */
@@ -204,8 +206,9 @@ mimic_status mimic_expert_table(const mimic_codec *codec, const char *name, size
 
 /* The codec of environment states like like's (control, gridworld):
  * requests carry the env id, the observation and the action space; a
- * person sees the environment's text picture and answers with keys. Its
- * id, space and names are copied (like may go). Free with mimic_codec_free. */
+ * person sees the environment's text picture and answers with keys (a Box
+ * action: a list of numbers, one per named dimension). Its id, space and
+ * names are copied (like may go). Free with mimic_codec_free. */
 mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out);
 
 #ifdef __cplusplus

@@ -337,6 +337,13 @@ const char *mimic_env_action_name(const mimic_env *env, int a) {
   return env->cls->action_names[a];
 }
 
+const char *mimic_env_action_dim_name(const mimic_env *env, int j) {
+  if (!env->cls->action_names || env->action_space.kind != MIMIC_SPACE_BOX || j < 0 ||
+      j >= env->action_space.dim)
+    return NULL;
+  return env->cls->action_names[j];
+}
+
 double mimic_env_success(const mimic_env *env, double episode_return, bool terminated,
                          double last_reward) {
   const mimic_env_class *c = env->cls;

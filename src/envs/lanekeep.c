@@ -520,6 +520,8 @@ const mimic_env_class mimic_lanekeep_class = {
     .render_rgb = lk_render_rgb,
 };
 
+static const char *const dim_names[] = {"steering"};
+
 const mimic_env_class mimic_lanekeep_continuous_class = {
     .id = "LaneKeepContinuous-v0",
     .summary = "keep a car on a winding road, continuous steering in [-1, 1]",
@@ -529,6 +531,7 @@ const mimic_env_class mimic_lanekeep_continuous_class = {
     .max_episode_steps = 400,
     .reward_threshold = NAN,
     .success = MIMIC_SUCCESS_SURVIVE,
+    .action_names = dim_names,
     .init = lk_init_continuous,
     .reset = lk_reset,
     .step = lk_step,

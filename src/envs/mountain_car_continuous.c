@@ -237,6 +237,8 @@ static mimic_status mcc_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
   return MIMIC_OK;
 }
 
+static const char *const dim_names[] = {"force"};
+
 const mimic_env_class mimic_mountain_car_continuous_class = {
     .id = "MountainCarContinuous-v0",
     .summary = "mountain car with a continuous throttle (Gymnasium, identical; NumPy 2 or 1 rules)",
@@ -246,6 +248,7 @@ const mimic_env_class mimic_mountain_car_continuous_class = {
     .max_episode_steps = 999,
     .reward_threshold = 90.0,
     .success = MIMIC_SUCCESS_TERMINATED,
+    .action_names = dim_names,
     .init = mcc_init,
     .reset = mcc_reset,
     .step = mcc_step,

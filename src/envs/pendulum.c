@@ -175,6 +175,8 @@ static mimic_status pd_render_rgb(void *impl, uint8_t *rgb, int *w, int *h) {
   return MIMIC_OK;
 }
 
+static const char *const dim_names[] = {"torque"};
+
 const mimic_env_class mimic_pendulum_class = {
     .id = "Pendulum-v1",
     .summary = "swing up and balance a pendulum (Gymnasium Pendulum-v1, identical; NumPy 2 or 1)",
@@ -185,6 +187,7 @@ const mimic_env_class mimic_pendulum_class = {
     .reward_threshold = NAN,
     .success = MIMIC_SUCCESS_THRESHOLD,
     .success_threshold = -200.0,
+    .action_names = dim_names,
     .init = pd_init,
     .reset = pd_reset,
     .step = pd_step,

@@ -21,6 +21,7 @@ typedef struct env_codec {
   char id[64];
   char **names;  /* [n] copies of the action names, or NULL */
   float *bounds; /* Box: low then high */
+  char **dims;   /* Box: [dim] copies of the dimensions' names, or NULL */
   char *picture; /* 64 KiB for render_text */
 } env_codec;
 
@@ -125,10 +126,26 @@ static void env_free(mimic_codec *c) {
   if (!e) return;
   for (int k = 0; e->names && k < c->space.n; k++) free(e->names[k]);
   free(e->names);
+  for (int j = 0; e->dims && j < c->space.dim; j++) free(e->dims[j]);
+  free(e->dims);
   json_decref(e->space);
   free(e->bounds);
   free(e->picture);
   free(e);
+}
+
+/* The names of a Box action's dimensions, for a page's controls ("a[j]" where one has none). */
+static mimic_status copy_dim_names(const mimic_env *like, mimic_codec *c, env_codec *e) {
+  int dim = mimic_env_action_space(like)->dim;
+  if (!(e->dims = mimic_calloc((size_t)dim, sizeof *e->dims, "dimension names")))
+    return MIMIC_ERR_NOMEM;
+  for (int j = 0; j < dim; j++) {
+    const char *name = mimic_env_action_dim_name(like, j);
+    if (!(e->dims[j] = name ? mimic_strdup(name) : mimic_asprintf("a[%d]", j)))
+      return MIMIC_ERR_NOMEM;
+  }
+  c->dim_names = (const char *const *)e->dims;
+  return MIMIC_OK;
 }
 
 mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out) {
@@ -170,6 +187,8 @@ mimic_status mimic_codec_env(const mimic_env *like, mimic_codec **out) {
       c->space.high = e->bounds + as->dim;
     }
   }
+  if (st == MIMIC_OK && as->kind == MIMIC_SPACE_BOX && mimic_env_action_dim_name(like, 0))
+    st = copy_dim_names(like, c, e);
   if (st == MIMIC_OK && as->kind == MIMIC_SPACE_DISCRETE && mimic_env_action_name(like, 0)) {
     e->names = mimic_calloc((size_t)as->n, sizeof *e->names, "action names");
     if (!e->names) st = MIMIC_ERR_NOMEM;

@@ -94,6 +94,7 @@ static mimic_status item_json(const mimic_codec *c, const mimic_questions *q, si
                      actions, "suggested", suggested, "confidence", conf, "must_act", q->must_act,
                      "frame", it->png != NULL, "number", (int)(q->number + i));
   if (!st && !item) st = mimic_fail_nomem("a question");
+  if (!st && c->space.kind == MIMIC_SPACE_BOX) st = web_box_fields(c, q, i, item);
   if (!st && !(it->json = json_dumps(item, JSON_COMPACT))) st = mimic_fail_nomem("a question");
   json_decref(item);
   json_decref(state);
@@ -234,7 +235,7 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
       refuse(m, 400, "\"arguments\" must be a JSON object");
       return MIMIC_OK;
     }
-    if (mimic_codec_action_from_json(c, v, "label", a->action)) {
+    if (web_action_from_json(c, v, a->action)) {
       refuse(m, 400, "%s", mimic_errmsg());
       return MIMIC_OK;
     }
@@ -334,10 +335,6 @@ static const mimic_expert_class web_class = {
 mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port,
                               mimic_expert **out) {
   *out = NULL;
-  if (codec->space.kind != MIMIC_SPACE_DISCRETE)
-    return mimic_fail(MIMIC_ERR_INVALID,
-                      "the labeling page answers with discrete actions (labels, tools, moves); "
-                      "this loop's actions are Box vectors");
   web_expert *x = mimic_calloc(1, sizeof *x, "the labeling page");
   if (!x) return MIMIC_ERR_NOMEM;
   x->w.history = json_array();

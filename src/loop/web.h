@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "mimic/core.h"
+#include "mimic/expert.h"
 
 enum { WEB_MAX_BODY = 16384, WEB_NAME_MAX = 40, WEB_LEASE_S = 300 };
 /* WEB_LEASE_S: a question handed to a labeler who went quiet goes to another after this long */
@@ -75,6 +76,13 @@ typedef struct web {
   json_t *labelers; /* {"name": answers} */
   const char *kind; /* the codec's kind */
 } web;
+
+/* Box actions (web_box.c): puts a Box question's "box" (shape, bounds,
+ * dimension names) and its "suggested" vector into the page's item. */
+mimic_status web_box_fields(const mimic_codec *c, const mimic_questions *q, size_t i, json_t *item);
+/* An answer's "label" as an action: for a Box, a list of exactly dim finite
+ * numbers inside the bounds (refused, not clipped); otherwise as any expert's. */
+mimic_status web_action_from_json(const mimic_codec *c, const json_t *v, float *action);
 
 /* Starts serving the page and its API on bind:port (the web's mutex,
  * conditions and token are set up here). */

@@ -3,7 +3,8 @@
 // skip and undo; two labelers at once; a reload mid-round; mimic killed and
 // restarted mid-round; a gridworld DAgger run answered by keys; an agent's
 // corrections with edited arguments, and the box pre-filled with the
-// learner's suggested ones; preference comparisons. After each,
+// learner's suggested ones; preference comparisons; a Box action
+// (Pendulum's torque) by slider and number box. After each,
 // the label log holds exactly the answers given, by whom they were given.
 //
 // usage: node web.mjs path/to/mimic   (MIMIC_SHOTS=DIR: screenshots there,
@@ -429,9 +430,93 @@ async function preferences(browser) {
   await page.context().close();
 }
 
+// Box (continuous) actions: Pendulum's torque set by arrow keys on the
+// slider and by typing in the number box, sent with Enter and the button;
+// an out-of-range number is refused on the page (nothing sent); a reload
+// mid-round shows the same question. The log holds exactly the vectors
+// sent, as float32.
+async function continuous(browser) {
+  const port = await freePort();
+  const p = await start(["train", "dagger", "--env", "Pendulum-v1", "--expert", "web:" + port,
+    "--rounds", "2", "--min-steps", "4", "--min-episodes", "0", "--eval-episodes", "1",
+    "-o", "pendulum.mimic", "--work", "pendulum", "--quiet"]);
+  let page = await open(browser, port, "frank");
+  const expected = new Map();
+  let shown = false;
+  const slider = () => page.getByRole("slider", { name: "torque", exact: true });
+  const number = () => page.getByRole("spinbutton", { name: "torque", exact: true });
+  const boxItem = async () => {
+    for (;;) {
+      const it = await page.evaluate(() => (!busy && item && item.box ? { id: item.id, suggested: item.suggested } : null));
+      if (it) return it;
+      if (p.exitCode !== null || p.signalCode !== null) return null;
+      await sleep(30);
+    }
+  };
+  for (let step = 0, it; (it = await boxItem()); step++) {
+    const start = Number(await number().inputValue());
+    let sent;
+    if (step === 0) {
+      await page.locator("#frame").waitFor({ state: "visible" });
+      await page.waitForFunction(() => document.getElementById("frame").naturalWidth > 0);
+      assert(await slider().isVisible(), "the slider's accessible name is the dimension's");
+      // three nudges up, one down: two hundredths of the range (2 x 0.04) above the start
+      await slider().focus();
+      for (const k of ["ArrowRight", "ArrowUp", "ArrowRight", "ArrowLeft"]) await page.keyboard.press(k);
+      sent = Number(await number().inputValue());
+      const want = Math.min(2, start + 0.08);
+      assert(Math.abs(sent - want) < 1e-5, "nudged from " + start + " to " + sent + ", want " + want);
+      assert(Math.abs(Number(await slider().inputValue()) - sent) < 1e-6, "the slider follows the number box");
+      await page.keyboard.press("Enter");
+    } else if (step === 1) {
+      // typed: out of range is refused on the page (nothing sent), then a good value
+      await number().fill("2.5");
+      await number().press("Enter");
+      await page.waitForFunction(() => /outside/.test(document.getElementById("boxerr").textContent));
+      assert(await page.evaluate(() => item && !busy), "an out-of-range number was sent");
+      await number().fill("-1.2345678");
+      assert(Math.abs(Number(await slider().inputValue()) + 1.2345678) < 1e-6, "the slider follows typing");
+      sent = -1.2345678;
+      await number().press("Enter");
+    } else if (step === 2) {
+      // a reload mid-round: the same question, then sent by the button
+      await page.reload();
+      const again = await boxItem();
+      assert(again && again.id === it.id, "after a reload the page shows " + (again && again.id) + ", not " + it.id);
+      await number().fill("0.3");
+      sent = 0.3;
+      await page.getByRole("button", { name: "send", exact: true }).click();
+    } else {
+      // Shift+arrow: a tenth of the range from where the controls start
+      await slider().focus();
+      await page.keyboard.press(step % 2 ? "Shift+ArrowLeft" : "Shift+ArrowRight");
+      sent = Number(await number().inputValue());
+      const want = Math.max(-2, Math.min(2, start + (step % 2 ? -0.4 : 0.4)));
+      assert(Math.abs(sent - want) < 1e-5, "Shift+arrow from " + start + " gave " + sent + ", want " + want);
+      if (it.suggested && !shown) { shown = true; await shot(page, "web-continuous.png"); } // round 2: a suggestion
+      await page.keyboard.press("Enter");
+    }
+    expected.set(it.id, [JSON.stringify([Math.fround(sent)]), "frank"]);
+    await page.waitForFunction((id) => !item || item.id !== id, it.id).catch(() => {});
+  }
+  await finished(p);
+  // the log's text as float32 against what the page sent
+  const rows = logRows("pendulum/labels.sqlite").map(([id, label, who]) =>
+    [id, JSON.stringify(JSON.parse(label).map(Math.fround)), who]);
+  const want = [...expected.entries()].map(([id, [label, who]]) => [id, label, "web:" + who]);
+  const key = (r) => r.join("|");
+  assert(JSON.stringify(rows.map(key)) === JSON.stringify(want.map(key)),
+    "the label log holds\n  " + rows.map(key).join("\n  ") + "\nbut the page sent\n  " + want.map(key).join("\n  "));
+  assert(rows.length >= 8, "only " + rows.length + " answers over two rounds");
+  console.log("ok: Box actions through the page (arrows, Shift+arrows, typing, Enter, the button, a reload): " +
+    rows.length + " vectors in the log, as sent");
+  await page.context().close();
+}
+
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
-  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, agentSuggested, preferences };
+  const runs = { textRun, twoLabelers, reload, restart, gridworld, agent, agentSuggested, preferences,
+    continuous };
   for (const [name, run] of Object.entries(runs)) // ONLY=name runs one of them
     if (!process.env.ONLY || process.env.ONLY === name) await run(browser);
   if (failed) fail("the page threw errors");

@@ -138,6 +138,7 @@ function show(it) {
   if (agent) $("args").value = JSON.stringify((s.guess && s.guess.arguments) || {});
   $("argserr").textContent = "";
   $("skip").disabled = $("undo").disabled = it.must_act;
+  boxShow(it); // a Box action: sliders and number boxes (box.js)
 }
 
 // Two clips side by side: the frames (a sheet of two rows, left clip on top)
@@ -242,6 +243,7 @@ $("undo").addEventListener("click", () => send("undo", { labeler }));
 document.addEventListener("keydown", (ev) => {
   const t = ev.target;
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (boxKey(ev)) return; // a Box action's sliders and Enter (box.js)
   if (t.id === "filter") {
     if (ev.key === "Enter") { const v = visible(); if (v.length) answer(v[0].dataset.label); ev.preventDefault(); }
     if (ev.key === "Escape") { $("filter").value = ""; $("filter").dispatchEvent(new Event("input")); t.blur(); }
