@@ -7,7 +7,8 @@
 # only the labeler's own vote, a run killed with SIGKILL keeps its votes,
 # and progress reports pairwise agreement and Fleiss' kappa, checked against
 # values worked out by hand. Bad requests get 4xx and change nothing; the
-# flag is refused without the page.
+# flag is refused without the page. train preferences --gatherer web takes
+# it too.
 set -u
 MIMIC=${1:?usage: cli_web_agree_api.sh path/to/mimic}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -198,4 +199,31 @@ got=$(log_of text-dagger)
 want=$(printf '%s refund web:majority\n%s lost_card web:majority\n' "$P" "$Q" | sort)
 [ "$got" = "$want" ] || fail "K = 3: the loop's log holds '$got', want '$want'"
 [ "$(log_of text-dagger/votes | wc -l)" = 6 ] || fail "K = 3: votes $(log_of text-dagger/votes)"
+
+# ---- preferences: two people vote on the same pair; a tie goes to the first vote
+"$MIMIC" train preferences --env CartPole-v1 --env-opts fixed_horizon=1 --comparisons 6 \
+  --iterations 1 --initial-frac 0.5 --fragment-length 10 --initial-epoch-multiplier 2 \
+  --steps 2048 --quiet --gatherer web:0 --web-agreement 2 -o "$T/p.mimic" 2>"$T/err" >/dev/null &
+PID=$!
+for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
+[ -n "$PORT" ] || fail "the preferences page was not served"
+next alice; C=$ITEM
+next bob
+[ -n "$C" ] && [ "$ITEM" = "$C" ] || fail "bob got '$ITEM', alice '$C'"
+vote alice "$C" left
+vote bob "$C" right
+expect 200 GET /api/progress
+[ "$(field answered)" = 1 ] && [ "$(field agreement.overall.kappa)" = -1.0 ] ||
+  fail "preferences agreement: $BODY"
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+PID=
+"$MIMIC" text export --db "$T/p.mimic.labels" -o "$T/x.jsonl" 2>/dev/null || fail "export"
+got=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    print(r["item"], r["label"], r["labeler"])' "$T/x.jsonl" | sort)
+want=$(printf '%s first web:majority\n%s left web:alice\n%s right web:bob\n' "$C" "$C" "$C" | sort)
+[ "$got" = "$want" ] || fail "preferences: the log holds '$got', want '$want'"
 echo "ok: agreement mode hands each question to K labelers and learns their majority"
