@@ -200,6 +200,31 @@ want=$(printf '%s refund web:majority\n%s lost_card web:majority\n' "$P" "$Q" | 
 [ "$got" = "$want" ] || fail "K = 3: the loop's log holds '$got', want '$want'"
 [ "$(log_of text-dagger/votes | wc -l)" = 6 ] || fail "K = 3: votes $(log_of text-dagger/votes)"
 
+# ---- an agent: the majority's arguments are the earliest winning vote's
+M=$(cd "$here/../docs/agent-mission" && pwd)
+cat >"$T/apool.jsonl" <<'JSONL'
+{"id":"p-1","intent":"order_status","request":"Where is my order #Z9876? It is late.","steps":[{"action":{"tool":"search_orders","arguments":{"order_id":"Z9876"}}}]}
+JSONL
+"$MIMIC" agent dagger --demos "$M/demos.jsonl" --pool "$T/apool.jsonl" --store "$T/a.sqlite" \
+  -o "$T/a.mimic" --query uncertain:1 --expert web:0 --web-agreement 2 --quiet 2>"$T/err" &
+PID=$!
+for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
+[ -n "$PORT" ] || fail "the agent page was not served"
+next alice; A=$ITEM
+expect 200 POST /api/answer '{"item":"'"$A"'","label":"search_orders","labeler":"alice","arguments":{"order_id":"A1"}}'
+expect 200 POST /api/answer '{"item":"'"$A"'","label":"search_orders","labeler":"bob","arguments":{"order_id":"B2"}}'
+wait "$PID" || fail "agent dagger failed"
+PID=
+"$MIMIC" text export --db "$T/a.sqlite" -o "$T/x.jsonl" 2>/dev/null || fail "export"
+got=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["round"] > 0: print(r["labeler"], r["label"], json.dumps((r["meta"] or {}).get("arguments")))' "$T/x.jsonl" | sort)
+want=$(printf '%s\n' 'web:alice search_orders {"order_id": "A1"}' 'web:bob search_orders {"order_id": "B2"}' \
+  'web:majority search_orders {"order_id": "A1"}' | sort)
+[ "$got" = "$want" ] || fail "agent: the log holds '$got', want '$want'"
+
 # ---- preferences: two people vote on the same pair; a tie goes to the first vote
 "$MIMIC" train preferences --env CartPole-v1 --env-opts fixed_horizon=1 --comparisons 6 \
   --iterations 1 --initial-frac 0.5 --fragment-length 10 --initial-epoch-multiplier 2 \
