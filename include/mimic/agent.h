@@ -440,6 +440,7 @@ typedef struct mimic_agent_dagger_config {
   double expert_timeout;  /* seconds per answer of a program (default 30) */
   FILE *human_in;         /* a person's answers (default stdin) */
   const char *bind;       /* web: the labeling page's address (default 127.0.0.1) */
+  int web_agreement;      /* web: votes per question, the majority answers (0, 1: one) */
   FILE *human_out;        /* questions to a person (default stderr) */
   const char *store_path; /* the SQLite label store */
   const char *session;    /* session name (default "agent-dagger") */

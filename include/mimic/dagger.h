@@ -268,6 +268,7 @@ typedef struct mimic_dagger_env_config {
   int human_fd;             /* human: answers come from this descriptor (0: the terminal) */
   FILE *human_out;          /* human: questions go here (NULL: stderr) */
   const char *bind;         /* web: the labeling page's address (NULL: 127.0.0.1) */
+  int web_agreement;        /* web: votes per question, the majority answers (0, 1: one) */
   int rounds;               /* default 15 */
   mimic_beta_schedule beta; /* default linear:15 */
   mimic_query_rule query;   /* default all */

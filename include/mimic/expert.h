@@ -184,6 +184,8 @@ typedef struct mimic_expert_opts {
   bool interactive; /* person: refuse unless in_fd is a terminal */
   const char *bind; /* web: the address the page is served on (NULL: 127.0.0.1; any other
                        address is warned about and needs the printed token) */
+  int agreement;    /* web: votes each question needs from distinct people, the majority
+                       answering (0 or 1: the first answer; more: docs/web-expert.md) */
 } mimic_expert_opts;
 
 /* Opens an expert from a command-line spec: "builtin" or "expert" (the

@@ -181,6 +181,8 @@ typedef mimic_status (*mimic_pref_stream_fn)(void *user, const mimic_fragment *f
 /* Makes the log hand every pair of a batch it has no answer for to stream
  * at once, instead of asking the inner gatherer one pair at a time. */
 void mimic_pref_log_stream(mimic_pref_log *l, mimic_pref_stream_fn stream, void *user);
+/* The label store the log writes (borrowed). */
+struct mimic_labelstore *mimic_pref_log_store(mimic_pref_log *l);
 
 /* People at a labeling page (docs/web-expert.md): two clips side by side,
  * drawn by the environment's renderer where its observation is its state. */
@@ -188,8 +190,12 @@ typedef struct mimic_pref_web mimic_pref_web;
 /* Serves the page for spec "web[:PORT]" on bind (NULL: 127.0.0.1), the
  * clips from env_id with env_opts; budget comparisons over rounds rounds. */
 mimic_status mimic_pref_web_open(const char *spec, const char *bind, const char *env_id,
-                                 const char *env_opts, int rounds, long budget,
+                                 const char *env_opts, int rounds, long budget, int agreement,
                                  mimic_pref_web **out);
+/* Agreement mode (agreement > 1 at open): every vote is kept in session
+ * NAME/votes of log's label store before its reply, the majority answers
+ * (docs/web-expert.md). Nothing with agreement 1. */
+mimic_status mimic_pref_web_votes(mimic_pref_web *w, mimic_pref_log *log, const char *name);
 /* The page as a streaming gatherer (a mimic_pref_stream_fn; user = the page). */
 mimic_status mimic_pref_web_gather(void *user, const mimic_fragment *first,
                                    const mimic_fragment *second, int n,

@@ -53,6 +53,7 @@ typedef struct mimic_text_expert_opts {
   int in_fd;                        /* human: where answers come from (default 0 = stdin) */
   FILE *out;                        /* human: where questions go (default stderr) */
   const char *bind;                 /* web: the page's address (default 127.0.0.1) */
+  int agreement;                    /* web: votes per question, the majority answers (0, 1: one) */
 } mimic_text_expert_opts;
 
 /* Opens an expert for the text codec from a spec: "human", "web[:PORT]" (a

@@ -242,6 +242,11 @@ static mimic_status recorded_expert(source *s, mimic_expert **out) {
 static mimic_status open_expert(source *s) {
   const mimic_agent_dagger_config *cfg = s->cfg;
   const char *spec = cfg->expert ? cfg->expert : "recorded";
+  if (cfg->web_agreement > 1 && strcmp(spec, "web") && strncmp(spec, "web:", 4))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "agreement (%d votes per question) is for people at the labeling page: "
+                      "it needs the expert web[:PORT], not '%s'",
+                      cfg->web_agreement, spec);
   if (!strcmp(spec, "recorded")) return recorded_expert(s, &s->expert);
   if (!strcmp(spec, "human"))
     return mimic_expert_human(&s->codec, cfg->human_in ? fileno(cfg->human_in) : 0,
@@ -249,7 +254,8 @@ static mimic_status open_expert(source *s) {
   if (strncmp(spec, "cmd:", 4) && strcmp(spec, "web") && strncmp(spec, "web:", 4))
     return mimic_fail(MIMIC_ERR_INVALID,
                       "unknown expert '%s' (use recorded, human, web[:PORT] or cmd:PROGRAM)", spec);
-  mimic_expert_opts eo = {.timeout_s = cfg->expert_timeout, .bind = cfg->bind};
+  mimic_expert_opts eo = {
+      .timeout_s = cfg->expert_timeout, .bind = cfg->bind, .agreement = cfg->web_agreement};
   return mimic_expert_open(spec, &s->codec, &eo, &s->expert);
 }
 

@@ -528,6 +528,7 @@ mimic_status mimic_dagger_open(const mimic_dagger_config *cfg, const mimic_dagge
   d->src = *source;
   mimic_rng_seed(&d->pool_rng, cfg->seed ^ 0xda66e7ULL);
   mimic_status st = cfg->store ? open_session(d) : MIMIC_OK;
+  if (!st) st = mimic_expert_web_votes(cfg->expert, cfg->store, cfg->session);
   if (st) {
     mimic_dagger_close(d);
     return st;

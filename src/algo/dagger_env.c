@@ -427,7 +427,8 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
                           .in_fd = cfg->human_fd,
                           .out = cfg->human_out ? cfg->human_out : stderr,
                           .interactive = cfg->human_fd == 0,
-                          .bind = cfg->bind};
+                          .bind = cfg->bind,
+                          .agreement = cfg->web_agreement};
   if (cfg->expert_obj)
     s->expert = cfg->expert_obj;
   else

@@ -113,6 +113,10 @@ void mimic_pref_log_stream(mimic_pref_log *l, mimic_pref_stream_fn stream, void 
   l->stream_user = user;
 }
 
+struct mimic_labelstore *mimic_pref_log_store(mimic_pref_log *l) {
+  return l->store;
+}
+
 /* The logged answer to the question key (*found false: none); an answer
  * under the same number to another pair is an error. */
 static mimic_status replayed(const mimic_pref_log *l, const char *key, double *p, bool *found) {

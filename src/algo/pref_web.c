@@ -159,7 +159,7 @@ static bool obs_is_state(mimic_env *env) {
 }
 
 mimic_status mimic_pref_web_open(const char *spec, const char *bind, const char *env_id,
-                                 const char *env_opts, int rounds, long budget,
+                                 const char *env_opts, int rounds, long budget, int agreement,
                                  mimic_pref_web **out) {
   *out = NULL;
   mimic_pref_web *w = mimic_calloc(1, sizeof *w, "the preference page");
@@ -179,7 +179,7 @@ mimic_status mimic_pref_web_open(const char *spec, const char *bind, const char 
     mimic_env_free(w->env);
     w->env = NULL;
   }
-  mimic_expert_opts o = {.bind = bind};
+  mimic_expert_opts o = {.bind = bind, .agreement = agreement};
   if (!st) st = mimic_expert_open(spec, &w->codec, &o, &w->expert);
   if (!st && strcmp(w->expert->cls->kind, "web"))
     st = mimic_fail(MIMIC_ERR_INVALID, "'%s' is not a labeling page (web[:PORT])", spec);
@@ -189,6 +189,10 @@ mimic_status mimic_pref_web_open(const char *spec, const char *bind, const char 
   }
   *out = w;
   return MIMIC_OK;
+}
+
+mimic_status mimic_pref_web_votes(mimic_pref_web *w, mimic_pref_log *log, const char *name) {
+  return mimic_expert_web_votes(w->expert, mimic_pref_log_store(log), name);
 }
 
 /* An answer from the page, stored through the batch's sink. */

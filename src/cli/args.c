@@ -20,6 +20,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   return CLI_EXIT_USAGE;
 }
 
+int cli_check_agreement(const char *cmd, int k, const char *flag, const char *spec) {
+  if (k < 1) return cli_usage_error(cmd, "--web-agreement must be at least 1, got %d", k);
+  bool web = spec && (!strcmp(spec, "web") || !strncmp(spec, "web:", 4));
+  if (k > 1 && !web)
+    return cli_usage_error(cmd,
+                           "--web-agreement %d asks several people at the labeling page for each "
+                           "answer: give %s web[:PORT] (got %s)",
+                           k, flag, spec ? spec : "none");
+  return 0;
+}
+
 int cli_fail(const char *cmd) {
   const char *msg = mimic_errmsg();
   fprintf(stderr, "mimic %s: error: %s\n", cmd, *msg ? msg : "failed");

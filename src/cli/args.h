@@ -54,6 +54,10 @@ int cli_fail(const char *cmd);
 /* Prints "mimic CMD: error: <message>" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Checks --web-agreement K against the expert spec (flag: "--expert" or
+ * "--gatherer"): K >= 1, and K > 1 only with web[:PORT]. 0 or a usage error. */
+int cli_check_agreement(const char *cmd, int k, const char *flag, const char *spec);
+
 /* Applies the shared output flags: quiet and json silence progress bars. */
 void cli_set_output(bool json, bool quiet);
 

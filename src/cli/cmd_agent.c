@@ -912,7 +912,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
   const char *cmd = "agent dagger";
   const char *demos = NULL, *pool = NULL, *eval = NULL, *expert = "human", *store = NULL;
   const char *session = "agent-dagger", *query = "uncertain:0.5", *out = NULL, *bind = NULL;
-  int rounds = 1;
+  int rounds = 1, agreement = 1;
   double timeout = 30;
   uint64_t seed = 0;
   bool json = false, quiet = false, silent;
@@ -927,6 +927,9 @@ static int cmd_agent_dagger(int argc, char **argv) {
        "human (default), web[:PORT] (a labeling page), cmd:PROGRAM or recorded", false},
       {"bind", CLI_STR, &bind, "ADDR",
        "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)", false},
+      {"web-agreement", CLI_INT, &agreement, "K",
+       "web: votes each question needs from distinct people; the majority is learned (default 1)",
+       false},
       {"expert-timeout", CLI_DOUBLE, &timeout, "S", "seconds per answer of a program (30)", false},
       {"store", CLI_STR, &store, "DB", "label store for the answers (SQLite)", true},
       {"session", CLI_STR, &session, "NAME", "session name; rerun to resume (agent-dagger)", false},
@@ -962,6 +965,8 @@ static int cmd_agent_dagger(int argc, char **argv) {
   if (policy_config(&po, &cfg.policy) || mimic_query_parse(query, &cfg.query))
     return cli_usage_error(cmd, "%s", mimic_errmsg());
   if (rounds < 1) return cli_usage_error(cmd, "--rounds must be >= 1");
+  int bad = cli_check_agreement(cmd, agreement, "--expert", expert);
+  if (bad) return bad;
   mimic_agent_traces dt = {0}, et = {0};
   mimic_agent_examples dex = {0}, pex = {0}, eex = {0};
   mimic_agent_model *m = NULL;
@@ -980,6 +985,7 @@ static int cmd_agent_dagger(int argc, char **argv) {
   cfg.eval = eval ? &eex : NULL;
   cfg.expert = expert;
   cfg.bind = bind;
+  cfg.web_agreement = agreement;
   cfg.expert_timeout = timeout;
   cfg.store_path = store;
   cfg.session = session;

@@ -46,6 +46,7 @@ typedef struct pref_gatherer {
   mimic_pref_human human;
   mimic_pref_program *program;
   mimic_pref_web *web;
+  int agreement; /* web: votes per pair, the majority answering */
   mimic_pref_log *log;
   mimic_pref_gather_fn fn; /* NULL: the oracle, unlogged */
   void *user;
@@ -81,7 +82,7 @@ static mimic_status pref_gatherer_open(pref_gatherer *g, const char *gatherer, c
     g->user = oracle_of;
   } else if (web) {
     MIMIC_TRY(mimic_pref_web_open(gatherer, bind, c->ppo.env_id, c->ppo.env_opts, c->iterations + 1,
-                                  c->comparisons, &g->web));
+                                  c->comparisons, g->agreement, &g->web));
     g->fn = NULL;
   } else if (!strcmp(gatherer, "human")) {
     g->fn = mimic_pref_human_gather;
@@ -104,6 +105,7 @@ static mimic_status pref_gatherer_open(pref_gatherer *g, const char *gatherer, c
   free(config);
   if (st != MIMIC_OK) return st;
   if (web) mimic_pref_log_stream(g->log, mimic_pref_web_gather, g->web);
+  if (web) MIMIC_TRY(mimic_pref_web_votes(g->web, g->log, "preferences"));
   g->human.asked = mimic_pref_log_resumed(g->log);
   if (g->human.asked > 0)
     fprintf(stderr,
@@ -158,7 +160,7 @@ int cli_train_preferences(int argc, char **argv) {
              *hidden = NULL, *inputs = NULL, *gatherer = NULL, *label_log = NULL, *bind = NULL;
   mimic_pref_config d = mimic_pref_defaults(NULL);
   int comparisons = d.comparisons, iterations = d.iterations, length = d.fragment_length,
-      ensemble = d.ensemble, epochs = d.reward_epochs, batch = d.reward_batch;
+      ensemble = d.ensemble, epochs = d.reward_epochs, batch = d.reward_batch, agreement = 1;
   double initial = d.initial_comparison_frac, multiplier = d.initial_epoch_multiplier,
          oversampling = d.transition_oversampling, lr = d.reward_lr, temperature = d.temperature,
          discount = d.discount;
@@ -179,6 +181,9 @@ int cli_train_preferences(int argc, char **argv) {
                      "or cmd:PROGRAM (docs/expert-protocol.md)"};
   o[n++] = (cli_opt){"bind", CLI_STR, &bind, "ADDR",
                      "web: serve the page on ADDR, not only 127.0.0.1 (warns; needs a token)"};
+  o[n++] = (cli_opt){"web-agreement", CLI_INT, &agreement, "K",
+                     "web: votes each pair needs from distinct people; the majority is learned "
+                     "(default 1)"};
   o[n++] = (cli_opt){"label-log", CLI_STR, &label_log, "FILE",
                      "keep every answer here; a rerun resumes (default for human and cmd: "
                      "OUT.labels)"};
@@ -237,8 +242,10 @@ int cli_train_preferences(int argc, char **argv) {
   if (rc >= 0) return rc;
   if (bind && !(gatherer && !strncmp(gatherer, "web", 3)))
     return cli_usage_error(cmd, "--bind serves the labeling page: give --gatherer web[:PORT]");
+  rc = cli_check_agreement(cmd, agreement, "--gatherer", gatherer);
+  if (rc) return rc;
   mimic_pref *t = NULL;
-  pref_gatherer g = {0};
+  pref_gatherer g = {.agreement = agreement};
   mimic_status st = mimic_pref_create(&c, pref_gatherer_gate, &g, &t);
   if (st == MIMIC_OK) st = pref_gatherer_open(&g, gatherer, label_log, out, bind, &c, t);
   snprintf(m.title, sizeof m.title, "preferences on %s%s%s, %d comparisons", env,

@@ -149,7 +149,7 @@ int cmd_text_dagger(int argc, char **argv) {
   mimic_text_dagger_config cfg = mimic_text_dagger_defaults();
   long long batch = 10;
   double timeout = 30, C = cfg.linear.C;
-  int threads = 0;
+  int threads = 0, agreement = 1;
   bool json = false, quiet = false;
   cli_opt opts[] = {
       {"pool", CLI_STR, &pool_path, "PATH", "unlabeled texts to ask about (.csv, .jsonl, .txt)",
@@ -161,6 +161,9 @@ int cmd_text_dagger(int argc, char **argv) {
        true},
       {"bind", CLI_STR, &bind, "ADDR",
        "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)", false},
+      {"web-agreement", CLI_INT, &agreement, "K",
+       "web: votes each question needs from distinct people; the majority is learned (default 1)",
+       false},
       {"db", CLI_STR, &db, "PATH", "SQLite label store (created if missing; resumes a session)",
        true},
       {"rounds", CLI_INT, &cfg.rounds, "N", "rounds (default 3)", false},
@@ -203,6 +206,8 @@ int cmd_text_dagger(int argc, char **argv) {
   if (p.exit_now) return p.exit_code;
   cli_set_output(json, quiet);
   if (batch < 1) return cli_usage_error(cmd, "--batch must be at least 1");
+  int bad = cli_check_agreement(cmd, agreement, "--expert", expert_spec);
+  if (bad) return bad;
   if (cfg.rounds < 1) return cli_usage_error(cmd, "--rounds must be at least 1");
   if (cfg.n_guesses < 0 || cfg.n_guesses > 16)
     return cli_usage_error(cmd, "--guesses wants 0 to 16");
@@ -258,7 +263,8 @@ int cmd_text_dagger(int argc, char **argv) {
                                .timeout_s = timeout,
                                .in_fd = 0,
                                .out = stderr,
-                               .bind = bind};
+                               .bind = bind,
+                               .agreement = agreement};
   if (mimic_text_codec(&codec) || mimic_text_expert_open(expert_spec, codec, &eo, &expert))
     goto fail;
   if (mimic_labelstore_open(db, NULL, &store)) goto fail;

@@ -322,6 +322,8 @@ static int train_dagger(int argc, char **argv) {
        "builtin (default), cmd:PROGRAM, human, web[:PORT] (a labeling page), or a policy file"},
       {"bind", CLI_STR, &cfg.bind, "ADDR",
        "web: serve the page on ADDR, not only 127.0.0.1 (warned; needs the printed token)"},
+      {"web-agreement", CLI_INT, &cfg.web_agreement, "K",
+       "web: votes each question needs from distinct people; the majority is learned (default 1)"},
       {"expert-timeout", CLI_DOUBLE, &cfg.expert_timeout, "SEC",
        "seconds an expert program may take (30)"},
       {"rounds", CLI_INT, &cfg.rounds, "R", "rounds (default 15; 5 for a human expert)"},
@@ -368,6 +370,9 @@ static int train_dagger(int argc, char **argv) {
                            "--env ID -o FILE [options]", opts, 0, argc, argv);
   if (a.exit_now) return a.exit_code;
   cli_set_output(json, quiet);
+  if (!cli_seen(opts, "web-agreement")) cfg.web_agreement = 1;
+  int bad = cli_check_agreement("train dagger", cfg.web_agreement, "--expert", cfg.expert);
+  if (bad) return bad;
   bool human = strcmp(cfg.expert, "human") == 0 || strncmp(cfg.expert, "web", 3) == 0;
   if (human) { /* a person's budget, not a program's: 5 rounds of some 50 steps */
     if (!cli_seen(opts, "rounds")) cfg.rounds = 5;

@@ -248,6 +248,11 @@ mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
   if (!spec || !*spec)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "no expert given (builtin, human, web[:PORT], cmd:PROGRAM or a file)");
+  if (o.agreement > 1 && strcmp(spec, "web") && strncmp(spec, "web:", 4))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "--web-agreement %d asks several people at the labeling page for each "
+                      "answer: it needs the expert web[:PORT], not '%s'",
+                      o.agreement, spec);
   if (!strcmp(spec, "builtin") || !strcmp(spec, "expert")) return mimic_expert_builtin(codec, out);
   if (!strcmp(spec, "human")) {
     if (o.interactive && !isatty(o.in_fd))
@@ -261,7 +266,7 @@ mimic_status mimic_expert_open(const char *spec, const mimic_codec *codec,
     if (spec[3] && (!spec[4] || *end || port < 0 || port > 65535))
       return mimic_fail(MIMIC_ERR_INVALID, "expert '%s': the port must be 0..65535 (web:8765)",
                         spec);
-    return mimic_expert_web(codec, o.bind, (int)port, out);
+    return mimic_expert_web(codec, o.bind, (int)port, o.agreement ? o.agreement : 1, out);
   }
   if (!strncmp(spec, "cmd:", 4)) {
     if (!spec[4])

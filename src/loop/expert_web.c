@@ -33,6 +33,7 @@ typedef struct web_expert {
 } web_expert;
 
 static void items_free(web *w) {
+  web_votes_unpublish(w);
   for (size_t i = 0; i < w->n_items; i++) {
     free(w->items[i].id);
     free(w->items[i].json);
@@ -131,10 +132,10 @@ static mimic_status publish(web_expert *x, const mimic_codec *c, const mimic_que
   return st;
 }
 
-/* The reply {"error": msg} with code (a request refused: nothing changed). */
-static void refuse(web_msg *m, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void refuse(web_msg *m, int code, const char *fmt, ...) {
+/* shared with agreement mode (web_vote.c) */
+#define refuse web_refuse
+
+void web_refuse(web_msg *m, int code, const char *fmt, ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
@@ -277,13 +278,15 @@ static mimic_status web_label(mimic_expert *e, const mimic_questions *q, mimic_a
   size_t open = q->n;
   mimic_status st = MIMIC_OK;
   pthread_mutex_lock(&w->mu);
+  if (w->votes) st = web_votes_publish(w, e, q, answers, &open);
   while (open && !st) {
     while (!w->head) pthread_cond_wait(&w->to_loop, &w->mu);
     web_msg *m = w->head;
     if (!(w->head = m->next)) w->tail = NULL;
     const char *who = json_string_value(json_object_get(m->body, "labeler"));
-    st = m->op == WEB_UNDO ? handle_undo(e, x, q, answers, who, m, &open)
-                           : handle_answer(e, x, q, answers, who, m, &open);
+    st = w->votes            ? web_votes_handle(w, e, q, answers, who, m, &open)
+         : m->op == WEB_UNDO ? handle_undo(e, x, q, answers, who, m, &open)
+                             : handle_answer(e, x, q, answers, who, m, &open);
     if (st) refuse(m, 500, "the answer could not be stored: %s", mimic_errmsg());
     web_msg_done(w, m);
     pthread_cond_broadcast(&w->to_http);
@@ -322,6 +325,7 @@ static void web_free(mimic_expert *e) {
   if (!x) return;
   web_server_stop(&x->w);
   items_free(&x->w);
+  web_votes_free(&x->w);
   json_decref(x->w.history);
   json_decref(x->w.labelers);
   free(x->stack);
@@ -332,14 +336,44 @@ static void web_free(mimic_expert *e) {
 static const mimic_expert_class web_class = {
     .kind = "web", .label = web_label, .free_impl = web_free, .round_done = web_round_done};
 
-mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port,
+mimic_status mimic_expert_web_votes(mimic_expert *e, mimic_labelstore *store, const char *session) {
+  if (!e || e->cls != &web_class || ((web_expert *)e->impl)->w.agreement <= 1) return MIMIC_OK;
+  web *w = &((web_expert *)e->impl)->w;
+  if (e->codec->space.kind != MIMIC_SPACE_DISCRETE)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "--web-agreement %d takes the majority of discrete answers (labels, tools, "
+                      "moves); this loop's actions are Box vectors",
+                      w->agreement);
+  if (!store)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "--web-agreement %d keeps every vote in the label log: this run has none",
+                      w->agreement);
+  char *name = mimic_asprintf("%s/votes", session);
+  if (!name) return MIMIC_ERR_NOMEM;
+  pthread_mutex_lock(&w->mu);
+  web_votes_free(w);
+  mimic_status st = web_votes_open(w, e->codec, store, name);
+  pthread_mutex_unlock(&w->mu);
+  free(name);
+  return st;
+}
+
+mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port, int agreement,
                               mimic_expert **out) {
   *out = NULL;
+  if (agreement < 1)
+    return mimic_fail(MIMIC_ERR_INVALID, "--web-agreement must be at least 1, got %d", agreement);
+  if (agreement > 1 && codec->space.kind != MIMIC_SPACE_DISCRETE)
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "--web-agreement %d takes a majority of labels, tools or moves; this "
+                      "loop's actions are Box vectors, which have none",
+                      agreement);
   web_expert *x = mimic_calloc(1, sizeof *x, "the labeling page");
   if (!x) return MIMIC_ERR_NOMEM;
   x->w.history = json_array();
   x->w.labelers = json_object();
   x->w.kind = codec->kind;
+  x->w.agreement = agreement;
   mimic_status st = x->w.history && x->w.labelers ? web_server_start(&x->w, bind, port)
                                                   : mimic_fail_nomem("the labeling page");
   if (!st) st = mimic_expert_alloc(&web_class, codec, "web", out);

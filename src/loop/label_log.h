@@ -41,5 +41,8 @@ mimic_status mimic_labelstore_add_many(mimic_labelstore *s, const mimic_label_re
  * copy of that record; MIMIC_ERR_NOT_FOUND if there is nothing to undo. */
 mimic_status mimic_labelstore_undo(mimic_labelstore *s, int64_t session, const char *state_json,
                                    mimic_label_record *undone);
+/* Marks answer id of session as undone in one transaction (a vote taken
+ * back by its own labeler); MIMIC_ERR_NOT_FOUND if it is not there or undone. */
+mimic_status mimic_labelstore_undo_id(mimic_labelstore *s, int64_t session, int64_t id);
 
 #endif

@@ -498,6 +498,28 @@ out:
   return st;
 }
 
+mimic_status mimic_labelstore_undo_id(mimic_labelstore *s, int64_t session, int64_t id) {
+  pthread_mutex_lock(&s->mu);
+  sqlite3_stmt *q = NULL;
+  mimic_status st = begin(s);
+  if (st) goto out;
+  st = prepare(s, "UPDATE labels SET undone = 1 WHERE id = ? AND session = ? AND undone = 0", &q);
+  if (!st) {
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, session);
+    if (sqlite3_step(q) != SQLITE_DONE)
+      st = db_fail(s, "cannot undo");
+    else if (sqlite3_changes(s->db) != 1)
+      st = mimic_fail(MIMIC_ERR_NOT_FOUND, "answer %lld is not in the session, or is undone",
+                      (long long)id);
+  }
+  sqlite3_finalize(q);
+  st = commit_or_rollback(s, st);
+out:
+  pthread_mutex_unlock(&s->mu);
+  return st;
+}
+
 mimic_status mimic_labelstore_count(mimic_labelstore *s, int64_t session, int64_t *n) {
   pthread_mutex_lock(&s->mu);
   sqlite3_stmt *q = NULL;

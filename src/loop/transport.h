@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "mimic/expert.h"
+#include "mimic/labelstore.h"
 
 /* ---- codecs ------------------------------------------------------------- */
 
@@ -54,8 +55,12 @@ mimic_status mimic_expert_human(const mimic_codec *codec, int in_fd, FILE *out,
                                 mimic_expert **out_expert);
 /* People at a labeling page served on bind (NULL: 127.0.0.1) at port (0:
  * a free one), answering in any order (docs/web-expert.md). */
-mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port,
+mimic_status mimic_expert_web(const mimic_codec *codec, const char *bind, int port, int agreement,
                               mimic_expert **out);
+/* Agreement mode (agreement > 1): keeps every vote in session SESSION/votes
+ * of store before its reply, and takes the votes stored there by an earlier
+ * run. Nothing for other experts or agreement 1. */
+mimic_status mimic_expert_web_votes(mimic_expert *e, mimic_labelstore *store, const char *session);
 /* Tells a page how many answers the run holds and asks for in all (a
  * preference run's budget), for its progress. */
 void mimic_expert_web_budget(mimic_expert *e, long answered, long budget);

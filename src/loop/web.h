@@ -21,6 +21,7 @@
 
 #include "mimic/core.h"
 #include "mimic/expert.h"
+#include "mimic/labelstore.h"
 
 enum { WEB_MAX_BODY = 16384, WEB_NAME_MAX = 40, WEB_LEASE_S = 300 };
 /* WEB_LEASE_S: a question handed to a labeler who went quiet goes to another after this long */
@@ -75,6 +76,8 @@ typedef struct web {
   json_t *history;  /* [{"round": r, "metric": name, "value": v}] */
   json_t *labelers; /* {"name": answers} */
   const char *kind; /* the codec's kind */
+  int agreement;    /* votes each question needs (1: the first answer settles it) */
+  struct web_votes *votes; /* agreement > 1: the votes (loop/web_vote.c) */
 } web;
 
 /* Box actions (web_box.c): puts a Box question's "box" (shape, bounds,
@@ -93,5 +96,30 @@ void web_server_stop(web *w);
 bool web_name_ok(const char *s);
 /* The run's progress as JSON text (w->mu held; malloc'd). */
 char *web_progress_json(const web *w);
+
+/* ---- agreement mode (web_vote.c): K labelers vote on each question ---- */
+
+/* Starts agreement mode: votes are kept in session `name` of store (resumed:
+ * the votes stored before count, and must have been given with the same K). */
+mimic_status web_votes_open(web *w, const mimic_codec *codec, mimic_labelstore *store,
+                            const char *name);
+/* Frees the votes (w->votes may be NULL). */
+void web_votes_free(web *w);
+/* Sets up the published batch's tallies from the stored votes, and settles
+ * the questions that already have K votes (w->mu held, loop's thread). */
+mimic_status web_votes_publish(web *w, mimic_expert *e, const mimic_questions *q,
+                               mimic_answer *answers, size_t *open);
+/* Drops the batch's tallies (w->mu held). */
+void web_votes_unpublish(web *w);
+/* The question for labeler in agreement mode (w->mu held; NULL: none). */
+web_item *web_votes_hand_out(web *w, const char *labeler);
+/* Handles an answer (a vote), a skip (a pass) or an undo (of the labeler's
+ * own vote) in agreement mode (w->mu held, loop's thread). */
+mimic_status web_votes_handle(web *w, mimic_expert *e, const mimic_questions *q,
+                              mimic_answer *answers, const char *who, web_msg *m, size_t *open);
+/* The agreement figures for /api/progress (w->mu held; new reference). */
+json_t *web_votes_progress(const web *w);
+/* The reply {"error": msg} with code (a request refused: nothing changed). */
+void web_refuse(web_msg *m, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -67,6 +67,7 @@ char *web_progress_json(const web *w) {
                         (json_int_t)w->answered, "count", (json_int_t)w->count, "total",
                         (json_int_t)w->total, "budget", (json_int_t)w->budget, "history",
                         w->history, "labelers", w->labelers, "open", w->active);
+  if (p && w->agreement > 1) json_object_set_new(p, "agreement", web_votes_progress(w));
   char *t = p ? json_dumps(p, JSON_COMPACT) : NULL;
   json_decref(p);
   return t;
@@ -110,6 +111,7 @@ static web_item *find_item(web *w, const char *id) {
 
 /* The question for labeler: the one they hold, else one nobody holds (w->mu held). */
 static web_item *hand_out(web *w, const char *labeler) {
+  if (w->agreement > 1) return web_votes_hand_out(w, labeler);
   double now = mimic_now();
   web_item *spare = NULL;
   for (size_t i = 0; w->active && i < w->n_items; i++) {

@@ -50,6 +50,11 @@ mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
   if (!spec || !*spec)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "no expert given (use human, web[:PORT], file:PATH or cmd:PROGRAM)");
+  if (o.agreement > 1 && strcmp(spec, "web") && strncmp(spec, "web:", 4))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "agreement (%d votes per question) is for people at the labeling page: "
+                      "it needs the expert web[:PORT], not '%s'",
+                      o.agreement, spec);
   if (strncmp(spec, "file:", 5) == 0) {
     if (!spec[5])
       return mimic_fail(MIMIC_ERR_INVALID, "expert 'file:' needs a path (file:gold.csv)");
@@ -61,7 +66,11 @@ mimic_status mimic_text_expert_open(const char *spec, const mimic_codec *codec,
                       "unknown expert '%s' (use human, web[:PORT], file:PATH with gold labels, or "
                       "cmd:PROGRAM)",
                       spec);
-  mimic_expert_opts eo = {.timeout_s = o.timeout_s, .in_fd = o.in_fd, .out = o.out, .bind = o.bind};
+  mimic_expert_opts eo = {.timeout_s = o.timeout_s,
+                          .in_fd = o.in_fd,
+                          .out = o.out,
+                          .bind = o.bind,
+                          .agreement = o.agreement};
   return mimic_expert_open(spec, codec, &eo, out);
 }
 

@@ -55,6 +55,17 @@ function progress(p) {
   const who = Object.entries(p.labelers || {}).map(([k, v]) => k + ": " + v);
   $("labelers").textContent = who.length ? "answers by " + who.join(", ") : "";
   chart(p.history || []);
+  agreement(p.agreement);
+}
+
+// --web-agreement K: questions with all K votes, pairwise agreement and Fleiss' kappa
+function agreement(a) {
+  $("agreement").hidden = !a;
+  if (!a) return;
+  const num = (x) => (x === null || x === undefined ? "\u2013" : x.toFixed(2));
+  const one = (name, s) => name + ": " + s.complete + " with all " + a.k + " votes, pairwise " +
+    num(s.pairwise) + ", Fleiss\u2019 \u03ba " + num(s.kappa);
+  $("agreement").textContent = one("this round", a.this_round) + " \u00b7 " + one("overall", a.overall);
 }
 
 function chart(h) {
