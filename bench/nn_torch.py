@@ -4,9 +4,10 @@
 Usage: /usr/bin/python3 bench/nn_torch.py build/bench/nn [rounds]
 
 Builds the networks bench/nn times, with the same shapes, in PyTorch
-(Debian's python3-torch, one thread), and alternates rounds of
-`bench/nn --only models` with PyTorch timings in the same process tree, so
-both see the same machine load. Each PyTorch figure is the median of 7
+(Debian's python3-torch, one thread: torch's own and, through
+OPENBLAS_NUM_THREADS, the OpenBLAS it multiplies with; it refuses to run
+otherwise), and alternates rounds of `bench/nn --only models` with PyTorch
+timings in the same process tree, so both see the same machine load. Each PyTorch figure is the median of 7
 timed runs of ~0.25 s after a warm-up, as bench/nn's are; the result is
 the median over rounds of each side and of the per-round ratio (with its
 range). Every figure comes twice: per second of wall time and per second
@@ -23,6 +24,7 @@ PyTorch's samples/s on both.
   64, batch 16, GELU tanh, untied bias-free head; step = zero_grad,
   forward, cross-entropy, backward, AdamW.
 """
+import ctypes
 import json
 import math
 import os
@@ -31,7 +33,14 @@ import subprocess
 import sys
 import time
 
-import torch
+# Debian's torch multiplies through OpenBLAS (libblas.so.3, and
+# libopenblas.so.0 beside it), whose thread pool torch.set_num_threads
+# does not reach: without this, PyTorch's products ran on two threads.
+# It must be set before torch loads OpenBLAS.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["OMP_NUM_THREADS"] = "1"
+
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -134,11 +143,25 @@ def torch_round():
     return timed(cnn_step, 32), timed(gpt_step, 16)
 
 
+def openblas_threads():
+    """Thread counts of the OpenBLAS copies loaded in this process (after torch)."""
+    out = {}
+    for name in ("libblas.so.3", "libopenblas.so.0"):
+        try:
+            out[name] = ctypes.CDLL(name).openblas_get_num_threads()
+        except (OSError, AttributeError):
+            out[name] = None
+    return out
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     rounds = int(sys.argv[2]) if len(sys.argv) == 3 else 3
     torch.set_num_threads(1)
+    blas_threads = openblas_threads()
+    if any(n not in (None, 1) for n in blas_threads.values()):
+        sys.exit("nn_torch.py: OpenBLAS runs %s threads in this process, not 1" % blas_threads)
     rows = []
     for _ in range(rounds):
         out = subprocess.run([sys.argv[1], "--only", "models"], check=True, capture_output=True,
@@ -181,7 +204,8 @@ def main():
                 r["mimic_%s_cpu" % key] for r in rows), 3)}
     res = {
         "benchmark": "nn_torch",
-        "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "rounds": rounds,
+        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+        "torch_openblas_threads": blas_threads, "rounds": rounds,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(auto)"),
         "nature_cnn_84x84x4_b32": model("cnn"),
         "gpt_L4_C128_T64_b16": model("gpt"),
