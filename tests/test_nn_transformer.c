@@ -68,6 +68,36 @@ static void run_gelu(const json_t *c, const char *name) {
   free(x), free(G), free(y), free(dx);
 }
 
+/* GELU's tanh form runs as one vectorised pass; it must give the bits of
+ * the scalar formula (polynomial, mimic_tanhf, product) on every element,
+ * tails of 1..7 included, over inputs from tiny to saturated. */
+static void test_gelu_tanh_one_pass_bits(void **state) {
+  (void)state;
+  const float K = 0.7978845608028654f, A = 0.044715f;
+  enum { N = 203 };
+  float x[N], g[N], y[N], dx[N];
+  for (int i = 0; i < N; i++) {
+    x[i] = (float)((i % 2 ? -1.0 : 1.0) * pow(1.13, i - 100));
+    g[i] = 0.5f + 0.01f * (float)i;
+  }
+  x[7] = 0.0f;
+  x[8] = 30.0f;
+  x[9] = -30.0f;
+  for (size_t n = 1; n <= N; n += (n < 17 ? 1 : 31)) {
+    mimic_gelu_forward(y, x, n, MIMIC_GELU_TANH);
+    mimic_gelu_backward(dx, g, x, n, MIMIC_GELU_TANH);
+    for (size_t i = 0; i < n; i++) {
+      float t = mimic_tanhf(K * (x[i] + A * x[i] * x[i] * x[i]));
+      float want = 0.5f * x[i] * (1.0f + t);
+      float d =
+          0.5f * (1.0f + t) + 0.5f * x[i] * (1.0f - t * t) * K * (1.0f + 3.0f * A * x[i] * x[i]);
+      assert_memory_equal(&y[i], &want, sizeof want);
+      float wantd = g[i] * d;
+      assert_memory_equal(&dx[i], &wantd, sizeof wantd);
+    }
+  }
+}
+
 static void test_layernorm_gelu_reference_vectors(void **state) {
   (void)state;
   json_t *f = tu_load_json("nn/layernorm_gelu.json");
@@ -492,6 +522,7 @@ static void test_gpt_fd_and_checks(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_layernorm_gelu_reference_vectors),
+      cmocka_unit_test(test_gelu_tanh_one_pass_bits),
       cmocka_unit_test(test_attention_reference_vectors),
       cmocka_unit_test(test_transformer_block_reference_vectors),
       cmocka_unit_test(test_layernorm_gelu_fd),

@@ -56,6 +56,11 @@ static void im2col(float *col, const float *inp, const mimic_conv2d_shape *s) {
               memcpy(dst, src + v, (size_t)Wo * sizeof *dst);
               continue;
             }
+            if (p == 0) { /* every tap inside the row: a plain strided gather */
+              const float *sv = src + v;
+              for (int j = 0; j < Wo; j++) dst[j] = sv[(size_t)j * st];
+              continue;
+            }
             for (int j = 0; j < Wo; j++) {
               int b = j * st + v - p;
               dst[j] = (b >= 0 && b < s->W) ? src[b] : 0.0f;
@@ -81,6 +86,11 @@ static void col2im(float *dinp, const float *col, const mimic_conv2d_shape *s) {
             int a = i * st + u - p;
             if (a < 0 || a >= s->H) continue;
             float *dst = img + (size_t)a * s->W;
+            if (p == 0) {
+              float *dv = dst + v;
+              for (int j = 0; j < Wo; j++) dv[(size_t)j * st] += src[j];
+              continue;
+            }
             for (int j = 0; j < Wo; j++) {
               int b = j * st + v - p;
               if (b >= 0 && b < s->W) dst[b] += src[j];

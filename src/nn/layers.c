@@ -135,6 +135,60 @@ SIMD_CLONES void mimic_tanh_forward(float *out, const float *inp, size_t n) {
   }
 }
 
+/* ---- GELU, tanh form ------------------------------------------------------ */
+
+/* One pass instead of three (polynomial, tanh, product): the GPT's MLP
+ * spent more on GELU's passes over memory than on the tanh itself. Each
+ * lane does exactly the scalar formula's operations in its order
+ * (-ffp-contract=off), so the bits are those of the scalar form. */
+#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+#define GELU_A 0.044715f
+
+static inline __attribute__((always_inline)) void gelu8(float *out, const float *inp) {
+  v8f x, t;
+  memcpy(&x, inp, sizeof x);
+  v8f u = GELU_K * (x + GELU_A * x * x * x);
+  tanh8((float *)&t, (const float *)&u);
+  v8f y = 0.5f * x * (1.0f + t);
+  memcpy(out, &y, sizeof y);
+}
+
+static inline __attribute__((always_inline)) void gelu_grad8(float *dinp, const float *dout,
+                                                             const float *inp) {
+  v8f x, g, t;
+  memcpy(&x, inp, sizeof x);
+  memcpy(&g, dout, sizeof g);
+  v8f u = GELU_K * (x + GELU_A * x * x * x);
+  tanh8((float *)&t, (const float *)&u);
+  v8f d = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * GELU_A * x * x);
+  v8f y = g * d;
+  memcpy(dinp, &y, sizeof y);
+}
+
+SIMD_CLONES void mimic_gelu_tanh_forward(float *out, const float *inp, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) gelu8(out + i, inp + i);
+  if (i < n) {
+    float x[8] = {0};
+    memcpy(x, inp + i, (n - i) * sizeof(float));
+    gelu8(x, x);
+    memcpy(out + i, x, (n - i) * sizeof(float));
+  }
+}
+
+SIMD_CLONES void mimic_gelu_tanh_backward(float *dinp, const float *dout, const float *inp,
+                                          size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) gelu_grad8(dinp + i, dout + i, inp + i);
+  if (i < n) {
+    float x[8] = {0}, g[8] = {0};
+    memcpy(x, inp + i, (n - i) * sizeof(float));
+    memcpy(g, dout + i, (n - i) * sizeof(float));
+    gelu_grad8(g, g, x);
+    memcpy(dinp + i, g, (n - i) * sizeof(float));
+  }
+}
+
 float mimic_tanhf(float x) {
   float v[8] = {x};
   tanh8(v, v);

@@ -30,6 +30,11 @@ void mimic_tanh_forward(float *out, const float *inp, size_t n);
 float mimic_tanhf(float x);
 /* dinp = dout * (1 - out^2), out = tanh output (dinp may equal dout). */
 void mimic_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
+/* out = GELU's tanh form of inp in one vectorised pass (the bits of the
+ * three-pass formula: the same operations in the same order). */
+void mimic_gelu_tanh_forward(float *out, const float *inp, size_t n);
+/* dinp = dout * GELU_tanh'(inp) in one vectorised pass (dinp may equal dout). */
+void mimic_gelu_tanh_backward(float *dinp, const float *dout, const float *inp, size_t n);
 /* out = max(inp, 0) elementwise (out may equal inp). */
 void mimic_relu_forward(float *out, const float *inp, size_t n);
 /* dinp = dout * (inp > 0), inp = the pre-activation or the ReLU output

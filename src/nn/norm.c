@@ -3,10 +3,10 @@
  * nn.Embedding). Float32 throughout; LayerNorm's variance takes two passes
  * over the row, because E[x^2] - mu^2 loses every digit when |mu| >> std.
  *
- * GELU's tanh form runs its tanh through mimic_tanh_forward (vectorised,
- * a few ulp) on the output buffer: libm's tanhf per element costs more than
- * the matrix products around it in a GPT's MLP. The backward pass
- * recomputes that tanh the same way rather than keeping another buffer. */
+ * GELU's tanh form is one vectorised pass in layers.c, beside mimic's fast
+ * tanh (a few ulp): libm's tanhf per element costs more than the matrix
+ * products around it in a GPT's MLP. The backward pass recomputes that
+ * tanh the same way rather than keeping another buffer. */
 #include "nn/layers.h"
 #include "nn/transformer.h"
 
@@ -62,8 +62,6 @@ void mimic_layernorm_backward(float *dinp, float *dw, float *db, const float *do
 
 /* ---- GELU ------------------------------------------------------------------ */
 
-#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
-#define GELU_A 0.044715f
 #define INV_SQRT2 0.7071067811865476f
 #define INV_SQRT_2PI 0.3989422804014327f
 
@@ -72,12 +70,7 @@ void mimic_gelu_forward(float *out, const float *inp, size_t n, mimic_gelu_kind 
     for (size_t i = 0; i < n; i++) out[i] = inp[i] * 0.5f * (1.0f + erff(inp[i] * INV_SQRT2));
     return;
   }
-  for (size_t i = 0; i < n; i++) {
-    float x = inp[i];
-    out[i] = GELU_K * (x + GELU_A * x * x * x);
-  }
-  mimic_tanh_forward(out, out, n);
-  for (size_t i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + out[i]);
+  mimic_gelu_tanh_forward(out, inp, n);
 }
 
 void mimic_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n,
@@ -90,17 +83,7 @@ void mimic_gelu_backward(float *dinp, const float *dout, const float *inp, size_
     }
     return;
   }
-  for (size_t i = 0; i < n; i++) {
-    float x = inp[i];
-    dinp[i] = GELU_K * (x + GELU_A * x * x * x);
-  }
-  mimic_tanh_forward(dinp, dinp, n);
-  for (size_t i = 0; i < n; i++) {
-    float x = inp[i], t = dinp[i];
-    float d =
-        0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * GELU_A * x * x);
-    dinp[i] = dout[i] * d;
-  }
+  mimic_gelu_tanh_backward(dinp, dout, inp, n);
 }
 
 /* ---- embeddings ------------------------------------------------------------ */
