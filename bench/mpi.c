@@ -14,10 +14,12 @@
  *     learner of the default network and beta 0.5, built-in expert labels,
  *     the records gathered to rank 0) with 1 and 2 rollout ranks,
  *     and the efficiency at 2: rate(2) / (2 x rate(1)).
- * Rank 0 of a rollout job only waits; it is started with
- * mpi_yield_when_idle so that it gives its core away while it does.
+ * Rank 0 of a rollout job only waits (quietly: mimic's gathers sleep
+ * between tests, src/mpi/mpi_comm.c); the worker reports the CPU
+ * microseconds a step costs over all ranks and the share of a core rank 0
+ * used, since on a shared machine those vary less than the rate.
  *
- *   bench/mpi [--runs N]          (default 3)
+ *   bench/mpi [--runs N] [--rollouts]   (default 3 runs; --rollouts: only those)
  *   bench/mpi --worker bc|bc-wide|rollouts   (under mpirun: one measurement)
  *
  * The machine's load average is printed too: the ranks share its 2 cores
@@ -76,45 +78,69 @@ static void worker_bc(mimic_comm *c, bool wide) {
   mimic_dataset_free(&ds);
 }
 
+#define COPIES 4 /* CartPole copies per rollout rank */
+#define ROUNDS 5
+
+/* This process's CPU seconds so far. */
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void worker_rollouts(mimic_comm *c) {
   mimic_dagger_env_config cfg = mimic_dagger_env_defaults();
   cfg.env_id = "CartPole-v1";
-  cfg.n_envs = 4;
-  cfg.min_steps = 20000;
+  cfg.n_envs = COPIES;
+  cfg.min_steps = 100000;
   cfg.min_episodes = 0;
   cfg.comm = c;
-  dagger_dist x;
-  if (dagger_dist_open(&x, c, &cfg)) die("open");
-  if (c->rank > 0) {
-    if (dagger_dist_serve(&x)) die("serve");
-  } else {
-    /* the learner the ranks roll out: BC's default network, one epoch on
-     * 10 expert episodes (its forward pass is part of every step) */
-    mimic_dataset ds;
+  /* the learner the ranks roll out: BC's default network, one epoch on 10
+   * expert episodes (its forward pass is part of every step), made before
+   * the rounds so the rollout ranks' clocks start with them */
+  mimic_dataset ds = {0};
+  mimic_policy *learner = NULL;
+  if (c->rank == 0) {
     if (mimic_collect_expert("CartPole-v1", NULL, 10, 0, &ds)) die("collect");
     mimic_transitions t = mimic_dataset_transitions(&ds);
     mimic_bc_config bc = mimic_bc_defaults();
     bc.progress = false;
     bc.epochs = 1;
-    mimic_policy *learner;
     if (mimic_bc_learner(&bc, "CartPole-v1", &ds.obs_space.space, &ds.act_space.space, NULL,
                          &learner))
       die("learner");
     mimic_labeled lab = {.n = t.n, .obs = t.obs, .obs_dim = t.obs_dim, .actions = t.act};
     if (mimic_policy_fit(learner, &lab, false, 0)) die("fit");
-    double t0 = mimic_now();
-    long steps = 0;
-    for (int round = 0; round < 3; round++) {
+  }
+  float sync = 1;
+  if (c->allreduce_sum(c, &sync, 1)) die("allreduce"); /* the clocks start together */
+  dagger_dist x;
+  if (dagger_dist_open(&x, c, &cfg)) die("open");
+  const double t0 = mimic_now(), cpu0 = cpu_seconds();
+  long steps = 0;
+  if (c->rank > 0) {
+    if (dagger_dist_serve(&x)) die("serve");
+  } else {
+    for (int round = 0; round < ROUNDS; round++) {
       if (dagger_dist_round(&x, round, 0.5, learner)) die("round");
       steps += x.ticks * x.G;
     }
-    double secs = mimic_now() - t0;
     if (dagger_dist_stop(&x)) die("stop");
-    mimic_policy_free(learner);
-    mimic_dataset_free(&ds);
-    printf("{\"rate\": %.6g, \"seconds\": %.6g, \"steps\": %ld}\n", (double)steps / secs, secs,
-           steps);
   }
+  const double secs = mimic_now() - t0, cpu = cpu_seconds() - cpu0;
+  /* every rank's CPU seconds, for the CPU time a step costs the machine */
+  double *all = calloc((size_t)c->size, sizeof *all);
+  if (!all || c->gather(c, &cpu, sizeof cpu, all, 0)) die("gather");
+  if (c->rank == 0) {
+    double total = 0;
+    for (int r = 0; r < c->size; r++) total += all[r];
+    printf("{\"rate\": %.6g, \"seconds\": %.6g, \"steps\": %ld, \"cpu_us_per_step\": %.6g, "
+           "\"rank0_cpu_share\": %.4g}\n",
+           (double)steps / secs, secs, steps, 1e6 * total / (double)steps, all[0] / secs);
+  }
+  free(all);
+  if (learner) mimic_policy_free(learner);
+  if (c->rank == 0) mimic_dataset_free(&ds);
   dagger_dist_close(&x);
 }
 
@@ -128,13 +154,11 @@ static double measure(const char *self, const char *what, int np, int runs, json
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "bash %s/tests/mpirun.sh %d %s --worker %s", MIMIC_SOURCE_DIR, np,
              self, what);
-    if (strcmp(what, "rollouts") == 0) setenv("OMPI_MCA_mpi_yield_when_idle", "1", 1);
     FILE *p = popen(cmd, "r");
     if (!p) die("popen");
     char line[1024] = "";
     if (!fgets(line, sizeof line, p)) line[0] = 0;
     int rc = pclose(p);
-    unsetenv("OMPI_MCA_mpi_yield_when_idle");
     if (rc != 0) {
       fprintf(stderr, "bench/mpi: %s (exit %d)\n", cmd, rc);
       exit(WEXITSTATUS(rc) == 77 ? 77 : 1);
@@ -200,9 +224,17 @@ int main(int argc, char **argv) {
     return 0;
   }
   int runs = 3;
-  if (argc == 3 && strcmp(argv[1], "--runs") == 0) runs = atoi(argv[2]);
-  if (runs < 1 || runs > 16 || (argc != 1 && argc != 3)) {
-    fprintf(stderr, "usage: bench/mpi [--runs N (1..16)]\n");
+  bool rollouts_only = false, bad = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+      runs = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--rollouts") == 0)
+      rollouts_only = true;
+    else
+      bad = true;
+  }
+  if (runs < 1 || runs > 16 || bad) {
+    fprintf(stderr, "usage: bench/mpi [--runs N (1..16)] [--rollouts (only the rollouts)]\n");
     return 2;
   }
   if (!mimic_mpi_built()) {
@@ -217,15 +249,24 @@ int main(int argc, char **argv) {
   json_t *out = json_object();
   json_object_set_new(out, "bench", json_string("mpi"));
   json_object_set_new(out, "runs", json_integer(runs));
-  json_object_set_new(out, "bc", bc_series(exe, "bc", runs));
-  json_object_set_new(out, "bc_wide", bc_series(exe, "bc-wide", runs));
+  if (!rollouts_only) {
+    json_object_set_new(out, "bc", bc_series(exe, "bc", runs));
+    json_object_set_new(out, "bc_wide", bc_series(exe, "bc-wide", runs));
+  }
   json_t *f1 = NULL, *f2 = NULL;
   double r1 = measure(exe, "rollouts", 2, runs, &f1), r2 = measure(exe, "rollouts", 3, runs, &f2);
   json_t *ro = json_object();
   json_object_set_new(ro, "rollout_ranks", json_pack("[i, i]", 1, 2));
-  json_object_set_new(ro, "copies_per_rank", json_integer(8));
+  json_object_set_new(ro, "copies_per_rank", json_integer(COPIES));
   json_object_set_new(ro, "steps_per_second", json_pack("[f, f]", r1, r2));
   json_object_set_new(ro, "efficiency_2", json_real(r2 / (2 * r1)));
+  /* from the runs of median rate */
+  json_object_set_new(ro, "cpu_us_per_step",
+                      json_pack("[O, O]", json_object_get(f1, "cpu_us_per_step"),
+                                json_object_get(f2, "cpu_us_per_step")));
+  json_object_set_new(ro, "rank0_cpu_share",
+                      json_pack("[O, O]", json_object_get(f1, "rank0_cpu_share"),
+                                json_object_get(f2, "rank0_cpu_share")));
   json_object_set_new(out, "rollouts", ro);
   json_decref(f1);
   json_decref(f2);

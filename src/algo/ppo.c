@@ -184,24 +184,6 @@ static mimic_status make_model(mimic_ppo *p, const mimic_model *init) {
   return MIMIC_OK;
 }
 
-/* Data-parallel: the buffers of the collectives; every rank's model was
- * initialised from the one seed (checked); each rank then samples its
- * actions from a stream of its own (rank 0 keeps the one-process one). */
-static mimic_status parallel_start(mimic_ppo *p) {
-  mimic_comm *c = p->cfg.comm;
-  p->all_obs = mimic_malloc((size_t)c->size * (size_t)p->N * (size_t)p->D * sizeof(float),
-                            "the ranks' observations");
-  p->reduce =
-      mimic_malloc((p->model.n_params + PPO_SHARED) * sizeof(float), "the all-reduce buffer");
-  p->all_ret = mimic_malloc((size_t)c->size * (size_t)p->N * sizeof(double), "the ranks' returns");
-  if (!p->all_obs || !p->reduce || !p->all_ret) return MIMIC_ERR_NOMEM;
-  MIMIC_TRY(mimic_comm_check_same(c, p->model.params, p->model.n_params * sizeof(float),
-                                  "the initial parameters"));
-  if (c->rank > 0)
-    mimic_rng_seed(&p->rng, p->cfg.seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)c->rank));
-  return MIMIC_OK;
-}
-
 /* Updates the observation statistics with the N new rows of this rank and,
  * data-parallel, every other rank's, in rank order: the update one process
  * stepping all ranks' environments makes. */
@@ -265,7 +247,7 @@ mimic_status mimic_ppo_create(const mimic_ppo_config *cfg, const mimic_model *in
     oc.eps = cfg->adam_eps;
     st = mimic_optim_create(&p->opt, &oc, p->model.n_params);
   }
-  if (st == MIMIC_OK && parallel) st = parallel_start(p);
+  if (st == MIMIC_OK && parallel) st = ppo_dist_start(p);
   if (st != MIMIC_OK) {
     mimic_ppo_free(p);
     return st;
@@ -289,6 +271,8 @@ void mimic_ppo_free(mimic_ppo *p) {
   free(p->all_obs);
   free(p->all_ret);
   free(p->reduce);
+  free(p->gperm);
+  free(p->gidx);
   free(p->act_bounds);
   free(p->obs_bounds);
   free(p->env_id);
@@ -350,13 +334,18 @@ static mimic_status start(mimic_ppo *p) {
   return MIMIC_OK;
 }
 
-/* Samples actions for the N current observations; fills row t of the buffer. */
+/* Samples actions for the N current observations; fills row t of the buffer.
+ * Data-parallel, the lower ranks' environments' draws come first and the
+ * higher ones' after (ppo_dist.c). */
 static mimic_status act(mimic_ppo *p, int t) {
   const int N = p->N, K = p->K, D = p->D;
   const size_t row = (size_t)t * (size_t)N;
   MIMIC_TRY(mimic_mlp_forward(&p->model.actor, p->cur_norm, N));
   MIMIC_TRY(mimic_mlp_forward(&p->model.critic, p->cur_norm, N));
   const float *out = p->model.actor.out;
+  const mimic_comm *c = p->cfg.comm;
+  const bool par = mimic_comm_parallel(c);
+  if (par) ppo_dist_skip_draws(p, c->rank * N);
   float *logp = p->b_logp + row;
   if (p->discrete) {
     mimic_cat_sample(out, N, K, &p->rng, p->s_acts);
@@ -379,6 +368,7 @@ static mimic_status act(mimic_ppo *p, int t) {
         p->s_env_act[(size_t)i * K + j] = a;
       }
   }
+  if (par) ppo_dist_skip_draws(p, (c->size - 1 - c->rank) * N);
   memcpy(p->b_values + row, p->model.critic.out, (size_t)N * sizeof(float));
   memcpy(p->b_obs + row * (size_t)D, p->cur_norm, (size_t)N * (size_t)D * sizeof(float));
   memcpy(p->b_raw + row * (size_t)D, p->cur_raw, (size_t)N * (size_t)D * sizeof(float));

@@ -105,6 +105,8 @@ struct mimic_ppo {
   float *all_obs;    /* (size*N, D) every rank's new observations, for the statistics */
   double *all_ret;   /* (size*N) every rank's discounted returns, for the reward statistics */
   float *reduce;     /* (n_params + PPO_SHARED) the all-reduced gradient and losses */
+  uint32_t *gperm;   /* (size*n) the permutation of the global buffer */
+  uint32_t *gidx;    /* (mb) this rank's rows of a global minibatch */
   /* reward replacement */
   mimic_reward_fn reward_fn;
   void *reward_user;
@@ -126,6 +128,21 @@ mimic_status ppo_ckpt_load(mimic_ppo *p, const mimic_container *c);
 /* Fails naming the first setting of want (a JSON object, released) that
  * differs from c's meta object key. */
 mimic_status ckpt_same_settings(const mimic_container *c, const char *key, json_t *want);
+
+/* ---- data-parallel PPO as one run (ppo_dist.c) ------------------------ */
+
+/* Allocates the collectives' buffers and checks the ranks' initial parameters agree. */
+mimic_status ppo_dist_start(mimic_ppo *p);
+/* Draws (and drops) the action noise of `envs` other ranks' environments. */
+void ppo_dist_skip_draws(mimic_ppo *p, int envs);
+/* This rank's local rows of the global minibatch rows global[Bg], in
+ * minibatch order, into local; returns how many. */
+int ppo_dist_rows(const mimic_ppo *p, const uint32_t *global, int Bg, uint32_t *local);
+/* The global minibatch's advantage mean and unbiased std (out[2]) from this
+ * rank's B of its Bg advantages. */
+mimic_status ppo_dist_adv_norm(mimic_ppo *p, const float *adv, int B, int Bg, double out[2]);
+/* Sums the gradient and losses of every rank's rows of the minibatch. */
+mimic_status ppo_dist_sum(mimic_ppo *p, mimic_ppo_loss_result *r);
 
 /* Writes the running observation statistics into the model's normaliser. */
 mimic_status ppo_sync_norm(mimic_ppo *p);

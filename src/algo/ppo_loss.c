@@ -59,9 +59,9 @@ void mimic_ppo_work_free(mimic_ppo_work *w) {
 }
 
 /* Adds the anchor's gradient to w->dout (and log_std's); returns the term. */
-static double anchor_term(mimic_model *m, const mimic_ppo_batch *b, mimic_ppo_work *w) {
+static double anchor_term(mimic_model *m, const mimic_ppo_batch *b, mimic_ppo_work *w, int Bt) {
   const int B = b->B, K = m->cfg.act_dim;
-  const double scale = b->anchor_coef / B;
+  const double scale = b->anchor_coef / Bt;
   double total = 0;
   if (m->cfg.head == MIMIC_HEAD_CATEGORICAL) {
     for (int i = 0; i < B; i++) {
@@ -85,7 +85,7 @@ static double anchor_term(mimic_model *m, const mimic_ppo_batch *b, mimic_ppo_wo
       }
       if (b->anchor_kind == MIMIC_ANCHOR_BC) total -= lp[best];
     }
-    return total / B;
+    return total / Bt;
   }
   /* gaussian: mean = actor output, std = exp(log_std) */
   const float *mu = m->actor.out;
@@ -106,15 +106,15 @@ static double anchor_term(mimic_model *m, const mimic_ppo_batch *b, mimic_ppo_wo
     }
     m->grad_log_std[j] += (float)(scale * dls);
   }
-  return total / B;
+  return total / Bt;
 }
 
 mimic_status mimic_ppo_loss(mimic_model *m, const mimic_ppo_batch *b,
                             const mimic_ppo_loss_config *c, mimic_ppo_work *w,
                             mimic_ppo_loss_result *r) {
-  const int B = b->B, K = m->cfg.act_dim;
+  const int B = b->B, K = m->cfg.act_dim, Bt = b->B_total > 0 ? b->B_total : b->B;
   if (!m->cfg.critic) return mimic_fail(MIMIC_ERR_INVALID, "ppo: the model has no critic");
-  if (B < 1 || B > w->max_batch || K != w->act_dim)
+  if (B < 1 || B > w->max_batch || Bt < B || K != w->act_dim)
     return mimic_fail(MIMIC_ERR_INVALID,
                       "ppo: minibatch of %d rows does not fit the loss buffers (%d)", B,
                       w->max_batch);
@@ -140,7 +140,10 @@ mimic_status mimic_ppo_loss(mimic_model *m, const mimic_ppo_batch *b,
     for (int i = 0; i < B; i++) w->entropy[i] = h;
   }
   /* advantages, normalised per minibatch */
-  if (c->normalize_advantage && B > 1) {
+  if (c->normalize_advantage && b->adv_norm) {
+    for (int i = 0; i < B; i++)
+      w->adv[i] = (float)((b->advantages[i] - b->adv_norm[0]) / (b->adv_norm[1] + 1e-8));
+  } else if (c->normalize_advantage && B > 1) {
     double mean = 0, var = 0;
     for (int i = 0; i < B; i++) mean += b->advantages[i];
     mean /= B;
@@ -159,11 +162,11 @@ mimic_status mimic_ppo_loss(mimic_model *m, const mimic_ppo_batch *b,
     double rc = ratio < 1.0 - clip ? 1.0 - clip : ratio > 1.0 + clip ? 1.0 + clip : ratio;
     double s1 = a * ratio, s2 = a * rc;
     pl += s1 <= s2 ? s1 : s2;
-    w->dlogprob[i] = s1 <= s2 ? (float)(-a * ratio / B) : 0.0f;
+    w->dlogprob[i] = s1 <= s2 ? (float)(-a * ratio / Bt) : 0.0f;
     clipped += fabs(ratio - 1.0) > clip;
     kl += (ratio - 1.0) - (double)log_ratio;
     ent += w->entropy[i];
-    w->dent[i] = (float)(-c->ent_coef / B);
+    w->dent[i] = (float)(-c->ent_coef / Bt);
     double v = values[i], vp = v, mask = 1.0;
     if (c->clip_range_vf > 0) {
       double dv = v - b->old_values[i], cv = c->clip_range_vf;
@@ -174,14 +177,14 @@ mimic_status mimic_ppo_loss(mimic_model *m, const mimic_ppo_batch *b,
     double diff = b->returns[i] - (double)w->values_pred[i];
     vl += diff * diff;
     w->dvalues[i] =
-        (float)(c->vf_coef * 2.0 * ((double)w->values_pred[i] - b->returns[i]) / B * mask);
+        (float)(c->vf_coef * 2.0 * ((double)w->values_pred[i] - b->returns[i]) / Bt * mask);
   }
-  r->policy_loss = -pl / B;
-  r->value_loss = vl / B;
-  r->entropy_loss = -ent / B;
+  r->policy_loss = -pl / Bt;
+  r->value_loss = vl / Bt;
+  r->entropy_loss = -ent / Bt;
   r->loss = r->policy_loss + c->ent_coef * r->entropy_loss + c->vf_coef * r->value_loss;
-  r->clip_fraction = clipped / B;
-  r->approx_kl = kl / B;
+  r->clip_fraction = clipped / Bt;
+  r->approx_kl = kl / Bt;
   r->anchor_loss = 0;
   if (cat) {
     mimic_cat_backward(w->logp, b->acts, w->dlogprob, w->dent, B, K, w->dout);
@@ -192,7 +195,7 @@ mimic_status mimic_ppo_loss(mimic_model *m, const mimic_ppo_batch *b,
                          m->grad_log_std);
   }
   if (b->anchor_out && b->anchor_kind != MIMIC_ANCHOR_NONE && b->anchor_coef > 0) {
-    r->anchor_loss = anchor_term(m, b, w);
+    r->anchor_loss = anchor_term(m, b, w, Bt);
     r->loss += b->anchor_coef * r->anchor_loss;
   }
   MIMIC_TRY(mimic_mlp_backward(&m->actor, b->obs, w->dout, B, NULL));

@@ -46,6 +46,13 @@ typedef struct mimic_ppo_batch {
   const float *anchor_log_std; /* (act_dim) the clone's log_std (gaussian) */
   mimic_anchor_kind anchor_kind;
   double anchor_coef;
+  /* Data-parallel: these B rows are this rank's part of a minibatch of
+   * B_total rows spread over the ranks, so every mean divides by B_total
+   * (0: B) and the summed gradients and results are the whole minibatch's;
+   * adv_norm (or NULL) gives that minibatch's advantage mean and unbiased
+   * std, which normalise_advantage then uses instead of these rows'. */
+  int B_total;
+  const double *adv_norm;
 } mimic_ppo_batch;
 
 typedef struct mimic_ppo_loss_config {

@@ -11,7 +11,9 @@
  *    the loss (ppo_loss.c) with the anchor term when refining, one global
  *    gradient clip over the model's single parameter array, one Adam step.
  *    With target_kl, an epoch stops before the step whose approx_kl
- *    exceeds 1.5 * target_kl (SB3).
+ *    exceeds 1.5 * target_kl (SB3). Data-parallel, the permutation and
+ *    minibatches are those of the ranks' joint buffer and each rank works
+ *    on its rows of them (ppo_dist.c).
  * Learning rate, clip range and anchor coefficient follow linear schedules
  * of the progress (timesteps / total_steps) when asked. */
 #include <math.h>
@@ -124,24 +126,6 @@ static double explained_variance(const float *values, const float *returns, int 
   return vy == 0 ? NAN : 1.0 - vd / vy;
 }
 
-/* Data-parallel: the minibatch's gradient and losses become their mean
- * over the ranks (equal minibatches: every rank holds n rows), in one
- * all-reduce; target_kl then stops every rank at the same step. */
-static mimic_status average_over_ranks(mimic_ppo *p, mimic_ppo_loss_result *r) {
-  mimic_comm *c = p->cfg.comm;
-  const size_t P = p->model.n_params;
-  const float w = 1.0f / (float)c->size;
-  float *buf = p->reduce;
-  for (size_t k = 0; k < P; k++) buf[k] = p->model.grads[k] * w;
-  double *fields[PPO_SHARED] = {&r->policy_loss, &r->value_loss, &r->entropy_loss,
-                                &r->anchor_loss, &r->approx_kl,  &r->clip_fraction};
-  for (int k = 0; k < PPO_SHARED; k++) buf[P + k] = (float)(*fields[k] * w);
-  MIMIC_TRY(c->allreduce_sum(c, buf, P + PPO_SHARED));
-  memcpy(p->model.grads, buf, P * sizeof(float));
-  for (int k = 0; k < PPO_SHARED; k++) *fields[k] = buf[P + k];
-  return MIMIC_OK;
-}
-
 mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
   if (!p->rollout_ready)
     return mimic_fail(MIMIC_ERR_INVALID, "ppo: update before a rollout was collected");
@@ -176,12 +160,24 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
   long batches = 0;
   int epochs = 0;
   bool go = true;
+  /* data-parallel: the permutation and minibatches are the global buffer's (ppo_dist.c) */
+  const bool par = p->reduce != NULL;
+  const int ng = par ? p->n * c->comm->size : p->n;
+  const int gmb = c->batch_size < ng ? c->batch_size : ng;
+  uint32_t *perm = par ? p->gperm : p->perm;
   for (int e = 0; e < c->n_epochs && go; e++) {
-    mimic_rng_permutation(&p->rng, p->perm, (size_t)p->n);
-    for (int start = 0; start < p->n; start += p->mb) {
-      int B = p->n - start < p->mb ? p->n - start : p->mb;
-      gather(p, p->perm + start, B);
+    mimic_rng_permutation(&p->rng, perm, (size_t)ng);
+    for (int start = 0; start < ng; start += gmb) {
+      const int Bg = ng - start < gmb ? ng - start : gmb;
+      int B = Bg;
+      const uint32_t *idx = perm + start;
+      if (par) {
+        B = ppo_dist_rows(p, idx, Bg, p->gidx);
+        idx = p->gidx;
+      }
+      gather(p, idx, B);
       mimic_ppo_batch b = {.B = B,
+                           .B_total = Bg,
                            .obs = p->m_obs,
                            .acts = p->m_acts,
                            .actions = p->m_actions,
@@ -189,7 +185,12 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
                            .old_values = p->m_ov,
                            .advantages = p->m_adv,
                            .returns = p->m_ret};
-      if (anchor > 0) {
+      double adv_norm[2];
+      if (par && lc.normalize_advantage && Bg > 1) {
+        MIMIC_TRY(ppo_dist_adv_norm(p, p->m_adv, B, Bg, adv_norm));
+        b.adv_norm = adv_norm;
+      }
+      if (anchor > 0 && B > 0) {
         /* the clone's own output buffer: the loss runs only the model's networks */
         MIMIC_TRY(mimic_mlp_forward(&p->anchor, p->m_obs, B));
         b.anchor_out = p->anchor.out;
@@ -198,9 +199,9 @@ mimic_status mimic_ppo_update(mimic_ppo *p, mimic_ppo_iter *it) {
         b.anchor_coef = anchor;
       }
       mimic_model_zero_grad(&p->model);
-      mimic_ppo_loss_result r;
-      MIMIC_TRY(mimic_ppo_loss(&p->model, &b, &lc, &p->work, &r));
-      if (p->reduce) MIMIC_TRY(average_over_ranks(p, &r));
+      mimic_ppo_loss_result r = {0};
+      if (B > 0) MIMIC_TRY(mimic_ppo_loss(&p->model, &b, &lc, &p->work, &r));
+      if (par) MIMIC_TRY(ppo_dist_sum(p, &r));
       s_pl += r.policy_loss;
       s_vl += r.value_loss;
       s_el += r.entropy_loss;

@@ -6,6 +6,20 @@
  * same bits. Whether every rank gets the very same bits is not promised by
  * the MPI standard, so the trainers check it (mimic_comm_check_same).
  *
+ * Broadcasts and gathers wait quietly: Open MPI's shared-memory transport
+ * polls while a rank waits, taking a core, and those are the collectives a
+ * rank may wait in for long (rank 0 gathering a round of DAgger rollouts,
+ * the rollout ranks waiting for the next policy while rank 0 trains). So
+ * they are non-blocking collectives tested in a loop that polls for a few
+ * microseconds (the common case of ranks arriving together costs nothing)
+ * and then sleeps, 20 us doubling to 250 us, giving the core to the ranks
+ * that have work (bench/mpi's rollouts measure it). The all-reduce stays
+ * blocking: it is the per-step sum of data-parallel training, where every
+ * rank computes until it arrives, and its blocking algorithm is the one
+ * whose summation order the tests pin down. MIMIC_MPI_SPIN=1 in the
+ * environment makes broadcasts and gathers block (and so poll) as MPI's
+ * own do, for nodes with a core per rank where polling answers soonest.
+ *
  * MPI is joined only when a launcher started the process: `mimic` run by
  * hand never touches MPI (no singleton start-up, no warnings), so a build
  * with MPI behaves as one without it. */
@@ -13,6 +27,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef MIMIC_HAVE_MPI
 #include <mpi.h>
@@ -63,6 +78,28 @@ static mimic_status mpi_fail(int rc, const char *call) {
 /* MPI counts are int: a block longer than INT_MAX goes in pieces. */
 #define CHUNK ((size_t)1 << 30)
 
+#define SPIN_S 50e-6    /* poll this long before sleeping */
+#define SLEEP_MIN 20000 /* ns, doubling to */
+#define SLEEP_MAX 250000
+
+static bool spin; /* MIMIC_MPI_SPIN: wait as MPI does */
+
+/* Waits for req, polling briefly and then sleeping between tests. */
+static int wait_quietly(MPI_Request *req) {
+  if (spin) return MPI_Wait(req, MPI_STATUS_IGNORE);
+  const double t0 = MPI_Wtime();
+  long ns = 0;
+  for (;;) {
+    int done = 0;
+    int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS || done) return rc;
+    if (MPI_Wtime() - t0 < SPIN_S) continue;
+    ns = ns ? (ns * 2 < SLEEP_MAX ? ns * 2 : SLEEP_MAX) : SLEEP_MIN;
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL);
+  }
+}
+
 static mimic_status world_allreduce(mimic_comm *c, float *buf, size_t n) {
   for (size_t off = 0; off < n; off += CHUNK) {
     int len = (int)(n - off < CHUNK ? n - off : CHUNK);
@@ -75,8 +112,10 @@ static mimic_status world_allreduce(mimic_comm *c, float *buf, size_t n) {
 static mimic_status world_bcast(mimic_comm *c, void *buf, size_t bytes, int root) {
   for (size_t off = 0; off < bytes; off += CHUNK) {
     int len = (int)(bytes - off < CHUNK ? bytes - off : CHUNK);
-    int rc = MPI_Bcast((char *)buf + off, len, MPI_BYTE, root, MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Bcast");
+    MPI_Request req;
+    int rc = MPI_Ibcast((char *)buf + off, len, MPI_BYTE, root, MPI_COMM_WORLD, &req);
+    if (rc == MPI_SUCCESS) rc = wait_quietly(&req);
+    if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Ibcast");
   }
   return MIMIC_OK;
 }
@@ -85,8 +124,11 @@ static mimic_status world_gather(mimic_comm *c, const void *send, size_t bytes, 
                                  int root) {
   if (bytes > CHUNK)
     return mimic_fail(MIMIC_ERR_RANGE, "a gathered block of %zu bytes is over MPI's limit", bytes);
-  int rc = MPI_Gather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Gather");
+  MPI_Request req;
+  int rc = MPI_Igather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD,
+                       &req);
+  if (rc == MPI_SUCCESS) rc = wait_quietly(&req);
+  if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Igather");
   return MIMIC_OK;
 }
 #endif
@@ -113,6 +155,8 @@ mimic_status mimic_mpi_begin(mimic_comm **out) {
 #ifdef MIMIC_HAVE_MPI
   int done = 0;
   MPI_Initialized(&done);
+  const char *sp = getenv("MIMIC_MPI_SPIN");
+  spin = sp && strcmp(sp, "1") == 0;
   if (!done) {
     int rc = MPI_Init(NULL, NULL);
     if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Init");
