@@ -133,7 +133,6 @@ static mimic_status publish(web_expert *x, const mimic_codec *c, const mimic_que
 }
 
 /* shared with agreement mode (web_vote.c) */
-#define refuse web_refuse
 
 void web_refuse(web_msg *m, int code, const char *fmt, ...) {
   char msg[512];
@@ -167,12 +166,12 @@ static mimic_status handle_undo(mimic_expert *e, web_expert *x, const mimic_ques
   web *w = &x->w;
   size_t n = x->n_stack;
   if (q->must_act) {
-    refuse(m, 409, "these states need an action now: nothing can be taken back");
+    web_refuse(m, 409, "these states need an action now: nothing can be taken back");
   } else if (!n) {
-    refuse(m, 409, "nothing answered in this batch to take back");
+    web_refuse(m, 409, "nothing answered in this batch to take back");
   } else if (strcmp(x->stack_who[n - 1], who)) {
-    refuse(m, 409, "the latest answer is %s's: undo takes back only your own latest answer",
-           x->stack_who[n - 1]);
+    web_refuse(m, 409, "the latest answer is %s's: undo takes back only your own latest answer",
+               x->stack_who[n - 1]);
   } else {
     size_t i = x->stack[n - 1];
     answers[i].kind = MIMIC_ANSWER_UNDO;
@@ -200,20 +199,20 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
   size_t i = 0;
   while (id && i < w->n_items && strcmp(w->items[i].id, id)) i++;
   if (!id) {
-    refuse(m, 400, "\"item\" must be the id of a question (a string)");
+    web_refuse(m, 400, "\"item\" must be the id of a question (a string)");
     return MIMIC_OK;
   }
   if (i == w->n_items) {
-    refuse(m, 404, "no open question has item id '%.200s'", id);
+    web_refuse(m, 404, "no open question has item id '%.200s'", id);
     return MIMIC_OK;
   }
   web_item *it = &w->items[i];
   if (it->state) {
-    refuse(m, 409, "item '%.200s' is already %s", id, it->state == 1 ? "answered" : "skipped");
+    web_refuse(m, 409, "item '%.200s' is already %s", id, it->state == 1 ? "answered" : "skipped");
     return MIMIC_OK;
   }
   if (it->holder[0] && strcmp(it->holder, who) && mimic_now() - it->handed <= WEB_LEASE_S) {
-    refuse(m, 409, "item '%.200s' was handed to %s", id, it->holder);
+    web_refuse(m, 409, "item '%.200s' was handed to %s", id, it->holder);
     return MIMIC_OK;
   }
   mimic_answer *a = &answers[i];
@@ -222,22 +221,22 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
   a->labeler = x->labeler;
   if (m->op == WEB_SKIP) {
     if (q->must_act) {
-      refuse(m, 409, "this state needs an action now: it cannot be skipped");
+      web_refuse(m, 409, "this state needs an action now: it cannot be skipped");
       return MIMIC_OK;
     }
     a->kind = MIMIC_ANSWER_SKIP;
   } else {
     json_t *v = json_object_get(m->body, "label"), *args = json_object_get(m->body, "arguments");
     if (!v) {
-      refuse(m, 400, "\"label\" is missing (the %s's name)", c->noun ? c->noun : "action");
+      web_refuse(m, 400, "\"label\" is missing (the %s's name)", c->noun ? c->noun : "action");
       return MIMIC_OK;
     }
     if (args && !json_is_object(args)) {
-      refuse(m, 400, "\"arguments\" must be a JSON object");
+      web_refuse(m, 400, "\"arguments\" must be a JSON object");
       return MIMIC_OK;
     }
     if (web_action_from_json(c, v, a->action)) {
-      refuse(m, 400, "%s", mimic_errmsg());
+      web_refuse(m, 400, "%s", mimic_errmsg());
       return MIMIC_OK;
     }
     if (args && !(a->detail = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS)))
@@ -287,13 +286,13 @@ static mimic_status web_label(mimic_expert *e, const mimic_questions *q, mimic_a
     st = w->votes            ? web_votes_handle(w, e, q, answers, who, m, &open)
          : m->op == WEB_UNDO ? handle_undo(e, x, q, answers, who, m, &open)
                              : handle_answer(e, x, q, answers, who, m, &open);
-    if (st) refuse(m, 500, "the answer could not be stored: %s", mimic_errmsg());
+    if (st) web_refuse(m, 500, "the answer could not be stored: %s", mimic_errmsg());
     web_msg_done(w, m);
     pthread_cond_broadcast(&w->to_http);
   }
   w->active = false;
   for (web_msg *m = w->head; m; m = m->next) {
-    refuse(m, 409, "this batch of questions is closed: ask /api/next again");
+    web_refuse(m, 409, "this batch of questions is closed: ask /api/next again");
     web_msg_done(w, m);
   }
   w->head = w->tail = NULL;
