@@ -190,22 +190,30 @@ static mimic_status handle_undo(mimic_expert *e, web_expert *x, const mimic_ques
 }
 
 /* An answer or a skip of who's for the item the request names (w->mu held). */
-static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_questions *q,
-                                  mimic_answer *answers, const char *who, web_msg *m,
-                                  size_t *open) {
-  web *w = &x->w;
-  const mimic_codec *c = e->codec;
+bool web_find_item(web *w, web_msg *m, size_t *index) {
   const char *id = json_string_value(json_object_get(m->body, "item"));
   size_t i = 0;
   while (id && i < w->n_items && strcmp(w->items[i].id, id)) i++;
   if (!id) {
     web_refuse(m, 400, "\"item\" must be the id of a question (a string)");
-    return MIMIC_OK;
+    return false;
   }
   if (i == w->n_items) {
     web_refuse(m, 404, "no open question has item id '%.200s'", id);
-    return MIMIC_OK;
+    return false;
   }
+  *index = i;
+  return true;
+}
+
+static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_questions *q,
+                                  mimic_answer *answers, const char *who, web_msg *m,
+                                  size_t *open) {
+  web *w = &x->w;
+  const mimic_codec *c = e->codec;
+  size_t i;
+  if (!web_find_item(w, m, &i)) return MIMIC_OK;
+  const char *id = w->items[i].id;
   web_item *it = &w->items[i];
   if (it->state) {
     web_refuse(m, 409, "item '%.200s' is already %s", id, it->state == 1 ? "answered" : "skipped");

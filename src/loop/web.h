@@ -121,5 +121,8 @@ mimic_status web_votes_handle(web *w, mimic_expert *e, const mimic_questions *q,
 json_t *web_votes_progress(const web *w);
 /* The reply {"error": msg} with code (a request refused: nothing changed). */
 void web_refuse(web_msg *m, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Finds the open question m's "item" names; refuses m (400 without an id,
+ * 404 for an unknown one) and returns false when there is none. */
+bool web_find_item(web *w, web_msg *m, size_t *index);
 
 #endif

@@ -472,17 +472,9 @@ mimic_status web_votes_handle(web *w, mimic_expert *e, const mimic_questions *q,
                               mimic_answer *answers, const char *who, web_msg *m, size_t *open) {
   struct web_votes *V = w->votes;
   if (m->op == WEB_UNDO) return undo_vote(w, who, m);
-  const char *id = json_string_value(json_object_get(m->body, "item"));
-  size_t i = 0;
-  while (id && i < w->n_items && strcmp(w->items[i].id, id)) i++;
-  if (!id) {
-    web_refuse(m, 400, "\"item\" must be the id of a question (a string)");
-    return MIMIC_OK;
-  }
-  if (i == w->n_items) {
-    web_refuse(m, 404, "no open question has item id '%.200s'", id);
-    return MIMIC_OK;
-  }
+  size_t i;
+  if (!web_find_item(w, m, &i)) return MIMIC_OK;
+  const char *id = w->items[i].id;
   tally *t = &V->t[i];
   int k = k_of(w);
   drop_stale(t, mimic_now());
