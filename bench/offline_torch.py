@@ -23,14 +23,23 @@ mimic >= 5x PyTorch's updates per second.
   exp(log_std)), log_std clamped to [-5, 2].
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 
-import torch
+# One OpenBLAS thread: Debian's torch multiplies through OpenBLAS, whose
+# pool torch.set_num_threads does not reach (bench/nn_torch.py says more).
+# It must be set before torch loads OpenBLAS.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["OMP_NUM_THREADS"] = "1"
+
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
+
+from nn_torch import openblas_threads  # noqa: E402
 
 D, A, B, H = 3, 1, 256, 256
 RUNS, UPDATES = 5, 200
@@ -153,6 +162,9 @@ def main():
         sys.exit("usage: bench/offline_torch.py build/bench/offline [rounds]")
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     torch.set_num_threads(1)
+    blas_threads = openblas_threads()
+    if any(n not in (None, 1) for n in blas_threads.values()):
+        sys.exit("offline_torch.py: OpenBLAS runs %s threads in this process, not 1" % blas_threads)
     rows = []
     for _ in range(rounds):
         out = subprocess.run([sys.argv[1], "td3bc", "iql"], check=True, capture_output=True, text=True).stdout
