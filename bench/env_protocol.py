@@ -107,32 +107,29 @@ def timed(name, f):
     return rate
 
 
-def python_loop(episodes=EPISODES):
-    env = CartPole()
+def plain_loop(env, gym_api, episodes=EPISODES):
+    """Steps env with random actions in one Python loop (gym_api: step returns
+    Gymnasium's five values, whose fourth is truncated; else three)."""
     actions = np.random.default_rng(0).integers(0, 2, size=1 << 16).tolist()
     t, steps = time.perf_counter(), 0
     for k in range(episodes):
         env.reset(seed=k)
         done, n = False, 0
         while not done:
-            _, _, terminated = env.step(actions[steps & 0xFFFF])
+            result = env.step(actions[steps & 0xFFFF])
             steps, n = steps + 1, n + 1
-            done = terminated or n >= 500
+            done = result[2] or (gym_api and result[3]) or n >= 500
     return steps / (time.perf_counter() - t), steps
+
+
+def python_loop(episodes=EPISODES):
+    """The peer's scalar CartPole: step returns (obs, reward, terminated)."""
+    return plain_loop(CartPole(), False, episodes)
 
 
 def gym_loop(episodes=EPISODES):
-    env = PyCartPole()
-    actions = np.random.default_rng(0).integers(0, 2, size=1 << 16).tolist()
-    t, steps = time.perf_counter(), 0
-    for k in range(episodes):
-        env.reset(seed=k)
-        done, n = False, 0
-        while not done:
-            _, _, terminated, truncated, _ = env.step(actions[steps & 0xFFFF])
-            steps, n = steps + 1, n + 1
-            done = terminated or truncated or n >= 500
-    return steps / (time.perf_counter() - t), steps
+    """The Gymnasium-API PyCartPole: step returns (obs, reward, terminated, truncated, info)."""
+    return plain_loop(PyCartPole(), True, episodes)
 
 
 def python_vec_loop(episodes=EPISODES, n=32):

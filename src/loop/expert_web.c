@@ -190,6 +190,20 @@ static mimic_status handle_undo(mimic_expert *e, web_expert *x, const mimic_ques
 }
 
 /* An answer or a skip of who's for the item the request names (w->mu held). */
+bool web_label_and_arguments(const mimic_codec *c, web_msg *m, json_t **label, json_t **args) {
+  *label = json_object_get(m->body, "label");
+  *args = json_object_get(m->body, "arguments");
+  if (!*label) {
+    web_refuse(m, 400, "\"label\" is missing (the %s's name)", c->noun ? c->noun : "action");
+    return false;
+  }
+  if (*args && !json_is_object(*args)) {
+    web_refuse(m, 400, "\"arguments\" must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
 bool web_find_item(web *w, web_msg *m, size_t *index) {
   const char *id = json_string_value(json_object_get(m->body, "item"));
   size_t i = 0;
@@ -234,15 +248,8 @@ static mimic_status handle_answer(mimic_expert *e, web_expert *x, const mimic_qu
     }
     a->kind = MIMIC_ANSWER_SKIP;
   } else {
-    json_t *v = json_object_get(m->body, "label"), *args = json_object_get(m->body, "arguments");
-    if (!v) {
-      web_refuse(m, 400, "\"label\" is missing (the %s's name)", c->noun ? c->noun : "action");
-      return MIMIC_OK;
-    }
-    if (args && !json_is_object(args)) {
-      web_refuse(m, 400, "\"arguments\" must be a JSON object");
-      return MIMIC_OK;
-    }
+    json_t *v, *args;
+    if (!web_label_and_arguments(c, m, &v, &args)) return MIMIC_OK;
     if (web_action_from_json(c, v, a->action)) {
       web_refuse(m, 400, "%s", mimic_errmsg());
       return MIMIC_OK;

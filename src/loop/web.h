@@ -124,5 +124,9 @@ void web_refuse(web_msg *m, int code, const char *fmt, ...) __attribute__((forma
 /* Finds the open question m's "item" names; refuses m (400 without an id,
  * 404 for an unknown one) and returns false when there is none. */
 bool web_find_item(web *w, web_msg *m, size_t *index);
+/* An answer's "label" and optional "arguments" (borrowed); refuses m with
+ * 400 and returns false when the label is missing or the arguments are not
+ * an object. */
+bool web_label_and_arguments(const mimic_codec *c, web_msg *m, json_t **label, json_t **args);
 
 #endif

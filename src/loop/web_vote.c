@@ -422,16 +422,9 @@ static mimic_status add_vote(web *w, const mimic_questions *q, size_t i, const c
                              web_msg *m) {
   struct web_votes *V = w->votes;
   const mimic_codec *c = V->codec;
-  json_t *v = json_object_get(m->body, "label"), *args = json_object_get(m->body, "arguments");
+  json_t *v, *args;
   float a[1];
-  if (!v) {
-    web_refuse(m, 400, "\"label\" is missing (the %s's name)", c->noun ? c->noun : "action");
-    return MIMIC_OK;
-  }
-  if (args && !json_is_object(args)) {
-    web_refuse(m, 400, "\"arguments\" must be a JSON object");
-    return MIMIC_OK;
-  }
+  if (!web_label_and_arguments(c, m, &v, &args)) return MIMIC_OK;
   if (mimic_codec_action_from_json(c, v, "label", a)) {
     web_refuse(m, 400, "%s", mimic_errmsg());
     return MIMIC_OK;
