@@ -36,6 +36,13 @@ grep -q "discrete actions" "$dir/err" || fail "message: $(cat "$dir/err")"
 "$mimic" train dagger --env CartPole-v1 --expert "cmd:$dir/missing-expert" -o "$dir/x.mimic" --quiet 2> "$dir/err"
 [ $? -eq 1 ] || fail "a missing expert program"
 grep -q "cannot start" "$dir/err" || fail "message: $(cat "$dir/err")"
+# the same -o with another seed is refused, naming the work folder, and the
+# earlier result stays as it was
+sum=$(cksum < "$dir/p.mimic")
+"$mimic" train dagger --env CartPole-v1 --rounds 4 --beta linear:3 --seed 7 -o "$dir/p.mimic" --quiet 2> "$dir/err"
+[ $? -eq 1 ] || fail "another seed in the same work folder"
+grep -q "work folder $dir/p.mimic.dagger: .*different seed" "$dir/err" || fail "message: $(cat "$dir/err")"
+[ "$(cksum < "$dir/p.mimic")" = "$sum" ] || fail "the refused run changed the earlier result"
 set -e
 echo ok
 

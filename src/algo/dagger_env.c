@@ -544,7 +544,11 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
                              .evaluate = evaluate,
                              .end_round = end_round,
                              .resume = resume};
-  if (!st) st = mimic_dagger_open(&dc, &src, &d);
+  if (!st) {
+    st = mimic_dagger_open(&dc, &src, &d);
+    if (st && cfg->work_dir) /* the folder is what a user renames or removes */
+      mimic_errctx("work folder %s", cfg->work_dir);
+  }
   if (!st && cfg->work_dir && mimic_dagger_resumed(d))
     MIMIC_INFO("dagger: resuming the run in %s", cfg->work_dir);
   if (!st) st = mimic_dagger_run(d, rows, cap, n_rows);
