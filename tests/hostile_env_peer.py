@@ -46,13 +46,13 @@ class Spoiler:
     def __init__(self, source):
         self.source, self.frames, self.seeded = source, 0, False
 
-    def read(self, n):
-        data = self.source.read(n)
-        if len(data) == HEADER.size and data[:4] == b"MEP2" and data[4] == STEP:
+    def readinto(self, buf):
+        n = self.source.readinto(buf)
+        if n == HEADER.size and bytes(buf[:4]) == b"MEP2" and buf[4] == STEP:
             self.peek = True
         elif getattr(self, "peek", False):
-            self.seeded, self.peek = struct.unpack_from("<q", data)[0] >= 0, False
-        return data
+            self.seeded, self.peek = struct.unpack_from("<q", buf)[0] >= 0, False
+        return n
 
     def readline(self):
         return self.source.readline()
