@@ -13,9 +13,10 @@ Python object of its own:
   - a Gymnasium >= 1.1 vector env (metadata["autoreset_mode"]): copy k is
     its sub-environment k (copies beyond num_envs: deep copies of it).
 Copies of a list or a vector env made together (a rollout's) are stepped
-as one batch: one callback per step for all of them (_ListBatch,
-_VectorBatch), with mimic's auto-reset: copies that end are reset in the
-same call, the j-th to end with seed next_seed + j. A vector env is then
+as one batch, with mimic's auto-reset: copies that end are reset in the
+same call, the j-th to end with seed next_seed + j. A list's batch is one
+C loop over the copies' own step methods (_ListBatch); a vector env's is
+one callback per step for all of them (_VectorBatch), so it is
 stepped once per step whatever its mode (next-step, same-step, disabled),
 and the copies that end are reset through reset(seed=[...],
 options={"reset_mask": mask}), so its episodes are the ones mimic seeds.
@@ -94,7 +95,10 @@ def _action(space, row):
 
 
 class _Copy:
-    """Copy k of a batch: the object stepped, and its place (for messages)."""
+    """Copy k of a batch: the object stepped, and its place (for messages). mimic
+    calls env's step and reset directly (_mimic_copy)."""
+
+    _mimic_copy = True
 
     def __init__(self, env, k):
         self.env, self.k = env, k
@@ -110,58 +114,19 @@ class _Copy:
 
 
 class _ListBatch:
-    """Copies that are environments of their own, stepped in one callback from mimic.
-    The per-copy work is the environment's step alone: actions are converted and
-    observations checked once per batch."""
+    """Copies that are environments of their own, made together: mimic steps them
+    in one C loop (python/src/foreign.c), each through its own step and reset, with
+    no Python call for the batch (its arrays cost more than the calls it saved)."""
+
+    per_copy = True
 
     def __init__(self, space, obs_dim):
         self.space, self.obs_dim = space, obs_dim
-        self.discrete = getattr(space, "n", None) is not None and np.ndim(space.n) == 0
 
-    def _actions(self, actions):
-        if self.discrete:
-            return actions[:, 0].astype(np.int64).tolist()
-        return list(np.asarray(actions, np.float32).reshape(len(actions), *self.space.shape))
-
-    def _stack(self, rows, copies, what):
-        try:
-            return np.array(rows, dtype=np.float32).reshape(len(rows), self.obs_dim)
-        except ValueError:  # name the copy whose observation is the wrong size
-            for c, o in zip(copies, rows):
-                _row(o, self.obs_dim, c.k, what)
-            raise
-
-    def step(self, copies, actions, at_limit, next_seed, max_resets):
-        m = len(copies)
-        obs, reward = [None] * m, np.empty(m)
-        flags = np.zeros((3, m), bool)  # terminated, truncated, reset
-        ended = []
-        for k, (c, a) in enumerate(zip(copies, self._actions(actions))):
-            try:
-                obs[k], reward[k], flags[0, k], flags[1, k], _ = c.env.step(a)
-            except Exception as e:
-                raise _copy_error(c.k, "step", e) from e
-        obs = self._stack(obs, copies, "step's obs")
-        ended = np.flatnonzero(flags[0] | flags[1] | np.asarray(at_limit, bool))
-        final = obs.copy() if len(ended) else obs
-        for j, k in enumerate(ended[:max(0, max_resets)]):
-            c = copies[k]
-            try:
-                o, _ = c.env.reset(seed=None if next_seed < 0 else next_seed + j)
-            except Exception as e:
-                raise _copy_error(c.k, "reset", e) from e
-            obs[k] = _row(o, self.obs_dim, c.k, "reset's obs")
-            flags[2, k] = True
-        return obs, reward, flags[0], flags[1], flags[2], final
-
-    def reset(self, copies, seeds):
-        obs = [None] * len(copies)
-        for k, (c, seed) in enumerate(zip(copies, seeds)):
-            try:
-                obs[k], _ = c.env.reset(seed=None if seed < 0 else seed)
-            except Exception as e:
-                raise _copy_error(c.k, "reset", e) from e
-        return self._stack(obs, copies, "reset's obs")
+    @staticmethod
+    def failed(k, what, err):
+        """Raises err again naming copy k (called from C when copy k's `what` failed)."""
+        raise _copy_error(k, what, err) from err
 
 
 def _row(o, od, k, what):

@@ -40,6 +40,7 @@ typedef struct pyenv_class {
   char summary[128];
   PyObject *factory; /* NULL once retired */
   PyObject *batch;   /* steps and resets copies made together (foreign.py's batches), or NULL */
+  bool per_copy;     /* the batch's copies are stepped here, one step call each (a list's) */
   mimic_space obs_space, act_space;
   float *bounds; /* obs low, obs high, act low, act high */
 } pyenv_class;
@@ -48,7 +49,8 @@ typedef struct pyenv {
   const pyenv_class *pc;
   mimic_env *env;
   PyObject *obj;
-  long step; /* steps in this episode, for messages */
+  PyObject *target; /* what step and reset are called on: obj, or the environment it wraps */
+  long step;        /* steps in this episode, for messages */
 } pyenv;
 
 static pyenv_class **registered;
@@ -80,6 +82,11 @@ static mimic_status pyenv_init(mimic_env *env, void *impl, const void *user, mim
       st = py_failed(e, "making the environment");
   } else if (!(e->obj = PyObject_CallNoArgs(e->pc->factory)))
     st = py_failed(e, "making the environment");
+  if (st == MIMIC_OK) /* a list's copy wraps its environment: call that one directly */
+    e->target = e->pc->per_copy && PyObject_HasAttrString(e->obj, "_mimic_copy")
+                    ? PyObject_GetAttrString(e->obj, "env")
+                    : Py_NewRef(e->obj);
+  if (st == MIMIC_OK && !e->target) st = py_failed(e, "making the environment");
   PyGILState_Release(gil);
   return st;
 }
@@ -89,6 +96,7 @@ static void pyenv_fini(void *impl) {
   if (!e->obj) return;
   PyGILState_STATE gil = PyGILState_Ensure();
   Py_CLEAR(e->obj);
+  Py_CLEAR(e->target);
   PyGILState_Release(gil);
 }
 
@@ -108,15 +116,13 @@ static mimic_status read_obs(pyenv *e, PyObject *o, float *obs, const char *what
   return MIMIC_OK;
 }
 
-static mimic_status pyenv_reset(void *impl, mimic_rng *rng, mimic_kv *options, float *obs) {
-  pyenv *e = impl;
-  int64_t seed = mimic_env_reset_seed(e->env);
+/* reset(seed=seed or None) of e's object into obs; the caller holds the GIL. */
+static mimic_status reset_call(pyenv *e, int64_t seed, float *obs) {
   e->step = 0;
-  PyGILState_STATE gil = PyGILState_Ensure();
   mimic_status st = MIMIC_OK;
   PyObject *kw = seed >= 0 ? Py_BuildValue("{s:L}", "seed", (long long)seed) : PyDict_New();
   PyObject *noargs = PyTuple_New(0);
-  PyObject *reset = PyObject_GetAttrString(e->obj, "reset");
+  PyObject *reset = PyObject_GetAttrString(e->target, "reset");
   PyObject *r = (kw && noargs && reset) ? PyObject_Call(reset, noargs, kw) : NULL;
   Py_XDECREF(kw);
   Py_XDECREF(noargs);
@@ -130,6 +136,13 @@ static mimic_status pyenv_reset(void *impl, mimic_rng *rng, mimic_kv *options, f
     st = read_obs(e, PyTuple_GET_ITEM(r, 0), obs, "reset");
   }
   Py_XDECREF(r);
+  return st;
+}
+
+static mimic_status pyenv_reset(void *impl, mimic_rng *rng, mimic_kv *options, float *obs) {
+  pyenv *e = impl;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = reset_call(e, mimic_env_reset_seed(e->env), obs);
   PyGILState_Release(gil);
   return st;
 }
@@ -148,16 +161,15 @@ static PyObject *action_object(const pyenv *e, const float *action) {
   return arr;
 }
 
-static mimic_status pyenv_step(void *impl, const float *action, float *obs, double *reward,
-                               bool *terminated) {
-  pyenv *e = impl;
+/* step(action) of e's object: obs, reward and flags checked; the caller holds the GIL. */
+static mimic_status step_call(pyenv *e, const float *action, float *obs, double *reward,
+                              bool *terminated, bool *truncated) {
   e->step++;
-  PyGILState_STATE gil = PyGILState_Ensure();
   mimic_status st = MIMIC_OK;
   PyObject *a = action_object(e, action);
   static PyObject *step_name;
   if (!step_name) step_name = PyUnicode_InternFromString("step");
-  PyObject *r = a && step_name ? PyObject_CallMethodOneArg(e->obj, step_name, a) : NULL;
+  PyObject *r = a && step_name ? PyObject_CallMethodOneArg(e->target, step_name, a) : NULL;
   Py_XDECREF(a);
   if (!r) {
     st = py_failed(e, "step");
@@ -176,15 +188,24 @@ static mimic_status pyenv_step(void *impl, const float *action, float *obs, doub
     else if (st == MIMIC_OK && isnan(rew))
       st = mimic_fail(MIMIC_ERR_RANGE, "Python environment %s: step %ld gave a NaN reward",
                       e->pc->id, e->step);
-    if (st == MIMIC_OK) {
-      *reward = rew;
-      *terminated = term;
-      /* its own time limit: mimic's clock ends the episode at this step */
-      int elapsed = mimic_env_elapsed(e->env);
-      if (trunc) st = mimic_env_set_clock(e->env, elapsed, elapsed + 1);
-    }
+    *reward = rew;
+    *terminated = term > 0;
+    *truncated = trunc > 0;
   }
   Py_XDECREF(r);
+  return st;
+}
+
+static mimic_status pyenv_step(void *impl, const float *action, float *obs, double *reward,
+                               bool *terminated) {
+  pyenv *e = impl;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  bool truncated;
+  mimic_status st = step_call(e, action, obs, reward, terminated, &truncated);
+  if (st == MIMIC_OK && truncated) { /* its own time limit: mimic's clock ends the episode here */
+    int elapsed = mimic_env_elapsed(e->env);
+    st = mimic_env_set_clock(e->env, elapsed, elapsed + 1);
+  }
   PyGILState_Release(gil);
   return st;
 }
@@ -256,6 +277,58 @@ static mimic_status batch_flags(const pyenv_class *pc, PyObject *x, const char *
   return MIMIC_OK;
 }
 
+/* A list's copies stepped here, each through its own step and reset (as
+ * copies made one by one are) in one GIL hold: the batch's work in Python was
+ * a per-step array of actions, a stack of observations and flag arrays, which
+ * cost more than the calls it saved. Same reset rule as the other paths. */
+static mimic_status list_step_copies(const mimic_env_batch *b) {
+  const pyenv *e0 = mimic_env_impl_of(b->envs[b->rows ? b->rows[0] : 0], pyenv_init);
+  const pyenv_class *pc = e0->pc;
+  const size_t od = (size_t)pc->obs_space.dim, aw = (size_t)mimic_space_width(&pc->act_space);
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  long j = 0;
+  for (int k = 0; st == MIMIC_OK && k < b->m; k++) {
+    int i = b->rows ? b->rows[k] : k;
+    mimic_env *env = b->envs[i];
+    pyenv *e = mimic_env_impl_of(env, pyenv_init);
+    float *o = b->obs + (size_t)i * od;
+    st = step_call(e, b->actions + (size_t)i * aw, o, &b->reward[i], &b->terminated[i],
+                   &b->truncated[i]);
+    const char *what = "step";
+    int ms = mimic_env_max_steps(env);
+    bool ended =
+        b->terminated[i] || b->truncated[i] || (ms > 0 && mimic_env_elapsed(env) + 1 >= ms);
+    b->reset[i] = false;
+    if (st == MIMIC_OK && ended && b->final_obs) memcpy(b->final_obs + (size_t)i * od, o, od * 4);
+    if (st == MIMIC_OK && ended && j < b->max_resets) {
+      what = "reset";
+      st = reset_call(e, b->next_seed >= 0 ? b->next_seed + j : MIMIC_SEED_NONE, o);
+      b->reset[i] = true;
+      j++;
+    }
+    if (st != MIMIC_OK) mimicpy_rename_kept(pc->batch, "failed", i, what);
+  }
+  PyGILState_Release(gil);
+  return st;
+}
+
+static mimic_status list_reset_copies(mimic_env *const *envs, const int *rows, int m,
+                                      const int64_t *seeds, float *obs) {
+  const size_t od = (size_t)((const pyenv *)mimic_env_impl_of(envs[rows ? rows[0] : 0], pyenv_init))
+                        ->pc->obs_space.dim;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  mimic_status st = MIMIC_OK;
+  for (int k = 0; st == MIMIC_OK && k < m; k++) {
+    int i = rows ? rows[k] : k;
+    pyenv *e = mimic_env_impl_of(envs[i], pyenv_init);
+    st = reset_call(e, seeds[k] >= 0 ? seeds[k] : MIMIC_SEED_NONE, obs + (size_t)i * od);
+    if (st != MIMIC_OK) mimicpy_rename_kept(e->pc->batch, "failed", i, "reset");
+  }
+  PyGILState_Release(gil);
+  return st;
+}
+
 /* The batch's step: batch.step(objects, actions [m, width], at_limit [m], next_seed,
  * max_resets) -> (obs, reward, terminated, truncated, reset, final_obs), rows in the
  * order given. */
@@ -264,6 +337,7 @@ static mimic_status pyenv_step_copies(const mimic_env_batch *b) {
   const int *rows = b->rows;
   const pyenv *e0 = mimic_env_impl_of(b->envs[rows ? rows[0] : 0], pyenv_init);
   const pyenv_class *pc = e0->pc;
+  if (pc->per_copy) return list_step_copies(b);
   const int od = pc->obs_space.dim, aw = mimic_space_width(&pc->act_space);
   PyGILState_STATE gil = PyGILState_Ensure();
   mimic_status st = MIMIC_OK;
@@ -358,6 +432,7 @@ static mimic_status pyenv_reset_copies(mimic_env *const *envs, const int *rows, 
                                        const int64_t *seeds, float *obs) {
   const pyenv *e0 = mimic_env_impl_of(envs[rows ? rows[0] : 0], pyenv_init);
   const pyenv_class *pc = e0->pc;
+  if (pc->per_copy) return list_reset_copies(envs, rows, m, seeds, obs);
   const int od = pc->obs_space.dim;
   PyGILState_STATE gil = PyGILState_Ensure();
   mimic_status st = MIMIC_OK;
@@ -468,6 +543,11 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
                         &threshold, &has_expert, &batch))
     return NULL;
   if (batch == Py_None) batch = NULL;
+  /* a batch saying per_copy = True is stepped here, copy by copy (list_step_copies) */
+  PyObject *flag = batch ? PyObject_GetAttrString(batch, "per_copy") : NULL;
+  int per_copy = flag ? PyObject_IsTrue(flag) : 0;
+  Py_XDECREF(flag);
+  PyErr_Clear();
   int od = box_dim(obs_desc), ad = box_dim(act_desc);
   pyenv_class *pc = calloc(1, sizeof *pc);
   float *bounds = calloc((size_t)(2 * od + 2 * ad), sizeof(float));
@@ -511,6 +591,7 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
         (old->cls.step_copies != NULL) == (batch != NULL)) {
       old->factory = Py_NewRef(factory);
       Py_XSETREF(old->batch, Py_XNewRef(batch));
+      old->per_copy = per_copy;
       free(bounds);
       free(pc);
       return PyUnicode_FromString(old->id);
@@ -532,6 +613,7 @@ static PyObject *py_register_env(PyObject *module, PyObject *args) {
                               .reset_copies = batch ? pyenv_reset_copies : NULL};
   pc->factory = Py_NewRef(factory);
   pc->batch = Py_XNewRef(batch);
+  pc->per_copy = per_copy > 0;
   mimic_status st = mimic_env_register(&pc->cls);
   if (st != MIMIC_OK) {
     Py_DECREF(pc->factory);

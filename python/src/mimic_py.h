@@ -24,6 +24,9 @@ PyObject *mimicpy_raise(mimic_status st);
  * (with the GIL held) so that mimicpy_raise re-raises it when the mimic call
  * fails because of it. */
 void mimicpy_keep_exception(void);
+/* Replaces the kept exception by the one obj.method(k, what, exc) raises (a
+ * batch naming its copy k); keeps the first one if the method returns. */
+void mimicpy_rename_kept(PyObject *obj, const char *method, int k, const char *what);
 /* Like mimicpy_raise for functions returning int: returns -1. */
 int mimicpy_raise_int(mimic_status st);
 

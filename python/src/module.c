@@ -27,6 +27,26 @@ void mimicpy_keep_exception(void) {
   PyErr_Fetch(&pending_type, &pending_value, &pending_tb);
 }
 
+void mimicpy_rename_kept(PyObject *obj, const char *method, int k, const char *what) {
+  if (!pending_type) return;
+  PyErr_Restore(pending_type, pending_value, pending_tb);
+  pending_type = pending_value = pending_tb = NULL;
+  PyObject *t, *v, *tb;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  if (tb) PyException_SetTraceback(v, tb);
+  PyObject *r = PyObject_CallMethod(obj, method, "isO", k, what, v);
+  if (r) { /* it did not raise: the first error stands */
+    Py_DECREF(r);
+    PyErr_Restore(t, v, tb);
+  } else {
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+  }
+  mimicpy_keep_exception();
+}
+
 PyObject *mimicpy_raise(mimic_status st) {
   if (pending_type) {
     PyErr_Restore(pending_type, pending_value, pending_tb);
