@@ -33,7 +33,9 @@ for reaped ones). The programs are started and warmed by an untimed run
 before any timed one (mimic keeps them for the next environment made with
 the same --env), so their start-up (Python importing NumPy) is outside the
 timed windows; it is measured alone as startup_* (the peer run to the end
-of an empty input). Each pair runs alternately (A, B, A, B, ...) RUNS times;
+of an empty input). pipe_round_trip_* is the floor of any two-process frame
+protocol on the machine: one 1 KB round trip through pipes to a Python echo
+program (per frame, so per step of a copy it is divided by the copies). Each pair runs alternately (A, B, A, B, ...) RUNS times;
 figures are medians over the runs, ratios *_vs_* are loop / mimic (>= 0.8
 is the issue's target: mimic at 80% of the plain loop's speed or better),
 with their min and max over the runs' pairs.
@@ -185,6 +187,31 @@ def vec_loop256(n=256, steps=None):
     return w.stop(n * steps)
 
 
+ECHO = "import os\nwhile True:\n    d = os.read(0, 65536)\n    if not d: break\n    os.write(1, d)\n"
+
+
+def pipe_round_trip(n=20000, size=1024):
+    """The floor of any frame protocol between two processes: CPU (both processes) and
+    wall microseconds of one round trip of `size` bytes through pipes to a Python echo
+    program that does nothing else (one read and one write system call a side)."""
+    child = subprocess.Popen([sys.executable, "-c", ECHO], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, bufsize=0)
+    msg, fd_out, fd_in = b"x" * size, child.stdin.fileno(), child.stdout.fileno()
+    for _ in range(100):
+        os.write(fd_out, msg)
+        os.read(fd_in, 65536)
+    w = Window()
+    for _ in range(n):
+        os.write(fd_out, msg)
+        got = len(os.read(fd_in, 65536))
+        while got < size:
+            got += len(os.read(fd_in, 65536))
+    r = w.stop(n)
+    child.stdin.close()
+    child.wait()
+    return r
+
+
 def startup(runs=3):
     """The peer's start-up alone: Python importing NumPy, run to the end of an empty input."""
     out = []
@@ -204,6 +231,9 @@ def main():
            "episodes": EPISODES, "expert_episodes": EXPERT_EPISODES, "copies": COPIES,
            "load_average": round(os.getloadavg()[0], 2)}
     out.update(startup())
+    trips = [pipe_round_trip() for _ in range(3)]
+    out["pipe_round_trip_cpu_us"] = round(statistics.median(t["cpu_us_per_step"] for t in trips), 2)
+    out["pipe_round_trip_wall_us"] = round(statistics.median(1e6 / t["steps_per_s"] for t in trips), 2)
     # start the programs (32 copies, then 256) outside every timed window
     through_mimic(cmd, episodes=COPIES)
     vec_cmd(cmd, steps=10)
