@@ -27,21 +27,23 @@ same environment code and no mimic:
    vs vec_loop256  a plain loop over VecCartPole(256)
 
 Time: wall seconds and CPU seconds, the CPU of every process involved: this
-one (time.process_time) plus the environment programs (their
+one (time.process_time) plus the environment programs' (their
 /proc/PID/schedstat run time, nanoseconds, for living children; RUSAGE_CHILDREN
-for reaped ones). The programs are started and warmed by an untimed run
+for reaped ones; *_program_cpu_us_per_step is their share). The programs are started and warmed by an untimed run
 before any timed one (mimic keeps them for the next environment made with
 the same --env), so their start-up (Python importing NumPy) is outside the
 timed windows; it is measured alone as startup_* (the peer run to the end
 of an empty input). pipe_round_trip_* is the floor of any two-process frame
 protocol on the machine: one 1 KB round trip through pipes to a Python echo
-program (per frame, so per step of a copy it is divided by the copies). Each pair runs alternately (A, B, A, B, ...) RUNS times;
-figures are medians over the runs, ratios *_vs_* are loop / mimic (>= 0.8
+program (per frame, so per step of a copy it is divided by the copies).
+Each pair runs alternately (A, B, A, B, ...) RUNS times; figures are
+medians over the runs, ratios *_vs_* are loop / mimic (>= 0.8
 is the issue's target: mimic at 80% of the plain loop's speed or better),
 with their min and max over the runs' pairs.
 
 Run: PYTHONPATH=build/python /usr/bin/python3 bench/env_protocol.py
-(RUNS=N and SCALE=F in the environment change the runs and the windows).
+(RUNS=N and SCALE=F in the environment change the runs and the windows;
+PEER=PATH measures another peer program, e.g. an earlier version).
 """
 import json
 import os
@@ -97,8 +99,10 @@ class Window:
 
     def stop(self, steps):
         wall = time.perf_counter() - self.wall
-        cpu = time.process_time() - self.cpu + children_cpu() - self.children
-        return {"steps": steps, "steps_per_s": steps / wall, "cpu_us_per_step": cpu / steps * 1e6}
+        mine, theirs = time.process_time() - self.cpu, children_cpu() - self.children
+        return {"steps": steps, "steps_per_s": steps / wall,
+                "cpu_us_per_step": (mine + theirs) / steps * 1e6,
+                "program_cpu_us_per_step": theirs / steps * 1e6}
 
 
 def through_mimic(env, episodes=EPISODES, policy="random"):
@@ -256,6 +260,9 @@ def main():
             out[f"{label}_steps_per_s"] = round(statistics.median(r["steps_per_s"] for r in runs))
             out[f"{label}_cpu_us_per_step"] = round(
                 statistics.median(r["cpu_us_per_step"] for r in runs), 3)
+            if label.endswith("cmd") or label == "cmd_expert":  # the program's share
+                out[f"{label}_program_cpu_us_per_step"] = round(
+                    statistics.median(r["program_cpu_us_per_step"] for r in runs), 3)
         wall = [x["steps_per_s"] / y["steps_per_s"] for x, y in zip(a, b)]
         cpu = [y["cpu_us_per_step"] / x["cpu_us_per_step"] for x, y in zip(a, b)]
         key = f"{name}_vs_{loop_names[name]}"
