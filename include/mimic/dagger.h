@@ -291,13 +291,13 @@ typedef struct mimic_dagger_env_config {
   void *user;
   /* distributed rollouts over comm's ranks (NULL or 1 rank: one process):
    * rank 0 is the learner (driver, label log, fits, evaluation, files);
-   * ranks 1..R each step n_envs copies with the broadcast learner and the
-   * beta mixture, the built-in expert labelling on the spot, and send the
-   * round's states to rank 0. A round has one process's R*n_envs copies'
+   * every rank, rank 0 too, steps n_envs copies with the broadcast learner
+   * and the beta mixture, its copy of the expert (built-in, a program or a
+   * policy file; not a person) labelling on the spot, and sends the
+   * round's states to rank 0. A round has one process's N*n_envs copies'
    * seeds and candidate order; the beta draws come from each rank's own
    * stream, and each rank rolls out its share of min_steps and
-   * min_episodes. Built-in expert only (it reads the live environment, so
-   * it runs where the environments are). */
+   * min_episodes. */
   mimic_comm *comm;
 } mimic_dagger_env_config;
 
@@ -306,7 +306,7 @@ typedef struct mimic_dagger_env_config {
 mimic_dagger_env_config mimic_dagger_env_defaults(void);
 /* Runs DAgger; bc holds the learner's settings (its epochs are replaced by
  * cfg->epochs). The best learner is left in best (a fresh model; free it).
- * Distributed (cfg->comm), every rank calls it; the rollout ranks return
+ * Distributed (cfg->comm), every rank calls it; ranks other than 0 return
  * when rank 0's run ends, with best zeroed and no rows. After a failure on
  * any rank the job must be ended (its peers wait in a collective). */
 mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg,

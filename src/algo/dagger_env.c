@@ -131,9 +131,9 @@ static void set_note(source *s, long steps, int episodes) {
   s->ended[0] = '\0';
 }
 
-/* Distributed: the rollout ranks' round (dagger_dist.c), then their states
- * tick by tick as one process's R*n copies would report them: every state
- * with the built-in expert's label known, those DAgger asks about asked. */
+/* Distributed: a round on every rank, this one too (dagger_dist.c), then
+ * their states tick by tick as one process's N*n copies would report them:
+ * every state with the expert's label known, those DAgger asks about asked. */
 static mimic_status gather_remote(source *s, mimic_dagger *d, int round, double beta) {
   bool ready = mimic_dagger_learner_ready(d);
   MIMIC_TRY(dagger_dist_round(&s->dist, round, beta, ready ? s->learner : NULL));
@@ -368,9 +368,11 @@ static char *settings(const mimic_dagger_env_config *cfg, const mimic_bc_config 
       (json_int_t)cfg->cap, "seed", (json_int_t)cfg->seed, "hidden", hidden, "activation",
       mimic_activation_name(bc->activation), "batch_size", bc->batch_size, "lr", bc->lr,
       "ent_weight", bc->ent_weight, "l2_weight", bc->l2_weight, "normalize_obs", bc->normalize_obs);
-  /* rounds depend on the rollout ranks: a work folder resumes with as many */
+  /* rounds depend on the ranks rolling out (every rank of the job; a
+   * folder of the days when rank 0 did not, with "rollout_ranks", is
+   * refused): a work folder resumes with as many */
   if (j && mimic_comm_parallel(cfg->comm))
-    json_object_set_new(j, "rollout_ranks", json_integer(cfg->comm->size - 1));
+    json_object_set_new(j, "ranks", json_integer(cfg->comm->size));
   /* a learner with memory (absent for the MLP: older work folders still resume) */
   if (j && bc->gru_hidden) json_object_set_new(j, "gru", json_integer(bc->gru_hidden));
   if (j && bc->tf.context) {
@@ -416,10 +418,6 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
   mimic_env *env = s->roll.envs[0];
   const mimic_space *os = mimic_env_obs_space(env), *as = mimic_env_action_space(env);
   s->n = cfg->n_envs;
-  if (mimic_comm_parallel(cfg->comm)) { /* rank 0: the states of every rollout rank's copies */
-    MIMIC_TRY(dagger_dist_open(&s->dist, cfg->comm, cfg));
-    s->n = s->dist.G;
-  }
   s->od = os->dim;
   s->aw = mimic_space_width(as);
   MIMIC_TRY(mimic_codec_env(env, &s->codec));
@@ -433,6 +431,10 @@ static mimic_status setup(source *s, const mimic_dagger_env_config *cfg,
     s->expert = cfg->expert_obj;
   else
     MIMIC_TRY(mimic_expert_open(cfg->expert, s->codec, &eo, &s->expert));
+  if (mimic_comm_parallel(cfg->comm)) { /* rank 0: the states of every rank's copies */
+    MIMIC_TRY(dagger_dist_open(&s->dist, cfg->comm, cfg, s->expert)); /* its own: the driver's */
+    s->n = s->dist.G;
+  }
   s->snapshots = strcmp(s->expert->cls->kind, "builtin") == 0 &&
                  cfg->query.kind != MIMIC_QUERY_ALL && cfg->query.kind != MIMIC_QUERY_UNCERTAIN;
   bool online = cfg->query.kind == MIMIC_QUERY_ALL || cfg->query.kind == MIMIC_QUERY_UNCERTAIN;
@@ -501,9 +503,9 @@ mimic_status mimic_dagger_env_run(const mimic_dagger_env_config *cfg, const mimi
   if (cfg->min_steps < 1 || cfg->min_episodes < 0)
     return mimic_fail(MIMIC_ERR_INVALID, "each round needs at least 1 step");
   if (cfg->epochs < 1) return mimic_fail(MIMIC_ERR_INVALID, "BC needs at least 1 epoch per round");
-  if (mimic_comm_parallel(cfg->comm) && cfg->comm->rank > 0) { /* a rollout rank */
+  if (mimic_comm_parallel(cfg->comm) && cfg->comm->rank > 0) { /* rolls out; rank 0 learns */
     dagger_dist x;
-    mimic_status st = dagger_dist_open(&x, cfg->comm, cfg);
+    mimic_status st = dagger_dist_open(&x, cfg->comm, cfg, NULL);
     if (!st) st = dagger_dist_serve(&x);
     dagger_dist_close(&x);
     return st;

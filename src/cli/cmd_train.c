@@ -417,7 +417,7 @@ static int train_dagger(int argc, char **argv) {
   bool silent = json || quiet;
   cfg.on_round = print_round;
   cfg.user = &silent;
-  /* under mpirun, distributed rollouts: rank 0 learns, the others roll out */
+  /* under mpirun, distributed rollouts: every rank rolls out, rank 0 also learns */
   mimic_comm *comm = cli_comm_begin("train dagger");
   if (!comm) {
     free(work_default);
@@ -428,7 +428,7 @@ static int train_dagger(int argc, char **argv) {
   int n_rows = 0;
   mimic_model best;
   mimic_status st = mimic_dagger_env_run(&cfg, &bc, &best, rows, 1024, &n_rows);
-  if (!mimic_comm_writer(comm)) { /* a rollout rank: rank 0 reports */
+  if (!mimic_comm_writer(comm)) { /* ranks other than 0: rank 0 reports */
     free(work_default);
     return cli_comm_end(comm, st ? cli_comm_fail("train dagger", comm) : CLI_EXIT_OK);
   }
