@@ -25,10 +25,13 @@
  *     not whether the ranks got their cores. cpu_share is the job's CPU
  *     time over N x its wall time (1: every rank had a core throughout).
  *     The rank counts take turns run by run, so a change of load falls on
- *     all three alike.
+ *     all three alike;
+ *   - gather_3mb_2_ranks: one gather of 3 MB a rank (a round's records
+ *     from a rank of 2) on 2 ranks, 20 times: the best and the median
+ *     seconds of the run whose best is the median.
  *
  *   bench/mpi [--runs N] [--rollouts]   (default 5 runs; --rollouts: only those)
- *   bench/mpi --worker bc|bc-wide|rollouts|rollouts-shared   (under mpirun: one run)
+ *   bench/mpi --worker bc|bc-wide|rollouts|rollouts-shared|gather   (under mpirun: one run)
  *
  * The machine's load average is printed too (when it starts and ends, and
  * after each rank count's runs, medians): the ranks share its cores with
@@ -151,6 +154,32 @@ static void worker_rollouts(mimic_comm *c, bool shared) {
   if (learner) mimic_policy_free(learner);
   if (c->rank == 0) mimic_dataset_free(&ds);
   dagger_dist_close(&x);
+}
+
+#define GATHER_BYTES 3000000 /* a rank's records of a 2-rank round: 50,000 steps x 60 bytes */
+#define GATHERS 20
+
+/* One gather of GATHER_BYTES a rank to rank 0, GATHERS times after a
+ * barrier each: the seconds of the best and the median (mimic's quiet
+ * wait: a large message is polled, src/mpi/mpi_comm.c). */
+static void worker_gather(mimic_comm *c) {
+  char *send = calloc(GATHER_BYTES, 1), *recv = calloc((size_t)c->size, GATHER_BYTES);
+  double t[GATHERS];
+  if (!send || !recv) die("memory");
+  for (int i = 0; i < GATHERS; i++) {
+    float sync = 1;
+    if (c->allreduce_sum(c, &sync, 1)) die("allreduce");
+    const double t0 = mimic_now();
+    if (c->gather(c, send, GATHER_BYTES, recv, 0)) die("gather");
+    t[i] = mimic_now() - t0;
+  }
+  double best = t[0];
+  for (int i = 1; i < GATHERS; i++) best = fmin(best, t[i]);
+  if (c->rank == 0)
+    printf("{\"rate\": %.6g, \"best_s\": %.6g, \"median_s\": %.6g}\n", GATHER_BYTES / best, best,
+           median(t, GATHERS));
+  free(send);
+  free(recv);
 }
 
 /* ---- the driver --------------------------------------------------------------- */
@@ -281,6 +310,8 @@ int main(int argc, char **argv) {
     mimic_log_set_level(MIMIC_LOG_WARN);
     if (strcmp(argv[2], "bc") == 0 || strcmp(argv[2], "bc-wide") == 0)
       worker_bc(c, strcmp(argv[2], "bc-wide") == 0);
+    else if (strcmp(argv[2], "gather") == 0)
+      worker_gather(c);
     else if (strcmp(argv[2], "rollouts") == 0 || strcmp(argv[2], "rollouts-shared") == 0)
       worker_rollouts(c, strcmp(argv[2], "rollouts-shared") == 0);
     else
@@ -323,6 +354,12 @@ int main(int argc, char **argv) {
   }
   json_object_set_new(out, "rollouts", rollout_series(exe, "rollouts", runs));
   json_object_set_new(out, "rollouts_shared", rollout_series(exe, "rollouts-shared", runs));
+  json_t *g = NULL;
+  measure(exe, "gather", 2, runs, &g); /* the run of median best time */
+  json_object_set_new(out, "gather_3mb_2_ranks",
+                      json_pack("{s:O, s:O}", "seconds_best", json_object_get(g, "best_s"),
+                                "seconds_median", json_object_get(g, "median_s")));
+  json_decref(g);
   double load[3] = {NAN, NAN, NAN};
   if (getloadavg(load, 3) == 3) json_object_set_new(out, "load_average_1min", json_real(load[0]));
   char *text = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(6));

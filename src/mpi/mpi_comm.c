@@ -11,9 +11,10 @@
  * rank may wait in for long (rank 0 gathering a round of DAgger rollouts,
  * the rollout ranks waiting for the next policy while rank 0 trains). So
  * they are non-blocking collectives tested in a loop that polls for a few
- * microseconds (the common case of ranks arriving together costs nothing)
- * and then sleeps, 20 us doubling to 250 us, giving the core to the ranks
- * that have work (bench/mpi's rollouts measure it). The all-reduce stays
+ * microseconds (the common case of ranks arriving together costs nothing),
+ * longer for a large message (wait_quietly), and then sleeps, 20 us
+ * doubling to 250 us, giving the core to the ranks that have work
+ * (bench/mpi's rollouts measure it). The all-reduce stays
  * blocking: it is the per-step sum of data-parallel training, where every
  * rank computes until it arrives, and its blocking algorithm is the one
  * whose summation order the tests pin down. MIMIC_MPI_SPIN=1 in the
@@ -78,22 +79,30 @@ static mimic_status mpi_fail(int rc, const char *call) {
 /* MPI counts are int: a block longer than INT_MAX goes in pieces. */
 #define CHUNK ((size_t)1 << 30)
 
-#define SPIN_S 50e-6    /* poll this long before sleeping */
-#define SLEEP_MIN 20000 /* ns, doubling to */
+#define SPIN_S 50e-6            /* poll this long before sleeping, */
+#define SPIN_S_PER_BYTE 0.25e-9 /* and as long as moving the bytes at 4 GB/s takes */
+#define SLEEP_MIN 20000         /* ns, doubling to */
 #define SLEEP_MAX 250000
 
 static bool spin; /* MIMIC_MPI_SPIN: wait as MPI does */
 
-/* Waits for req, polling briefly and then sleeping between tests. */
-static int wait_quietly(MPI_Request *req) {
+/* Waits for req, which moves `bytes` through this rank, polling first and
+ * then sleeping between tests. A large message moves only while its ranks
+ * test (Open MPI's shared memory has no progress thread: a test copies the
+ * fragments that fit), so sleeping through one stretches it: a 3 MB gather
+ * of 2 ranks took 9-10 ms with sleeps after 50 us, 0.2 ms polled. So the
+ * polling lasts as long as the copy would at 4 GB/s (shared memory ran it
+ * at 15 GB/s; a budget of 0.3 ms was enough for the 0.2 ms), and a rank
+ * that waits for a late peer wastes no more than that before it sleeps. */
+static int wait_quietly(MPI_Request *req, size_t bytes) {
   if (spin) return MPI_Wait(req, MPI_STATUS_IGNORE);
-  const double t0 = MPI_Wtime();
+  const double t0 = MPI_Wtime(), poll = SPIN_S + SPIN_S_PER_BYTE * (double)bytes;
   long ns = 0;
   for (;;) {
     int done = 0;
     int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS || done) return rc;
-    if (MPI_Wtime() - t0 < SPIN_S) continue;
+    if (MPI_Wtime() - t0 < poll) continue;
     ns = ns ? (ns * 2 < SLEEP_MAX ? ns * 2 : SLEEP_MAX) : SLEEP_MIN;
     struct timespec ts = {0, ns};
     nanosleep(&ts, NULL);
@@ -114,7 +123,7 @@ static mimic_status world_bcast(mimic_comm *c, void *buf, size_t bytes, int root
     int len = (int)(bytes - off < CHUNK ? bytes - off : CHUNK);
     MPI_Request req;
     int rc = MPI_Ibcast((char *)buf + off, len, MPI_BYTE, root, MPI_COMM_WORLD, &req);
-    if (rc == MPI_SUCCESS) rc = wait_quietly(&req);
+    if (rc == MPI_SUCCESS) rc = wait_quietly(&req, (size_t)len);
     if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Ibcast");
   }
   return MIMIC_OK;
@@ -127,7 +136,8 @@ static mimic_status world_gather(mimic_comm *c, const void *send, size_t bytes, 
   MPI_Request req;
   int rc = MPI_Igather(send, (int)bytes, MPI_BYTE, recv, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD,
                        &req);
-  if (rc == MPI_SUCCESS) rc = wait_quietly(&req);
+  /* the root takes in every rank's block */
+  if (rc == MPI_SUCCESS) rc = wait_quietly(&req, c->rank == root ? bytes * (size_t)c->size : bytes);
   if (rc != MPI_SUCCESS) return mpi_fail(rc, "MPI_Igather");
   return MIMIC_OK;
 }
