@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "mpi/mpi_comm.h"
 
@@ -21,5 +22,38 @@ static mimic_comm *comm; /* the job; set by main */
       exit(1);                                                                                     \
     }                                                                                              \
   } while (0)
+
+/* Makes a scratch folder for the job ("/tmp/mimic-<name>-XXXXXX", 64
+ * bytes): rank 0 creates it, every rank learns its name. */
+static inline void mpi_tmpdir(char *dir, const char *name) {
+  snprintf(dir, 64, "/tmp/mimic-%s-XXXXXX", name);
+  if (comm->rank == 0) CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+  CHECK(comm->bcast(comm, dir, 64, 0) == MIMIC_OK, "bcast");
+}
+
+/* Removes the folder once every rank is done with it. */
+static inline void mpi_rmdir(const char *dir) {
+  int done = 1;
+  CHECK(comm->bcast(comm, &done, sizeof done, 0) == MIMIC_OK, "bcast");
+  if (comm->rank == 0) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "removing %s", dir);
+  }
+}
+
+/* The whole file at path (this rank's read), its size in *n. */
+static inline unsigned char *mpi_slurp(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  CHECK(f, "open %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *buf = malloc((size_t)len + 1);
+  CHECK(buf && fread(buf, 1, (size_t)len, f) == (size_t)len, "read %s", path);
+  fclose(f);
+  *n = (size_t)len;
+  return buf;
+}
 
 #endif

@@ -3,6 +3,9 @@
 # machine only (tests/mpirun.sh; skipped, 77, without MPI):
 # - train bc on 2 ranks writes one policy (rank 0), the same bits on a
 #   rerun, and a clone as good as one process's;
+# - each rank reads its shard, the summary counts the whole set; a
+#   truncated or damaged dataset ends the job with an error naming the
+#   file (never a hang), fewer episodes than ranks is refused;
 # - a command that does not share its work out refuses to run on 2 ranks;
 # - a rank killed mid-run stops the job with an error naming it, and the
 #   run resumed from its checkpoint ends with the very model of a run that
@@ -22,6 +25,55 @@ cmp -s "$dir/bc2.mimic" "$dir/again.mimic" || fail "two 2-rank trainings with on
 ret=$("$mimic" eval --policy "$dir/bc2.mimic" --env CartPole-v1 --episodes 50 --json |
   sed -E 's/.*"return_mean": ([0-9.]+).*/\1/')
 awk -v r="$ret" 'BEGIN { exit !(r >= 475) }' || fail "the 2-rank clone returned $ret"
+
+# each rank reads only its shard, yet the summary counts the whole set, as one process does
+"$mimic" train bc --data "$dir/demos" -o "$dir/bc1.mimic" --epochs 1 --json > "$dir/one"
+run 4 "$mimic" train bc --data "$dir/demos" -o "$dir/bc4.mimic" --epochs 1 --json > "$dir/four"
+for key in episodes transitions; do
+  a=$(sed -E "s/.*\"$key\": ([0-9]+).*/\1/" "$dir/one")
+  b=$(sed -E "s/.*\"$key\": ([0-9]+).*/\1/" "$dir/four")
+  [ "$a" = "$b" ] || fail "$key: one process $a, 4 ranks $b"
+done
+
+# hostile files: every run ends (no rank left waiting) with exit 1 and an
+# error naming the file; a truncated file fails on every rank that gets to
+# read it, a damaged episode on the rank that holds it
+cp -r "$dir/demos" "$dir/cut"
+f="$dir/cut/data/main_data.hdf5"
+head -c $(($(stat -c %s "$f") / 2)) "$f" > "$f.half" && mv "$f.half" "$f"
+set +e
+timeout 300 bash "$here/mpirun.sh" 2 "$mimic" train bc --data "$dir/cut" -o "$dir/cut.mimic" \
+  --quiet > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "a truncated dataset: exit $rc"
+grep -q "error on rank [01] of 2: .*$f" "$dir/err" || fail "truncated: $(cat "$dir/err")"
+[ ! -e "$dir/cut.mimic" ] || fail "a policy was written from a truncated dataset"
+"$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/one-ep" --quiet > /dev/null
+set +e
+run 2 "$mimic" train bc --data "$dir/one-ep" -o "$dir/x.mimic" --quiet > /dev/null 2> "$dir/err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "1 episode on 2 ranks ran"
+grep -q "1 episodes cannot be shared out over 2 ranks" "$dir/err" || fail "$(cat "$dir/err")"
+python3 "$here/../scripts/mutate-dataset" "$dir/demos" "$dir/mut" 12 3 > /dev/null
+refused=0
+for m in "$dir"/mut/m*; do
+  set +e
+  timeout 300 bash "$here/mpirun.sh" 2 "$mimic" train bc --data "$m" -o "$m.mimic" --epochs 1 \
+    --quiet > /dev/null 2> "$dir/err"
+  rc=$?
+  set -e
+  case $rc in
+    0) ;;
+    124) fail "$m: the job hung" ;;
+    *) refused=$((refused + 1))
+       grep -q "error on rank [01] of 2: .*$m" "$dir/err" || fail "$m: exit $rc: $(cat "$dir/err")"
+       [ ! -e "$m.mimic" ] || fail "$m: refused, yet a policy was written" ;;
+  esac
+done
+echo "12 damaged copies on 2 ranks: $refused refused, none hung"
+[ $refused -ge 3 ] || fail "only $refused of 12 damaged copies were refused"
 
 # a command that does not share its work out is refused on several ranks
 set +e

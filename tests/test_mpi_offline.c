@@ -23,20 +23,6 @@
 #include "mimic/offpolicy.h"
 #include "mpi_check.h"
 
-/* The whole file at path (rank 0's), its size in *n. */
-static unsigned char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  CHECK(f, "open %s", path);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc((size_t)len + 1);
-  CHECK(buf && fread(buf, 1, (size_t)len, f) == (size_t)len, "read %s", path);
-  fclose(f);
-  *n = (size_t)len;
-  return buf;
-}
-
 /* Trains with comm c (NULL: alone) and returns the actor as a model; the
  * learner's checkpoint goes to ckpt (NULL: none). */
 static void train(const mimic_offpolicy_config *base, mimic_comm *c, const mimic_transitions *t,
@@ -80,7 +66,7 @@ static void check_algo(mimic_offpolicy_algo algo, int batch, const mimic_transit
   for (size_t k = 0; k < a.n_params; k++) d = fmax(d, fabs((double)a.params[k] - ref.params[k]));
   if (comm->rank == 0) {
     size_t na, nb;
-    unsigned char *fa = slurp(pa, &na), *fb = slurp(pb, &nb);
+    unsigned char *fa = mpi_slurp(pa, &na), *fb = mpi_slurp(pb, &nb);
     CHECK(na == nb && memcmp(fa, fb, na) == 0, "%s: two checkpoints on %d ranks differ", name,
           comm->size);
     free(fa);
@@ -153,9 +139,8 @@ int main(void) {
   CHECK(mimic_mpi_begin(&comm) == MIMIC_OK, "joining the job");
   mimic_log_set_level(MIMIC_LOG_WARN);
   /* one folder for the job: rank 0 makes it, the others learn its name */
-  char dir[64] = "/tmp/mimic-mpi-offline-XXXXXX";
-  if (comm->rank == 0) CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-  CHECK(comm->bcast(comm, dir, sizeof dir, 0) == MIMIC_OK, "bcast");
+  char dir[64];
+  mpi_tmpdir(dir, "mpi-offline");
 
   mimic_dataset ds;
   /* 5 episodes: every rank of 4 holds at least one */
@@ -183,12 +168,7 @@ int main(void) {
           mimic_errmsg());
   }
   mimic_dataset_free(&ds);
-  CHECK(comm->bcast(comm, dir, sizeof dir, 0) == MIMIC_OK, "bcast"); /* all done reading */
-  if (comm->rank == 0) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0, "removing %s", dir);
-  }
+  mpi_rmdir(dir);
   mimic_mpi_end(comm);
   return 0;
 }

@@ -59,6 +59,9 @@ typedef struct mimic_bc_config {
                                   batch_size windows a minibatch */
   mimic_comm *comm;            /* data-parallel over comm's ranks (NULL: one process); see
                                   mimic_bc_fit */
+  const mimic_dataset_shard *shard; /* with comm: the transitions are only this rank's shard of
+                                       a dataset, and this says where it sits
+                                       (mimic_dataset_load_shard); NULL: every rank holds all */
 } mimic_bc_config;
 
 /* One row of the learning curve (one epoch). */
@@ -86,7 +89,9 @@ mimic_bc_config mimic_bc_defaults(void);
 /* Checks a configuration against a training set; fails with a sentence. */
 mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions *t);
 /* Creates and initialises a model for the training set's shapes (seeded),
- * with observation statistics of all its rows when normalize_obs. */
+ * with observation statistics of all its rows when normalize_obs (sharded,
+ * cfg->shard: of every rank's rows, one process's statistics bit for bit;
+ * then a collective, called by every rank). */
 mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_transitions *t,
                                    mimic_model *model);
 /* Trains model on the transitions t (a dataset's: mimic_dataset_transitions).
@@ -99,7 +104,12 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
  * (rank r of N: rows [r B/N, (r+1) B/N)), and the slices' gradients,
  * weighted by their share of the batch, are summed in one all-reduce, so
  * every rank steps Adam on the whole batch's gradient and the model equals
- * one process's up to float summation order. Only rank 0 writes the log,
+ * one process's up to float summation order. With cfg->shard each rank
+ * holds only its episodes: the validation split and every epoch's
+ * permutation are drawn over the whole dataset's rows, as one process
+ * draws them, and each rank computes on the rows of each global batch it
+ * holds (a rank holding none adds zeros); validation losses are summed
+ * over the ranks. Only rank 0 writes the log,
  * chart and checkpoint; the parameters are checked to be identical on
  * every rank at each checkpoint and at the end. MLP and CNN policies only. */
 mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t,

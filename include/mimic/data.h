@@ -265,6 +265,11 @@ mimic_status mimic_sampler_init(mimic_sampler *s, const mimic_transitions *t, co
  * the last batch of an epoch without drop_last). A finished epoch rolls
  * over to a new permutation. Returns 0 only when there is nothing to sample. */
 size_t mimic_sampler_next(mimic_sampler *s, const mimic_batch *out);
+/* Advances as mimic_sampler_next does but copies nothing: *rows points at
+ * the batch's row ids (valid until the next call). A sampler used only this
+ * way may be given a view with nothing but n set (a dataset's shape, held
+ * in shards by several ranks). */
+size_t mimic_sampler_next_rows(mimic_sampler *s, const uint32_t **rows);
 /* Full batches per epoch (plus one short batch when !drop_last and n % B). */
 size_t mimic_sampler_batches_per_epoch(const mimic_sampler *s);
 /* Positions the sampler at epoch e (0-based), row pos (for exact resume). */
@@ -291,6 +296,12 @@ void mimic_obs_stats_merge(mimic_obs_stats *st, const mimic_obs_stats *other);
  * every row), merged run by run of rows consecutive in memory. */
 mimic_status mimic_obs_stats_of_transitions(mimic_obs_stats *st, const mimic_transitions *t,
                                             const uint32_t *rows, size_t n_rows);
+/* Adds the observations of rows[0..n_rows) of a view (rows NULL: every
+ * row) to st, in the runs mimic_obs_stats_of_transitions takes: statistics
+ * continued shard after shard in dataset order are the whole set's, bit
+ * for bit. */
+mimic_status mimic_obs_stats_add_transitions(mimic_obs_stats *st, const mimic_transitions *t,
+                                             const uint32_t *rows, size_t n_rows);
 /* Writes mean and population std (ddof 0) as doubles (either may be NULL). */
 void mimic_obs_stats_get(const mimic_obs_stats *st, double *mean, double *std);
 /* Writes float32 mean and std for normalising inputs; a std below eps

@@ -21,6 +21,7 @@
 #include "nn/optim.h"
 #include "nn/model.h"
 #include "algo/bc_sequences.h"
+#include "algo/bc_shard.h"
 
 mimic_bc_config mimic_bc_defaults(void) {
   return (mimic_bc_config){.n_hidden = 2,
@@ -71,6 +72,12 @@ mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions 
   if (mimic_comm_parallel(cfg->comm) && cfg->batch_size < cfg->comm->size)
     return mimic_fail(MIMIC_ERR_INVALID, "a batch of %d cannot be split over %d ranks",
                       cfg->batch_size, cfg->comm->size);
+  if (cfg->shard && !mimic_comm_parallel(cfg->comm) &&
+      (cfg->shard->first_step != 0 || cfg->shard->steps != t->n))
+    return mimic_fail(MIMIC_ERR_INVALID,
+                      "a shard of %zu of the dataset's %llu transitions needs the other ranks "
+                      "(a communicator)",
+                      t->n, (unsigned long long)cfg->shard->steps);
   if (mimic_comm_parallel(cfg->comm) && (cfg->gru_hidden || cfg->tf.context))
     return mimic_fail(MIMIC_ERR_INVALID,
                       "a %s policy trains on one process only (not with %d ranks)",
@@ -86,6 +93,27 @@ mimic_status mimic_bc_check(const mimic_bc_config *cfg, const mimic_transitions 
     return mimic_fail(MIMIC_ERR_INVALID, "discrete actions are one value each, not %d", t->act_dim);
   if (!discrete && cfg->head == MIMIC_HEAD_CATEGORICAL)
     return mimic_fail(MIMIC_ERR_INVALID, "continuous actions need a gaussian or regression head");
+  return MIMIC_OK;
+}
+
+/* Whether each rank holds only its shard of the data. */
+static bool sharded(const mimic_bc_config *cfg) {
+  return cfg->shard && mimic_comm_parallel(cfg->comm);
+}
+
+/* mimic_transitions_check_scale's test on statistics gathered from shards
+ * (the values are on other ranks, so the message cannot point at one). */
+static mimic_status check_scale(const mimic_obs_stats *st) {
+  for (int c = 0; c < st->dim; c++) {
+    double s = sqrt(st->m2[c] / (double)st->count);
+    float var = (float)s * (float)s;
+    if (!isfinite(s) || !isfinite(var))
+      return mimic_fail(MIMIC_ERR_RANGE,
+                        "observations: column %d cannot be standardised: its standard deviation "
+                        "%.3g squared is beyond float32; rescale the column or train without "
+                        "observation normalisation",
+                        c, s);
+  }
   return MIMIC_OK;
 }
 
@@ -120,8 +148,13 @@ mimic_status mimic_bc_model_create(const mimic_bc_config *cfg, const mimic_trans
   mimic_status st = mimic_model_init_params(model, cfg->init, &rng);
   if (st == MIMIC_OK && cfg->normalize_obs) {
     mimic_obs_stats stats = {0};
-    st = mimic_transitions_check_scale(t);
-    if (st == MIMIC_OK) st = mimic_obs_stats_of_transitions(&stats, t, NULL, 0);
+    if (sharded(cfg)) { /* every rank's rows, as one process sees them */
+      st = bc_shard_obs_stats(cfg->comm, t, &stats);
+      if (st == MIMIC_OK) st = check_scale(&stats);
+    } else {
+      st = mimic_transitions_check_scale(t);
+      if (st == MIMIC_OK) st = mimic_obs_stats_of_transitions(&stats, t, NULL, 0);
+    }
     float *mean = mimic_malloc((size_t)t->obs_dim * 2 * sizeof(float), "normalisation");
     if (st == MIMIC_OK && !mean) st = MIMIC_ERR_NOMEM;
     if (st == MIMIC_OK) {
@@ -345,8 +378,10 @@ static mimic_status plot_curve(const char *path, const char *cfg_title, const mi
 typedef struct bufs {
   float *obs, *act, *weight;
   int32_t *acts;
-  uint32_t *val_rows;
-  size_t n_val_rows;
+  uint32_t *val_rows; /* local ids of the validation rows this process holds */
+  size_t n_val_rows;  /* ... how many */
+  size_t n_val_total; /* of the validation rows of every rank */
+  uint32_t *own;      /* sharded: the local ids of this rank's rows of a batch */
   float *best;
   float *reduce; /* data-parallel: the gradients and the batch's numbers, summed over ranks */
 } bufs;
@@ -391,26 +426,36 @@ static mimic_status validation_loss(const mimic_bc_config *cfg, const mimic_tran
     total += stats.loss * (double)n;
   }
   mimic_model_zero_grad(model);
-  *out = total / (double)b->n_val_rows;
+  if (sharded(cfg)) { /* every rank's rows: the sums of the losses, summed */
+    b->reduce[0] = (float)total;
+    MIMIC_TRY(cfg->comm->allreduce_sum(cfg->comm, b->reduce, 1));
+    total = b->reduce[0];
+  }
+  *out = total / (double)b->n_val_total;
   return MIMIC_OK;
 }
 
 /* The batch's numbers a data-parallel step sums with the gradients. */
 #define N_SHARED 5
 
-/* Data-parallel: the loss of this rank's slice of the global batch of n
- * rows, then one all-reduce of the gradients and the batch's numbers, each
- * rank's weighted by its share of the batch (the loss is a mean over rows),
- * so model->grads and stats end as the whole batch's on every rank. */
-static mimic_status slice_loss(const mimic_bc_config *cfg, mimic_model *model, bool discrete,
-                               const mimic_transitions *t, bufs *b, size_t n,
+/* Data-parallel: the loss of this rank's rows [lo, hi) of the batch
+ * buffers, part of a global batch of n rows, then one all-reduce of the
+ * gradients and the batch's numbers, each rank's weighted by its share of
+ * the batch (the loss is a mean over rows), so model->grads and stats end
+ * as the whole batch's on every rank. A rank without rows adds zeros. */
+static mimic_status share_loss(const mimic_bc_config *cfg, mimic_model *model, bool discrete,
+                               const mimic_transitions *t, bufs *b, size_t lo, size_t hi, size_t n,
                                mimic_bc_stats *stats) {
   mimic_comm *c = cfg->comm;
-  size_t lo = n * (size_t)c->rank / (size_t)c->size,
-         hi = n * (size_t)(c->rank + 1) / (size_t)c->size;
-  MIMIC_TRY(batch_loss(cfg, model, discrete, b->obs + lo * (size_t)t->obs_dim,
-                       b->act + lo * (size_t)t->act_dim, b->weight ? b->weight + lo : NULL, b->acts,
-                       (int)(hi - lo), stats));
+  if (hi > lo) {
+    MIMIC_TRY(batch_loss(cfg, model, discrete, b->obs + lo * (size_t)t->obs_dim,
+                         b->act + lo * (size_t)t->act_dim, b->weight ? b->weight + lo : NULL,
+                         b->acts, (int)(hi - lo), stats));
+  } else { /* the gradients are zero already; the L2 figure is every rank's own */
+    memset(stats, 0, sizeof *stats);
+    stats->l2_norm =
+        cfg->l2_weight != 0 ? mimic_l2_penalty(model->params, NULL, model->n_params, 0.0f) : NAN;
+  }
   const float share = (float)(hi - lo) / (float)n;
   const size_t P = model->n_params;
   float *r = b->reduce;
@@ -446,31 +491,33 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   if (model->gru || model->tf) return mimic_bc_fit_sequences(cfg, t, model, report);
   const bool discrete = t->act_space->kind == MIMIC_SPACE_DISCRETE;
   const bool writer = mimic_comm_writer(cfg->comm);
+  /* sharded, the split and the permutations are drawn over the whole
+     dataset's shape (global row ids), as one process draws them */
+  bc_shard sh = {0};
+  if (sharded(cfg)) MIMIC_TRY(bc_shard_open(&sh, cfg->comm, cfg->shard, t));
+  const mimic_transitions *shape = sharded(cfg) ? &sh.global : t;
   mimic_status st = MIMIC_OK;
   uint32_t *train_rows = NULL, *val_rows = NULL;
   size_t n_train = 0, n_val = 0;
   if (cfg->val_fraction > 0) {
-    MIMIC_TRY(mimic_transitions_split(t, cfg->val_fraction, cfg->seed, &train_rows, &n_train,
-                                      &val_rows, &n_val));
-    if (n_val == 0 || n_train == 0) {
-      free(train_rows);
-      free(val_rows);
-      return t->ep_start
-                 ? mimic_fail(MIMIC_ERR_INVALID,
-                              "a validation split needs at least 2 episodes (have %zu)",
-                              t->n_episodes)
-                 : mimic_fail(MIMIC_ERR_INVALID,
-                              "a validation split needs at least 2 transitions (have %zu)", t->n);
-    }
+    st = mimic_transitions_split(shape, cfg->val_fraction, cfg->seed, &train_rows, &n_train,
+                                 &val_rows, &n_val);
+    if (st == MIMIC_OK && (n_val == 0 || n_train == 0))
+      st = shape->ep_start
+               ? mimic_fail(MIMIC_ERR_INVALID,
+                            "a validation split needs at least 2 episodes (have %zu)",
+                            shape->n_episodes)
+               : mimic_fail(MIMIC_ERR_INVALID,
+                            "a validation split needs at least 2 transitions (have %zu)", shape->n);
   }
   bufs b = {0};
   mimic_sampler sampler = {0};
   mimic_optim opt = {0};
   mimic_bc_epoch *curve = NULL;
   long curve_cap = 0, curve_n = 0;
-  st = mimic_model_reserve(model, cfg->batch_size);
+  if (st == MIMIC_OK) st = mimic_model_reserve(model, cfg->batch_size);
   if (st == MIMIC_OK)
-    st = mimic_sampler_init(&sampler, t, train_rows, n_train, (size_t)cfg->batch_size, true,
+    st = mimic_sampler_init(&sampler, shape, train_rows, n_train, (size_t)cfg->batch_size, true,
                             cfg->seed);
   size_t per_epoch = st == MIMIC_OK ? mimic_sampler_batches_per_epoch(&sampler) : 0;
   if (st == MIMIC_OK && per_epoch == 0)
@@ -487,7 +534,9 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
     b.act = mimic_malloc(B * (size_t)t->act_dim * sizeof(float), "a batch");
     b.acts = mimic_malloc(B * sizeof(int32_t), "a batch");
     if (t->weight) b.weight = mimic_malloc(B * sizeof(float), "a batch");
-    if (!b.obs || !b.act || !b.acts || (t->weight && !b.weight)) st = MIMIC_ERR_NOMEM;
+    if (sharded(cfg)) b.own = mimic_malloc(B * sizeof(uint32_t), "a batch");
+    if (!b.obs || !b.act || !b.acts || (t->weight && !b.weight) || (sharded(cfg) && !b.own))
+      st = MIMIC_ERR_NOMEM;
   }
   if (st == MIMIC_OK && mimic_comm_parallel(cfg->comm)) {
     b.reduce = mimic_malloc((model->n_params + N_SHARED) * sizeof(float), "the all-reduce buffer");
@@ -498,7 +547,8 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   }
   if (st == MIMIC_OK && n_val) {
     b.val_rows = val_rows;
-    b.n_val_rows = n_val;
+    b.n_val_total = b.n_val_rows = n_val;
+    if (sharded(cfg)) b.n_val_rows = bc_shard_own(&sh, val_rows, n_val, val_rows);
     b.best = mimic_malloc(model->n_params * sizeof(float), "the best parameters");
     if (!b.best) st = MIMIC_ERR_NOMEM;
   }
@@ -528,11 +578,21 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   mimic_batch batch = {.obs = b.obs, .act = b.act, .weight = b.weight};
   bool stop = false;
   while (st == MIMIC_OK && ls.batches_done < total && !stop) {
-    size_t n = mimic_sampler_next(&sampler, &batch);
+    size_t n, lo = 0, hi = 0;
+    if (sharded(cfg)) { /* the rows of the global batch this rank holds */
+      const uint32_t *rows;
+      n = mimic_sampler_next_rows(&sampler, &rows);
+      hi = bc_shard_own(&sh, rows, n, b.own);
+      mimic_transitions_gather(t, b.own, hi, &batch);
+    } else { /* every rank holds the batch; each its contiguous slice */
+      n = mimic_sampler_next(&sampler, &batch);
+      lo = n * (size_t)(b.reduce ? cfg->comm->rank : 0) / (size_t)(b.reduce ? cfg->comm->size : 1);
+      hi = b.reduce ? n * (size_t)(cfg->comm->rank + 1) / (size_t)cfg->comm->size : n;
+    }
     mimic_model_zero_grad(model);
     mimic_bc_stats stats;
     if (b.reduce) {
-      st = slice_loss(cfg, model, discrete, t, &b, n, &stats);
+      st = share_loss(cfg, model, discrete, t, &b, lo, hi, n, &stats);
     } else {
       st = batch_loss(cfg, model, discrete, b.obs, b.act, b.weight, b.acts, (int)n, &stats);
     }
@@ -609,7 +669,7 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   report->samples = ls.batches_done * cfg->batch_size;
   report->final_train_loss = curve_n ? curve[curve_n - 1].train_loss : NAN;
   report->best_val_loss = n_val ? ls.best_val : NAN;
-  report->train_transitions = n_val ? n_train : t->n;
+  report->train_transitions = n_val ? n_train : shape->n;
   report->val_transitions = n_val;
   report->best_epoch = ls.best_epoch;
   report->seconds = mimic_now() - t0;
@@ -623,7 +683,9 @@ mimic_status mimic_bc_fit(const mimic_bc_config *cfg, const mimic_transitions *t
   free(b.weight);
   free(b.best);
   free(b.reduce);
+  free(b.own);
   free(train_rows);
   free(val_rows);
+  bc_shard_close(&sh);
   return st;
 }

@@ -136,7 +136,8 @@ static int train_bc(int argc, char **argv) {
        "network: mlp (default), cnn for image observations (conv trunk + MLP head), gru "
        "(memory: a GRU of H units, default 64, trained on whole episodes; --batch-size counts "
        "episodes) or transformer (memory: the last K observations, default 16, trained on "
-       "windows; --batch-size counts windows)"},
+       "windows; --batch-size counts windows); gru and transformer train on one process only, "
+       "not under mpirun"},
       {"hidden", CLI_STR, &hidden, "N,N",
        "hidden layer widths (default 32,32; cnn: 64 or 512; gru, transformer: 64)"},
       {"activation", CLI_STR, &activation, "tanh|relu",
@@ -197,8 +198,17 @@ static int train_bc(int argc, char **argv) {
   const bool writer = mimic_comm_writer(comm);
   if (!writer) cfg.progress = false;
 
+  /* several ranks: each reads only its shard of the episodes */
   mimic_dataset ds;
-  if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail("train bc", comm));
+  mimic_dataset_shard shard = {0};
+  if (mimic_comm_parallel(comm)
+          ? mimic_dataset_load_shard(data, comm->rank, comm->size, &ds, &shard)
+          : mimic_dataset_load(data, &ds))
+    return cli_comm_end(comm, cli_comm_fail("train bc", comm));
+  if (!mimic_comm_parallel(comm))
+    shard = (mimic_dataset_shard){.episodes = ds.n_episodes, .steps = ds.n_steps};
+  else
+    cfg.shard = &shard;
   if (!mimic_dataset_has_actions(&ds)) {
     mimic_dataset_free(&ds);
     mimic_fail(MIMIC_ERR_INVALID,
@@ -213,23 +223,26 @@ static int train_bc(int argc, char **argv) {
   }
   char title[160];
   snprintf(title, sizeof title, "%s, %zu episodes", ds.meta.env_id ? ds.meta.env_id : data,
-           ds.n_episodes);
+           shard.episodes);
   cfg.plot_title = title;
   mimic_model model = {0};
   mimic_bc_report rep = {0};
   int rc = CLI_EXIT_FAIL;
   mimic_transitions t = mimic_dataset_transitions(&ds);
   /* what normalisation cannot take is named with the dataset it is in */
-  mimic_status st = cfg.normalize_obs ? mimic_transitions_check_scale(&t) : MIMIC_OK;
+  mimic_status st = cfg.normalize_obs && !cfg.shard ? mimic_transitions_check_scale(&t) : MIMIC_OK;
   if (st) mimic_errctx("%s", data);
-  if (st == MIMIC_OK) st = mimic_bc_model_create(&cfg, &t, &model);
+  if (st == MIMIC_OK) {
+    st = mimic_bc_model_create(&cfg, &t, &model);
+    if (st && cfg.shard) mimic_errctx("%s", data);
+  }
   if (st == MIMIC_OK) st = mimic_bc_fit(&cfg, &t, &model, &rep);
   if (st == MIMIC_OK) {
     json_t *e = json_object();
     json_object_set_new(e, "algorithm", json_string("bc"));
     json_object_set_new(e, "trained_on", cli_json_str(data));
-    json_object_set_new(e, "episodes", json_integer((json_int_t)ds.n_episodes));
-    json_object_set_new(e, "transitions", json_integer((json_int_t)ds.n_steps));
+    json_object_set_new(e, "episodes", json_integer((json_int_t)shard.episodes));
+    json_object_set_new(e, "transitions", json_integer((json_int_t)shard.steps));
     json_object_set_new(e, "epochs", json_integer(rep.epochs));
     json_object_set_new(e, "batches", json_integer(rep.batches));
     json_object_set_new(e, "seed", cli_json_u64(cfg.seed));
@@ -247,8 +260,8 @@ static int train_bc(int argc, char **argv) {
       json_t *o = json_object();
       json_object_set_new(o, "policy", cli_json_str(out));
       if (mimic_comm_parallel(comm)) json_object_set_new(o, "ranks", json_integer(comm->size));
-      json_object_set_new(o, "episodes", json_integer((json_int_t)ds.n_episodes));
-      json_object_set_new(o, "transitions", json_integer((json_int_t)ds.n_steps));
+      json_object_set_new(o, "episodes", json_integer((json_int_t)shard.episodes));
+      json_object_set_new(o, "transitions", json_integer((json_int_t)shard.steps));
       json_object_set_new(o, "epochs", json_integer(rep.epochs));
       json_object_set_new(o, "batches", json_integer(rep.batches));
       json_object_set_new(o, "samples", json_integer(rep.samples));
@@ -263,9 +276,9 @@ static int train_bc(int argc, char **argv) {
         snprintf(held, sizeof held, ", %zu more held out for validation", rep.val_transitions);
       printf("trained %s on %zu transitions (of %zu in %zu episodes%s): %ld epoch%s, %ld "
              "batches, final loss %.4f%s; wrote %s\n",
-             mimic_head_name(model.cfg.head), rep.train_transitions, ds.n_steps, ds.n_episodes,
-             held, rep.epochs, rep.epochs == 1 ? "" : "s", rep.batches, rep.final_train_loss,
-             rep.stopped_early ? " (stopped early)" : "", out);
+             mimic_head_name(model.cfg.head), rep.train_transitions, (size_t)shard.steps,
+             shard.episodes, held, rep.epochs, rep.epochs == 1 ? "" : "s", rep.batches,
+             rep.final_train_loss, rep.stopped_early ? " (stopped early)" : "", out);
     }
     rc = CLI_EXIT_OK;
   } else {

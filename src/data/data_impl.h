@@ -176,6 +176,10 @@ typedef struct dsrc {
 } dsrc;
 
 mimic_status dsrc_open(const char *path, dsrc *s);
+/* dsrc_open for a reader of shard `shard` of n_shards only: an untrusted
+ * file is probed in a child by loading that shard (what the caller reads),
+ * not the whole dataset. */
+mimic_status dsrc_open_shard(const char *path, int shard, int n_shards, dsrc *s);
 void dsrc_close(dsrc *s);
 /* Opens the location and group name of episode k (main or journal file);
  * *file_out is the file to close (or -1), *fname the file's path for messages. */

@@ -21,7 +21,7 @@ static mimic_status load_range(const char *path, int shard, int n_shards, mimic_
                                mimic_dataset_shard *info) {
   memset(ds, 0, sizeof *ds);
   dsrc s;
-  MIMIC_TRY(dsrc_open(path, &s));
+  MIMIC_TRY(dsrc_open_shard(path, shard, n_shards, &s));
   int64_t total = s.n_main + (int64_t)s.n_journal;
   size_t *T = mimic_calloc(total ? (size_t)total : 1, sizeof(size_t), "episode lengths");
   dh5_scratch sc = {0};

@@ -65,7 +65,7 @@ size_t mimic_sampler_batches_per_epoch(const mimic_sampler *s) {
   return full + (!s->drop_last && s->n % s->batch_size ? 1 : 0);
 }
 
-size_t mimic_sampler_next(mimic_sampler *s, const mimic_batch *out) {
+size_t mimic_sampler_next_rows(mimic_sampler *s, const uint32_t **rows) {
   if (s->n == 0 || (s->drop_last && s->n < s->batch_size)) return 0;
   size_t left = s->n - s->pos;
   if (left == 0 || (s->drop_last && left < s->batch_size)) {
@@ -73,8 +73,15 @@ size_t mimic_sampler_next(mimic_sampler *s, const mimic_batch *out) {
     left = s->n;
   }
   size_t b = left < s->batch_size ? left : s->batch_size;
-  mimic_transitions_gather(s->t, s->items + s->pos, b, out);
+  *rows = s->items + s->pos;
   s->pos += b;
+  return b;
+}
+
+size_t mimic_sampler_next(mimic_sampler *s, const mimic_batch *out) {
+  const uint32_t *rows;
+  size_t b = mimic_sampler_next_rows(s, &rows);
+  if (b) mimic_transitions_gather(s->t, rows, b, out);
   return b;
 }
 

@@ -397,15 +397,25 @@ static herr_t root_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
   return 0;
 }
 
-/* The whole load of a dataset, as the check of an untrusted one. */
+/* What the probe of an untrusted dataset loads: the caller's shard. */
+typedef struct probe_part {
+  const char *path;
+  int shard, n_shards;
+} probe_part;
+
+/* The load the caller is about to make (the whole dataset, or its shard:
+ * a data-parallel rank reads no more), as the check of an untrusted one. */
 static mimic_status probe_load(void *ctx) {
+  const probe_part *p = ctx;
   mimic_dataset ds;
-  mimic_status st = mimic_dataset_load(ctx, &ds);
+  mimic_status st = mimic_dataset_load_shard(p->path, p->shard, p->n_shards, &ds, NULL);
   if (!st) mimic_dataset_free(&ds);
   return st;
 }
 
-mimic_status dsrc_open(const char *path, dsrc *s) {
+mimic_status dsrc_open(const char *path, dsrc *s) { return dsrc_open_shard(path, 0, 1, s); }
+
+mimic_status dsrc_open_shard(const char *path, int shard, int n_shards, dsrc *s) {
   memset(s, 0, sizeof *s);
   s->main = -1;
   dh5_init();
@@ -439,7 +449,8 @@ mimic_status dsrc_open(const char *path, dsrc *s) {
       trusted = dstore_journal_list(s->paths.journal, 0, &idx, &pending) == MIMIC_OK && !pending;
       free(idx);
     }
-    if (!trusted && (st = dcontain_probe(s->paths.main_path, probe_load, (void *)path))) goto fail;
+    probe_part part = {path, shard, n_shards};
+    if (!trusted && (st = dcontain_probe(s->paths.main_path, probe_load, &part))) goto fail;
   }
   if ((st = dh5_open(s->paths.main_path, false, &s->main))) goto fail;
   root_iter it = {s->paths.main_path, 0, -1, MIMIC_OK};

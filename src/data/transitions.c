@@ -148,14 +148,22 @@ void mimic_transitions_gather(const mimic_transitions *t, const uint32_t *rows, 
 mimic_status mimic_obs_stats_of_transitions(mimic_obs_stats *st, const mimic_transitions *t,
                                             const uint32_t *rows, size_t n_rows) {
   MIMIC_TRY(mimic_obs_stats_init(st, t->obs_dim));
+  mimic_status rc = mimic_obs_stats_add_transitions(st, t, rows, n_rows);
+  if (rc) mimic_obs_stats_free(st);
+  return rc;
+}
+
+mimic_status mimic_obs_stats_add_transitions(mimic_obs_stats *st, const mimic_transitions *t,
+                                             const uint32_t *rows, size_t n_rows) {
+  if (st->dim != t->obs_dim)
+    return mimic_fail(MIMIC_ERR_INVALID, "statistics of %d features, observations of %d", st->dim,
+                      t->obs_dim);
   if (!rows) n_rows = t->n;
   size_t g = 0; /* the group of the run's first row, advanced monotonically */
   for (size_t i = 0; i < n_rows;) {
     size_t j = rows ? rows[i] : i;
-    if (j >= t->n) {
-      mimic_obs_stats_free(st);
+    if (j >= t->n)
       return mimic_fail(MIMIC_ERR_INVALID, "statistics: transition %zu is outside the view", j);
-    }
     while (t->ep_start && g + 1 < t->n_episodes && t->ep_start[g + 1] <= j) g++;
     size_t end_of_group = t->ep_start ? (size_t)t->ep_start[g + 1] : t->n;
     size_t len = 1;
