@@ -166,6 +166,11 @@ static void col2im(float *dimg, const float *col, float *xs, const mimic_conv2d_
           int a = i * st + u - p;
           if (a < 0 || a >= s->H) continue;
           float *dst = ch + (size_t)a * s->W;
+          if (st == 1 && p == 0) { /* contiguous: vectorised */
+            float *dv = dst + v;
+            for (int j = 0; j < Wo; j++) dv[j] += src[j];
+            continue;
+          }
           if (p == 0) {
             float *dv = dst + v;
             for (int j = 0; j < Wo; j++) dv[(size_t)j * st] += src[j];
