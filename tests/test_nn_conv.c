@@ -5,6 +5,7 @@
 #include "nn_testutil.h"
 #include "nn/cnn.h"
 #include "nn/conv.h"
+#include "nn/optim.h"
 
 static int json_int_at(const json_t *c, const char *key, int i) {
   return (int)json_integer_value(json_array_get(nt_get(c, key), (size_t)i));
@@ -202,10 +203,8 @@ static double conv_loss(void *p) {
   return l;
 }
 
-static void test_conv_fd(void **state) {
-  (void)state;
-  /* stride 2 with a left-over row, padding, H != W */
-  mimic_conv2d_shape s = {2, 3, 7, 6, 4, 3, 2, 1};
+/* Finite differences of one layer's dW, db and dx. */
+static void conv_fd(mimic_conv2d_shape s) {
   assert_int_equal(mimic_conv2d_shape_init(&s), 0);
   size_t nx = (size_t)s.N * s.C * s.H * s.W, ny = (size_t)s.N * s.O * s.Ho * s.Wo;
   size_t nw = (size_t)s.O * s.C * s.k * s.k, sc = mimic_conv2d_scratch(&s);
@@ -226,6 +225,110 @@ static void test_conv_fd(void **state) {
   nt_fd_check(conv_loss, &c, c.x, dx, nx, 1e-2f, 1e-4, 1e-3, "conv dx");
   free(dx), free(dW), free(db);
   free(c.y), free(c.col), free(c.tmp), free(c.x), free(c.W), free(c.b), free(c.G);
+}
+
+static void test_conv_fd(void **state) {
+  (void)state;
+  /* stride 2 with a left-over row, padding, H != W */
+  conv_fd((mimic_conv2d_shape){2, 3, 7, 6, 4, 3, 2, 1});
+  /* space to depth: 4x4/2 over 11x9, a row and a column no block covers */
+  mimic_conv2d_shape s2d = {2, 2, 11, 9, 3, 4, 2, 0};
+  assert_int_equal(mimic_conv2d_shape_init(&s2d), 0);
+  assert_int_equal(mimic_conv2d_space_to_depth(&s2d), 1);
+  conv_fd(s2d);
+}
+
+/* Forward and backward of s, on the space-to-depth path and on the direct
+ * gather, on random inputs: every output and gradient bit for bit equal
+ * (same col, same sgemm, the folds add in the same order). */
+static void s2d_matches_direct(mimic_conv2d_shape s, uint64_t seed) {
+  assert_int_equal(mimic_conv2d_shape_init(&s), 0);
+  mimic_conv2d_shape d = s;
+  d.direct = 1;
+  assert_int_equal(mimic_conv2d_space_to_depth(&s), 1);
+  assert_int_equal(mimic_conv2d_space_to_depth(&d), 0);
+  size_t nx = (size_t)s.N * s.C * s.H * s.W, ny = (size_t)s.N * s.O * s.Ho * s.Wo;
+  size_t nw = (size_t)s.O * s.C * s.k * s.k, sc = mimic_conv2d_scratch(&s);
+  float *x = malloc(nx * 4), *W = malloc(nw * 4), *b = malloc(s.O * 4), *G = malloc(ny * 4);
+  float *y[2], *dx[2], *dW[2], *db[2], *col = malloc(sc * 4), *tmp = malloc(sc * 4);
+  mimic_rng rng;
+  mimic_rng_seed(&rng, seed);
+  nt_fill(x, nx, -1, 1, &rng);
+  nt_fill(W, nw, -0.5, 0.5, &rng);
+  nt_fill(b, s.O, -0.5, 0.5, &rng);
+  nt_fill(G, ny, -1, 1, &rng);
+  for (int p = 0; p < 2; p++) {
+    const mimic_conv2d_shape *sp = p ? &d : &s;
+    y[p] = malloc(ny * 4), dx[p] = malloc(nx * 4);
+    dW[p] = calloc(nw, 4), db[p] = calloc(s.O, 4);
+    memset(col, 0xff, sc * 4); /* NaN where nothing was written */
+    memset(tmp, 0xff, sc * 4);
+    mimic_conv2d_forward(y[p], col, tmp, x, W, b, sp);
+    mimic_conv2d_backward(dx[p], dW[p], db[p], col, tmp, G, W, sp);
+  }
+  assert_memory_equal(y[0], y[1], ny * 4);
+  assert_memory_equal(dx[0], dx[1], nx * 4);
+  assert_memory_equal(dW[0], dW[1], nw * 4);
+  assert_memory_equal(db[0], db[1], s.O * 4);
+  for (size_t i = 0; i < ny; i++) assert_true(isfinite(y[0][i]));
+  for (int p = 0; p < 2; p++) free(y[p]), free(dx[p]), free(dW[p]), free(db[p]);
+  free(x), free(W), free(b), free(G), free(col), free(tmp);
+}
+
+static void test_conv_space_to_depth(void **state) {
+  (void)state;
+  s2d_matches_direct((mimic_conv2d_shape){2, 4, 84, 84, 32, 8, 4, 0}, 11);  /* Nature-CNN conv1 */
+  s2d_matches_direct((mimic_conv2d_shape){3, 32, 20, 20, 64, 4, 2, 0}, 12); /* its conv2 */
+  s2d_matches_direct((mimic_conv2d_shape){2, 3, 11, 9, 5, 4, 2, 0}, 13);    /* left-over pixels */
+  s2d_matches_direct((mimic_conv2d_shape){1, 2, 10, 13, 3, 6, 3, 0}, 14);   /* 6x6/3, H != W */
+  s2d_matches_direct((mimic_conv2d_shape){2, 3, 7, 7, 2, 2, 2, 0}, 15);     /* 2x2/2 */
+  /* neither padding nor a stride that does not divide k takes the path */
+  mimic_conv2d_shape p = {1, 1, 9, 9, 1, 4, 2, 1}, q = {1, 1, 9, 9, 1, 3, 2, 0};
+  assert_int_equal(mimic_conv2d_shape_init(&p) | mimic_conv2d_shape_init(&q), 0);
+  assert_int_equal(mimic_conv2d_space_to_depth(&p) | mimic_conv2d_space_to_depth(&q), 0);
+}
+
+/* Nature-CNN (small batch), three Adam steps from the same seed, twice:
+ * the parameters end bit for bit equal. */
+static void test_cnn_training_deterministic(void **state) {
+  (void)state;
+  mimic_cnn_config cfg = {.in_c = 4, .in_h = 84, .in_w = 84, .n_conv = 3, .n_fc = 2};
+  const int oc[3] = {32, 64, 64}, ks[3] = {8, 4, 3}, st[3] = {4, 2, 1};
+  for (int l = 0; l < 3; l++)
+    cfg.out_channels[l] = oc[l], cfg.kernel[l] = ks[l], cfg.stride[l] = st[l];
+  cfg.fc[0] = 64, cfg.fc[1] = 3;
+  enum { N = 3 };
+  size_t nx = (size_t)N * 4 * 84 * 84;
+  float *x = malloc(nx * 4), *out[2];
+  mimic_rng rng;
+  mimic_rng_seed(&rng, 21);
+  nt_fill(x, nx, 0, 1, &rng);
+  size_t np = 0;
+  for (int run = 0; run < 2; run++) {
+    mimic_cnn m;
+    assert_int_equal(mimic_cnn_create(&m, &cfg, N, NULL, NULL), MIMIC_OK);
+    mimic_rng r;
+    mimic_rng_seed(&r, 7);
+    mimic_cnn_init_torch(&m, &r);
+    mimic_optim_config oc2 = mimic_optim_defaults(MIMIC_OPTIM_ADAM);
+    mimic_optim o;
+    assert_int_equal(mimic_optim_create(&o, &oc2, m.n_params), MIMIC_OK);
+    float G[N * 3];
+    for (int step = 0; step < 3; step++) {
+      mimic_cnn_zero_grad(&m);
+      assert_int_equal(mimic_cnn_forward(&m, x, N), MIMIC_OK);
+      for (int k = 0; k < N * 3; k++) G[k] = m.out[k] - 0.1f * (float)k;
+      assert_int_equal(mimic_cnn_backward(&m, G, N, NULL), MIMIC_OK);
+      mimic_optim_step(&o, m.params, m.grads);
+    }
+    np = m.n_params;
+    out[run] = malloc(np * 4);
+    memcpy(out[run], m.params, np * 4);
+    mimic_optim_free(&o);
+    mimic_cnn_free(&m);
+  }
+  assert_memory_equal(out[0], out[1], np * 4);
+  free(out[0]), free(out[1]), free(x);
 }
 
 typedef struct cnn_ctx {
@@ -309,6 +412,8 @@ int main(void) {
       cmocka_unit_test(test_conv_reference_vectors),
       cmocka_unit_test(test_conv_fd),
       cmocka_unit_test(test_cnn_fd),
+      cmocka_unit_test(test_conv_space_to_depth),
+      cmocka_unit_test(test_cnn_training_deterministic),
       cmocka_unit_test(test_conv_shapes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
