@@ -134,7 +134,7 @@ static void attn_alloc(attn_ctx *a) {
   a->wp = calloc(C * C, 4), a->bp = calloc(C, 4), a->dwa = calloc(3 * C * C, 4);
   a->dba = calloc(3 * C, 4), a->dwp = calloc(C * C, 4), a->dbp = calloc(C, 4);
   a->dx = calloc(bt * C, 4), a->dy = calloc(bt * C, 4), a->dqkv = calloc(bt * 3 * C, 4);
-  a->scratch = calloc((size_t)a->T * a->T, 4);
+  a->scratch = calloc(mimic_attention_scratch_count(a->T, a->C, a->NH), 4);
 }
 
 static void attn_free(attn_ctx *a) {
@@ -147,7 +147,7 @@ static double attn_loss(void *p) {
   attn_ctx *a = p;
   int BT = a->B * a->T, C = a->C;
   mimic_linear_forward(a->qkv, a->x, a->wa, a->ba, BT, C, 3 * C);
-  mimic_attention_forward(a->y, a->att, a->qkv, a->B, a->T, C, a->NH);
+  mimic_attention_forward(a->y, a->att, a->scratch, a->qkv, a->B, a->T, C, a->NH);
   mimic_linear_forward(a->out, a->y, a->wp, a->bp, BT, C, C);
   return dot_loss(a->G, a->out, (size_t)BT * C);
 }
@@ -425,6 +425,97 @@ static void test_layernorm_gelu_fd(void **state) {
   }
 }
 
+/* Causal attention straight from its definition, in double: y, att and
+ * dqkv for upstream dy (the hand-written kernel's reference at sizes the
+ * reference vectors do not reach). */
+static void naive_attention(double *y, double *att, double *dqkv, const float *qkv, const float *dy,
+                            int B, int T, int C, int NH) {
+  const int hd = C / NH, C3 = 3 * C;
+  const double scale = 1.0 / sqrt((double)hd);
+  double *dA = malloc((size_t)T * sizeof *dA);
+  memset(dqkv, 0, (size_t)B * T * C3 * sizeof *dqkv);
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < NH; h++) {
+      const float *base = qkv + (size_t)b * T * C3 + h * hd;
+      double *A = att + ((size_t)b * NH + h) * T * T, *dbase = dqkv + (size_t)b * T * C3 + h * hd;
+      for (int i = 0; i < T; i++) {
+        double mx = -INFINITY, sum = 0;
+        for (int j = 0; j < T; j++) {
+          double s = 0;
+          for (int d = 0; d < hd; d++) s += (double)base[i * C3 + d] * base[j * C3 + C + d];
+          A[i * T + j] = j <= i ? s * scale : 0;
+          if (j <= i && A[i * T + j] > mx) mx = A[i * T + j];
+        }
+        for (int j = 0; j <= i; j++) sum += A[i * T + j] = exp(A[i * T + j] - mx);
+        for (int j = 0; j <= i; j++) A[i * T + j] /= sum;
+        const float *g = dy + ((size_t)b * T + i) * C + h * hd;
+        double dot = 0;
+        for (int d = 0; d < hd; d++) {
+          double acc = 0;
+          for (int j = 0; j <= i; j++) acc += A[i * T + j] * base[j * C3 + 2 * C + d];
+          y[((size_t)b * T + i) * C + h * hd + d] = acc;
+        }
+        for (int j = 0; j <= i; j++) {
+          dA[j] = 0;
+          for (int d = 0; d < hd; d++) dA[j] += (double)g[d] * base[j * C3 + 2 * C + d];
+          dot += dA[j] * A[i * T + j];
+        }
+        for (int j = 0; j <= i; j++) {
+          double ds = A[i * T + j] * (dA[j] - dot) * scale;
+          for (int d = 0; d < hd; d++) {
+            dbase[i * C3 + d] += ds * base[j * C3 + C + d];
+            dbase[j * C3 + C + d] += ds * base[i * C3 + d];
+            dbase[j * C3 + 2 * C + d] += A[i * T + j] * g[d];
+          }
+        }
+      }
+    }
+  free(dA);
+}
+
+static void check_close(const float *got, const double *ref, size_t n, const char *what) {
+  for (size_t k = 0; k < n; k++)
+    if (!(fabs(got[k] - ref[k]) <= NT_ATOL + NT_RTOL * fabs(ref[k])))
+      fail_msg("%s[%zu]: %.9g, reference %.9g", what, k, got[k], ref[k]);
+}
+
+/* The lower-triangle kernel at a GPT's head size (hd 32, 16-column tiles)
+ * and lengths that are not multiples of its 4-row and 8-column tiles,
+ * against naive_attention; and the same bits on a rerun. */
+static void test_attention_kernel_sizes(void **state) {
+  (void)state;
+  const int shapes[][3] = {{2, 64, 128}, {3, 37, 64}, {1, 13, 96}, {2, 9, 24}};
+  for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+    const int B = shapes[s][0], T = shapes[s][1], C = shapes[s][2], NH = C / 32 ? C / 32 : 1;
+    const size_t bt = (size_t)B * T, na = (size_t)B * NH * T * T;
+    float *qkv = malloc(bt * 3 * C * 4), *dy = malloc(bt * C * 4), *y = malloc(bt * C * 4);
+    float *att = malloc(na * 4), *dqkv = malloc(bt * 3 * C * 4), *y2 = malloc(bt * C * 4);
+    float *dqkv2 = malloc(bt * 3 * C * 4);
+    float *scratch = malloc(mimic_attention_scratch_count(T, C, NH) * 4);
+    double *ry = malloc(bt * C * 8), *ratt = malloc(na * 8), *rdqkv = malloc(bt * 3 * C * 8);
+    mimic_rng rng;
+    mimic_rng_seed(&rng, 40 + s);
+    nt_fill(qkv, bt * 3 * C, -2, 2, &rng);
+    nt_fill(dy, bt * C, -1, 1, &rng);
+    mimic_attention_forward(y, att, scratch, qkv, B, T, C, NH);
+    mimic_attention_backward(dqkv, scratch, dy, qkv, att, B, T, C, NH);
+    naive_attention(ry, ratt, rdqkv, qkv, dy, B, T, C, NH);
+    char what[64];
+    snprintf(what, sizeof what, "T%d C%d y", T, C);
+    check_close(y, ry, bt * C, what);
+    snprintf(what, sizeof what, "T%d C%d att", T, C);
+    check_close(att, ratt, na, what);
+    snprintf(what, sizeof what, "T%d C%d dqkv", T, C);
+    check_close(dqkv, rdqkv, bt * 3 * C, what);
+    mimic_attention_forward(y2, att, scratch, qkv, B, T, C, NH);
+    mimic_attention_backward(dqkv2, scratch, dy, qkv, att, B, T, C, NH);
+    assert_memory_equal(y, y2, bt * C * 4);
+    assert_memory_equal(dqkv, dqkv2, bt * 3 * C * 4);
+    free(qkv), free(dy), free(y), free(att), free(dqkv), free(y2), free(dqkv2), free(scratch);
+    free(ry), free(ratt), free(rdqkv);
+  }
+}
+
 static void test_attention_fd(void **state) {
   (void)state;
   attn_ctx a = {2, 5, 8, 2};
@@ -527,6 +618,7 @@ int main(void) {
       cmocka_unit_test(test_transformer_block_reference_vectors),
       cmocka_unit_test(test_layernorm_gelu_fd),
       cmocka_unit_test(test_attention_fd),
+      cmocka_unit_test(test_attention_kernel_sizes),
       cmocka_unit_test(test_block_fd),
       cmocka_unit_test(test_gpt_fd_and_checks),
   };

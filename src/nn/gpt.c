@@ -31,18 +31,30 @@ void mimic_block_params_point(mimic_block_params *p, float *base, int C) {
 
 size_t mimic_block_act_count(const mimic_block_shape *s) {
   size_t bt = (size_t)s->B * s->T, c = (size_t)s->C;
-  return bt * c * 5 + bt * 4 + bt * 3 * c + (size_t)s->B * s->NH * s->T * s->T + bt * 8 * c;
+  return bt * c * 5 + bt * 4 + bt * 3 * c + (size_t)s->B * s->NH * s->T * s->T + bt * 8 * c +
+         mimic_attention_scratch_count(s->T, s->C, s->NH);
 }
 
 void mimic_block_acts_point(mimic_block_acts *a, float *base, const mimic_block_shape *s) {
   size_t bt = (size_t)s->B * s->T, c = (size_t)s->C;
-  float **slots[13] = {&a->ln1, &a->ln1_mean, &a->ln1_rstd, &a->qkv, &a->att,      &a->atty, &a->x1,
-                       &a->ln2, &a->ln2_mean, &a->ln2_rstd, &a->fch, &a->fch_gelu, &a->out};
-  size_t sizes[13] = {
-      bt * c,     bt,         bt,     bt * 3 * c, (size_t)s->B * s->NH * s->T * s->T,
-      bt * c,     bt * c,     bt * c, bt,         bt,
-      bt * 4 * c, bt * 4 * c, bt * c};
-  for (int i = 0; i < 13; i++) {
+  float **slots[14] = {&a->ln1,  &a->ln1_mean, &a->ln1_rstd, &a->qkv,        &a->att,
+                       &a->atty, &a->x1,       &a->ln2,      &a->ln2_mean,   &a->ln2_rstd,
+                       &a->fch,  &a->fch_gelu, &a->out,      &a->att_scratch};
+  size_t sizes[14] = {bt * c,
+                      bt,
+                      bt,
+                      bt * 3 * c,
+                      (size_t)s->B * s->NH * s->T * s->T,
+                      bt * c,
+                      bt * c,
+                      bt * c,
+                      bt,
+                      bt,
+                      bt * 4 * c,
+                      bt * 4 * c,
+                      bt * c,
+                      mimic_attention_scratch_count(s->T, s->C, s->NH)};
+  for (int i = 0; i < 14; i++) {
     *slots[i] = base;
     base += sizes[i];
   }
@@ -50,7 +62,7 @@ void mimic_block_acts_point(mimic_block_acts *a, float *base, const mimic_block_
 
 size_t mimic_block_scratch_count(const mimic_block_shape *s) {
   size_t bt = (size_t)s->B * s->T, c = (size_t)s->C;
-  return bt * 8 * c + bt * 3 * c + bt * 3 * c + (size_t)s->T * s->T;
+  return bt * 8 * c + bt * 3 * c + bt * 3 * c + mimic_attention_scratch_count(s->T, s->C, s->NH);
 }
 
 void mimic_block_forward(const mimic_block_params *p, mimic_block_acts *a, const float *x,
@@ -59,7 +71,7 @@ void mimic_block_forward(const mimic_block_params *p, mimic_block_acts *a, const
   const size_t n = (size_t)BT * C;
   mimic_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, p->ln1w, p->ln1b, BT, C, s->eps);
   mimic_linear_forward(a->qkv, a->ln1, p->qkvw, p->qkvb, BT, C, 3 * C);
-  mimic_attention_forward(a->atty, a->att, a->qkv, s->B, s->T, C, s->NH);
+  mimic_attention_forward(a->atty, a->att, a->att_scratch, a->qkv, s->B, s->T, C, s->NH);
   mimic_linear_forward(a->x1, a->atty, p->attprojw, p->attprojb, BT, C, C);
   for (size_t i = 0; i < n; i++) a->x1[i] += x[i];
   mimic_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x1, p->ln2w, p->ln2b, BT, C, s->eps);

@@ -16,6 +16,7 @@
  * in the clone keep every lane's arithmetic identical. NaN stays NaN. */
 #include "mimic/nn.h"
 #include "nn/layers.h"
+#include "nn/simd.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -72,19 +73,6 @@ void mimic_linear_backward(float *dinp, float *dW, float *db, const float *dout,
 
 /* ---- tanh ---------------------------------------------------------------- */
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-/* x86-64: an AVX2 clone beside the SSE2 baseline, picked at load time (tanh, ReLU). */
-#if defined(__x86_64__) && !defined(__clang__)
-#define SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SIMD_CLONES
-#endif
-
-/* mask ? a : b, lane by lane */
-#define VSEL(mask, a, b) ((v8f)(((v8i)(a) & (mask)) | ((v8i)(b) & ~(mask))))
-
 /* out[0..7] = tanh(in[0..7]). Vectors never cross a call boundary (their
  * by-value ABI differs with and without AVX). */
 static inline __attribute__((always_inline)) void tanh8(float *out, const float *in) {
@@ -104,20 +92,8 @@ static inline __attribute__((always_inline)) void tanh8(float *out, const float 
   /* large |x|: u = exp(-2|x|), |x| clamped at 20 (tanh is 1 in float long before) */
   const v8f zero = {0};
   v8f ac = VSEL(a > 20.0f, zero + 20.0f, a);
-  v8f z = ac * -2.0f;
-  v8f kf = z * 1.44269504088896341f - 0.5f;   /* round(z / ln 2) for z <= 0 */
-  kf = VSEL(kf > -100.0f, kf, zero - 100.0f); /* NaN -> -100: no undefined conversion */
-  v8i k = __builtin_convertvector(kf, v8i);
-  v8f kk = __builtin_convertvector(k, v8f);
-  v8f r = (z - kk * 0.693145751953125f) - kk * 1.428606765330187045e-06f;
-  v8f p = r * (1.0f / 5040.0f) + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  v8f u = p * (v8f)((k + 127) << 23);
+  v8f u = ac * -2.0f;
+  exp8_nonpos(&u);
   v8f large_val = (1.0f - u) / (1.0f + u);
   v8f res = VSEL(a < 0.4f, small_val, large_val);
   res = (v8f)((v8i)res | sign);

@@ -38,14 +38,15 @@ static void point(float *base, float **w_in, float **b_in, float **wpe, mimic_bl
 /* Floats of one block's activations for rows tokens (any B*T <= rows, T <= K). */
 static size_t block_room(const mimic_tf_trunk *t, int rows) {
   mimic_block_shape s = {rows, 1, t->C, t->NH, 1e-5f};
-  return mimic_block_act_count(&s) + (size_t)rows * t->NH * t->K;
+  return mimic_block_act_count(&s) + (size_t)rows * t->NH * t->K +
+         mimic_attention_scratch_count(t->K, t->C, t->NH);
 }
 
 mimic_status mimic_tf_reserve(mimic_tf_trunk *t, int rows) {
   size_t R = (size_t)rows, C = (size_t)t->C;
   mimic_block_shape s = {rows, 1, t->C, t->NH, 1e-5f};
   size_t n = R * C * 5 + 2 * R + block_room(t, rows) * t->L + mimic_block_scratch_count(&s) +
-             (size_t)t->K * t->K;
+             mimic_attention_scratch_count(t->K, t->C, t->NH);
   float *c = mimic_alloc_aligned(n * sizeof(float), "transformer caches");
   if (!c) return MIMIC_ERR_NOMEM;
   memset(c, 0, n * sizeof(float));

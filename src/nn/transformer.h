@@ -52,11 +52,16 @@ void mimic_embedding_backward(float *dwte, float *dwpe, const float *dout, const
 
 /* ---- causal self-attention ------------------------------------------------ */
 
+/* Floats of the scratch either attention pass needs (zero-padded tiles of
+ * one head). */
+size_t mimic_attention_scratch_count(int T, int C, int NH);
 /* From qkv (B,T,3C) = [q | k | v] to y (B,T,C), heads concatenated;
- * att (B,NH,T,T) keeps the softmax (0 above the diagonal). */
-void mimic_attention_forward(float *y, float *att, const float *qkv, int B, int T, int C, int NH);
-/* Backward: dqkv (B,T,3C) overwritten from dy (B,T,C); scratch holds T*T
- * floats. */
+ * att (B,NH,T,T) keeps the softmax (0 above the diagonal); scratch holds
+ * mimic_attention_scratch_count floats. */
+void mimic_attention_forward(float *y, float *att, float *scratch, const float *qkv, int B, int T,
+                             int C, int NH);
+/* Backward: dqkv (B,T,3C) overwritten from dy (B,T,C); scratch holds
+ * mimic_attention_scratch_count floats. */
 void mimic_attention_backward(float *dqkv, float *scratch, const float *dy, const float *qkv,
                               const float *att, int B, int T, int C, int NH);
 
@@ -78,6 +83,7 @@ typedef struct mimic_block_acts {
   float *ln1, *ln1_mean, *ln1_rstd; /* (B,T,C), (B,T), (B,T) */
   float *qkv;                       /* (B,T,3C) */
   float *att;                       /* (B,NH,T,T) */
+  float *att_scratch;               /* the attention's tiles (forward only) */
   float *atty;                      /* (B,T,C) attention output before c_proj */
   float *x1;                        /* (B,T,C) x + attention branch */
   float *ln2, *ln2_mean, *ln2_rstd;
