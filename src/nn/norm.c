@@ -2,31 +2,53 @@
  * transformer, as PyTorch computes them (F.layer_norm, F.gelu,
  * nn.Embedding). Float32 throughout; LayerNorm's variance takes two passes
  * over the row, because E[x^2] - mu^2 loses every digit when |mu| >> std.
+ * The row sums run in 8 lanes (simd.h), a fixed order the compiler would
+ * not choose itself without -ffast-math; each other loop is elementwise.
  *
  * GELU's tanh form is one vectorised pass in layers.c, beside mimic's fast
  * tanh (a few ulp): libm's tanhf per element costs more than the matrix
  * products around it in a GPT's MLP. The backward pass recomputes that
  * tanh the same way rather than keeping another buffer. */
 #include "nn/layers.h"
+#include "nn/simd.h"
 #include "nn/transformer.h"
 
 #include <math.h>
 
 /* ---- LayerNorm ------------------------------------------------------------ */
 
-void mimic_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
-                             const float *b, int N, int C, float eps) {
+/* simd.h's helpers return vectors only when inlined (no ABI involved). */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* Sum of x[c] - shift (row_sum) and of (x[c] - m)^2 (row_sq) over a row:
+ * 8 lane sums combined in v8f_sum's order, then the tail. */
+SIMD_INLINE float row_sum(const float *x, float shift, int C) {
+  v8f acc = {0};
+  int c = 0;
+  for (; c + 8 <= C; c += 8) acc += v8f_load(x + c) - shift;
+  float s = v8f_sum(acc);
+  for (; c < C; c++) s += x[c] - shift;
+  return s;
+}
+
+SIMD_INLINE float row_sq(const float *x, float m, int C) {
+  v8f acc = {0};
+  int c = 0;
+  for (; c + 8 <= C; c += 8) {
+    v8f d = v8f_load(x + c) - m;
+    acc += d * d;
+  }
+  float s = v8f_sum(acc);
+  for (; c < C; c++) s += (x[c] - m) * (x[c] - m);
+  return s;
+}
+
+SIMD_CLONES void mimic_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                         const float *w, const float *b, int N, int C, float eps) {
   for (int n = 0; n < N; n++) {
     const float *x = inp + (size_t)n * C;
-    float m = 0.0f;
-    for (int c = 0; c < C; c++) m += x[c];
-    m /= (float)C;
-    float v = 0.0f;
-    for (int c = 0; c < C; c++) {
-      float d = x[c] - m;
-      v += d * d;
-    }
-    v /= (float)C;
+    float m = row_sum(x, 0.0f, C) / (float)C;
+    float v = row_sq(x, m, C) / (float)C;
     float s = 1.0f / sqrtf(v + eps);
     float *o = out + (size_t)n * C;
     for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * w[c] + b[c];
@@ -35,15 +57,22 @@ void mimic_layernorm_forward(float *out, float *mean, float *rstd, const float *
   }
 }
 
-void mimic_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
-                              const float *inp, const float *w, const float *mean,
-                              const float *rstd, int N, int C) {
+SIMD_CLONES void mimic_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+                                          const float *inp, const float *w, const float *mean,
+                                          const float *rstd, int N, int C) {
   for (int n = 0; n < N; n++) {
     const float *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
     float m = mean[n], s = rstd[n];
-    // mean_d(dxhat) and mean_d(dxhat * xhat)
-    float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
-    for (int c = 0; c < C; c++) {
+    // mean_d(dxhat) and mean_d(dxhat * xhat), lane sums as row_sum's
+    v8f a1 = {0}, a2 = {0};
+    int c = 0;
+    for (; c + 8 <= C; c += 8) {
+      v8f xhat = (v8f_load(x + c) - m) * s, dxhat = v8f_load(w + c) * v8f_load(g + c);
+      a1 += dxhat;
+      a2 += dxhat * xhat;
+    }
+    float dnorm_mean = v8f_sum(a1), dnorm_norm_mean = v8f_sum(a2);
+    for (; c < C; c++) {
       float xhat = (x[c] - m) * s, dxhat = w[c] * g[c];
       dnorm_mean += dxhat;
       dnorm_norm_mean += dxhat * xhat;
@@ -51,12 +80,14 @@ void mimic_layernorm_backward(float *dinp, float *dw, float *db, const float *do
     dnorm_mean /= (float)C;
     dnorm_norm_mean /= (float)C;
     float *dx = dinp + (size_t)n * C;
-    for (int c = 0; c < C; c++) {
+    for (c = 0; c < C; c++) {
       float xhat = (x[c] - m) * s, dxhat = w[c] * g[c];
-      if (db) db[c] += g[c];
-      if (dw) dw[c] += xhat * g[c];
       dx[c] = s * (dxhat - dnorm_mean - xhat * dnorm_norm_mean);
     }
+    if (db)
+      for (c = 0; c < C; c++) db[c] += g[c];
+    if (dw)
+      for (c = 0; c < C; c++) dw[c] += (x[c] - m) * s * g[c];
   }
 }
 
