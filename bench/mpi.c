@@ -11,7 +11,8 @@
  *     docs/cluster.md's scaling model);
  *   - rollouts: env steps per second of DAgger's distributed rollouts
  *     (dagger_dist.c; every rank rolls out, rank 0 too) at 1, 2 and 4
- *     ranks, the same total work at each: 5 rounds of 100,000 steps,
+ *     ranks, the same total work at each: 20 rounds of 100,000 steps
+ *     (5 rounds made windows of 0.1-0.2 s, too short to time a job by),
  *     acting with the same BC learner (the default network) and beta 0.5,
  *     built-in expert labels, the records gathered to rank 0. "rollouts"
  *     steps 4 CartPole copies a rank (the same command, --envs 4, on every
@@ -91,7 +92,7 @@ static void worker_bc(mimic_comm *c, bool wide) {
 
 #define COPIES_RANK 4 /* CartPole copies a rank (--envs 4 on every rank count) */
 #define COPIES_ALL 8  /* or copies in all, shared out over the ranks */
-#define ROUNDS 5
+#define ROUNDS 20
 #define ROUND_STEPS 100000
 
 /* DAgger's rollouts: COPIES_RANK copies a rank, or (shared) COPIES_ALL in all. */
