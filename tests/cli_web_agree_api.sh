@@ -11,17 +11,7 @@
 # it too.
 set -u
 MIMIC=${1:?usage: cli_web_agree_api.sh path/to/mimic}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/http.sh"
-T=$(mktemp -d)
-PID=
-trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
-expect() { # expect CODE METHOD PATH [BODY]
-  local want=$1; shift
-  http "$@" || fail "no reply to $1 $2 ${3-} (mimic $(kill -0 "$PID" 2>/dev/null && echo running || echo gone))"
-  [ "$CODE" = "$want" ] || fail "$1 $2 ${3-}: got $CODE ($BODY), want $want"
-}
+. "$(dirname "$0")/web_prelude.sh"
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = None if v is None else v[int(k)] if isinstance(v, list) else v[k]
 print("" if v is None else (round(v, 6) if isinstance(v, float) else v))' "$1" <<<"$BODY"; }
@@ -30,9 +20,7 @@ serve() { # serve K [ARGS...]: text dagger with the page on a free port; sets PO
   "$MIMIC" text dagger --pool "$T/pool.csv" --labeled "$T/seed.csv" --expert web:0 \
     --db "$T/l.sqlite" --web-agreement "$k" --labels lost_card --quiet "$@" 2>"$T/err" &
   PID=$!
-  for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done # 60 s: a loaded machine
-  PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-  [ -n "$PORT" ] || fail "the page was not served"
+  page_port "$T/err"
 }
 next() { # next NAME: the item id handed to NAME ("" when none), waiting for the round's questions
   for _ in $(seq 400); do
@@ -208,9 +196,7 @@ JSONL
 "$MIMIC" agent dagger --demos "$M/demos.jsonl" --pool "$T/apool.jsonl" --store "$T/a.sqlite" \
   -o "$T/a.mimic" --query uncertain:1 --expert web:0 --web-agreement 2 --quiet 2>"$T/err" &
 PID=$!
-for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
-PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-[ -n "$PORT" ] || fail "the agent page was not served"
+page_port "$T/err"
 next alice; A=$ITEM
 expect 200 POST /api/answer '{"item":"'"$A"'","label":"search_orders","labeler":"alice","arguments":{"order_id":"A1"}}'
 expect 200 POST /api/answer '{"item":"'"$A"'","label":"search_orders","labeler":"bob","arguments":{"order_id":"B2"}}'
@@ -230,9 +216,7 @@ want=$(printf '%s\n' 'web:alice search_orders {"order_id": "A1"}' 'web:bob searc
   --iterations 1 --initial-frac 0.5 --fragment-length 10 --initial-epoch-multiplier 2 \
   --steps 2048 --quiet --gatherer web:0 --web-agreement 2 -o "$T/p.mimic" 2>"$T/err" >/dev/null &
 PID=$!
-for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
-PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-[ -n "$PORT" ] || fail "the preferences page was not served"
+page_port "$T/err"
 next alice; C=$ITEM
 next bob
 [ -n "$C" ] && [ "$ITEM" = "$C" ] || fail "bob got '$ITEM', alice '$C'"

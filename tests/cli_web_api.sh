@@ -7,12 +7,7 @@
 # agent's question carries the learner's suggested tool arguments.
 set -u
 MIMIC=${1:?usage: cli_web_api.sh path/to/mimic}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/http.sh"
-T=$(mktemp -d)
-PID=
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
+. "$(dirname "$0")/web_prelude.sh"
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k] if v is not None else None
 print("" if v is None else v)' "$1" <<<"$BODY"; }
@@ -20,9 +15,7 @@ serve() { # serve [ARGS...]: text dagger with the page on a free port; sets PORT
   "$MIMIC" text dagger --pool "$T/pool.csv" --labeled "$T/seed.csv" --expert web:0 \
     --db "$T/l.sqlite" --rounds 1 --batch 2 --quiet "$@" 2>"$T/err" &
   PID=$!
-  for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done # 60 s: a loaded machine
-  PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-  [ -n "$PORT" ] || fail "the page was not served"
+  page_port "$T/err"
 }
 
 cat >"$T/seed.csv" <<'CSV'
@@ -92,9 +85,7 @@ JSONL
 "$MIMIC" agent dagger --demos "$M/demos.jsonl" --pool "$T/apool.jsonl" --store "$T/a.sqlite" \
   -o "$T/a.mimic" --query uncertain:1 --expert web:0 --quiet 2>"$T/err" &
 PID=$!
-for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
-PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-[ -n "$PORT" ] || fail "the agent page was not served"
+page_port "$T/err"
 for _ in $(seq 200); do
   expect 200 GET "/api/next?labeler=alice"
   A=$(field item.id)

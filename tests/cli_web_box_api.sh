@@ -9,12 +9,7 @@
 # ends with exactly the vectors sent (as float32), by whom they were sent.
 set -u
 MIMIC=${1:?usage: cli_web_box_api.sh path/to/mimic}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/http.sh"
-T=$(mktemp -d)
-PID=
-trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && cat "$T/err" >&2; exit 1; }
+. "$(dirname "$0")/web_prelude.sh"
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k] if v is not None else None
 print("" if v is None else json.dumps(v) if not isinstance(v, str) else v)' "$1" <<<"$BODY"; }

@@ -8,12 +8,7 @@
 # killed mid-round resumes keeping every answer and asks only the rest.
 set -u
 MIMIC=${1:?usage: cli_web_pref_api.sh path/to/mimic}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/http.sh"
-T=$(mktemp -d)
-PID=
-trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && tail -20 "$T/err" >&2; exit 1; }
+. "$(dirname "$0")/web_prelude.sh"
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = None if v is None else v[int(k)] if isinstance(v, list) else v[k]
 print("" if v is None else (json.dumps(v) if isinstance(v, (list, dict)) else v))' "$1" <<<"$BODY"; }
@@ -22,9 +17,7 @@ serve() { # the preference run with the page on a free port; sets PORT and PID
     --iterations 1 --initial-frac 0.5 --fragment-length 10 --initial-epoch-multiplier 2 \
     --steps 2048 --quiet --gatherer web:0 -o "$T/p.mimic" "$@" 2>"$T/err" >/dev/null &
   PID=$!
-  for _ in $(seq 1200); do grep -q "labeling page: http" "$T/err" && break; sleep 0.05; done
-  PORT=$(sed -n 's/.*labeling page: http:\/\/[^:]*:\([0-9]*\)\/.*/\1/p' "$T/err")
-  [ -n "$PORT" ] || fail "the page was not served"
+  page_port "$T/err"
 }
 next_item() { # next_item NAME: waits for NAME's question; sets ID
   ID=
