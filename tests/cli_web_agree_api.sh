@@ -48,22 +48,7 @@ for l in open(sys.argv[1]):
     if r["round"] > 0: print(r["item"], r["label"], r["labeler"])' "$T/x.jsonl" | sort
 }
 
-cat >"$T/seed.csv" <<'CSV'
-text,category
-my card has not arrived yet,card_arrival
-when will my new card come,card_arrival
-I want my money back for this purchase,refund
-please refund the last payment,refund
-CSV
-cat >"$T/pool.csv" <<'CSV'
-id,text
-a1,the card still has not been delivered
-b1,I need a refund for an order
-c1,where is my card
-d1,money back please
-e1,my card is late
-f1,refund my fee
-CSV
+text_fixtures 6
 
 # the flag needs the page, and K >= 1
 "$MIMIC" text dagger --pool "$T/pool.csv" --labeled "$T/seed.csv" --expert "file:$T/seed.csv" \

@@ -18,19 +18,7 @@ serve() { # serve [ARGS...]: text dagger with the page on a free port; sets PORT
   page_port "$T/err"
 }
 
-cat >"$T/seed.csv" <<'CSV'
-text,category
-my card has not arrived yet,card_arrival
-when will my new card come,card_arrival
-I want my money back for this purchase,refund
-please refund the last payment,refund
-CSV
-cat >"$T/pool.csv" <<'CSV'
-id,text
-a1,the card still has not been delivered
-b1,I need a refund for an order
-c1,where is my card
-CSV
+text_fixtures 3
 
 serve
 for _ in $(seq 200); do # the page is up before the loop asks its first questions
