@@ -23,6 +23,11 @@ same environment code and no mimic:
                  examples/python/cartpole.py PyCartPole objects (in-process,
                  python/src/foreign.c steps them)
    vs gym_loop   a plain loop over one PyCartPole, random actions
+  bridge         the same 32 PyCartPole objects through `cmd:` and the
+                 package's Gymnasium bridge (bench/pycartpole_peer.py: what
+                 `--env gym:ID` runs for an environment without a vector env,
+                 each copy stepped in turn in the program)
+   vs gym_loop   the same plain loop
   vec_cmd        mimic.make_vec(cmd, 256).step from Python
    vs vec_loop256  a plain loop over VecCartPole(256)
 
@@ -64,6 +69,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
 from cartpole import PyCartPole  # noqa: E402
 from cartpole_peer import VecCartPole  # noqa: E402
 
+BRIDGE_PEER = os.path.join(HERE, "pycartpole_peer.py")
 RUNS = int(os.environ.get("RUNS", 7))
 SCALE = float(os.environ.get("SCALE", 1))
 EPISODES = int(8000 * SCALE)  # random policy: ~22 steps each, ~180k steps a window
@@ -231,6 +237,7 @@ def startup(runs=3):
 
 def main():
     cmd = f"cmd:{sys.executable} {PEER}"
+    bridge = f"cmd:{sys.executable} {BRIDGE_PEER}"
     out = {"bench": "env_protocol", "runs": RUNS, "statistic": f"median of {RUNS} alternating runs",
            "episodes": EPISODES, "expert_episodes": EXPERT_EPISODES, "copies": COPIES,
            "load_average": round(os.getloadavg()[0], 2)}
@@ -240,6 +247,7 @@ def main():
     out["pipe_round_trip_wall_us"] = round(statistics.median(1e6 / t["steps_per_s"] for t in trips), 2)
     # start the programs (32 copies, then 256) outside every timed window
     through_mimic(cmd, episodes=COPIES)
+    through_mimic(bridge, episodes=COPIES)
     vec_cmd(cmd, steps=10)
     pairs = {
         "cmd": (lambda: through_mimic(cmd), lambda: vec_loop()),
@@ -247,10 +255,11 @@ def main():
                        lambda: vec_loop(EXPERT_EPISODES, expert=True)),
         "callbacks": (lambda: through_mimic(lambda: [PyCartPole() for _ in range(COPIES)]),
                       lambda: gym_loop()),
+        "bridge": (lambda: through_mimic(bridge), lambda: gym_loop()),
         "vec_cmd": (lambda: vec_cmd(cmd), lambda: vec_loop256()),
     }
     loop_names = {"cmd": "vec_loop", "cmd_expert": "vec_loop_expert", "callbacks": "gym_loop",
-                  "vec_cmd": "vec_loop256"}
+                  "bridge": "gym_loop", "vec_cmd": "vec_loop256"}
     for name, (ours, loop) in pairs.items():
         a, b = [], []
         for _ in range(RUNS):
@@ -260,7 +269,7 @@ def main():
             out[f"{label}_steps_per_s"] = round(statistics.median(r["steps_per_s"] for r in runs))
             out[f"{label}_cpu_us_per_step"] = round(
                 statistics.median(r["cpu_us_per_step"] for r in runs), 3)
-            if label.endswith("cmd") or label == "cmd_expert":  # the program's share
+            if label.endswith("cmd") or label in ("cmd_expert", "bridge"):  # the program's share
                 out[f"{label}_program_cpu_us_per_step"] = round(
                     statistics.median(r["program_cpu_us_per_step"] for r in runs), 3)
         wall = [x["steps_per_s"] / y["steps_per_s"] for x, y in zip(a, b)]

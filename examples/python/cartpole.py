@@ -57,3 +57,6 @@ class PyCartPole:
         self.state = (x, x_dot, theta, theta_dot)
         terminated = bool(x < -2.4 or x > 2.4 or theta < -0.2095 or theta > 0.2095)
         return np.array(self.state, dtype=np.float32), 1.0, terminated, False, {}
+
+    def close(self):
+        """Gymnasium's close: nothing to release."""

@@ -156,6 +156,9 @@ class Bridge:
             self.env = self.make(options)
         if batch and not self.vector:
             self.copies = [self.env] + [self.make(options) for _ in range(n - 1)]
+        self.od = int(np.prod(self.env.observation_space.shape))
+        self.box = type(self.env.action_space).__name__ == "Box"
+        self.aw = int(np.prod(self.env.action_space.shape)) if self.box else 1
         spec = getattr(self.env, "spec", None)
         expert = _expert_of(self.env)
         self.expert = expert
@@ -186,14 +189,12 @@ class Bridge:
 
     def frame(self, kind, m, payload, flags=1):
         """The reply payload to one request frame (flags bit 0: with the expert's actions)."""
-        od = int(np.prod(self.env.observation_space.shape))
-        box = type(self.env.action_space).__name__ == "Box"
-        aw = int(np.prod(self.env.action_space.shape)) if box else 1
-        obs = np.empty((m, od), "<f4")
+        od, aw = self.od, self.aw
         self.want_expert = kind == EXPERT or bool(flags & 1)
         if kind == EXPERT:
             return self._experts(np.frombuffer(payload, "<u4", m, 0), aw)
         if kind == RESET:
+            obs = np.empty((m, od), "<f4")
             rows = np.frombuffer(payload, "<u4", m, 0)
             seeds = np.frombuffer(payload, "<i8", m, 4 * m)
             if self.vector:
@@ -210,26 +211,58 @@ class Bridge:
         rows = np.frombuffer(payload, "<u4", m, 16)
         actions = np.frombuffer(payload, "<f4", m * aw, 16 + 4 * m).reshape(m, aw)
         last = np.frombuffer(payload, "u1", m, 16 + 4 * m + 4 * m * aw)
-        reward, final = np.empty(m, "<f8"), np.empty((m, od), "<f4")
-        flags = np.zeros((2, m), "u1")
         if self.vector:
+            reward, flags = np.empty(m, "<f8"), np.zeros((2, m), "u1")
             obs, final, reward[:], flags[0], flags[1] = self.vector.step(
                 rows.astype(np.intp), actions, last.astype(bool), next_seed, max_resets)
             return b"".join((reward.tobytes(), obs.astype("<f4").tobytes(),
                              final.astype("<f4").tobytes(), self._experts(rows, aw),
                              flags.tobytes()))
+        return self._step_copies(rows.tolist(), actions, last.tolist(), next_seed, max_resets)
+
+    def _step_copies(self, rows, actions, last, next_seed, max_resets):
+        """One step of each listed environment, in turn, and mimic's auto-reset of
+        those that end. Python lists until one conversion per array at the end: a
+        NumPy scalar assignment per copy and field would cost more than CartPole's
+        own step."""
+        if self.box:
+            acts = [self._action(self.copies[c], a) for c, a in zip(rows, actions)]
+        else:
+            acts = actions[:, 0].astype(np.int64).tolist()
+        obs, rewards, terminated, truncated, restarted = [], [], [], [], []
         j = 0
         for k, c in enumerate(rows):
             env = self.copies[c]
-            o, r, term, trunc, _ = env.step(self._action(env, actions[k]))
-            reward[k], flags[0, k], flags[1, k] = r, bool(term), bool(trunc)
-            obs[k] = final[k] = np.asarray(o, np.float32).ravel()
+            o, r, term, trunc, _ = env.step(acts[k])
+            obs.append(o)
+            rewards.append(r)
+            terminated.append(term)
+            truncated.append(trunc)
             if (term or trunc or last[k]) and j < max_resets:
-                o, _ = env.reset(seed=None if next_seed < 0 else next_seed + j)
-                obs[k] = np.asarray(o, np.float32).ravel()
+                restarted.append((k, env.reset(seed=None if next_seed < 0 else next_seed + j)[0]))
                 j += 1
-        return b"".join((reward.tobytes(), obs.tobytes(), final.tobytes(),
-                         self._experts(rows, aw), flags.tobytes()))
+        final = self._observations(rows, obs)
+        first = final
+        if restarted:
+            first = final.copy()
+            for k, o in restarted:
+                first[k] = np.asarray(o, "<f4").ravel()
+        m = len(rows)
+        return b"".join((struct.pack(f"<{m}d", *rewards), first.tobytes(), final.tobytes(),
+                         self._experts(rows, self.aw), bytes(map(bool, terminated)),
+                         bytes(map(bool, truncated))))
+
+    def _observations(self, rows, obs):
+        """The copies' observations as one [m, od] array, or an error naming the
+        first copy whose observation is not od numbers."""
+        try:
+            return np.asarray(obs, "<f4").reshape(len(rows), self.od)
+        except ValueError:
+            for c, o in zip(rows, obs):
+                if np.size(o) != self.od:
+                    raise ValueError(f"copy {c}: step returned an observation of "
+                                     f"{np.size(o)} values; the space has {self.od}") from None
+            raise
 
     def reset(self, request):
         obs, _ = self.env.reset(seed=request.get("seed"), options=request.get("options"))

@@ -257,3 +257,51 @@ def test_gym_bridge_serves_copies_in_frames():
     np.testing.assert_array_equal(np.frombuffer(body, "<f4", 12, 24).reshape(3, 4), want_obs)
     assert list(body[-6:]) == [int(t) for t in want_term] + [int(t) for t in want_trunc]
     ref.close()
+
+
+def test_gym_bridge_names_the_copy_whose_observation_is_wrong():
+    # a list of environments stepped in turn: the copy whose step returns the
+    # wrong number of values is named in the error frame mimic shows
+    import io
+    import struct
+
+    from mimic import gym_bridge as gb
+
+    class Short:
+        def __init__(self, inner):
+            self.inner, self.observation_space = inner, inner.observation_space
+            self.action_space = inner.action_space
+
+        def reset(self, seed=None, options=None):
+            return self.inner.reset(seed=seed)
+
+        def step(self, action):
+            obs, *rest = self.inner.step(action)
+            return (obs[:3], *rest)
+
+        def close(self):
+            self.inner.close()
+
+    made = []
+
+    def make(options):
+        env = mimic.make("CartPole-v1")
+        made.append(env)
+        return Short(env) if len(made) == 2 else env
+
+    def frame(kind, m, payload):
+        return gb.HEADER.pack(gb.MAGIC, kind, 0, 0, m, len(payload)) + payload
+
+    hello = json.dumps({"id": 1, "type": "hello", "protocol": 2, "num_envs": 3}) + "\n"
+    rows = struct.pack("<3I", 0, 1, 2)
+    reset = frame(gb.RESET, 3, rows + struct.pack("<3q", 7, 8, 9))
+    step = frame(gb.STEP, 3, struct.pack("<qq", -1, 3) + rows + struct.pack("<3f", 0, 1, 1) + bytes(3))
+    out = io.BytesIO()
+    gb.Bridge(make).serve(io.BytesIO(hello.encode() + reset + step), out)
+    rest = out.getvalue().split(b"\n", 1)[1]
+    size = gb.HEADER.unpack_from(rest)[5]
+    rest = rest[gb.HEADER.size + size:]
+    _, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert kind == gb.ERROR and m == 0
+    text = rest[gb.HEADER.size: gb.HEADER.size + size].decode()
+    assert text == "ValueError: copy 1: step returned an observation of 3 values; the space has 4"
