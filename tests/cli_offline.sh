@@ -61,6 +61,16 @@ json=$("$mimic" experiment offline --env Pendulum-v1 --kinds random,expert --alg
   --transitions 400 --steps 20 --hidden 8,8 --episodes 1 --plot "$dir/offline.png" --json)
 echo "$json" | grep -q '"random": {"data": \[' || fail "experiment: no random row: $json"
 echo "$json" | grep -q '"expert": {.*"iql": \[' || fail "experiment: no iql cell: $json"
+# every cell's seeds, whose mean is the table's
+echo "$json" | /usr/bin/python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+for kind, row in o["scores"].items():
+    for name, (mean, _) in row.items():
+        seeds = o["per_seed"][kind][name]
+        assert len(seeds) == o["seeds"], (kind, name, seeds)
+        assert abs(sum(seeds) / len(seeds) - mean) <= 1e-9 * max(1, abs(mean)), (kind, name, seeds, mean)
+' || fail "experiment: per_seed does not give the table's cells: $json"
 [ -s "$dir/offline.png" ] || fail "experiment: no chart"
 expect_fail_early() { if "$@" > /dev/null 2>&1; then fail "accepted: $*"; fi; }
 expect_fail_early "$mimic" experiment offline --env Pendulum-v1 --algos sac

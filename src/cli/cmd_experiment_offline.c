@@ -21,6 +21,14 @@ static const char *algo_label(int a) {
                                      : mimic_offpolicy_algo_name((mimic_offpolicy_algo)a);
 }
 
+/* One cell's normalised scores, seed 0 first, for those who want the spread
+ * itself and not only its summary. */
+static json_t *seed_scores(const double *v, int n) {
+  json_t *a = json_array();
+  for (int i = 0; i < n; i++) json_array_append_new(a, cli_json_number(v[i]));
+  return a;
+}
+
 static void mean_std(const double *v, int n, double *mean, double *std) {
   double s = 0, q = 0;
   for (int i = 0; i < n; i++) s += v[i];
@@ -164,7 +172,7 @@ int cmd_experiment_offline(int argc, char **argv) {
     free(scores);
     return cli_fail(cmd);
   }
-  json_t *scores_json = json ? json_object() : NULL;
+  json_t *scores_json = json ? json_object() : NULL, *seeds_json = json ? json_object() : NULL;
   if (!json) {
     printf("normalised scores on %s (random 0, expert 1), mean ± std over %d seed%s\n", env, seeds,
            seeds > 1 ? "s" : "");
@@ -176,20 +184,25 @@ int cmd_experiment_offline(int argc, char **argv) {
     double mu, sd;
     mean_std(data + (size_t)k * c.seeds, c.seeds, &mu, &sd);
     const char *kn = mimic_data_quality_name((mimic_data_quality)c.kinds[k]);
-    json_t *row = NULL;
+    json_t *row = NULL, *seed_row = NULL;
     if (json) {
       row = json_object();
       json_object_set_new(row, "data",
                           json_pack("[o, o]", cli_json_number(mu), cli_json_number(sd)));
       json_object_set_new(scores_json, kn, row);
+      seed_row = json_object();
+      json_object_set_new(seed_row, "data", seed_scores(data + (size_t)k * c.seeds, c.seeds));
+      json_object_set_new(seeds_json, kn, seed_row);
     } else
       printf("%-14s %6.3f ± %-5.3f", kn, mu, sd);
     for (int i = 0; i < c.n_algos; i++) {
-      mean_std(scores + ((size_t)i * c.n_kinds + k) * c.seeds, c.seeds, &mu, &sd);
-      if (json)
+      const double *cell = scores + ((size_t)i * c.n_kinds + k) * c.seeds;
+      mean_std(cell, c.seeds, &mu, &sd);
+      if (json) {
         json_object_set_new(row, algo_label(c.algos[i]),
                             json_pack("[o, o]", cli_json_number(mu), cli_json_number(sd)));
-      else
+        json_object_set_new(seed_row, algo_label(c.algos[i]), seed_scores(cell, c.seeds));
+      } else
         printf(" %6.3f ± %-5.3f", mu, sd);
     }
     if (!json) printf("\n");
@@ -199,6 +212,7 @@ int cmd_experiment_offline(int argc, char **argv) {
     json_object_set_new(o, "env", cli_json_str(env));
     json_object_set_new(o, "seeds", json_integer(seeds));
     json_object_set_new(o, "scores", scores_json);
+    json_object_set_new(o, "per_seed", seeds_json);
     cli_print_json_line(o);
   }
   free(scores);
