@@ -239,6 +239,7 @@ class Bridge:
             terminated.append(term)
             truncated.append(trunc)
             if (term or trunc or last[k]) and j < max_resets:
+                obs[-1] = np.array(o, "<f4")  # before reset can change a buffer the env lent
                 restarted.append((k, env.reset(seed=None if next_seed < 0 else next_seed + j)[0]))
                 j += 1
         final = self._observations(rows, obs)

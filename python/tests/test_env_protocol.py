@@ -305,3 +305,47 @@ def test_gym_bridge_names_the_copy_whose_observation_is_wrong():
     assert kind == gb.ERROR and m == 0
     text = rest[gb.HEADER.size: gb.HEADER.size + size].decode()
     assert text == "ValueError: copy 1: step returned an observation of 3 values; the space has 4"
+
+
+def test_gym_bridge_keeps_the_final_observation_of_an_env_that_lends_its_buffer():
+    # an environment that returns its own state buffer (reset overwrites it):
+    # a copy that ends sends the episode's last observation as final and the
+    # next episode's first as obs, not the reset state twice
+    import io
+    import struct
+
+    from mimic import gym_bridge as gb
+
+    class Lender:
+        def __init__(self):
+            self.observation_space = mimic.spaces.Box(-np.inf, np.inf, shape=(4,))
+            self.action_space = mimic.spaces.Discrete(2)
+            self.buf = np.zeros(4, np.float32)
+
+        def reset(self, seed=None, options=None):
+            self.buf[:] = -1.0
+            return self.buf, {}
+
+        def step(self, action):
+            self.buf[:] = 7.0
+            return self.buf, 1.0, True, False, {}
+
+        def close(self):
+            pass
+
+    def frame(kind, m, payload):
+        return gb.HEADER.pack(gb.MAGIC, kind, 0, 0, m, len(payload)) + payload
+
+    hello = json.dumps({"id": 1, "type": "hello", "protocol": 2, "num_envs": 2}) + "\n"
+    rows = struct.pack("<2I", 0, 1)
+    reset = frame(gb.RESET, 2, rows + struct.pack("<2q", 1, 2))
+    step = frame(gb.STEP, 2, struct.pack("<qq", 5, 2) + rows + struct.pack("<2f", 0, 1) + bytes(2))
+    out = io.BytesIO()
+    gb.Bridge(lambda options: Lender()).serve(io.BytesIO(hello.encode() + reset + step), out)
+    rest = out.getvalue().split(b"\n", 1)[1]
+    rest = rest[gb.HEADER.size + gb.HEADER.unpack_from(rest)[5]:]
+    _, kind, _, _, m, size = gb.HEADER.unpack_from(rest)
+    assert (kind, m) == (gb.STEP, 2)
+    body = rest[gb.HEADER.size:]
+    np.testing.assert_array_equal(np.frombuffer(body, "<f4", 8, 16), np.full(8, -1.0))  # obs
+    np.testing.assert_array_equal(np.frombuffer(body, "<f4", 8, 48), np.full(8, 7.0))  # final
