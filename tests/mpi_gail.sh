@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
 # Data-parallel GAIL under mpirun (docs/cluster.md; skipped, 77, without
-# MPI): each rank's generator steps environments of its own (PPO's
-# data-parallel update), each rank samples its own expert and generator
-# batches for the discriminator, whose gradient is averaged over the ranks
-# in one all-reduce a step; the reward normalisation and the
-# discriminator's input statistics take every rank's numbers in rank order.
-# The ranks sample their own streams, so the tolerance is the outcome: 2
-# ranks of 4 CartPole environments reach the target 475 from one
-# demonstration, as one process's 8 do (tests/cli_rl.sh); rank 0 writes
-# one policy and one reward file, and a rerun writes the same bytes; a
-# killed run resumes from its checkpoint to the same bytes.
+# MPI): `mpirun -np S mimic train gail --envs n` is the run one process
+# makes with --envs S*n, up to float summation order. Each rank steps its
+# share of the environments (PPO's data-parallel update) and every rank
+# draws the one process's discriminator batches, computes on its share of
+# each and adds its gradient in one all-reduce a step (test_mpi_gail checks
+# the library, statistics included). Here the command: 8 rounds of 8
+# CartPole environments on 1 process, 2 ranks of 4 and 4 ranks of 2 write
+# policies and reward files within 1e-4 of each other (measured: 3e-7 at
+# most; a discriminator that drew batches of its own on each rank, as
+# before, was off by 1e-2). Trajectories split by float summation order
+# apart over longer runs (an action sampled the other way), so the runs
+# are short. Also: one summary, a rerun writes the same bytes, a killed
+# run resumes from its checkpoint to the same bytes, AIRL is refused.
 set -euo pipefail
 mimic=$1
 source "$(dirname "$0")/mpi_prelude.sh"
 "$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/one" --quiet > /dev/null
-args=(train gail --env CartPole-v1 --data "$dir/one" --envs 4 --batch-size 128 --eval-every 10
-  --target 475)
-run 2 "$mimic" "${args[@]}" -o "$dir/g.mimic" --reward-out "$dir/r.mimic" --json > "$dir/out"
+args=(train gail --env CartPole-v1 --data "$dir/one" --batch-size 128 --steps 2048)
+"$mimic" "${args[@]}" --envs 8 -o "$dir/g1.mimic" --reward-out "$dir/r1.mimic" --quiet > /dev/null
+run 2 "$mimic" "${args[@]}" --envs 4 -o "$dir/g2.mimic" --reward-out "$dir/r2.mimic" \
+  --json > "$dir/out"
 [ "$(grep -c '"policy"' "$dir/out")" = 1 ] || fail "not one summary (rank 0's): $(cat "$dir/out")"
-grep -q '"target_reached_at_steps": [0-9]' "$dir/out" || fail "2-rank GAIL did not reach 475: $(cat "$dir/out")"
-[ -s "$dir/r.mimic" ] || fail "no reward file"
-"$mimic" model info "$dir/g.mimic" | grep -Eq '^ +ranks +2$' || fail "the policy does not record 2 ranks"
-run 2 "$mimic" "${args[@]}" -o "$dir/again.mimic" --quiet > /dev/null
-cmp -s "$dir/g.mimic" "$dir/again.mimic" || fail "two 2-rank GAIL runs with one seed differ"
+"$mimic" model info "$dir/g2.mimic" | grep -Eq '^ +ranks +2$' || fail "the policy does not record 2 ranks"
+run 4 "$mimic" "${args[@]}" --envs 2 -o "$dir/g4.mimic" --reward-out "$dir/r4.mimic" --quiet \
+  > /dev/null
+diffs=""
+for s in 2 4; do
+  for k in g r; do
+    d=$(python3 "$here/model_diff.py" "$dir/${k}1.mimic" "$dir/$k$s.mimic")
+    diffs="$diffs $k$s ${d%% *}"
+    awk -v d="${d%% *}" 'BEGIN { exit !(d <= 1e-4) }' ||
+      fail "$s ranks' $([ $k = g ] && echo policy || echo reward) differs from one process's: $d"
+  done
+done
+run 2 "$mimic" "${args[@]}" --envs 4 -o "$dir/again.mimic" --quiet > /dev/null
+cmp -s "$dir/g2.mimic" "$dir/again.mimic" || fail "two 2-rank GAIL runs with one seed differ"
 # a 2-rank run killed after iteration 4 resumes (every rank its part of
 # rank 0's checkpoint) to the policy of an uninterrupted run
 ck=(train gail --env CartPole-v1 --data "$dir/one" --envs 4 --batch-size 128 --steps 8192 --quiet)
@@ -43,4 +56,4 @@ rc=$?
 set -e
 [ $rc -ne 0 ] || fail "AIRL ran on 2 ranks"
 grep -q "share their work out over ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
-echo "ok: 2-rank GAIL reached 475 at $(sed -E 's/.*"target_reached_at_steps": ([0-9]+).*/\1/' "$dir/out") steps"
+echo "ok: GAIL on 2 and 4 ranks is one process's run; max |difference| (policy g, reward r):$diffs"

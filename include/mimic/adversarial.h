@@ -50,9 +50,9 @@ typedef enum mimic_adv_kind {
 typedef struct mimic_adv_config {
   mimic_adv_kind kind;
   mimic_ppo_config ppo; /* the generator; ppo.total_steps is the run's env-step budget;
-                           ppo.comm of several ranks (GAIL only): data-parallel, each rank
-                           samples its own discriminator batches, whose gradient is averaged
-                           over the ranks every step */
+                           ppo.comm of several ranks (GAIL only): data-parallel, the run
+                           one process makes with every rank's environments; each rank
+                           computes the discriminator on its share of every batch */
   int disc_n_hidden;    /* GAIL discriminator / AIRL g: default [32, 32] */
   int disc_hidden[MIMIC_MLP_MAX_LAYERS - 1];
   int shaping_n_hidden; /* AIRL h: default [32, 32] */

@@ -153,24 +153,6 @@ static mimic_status setup_nets(mimic_adv *a) {
   return MIMIC_OK;
 }
 
-/* Data-parallel GAIL: the buffers of the collectives, the ranks'
- * discriminators checked equal (one seed made them), then each rank draws
- * its expert samples from a stream of its own (rank 0 keeps the one-process
- * one), as its generator samples its own environments. */
-static mimic_status parallel_start(mimic_adv *a) {
-  mimic_comm *c = a->cfg.ppo.comm;
-  a->reduce = mimic_malloc(a->g.model.n_params * sizeof(float), "the all-reduce buffer");
-  a->all_in = mimic_malloc((size_t)c->size * 2 * (size_t)a->B * (size_t)a->g.in_dim * sizeof(float),
-                           "the ranks' discriminator inputs");
-  if (!a->reduce || !a->all_in) return MIMIC_ERR_NOMEM;
-  MIMIC_TRY(mimic_comm_check_same(c, a->g.model.params, a->g.model.n_params * sizeof(float),
-                                  "the initial discriminator parameters"));
-  if (c->rank > 0)
-    mimic_rng_seed(&a->rng,
-                   (a->cfg.ppo.seed ^ 0xd15c0ULL) ^ (0x9E3779B97F4A7C15ULL * (uint64_t)c->rank));
-  return MIMIC_OK;
-}
-
 mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *demos,
                               mimic_adv **out) {
   *out = NULL;
@@ -198,7 +180,12 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
   mimic_rng_seed(&a->rng, cfg->ppo.seed ^ 0xd15c0ULL);
   if (st == MIMIC_OK) st = copy_demos(a, demos);
   if (st == MIMIC_OK) st = setup_nets(a);
-  if (st == MIMIC_OK && mimic_comm_parallel(cfg->ppo.comm)) st = parallel_start(a);
+  a->hi = 2 * a->B;
+  a->n_gen = (size_t)a->n_roll;
+  if (st == MIMIC_OK && mimic_comm_parallel(cfg->ppo.comm)) {
+    st = adv_dist_start(a);
+    a->n_gen = (size_t)a->n_roll * (size_t)cfg->ppo.comm->size;
+  }
   if (st == MIMIC_OK) {
     size_t B2 = 2 * (size_t)a->B, D = (size_t)a->D;
     size_t floats = B2 * (2 * D + (size_t)a->aw + 3) + 2 * B2 * D + 2 * B2 + 2 * (size_t)a->n_roll +
@@ -245,7 +232,8 @@ void mimic_adv_free(mimic_adv *a) {
   free(a->ckpt_rms);
   free(a->ckpt_norm);
   free(a->reduce);
-  free(a->all_in);
+  free(a->all_term);
+  free(a->s_held);
   free(a);
 }
 
@@ -256,40 +244,23 @@ mimic_reward_net *mimic_adv_reward(mimic_adv *a) { return &a->g; }
  * (rows) and writes them into its normaliser. */
 static mimic_status renorm(mimic_adv *a, mimic_reward_net *r, rl_running *st, int rows) {
   if (!a->cfg.disc_normalize) return MIMIC_OK;
-  mimic_comm *c = a->cfg.ppo.comm;
-  if (a->all_in) { /* data-parallel: every rank's rows, in rank order */
-    const size_t block = (size_t)rows * (size_t)r->in_dim;
-    MIMIC_TRY(c->gather(c, r->in_buf, block * sizeof(float), a->all_in, 0));
-    MIMIC_TRY(c->bcast(c, a->all_in, (size_t)c->size * block * sizeof(float), 0));
-    rl_running_update(st, a->all_in, (size_t)c->size * (size_t)rows, (size_t)r->in_dim);
-  } else {
-    rl_running_update(st, r->in_buf, (size_t)rows, (size_t)r->in_dim);
-  }
+  rl_running_update(st, r->in_buf, (size_t)rows, (size_t)r->in_dim);
   rl_running_get(st, r->model.obs_mean, r->model.obs_var);
   return mimic_model_set_obs_norm(&r->model, r->model.obs_mean, r->model.obs_var, 1e-5f, 0.0f);
 }
 
-/* Forward of a network on its assembled inputs; returns the normalised input pointer for backward.
- */
-static const float *forward(mimic_reward_net *r, int rows, mimic_status *st) {
-  *st = mimic_model_forward(&r->model, r->in_buf, rows);
-  return r->model.obs_norm ? r->model.obs_buf : r->in_buf;
+/* Forward of a network on rows [lo, lo + rows) of its assembled inputs;
+ * returns the (normalised) input pointer for backward. */
+static const float *forward(mimic_reward_net *r, int lo, int rows, mimic_status *st) {
+  const float *x = r->in_buf + (size_t)lo * (size_t)r->in_dim;
+  *st = mimic_model_forward(&r->model, x, rows);
+  return r->model.obs_norm ? r->model.obs_buf : x;
 }
 
-/* Data-parallel: the discriminator's gradient averaged over the ranks (each
- * rank's from its own expert and generator samples), one all-reduce. */
-static mimic_status average_grads(mimic_adv *a) {
-  if (!a->reduce) return MIMIC_OK;
-  mimic_comm *c = a->cfg.ppo.comm;
-  const size_t n = a->g.model.n_params;
-  const float w = 1.0f / (float)c->size;
-  for (size_t k = 0; k < n; k++) a->reduce[k] = a->g.model.grads[k] * w;
-  MIMIC_TRY(c->allreduce_sum(c, a->reduce, n));
-  memcpy(a->g.model.grads, a->reduce, n * sizeof(float));
-  return MIMIC_OK;
-}
-
-/* One discriminator step; adds the loss to *loss and the last step's accuracies to out. */
+/* One discriminator step; adds the loss to *loss and the last step's
+ * accuracies to out. Data-parallel, the rank draws the whole batch,
+ * assembles the rows it holds, completes the batch from the others' and
+ * computes on its rows [lo, hi) of it (adversarial_dist.c). */
 static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) {
   const int B = a->B, B2 = 2 * B;
   const size_t D = (size_t)a->D, aw = (size_t)a->aw;
@@ -297,44 +268,53 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   const bool absorbing = a->cfg.absorbing;
   bool *abs_s = a->s_abs, *abs_n = a->s_abs + B2;
   for (int k = 0; k < B2; k++) {
-    const float *o, *nx, *ac;
-    bool term;
-    size_t j;
+    const float *o = a->zeros, *nx = a->zeros, *ac = a->zeros;
+    bool term = false, held = true, ab;
     if (k < B) {
-      j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)(a->M + (absorbing ? a->M_term : 0)));
-      if (j < a->M)
+      size_t j =
+          (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)(a->M + (absorbing ? a->M_term : 0)));
+      ab = j >= a->M;
+      if (!ab)
         o = a->d_obs + j * D, nx = a->d_next + j * D, ac = a->d_act + j * aw, term = a->d_term[j];
     } else {
-      j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)((size_t)r.n + a->gen_term));
-      if (j < (size_t)r.n)
+      size_t j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)(a->n_gen + a->gen_term));
+      int owner = 0;
+      ab = j >= a->n_gen; /* an absorbing-to-absorbing transition (rank 0 supplies it) */
+      if (!ab) j = adv_gen_row(a, j, &owner);
+      held = owner == a->rank;
+      if (held && !ab)
         o = r.obs + j * D, nx = r.next_obs + j * D, ac = r.actions + j * aw, term = r.terminated[j];
     }
-    bool ab = j >= (k < B ? a->M : (size_t)r.n); /* an absorbing-to-absorbing transition */
-    if (ab) o = nx = ac = a->zeros, term = false;
     memcpy(a->s_obs + (size_t)k * D, o, D * sizeof(float));
     memcpy(a->s_next + (size_t)k * D, nx, D * sizeof(float));
     memcpy(a->s_act + (size_t)k * aw, ac, aw * sizeof(float));
     abs_s[k] = ab;
     abs_n[k] = ab || (absorbing && term);
     a->s_mask[k] = term && !absorbing;
+    if (a->s_held) a->s_held[k] = held;
   }
   const bool airl = a->cfg.kind == MIMIC_ADV_AIRL;
   const double gamma = a->cfg.ppo.gamma;
+  const int lo = a->lo, m = a->hi - a->lo;
   mimic_status st;
   MIMIC_TRY(mimic_reward_net_inputs_abs(&a->g, a->s_obs, a->s_act, a->s_next,
                                         absorbing ? abs_s : NULL, absorbing ? abs_n : NULL, B2));
+  if (a->s_held) MIMIC_TRY(adv_dist_share_rows(a));
   MIMIC_TRY(renorm(a, &a->g, &a->norm_g, B2));
-  const float *xg = forward(&a->g, B2, &st);
-  MIMIC_TRY(st);
-  memcpy(a->s_logit, a->g.model.actor.out, (size_t)B2 * sizeof(float));
+  const float *xg = NULL;
+  if (m > 0) {
+    xg = forward(&a->g, lo, m, &st);
+    MIMIC_TRY(st);
+    memcpy(a->s_logit + lo, a->g.model.actor.out, (size_t)m * sizeof(float));
+  }
   const float *xh = NULL;
-  if (airl) {
+  if (airl) { /* one process only: lo = 0, m = B2 */
     memcpy(a->s_hin, a->s_obs, (size_t)B2 * D * sizeof(float));
     memcpy(a->s_hin + (size_t)B2 * D, a->s_next, (size_t)B2 * D * sizeof(float));
     MIMIC_TRY(mimic_reward_net_inputs_abs(&a->h, a->s_hin, NULL, NULL, absorbing ? a->s_abs : NULL,
                                           NULL, 2 * B2));
     MIMIC_TRY(renorm(a, &a->h, &a->norm_h, B2)); /* statistics of s rows only */
-    xh = forward(&a->h, 2 * B2, &st);
+    xh = forward(&a->h, 0, 2 * B2, &st);
     MIMIC_TRY(st);
     MIMIC_TRY(mimic_ppo_log_prob(a->gen, a->s_obs, a->s_act, B2, a->s_logpi));
     const float *hv = a->h.model.actor.out;
@@ -343,24 +323,25 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
       a->s_logit[k] = (float)(f - (abs_s[k] ? 0.0 : a->s_logpi[k]));
     }
   }
-  double l = 0, acc_e = 0, acc_g = 0, mean_e = 0, mean_g = 0;
-  for (int k = 0; k < B2; k++) {
+  /* loss, expert and generator accuracy, mean expert and generator logit (as sums) */
+  double sums[ADV_SHARED] = {0};
+  for (int k = lo; k < a->hi; k++) {
     double z = a->s_logit[k], y = k < B ? 1.0 : 0.0;
-    l += y > 0 ? mimic_softplus(-z) : mimic_softplus(z);
+    sums[0] += y > 0 ? mimic_softplus(-z) : mimic_softplus(z);
     a->s_dl[k] = (float)((1.0 / (1.0 + exp(-z)) - y) / B2);
     if (k < B)
-      acc_e += z > 0, mean_e += z;
+      sums[1] += z > 0, sums[3] += z;
     else
-      acc_g += z < 0, mean_g += z;
+      sums[2] += z < 0, sums[4] += z;
   }
-  *loss += l / B2;
-  out->disc_acc_expert = acc_e / B;
-  out->disc_acc_gen = acc_g / B;
-  out->expert_logit = mean_e / B;
-  out->gen_logit = mean_g / B;
   mimic_model_zero_grad(&a->g.model);
-  MIMIC_TRY(mimic_mlp_backward(&a->g.model.actor, xg, a->s_dl, B2, NULL));
-  MIMIC_TRY(average_grads(a));
+  if (m > 0) MIMIC_TRY(mimic_mlp_backward(&a->g.model.actor, xg, a->s_dl + lo, m, NULL));
+  if (a->s_held) MIMIC_TRY(adv_dist_sum(a, sums));
+  *loss += sums[0] / B2;
+  out->disc_acc_expert = sums[1] / B;
+  out->disc_acc_gen = sums[2] / B;
+  out->expert_logit = sums[3] / B;
+  out->gen_logit = sums[4] / B;
   mimic_optim_step(&a->opt_g, a->g.model.params, a->g.model.grads);
   if (airl) {
     for (int k = 0; k < B2; k++) {
@@ -430,11 +411,16 @@ mimic_status mimic_adv_round_run(mimic_adv *a, mimic_adv_round *out) {
   if (a->cfg.absorbing) {
     mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
     for (int j = 0; j < r.n; j++) a->gen_term += r.terminated[j];
+    if (a->s_held) MIMIC_TRY(adv_dist_count_term(a, a->gen_term));
   }
   double loss = 0;
   int steps = a->cfg.n_disc_updates + (a->round == 0 ? a->cfg.disc_warmup : 0);
   for (int u = 0; u < steps; u++) MIMIC_TRY(disc_step(a, out, &loss));
   out->disc_loss = steps ? loss / steps : NAN;
+  if (a->s_held && steps)
+    MIMIC_TRY(mimic_comm_check_same(a->cfg.ppo.comm, a->g.model.params,
+                                    a->g.model.n_params * sizeof(float),
+                                    "the discriminator parameters"));
   mimic_ppo_set_reward(a->gen, gen_reward, a);
   MIMIC_TRY(mimic_ppo_update(a->gen, &out->ppo));
   out->round = ++a->round;

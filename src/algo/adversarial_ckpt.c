@@ -32,7 +32,7 @@ static json_t *widths(const int *w, int n) {
 
 static json_t *settings_json(const mimic_adv *a) {
   const mimic_adv_config *c = &a->cfg;
-  return json_pack(
+  json_t *s = json_pack(
       "{s:s, s:o, s:o, s:s, s:i, s:f, s:f, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:I}", "algorithm",
       c->kind == MIMIC_ADV_AIRL ? "airl" : "gail", "disc_hidden",
       widths(c->disc_hidden, c->disc_n_hidden), "shaping_hidden",
@@ -42,6 +42,11 @@ static json_t *settings_json(const mimic_adv *a) {
       "disc_warmup", c->disc_warmup, "demo_batch_size", c->demo_batch_size, "disc_normalize",
       c->disc_normalize, "gail_logit_reward", c->gail_logit_reward, "absorbing", c->absorbing,
       "demo_transitions", (json_int_t)a->M, "demo_crc32", (json_int_t)adv_demo_crc(a));
+  /* a data-parallel run before the discriminator drew one process's batches
+   * had a stream a rank: its checkpoints are refused rather than continued
+   * differently */
+  if (s && a->s_held) json_object_set_new(s, "disc_batches", json_string("one process's"));
+  return s;
 }
 
 /* The networks a checkpoint holds: g, and h for AIRL. */

@@ -30,16 +30,40 @@ struct mimic_adv {
   bool one[1];  /* {true} */
   /* rollout reward scratch (n_roll rows) */
   float *r_g, *r_hs;
-  size_t gen_term; /* terminated transitions of the last rollout */
+  size_t gen_term; /* terminated transitions of the last rollout (data-parallel: the joint one's) */
+  size_t n_gen;    /* rows of the rollout the generator rows are drawn from (the joint one's) */
   long round;
-  /* data-parallel (cfg.ppo.comm of several ranks, GAIL): the discriminator's
-   * all-reduced gradient and every rank's inputs for its statistics */
-  float *reduce, *all_in;
+  /* the batch rows this rank computes on: [lo, hi) of 2B (one process: all) */
+  int rank, lo, hi;
+  /* data-parallel (cfg.ppo.comm of several ranks, GAIL; adversarial_dist.c) */
+  float *reduce;     /* (n_params + ADV_SHARED) the all-reduced gradient and step sums */
+  int64_t *all_term; /* (size) the ranks' terminated transitions */
+  bool *s_held;      /* (2B) the batch rows whose inputs this rank assembled */
   /* what a checkpoint borrows until it is saved (adversarial_ckpt.c) */
   int64_t ckpt_counts[5];
   double *ckpt_rms; /* g's then h's [count, mean, var] */
   float *ckpt_norm; /* g's then h's [eps, clip, mean, var] */
 };
+
+/* ---- data-parallel GAIL as one run (adversarial_dist.c) ---------------- */
+
+#define ADV_SHARED 5 /* a step's sums beside the gradient: loss, accuracies, logits */
+
+/* Allocates the collectives' buffers, sets this rank's rows of a batch and
+ * checks the ranks' initial discriminators agree. */
+mimic_status adv_dist_start(mimic_adv *a);
+/* The local row of row j of the joint rollout (j < n_gen) and, in *owner,
+ * the rank that holds it (one process: j itself, rank 0). */
+size_t adv_gen_row(const mimic_adv *a, size_t j, int *owner);
+/* Sets gen_term to the terminated transitions of every rank's rollout
+ * (this rank's: mine). */
+mimic_status adv_dist_count_term(mimic_adv *a, size_t mine);
+/* Completes the generator half of g's assembled batch on every rank: each
+ * rank's rows that others assembled are zeroed, then summed over ranks. */
+mimic_status adv_dist_share_rows(mimic_adv *a);
+/* Sums the discriminator's gradient and a step's sums[ADV_SHARED] over the
+ * ranks, in one all-reduce. */
+mimic_status adv_dist_sum(mimic_adv *a, double sums[ADV_SHARED]);
 
 /* The demonstrations' fingerprint: CRC-32 of their arrays. */
 uint32_t adv_demo_crc(const mimic_adv *a);
