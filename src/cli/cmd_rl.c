@@ -175,8 +175,9 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
                            "--reward-inputs is state, state-action, state-next-state or "
                            "state-action-next-state, got '%s'",
                            inputs);
-  /* under mpirun (GAIL), data-parallel: each rank steps its own environments
-   * and samples its own discriminator batches; one all-reduce a step */
+  /* under mpirun (GAIL), data-parallel as one process's run: each rank steps
+   * its share of the environments and computes on its share of every
+   * discriminator batch (adversarial_dist.c) */
   mimic_comm *comm = cli_comm_begin(cmd);
   if (!comm) return CLI_EXIT_FAIL;
   c.ppo.comm = comm;
