@@ -7,9 +7,10 @@
 #   truncated or damaged dataset ends the job with an error naming the
 #   file (never a hang), fewer episodes than ranks is refused;
 # - a command that does not share its work out refuses to run on 2 ranks;
-# - a rank killed mid-run stops the job with an error naming it, and the
-#   run resumed from its checkpoint ends with the very model of a run that
-#   was never interrupted.
+# - a rank killed mid-run (rank 1, and rank 0, which writes the files)
+#   stops the job with an error naming it, and the run resumed from its
+#   checkpoint ends with the very model of a run that was never
+#   interrupted.
 set -euo pipefail
 mimic=$1
 source "$(dirname "$0")/mpi_prelude.sh"
@@ -83,25 +84,32 @@ set -e
 [ $rc -ne 0 ] || fail "eval ran on 2 ranks"
 grep -q "share their work out over ranks" "$dir/err" || fail "message: $(cat "$dir/err")"
 
-# a rank killed mid-run
+# a rank killed mid-run, rank 1 and then rank 0 (the one that writes the
+# files): the job stops with an error naming the rank and writes no policy,
+# and the run resumed from the checkpoint it left ends with the very model
+# of a run that was never interrupted
 args=(train bc --data "$dir/demos" --batches 12000 --checkpoint-every 300 --quiet)
 run 2 "$mimic" "${args[@]}" --checkpoint "$dir/whole.ck" -o "$dir/whole.mimic" > /dev/null
-args+=(--checkpoint "$dir/ck" -o "$dir/cut.mimic")
-run 2 "$mimic" "${args[@]}" 2> "$dir/err" &
-job=$!
-while [ ! -s "$dir/ck" ]; do
-  kill -0 $job 2> /dev/null || fail "the job ended before its first checkpoint"
-  sleep 0.05
+for victim in 1 0; do
+  cut=(--checkpoint "$dir/ck$victim" -o "$dir/cut$victim.mimic")
+  run 2 "$mimic" "${args[@]}" "${cut[@]}" 2> "$dir/err$victim" &
+  job=$!
+  while [ ! -s "$dir/ck$victim" ]; do
+    kill -0 $job 2> /dev/null || fail "the job ended before its first checkpoint"
+    sleep 0.05
+  done
+  bash "$here/mpi_kill_rank.sh" $job $victim
+  set +e
+  wait $job
+  rc=$?
+  set -e
+  [ $rc -ne 0 ] || fail "a job whose rank $victim was killed exited 0"
+  grep -qi "rank $victim" "$dir/err$victim" ||
+    fail "the error does not name rank $victim: $(cat "$dir/err$victim")"
+  [ ! -e "$dir/cut$victim.mimic" ] || fail "a job whose rank $victim was killed wrote its policy"
+  run 2 "$mimic" "${args[@]}" "${cut[@]}" --resume > /dev/null
+  cmp -s "$dir/whole.mimic" "$dir/cut$victim.mimic" ||
+    fail "the run resumed after rank $victim was killed differs from the whole one"
 done
-bash "$here/mpi_kill_rank.sh" $job 1
-set +e
-wait $job
-rc=$?
-set -e
-[ $rc -ne 0 ] || fail "a job with a killed rank exited 0"
-grep -qi "rank 1" "$dir/err" || fail "the error does not name rank 1: $(cat "$dir/err")"
-[ ! -e "$dir/cut.mimic" ] || fail "a killed job wrote its policy"
-run 2 "$mimic" "${args[@]}" --resume > /dev/null
-cmp -s "$dir/whole.mimic" "$dir/cut.mimic" || fail "the resumed run differs from the whole one"
-cat "$dir/err"
-echo "ok: killed job (exit $rc) resumed to the uninterrupted model"
+cat "$dir/err0"
+echo "ok: killed jobs (rank 1, then rank 0) resumed to the uninterrupted model"
