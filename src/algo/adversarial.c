@@ -182,7 +182,8 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
   if (st == MIMIC_OK) st = setup_nets(a);
   a->hi = 2 * a->B;
   a->n_gen = (size_t)a->n_roll;
-  if (st == MIMIC_OK && mimic_comm_parallel(cfg->ppo.comm)) {
+  a->par = mimic_comm_parallel(cfg->ppo.comm);
+  if (st == MIMIC_OK && a->par) {
     st = adv_dist_start(a);
     a->n_gen = (size_t)a->n_roll * (size_t)cfg->ppo.comm->size;
   }
@@ -291,7 +292,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
     abs_s[k] = ab;
     abs_n[k] = ab || (absorbing && term);
     a->s_mask[k] = term && !absorbing;
-    if (a->s_held) a->s_held[k] = held;
+    if (a->par) a->s_held[k] = held;
   }
   const bool airl = a->cfg.kind == MIMIC_ADV_AIRL;
   const double gamma = a->cfg.ppo.gamma;
@@ -299,7 +300,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   mimic_status st;
   MIMIC_TRY(mimic_reward_net_inputs_abs(&a->g, a->s_obs, a->s_act, a->s_next,
                                         absorbing ? abs_s : NULL, absorbing ? abs_n : NULL, B2));
-  if (a->s_held) MIMIC_TRY(adv_dist_share_rows(a));
+  if (a->par) MIMIC_TRY(adv_dist_share_rows(a));
   MIMIC_TRY(renorm(a, &a->g, &a->norm_g, B2));
   const float *xg = NULL;
   if (m > 0) {
@@ -336,7 +337,7 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
   }
   mimic_model_zero_grad(&a->g.model);
   if (m > 0) MIMIC_TRY(mimic_mlp_backward(&a->g.model.actor, xg, a->s_dl + lo, m, NULL));
-  if (a->s_held) MIMIC_TRY(adv_dist_sum(a, sums));
+  if (a->par) MIMIC_TRY(adv_dist_sum(a, sums));
   *loss += sums[0] / B2;
   out->disc_acc_expert = sums[1] / B;
   out->disc_acc_gen = sums[2] / B;
@@ -411,13 +412,13 @@ mimic_status mimic_adv_round_run(mimic_adv *a, mimic_adv_round *out) {
   if (a->cfg.absorbing) {
     mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
     for (int j = 0; j < r.n; j++) a->gen_term += r.terminated[j];
-    if (a->s_held) MIMIC_TRY(adv_dist_count_term(a, a->gen_term));
+    if (a->par) MIMIC_TRY(adv_dist_count_term(a, a->gen_term));
   }
   double loss = 0;
   int steps = a->cfg.n_disc_updates + (a->round == 0 ? a->cfg.disc_warmup : 0);
   for (int u = 0; u < steps; u++) MIMIC_TRY(disc_step(a, out, &loss));
   out->disc_loss = steps ? loss / steps : NAN;
-  if (a->s_held && steps)
+  if (a->par && steps)
     MIMIC_TRY(mimic_comm_check_same(a->cfg.ppo.comm, a->g.model.params,
                                     a->g.model.n_params * sizeof(float),
                                     "the discriminator parameters"));

@@ -45,7 +45,7 @@ static json_t *settings_json(const mimic_adv *a) {
   /* a data-parallel run before the discriminator drew one process's batches
    * had a stream a rank: its checkpoints are refused rather than continued
    * differently */
-  if (s && a->s_held) json_object_set_new(s, "disc_batches", json_string("one process's"));
+  if (s && a->par) json_object_set_new(s, "disc_batches", json_string("one process's"));
   return s;
 }
 

@@ -49,7 +49,7 @@ mimic_status adv_dist_start(mimic_adv *a) {
 }
 
 size_t adv_gen_row(const mimic_adv *a, size_t j, int *owner) {
-  if (!a->s_held) {
+  if (!a->par) {
     *owner = 0;
     return j;
   }

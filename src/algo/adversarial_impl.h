@@ -36,6 +36,7 @@ struct mimic_adv {
   /* the batch rows this rank computes on: [lo, hi) of 2B (one process: all) */
   int rank, lo, hi;
   /* data-parallel (cfg.ppo.comm of several ranks, GAIL; adversarial_dist.c) */
+  bool par;
   float *reduce;     /* (n_params + ADV_SHARED) the all-reduced gradient and step sums */
   int64_t *all_term; /* (size) the ranks' terminated transitions */
   bool *s_held;      /* (2B) the batch rows whose inputs this rank assembled */
