@@ -80,6 +80,19 @@ typedef struct mimic_offpolicy_config {
   bool ent_auto;         /* learn the temperature (true) */
   double ent_coef;       /* its initial (or fixed) value (1.0) */
   double target_entropy; /* NAN: -action_dim */
+  /* SAC with gSDE, generalized state-dependent exploration (Raffin et al.
+   * 2021; SB3's use_sde): the noise is the actor's last hidden features
+   * times a matrix W ~ N(0, exp(log_std)^2) (features x actions, log_std
+   * learned), W drawn at the start of every rollout of train_freq steps
+   * (and every sde_sample_freq steps within one), so the exploration is
+   * smooth along an episode; the policy file still acts with the mean */
+  bool use_sde;            /* (false) */
+  int sde_sample_freq;     /* steps between draws within a rollout (-1: only at its start) */
+  double log_std_init;     /* log_std's initial value (-3, SB3's SAC) */
+  double clip_mean;        /* the mean is clipped to [-clip_mean, clip_mean] before the squash
+                              (2, SB3's; 0: no clip) */
+  bool sde_learn_features; /* the noise's gradient reaches the actor's hidden layers (true:
+                              SB3's SAC passes learn_features=True) */
   /* TD3, TD3+BC */
   int policy_delay;         /* actor and target updates every this many steps (2) */
   double target_noise;      /* target policy smoothing std (0.2) */
@@ -103,7 +116,8 @@ typedef struct mimic_offpolicy_config {
    * Q-network (or BC's logits) is the "actor": D -> K, Huber TD loss, a
    * target copied with weight tau (1: a hard copy) every
    * target_update_interval steps (DQN: environment steps) */
-  int train_freq;                 /* DQN: gradient_steps updates every train_freq env steps (4) */
+  int train_freq;                 /* online: gradient_steps updates every train_freq env steps
+                                     (DQN 4, SAC and TD3 1) */
   long target_update_interval;    /* DQN 10000 (SB3), discrete CQL 8000 (d3rlpy) */
   double exploration_fraction;    /* DQN: epsilon decays over this fraction of the run (0.1) */
   double exploration_initial_eps; /* (1.0) */
@@ -240,7 +254,11 @@ typedef struct mimic_generate_config {
   bool progress;
 } mimic_generate_config;
 
-/* SAC's defaults, 1/3, every 200 steps over 10 episodes, 100000 steps at most. */
+/* SAC's defaults, 1/3, every 200 steps over 10 episodes, 100000 steps at
+ * most; on MountainCarContinuous-v0 rl-zoo's SAC with gSDE (use_sde,
+ * log_std_init -3.67, (64, 64), batch 512, fixed ent_coef 0.1, train_freq
+ * and gradient_steps 32, gamma 0.9999, tau 0.01, buffer 50000,
+ * learning_starts 0, 50000 steps at most). */
 mimic_generate_config mimic_generate_defaults(const char *env_id, mimic_data_quality kind,
                                               long transitions);
 

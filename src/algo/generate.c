@@ -59,6 +59,24 @@ mimic_generate_config mimic_generate_defaults(const char *env_id, mimic_data_qua
   d->exploration_fraction = 0.16;
   d->exploration_final_eps = 0.04;
   d->hidden[0] = d->hidden[1] = 256;
+  if (env_id && strcmp(env_id, "MountainCarContinuous-v0") == 0) {
+    /* rl-zoo's sac.yml: SAC with gSDE. The reward is sparse (+100 at the
+     * flag, minus the actions' cost), and SAC's step-by-step noise never
+     * pushes the car up the hill: it learns to stand still */
+    mimic_offpolicy_config *s = &c.sac;
+    s->use_sde = true;
+    s->log_std_init = -3.67;
+    s->hidden[0] = s->hidden[1] = 64;
+    s->total_steps = 50000;
+    s->buffer_size = 50000;
+    s->batch_size = 512;
+    s->ent_auto = false;
+    s->ent_coef = 0.1;
+    s->train_freq = s->gradient_steps = 32;
+    s->gamma = 0.9999;
+    s->tau = 0.01;
+    s->learning_starts = 0;
+  }
   return c;
 }
 
@@ -165,9 +183,12 @@ static mimic_status describe(const mimic_generate_config *c, bool discrete, mimi
   if (medium)
     json_object_set_new(pol, "medium",
                         json_pack("{s:s, s:f, s:f, s:I, s:f}", "algorithm",
-                                  discrete ? "dqn" : "sac", "return", res->medium_return,
-                                  "normalized_score", res->medium_score, "train_steps",
-                                  (json_int_t)res->medium_steps, "target_score", c->medium_score));
+                                  discrete         ? "dqn"
+                                  : c->sac.use_sde ? "sac-gsde"
+                                                   : "sac",
+                                  "return", res->medium_return, "normalized_score",
+                                  res->medium_score, "train_steps", (json_int_t)res->medium_steps,
+                                  "target_score", c->medium_score));
   if (c->kind == MIMIC_QUALITY_EXPERT || c->kind == MIMIC_QUALITY_MEDIUM_EXPERT)
     json_object_set_new(pol, "expert",
                         json_pack("{s:s, s:f, s:f, s:f}", "algorithm", "built-in expert", "return",

@@ -59,6 +59,11 @@ mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
       .ent_auto = true,
       .ent_coef = 1.0,
       .target_entropy = NAN,
+      .use_sde = false,
+      .sde_sample_freq = -1,
+      .log_std_init = -3.0,
+      .clip_mean = 2.0,
+      .sde_learn_features = true,
       .policy_delay = 2,
       .target_noise = 0.2,
       .target_noise_clip = 0.5,
@@ -74,7 +79,7 @@ mimic_offpolicy_config mimic_offpolicy_defaults(mimic_offpolicy_algo algo) {
       .cql_alpha = 1.0,
       .alpha_lr = 1e-4,
       .temp_lr = 1e-4,
-      .train_freq = 4,
+      .train_freq = algo == MIMIC_OFFPOLICY_SAC || algo == MIMIC_OFFPOLICY_TD3 ? 1 : 4,
       .target_update_interval = 10000,
       .exploration_fraction = 0.1,
       .exploration_initial_eps = 1.0,
@@ -125,6 +130,19 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
       BAD("off-policy: learning_starts must be >= 0, got %ld", c->learning_starts);
     if (c->gradient_steps < 1)
       BAD("off-policy: gradient_steps must be >= 1, got %d", c->gradient_steps);
+    if (c->train_freq < 1) BAD("off-policy: train_freq must be >= 1, got %d", c->train_freq);
+  }
+  if (c->use_sde) {
+    if (c->algo != MIMIC_OFFPOLICY_SAC)
+      BAD("off-policy: gSDE (use_sde) is SAC's exploration, not %s's",
+          mimic_offpolicy_algo_name(c->algo));
+    if (c->sde_sample_freq < 1 && c->sde_sample_freq != -1)
+      BAD("off-policy: sde_sample_freq must be >= 1 or -1 (each rollout's start), got %d",
+          c->sde_sample_freq);
+    if (!(c->log_std_init >= -20 && c->log_std_init <= 2))
+      BAD("off-policy: log_std_init must be in [-20, 2], got %g", c->log_std_init);
+    if (!(c->clip_mean >= 0 && isfinite(c->clip_mean)))
+      BAD("off-policy: clip_mean must be >= 0 (0: none), got %g", c->clip_mean);
   }
   if (mimic_offpolicy_is_discrete(c->algo)) {
     if (c->train_freq < 1) BAD("off-policy: train_freq must be >= 1, got %d", c->train_freq);
@@ -237,6 +255,33 @@ static mimic_status make_discrete_network(mimic_offpolicy *t) {
   return mimic_optim_create(&t->actor_opt, &oc, t->n_actor);
 }
 
+/* gSDE's views of the actor (trunk and head over its parameters), log_std
+ * after them at log_std_init, and the scratch of its samples. */
+static mimic_status make_sde(mimic_offpolicy *t, const int *as, int na, size_t pa) {
+  const int B = t->B, F = t->F, A = t->A;
+  const size_t trunk = mimic_mlp_param_count(as, na - 1);
+  MIMIC_TRY(
+      mimic_mlp_create(&t->sde_trunk, as, na - 1, MIMIC_ACT_RELU, B, t->a_params, t->a_grads));
+  MIMIC_TRY(mimic_mlp_create(&t->sde_head, as + na - 2, 2, MIMIC_ACT_RELU, B, t->a_params + trunk,
+                             t->a_grads + trunk));
+  t->sde_log_std = t->a_params + pa;
+  t->sde_grad_log_std = t->a_grads + pa;
+  for (size_t k = 0; k < (size_t)F * A; k++) t->sde_log_std[k] = (float)t->cfg.log_std_init;
+  const size_t BF = (size_t)B * F, BA = (size_t)B * A, FA = (size_t)F * A;
+  t->sde_buf = mimic_calloc(3 * BF + 2 * BA + 4 * FA, sizeof(float), "gSDE's scratch");
+  if (!t->sde_buf) return MIMIC_ERR_NOMEM;
+  t->sde_latent = t->sde_buf;
+  t->sde_dlatent = t->sde_latent + BF;
+  t->sde_dx = t->sde_dlatent + BF;
+  t->sde_noise = t->sde_dx + BF;
+  t->sde_var = t->sde_noise + BA;
+  t->sde_z = t->sde_var + BA;
+  t->sde_w = t->sde_z + FA;
+  t->sde_sigma = t->sde_w + FA;
+  t->sde_explore = t->sde_sigma + FA;
+  return MIMIC_OK;
+}
+
 /* Actor, critics, targets and optimizers, initialised as PyTorch's
  * nn.Linear (SB3's and d3rlpy's off-policy networks): actor, then Q1, Q2,
  * then V, from one generator. */
@@ -246,12 +291,14 @@ static mimic_status make_networks(mimic_offpolicy *t) {
   const bool sac = c->algo == MIMIC_OFFPOLICY_SAC || c->algo == MIMIC_OFFPOLICY_CQL,
              iql = c->algo == MIMIC_OFFPOLICY_IQL;
   int as[MIMIC_MLP_MAX_LAYERS + 1], qs[MIMIC_MLP_MAX_LAYERS + 1], vs[MIMIC_MLP_MAX_LAYERS + 1];
-  int na = sizes_of(c, t->D, sac ? 2 * t->A : t->A, as);
+  const bool sde = c->use_sde;
+  int na = sizes_of(c, t->D, sac && !sde ? 2 * t->A : t->A, as);
   int nq = sizes_of(c, t->D + t->A, 1, qs);
   int nv = sizes_of(c, t->D, 1, vs);
   size_t pa = mimic_mlp_param_count(as, na), pq = mimic_mlp_param_count(qs, nq),
          pv = iql ? mimic_mlp_param_count(vs, nv) : 0;
-  t->n_actor = pa + (iql ? (size_t)t->A : 0);
+  t->F = c->hidden[c->n_hidden - 1];
+  t->n_actor = pa + (iql ? (size_t)t->A : 0) + (sde ? (size_t)t->F * t->A : 0);
   t->n_q = 2 * pq;
   t->n_critic = t->n_q + pv;
   t->a_params = mimic_calloc(3 * t->n_actor, sizeof(float), "actor parameters");
@@ -276,6 +323,7 @@ static mimic_status make_networks(mimic_offpolicy *t) {
     t->log_std = t->a_params + pa; /* d3rlpy: a parameter starting at 0 */
     t->grad_log_std = t->a_grads + pa;
   }
+  if (sde) MIMIC_TRY(make_sde(t, as, na, pa));
   mimic_mlp_init_torch(&t->actor, &t->rng);
   mimic_mlp_init_torch(&t->q[0], &t->rng);
   mimic_mlp_init_torch(&t->q[1], &t->rng);
@@ -511,6 +559,9 @@ void mimic_offpolicy_free(mimic_offpolicy *t) {
     mimic_mlp_free(&t->q_targ[k]);
   }
   mimic_mlp_free(&t->vnet);
+  mimic_mlp_free(&t->sde_trunk);
+  mimic_mlp_free(&t->sde_head);
+  free(t->sde_buf);
   free(t->a_params);
   free(t->c_params);
   mimic_optim_free(&t->actor_opt);
@@ -551,6 +602,11 @@ static mimic_status env_step(mimic_offpolicy *t) {
   mimic_rollout *r = &t->roll;
   const int A = t->A;
   float *a = t->step_act; /* in [-1, 1] */
+  if (t->cfg.use_sde) {   /* SB3: a new matrix as each rollout of train_freq steps begins */
+    long k = t->steps % t->cfg.train_freq;
+    if (k == 0 || (t->cfg.sde_sample_freq > 0 && k % t->cfg.sde_sample_freq == 0))
+      op_sde_reset_explore(t);
+  }
   if (t->discrete) {
     int id;
     if (t->steps < t->cfg.learning_starts || mimic_rng_uniform(&t->rng, 0.0, 1.0) < epsilon(t))
@@ -560,6 +616,8 @@ static mimic_status env_step(mimic_offpolicy *t) {
     a[0] = r->actions[0] = (float)id;
   } else if (t->steps < t->cfg.learning_starts) {
     for (int j = 0; j < A; j++) a[j] = (float)mimic_rng_uniform(&t->rng, -1.0, 1.0);
+  } else if (t->cfg.use_sde) {
+    op_sde_act(t, r->obs, a);
   } else if (t->cfg.algo == MIMIC_OFFPOLICY_SAC) {
     mimic_mlp_forward(&t->actor, r->obs, 1);
     for (int j = 0; j < A; j++) t->w.eps[j] = (float)mimic_rng_normal(&t->rng);
@@ -665,8 +723,8 @@ mimic_status mimic_offpolicy_learn(mimic_offpolicy *t, long steps, long log_ever
   while (t->steps < end) {
     if (!t->offline) {
       MIMIC_TRY(env_step(t));
-      /* SB3: DQN trains every train_freq steps; SAC and TD3 every step */
-      bool due = !t->discrete || t->steps % t->cfg.train_freq == 0;
+      /* SB3: train every train_freq steps (SAC and TD3 by default every step) */
+      bool due = t->steps % t->cfg.train_freq == 0;
       if (t->steps > t->cfg.learning_starts && due)
         for (int g = 0; g < t->cfg.gradient_steps; g++) {
           sample_batch(t);
@@ -778,6 +836,15 @@ mimic_status mimic_offpolicy_save(mimic_offpolicy *t, const char *path, const ch
   if (pc && c->algo == MIMIC_OFFPOLICY_SAC) {
     json_object_set_new(pc, "ent_auto", json_boolean(c->ent_auto));
     json_object_set_new(pc, "ent_coef", json_real(exp((double)t->log_alpha)));
+    json_object_set_new(pc, "train_freq", json_integer(c->train_freq));
+    json_object_set_new(pc, "gradient_steps", json_integer(c->gradient_steps));
+    json_object_set_new(pc, "use_sde", json_boolean(c->use_sde));
+  }
+  if (pc && c->use_sde) {
+    json_object_set_new(pc, "sde_sample_freq", json_integer(c->sde_sample_freq));
+    json_object_set_new(pc, "log_std_init", json_real(c->log_std_init));
+    json_object_set_new(pc, "clip_mean", json_real(c->clip_mean));
+    json_object_set_new(pc, "sde_learn_features", json_boolean(c->sde_learn_features));
   }
   if (pc && (c->algo == MIMIC_OFFPOLICY_TD3 || c->algo == MIMIC_OFFPOLICY_TD3BC)) {
     json_object_set_new(pc, "policy_delay", json_integer(c->policy_delay));

@@ -39,6 +39,8 @@ static int arrays_of(mimic_offpolicy *t, ckpt_array *a) {
   a[n++] = (ckpt_array){"actor_adam_v", t->actor_opt.v, t->n_actor};
   if (t->n_critic) a[n++] = (ckpt_array){"critic_adam_m", t->critic_opt.m, t->n_critic};
   if (t->n_critic) a[n++] = (ckpt_array){"critic_adam_v", t->critic_opt.v, t->n_critic};
+  if (t->cfg.use_sde) /* the rollout's exploration matrix (log_std is the actor's) */
+    a[n++] = (ckpt_array){"sde_explore", t->sde_explore, (size_t)t->F * t->A};
   a[n++] = (ckpt_array){"scalars", NULL, 0}; /* log_alpha, log_cql and their moments */
   return n;
 }
@@ -67,7 +69,7 @@ static json_t *settings_of(const mimic_offpolicy *t) {
   const mimic_offpolicy_config *c = &t->cfg;
   json_t *s = json_pack(
       "{s:s, s:s, s:I, s:i, s:f, s:f, s:f, s:f, s:b, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:b, s:f, "
-      "s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:b, s:f}",
+      "s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:b, s:f}",
       "env", c->env_id ? c->env_id : "", "env_opts", c->env_opts ? c->env_opts : "", "seed",
       (json_int_t)c->seed, "batch_size", c->batch_size, "actor_lr", c->actor_lr, "critic_lr",
       c->critic_lr, "gamma", c->gamma, "tau", c->tau, "ent_auto", c->ent_auto, "ent_coef",
@@ -77,11 +79,23 @@ static json_t *settings_of(const mimic_offpolicy *t) {
       c->normalize_obs, "expectile", c->expectile, "beta", c->beta, "max_weight", c->max_weight,
       "conservative_weight", c->conservative_weight, "n_action_samples", c->n_action_samples,
       "alpha_threshold", c->alpha_threshold, "cql_alpha", c->cql_alpha, "alpha_lr", c->alpha_lr,
-      "temp_lr", c->temp_lr, "train_freq", c->train_freq, "target_update_interval",
-      (json_int_t)c->target_update_interval, "exploration_fraction", c->exploration_fraction,
-      "exploration_initial_eps", c->exploration_initial_eps, "exploration_final_eps",
-      c->exploration_final_eps, "max_grad_norm", c->max_grad_norm, "adam_eps", c->adam_eps,
-      "double_q", c->double_q, "logit_penalty", c->logit_penalty);
+      "temp_lr", c->temp_lr, "target_update_interval", (json_int_t)c->target_update_interval,
+      "exploration_fraction", c->exploration_fraction, "exploration_initial_eps",
+      c->exploration_initial_eps, "exploration_final_eps", c->exploration_final_eps,
+      "max_grad_norm", c->max_grad_norm, "adam_eps", c->adam_eps, "double_q", c->double_q,
+      "logit_penalty", c->logit_penalty);
+  /* SAC and TD3 learned every step before they had train_freq: their
+   * earlier files, without the key, mean 1 */
+  bool every_step = c->algo == MIMIC_OFFPOLICY_SAC || c->algo == MIMIC_OFFPOLICY_TD3;
+  if (s && (!every_step || c->train_freq != 1))
+    json_object_set_new(s, "train_freq", json_integer(c->train_freq));
+  if (s && c->use_sde) {
+    json_object_set_new(s, "use_sde", json_true());
+    json_object_set_new(s, "sde_sample_freq", json_integer(c->sde_sample_freq));
+    json_object_set_new(s, "log_std_init", json_real(c->log_std_init));
+    json_object_set_new(s, "clip_mean", json_real(c->clip_mean));
+    json_object_set_new(s, "sde_learn_features", json_boolean(c->sde_learn_features));
+  }
   if (s && !t->offline) {
     json_object_set_new(s, "total_steps", json_integer(c->total_steps));
     json_object_set_new(s, "buffer_size", json_integer(c->buffer_size));
@@ -174,6 +188,13 @@ static mimic_status check_and_load(mimic_offpolicy *t, const mimic_container *c)
   MIMIC_TRY(same_int(c, "act_dim", t->A));
   MIMIC_TRY(same_int(c, "batch_size", t->B));
   MIMIC_TRY(ckpt_same_settings(c, "settings", settings_of(t)));
+  /* use_sde is in the settings only when on (earlier files have none) */
+  const bool file_sde =
+      json_is_true(json_object_get(json_object_get(c->meta, "settings"), "use_sde"));
+  if (file_sde != t->cfg.use_sde)
+    return mimic_container_fail(c, "meta.settings.use_sde",
+                                "the checkpoint was written %s gSDE, this run is %s it",
+                                file_sde ? "with" : "without", t->cfg.use_sde ? "with" : "without");
   const json_t *h = json_object_get(c->meta, "hidden");
   bool same = json_is_array(h) && (int)json_array_size(h) == t->cfg.n_hidden;
   for (int i = 0; same && i < t->cfg.n_hidden; i++)

@@ -52,10 +52,22 @@ struct mimic_offpolicy {
   mimic_mlp actor, actor_targ;   /* SAC: D -> 2A (mean | log_std); others D -> A */
   float *log_std, *grad_log_std; /* IQL's state-independent log_std (A) */
   mimic_mlp q[2], q_targ[2], vnet;
-  float *c_params, *c_grads, *c_targ; /* Q1 | Q2 (| V), one allocation each */
-  size_t n_critic;                    /* floats in c_params */
-  size_t n_q;                         /* floats of Q1 | Q2 (the targets' span) */
-  float *a_params, *a_grads, *a_targ; /* actor (| IQL log_std) */
+  /* gSDE (SAC with use_sde): the actor (D -> ... -> F -> A, the mean) seen
+   * also as a trunk (D -> ... -> F, its last layer linear) + ReLU + head
+   * (F -> A) over the same parameters, so the noise's gradient reaches the
+   * features; log_std (F, A) follows the actor's parameters (one Adam) */
+  mimic_mlp sde_trunk, sde_head;
+  int F;
+  float *sde_log_std, *sde_grad_log_std;
+  float *sde_buf;                           /* one allocation for everything below */
+  float *sde_latent, *sde_dlatent, *sde_dx; /* (B, F) the features and two gradients */
+  float *sde_noise, *sde_var;               /* (B, A) the last sample's, for its backward */
+  float *sde_z, *sde_w, *sde_sigma;         /* (F, A) this update's draws, matrix, exp(log_std) */
+  float *sde_explore;                       /* (F, A) the rollout's matrix (env steps) */
+  float *c_params, *c_grads, *c_targ;       /* Q1 | Q2 (| V), one allocation each */
+  size_t n_critic;                          /* floats in c_params */
+  size_t n_q;                               /* floats of Q1 | Q2 (the targets' span) */
+  float *a_params, *a_grads, *a_targ;       /* actor (| IQL log_std) */
   size_t n_actor;
   mimic_optim actor_opt, critic_opt, alpha_opt;
   float log_alpha, grad_log_alpha; /* SAC's and CQL's temperature */
@@ -94,6 +106,11 @@ mimic_status op_update(mimic_offpolicy *t);
 /* The deterministic action in [-1, 1] of n normalised observations (n <= B)
  * into out (n, A). */
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out);
+/* gSDE: draws the rollout's exploration matrix from the current log_std. */
+void op_sde_reset_explore(mimic_offpolicy *t);
+/* gSDE: the sampled action in [-1, 1] of one normalised observation with
+ * the rollout's matrix into out (A). */
+void op_sde_act(mimic_offpolicy *t, const float *obs, float *out);
 /* Discrete: the greedy action of one observation (argmax of the actor's outputs). */
 int op_greedy(mimic_offpolicy *t, const float *obs);
 /* Discrete: target <- tau * online + (1 - tau) * target (tau 1: a copy). */

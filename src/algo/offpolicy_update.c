@@ -23,6 +23,7 @@
 
 #include "algo/offline_loss.h"
 #include "algo/offpolicy_impl.h"
+#include "algo/sac_sde.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
 
@@ -132,16 +133,68 @@ static void td_target(mimic_offpolicy *t, const float *next) {
   for (int i = 0; i < t->B; i++) w->target[i] = w->rew[i] + (1.0f - w->done[i]) * gamma * next[i];
 }
 
+/* gSDE: the actor's features at obs (B rows) into sde_latent, its mean
+ * into sde_head.out, and the squashed sample with matrix W. */
+static void sde_forward(mimic_offpolicy *t, const float *obs, int B, const float *W, float *action,
+                        float *logp) {
+  mimic_mlp_forward(&t->sde_trunk, obs, B);
+  mimic_relu_forward(t->sde_latent, t->sde_trunk.out, (size_t)B * t->F);
+  mimic_mlp_forward(&t->sde_head, t->sde_latent, B);
+  mimic_sde_sample(t->sde_head.out, t->sde_latent, t->sde_sigma, W, B, t->F, t->A,
+                   (float)t->cfg.clip_mean, action, logp, t->sde_noise, t->sde_var);
+}
+
+/* gSDE: backward of the last sde_forward given dL/daction and dL/dlog_prob,
+ * into the actor's gradients (head, log_std, and through the features the
+ * trunk). */
+static void sde_backward(mimic_offpolicy *t, const float *obs, const float *action,
+                         const float *daction, const float *dlogp) {
+  const int B = t->B, F = t->F;
+  float *dmean = t->w.dout;
+  float *dlat = t->cfg.sde_learn_features ? t->sde_dlatent : NULL;
+  mimic_sde_backward(t->sde_head.out, t->sde_latent, t->sde_sigma, t->sde_z, t->sde_w, action,
+                     t->sde_noise, t->sde_var, B, F, t->A, (float)t->cfg.clip_mean, daction, dlogp,
+                     dmean, t->sde_grad_log_std, dlat);
+  mimic_mlp_backward(&t->sde_head, t->sde_latent, dmean, B, t->sde_dx);
+  if (dlat)
+    for (size_t k = 0; k < (size_t)B * F; k++) t->sde_dx[k] += dlat[k];
+  mimic_relu_backward(t->sde_dx, t->sde_dx, t->sde_latent, (size_t)B * F);
+  mimic_mlp_backward(&t->sde_trunk, obs, t->sde_dx, B, NULL);
+}
+
+void op_sde_reset_explore(mimic_offpolicy *t) {
+  const size_t FA = (size_t)t->F * t->A;
+  for (size_t k = 0; k < FA; k++) t->sde_z[k] = (float)mimic_rng_normal(&t->rng);
+  mimic_sde_weights(t->sde_log_std, t->sde_z, t->F, t->A, t->sde_sigma, t->sde_explore);
+}
+
+void op_sde_act(mimic_offpolicy *t, const float *obs, float *out) {
+  sde_forward(t, obs, 1, t->sde_explore, out, NULL);
+}
+
+/* SAC's step; with gSDE one matrix W (drawn here, as SB3's train() resets
+ * the noise before each gradient step) serves the batch's actions at s'
+ * and at s. */
 static void sac_update(mimic_offpolicy *t) {
   op_work *w = &t->w;
   const int B = t->B, A = t->A, D = t->D;
   const size_t BA = (size_t)B * A;
-  for (size_t k = 0; k < BA; k++) w->eps[k] = (float)mimic_rng_normal(&t->rng);
-  for (size_t k = 0; k < BA; k++) w->eps2[k] = (float)mimic_rng_normal(&t->rng);
+  const bool sde = t->cfg.use_sde;
+  if (sde) {
+    for (size_t k = 0; k < (size_t)t->F * A; k++) t->sde_z[k] = (float)mimic_rng_normal(&t->rng);
+    mimic_sde_weights(t->sde_log_std, t->sde_z, t->F, A, t->sde_sigma, t->sde_w);
+  } else {
+    for (size_t k = 0; k < BA; k++) w->eps[k] = (float)mimic_rng_normal(&t->rng);
+    for (size_t k = 0; k < BA; k++) w->eps2[k] = (float)mimic_rng_normal(&t->rng);
+  }
   const float alpha = expf(t->log_alpha); /* this step's temperature, before its update */
   /* target: min of the target critics at a fresh action, minus alpha log pi */
-  mimic_mlp_forward(&t->actor, w->next_obs, B);
-  mimic_squashed_sample(t->actor.out, w->eps2, B, A, w->a_next, w->logp_next);
+  if (sde) {
+    sde_forward(t, w->next_obs, B, t->sde_w, w->a_next, w->logp_next);
+  } else {
+    mimic_mlp_forward(&t->actor, w->next_obs, B);
+    mimic_squashed_sample(t->actor.out, w->eps2, B, A, w->a_next, w->logp_next);
+  }
   fill_sa(w->sa, w->next_obs, w->a_next, B, D, A);
   memcpy(w->q1, q_forward(&t->q_targ[0], w->sa, B), (size_t)B * sizeof(float));
   const float *qt2 = q_forward(&t->q_targ[1], w->sa, B);
@@ -151,8 +204,12 @@ static void sac_update(mimic_offpolicy *t) {
   critic_step(t, 0.5); /* SB3: 0.5 * sum of the two MSEs */
   mimic_optim_step(&t->critic_opt, t->c_params, t->c_grads);
   /* actor: alpha log pi - min Q at its own action, through the new critics */
-  mimic_mlp_forward(&t->actor, w->obs, B);
-  mimic_squashed_sample(t->actor.out, w->eps, B, A, w->a_pi, w->logp);
+  if (sde) {
+    sde_forward(t, w->obs, B, t->sde_w, w->a_pi, w->logp);
+  } else {
+    mimic_mlp_forward(&t->actor, w->obs, B);
+    mimic_squashed_sample(t->actor.out, w->eps, B, A, w->a_pi, w->logp);
+  }
   fill_sa(w->sa, w->obs, w->a_pi, B, D, A);
   memcpy(w->q1, q_forward(&t->q[0], w->sa, B), (size_t)B * sizeof(float));
   memcpy(w->q2, q_forward(&t->q[1], w->sa, B), (size_t)B * sizeof(float));
@@ -172,9 +229,13 @@ static void sac_update(mimic_offpolicy *t) {
     logp_sum += w->logp[i];
     w->dv[i] = alpha / B; /* d loss / d log_prob */
   }
-  mimic_squashed_backward(t->actor.out, w->eps, w->a_pi, B, A, w->dact, w->dv, w->dout);
   memset(t->a_grads, 0, t->n_actor * sizeof(float));
-  mimic_mlp_backward(&t->actor, w->obs, w->dout, B, NULL);
+  if (sde) {
+    sde_backward(t, w->obs, w->a_pi, w->dact, w->dv);
+  } else {
+    mimic_squashed_backward(t->actor.out, w->eps, w->a_pi, B, A, w->dact, w->dv, w->dout);
+    mimic_mlp_backward(&t->actor, w->obs, w->dout, B, NULL);
+  }
   mimic_optim_step(&t->actor_opt, t->a_params, t->a_grads);
   t->sum_actor += loss / B;
   t->n_actor_terms++;
@@ -569,7 +630,8 @@ mimic_status op_update(mimic_offpolicy *t) {
 void op_actor_deterministic(mimic_offpolicy *t, const float *obs, int n, float *out) {
   mimic_mlp_forward(&t->actor, obs, n);
   const int A = t->A;
-  const bool gauss = t->cfg.algo == MIMIC_OFFPOLICY_SAC || t->cfg.algo == MIMIC_OFFPOLICY_CQL;
+  const bool gauss =
+      (t->cfg.algo == MIMIC_OFFPOLICY_SAC && !t->cfg.use_sde) || t->cfg.algo == MIMIC_OFFPOLICY_CQL;
   const int stride = gauss ? 2 * A : A;
   for (int i = 0; i < n; i++)
     for (int j = 0; j < A; j++)

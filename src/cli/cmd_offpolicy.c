@@ -119,7 +119,7 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   bool json = false;
   op_monitor m = {.eval_episodes = 10};
   long long eval_every = 0;
-  cli_opt o[32];
+  cli_opt o[40];
   int n = 0;
   o[n++] =
       (cli_opt){"env",
@@ -151,6 +151,22 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   }
   if (algo == MIMIC_OFFPOLICY_TD3)
     o[n++] = (cli_opt){"action-noise", CLI_DOUBLE, &c.action_noise, "S", "exploration std (0.1)"};
+  const char *ent_coef = NULL;
+  if (algo == MIMIC_OFFPOLICY_SAC || algo == MIMIC_OFFPOLICY_TD3) {
+    o[n++] = (cli_opt){"train-freq", CLI_INT, &c.train_freq, "N", "train every N steps (1)"};
+    o[n++] = (cli_opt){"gradient-steps", CLI_INT, &c.gradient_steps, "N",
+                       "gradient steps each time (1)"};
+  }
+  if (algo == MIMIC_OFFPOLICY_SAC) {
+    o[n++] = (cli_opt){"ent-coef", CLI_STR, &ent_coef, "X",
+                       "temperature: auto, auto_X (learned from X) or a fixed X (auto)"};
+    o[n++] = (cli_opt){"sde", CLI_FLAG, &c.use_sde, NULL,
+                       "gSDE: state-dependent exploration noise (SB3's use_sde)"};
+    o[n++] = (cli_opt){"sde-sample-freq", CLI_INT, &c.sde_sample_freq, "K",
+                       "gSDE: a new noise matrix every K steps (-1: each rollout's start)"};
+    o[n++] = (cli_opt){"log-std-init", CLI_DOUBLE, &c.log_std_init, "X",
+                       "gSDE: the initial log std of the noise matrix (-3)"};
+  }
   if (algo == MIMIC_OFFPOLICY_TD3BC)
     o[n++] = (cli_opt){"alpha", CLI_DOUBLE, &c.alpha, "A", "Q weight against BC (2.5)"};
   if (algo == MIMIC_OFFPOLICY_IQL) {
@@ -217,6 +233,19 @@ static int train_offpolicy(mimic_offpolicy_algo algo, int argc, char **argv) {
   if (batch) c.batch_size = batch;
   if (lr) c.actor_lr = c.critic_lr = lr;
   if (target_every) c.target_update_interval = (long)target_every;
+  if (ent_coef) { /* SB3's ent_coef: "auto", "auto_0.1" or a number */
+    char *end = NULL;
+    const bool autoc = strncmp(ent_coef, "auto", 4) == 0;
+    const char *num = autoc ? (ent_coef[4] == '_' ? ent_coef + 5 : NULL) : ent_coef;
+    if (autoc && ent_coef[4] && ent_coef[4] != '_')
+      return cli_usage_error(cmd, "--ent-coef is auto, auto_X or a number, got '%s'", ent_coef);
+    c.ent_auto = autoc;
+    if (num) c.ent_coef = strtod(num, &end);
+    if (num && (end == num || *end || !(c.ent_coef > 0) || !isfinite(c.ent_coef)))
+      return cli_usage_error(cmd, "--ent-coef wants a number > 0, got '%s'", ent_coef);
+  }
+  if (!c.use_sde && (cli_seen(o, "sde-sample-freq") || cli_seen(o, "log-std-init")))
+    return cli_usage_error(cmd, "--sde-sample-freq and --log-std-init are gSDE's: add --sde");
   if (hidden && !cli_parse_hidden(hidden, c.hidden, &c.n_hidden, MIMIC_MLP_MAX_LAYERS - 1))
     return cli_usage_error(cmd, "--hidden wants widths like 256,256, got '%s'", hidden);
   if (ckpt_every < 0 || (resume && !ckpt))
