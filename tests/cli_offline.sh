@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Off-policy and offline RL end to end, on short budgets: train sac and
 # td3 (CSV log, a policy file `mimic eval` runs, same seed = same file),
+# SAC with gSDE (same seed = same file, resumed mid-rollout bit for bit),
 # dataset generate (Minari metadata with the kind and reference returns,
 # exactly N transitions), train td3bc and iql from a generated dataset;
 # train dqn, and train cql and discrete-bc on a CartPole dataset;
@@ -25,6 +26,24 @@ for algo in sac td3; do
   cmp -s "$dir/$algo.mimic" "$dir/${algo}2.mimic" || fail "two $algo runs with one seed differ"
 done
 "$mimic" model info "$dir/sac.mimic" | grep -q squash || fail "model info does not show the squash"
+
+# SAC with gSDE (rl-zoo's MountainCarContinuous flags, small networks): one
+# seed, one file; a run stopped mid-rollout resumes bit for bit
+sde=(train sac --env MountainCarContinuous-v0 --sde --log-std-init -3.67 --hidden 16,16
+  --batch-size 32 --ent-coef 0.1 --train-freq 32 --gradient-steps 32 --learning-starts 0
+  --episodes 1 --quiet)
+"$mimic" "${sde[@]}" --steps 300 -o "$dir/sde.mimic" > /dev/null
+"$mimic" "${sde[@]}" --steps 300 -o "$dir/sde2.mimic" > /dev/null
+cmp -s "$dir/sde.mimic" "$dir/sde2.mimic" || fail "two gSDE runs with one seed differ"
+rc=0 # killed at step 150 = 4 x 32 + 22, mid-rollout
+MIMIC_TEST_KILL_AT=150 "$mimic" "${sde[@]}" --steps 300 -o "$dir/sde3.mimic" \
+  --checkpoint "$dir/sde.ckpt" --checkpoint-every 50 > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 137 ] || fail "gSDE: exit $rc instead of being killed at step 150"
+"$mimic" "${sde[@]}" --steps 300 -o "$dir/sde3.mimic" --checkpoint "$dir/sde.ckpt" --resume \
+  > /dev/null
+cmp -s "$dir/sde.mimic" "$dir/sde3.mimic" || fail "gSDE: the resumed run differs"
+"$mimic" "${sde[@]}" --steps 300 --sde-sample-freq 4 -o "$dir/sde4.mimic" > /dev/null
+cmp -s "$dir/sde.mimic" "$dir/sde4.mimic" && fail "--sde-sample-freq changed nothing"
 
 # datasets of known quality
 json=$("$mimic" dataset generate --env Pendulum-v1 --kind random --transitions 450 -o "$dir/rand" --json)
@@ -119,5 +138,12 @@ expect_fail "Box" "$mimic" train discrete-bc --data "$dir/exp" -o "$dir/x.mimic"
 expect_fail "data" "$mimic" train td3bc -o "$dir/x.mimic"
 "$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/cp" --quiet > /dev/null
 expect_fail "Discrete" "$mimic" train iql --data "$dir/cp" -o "$dir/x.mimic" --steps 10
+expect_fail "add --sde" "$mimic" train sac --env MountainCarContinuous-v0 --log-std-init -2 \
+  -o "$dir/x.mimic" --steps 10
+expect_fail "ent-coef" "$mimic" train sac --env Pendulum-v1 --ent-coef hot -o "$dir/x.mimic"
+expect_fail "sde_sample_freq" "$mimic" train sac --env Pendulum-v1 --sde --sde-sample-freq 0 \
+  -o "$dir/x.mimic"
+expect_fail "gSDE" "$mimic" dataset generate --env MountainCarContinuous-v0 --kind medium \
+  --transitions 100 --sac-steps 200 -o "$dir/x"
 expect_fail "exists" "$mimic" dataset generate --env Pendulum-v1 --kind random --transitions 10 -o "$dir/rand"
 echo "cli_offline: ok"

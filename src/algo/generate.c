@@ -107,7 +107,7 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
                                  mimic_generate_result *res) {
   *out = NULL;
   mimic_offpolicy_config sc = discrete ? c->dqn : c->sac;
-  const char *algo = mimic_offpolicy_algo_name(sc.algo);
+  const char *algo = sc.use_sde ? "SAC with gSDE" : mimic_offpolicy_algo_name(sc.algo);
   sc.env_id = c->env_id;
   sc.env_opts = c->env_opts;
   sc.seed = c->seed;
@@ -115,8 +115,11 @@ static mimic_status train_medium(const mimic_generate_config *c, double lo, doub
   MIMIC_TRY(mimic_offpolicy_create(&sc, NULL, &t));
   mimic_status st = replay ? mimic_offpolicy_record(t, replay) : MIMIC_OK;
   mimic_progress bar;
-  mimic_progress_begin(&bar, discrete ? "medium policy (DQN)" : "medium policy (SAC)", "steps",
-                       (uint64_t)sc.total_steps);
+  mimic_progress_begin(&bar,
+                       discrete     ? "medium policy (DQN)"
+                       : sc.use_sde ? "medium policy (SAC+gSDE)"
+                                    : "medium policy (SAC)",
+                       "steps", (uint64_t)sc.total_steps);
   if (!c->progress) bar.active = false;
   bool reached = false;
   while (!st && mimic_offpolicy_steps(t) < sc.total_steps) {

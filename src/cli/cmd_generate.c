@@ -36,7 +36,8 @@ int cmd_dataset_generate(int argc, char **argv) {
        "Box actions: the expert acts with Gaussian noise of std S half-ranges, as D4RL's "
        "sampled experts (0)"},
       {"sac-steps", CLI_LONG, &sac_steps, "N",
-       "most SAC (Discrete: DQN) steps for the medium policy (100000; DQN 50000)"},
+       "most SAC (Discrete: DQN) steps for the medium policy (100000; DQN and "
+       "MountainCarContinuous's SAC with gSDE 50000)"},
       {"eval-every", CLI_LONG, &eval_every, "N", "SAC (DQN) steps between its evaluations (200)"},
       {"hidden", CLI_STR, &hidden, "N,N", "SAC's (DQN's) hidden widths (256,256)"},
       {"dataset-id", CLI_STR, &id, "ID", "Minari id (default from DIR)"},
