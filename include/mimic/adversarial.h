@@ -65,11 +65,15 @@ typedef struct mimic_adv_config {
   int disc_warmup;                   /* extra discriminator steps in the first round, before the
                                         generator learns from it (0 = none) */
   int demo_batch_size;               /* expert (and generator) transitions per step (default 256) */
-  bool disc_normalize;    /* running normalisation of the discriminator's inputs (true) */
-  bool gail_logit_reward; /* GAIL: reward log D - log(1 - D) = logit instead of
-                             -log(1 - D) = softplus(logit) (imitation's) */
-  bool absorbing;         /* absorbing states for terminated episodes (mimic/reward.h);
-                             default true for AIRL, false for GAIL */
+  bool disc_normalize;              /* running normalisation of the discriminator's inputs (true) */
+  bool gail_logit_reward;           /* GAIL: reward log D - log(1 - D) = logit instead of
+                                       -log(1 - D) = softplus(logit) (imitation's) */
+  bool absorbing;                   /* absorbing states for terminated episodes (mimic/reward.h);
+                                       default true for AIRL, false for GAIL */
+  const mimic_dataset_shard *shard; /* with ppo.comm of several ranks: the demonstrations given
+                                       are only this rank's shard of the file
+                                       (mimic_dataset_load_shard), and the ranks share out the
+                                       expert rows of every batch; NULL: every rank holds all */
 } mimic_adv_config;
 
 /* One round's numbers. */
@@ -90,7 +94,9 @@ mimic_status mimic_adv_check(const mimic_adv_config *cfg);
 typedef struct mimic_adv mimic_adv;
 
 /* Sets up the trainer for demonstrations demos (copied; their spaces must
- * match the environment's). */
+ * match the environment's). With cfg->shard, collective: demos is this
+ * rank's shard, and the ranks check that the shards partition the file;
+ * the run is the one a process holding the whole file makes. */
 mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *demos,
                               mimic_adv **out);
 /* Frees the trainer (NULL is fine). */

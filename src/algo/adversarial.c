@@ -1,7 +1,8 @@
 /* GAIL and AIRL: the discriminator and the rounds (see mimic/adversarial.h).
  *
  * The expert transitions are copied once into flat arrays (obs, next obs,
- * action, terminated). A discriminator step builds a batch of 2B rows,
+ * action, terminated); data-parallel with cfg.shard, a rank copies only
+ * its shard of them (adversarial_dist.c). A discriminator step builds a batch of 2B rows,
  * expert rows first (label 1) then generator rows (label 0), drawn
  * uniformly with replacement from the demonstrations and from the last
  * rollout. Inputs are normalised with running statistics that take in
@@ -109,7 +110,7 @@ static mimic_status copy_demos(mimic_adv *a, const mimic_dataset *ds) {
                       "adversarial: the demonstrations' action space is not %s's",
                       a->cfg.ppo.env_id);
   size_t M = ds->n_steps, D = (size_t)a->D, aw = (size_t)a->aw;
-  a->M = M;
+  a->M = a->d_n = M; /* sharded, adv_dist_demos makes M the whole file's */
   a->d_obs = mimic_malloc(M * (2 * D + aw) * sizeof(float) + M * sizeof(bool), "demonstrations");
   if (!a->d_obs) return MIMIC_ERR_NOMEM;
   a->d_next = a->d_obs + M * D;
@@ -177,16 +178,26 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
       mimic_env_free(env);
     }
   }
+  a->cfg.shard = NULL; /* the caller's, read here only */
+  a->par = mimic_comm_parallel(cfg->ppo.comm);
+  a->sharded = a->par && cfg->shard;
+  if (st == MIMIC_OK && cfg->shard && !a->par &&
+      (cfg->shard->first_step != 0 || cfg->shard->steps != demos->n_steps))
+    st = mimic_fail(MIMIC_ERR_INVALID,
+                    "adversarial: a shard of %zu of the demonstrations' %llu transitions needs the "
+                    "other ranks (a communicator of several)",
+                    demos->n_steps, (unsigned long long)cfg->shard->steps);
   mimic_rng_seed(&a->rng, cfg->ppo.seed ^ 0xd15c0ULL);
   if (st == MIMIC_OK) st = copy_demos(a, demos);
+  if (st == MIMIC_OK) a->demo_crc = adv_demo_crc(a, 0, -1);
   if (st == MIMIC_OK) st = setup_nets(a);
   a->hi = 2 * a->B;
   a->n_gen = (size_t)a->n_roll;
-  a->par = mimic_comm_parallel(cfg->ppo.comm);
   if (st == MIMIC_OK && a->par) {
     st = adv_dist_start(a);
     a->n_gen = (size_t)a->n_roll * (size_t)cfg->ppo.comm->size;
   }
+  if (st == MIMIC_OK && a->sharded) st = adv_dist_demos(a, demos, cfg->shard);
   if (st == MIMIC_OK) {
     size_t B2 = 2 * (size_t)a->B, D = (size_t)a->D;
     size_t floats = B2 * (2 * D + (size_t)a->aw + 3) + 2 * B2 * D + 2 * B2 + 2 * (size_t)a->n_roll +
@@ -274,8 +285,10 @@ static mimic_status disc_step(mimic_adv *a, mimic_adv_round *out, double *loss) 
     if (k < B) {
       size_t j =
           (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)(a->M + (absorbing ? a->M_term : 0)));
-      ab = j >= a->M;
-      if (!ab)
+      ab = j >= a->M;           /* sharded, rank 0 supplies the absorbing rows */
+      if (!ab) j -= a->d_first; /* past d_n (wrapped) when another rank holds the row */
+      held = ab ? !a->sharded || a->rank == 0 : j < a->d_n;
+      if (held && !ab)
         o = a->d_obs + j * D, nx = a->d_next + j * D, ac = a->d_act + j * aw, term = a->d_term[j];
     } else {
       size_t j = (size_t)mimic_rng_integers(&a->rng, 0, (int64_t)(a->n_gen + a->gen_term));
@@ -412,7 +425,7 @@ mimic_status mimic_adv_round_run(mimic_adv *a, mimic_adv_round *out) {
   if (a->cfg.absorbing) {
     mimic_ppo_rollout r = mimic_ppo_last_rollout(a->gen);
     for (int j = 0; j < r.n; j++) a->gen_term += r.terminated[j];
-    if (a->par) MIMIC_TRY(adv_dist_count_term(a, a->gen_term));
+    if (a->par) MIMIC_TRY(adv_dist_total(a, a->gen_term, &a->gen_term));
   }
   double loss = 0;
   int steps = a->cfg.n_disc_updates + (a->round == 0 ? a->cfg.disc_warmup : 0);

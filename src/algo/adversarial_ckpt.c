@@ -7,8 +7,9 @@
  * statistics and the normaliser they were last written into; then the
  * generator of the discriminator's draws and the round (the warm-up steps
  * belong to round 0 only). meta.adversarial holds the settings and the
- * demonstrations' size and CRC-32: a checkpoint from other settings or
- * other demonstrations is refused by name. */
+ * demonstrations' size and CRC-32 (the whole file's, sharded too): a
+ * checkpoint from other settings or other demonstrations is refused by
+ * name. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,14 @@
 
 #define ADV_KIND "mimic.adversarial-checkpoint"
 
-uint32_t adv_demo_crc(const mimic_adv *a) {
-  size_t D = (size_t)a->D, aw = (size_t)a->aw;
-  uint32_t crc = mimic_crc32(0, a->d_obs, a->M * (2 * D + aw) * sizeof(float));
-  return mimic_crc32(crc, a->d_term, a->M * sizeof(bool));
+uint32_t adv_demo_crc(const mimic_adv *a, uint32_t crc, int part) {
+  const size_t n = a->d_n, D = (size_t)a->D, aw = (size_t)a->aw;
+  const void *p[4] = {a->d_obs, a->d_next, a->d_act, a->d_term};
+  const size_t len[4] = {n * D * sizeof(float), n * D * sizeof(float), n * aw * sizeof(float),
+                         n * sizeof(bool)};
+  for (int i = part < 0 ? 0 : part; i < (part < 0 ? 4 : part + 1); i++)
+    crc = mimic_crc32(crc, p[i], len[i]);
+  return crc;
 }
 
 static json_t *widths(const int *w, int n) {
@@ -41,7 +46,7 @@ static json_t *settings_json(const mimic_adv *a) {
       c->disc_lr, "disc_weight_decay", c->disc_weight_decay, "n_disc_updates", c->n_disc_updates,
       "disc_warmup", c->disc_warmup, "demo_batch_size", c->demo_batch_size, "disc_normalize",
       c->disc_normalize, "gail_logit_reward", c->gail_logit_reward, "absorbing", c->absorbing,
-      "demo_transitions", (json_int_t)a->M, "demo_crc32", (json_int_t)adv_demo_crc(a));
+      "demo_transitions", (json_int_t)a->M, "demo_crc32", (json_int_t)a->demo_crc);
   /* a data-parallel run before the discriminator drew one process's batches
    * had a stream a rank: its checkpoints are refused rather than continued
    * differently */

@@ -13,10 +13,15 @@ struct mimic_adv {
   mimic_ppo *gen;
   int D, aw, B, n_roll;
   mimic_space act_space; /* kind, n and dim (no bounds) */
-  /* demonstrations */
-  size_t M, M_term; /* transitions, terminated ones */
-  float *d_obs, *d_next, *d_act;
+  /* demonstrations: the whole file's M transitions (M_term terminated) are
+   * drawn from; this rank holds rows [d_first, d_first + d_n) of them (all
+   * but sharded, cfg.shard on several ranks) */
+  size_t M, M_term;
+  uint64_t d_first;
+  size_t d_n;
+  float *d_obs, *d_next, *d_act; /* (d_n) */
   bool *d_term;
+  uint32_t demo_crc; /* the whole file's fingerprint (adv_demo_crc) */
   /* networks */
   mimic_reward_net g, h; /* h only for AIRL */
   mimic_optim opt_g, opt_h;
@@ -36,7 +41,7 @@ struct mimic_adv {
   /* the batch rows this rank computes on: [lo, hi) of 2B (one process: all) */
   int rank, lo, hi;
   /* data-parallel (cfg.ppo.comm of several ranks, GAIL; adversarial_dist.c) */
-  bool par;
+  bool par, sharded;
   float *reduce;     /* (n_params + ADV_SHARED) the all-reduced gradient and step sums */
   int64_t *all_term; /* (size) the ranks' terminated transitions */
   bool *s_held;      /* (2B) the batch rows whose inputs this rank assembled */
@@ -56,17 +61,25 @@ mimic_status adv_dist_start(mimic_adv *a);
 /* The local row of row j of the joint rollout (j < n_gen) and, in *owner,
  * the rank that holds it (one process: j itself, rank 0). */
 size_t adv_gen_row(const mimic_adv *a, size_t j, int *owner);
-/* Sets gen_term to the terminated transitions of every rank's rollout
- * (this rank's: mine). */
-mimic_status adv_dist_count_term(mimic_adv *a, size_t mine);
-/* Completes the generator half of g's assembled batch on every rank: each
- * rank's rows that others assembled are zeroed, then summed over ranks. */
+/* Sets *total to the sum over the ranks of mine (a count). */
+mimic_status adv_dist_total(mimic_adv *a, size_t mine, size_t *total);
+/* Sharded demonstrations (cfg.shard): checks that the ranks' shards
+ * partition the file in rank order (bc_shard_open) and sets this rank's
+ * rows, the whole file's M, M_term and demo_crc, as one process has them. */
+mimic_status adv_dist_demos(mimic_adv *a, const mimic_dataset *demos,
+                            const mimic_dataset_shard *info);
+/* Completes g's assembled batch on every rank: the rows this rank did not
+ * assemble are zeroed, then the rows are summed over ranks (the generator
+ * half, or the whole batch when the expert rows are sharded too). */
 mimic_status adv_dist_share_rows(mimic_adv *a);
 /* Sums the discriminator's gradient and a step's sums[ADV_SHARED] over the
  * ranks, in one all-reduce. */
 mimic_status adv_dist_sum(mimic_adv *a, double sums[ADV_SHARED]);
 
-/* The demonstrations' fingerprint: CRC-32 of their arrays. */
-uint32_t adv_demo_crc(const mimic_adv *a);
+/* The CRC-32 of this rank's demonstrations, continuing crc, array after
+ * array (obs, next obs, actions, terminated): what checkpoints record of
+ * them (one process: adv_demo_crc(a, 0, ...) over the whole file). part
+ * picks one array (0..3), or -1 for all four in turn. */
+uint32_t adv_demo_crc(const mimic_adv *a, uint32_t crc, int part);
 
 #endif

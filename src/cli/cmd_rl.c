@@ -91,6 +91,23 @@ int cli_train_ppo(int argc, char **argv) {
   return cli_comm_end(comm, rc);
 }
 
+/* The demonstrations' mean episode return, summed in file order as one
+ * process sums it: on several ranks (each holding a shard of the file's
+ * `episodes`) each rank continues the sum of the ranks before it. */
+static mimic_status demo_mean_return(mimic_comm *c, const mimic_dataset *ds, size_t episodes,
+                                     double *out) {
+  double sum = 0;
+  const int ranks = mimic_comm_parallel(c) ? c->size : 1;
+  for (int r = 0; r < ranks; r++) {
+    if (ranks == 1 || r == c->rank)
+      for (size_t e = 0; e < ds->n_episodes; e++)
+        sum += mimic_dataset_episode_return(ds, e) / episodes;
+    if (ranks > 1) MIMIC_TRY(c->bcast(c, &sum, sizeof sum, r));
+  }
+  *out = sum;
+  return MIMIC_OK;
+}
+
 /* Per-round callback of GAIL/AIRL: the generator's iteration goes to the monitor. */
 static bool adv_round(mimic_adv *a, const mimic_adv_round *r, void *user) {
   return rl_monitor_iter(mimic_adv_generator(a), &r->ppo, user);
@@ -176,8 +193,9 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
                            "state-action-next-state, got '%s'",
                            inputs);
   /* under mpirun (GAIL), data-parallel as one process's run: each rank steps
-   * its share of the environments and computes on its share of every
-   * discriminator batch (adversarial_dist.c) */
+   * its share of the environments, reads its shard of the demonstrations
+   * and computes on its share of every discriminator batch
+   * (adversarial_dist.c) */
   mimic_comm *comm = cli_comm_begin(cmd);
   if (!comm) return CLI_EXIT_FAIL;
   c.ppo.comm = comm;
@@ -186,15 +204,26 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
   if (!writer) m.log = m.plot = NULL;
   rc = CLI_EXIT_OK; /* a rank after 0 reports nothing */
   if (mimic_adv_check(&c)) return cli_comm_end(comm, cli_usage_error(cmd, "%s", mimic_errmsg()));
+  /* several ranks: each reads only its shard of the episodes, as train bc */
   mimic_dataset ds;
-  if (mimic_dataset_load(data, &ds)) return cli_comm_end(comm, cli_comm_fail(cmd, comm));
+  mimic_dataset_shard shard = {0};
+  if (mimic_comm_parallel(comm)
+          ? mimic_dataset_load_shard(data, comm->rank, comm->size, &ds, &shard)
+          : mimic_dataset_load(data, &ds))
+    return cli_comm_end(comm, cli_comm_fail(cmd, comm));
+  if (mimic_comm_parallel(comm))
+    c.shard = &shard;
+  else
+    shard = (mimic_dataset_shard){.episodes = ds.n_episodes, .steps = ds.n_steps};
   double demo_return = 0;
-  for (size_t e = 0; e < ds.n_episodes; e++)
-    demo_return += mimic_dataset_episode_return(&ds, e) / ds.n_episodes;
   mimic_adv *t = NULL;
-  mimic_status st = mimic_adv_create(&c, &ds, &t);
+  mimic_status st = demo_mean_return(comm, &ds, shard.episodes, &demo_return);
+  if (st == MIMIC_OK) {
+    st = mimic_adv_create(&c, &ds, &t);
+    if (st && c.shard) mimic_errctx("%s", data);
+  }
   snprintf(m.title, sizeof m.title, "%s on %s from %zu demonstrations", airl ? "AIRL" : "GAIL", env,
-           ds.n_episodes);
+           shard.episodes);
   m.reference = demo_return;
   m.reference_name = "demonstrations";
   m.adv = t;
@@ -211,15 +240,15 @@ static int train_adversarial(mimic_adv_kind kind, int argc, char **argv) {
     json_t *meta = json_object();
     json_object_set_new(meta, "algorithm", json_string(airl ? "airl" : "gail"));
     json_object_set_new(meta, "trained_on", cli_json_str(data));
-    json_object_set_new(meta, "episodes", json_integer((json_int_t)ds.n_episodes));
+    json_object_set_new(meta, "episodes", json_integer((json_int_t)shard.episodes));
     if (mimic_comm_parallel(comm)) json_object_set_new(meta, "ranks", json_integer(comm->size));
     st = rl_save_with_meta(mimic_adv_generator(t), out, meta);
   }
   if (st == MIMIC_OK && writer) {
     json_t *extra = json_object();
     json_object_set_new(extra, "algorithm", json_string(airl ? "airl" : "gail"));
-    json_object_set_new(extra, "demo_episodes", json_integer((json_int_t)ds.n_episodes));
-    json_object_set_new(extra, "demo_transitions", json_integer((json_int_t)ds.n_steps));
+    json_object_set_new(extra, "demo_episodes", json_integer((json_int_t)shard.episodes));
+    json_object_set_new(extra, "demo_transitions", json_integer((json_int_t)shard.steps));
     json_object_set_new(extra, "demo_return", cli_json_number(demo_return));
     rc = rl_report(cmd, mimic_adv_generator(t), &m, out, extra, 100);
     json_decref(extra);
