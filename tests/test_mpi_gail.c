@@ -6,15 +6,26 @@
  * (test_mpi_ppo), and the discriminator must see the one process's batches,
  * its input statistics and its gradient. Every rank trains a few rounds
  * twice with the communicator and once alone (no communicator, all 8
- * environments) as the reference. Checked:
- *  - the two parallel runs agree bit for bit;
+ * environments) as the reference. The demonstrations are a file of 5
+ * episodes (shared out unevenly over 2 and 4 ranks); in the parallel runs
+ * each rank loads only its shard of them (mimic_dataset_load_shard, as
+ * `mpirun mimic train gail` does), and once every rank holds them all.
+ * Checked:
+ *  - a rank holds only its shard's rows (and the whole file's count and
+ *    terminations to draw from);
+ *  - the two sharded parallel runs agree bit for bit, and with the run
+ *    where every rank holds the whole file;
  *  - after round 1 (the rollouts are still the same bits) the
  *    discriminator's input statistics equal one process's exactly;
  *  - after the last round every parameter of the generator and of the
  *    discriminator is within 1e-4 of one process's (the test prints the
  *    largest difference; docs/cluster.md gives the measured ones), and so
  *    are the logged discriminator losses and accuracies;
- *  - a one-rank job equals no communicator exactly.
+ *  - a one-rank job equals no communicator exactly;
+ *  - shards that do not partition the file are refused on every rank.
+ * The absorbing configuration's demonstrations terminate every other
+ * episode, so the expert's absorbing rows (rank 0's) and their count (the
+ * ranks' summed) are drawn too.
  * A discriminator that drew batches of its own on each rank (as before)
  * is off by far more than the tolerance after one round. A failure on any
  * rank ends the job (mpi_check.h). */
@@ -23,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo/adversarial_impl.h"
 #include "mimic/adversarial.h"
 #include "mimic/collect.h"
 #include "mpi_check.h"
@@ -61,13 +73,34 @@ static void drop(net *n) {
   free(n->var);
 }
 
-/* Trains ROUNDS rounds with comm c (NULL: alone with every environment). */
-static void train(const mimic_adv_config *base, const mimic_dataset *ds, mimic_comm *c, run *out) {
+static char dir[64];
+
+/* The demonstrations: the whole file and this rank's shard of it. */
+typedef struct demos {
+  mimic_dataset whole, mine;
+  mimic_dataset_shard shard;
+  size_t terminated; /* the whole file's */
+} demos;
+
+/* Trains ROUNDS rounds with comm c (NULL: alone with every environment),
+ * on this rank's shard (sharded) or on the whole file. */
+static void train(const mimic_adv_config *base, const demos *d, mimic_comm *c, bool sharded,
+                  run *out) {
   mimic_adv_config cfg = *base;
   cfg.ppo.comm = c;
   cfg.ppo.n_envs = mimic_comm_parallel(c) ? ENVS / c->size : ENVS;
+  if (sharded) cfg.shard = &d->shard;
+  const mimic_dataset *ds = sharded ? &d->mine : &d->whole;
   mimic_adv *a;
-  CHECK(mimic_adv_create(&cfg, ds, &a) == MIMIC_OK, "adv_create");
+  CHECK(mimic_adv_create(&cfg, ds, &a) == MIMIC_OK, "adv_create: %s", mimic_errmsg());
+  /* the rank holds its shard's rows only, and draws from the whole file's */
+  CHECK(a->d_n == ds->n_steps && a->M == d->whole.n_steps &&
+            a->d_first == (sharded && mimic_comm_parallel(c) ? d->shard.first_step : 0) &&
+            a->M_term == d->terminated,
+        "rank %d holds %zu rows from %llu of %zu (%zu terminated), its shard %zu from %llu of %zu "
+        "(%zu)",
+        c ? c->rank : 0, a->d_n, (unsigned long long)a->d_first, a->M, a->M_term, ds->n_steps,
+        (unsigned long long)d->shard.first_step, d->whole.n_steps, d->terminated);
   for (int i = 0; i < ROUNDS; i++) {
     CHECK(mimic_adv_round_run(a, &out->rd[i]) == MIMIC_OK, "round %d", i + 1);
     if (i == 0) keep(&mimic_adv_reward(a)->model, &out->stats1);
@@ -93,15 +126,45 @@ static bool same(const net *a, const net *b) {
          same_stats(a, b);
 }
 
-static void check_config(const char *what, const mimic_adv_config *cfg, int episodes) {
+/* Collects 5 expert episodes of env (terminate: every other one ends
+ * terminated), writes them to a file (rank 0) and loads the whole and this
+ * rank's shard. */
+static void load_demos(const char *env, bool terminate, demos *d) {
   mimic_dataset ds;
-  CHECK(mimic_collect_expert(cfg->ppo.env_id, NULL, episodes, 0, &ds) == MIMIC_OK, "demos");
-  run ref, a, b;
-  train(cfg, &ds, NULL, &ref);
-  train(cfg, &ds, comm, &a);
-  train(cfg, &ds, comm, &b);
+  CHECK(mimic_collect_expert(env, NULL, 5, 0, &ds) == MIMIC_OK, "demos");
+  d->terminated = 0;
+  for (size_t e = 0; e < ds.n_episodes; e++) {
+    size_t last = (size_t)ds.ep_start[e + 1] - 1;
+    if (terminate && e % 2 == 0) ds.term[last] = 1, ds.trunc[last] = 0;
+    for (size_t j = (size_t)ds.ep_start[e]; j <= last; j++) d->terminated += ds.term[j];
+  }
+  char path[128];
+  snprintf(path, sizeof path, "%s/%s%d", dir, env, (int)terminate);
+  if (comm->rank == 0) {
+    mimic_write_opts wo = mimic_write_opts_default();
+    CHECK(mimic_dataset_save(&ds, path, &wo) == MIMIC_OK, "save %s", path);
+  }
+  mimic_dataset_free(&ds);
+  int go = 1;
+  CHECK(comm->bcast(comm, &go, sizeof go, 0) == MIMIC_OK, "bcast");
+  CHECK(mimic_dataset_load(path, &d->whole) == MIMIC_OK, "load %s", path);
+  CHECK(mimic_dataset_load_shard(path, comm->rank, comm->size, &d->mine, &d->shard) == MIMIC_OK,
+        "load a shard of %s: %s", path, mimic_errmsg());
+}
+
+static void check_config(const char *what, const mimic_adv_config *cfg, bool terminate) {
+  demos d;
+  load_demos(cfg->ppo.env_id, terminate, &d);
+  run ref, a, b, w;
+  train(cfg, &d, NULL, false, &ref);
+  train(cfg, &d, comm, true, &a);
+  train(cfg, &d, comm, true, &b);
+  train(cfg, &d, comm, false, &w);
   CHECK(same(&a.gen, &b.gen) && same(&a.disc, &b.disc), "%s: two runs on %d ranks differ", what,
         comm->size);
+  CHECK(same(&a.gen, &w.gen) && same(&a.disc, &w.disc),
+        "%s: on %d ranks, the run on shards differs from the run where every rank holds the file",
+        what, comm->size);
   CHECK(a.gen.n == ref.gen.n && a.disc.n == ref.disc.n, "%s: parameter counts", what);
   CHECK(a.rd[ROUNDS - 1].ppo.timesteps == ref.rd[ROUNDS - 1].ppo.timesteps,
         "%s: %ld steps, alone %ld", what, a.rd[ROUNDS - 1].ppo.timesteps,
@@ -140,18 +203,43 @@ static void check_config(const char *what, const mimic_adv_config *cfg, int epis
   CHECK(dl <= 1e-4 && dlogit <= 1e-4 && dacc <= 1.0 / cfg->demo_batch_size + 1e-12,
         "%s: logged discriminator figures differ (loss %g, accuracy %g, logit %g)", what, dl, dacc,
         dlogit);
-  run *runs[3] = {&ref, &a, &b};
-  for (int i = 0; i < 3; i++) {
+  run *runs[4] = {&ref, &a, &b, &w};
+  for (int i = 0; i < 4; i++) {
     drop(&runs[i]->gen);
     drop(&runs[i]->disc);
     drop(&runs[i]->stats1);
   }
+  mimic_dataset_free(&d.whole);
+  mimic_dataset_free(&d.mine);
+}
+
+/* Shards that do not partition the file (each rank given its neighbour's)
+ * are refused on every rank, saying so, rather than trained on. */
+static void check_misplaced(const mimic_adv_config *base) {
+  if (comm->size == 1) return;
+  char path[128];
+  snprintf(path, sizeof path, "%s/%s0", dir, base->ppo.env_id);
+  mimic_dataset ds;
+  mimic_dataset_shard sh;
+  CHECK(mimic_dataset_load_shard(path, (comm->rank + 1) % comm->size, comm->size, &ds, &sh) ==
+            MIMIC_OK,
+        "load");
+  mimic_adv_config cfg = *base;
+  cfg.ppo.comm = comm;
+  cfg.ppo.n_envs = ENVS / comm->size;
+  cfg.shard = &sh;
+  mimic_adv *a = NULL;
+  mimic_status st = mimic_adv_create(&cfg, &ds, &a);
+  CHECK(st != MIMIC_OK && a == NULL, "rank %d trained on misplaced shards", comm->rank);
+  CHECK(strstr(mimic_errmsg(), "do not partition the dataset") != NULL, "message: %s",
+        mimic_errmsg());
   mimic_dataset_free(&ds);
 }
 
 int main(void) {
   CHECK(mimic_mpi_begin(&comm) == MIMIC_OK, "joining the job");
   mimic_log_set_level(MIMIC_LOG_WARN);
+  mpi_tmpdir(dir, "mpi-gail");
 
   /* batches of 2 x 64 rows: 64 or 32 a rank */
   mimic_adv_config cfg = mimic_adv_defaults(MIMIC_ADV_GAIL, "CartPole-v1");
@@ -160,14 +248,15 @@ int main(void) {
   cfg.ppo.n_epochs = 4;
   cfg.ppo.seed = 3;
   cfg.demo_batch_size = 64;
-  check_config("CartPole-v1", &cfg, 1);
+  check_config("CartPole-v1", &cfg, false);
+  check_misplaced(&cfg);
   /* 2 x 45 rows the ranks split unevenly (22 and 23 on 4), warm-up steps,
    * absorbing states (the joint rollout's terminations), s' among the inputs */
   cfg.demo_batch_size = 45;
   cfg.disc_warmup = 3;
   cfg.absorbing = true;
   cfg.reward_inputs = MIMIC_REWARD_STATE_ACTION_NEXT_STATE;
-  check_config("CartPole-v1, batch 45, absorbing, s'", &cfg, 1);
+  check_config("CartPole-v1, batch 45, absorbing, s'", &cfg, true);
 
   /* gaussian actions and reward normalisation (the adversarial default) */
   cfg = mimic_adv_defaults(MIMIC_ADV_GAIL, "Pendulum-v1");
@@ -177,7 +266,8 @@ int main(void) {
   cfg.ppo.seed = 5;
   cfg.disc_warmup = 2;
   cfg.demo_batch_size = 64;
-  check_config("Pendulum-v1", &cfg, 2);
+  check_config("Pendulum-v1", &cfg, false);
+  mpi_rmdir(dir);
   mimic_mpi_end(comm);
   return 0;
 }
