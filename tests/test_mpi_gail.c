@@ -214,13 +214,22 @@ static void check_config(const char *what, const mimic_adv_config *cfg, bool ter
 }
 
 /* Shards that do not partition the file (each rank given its neighbour's)
- * are refused on every rank, saying so, rather than trained on. */
+ * are refused on every rank, saying so, rather than trained on; so is
+ * half a file on one process. */
 static void check_misplaced(const mimic_adv_config *base) {
-  if (comm->size == 1) return;
   char path[128];
   snprintf(path, sizeof path, "%s/%s0", dir, base->ppo.env_id);
   mimic_dataset ds;
   mimic_dataset_shard sh;
+  CHECK(mimic_dataset_load_shard(path, 0, 2, &ds, &sh) == MIMIC_OK, "load half");
+  mimic_adv_config one = *base;
+  one.shard = &sh;
+  mimic_adv *a = NULL;
+  CHECK(mimic_adv_create(&one, &ds, &a) != MIMIC_OK && a == NULL,
+        "one process trained on half the demonstrations as if they were all");
+  CHECK(strstr(mimic_errmsg(), "needs the other ranks") != NULL, "message: %s", mimic_errmsg());
+  mimic_dataset_free(&ds);
+  if (comm->size == 1) return;
   CHECK(mimic_dataset_load_shard(path, (comm->rank + 1) % comm->size, comm->size, &ds, &sh) ==
             MIMIC_OK,
         "load");
@@ -228,7 +237,6 @@ static void check_misplaced(const mimic_adv_config *base) {
   cfg.ppo.comm = comm;
   cfg.ppo.n_envs = ENVS / comm->size;
   cfg.shard = &sh;
-  mimic_adv *a = NULL;
   mimic_status st = mimic_adv_create(&cfg, &ds, &a);
   CHECK(st != MIMIC_OK && a == NULL, "rank %d trained on misplaced shards", comm->rank);
   CHECK(strstr(mimic_errmsg(), "do not partition the dataset") != NULL, "message: %s",
