@@ -3,7 +3,9 @@
  * (mimic_dataset_load_shard); what one process computes over the whole set
  * (the validation split, the observation statistics, each epoch's
  * permutation) is computed over the dataset's global shape, the same on
- * every rank, and each rank works on the rows it holds. */
+ * every rank, and each rank works on the rows it holds. Data-parallel GAIL
+ * checks its demonstrations' shards with bc_shard_open too
+ * (adversarial_dist.c). */
 #ifndef MIMIC_ALGO_BC_SHARD_H
 #define MIMIC_ALGO_BC_SHARD_H
 
