@@ -39,17 +39,7 @@ done
 # hostile files: every run ends (no rank left waiting) with exit 1 and an
 # error naming the file; a truncated file fails on every rank that gets to
 # read it, a damaged episode on the rank that holds it
-cp -r "$dir/demos" "$dir/cut"
-f="$dir/cut/data/main_data.hdf5"
-head -c $(($(stat -c %s "$f") / 2)) "$f" > "$f.half" && mv "$f.half" "$f"
-set +e
-timeout 300 bash "$here/mpirun.sh" 2 "$mimic" train bc --data "$dir/cut" -o "$dir/cut.mimic" \
-  --quiet > /dev/null 2> "$dir/err"
-rc=$?
-set -e
-[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "a truncated dataset: exit $rc"
-grep -q "error on rank [01] of 2: .*$f" "$dir/err" || fail "truncated: $(cat "$dir/err")"
-[ ! -e "$dir/cut.mimic" ] || fail "a policy was written from a truncated dataset"
+truncated_refused "$dir/demos" "$dir/cut.mimic" train bc
 "$mimic" collect --env CartPole-v1 --episodes 1 -o "$dir/one-ep" --quiet > /dev/null
 set +e
 run 2 "$mimic" train bc --data "$dir/one-ep" -o "$dir/x.mimic" --quiet > /dev/null 2> "$dir/err"
