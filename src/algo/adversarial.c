@@ -189,7 +189,7 @@ mimic_status mimic_adv_create(const mimic_adv_config *cfg, const mimic_dataset *
                     demos->n_steps, (unsigned long long)cfg->shard->steps);
   mimic_rng_seed(&a->rng, cfg->ppo.seed ^ 0xd15c0ULL);
   if (st == MIMIC_OK) st = copy_demos(a, demos);
-  if (st == MIMIC_OK) a->demo_crc = adv_demo_crc(a, 0, -1);
+  if (st == MIMIC_OK && !a->sharded) a->demo_crc = adv_demo_crc(a, 0, -1); /* else the ranks' */
   if (st == MIMIC_OK) st = setup_nets(a);
   a->hi = 2 * a->B;
   a->n_gen = (size_t)a->n_roll;

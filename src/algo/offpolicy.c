@@ -1,6 +1,6 @@
 /* The off-policy learners (mimic/offpolicy.h): configuration, networks,
- * the online loop (SB3's collect_rollouts with train_freq 1 over one
- * environment through the rollout helper), the offline loop (d3rlpy's
+ * the online loop (SB3's collect_rollouts over one environment through
+ * the rollout helper, gradient_steps updates every train_freq steps), the offline loop (d3rlpy's
  * uniform minibatches of a dataset's transitions), and the policy file.
  * The updates themselves are in offpolicy_update.c. */
 #include <jansson.h>
@@ -145,7 +145,6 @@ mimic_status mimic_offpolicy_check(const mimic_offpolicy_config *c) {
       BAD("off-policy: clip_mean must be >= 0 (0: none), got %g", c->clip_mean);
   }
   if (mimic_offpolicy_is_discrete(c->algo)) {
-    if (c->train_freq < 1) BAD("off-policy: train_freq must be >= 1, got %d", c->train_freq);
     if (c->target_update_interval < 1)
       BAD("off-policy: target_update_interval must be >= 1, got %ld", c->target_update_interval);
     if (!(c->exploration_fraction >= 0 && c->exploration_fraction <= 1) ||
@@ -597,7 +596,7 @@ static double epsilon(const mimic_offpolicy *t) {
          (c->exploration_final_eps - c->exploration_initial_eps) * done / c->exploration_fraction;
 }
 
-/* One environment step (SB3's collect_rollouts with train_freq 1). */
+/* One environment step of SB3's collect_rollouts. */
 static mimic_status env_step(mimic_offpolicy *t) {
   mimic_rollout *r = &t->roll;
   const int A = t->A;
